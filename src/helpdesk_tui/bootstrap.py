@@ -1,0 +1,99 @@
+"""Wiring: settings → store, SLA policy, clock and acting agent → a HelpdeskService.
+
+The command line and the TUI both start here, so both see the same store the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .config import ConfigError, Settings
+from .domain.model import Agent, Role
+from .domain.sla import Policy, PolicyError, parse_policy
+from .policies import load_builtin
+from .service import HelpdeskService
+from .store.base import NotFound, TicketRepository
+from .views import SAVED_VIEWS, FilterError, View, custom_view
+
+NOW_ENV = "HELPDESK_TUI_NOW"
+"""A frozen clock (ISO 8601) for tests, snapshots and reproducible demos."""
+
+
+def make_clock() -> Callable[[], datetime]:
+    frozen = os.environ.get(NOW_ENV)
+    if frozen:
+        try:
+            at = datetime.fromisoformat(frozen)
+        except ValueError:
+            raise ConfigError(f"{NOW_ENV}: not an ISO 8601 time: {frozen!r}") from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        fixed = at.astimezone(UTC)
+        return lambda: fixed
+    return lambda: datetime.now(UTC)
+
+
+def load_policy(name_or_path: str) -> Policy:
+    try:
+        if name_or_path.endswith(".toml") or "/" in name_or_path:
+            path = Path(name_or_path).expanduser()
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"sla.policy: cannot read {path}: {exc.strerror}") from None
+            return parse_policy(text)
+        return load_builtin(name_or_path)
+    except PolicyError as exc:
+        raise ConfigError(f"sla policy {name_or_path}: {exc}") from None
+
+
+def open_repository(settings: Settings) -> TicketRepository:
+    """Open (and upgrade) the configured store; StoreUnavailable if it cannot be reached."""
+    if settings.backend_kind == "rt":
+        raise ConfigError("backend.kind = 'rt' is not available yet in this build")
+    from .store.sql import SqlRepository
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqlRepository.open(
+        settings.database_url,
+        attachments_dir=settings.attachments_dir,
+        key_prefix=settings.key_prefix,
+    )
+
+
+def resolve_agent(repo: TicketRepository, username: str) -> Agent:
+    """The acting agent. On a store with no agents yet, the first user becomes its admin."""
+    try:
+        return repo.get_agent(username)
+    except NotFound:
+        pass
+    if not repo.agents():
+        return repo.save_agent(Agent(username=username, name=username, tier=3, role=Role.ADMIN))
+    raise ConfigError(
+        f"agent {username!r} is not known to this store; "
+        "set [agent] username in the config, or ask an admin to run `helpdesk-tui agent add`"
+    )
+
+
+def views(settings: Settings) -> list[View]:
+    found = list(SAVED_VIEWS.values())
+    for index, view in enumerate(settings.views):
+        try:
+            found.append(custom_view(f"custom_{index}", view.name, view.filter, view.sort))
+        except FilterError as exc:
+            raise ConfigError(f"views[{index}]: {exc}") from None
+    return found
+
+
+def build_service(settings: Settings, repo: TicketRepository | None = None) -> HelpdeskService:
+    repo = repo or open_repository(settings)
+    try:
+        agent = resolve_agent(repo, settings.agent)
+        policy = load_policy(settings.policy)
+    except BaseException:
+        repo.close()
+        raise
+    return HelpdeskService(repo, policy, make_clock(), agent)

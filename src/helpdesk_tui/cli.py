@@ -1,0 +1,562 @@
+"""`helpdesk-tui` and its subcommands: the app, and everything cron and scripts need.
+
+Every refusal (bad input, unknown key, a rule, a conflict, an unreachable store) is
+one line on stderr and exit status 2, with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import bootstrap, transfer
+from .config import ConfigError, Settings, load_settings
+from .domain import sla
+from .domain.access import AccessDenied
+from .domain.escalation import EscalationError, ReviewDecision
+from .domain.lifecycle import TransitionError
+from .domain.model import (
+    Agent,
+    Channel,
+    Environment,
+    Priority,
+    Role,
+    Status,
+    Team,
+    Ticket,
+    TicketType,
+)
+from .domain.sla import PolicyError
+from .domain.text import safe_line, safe_text
+from .service import HelpdeskService, ServiceError, TicketDraft, iter_all
+from .store.base import Query, SortKey, StoreError
+from .views import SAVED_VIEWS, FilterError, parse_filter
+
+EXIT_REFUSED = 2
+
+
+class CliError(Exception):
+    """A refusal to report as one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage dump: scripts log it, people read it.
+        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
+
+
+def _enum_arg(kind: Any) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            return kind.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = kind.__name__.lower()
+    return parse
+
+
+def _tier(text: str) -> int:
+    if text not in ("1", "2", "3"):
+        raise argparse.ArgumentTypeError(f"tier must be 1, 2 or 3, not {text!r}")
+    return int(text)
+
+
+def _duration(text: str) -> timedelta:
+    """`24m` (months), `90d`, `12w`, `2y`."""
+    units = {"d": 1, "w": 7, "m": 30, "y": 365}
+    number, unit = text[:-1], text[-1:].lower()
+    if not number.isdigit() or unit not in units or int(number) < 1:
+        raise argparse.ArgumentTypeError(
+            f"cannot read {text!r} as a period (try 24m, 90d, 12w or 2y)"
+        )
+    return timedelta(days=int(number) * units[unit])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="helpdesk-tui", description="A keyboard-first terminal helpdesk.")
+    parser.add_argument("--config", type=Path, help="config file (TOML)")
+    parser.add_argument("--as", dest="agent", help="act as this agent (default: from config)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
+    demo.add_argument("--tickets", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=7)
+
+    ticket = sub.add_parser("ticket", help="create, list, show and work tickets")
+    tsub = ticket.add_subparsers(dest="action", required=True, parser_class=_Parser)
+
+    create = tsub.add_parser("create", help="open a new ticket")
+    create.add_argument("--subject", required=True)
+    create.add_argument("--description", default="", help="text, or - to read stdin")
+    create.add_argument("--type", type=_enum_arg(TicketType), default=TicketType.INCIDENT)
+    create.add_argument("--priority", type=_enum_arg(Priority), default=Priority.MEDIUM)
+    create.add_argument("--tier", type=_tier, default=1)
+    create.add_argument("--requester", default="", help="name")
+    create.add_argument("--email", default="", help="requester e-mail")
+    create.add_argument("--org", default=None)
+    create.add_argument("--channel", type=_enum_arg(Channel), default=Channel.PORTAL)
+    create.add_argument("--environment", type=_enum_arg(Environment), default=None)
+    create.add_argument("--category", default=None)
+    create.add_argument("--tag", action="append", default=[])
+    create.add_argument("--assignee", default=None)
+    create.add_argument("--json", action="store_true")
+
+    lister = tsub.add_parser("list", help="list tickets of a view or a filter")
+    lister.add_argument("--view", choices=sorted(SAVED_VIEWS), default="all_open")
+    lister.add_argument("--filter", default="", help="e.g. 'priority:p1 tier:2 outage'")
+    lister.add_argument("--search", default=None, help="full-text search")
+    lister.add_argument("--sort", choices=[s.value for s in SortKey], default=None)
+    lister.add_argument("--desc", action="store_true")
+    lister.add_argument("--limit", type=int, default=50)
+    lister.add_argument("--offset", type=int, default=0)
+    lister.add_argument("--json", action="store_true")
+
+    show = tsub.add_parser("show", help="one ticket with its conversation and history")
+    show.add_argument("key")
+    show.add_argument("--json", action="store_true")
+
+    update = tsub.add_parser("update", help="change status, priority, type or other fields")
+    update.add_argument("key")
+    update.add_argument("--status", type=_enum_arg(Status))
+    update.add_argument("--priority", type=_enum_arg(Priority))
+    update.add_argument("--type", type=_enum_arg(TicketType))
+    update.add_argument("--subject")
+    update.add_argument("--category")
+    update.add_argument("--reason")
+
+    for name, helptext in (("reply", "a public reply"), ("note", "an internal note")):
+        comment = tsub.add_parser(name, help=helptext)
+        comment.add_argument("key")
+        comment.add_argument("body", help="text, or - to read stdin")
+        comment.add_argument("--attach", type=Path, action="append", default=[])
+        if name == "reply":
+            comment.add_argument("--status", type=_enum_arg(Status))
+
+    assign = tsub.add_parser("assign", help="assign to an agent (--me to take, --none to drop)")
+    assign.add_argument("key")
+    who = assign.add_mutually_exclusive_group(required=True)
+    who.add_argument("agent", nargs="?")
+    who.add_argument("--me", action="store_true")
+    who.add_argument("--none", action="store_true")
+
+    escalate = tsub.add_parser("escalate", help="move to another tier, or to a lead")
+    escalate.add_argument("key")
+    target = escalate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--tier", type=_tier)
+    target.add_argument("--lead", action="store_true", help="ask a team lead to review")
+    escalate.add_argument("--reason", required=True)
+
+    decide = tsub.add_parser("decide", help="accept, reassign or decline an escalation")
+    decide.add_argument("key")
+    decide.add_argument("decision", choices=[d.value for d in ReviewDecision])
+    decide.add_argument("--to", help="agent, for reassign")
+    decide.add_argument("--reason")
+
+    csat = tsub.add_parser("csat", help="record customer satisfaction (1-5)")
+    csat.add_argument("key")
+    csat.add_argument("score", type=int)
+    csat.add_argument("--comment")
+
+    imp = sub.add_parser("import", help="import tickets from CSV, JSON or JSON Lines")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=transfer.FORMATS)
+
+    exp = sub.add_parser("export", help="export tickets to CSV, JSON or JSON Lines")
+    exp.add_argument("file", type=Path, help="a path, or - for stdout")
+    exp.add_argument("--format", choices=transfer.FORMATS)
+    exp.add_argument("--filter", default="")
+
+    sla_cmd = sub.add_parser("sla", help="SLA operations")
+    ssub = sla_cmd.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sweep = ssub.add_parser("sweep", help="evaluate every open ticket and apply breach rules")
+    sweep.add_argument("--json", action="store_true")
+
+    purge = sub.add_parser("purge", help="remove closed tickets past the retention period")
+    purge.add_argument("--older-than", type=_duration, required=True, help="e.g. 24m, 90d")
+    purge.add_argument("--dry-run", action="store_true")
+
+    agent = sub.add_parser("agent", help="manage agents (admins)")
+    asub = agent.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    for name in ("add", "update"):
+        a = asub.add_parser(name)
+        a.add_argument("username")
+        a.add_argument("--name")
+        a.add_argument("--email")
+        a.add_argument("--tier", type=_tier)
+        a.add_argument("--role", type=_enum_arg(Role))
+        a.add_argument("--team")
+        a.add_argument("--org", action="append", help="an organization served (repeat)")
+        if name == "update":
+            a.add_argument("--deactivate", action="store_true")
+    alist = asub.add_parser("list")
+    alist.add_argument("--json", action="store_true")
+
+    team = sub.add_parser("team", help="manage teams (admins)")
+    tsub2 = team.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    tadd = tsub2.add_parser("add")
+    tadd.add_argument("name")
+    tadd.add_argument("--description", default="")
+    tsub2.add_parser("list")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.agent:
+            from dataclasses import replace
+
+            settings = replace(settings, agent=args.agent)
+        if args.command is None:
+            return _run_app(settings)
+        service = bootstrap.build_service(settings)
+        try:
+            return _dispatch(args, service, settings)
+        finally:
+            service.repo.close()
+    except (
+        CliError,
+        ConfigError,
+        PolicyError,
+        ServiceError,
+        StoreError,
+        AccessDenied,
+        TransitionError,
+        EscalationError,
+        FilterError,
+        transfer.ImportFormatError,
+    ) as exc:
+        print(f"helpdesk-tui: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _one_line(text: str) -> str:
+    return safe_line(" ".join(text.split()))
+
+
+def _run_app(settings: Settings) -> int:
+    try:
+        from .ui.app import run_app
+    except ImportError:
+        print(
+            "helpdesk-tui: the terminal app is not in this build yet; "
+            "try `helpdesk-tui ticket list` or `helpdesk-tui --help`",
+            file=sys.stderr,
+        )
+        return 1
+    return run_app(settings)
+
+
+def _read_body(text: str) -> str:
+    return sys.stdin.read() if text == "-" else text
+
+
+def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
+    command = args.command
+    if command == "demo":
+        return _demo(args, service)
+    if command == "ticket":
+        return _ticket(args, service)
+    if command == "import":
+        fmt = transfer.guess_format(args.file, args.format)
+        count = transfer.import_file(service, args.file, fmt)
+        print(f"imported {count} tickets")
+        return 0
+    if command == "export":
+        return _export(args, service)
+    if command == "sla":
+        result = service.sweep()
+        if args.json:
+            print(json.dumps(
+                {
+                    "evaluated": result.evaluated,
+                    "breached": result.breached,
+                    "at_risk": result.at_risk,
+                    "escalated": result.escalated,
+                }
+            ))
+        else:
+            print(
+                f"evaluated {result.evaluated} open tickets: {len(result.breached)} new breaches, "
+                f"{len(result.at_risk)} newly at risk, {len(result.escalated)} escalated"
+            )
+            for key, kind in result.breached:
+                print(f"  breached  {key}  {kind.replace('_', ' ')}")
+        return 0
+    if command == "purge":
+        keys = service.purge(args.older_than, dry_run=args.dry_run)
+        verb = "would remove" if args.dry_run else "removed"
+        print(f"{verb} {len(keys)} closed tickets")
+        for key in keys:
+            print(f"  {key}")
+        return 0
+    if command == "agent":
+        return _agent(args, service)
+    if command == "team":
+        if args.action == "add":
+            service.save_team(Team(args.name, args.description))
+            print(f"team {args.name} saved")
+        else:
+            for team in service.repo.teams():
+                print(f"{safe_line(team.name):<20} {safe_line(team.description)}")
+        return 0
+    raise CliError(f"unknown command {command}")
+
+
+def _demo(args: argparse.Namespace, service: HelpdeskService) -> int:
+    from . import demo
+
+    if args.tickets < 1 or args.tickets > 100_000:
+        raise CliError("--tickets must be between 1 and 100000")
+    if service.repo.count(Query(limit=1)) > 0:
+        raise CliError("the store already has tickets; demo data goes into an empty store")
+    made = demo.generate(
+        service.repo, service.policy, service.clock(), service.me.username, args.tickets, args.seed
+    )
+    print(f"created {made} demo tickets")
+    return 0
+
+
+def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
+    action = args.action
+    if action == "create":
+        draft = TicketDraft(
+            subject=args.subject,
+            description=_read_body(args.description),
+            type=args.type,
+            priority=args.priority,
+            tier=args.tier,
+            requester_name=args.requester,
+            requester_email=args.email,
+            organization=args.org,
+            channel=args.channel,
+            environment=args.environment,
+            category=args.category,
+            tags=tuple(args.tag),
+            assignee=args.assignee,
+        )
+        ticket = service.create(draft)
+        if args.json:
+            print(json.dumps(_ticket_json(service, ticket)))
+        else:
+            print(f"created {ticket.key}")
+        return 0
+    if action == "list":
+        return _list(args, service)
+    if action == "show":
+        return _show(args, service)
+    ticket = service.get(args.key.upper())
+    key, version = ticket.key, ticket.version
+    if action == "update":
+        fields = {
+            name: getattr(args, name)
+            for name in ("priority", "type", "subject", "category")
+            if getattr(args, name) is not None
+        }
+        if not fields and args.status is None:
+            raise CliError("nothing to update: give --status, --priority, --type, ...")
+        if fields:
+            ticket = service.update(key, version, reason=args.reason, **fields)
+        if args.status is not None:
+            ticket = service.set_status(key, ticket.version, args.status, args.reason)
+        print(f"updated {key} (v{ticket.version})")
+    elif action == "reply":
+        service.reply(key, version, _read_body(args.body), status=args.status,
+                      attachments=args.attach)
+        print(f"replied on {key}")
+    elif action == "note":
+        service.note(key, version, _read_body(args.body), attachments=args.attach)
+        print(f"noted on {key}")
+    elif action == "assign":
+        who = service.me.username if args.me else None if args.none else args.agent
+        service.assign(key, version, who)
+        print(f"{key} assigned to {who or 'nobody'}")
+    elif action == "escalate":
+        if args.lead:
+            service.request_review(key, version, args.reason)
+            print(f"{key} sent to a lead for review")
+        else:
+            ticket = service.escalate(key, version, args.tier, args.reason)
+            print(f"{key} moved to tier {ticket.tier}")
+    elif action == "decide":
+        service.decide(key, version, ReviewDecision(args.decision), args.reason, args.to)
+        print(f"{key}: {args.decision} recorded")
+    elif action == "csat":
+        service.record_csat(key, version, args.score, args.comment)
+        print(f"{key}: satisfaction {args.score}/5 recorded")
+    return 0
+
+
+def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
+    if not 1 <= args.limit <= 1000:
+        raise CliError("--limit must be between 1 and 1000")
+    now = service.clock()
+    query = SAVED_VIEWS[args.view].build(service.me.username, now)
+    if args.filter:
+        query = parse_filter(args.filter, service.me.username, now, base=query)
+    from dataclasses import replace
+
+    if args.search:
+        query = replace(query, text=args.search)
+    if args.sort:
+        query = replace(query, sort=SortKey(args.sort), descending=args.desc)
+    page = service.query(query.page(args.offset, args.limit))
+    if args.json:
+        print(json.dumps(
+            {
+                "total": page.total,
+                "offset": page.offset,
+                "tickets": [_ticket_json(service, t, now) for t in page.tickets],
+            }
+        ))
+        return 0
+    print(f"{page.total} tickets ({SAVED_VIEWS[args.view].title})")
+    for ticket in page.tickets:
+        due = sla.next_due(service.sla(ticket, now))
+        clock = sla.format_remaining(due.remaining) if due else "-"
+        print(
+            f"{ticket.key:<10} {ticket.priority.short} {ticket.status.value:<9} "
+            f"T{ticket.tier} {safe_line(ticket.assignee or '-'):<10} {clock:>8}  "
+            f"{safe_line(ticket.subject)[:60]}"
+        )
+    return 0
+
+
+def _ticket_json(
+    service: HelpdeskService, ticket: Ticket, now: datetime | None = None
+) -> dict[str, Any]:
+    record = transfer.to_record(ticket)
+    record["version"] = ticket.version
+    record["sla"] = [
+        {
+            "target": s.kind.value,
+            "state": s.state.value,
+            "due_at": s.due_at.isoformat() if s.due_at else None,
+            "remaining_seconds": s.remaining.total_seconds(),
+            "at_risk": s.at_risk,
+        }
+        for s in service.sla(ticket, now)
+    ]
+    return record
+
+
+def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
+    ticket = service.get(args.key.upper())
+    comments = service.repo.comments(ticket.key)
+    history = service.repo.history(ticket.key)
+    if args.json:
+        record = _ticket_json(service, ticket)
+        record["conversation"] = [
+            {
+                "kind": c.kind.value,
+                "author": c.author,
+                "from_customer": c.from_customer,
+                "at": c.created_at.isoformat(),
+                "body": c.body,
+                "attachments": [a.filename for a in c.attachments],
+            }
+            for c in comments
+        ]
+        record["history"] = [
+            {"at": h.at.isoformat(), "actor": h.actor, "field": h.field, "old": h.old,
+             "new": h.new, "reason": h.reason}
+            for h in history
+        ]
+        print(json.dumps(record))
+        return 0
+    print(f"{ticket.key}  {safe_line(ticket.subject)}")
+    print(
+        f"  {ticket.priority.short} {ticket.priority.label} · {ticket.type.label} · "
+        f"{ticket.status.label} · tier {ticket.tier} · {safe_line(ticket.assignee or 'unassigned')}"
+    )
+    print(f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}")
+    for status in service.sla(ticket):
+        due = status.due_at.isoformat(timespec="minutes") if status.due_at else "paused"
+        print(f"  SLA {status.kind.label}: {status.state.value} (due {due}, "
+              f"{sla.format_remaining(status.remaining)})")
+    print()
+    print(safe_text(ticket.description))
+    for c in comments:
+        label = "NOTE" if not c.is_public else ("CUSTOMER" if c.from_customer else "REPLY")
+        print(f"\n--- {label} · {safe_line(c.author)} · {c.created_at.isoformat(timespec='minutes')}")
+        print(safe_text(c.body))
+    print("\nHistory:")
+    for h in history:
+        reason = f" ({safe_line(h.reason)})" if h.reason else ""
+        print(f"  {h.at.isoformat(timespec='minutes')} {safe_line(h.actor)}: {h.field} "
+              f"{safe_line(h.old or '')} → {safe_line(h.new or '')}{reason}")
+    return 0
+
+
+def _export(args: argparse.Namespace, service: HelpdeskService) -> int:
+    fmt = args.format or ("jsonl" if str(args.file) == "-" else None)
+    fmt = transfer.guess_format(args.file, fmt)
+    query = None
+    if args.filter:
+        query = parse_filter(args.filter, service.me.username, service.clock(),
+                             base=Query(sort=SortKey.KEY))
+    if str(args.file) == "-":
+        count = transfer.export(service, sys.stdout, fmt, query)
+    else:
+        with args.file.open("w", encoding="utf-8", newline="") as out:
+            count = transfer.export(service, out, fmt, query)
+    print(f"exported {count} tickets", file=sys.stderr)
+    return 0
+
+
+def _agent(args: argparse.Namespace, service: HelpdeskService) -> int:
+    if args.action == "list":
+        agents = service.agents()
+        if args.json:
+            print(json.dumps([
+                {"username": a.username, "name": a.name, "email": a.email, "tier": a.tier,
+                 "role": a.role.value, "team": a.team, "organizations": list(a.organizations),
+                 "active": a.active}
+                for a in agents
+            ]))
+        else:
+            for a in agents:
+                state = "" if a.active else " (inactive)"
+                print(f"{a.username:<12} T{a.tier} {a.role.value:<6} {safe_line(a.name)}{state}")
+        return 0
+    existing = {a.username: a for a in service.agents()}
+    if args.action == "add":
+        if args.username in existing:
+            raise CliError(f"agent {args.username} exists; use `agent update`")
+        base = Agent(args.username, args.name or args.username)
+    else:
+        if args.username not in existing:
+            raise CliError(f"no agent called {args.username!r}")
+        base = existing[args.username]
+    from dataclasses import replace
+
+    agent = replace(
+        base,
+        name=args.name or base.name,
+        email=args.email if args.email is not None else base.email,
+        tier=args.tier or base.tier,
+        role=args.role or base.role,
+        team=args.team if args.team is not None else base.team,
+        organizations=tuple(args.org) if args.org else base.organizations,
+        active=not getattr(args, "deactivate", False) and base.active,
+    )
+    service.save_agent(agent)
+    print(f"agent {agent.username} saved")
+    return 0
+
+
+def entry() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,187 @@
+"""Settings: where files live (platformdirs), what the TOML config says, and secrets.
+
+The config file is found by `--config`, then `$HELPDESK_TUI_CONFIG`, then
+`./helpdesk-tui.toml`, then the user config dir. Bad values end in a ConfigError
+with one line that names the key; secrets never live in this file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+APP_NAME = "helpdesk-tui"
+CONFIG_ENV = "HELPDESK_TUI_CONFIG"
+DATA_DIR_ENV = "HELPDESK_TUI_DATA_DIR"
+AGENT_ENV = "HELPDESK_AGENT"
+TOKEN_ENV = "HELPDESK_TOKEN"
+KEYRING_SERVICE = "helpdesk-tui"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message is one line naming the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class ViewConfig:
+    name: str
+    filter: str
+    sort: str = "sla_due"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    config_path: Path | None = None
+    agent: str = ""
+    backend_kind: str = "sql"
+    backend_url: str = ""
+    key_prefix: str = "HD"
+    verify_tls: bool = True
+    policy: str = "default"
+    theme: str = "helpdesk-dark"
+    bell: bool = False
+    keymap: dict[str, str] = field(default_factory=dict)
+    views: tuple[ViewConfig, ...] = ()
+    retention_months: int = 24
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.backend_url or f"sqlite:///{self.data_dir / 'helpdesk.db'}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def state_dir(self) -> Path:
+        """Drafts and remembered choices (theme), kept apart from the tickets."""
+        return self.data_dir / "state"
+
+    @property
+    def is_default_store(self) -> bool:
+        return self.backend_kind == "sql" and not self.backend_url
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else platformdirs.user_data_path(APP_NAME)
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return explicit
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(f"{CONFIG_ENV} names a missing file: {path}")
+        return path
+    for candidate in (
+        Path.cwd() / "helpdesk-tui.toml",
+        platformdirs.user_config_path(APP_NAME) / "config.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _get(table: dict[str, Any], path: str, kind: type, default: Any) -> Any:
+    value = table
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return default
+        value = value[part]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{path}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+_SECRET_HINTS = ("password", "token", "secret")
+
+
+def load_settings(explicit: Path | None = None) -> Settings:
+    """Read and validate the config (all of it optional: no file means defaults)."""
+    path = find_config(explicit)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    backend = raw.get("backend", {})
+    if isinstance(backend, dict):
+        for key in backend:
+            if any(hint in key.lower() for hint in _SECRET_HINTS):
+                raise ConfigError(
+                    f"backend.{key}: secrets do not belong in the config file; "
+                    "use `helpdesk-tui login` (keyring) or $HELPDESK_TOKEN"
+                )
+    url = _get(raw, "backend.url", str, "")
+    if url and urlsplit(url).password:
+        raise ConfigError(
+            "backend.url: holds a password; keep it in the keyring or $HELPDESK_DB_PASSWORD"
+        )
+    kind = _get(raw, "backend.kind", str, "sql")
+    if kind not in ("sql", "rt"):
+        raise ConfigError(f"backend.kind: expected 'sql' or 'rt', got {kind!r}")
+    prefix = _get(raw, "backend.key_prefix", str, "HD")
+    if not (prefix.isalnum() and prefix.isupper() and 1 <= len(prefix) <= 10):
+        raise ConfigError(f"backend.key_prefix: expected 1-10 capital letters, got {prefix!r}")
+    data_dir = Path(_get(raw, "paths.data_dir", str, "")) if "paths" in raw else None
+    keymap = _get(raw, "keys", dict, {})
+    for binding_id, keys in keymap.items():
+        if not isinstance(keys, str):
+            raise ConfigError(f"keys.{binding_id}: expected a string of keys, got {keys!r}")
+    views = []
+    for index, view in enumerate(_get(raw, "views", list, [])):
+        if not isinstance(view, dict) or not isinstance(view.get("name"), str):
+            raise ConfigError(f"views[{index}]: each view needs a name and a filter")
+        views.append(
+            ViewConfig(
+                name=view["name"],
+                filter=str(view.get("filter", "")),
+                sort=str(view.get("sort", "sla_due")),
+            )
+        )
+    retention = _get(raw, "retention.months", int, 24)
+    if retention < 1:
+        raise ConfigError(f"retention.months: must be at least 1, got {retention}")
+    agent = os.environ.get(AGENT_ENV) or _get(raw, "agent.username", str, "")
+    return Settings(
+        data_dir=data_dir or default_data_dir(),
+        config_path=path,
+        agent=agent or _os_user(),
+        backend_kind=kind,
+        backend_url=url,
+        key_prefix=prefix,
+        verify_tls=_get(raw, "backend.verify_tls", bool, True),
+        policy=_get(raw, "sla.policy", str, "default"),
+        theme=_get(raw, "ui.theme", str, "helpdesk-dark"),
+        bell=_get(raw, "ui.bell", bool, False),
+        keymap=dict(keymap),
+        views=tuple(views),
+        retention_months=retention,
+        raw=raw,
+    )
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "agent"

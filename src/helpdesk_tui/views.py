@@ -1,0 +1,221 @@
+"""Saved views and the filter language shared by the queue's filter bar, the config
+file's `[[views]]` and `helpdesk-tui ticket list --filter`.
+
+A filter is words separated by spaces: `field:value[,value...]` terms and free text.
+    status:open,pending  priority:p1,p2  type:incident  tier:2  assignee:me|none|alex
+    org:Acme  watching:me  due:<30m  escalation:tier|lead  and any other words → full text
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from .domain.model import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    Escalation,
+    Priority,
+    Status,
+    TicketType,
+)
+from .store.base import Query, SortKey
+
+
+class FilterError(ValueError):
+    """A filter term that cannot be read; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    id: str
+    title: str
+    build: Callable[[str, datetime], Query]
+    """(current agent, now) → the view's query."""
+
+
+BREACHING_SOON = timedelta(minutes=30)
+
+
+def _saved() -> list[View]:
+    active = ACTIVE_STATUSES
+    done = DONE_STATUSES
+    views = [
+        View("my_open", "My open", lambda me, now: Query(statuses=active, assignees=frozenset({me}))),
+        View("all_open", "All open", lambda me, now: Query(statuses=active)),
+        View("unassigned", "Unassigned", lambda me, now: Query(statuses=active, unassigned=True)),
+        View(
+            "my_closed",
+            "My closed",
+            lambda me, now: Query(
+                statuses=done, assignees=frozenset({me}), sort=SortKey.UPDATED, descending=True
+            ),
+        ),
+        View(
+            "all_closed",
+            "All closed",
+            lambda me, now: Query(statuses=done, sort=SortKey.UPDATED, descending=True),
+        ),
+        View("watching", "Watching", lambda me, now: Query(statuses=active, watcher=me)),
+        View(
+            "breaching_soon",
+            "Breaching soon",
+            lambda me, now: Query(statuses=active, due_before=now + BREACHING_SOON),
+        ),
+        View(
+            "escalations",
+            "Escalated",
+            lambda me, now: Query(
+                statuses=active,
+                escalations=frozenset({Escalation.AWAITING_TIER, Escalation.AWAITING_LEAD}),
+            ),
+        ),
+    ]
+    for tier in (1, 2, 3):
+        views.append(
+            View(
+                f"tier_{tier}",
+                f"Tier {tier}",
+                lambda me, now, tier=tier: Query(statuses=active, tiers=frozenset({tier})),
+            )
+        )
+    return views
+
+
+SAVED_VIEWS: dict[str, View] = {view.id: view for view in _saved()}
+
+
+def custom_view(view_id: str, title: str, text: str, sort: str = "sla_due") -> View:
+    """A view from the config file; its filter is checked now so a typo fails at start."""
+    try:
+        sort_key = SortKey(sort)
+    except ValueError:
+        choices = ", ".join(s.value for s in SortKey)
+        raise FilterError(f"view {title!r}: unknown sort {sort!r} (choose from {choices})") from None
+    parse_filter(text, "me", datetime(2000, 1, 1).astimezone())
+
+    def build(me: str, now: datetime) -> Query:
+        return replace(parse_filter(text, me, now), sort=sort_key)
+
+    return View(view_id, title, build)
+
+
+_DURATION_RE = re.compile(r"^<?(\d+)([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_filter(text: str, me: str, now: datetime, base: Query | None = None) -> Query:
+    """Read a filter string into a Query (narrowing `base`). Raises FilterError."""
+    query = base or Query()
+    words: list[str] = []
+    for term in text.split():
+        name, sep, value = term.partition(":")
+        if not sep or not value or name.lower() not in _TERMS:
+            words.append(term)
+            continue
+        query = _TERMS[name.lower()](query, value, me, now)
+    if words:
+        query = replace(query, text=" ".join(words))
+    return query
+
+
+def _values(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]
+
+
+def _status(q: Query, value: str, me: str, now: datetime) -> Query:
+    found: set[Status] = set()
+    for v in _values(value):
+        if v.lower() == "active":
+            found |= ACTIVE_STATUSES
+        elif v.lower() == "done":
+            found |= DONE_STATUSES
+        else:
+            found.add(_parse(Status, v))
+    return replace(q, statuses=frozenset(found))
+
+
+E = TypeVar("E", Status, Priority, TicketType, Escalation)
+
+
+def _parse(kind: type[E], value: str) -> E:
+    try:
+        return kind.parse(value)  # type: ignore[return-value]
+    except ValueError as exc:
+        raise FilterError(str(exc)) from None
+
+
+def _priority(q: Query, value: str, me: str, now: datetime) -> Query:
+    return replace(q, priorities=frozenset(_parse(Priority, v) for v in _values(value)))
+
+
+def _type(q: Query, value: str, me: str, now: datetime) -> Query:
+    return replace(q, types=frozenset(_parse(TicketType, v) for v in _values(value)))
+
+
+def _tier(q: Query, value: str, me: str, now: datetime) -> Query:
+    tiers = set()
+    for v in _values(value):
+        if v not in ("1", "2", "3"):
+            raise FilterError(f"tier:{v}: tiers are 1, 2 and 3")
+        tiers.add(int(v))
+    return replace(q, tiers=frozenset(tiers))
+
+
+def _assignee(q: Query, value: str, me: str, now: datetime) -> Query:
+    names = set()
+    unassigned = False
+    for v in _values(value):
+        if v.lower() in ("none", "nobody", "unassigned"):
+            unassigned = True
+        else:
+            names.add(me if v.lower() == "me" else v)
+    return replace(q, assignees=frozenset(names), unassigned=unassigned)
+
+
+def _org(q: Query, value: str, me: str, now: datetime) -> Query:
+    return replace(q, organizations=frozenset(_values(value)))
+
+
+def _watching(q: Query, value: str, me: str, now: datetime) -> Query:
+    return replace(q, watcher=me if value.lower() == "me" else value)
+
+
+def _due(q: Query, value: str, me: str, now: datetime) -> Query:
+    match = _DURATION_RE.match(value.lower())
+    if not match:
+        raise FilterError(f"due:{value}: expected something like due:<30m, due:<2h or due:<1d")
+    delta = timedelta(**{_UNITS[match[2]]: int(match[1])})
+    return replace(q, due_before=now + delta)
+
+
+def _escalation(q: Query, value: str, me: str, now: datetime) -> Query:
+    mapping = {"tier": Escalation.AWAITING_TIER, "lead": Escalation.AWAITING_LEAD}
+    found = set()
+    for v in _values(value):
+        if v.lower() in mapping:
+            found.add(mapping[v.lower()])
+        else:
+            found.add(_parse(Escalation, v))
+    return replace(q, escalations=frozenset(found))
+
+
+_TERMS: dict[str, Callable[[Query, str, str, datetime], Query]] = {
+    "status": _status,
+    "is": _status,
+    "priority": _priority,
+    "p": _priority,
+    "type": _type,
+    "tier": _tier,
+    "assignee": _assignee,
+    "assigned": _assignee,
+    "org": _org,
+    "organization": _org,
+    "watching": _watching,
+    "watcher": _watching,
+    "due": _due,
+    "escalation": _escalation,
+}
