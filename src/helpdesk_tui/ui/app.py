@@ -1,0 +1,250 @@
+"""HelpdeskApp: screens, bindings, themes, the command palette, on-call alerts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..config import ConfigError, Settings
+from ..domain import sla
+from ..domain.model import ACTIVE_STATUSES, Priority
+from ..domain.text import safe_line
+from ..service import HelpdeskService
+from ..store.base import Query
+from ..views import View
+from .jobs import StoreActivity, call_store
+from .themes import load_themes
+
+ONCALL_EVERY = 10.0
+"""Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
+
+
+class HelpdeskApp(App[None]):
+    TITLE = "helpdesk-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+        Binding("f2", "go('queue')", "Queue", id="app.queue", show=False),
+        Binding("f3", "go('escalations')", "Escalations", id="app.escalations", show=False),
+        Binding("f4", "go('sla')", "SLA board", id="app.sla_board", show=False),
+        Binding("f5", "go('metrics')", "Metrics", id="app.metrics", show=False),
+        Binding("colon", "goto_ticket", "Go to ticket", id="app.goto", show=False),
+    ]
+
+    def __init__(
+        self,
+        service: HelpdeskService,
+        settings: Settings,
+        views: list[View],
+        *,
+        oncall: bool = True,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings
+        self.views = views
+        self.store_activity = StoreActivity()
+        self._oncall_enabled = oncall
+        self._alerted: set[str] = set()
+        self._last_check: datetime | None = None
+
+    # ----------------------------------------------------------------- start
+
+    def on_mount(self) -> None:
+        for theme in load_themes():
+            self.register_theme(theme)
+        remembered = self._state().get("theme")
+        wanted = remembered if remembered in self.available_themes else self.settings.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        self.set_keymap(self.settings.keymap)
+        from .screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen())
+        if self._oncall_enabled:
+            self._last_check = self.service.clock()
+            self.set_interval(ONCALL_EVERY, self._oncall_check)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_mounted:
+            self._save_state(theme=theme)
+
+    # -------------------------------------------------------------- state file
+
+    @property
+    def _state_path(self) -> Path:
+        return self.settings.state_dir / "ui.json"
+
+    def _state(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self._state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save_state(self, **changes: Any) -> None:
+        state = {**self._state(), **changes}
+        try:
+            self._state_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._state_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            tmp.replace(self._state_path)
+        except OSError as exc:
+            self.notify(f"could not remember the theme: {exc.strerror}", severity="warning")
+
+    # ------------------------------------------------------------- navigation
+
+    def action_go(self, where: str) -> None:
+        from .screens.escalation import EscalationScreen
+        from .screens.metrics import MetricsScreen
+        from .screens.queue import QueueScreen
+        from .screens.sla_board import SlaBoardScreen
+
+        kinds: dict[str, type[Screen[Any]]] = {
+            "queue": QueueScreen,
+            "escalations": EscalationScreen,
+            "sla": SlaBoardScreen,
+            "metrics": MetricsScreen,
+        }
+        kind = kinds[where]
+        if isinstance(self.screen, kind):
+            return
+        # Keep one queue at the bottom of the stack; other top-level screens replace
+        # each other so the stack never grows without bound.
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if kind is QueueScreen:
+            return
+        self.push_screen(kind())
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_goto_ticket(self) -> None:
+        from .screens.dialogs import PromptScreen
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self.open_ticket(key.strip().upper())
+
+        self.push_screen(PromptScreen("Go to ticket", placeholder="HD-1042"), chosen)
+
+    def open_ticket(self, key: str) -> None:
+        from .screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(key))
+
+    def show_error(self, exc: Exception) -> None:
+        self.notify(safe_line(str(exc)), title="Not done", severity="error", timeout=8)
+
+    # ---------------------------------------------------------- command palette
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Queue", "The ticket queue and its views", lambda: self.action_go("queue"))
+        yield SystemCommand(
+            "Escalations", "Tickets waiting for a tier or a lead", lambda: self.action_go("escalations")
+        )
+        yield SystemCommand("SLA board", "Every running clock, most urgent first", lambda: self.action_go("sla"))
+        yield SystemCommand("Metrics", "SLA compliance, response times, backlog, CSAT", lambda: self.action_go("metrics"))
+        yield SystemCommand("Go to ticket", "Open a ticket by its key", self.action_goto_ticket)
+        yield SystemCommand("Help", "Every key, screen by screen", self.action_help)
+        for name in sorted(self.available_themes):
+            if name.startswith("helpdesk-"):
+                yield SystemCommand(
+                    f"Theme: {name.removeprefix('helpdesk-')}",
+                    f"Switch to the {name} theme (remembered)",
+                    lambda name=name: setattr(self, "theme", name),
+                )
+        for binding_screen in (screen,):
+            for _key, active in binding_screen.active_bindings.items():
+                binding = active.binding
+                if binding.show and binding.description and binding.action not in ("help",):
+                    yield SystemCommand(
+                        binding.description,
+                        f"{binding.description} (key: {active.binding.key_display or active.binding.key})",
+                        lambda node=active.node, action=binding.action: self.run_action(action, node),
+                    )
+
+    # --------------------------------------------------------------- on call
+
+    def _oncall_check(self) -> None:
+        since = self._last_check or self.service.clock()
+        me = self.service.me.username
+        service = self.service
+
+        def check() -> list[str]:
+            now = service.clock()
+            alerts: list[str] = []
+            fresh = service.query(
+                Query(
+                    statuses=ACTIVE_STATUSES,
+                    priorities=frozenset({Priority.CRITICAL}),
+                    created_after=since,
+                    limit=20,
+                )
+            )
+            for ticket in fresh.tickets:
+                alerts.append(f"new:{ticket.key}|New P1 {ticket.key}: {safe_line(ticket.subject)}")
+            mine = service.query(
+                Query(statuses=ACTIVE_STATUSES, assignees=frozenset({me}), due_before=None, limit=50)
+            )
+            for ticket in mine.tickets:
+                for status in sla.evaluate(ticket, service.policy, now):
+                    if status.state is sla.ClockState.BREACHED and status.stopped_at is None:
+                        state = "breached"
+                    elif status.state is sla.ClockState.RUNNING and status.at_risk:
+                        state = "at risk"
+                    else:
+                        continue
+                    alerts.append(
+                        f"{state}:{ticket.key}:{status.kind.value}|{ticket.key} "
+                        f"{status.kind.label} is {state}: {safe_line(ticket.subject)}"
+                    )
+            return alerts
+
+        def done(alerts: list[str]) -> None:
+            self._last_check = self.service.clock()
+            fresh = [a for a in alerts if a.split("|", 1)[0] not in self._alerted]
+            for alert in fresh:
+                ident, text = alert.split("|", 1)
+                self._alerted.add(ident)
+                severity = "error" if ident.startswith(("new:", "breached:")) else "warning"
+                self.notify(text, title="On call", severity=severity, timeout=15)
+            if fresh and self.settings.bell:
+                self.bell()
+
+        call_store(self, check, done, failed=lambda exc: None, group="oncall", exclusive=True)
+
+
+def run_app(settings: Settings) -> int:
+    """Open the store (with demo data on a first, unconfigured run) and run the app."""
+    from .. import bootstrap, demo
+
+    service = bootstrap.build_service(settings)
+    try:
+        if settings.is_default_store and service.repo.count(Query(limit=1)) == 0:
+            print("First run: creating a local store with demo tickets…")
+            demo.generate(service.repo, service.policy, service.clock(), service.me.username)
+        try:
+            views = bootstrap.views(settings)
+        except ConfigError:
+            raise
+        HelpdeskApp(service, settings, views).run()
+    finally:
+        service.repo.close()
+    return 0

@@ -1,0 +1,47 @@
+"""Reply and note drafts, saved as they are typed, so a dropped SSH session loses nothing.
+
+One small file per ticket and kind, replaced atomically (write, then rename) so a kill
+mid-write leaves the previous draft, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+
+class Drafts:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str, kind: str) -> Path:
+        safe_key = re.sub(r"[^A-Za-z0-9-]", "_", key)
+        return self.folder / f"{safe_key}.{kind}.txt"
+
+    def load(self, key: str, kind: str) -> str | None:
+        try:
+            text = self._path(key, kind).read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return text or None
+
+    def save(self, key: str, kind: str, text: str) -> None:
+        if not text.strip():
+            self.discard(key, kind)
+            return
+        path = self._path(key, kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+
+    def discard(self, key: str, kind: str) -> None:
+        self._path(key, kind).unlink(missing_ok=True)
+
+    def pending(self, key: str) -> list[str]:
+        """Kinds ("reply", "note") with a saved draft for `key`."""
+        return [kind for kind in ("reply", "note") if self._path(key, kind).exists()]

@@ -1,0 +1,82 @@
+"""The one threading rule of the UI: store calls run in thread workers, never on the
+event loop, and their results come back to the loop before any widget is touched.
+
+`call_store(node, job, done)` runs `job()` in a worker and then `done(result)` on the
+event loop; a failure goes to `failed(exc)` (default: an error notification). The app
+counts calls in flight so a slow store shows as a status line, not a frozen screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.dom import DOMNode
+from textual.worker import Worker, get_current_worker
+
+if TYPE_CHECKING:
+    from .app import HelpdeskApp
+
+T = TypeVar("T")
+
+
+def call_store(
+    node: DOMNode,
+    job: Callable[[], T],
+    done: Callable[[T], Any] | None = None,
+    failed: Callable[[Exception], Any] | None = None,
+    *,
+    group: str = "store",
+    exclusive: bool = False,
+    what: str = "",
+) -> Worker[None]:
+    app: HelpdeskApp = node.app  # type: ignore[assignment]
+
+    def run() -> None:
+        worker = get_current_worker()
+        ticket = app.store_activity.begin(what)
+        try:
+            result = job()
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, none is lost
+            app.store_activity.end(ticket, error=str(exc))
+            if not worker.is_cancelled:
+                app.call_from_thread(failed or app.show_error, exc)
+            return
+        app.store_activity.end(ticket)
+        if not worker.is_cancelled and done is not None:
+            app.call_from_thread(done, result)
+
+    return node.run_worker(
+        run, thread=True, group=group, exclusive=exclusive, exit_on_error=False
+    )
+
+
+class StoreActivity:
+    """What the store is doing now, for the status line. Thread-safe by the GIL: the
+    dict operations used here are atomic."""
+
+    SLOW_AFTER = 0.75
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._running: dict[int, tuple[float, str]] = {}
+        self.last_error: str | None = None
+
+    def begin(self, what: str) -> int:
+        self._next += 1
+        self._running[self._next] = (time.monotonic(), what)
+        return self._next
+
+    def end(self, ticket: int, error: str | None = None) -> None:
+        self._running.pop(ticket, None)
+        self.last_error = error
+
+    def slow(self) -> str | None:
+        """A description of the oldest call running longer than SLOW_AFTER, or None."""
+        now = time.monotonic()
+        for started, what in list(self._running.values()):
+            if now - started > self.SLOW_AFTER:
+                waited = now - started
+                return f"waiting for the store{' (' + what + ')' if what else ''}: {waited:.0f}s"
+        return None

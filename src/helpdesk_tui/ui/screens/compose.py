@@ -1,0 +1,67 @@
+"""Write a reply or an internal note. The text is saved as a draft while typed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static, TextArea
+
+from ..drafts import Drafts
+
+
+class ComposeScreen(ModalScreen[str | None]):
+    """Returns the text to send (ctrl+s), or None (escape: the draft is kept)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("escape", "keep", "Close, keep draft", id="compose.close"),
+        Binding("ctrl+d", "discard", "Discard draft", id="compose.discard", priority=True),
+    ]
+
+    def __init__(self, key: str, kind: str, drafts: Drafts) -> None:
+        super().__init__()
+        self.key = key
+        self.kind = kind
+        self.drafts = drafts
+
+    def compose(self) -> ComposeResult:
+        public = self.kind == "reply"
+        title = (
+            f"Reply to the customer on {self.key}"
+            if public
+            else f"Internal note on {self.key} (never sent to the customer)"
+        )
+        with Vertical(classes=f"dialog composer composer-{self.kind}"):
+            yield Label(Text(title), classes="dialog-title")
+            yield TextArea(self.drafts.load(self.key, self.kind) or "", id="body",
+                           soft_wrap=True, show_line_numbers=False, tab_behavior="indent")
+            yield Static(Text("ctrl+s send · esc close (draft kept) · ctrl+d discard draft"),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+        if area.text:
+            self.notify("Your unsent draft is back.", timeout=4)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        # Every keystroke is on disk at once: the SSH link may drop at any moment.
+        self.drafts.save(self.key, self.kind, event.text_area.text)
+
+    def action_send(self) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip():
+            self.notify("Nothing to send.", severity="warning")
+            return
+        self.dismiss(text)
+
+    def action_keep(self) -> None:
+        self.dismiss(None)
+
+    def action_discard(self) -> None:
+        self.drafts.discard(self.key, self.kind)
+        self.dismiss(None)

@@ -1,0 +1,155 @@
+"""Small modal dialogs: pick one, confirm, type a line, resolve a conflict."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...domain.text import safe_line, safe_text
+from ...store.base import ConflictError
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of `options` (label, value); escape picks nothing."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+
+    def __init__(
+        self, title: str, options: list[tuple[str, str]], current: str | None = None
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield OptionList(
+                *[Option(Text(safe_line(label)), id=str(i)) for i, (label, _v) in enumerate(self.options)]
+            )
+            yield Static(Text("↑↓/jk move · enter choose · esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        for index, (_label, value) in enumerate(self.options):
+            if value == self.current:
+                options.highlighted = index
+        options.focus()
+
+    def on_key(self, event: object) -> None:
+        # vim keys in every list, as in the queue.
+        key = getattr(event, "key", "")
+        options = self.query_one(OptionList)
+        if key == "j":
+            options.action_cursor_down()
+        elif key == "k":
+            options.action_cursor_up()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.options[int(event.option.id or 0)][1])
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask before something that cannot be undone. `y` confirms, `n`/escape declines."""
+
+    BINDINGS = [
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "dismiss(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, *, destructive: bool = False) -> None:
+        super().__init__()
+        self.question = question
+        self.destructive = destructive
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(safe_line(self.question)), classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Yes (y)", id="yes", variant="error" if self.destructive else "primary")
+                yield Button("No (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for one line (a reason, a key, a path). Enter accepts, escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+
+    def __init__(
+        self, title: str, *, placeholder: str = "", value: str = "", required: bool = False
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.value = value
+        self.required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield Input(value=self.value, placeholder=self.placeholder)
+            yield Static(Text(""), id="prompt-error", classes="dialog-error")
+            yield Static(Text("enter accept · esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if self.required and not text:
+            self.query_one("#prompt-error", Static).update(Text("This cannot be empty."))
+            return
+        self.dismiss(text)
+
+
+class ConflictScreen(ModalScreen[str]):
+    """Somebody else changed the ticket first. Show what they changed; retry or discard."""
+
+    BINDINGS = [
+        Binding("r", "dismiss('retry')", "Retry on theirs", id="conflict.retry"),
+        Binding("d,escape", "dismiss('discard')", "Discard mine", id="conflict.discard"),
+    ]
+
+    def __init__(self, error: ConflictError, mine: str) -> None:
+        super().__init__()
+        self.error = error
+        self.mine = mine
+
+    def compose(self) -> ComposeResult:
+        current = self.error.current
+        changed = ", ".join(self.error.changed_fields) or "the ticket"
+        lines = Text()
+        lines.append(f"{current.key} changed while you were working on it.\n", style="bold")
+        lines.append(f"They changed: {changed}\n")
+        for field in self.error.changed_fields[:8]:
+            value = getattr(current, field, None)
+            shown = value.value if hasattr(value, "value") else value
+            lines.append(f"  {field}: {safe_line(str(shown))}\n")
+        lines.append(f"\nYour change: {safe_text(self.mine)}\n")
+        lines.append("\nRetry applies your change on top of theirs; discard drops it.")
+        with Vertical(classes="dialog"):
+            yield Label(Text("Conflict"), classes="dialog-title")
+            yield Static(lines)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Retry (r)", id="retry", variant="primary")
+                yield Button("Discard (d)", id="discard")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "discard")

@@ -1,0 +1,163 @@
+"""Escalations: tickets waiting for a tier to accept them, and for a lead's review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ...domain.escalation import ReviewDecision
+from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
+from ...domain.text import safe_line
+from ...store.base import ConflictError, Page, Query, SortKey
+from ..jobs import call_store
+from ..widgets.status_line import StatusLine
+from ..widgets.ticket_table import TicketTable
+
+if TYPE_CHECKING:
+    from ..app import HelpdeskApp
+
+
+def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -> None:
+    """Ask accept / reassign / decline (with a reason) and record the decision."""
+    from .dialogs import ChoiceScreen, PromptScreen
+
+    app: HelpdeskApp = owner.app  # type: ignore[assignment]
+    service = app.service
+    key = ticket.key
+    waiting = "a lead's review" if ticket.escalation is Escalation.AWAITING_LEAD else f"tier {ticket.tier}"
+    options = [
+        ("Accept: I take it", ReviewDecision.ACCEPT.value),
+        ("Reassign to an agent…", ReviewDecision.REASSIGN.value),
+        ("Decline, with a reason…", ReviewDecision.DECLINE.value),
+    ]
+
+    def record(decision: ReviewDecision, reason: str | None, assignee: str | None) -> None:
+        def job() -> Ticket:
+            fresh = service.repo.get(key)
+            return service.decide(key, fresh.version, decision, reason, assignee)
+
+        def done(updated: Ticket) -> None:
+            app.notify(f"{key}: {decision.value} recorded")
+            after()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ConflictError):
+                app.notify(f"{key} changed meanwhile; look again", severity="warning")
+                after()
+            else:
+                app.show_error(exc)
+
+        call_store(owner, job, done, failed, what=f"decision on {key}")
+
+    def chosen(value: str | None) -> None:
+        if value is None:
+            return
+        decision = ReviewDecision(value)
+        if decision is ReviewDecision.ACCEPT:
+            record(decision, None, None)
+        elif decision is ReviewDecision.DECLINE:
+            owner.app.push_screen(
+                PromptScreen(f"Why decline {key}?", required=True),
+                lambda reason: reason and record(decision, reason, None),
+            )
+        else:
+            def show(agents: list[Any]) -> None:
+                agent_options = [
+                    (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
+                    for a in agents
+                    if a.active and (a.tier >= ticket.tier or a.role is not Role.AGENT)
+                ]
+                owner.app.push_screen(
+                    ChoiceScreen("Reassign to", agent_options),
+                    lambda who: who and record(decision, None, who),
+                )
+
+            call_store(owner, service.agents, show, what="agents")
+
+    owner.app.push_screen(ChoiceScreen(f"{key} waits for {waiting}", options), chosen)
+
+
+class EscalationScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.go('queue')", "Queue", id="escalations.back"),
+        Binding("d", "decide", "Decide", id="escalations.decide"),
+        Binding("tab", "switch", "Tier / lead", id="escalations.switch"),
+        Binding("r,ctrl+r", "refresh", "Refresh", show=False, id="escalations.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lead_reviews = False
+
+    @property
+    def helpdesk(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="escalation-title", classes="screen-title")
+        service = self.helpdesk.service
+        yield TicketTable(service.policy, service.clock, id="escalated")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        me = self.helpdesk.service.me
+        # A lead starts where decisions wait for them; an agent where their tier's do.
+        self.lead_reviews = me.role is not Role.AGENT
+        self.load()
+        self.query_one(TicketTable).focus()
+        self.set_interval(1.0, self.query_one(TicketTable).refresh)
+
+    def load(self) -> None:
+        service = self.helpdesk.service
+        me = service.me
+        if self.lead_reviews:
+            # Any status: a review also covers a resolved ticket whose outcome is disputed.
+            query = Query(escalations=frozenset({Escalation.AWAITING_LEAD}), sort=SortKey.SLA_DUE)
+            title = "Waiting for a lead's review"
+        else:
+            tiers = frozenset({me.tier}) if me.role is Role.AGENT else frozenset()
+            query = Query(statuses=ACTIVE_STATUSES, tiers=tiers,
+                          escalations=frozenset({Escalation.AWAITING_TIER}), sort=SortKey.SLA_DUE)
+            title = f"Waiting for tier {me.tier}" if tiers else "Waiting for a tier"
+
+        def fetch(offset: int, limit: int) -> Page:
+            return service.query(query.page(offset, limit))
+
+        self.query_one(TicketTable).load(fetch, keep_cursor=True)
+        other = "tier escalations" if self.lead_reviews else "lead reviews"
+        self.query_one("#escalation-title", Static).update(
+            Text(f"{title}   (tab: {other} · d: accept / reassign / decline · enter: open)")
+        )
+
+    def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
+        status = self.query_one(StatusLine)
+        if message.error:
+            status.say(f"store: {message.error}", error=True)
+        else:
+            status.say(f"{message.total} waiting")
+
+    def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
+        self.helpdesk.open_ticket(message.ticket.key)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.load()
+
+    def action_switch(self) -> None:
+        self.lead_reviews = not self.lead_reviews
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_decide(self) -> None:
+        ticket = self.query_one(TicketTable).current
+        if ticket is not None:
+            decide_flow(self, ticket, self.load)

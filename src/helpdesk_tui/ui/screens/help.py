@@ -1,0 +1,72 @@
+"""Every key, screen by screen, as remapped by the config file's [keys] table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from ..app import HelpdeskApp
+
+
+def binding_sections() -> list[tuple[str, list[BindingType]]]:
+    from ..app import HelpdeskApp
+    from ..widgets.ticket_table import TicketTable
+    from .compose import ComposeScreen
+    from .escalation import EscalationScreen
+    from .metrics import MetricsScreen
+    from .queue import QueueScreen
+    from .sla_board import SlaBoardScreen
+    from .ticket import TicketScreen
+
+    return [
+        ("Everywhere", HelpdeskApp.BINDINGS),
+        ("Queue", QueueScreen.BINDINGS),
+        ("Ticket lists", TicketTable.BINDINGS),
+        ("Ticket", TicketScreen.BINDINGS),
+        ("Reply / note", ComposeScreen.BINDINGS),
+        ("Escalations", EscalationScreen.BINDINGS),
+        ("SLA board", SlaBoardScreen.BINDINGS),
+        ("Metrics", MetricsScreen.BINDINGS),
+    ]
+
+
+def _keys(binding: Binding, keymap: dict[str, str]) -> str:
+    keys = keymap.get(binding.id or "", binding.key)
+    return " / ".join(k.replace("_", " ") for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        keymap = app.settings.keymap
+        table = Table(box=None, padding=(0, 2), show_header=False, expand=True)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_column(style="dim", no_wrap=True)
+        for title, bindings in binding_sections():
+            table.add_row(Text(title, style="bold underline"), "", "")
+            for item in bindings:
+                if not isinstance(item, Binding):
+                    continue
+                table.add_row(_keys(item, keymap), item.description or item.action,
+                              item.id or "")
+        with VerticalScroll(classes="dialog help"):
+            yield Static(Text("Keys — remap any of them by id under [keys] in the config file"),
+                         classes="dialog-title")
+            yield Static(table)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+
+

@@ -1,0 +1,92 @@
+"""A new ticket: a form that validates before anything is written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from ...domain.model import Channel, Environment, Priority, TicketType
+from ...domain.text import safe_line
+from ...service import TicketDraft
+from ..jobs import call_store
+
+if TYPE_CHECKING:
+    from ..app import HelpdeskApp
+
+
+class NewTicketScreen(ModalScreen[str | None]):
+    """Returns the new ticket's key, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "create", "Create", id="new.create", priority=True),
+        Binding("escape", "dismiss(None)", "Cancel", id="new.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog form"):
+            yield Label(Text("New ticket"), classes="dialog-title")
+            yield Input(placeholder="Subject (required)", id="subject")
+            with Horizontal(classes="form-row"):
+                yield Select([(t.label, t.value) for t in TicketType], value="incident",
+                             id="type", allow_blank=False)
+                yield Select([(f"{p.short} {p.label}", p.value) for p in Priority],
+                             value="medium", id="priority", allow_blank=False)
+                yield Select([(f"Tier {t}", str(t)) for t in (1, 2, 3)], value="1", id="tier",
+                             allow_blank=False)
+            with Horizontal(classes="form-row"):
+                yield Input(placeholder="Requester name", id="requester")
+                yield Input(placeholder="Requester e-mail", id="email")
+            with Horizontal(classes="form-row"):
+                yield Input(placeholder="Organization", id="org")
+                yield Select([(c.label, c.value) for c in Channel], value="phone", id="channel",
+                             allow_blank=False)
+                yield Select([(e.label, e.value) for e in Environment], id="environment",
+                             prompt="Environment")
+            yield Input(placeholder="Category", id="category")
+            yield TextArea(id="description", soft_wrap=True)
+            yield Static(Text(""), id="form-error", classes="dialog-error")
+            yield Static(Text("tab next field · ctrl+s create · esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#subject", Input).focus()
+
+    def _value(self, selector: str) -> str:
+        widget = self.query_one(selector)
+        if isinstance(widget, Input):
+            return widget.value.strip()
+        if isinstance(widget, Select):
+            value = widget.value
+            return "" if value is Select.BLANK else str(value)
+        if isinstance(widget, TextArea):
+            return widget.text
+        return ""
+
+    def action_create(self) -> None:
+        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        environment = self._value("#environment")
+        draft = TicketDraft(
+            subject=self._value("#subject"),
+            description=self._value("#description"),
+            type=TicketType(self._value("#type")),
+            priority=Priority(self._value("#priority")),
+            tier=int(self._value("#tier")),
+            requester_name=self._value("#requester"),
+            requester_email=self._value("#email"),
+            organization=self._value("#org") or None,
+            channel=Channel(self._value("#channel")),
+            environment=Environment(environment) if environment else None,
+            category=self._value("#category") or None,
+        )
+        service = app.service
+
+        def failed(exc: Exception) -> None:
+            self.query_one("#form-error", Static).update(Text(safe_line(str(exc))))
+
+        call_store(self, lambda: service.create(draft), lambda t: self.dismiss(t.key), failed,
+                   what="create")

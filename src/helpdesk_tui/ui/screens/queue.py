@@ -1,0 +1,379 @@
+"""The queue: saved views, filter, search, sort, multi-select and bulk actions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from ...domain.model import Priority, Status, Ticket
+from ...domain.text import safe_line
+from ...service import HelpdeskService
+from ...store.base import Page, Query, SortKey
+from ...views import FilterError, View, parse_filter
+from ..jobs import call_store
+from ..widgets.status_line import StatusLine
+from ..widgets.ticket_table import TicketTable
+
+if TYPE_CHECKING:
+    from ..app import HelpdeskApp
+
+LIVE_EVERY = 2.0
+"""Seconds between cheap change checks: colleagues' work shows within this."""
+
+SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, SortKey.KEY]
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = [
+        Binding("v", "pick_view", "Views", id="queue.views"),
+        Binding("right_square_bracket", "cycle_view(1)", "Next view", show=False, id="queue.next_view"),
+        Binding("left_square_bracket", "cycle_view(-1)", "Prev view", show=False, id="queue.prev_view"),
+        Binding("f", "filter", "Filter", id="queue.filter"),
+        Binding("slash", "search", "Search", id="queue.search"),
+        Binding("o", "sort", "Sort", id="queue.sort"),
+        Binding("O", "reverse", "Reverse", show=False, id="queue.reverse"),
+        Binding("t", "take", "Take", id="queue.take"),
+        Binding("a", "bulk_assign", "Assign", id="queue.assign"),
+        Binding("p", "bulk_priority", "Priority", id="queue.priority"),
+        Binding("s", "bulk_status", "Status", id="queue.status"),
+        Binding("n", "new_ticket", "New", id="queue.new"),
+        Binding("r,ctrl+r", "refresh", "Refresh", show=False, id="queue.refresh"),
+        Binding("escape", "clear", "Clear", show=False, id="queue.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view_index = 0
+        self.filter_text = ""
+        self.search_text = ""
+        self.sort: SortKey | None = None
+        self.descending = False
+        self._token: str | None = None
+
+    @property
+    def helpdesk(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def service(self) -> HelpdeskService:
+        return self.helpdesk.service
+
+    @property
+    def view(self) -> View:
+        return self.helpdesk.views[self.view_index]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-title", classes="screen-title")
+        yield Input(placeholder="filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…",
+                    id="filter", classes="bar")
+        yield Input(placeholder="search subject, description and conversation…", id="search",
+                    classes="bar")
+        yield TicketTable(self.service.policy, self.service.clock, id="tickets")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one("#search").display = False
+        self.table.focus()
+        self.run_query()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(LIVE_EVERY, self._check_changes)
+
+    @property
+    def table(self) -> TicketTable:
+        return self.query_one(TicketTable)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    # ----------------------------------------------------------------- query
+
+    def current_query(self) -> Query:
+        me, now = self.service.me.username, self.service.clock()
+        query = self.view.build(me, now)
+        if self.filter_text:
+            query = parse_filter(self.filter_text, me, now, base=query)
+        if self.search_text:
+            query = replace(query, text=self.search_text)
+        if self.sort is not None:
+            query = replace(query, sort=self.sort, descending=self.descending)
+        return query
+
+    def run_query(self, keep_cursor: bool = False) -> None:
+        try:
+            query = self.current_query()
+        except FilterError as exc:
+            self.status.say(str(exc), error=True)
+            return
+        service = self.service
+
+        def fetch(offset: int, limit: int) -> Page:
+            return service.query(query.page(offset, limit))
+
+        self.table.load(fetch, keep_cursor=keep_cursor)
+        self._show_title(query)
+
+    def _show_title(self, query: Query | None = None) -> None:
+        query = query or self.current_query()
+        parts = [self.view.title, f"{self.table.total:,} tickets", f"by {query.sort.value}"]
+        if query.descending:
+            parts[-1] += " ↓"
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        if self.search_text:
+            parts.append(f"search: {self.search_text}")
+        if self.table.marked:
+            parts.append(f"{len(self.table.marked)} selected")
+        text = Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
+        text.append(f"  [{self.service.me.username}]", style="dim")
+        self.query_one("#queue-title", Static).update(text)
+
+    def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
+        if message.error:
+            self.status.say(f"store: {message.error}", error=True)
+        else:
+            self.status.say(f"{message.total:,} tickets")
+        self._show_title()
+
+    def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
+        self.helpdesk.open_ticket(message.ticket.key)
+
+    def on_screen_resume(self) -> None:
+        # Back from a ticket: show what changed there without losing our place.
+        if self.is_mounted:
+            self.run_query(keep_cursor=True)
+
+    def _tick(self) -> None:
+        # The SLA column counts down: repaint the visible lines (the table holds only those).
+        self.table.refresh()
+
+    def _check_changes(self) -> None:
+        repo = self.service.repo
+
+        def done(token: str) -> None:
+            if self._token is not None and token != self._token:
+                self.run_query(keep_cursor=True)
+            self._token = token
+
+        call_store(self, repo.change_token, done, failed=lambda exc: None, group="live",
+                   exclusive=True)
+
+    # ------------------------------------------------------- views and filter
+
+    def action_cycle_view(self, step: int) -> None:
+        self.view_index = (self.view_index + step) % len(self.helpdesk.views)
+        self.run_query()
+
+    def action_pick_view(self) -> None:
+        from .dialogs import ChoiceScreen
+
+        options = [(view.title, str(index)) for index, view in enumerate(self.helpdesk.views)]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.view_index = int(value)
+                self.run_query()
+
+        self.app.push_screen(ChoiceScreen("Views", options, str(self.view_index)), chosen)
+
+    def action_filter(self) -> None:
+        self._open_bar("#filter", self.filter_text)
+
+    def action_search(self) -> None:
+        self._open_bar("#search", self.search_text)
+
+    def _open_bar(self, selector: str, value: str) -> None:
+        bar = self.query_one(selector, Input)
+        bar.display = True
+        bar.value = value
+        bar.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        try:
+            parse_filter(text, self.service.me.username, self.service.clock())
+        except FilterError as exc:
+            self.status.say(str(exc), error=True)
+            return
+        self.filter_text = text
+        self._close_bar(event.input)
+        self.run_query()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.search_text = event.value.strip()
+        self._close_bar(event.input)
+        self.run_query()
+
+    def _close_bar(self, bar: Input) -> None:
+        bar.display = bool(bar.value.strip())
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.value = ""
+            self._close_bar(focused)
+            return
+        if self.table.marked:
+            self.table.marked.clear()
+            self.table.refresh()
+            self._show_title()
+            return
+        if self.filter_text or self.search_text:
+            self.filter_text = self.search_text = ""
+            for bar in self.query(Input):
+                bar.value = ""
+                bar.display = False
+            self.run_query()
+
+    def action_sort(self) -> None:
+        current = self.sort or self.current_query().sort
+        self.sort = SORTS[(SORTS.index(current) + 1) % len(SORTS)] if current in SORTS else SORTS[0]
+        self.run_query()
+
+    def action_reverse(self) -> None:
+        self.sort = self.sort or self.current_query().sort
+        self.descending = not self.descending
+        self.run_query()
+
+    def action_refresh(self) -> None:
+        self.run_query(keep_cursor=True)
+
+    # ----------------------------------------------------------------- actions
+
+    def _targets(self) -> list[Ticket]:
+        """The selected tickets on screen, or the one under the cursor."""
+        if self.table.marked:
+            found = [t for t in self.table.visible_tickets() if t.key in self.table.marked]
+            known = {t.key for t in found}
+            missing = self.table.marked - known
+            # Selected rows scrolled away are still selected: fetch them by key.
+            return found + [Ticket(key=k, subject="", version=-1) for k in sorted(missing)]
+        current = self.table.current
+        return [current] if current else []
+
+    def action_take(self) -> None:
+        ticket = self.table.current
+        if ticket is None:
+            return
+        service = self.service
+
+        def take() -> Ticket:
+            fresh = service.repo.get(ticket.key)
+            return service.take(fresh.key, fresh.version)
+
+        def done(updated: Ticket) -> None:
+            self.table.replace_ticket(updated)
+            self.notify(f"{updated.key} is yours")
+
+        call_store(self, take, done, what="take")
+
+    def action_new_ticket(self) -> None:
+        from .new_ticket import NewTicketScreen
+
+        def created(key: str | None) -> None:
+            if key:
+                self.run_query(keep_cursor=True)
+                self.helpdesk.open_ticket(key)
+
+        self.app.push_screen(NewTicketScreen(), created)
+
+    def action_bulk_assign(self) -> None:
+        from .dialogs import ChoiceScreen
+
+        agents = self.service.repo.agents()
+        options = [("nobody (unassign)", "")] + [
+            (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
+            for a in agents
+            if a.active
+        ]
+        self._bulk("assign", ChoiceScreen("Assign to", options))
+
+    def action_bulk_priority(self) -> None:
+        from .dialogs import ChoiceScreen
+
+        options = [(f"{p.short} {p.label}", p.value) for p in Priority]
+        self._bulk("priority", ChoiceScreen("Priority", options))
+
+    def action_bulk_status(self) -> None:
+        from .dialogs import ChoiceScreen
+
+        options = [(s.label, s.value) for s in Status if s is not Status.NEW]
+        self._bulk("status", ChoiceScreen("Status", options))
+
+    def _bulk(self, what: str, picker: Screen[str | None]) -> None:
+        from .dialogs import ConfirmScreen, PromptScreen
+
+        targets = self._targets()
+        if not targets:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            needs_reason = what == "status" and value in ("cancelled", "on_hold")
+            if needs_reason:
+                self.app.push_screen(
+                    PromptScreen(f"Why {Status(value).label}?", required=True),
+                    lambda reason: reason and confirm(value, reason),
+                )
+            else:
+                confirm(value, None)
+
+        def confirm(value: str, reason: str | None) -> None:
+            destructive = what == "status" and value in ("closed", "cancelled")
+            if len(targets) > 1 or destructive:
+                label = value or "nobody"
+                question = f"Set {what} to {label} on {len(targets)} ticket(s)?"
+                self.app.push_screen(
+                    ConfirmScreen(question, destructive=destructive),
+                    lambda ok: ok and apply(value, reason),
+                )
+            else:
+                apply(value, reason)
+
+        def apply(value: str, reason: str | None) -> None:
+            service = self.service
+            keys = [t.key for t in targets]
+
+            def run() -> tuple[int, list[str]]:
+                done_count, failures = 0, []
+                for key in keys:
+                    try:
+                        fresh = service.repo.get(key)
+                        if what == "assign":
+                            service.assign(key, fresh.version, value or None)
+                        elif what == "priority":
+                            service.update(key, fresh.version, priority=Priority(value))
+                        else:
+                            service.set_status(key, fresh.version, Status(value), reason)
+                        done_count += 1
+                    except Exception as exc:  # noqa: BLE001 - report each, keep going
+                        failures.append(f"{key}: {exc}")
+                return done_count, failures
+
+            def finished(result: tuple[int, list[str]]) -> None:
+                count, failures = result
+                self.table.marked.clear()
+                self.run_query(keep_cursor=True)
+                if failures:
+                    self.notify("\n".join(safe_line(f) for f in failures[:5]),
+                                title=f"{count} done, {len(failures)} refused", severity="warning",
+                                timeout=10)
+                else:
+                    self.notify(f"{what} set on {count} ticket(s)")
+
+            call_store(self, run, finished, what=f"bulk {what}")
+
+        self.app.push_screen(picker, chosen)

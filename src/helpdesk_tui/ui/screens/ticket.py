@@ -1,0 +1,433 @@
+"""One ticket: fields, SLA countdowns, conversation, history, and every action on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from ...domain import sla
+from ...domain.escalation import pending_for
+from ...domain.lifecycle import allowed_next
+from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, Ticket, TicketType
+from ...domain.text import safe_line, safe_text
+from ...service import HelpdeskService
+from ...store.base import ConflictError
+from ..drafts import Drafts
+from ..jobs import call_store
+from ..widgets.conversation import Conversation
+from ..widgets.countdown import Countdown
+from ..widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from ..app import HelpdeskApp
+
+Loaded = tuple[Ticket, list[Comment], list[AuditEntry]]
+
+
+class TicketScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back", id="ticket.back"),
+        Binding("r", "reply", "Reply", id="ticket.reply"),
+        Binding("n", "note", "Note", id="ticket.note"),
+        Binding("s", "status", "Status", id="ticket.status"),
+        Binding("p", "priority", "Priority", id="ticket.priority"),
+        Binding("y", "type", "Type", show=False, id="ticket.type"),
+        Binding("a", "assign", "Assign", show=False, id="ticket.assign"),
+        Binding("t", "take", "Take", id="ticket.take"),
+        Binding("w", "watch", "Watch", show=False, id="ticket.watch"),
+        Binding("e", "escalate", "Escalate", id="ticket.escalate"),
+        Binding("l", "lead_review", "Lead review", show=False, id="ticket.lead_review"),
+        Binding("d", "decide", "Decide", show=False, id="ticket.decide"),
+        Binding("A", "attach", "Attach", show=False, id="ticket.attach"),
+        Binding("c", "csat", "CSAT", show=False, id="ticket.csat"),
+        Binding("R,ctrl+r", "refresh", "Refresh", show=False, id="ticket.refresh"),
+        Binding("1", "tab('conversation')", "Conversation", show=False, id="ticket.tab_conversation"),
+        Binding("2", "tab('history')", "History", show=False, id="ticket.tab_history"),
+        Binding("3", "tab('details')", "Details", show=False, id="ticket.tab_details"),
+    ]
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.ticket: Ticket | None = None
+
+    @property
+    def helpdesk(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def service(self) -> HelpdeskService:
+        return self.helpdesk.service
+
+    @property
+    def drafts(self) -> Drafts:
+        return Drafts(self.helpdesk.settings.state_dir / "drafts")
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"{self.key}  loading…"), id="ticket-title", classes="screen-title")
+        yield Static(id="ticket-summary")
+        yield Horizontal(id="sla-line")
+        with TabbedContent(id="tabs"):
+            with TabPane("Conversation", id="conversation"):
+                yield Conversation(id="conversation-view")
+            with TabPane("History", id="history"):
+                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Details", id="details"):
+                with VerticalScroll():
+                    yield Static(id="details-view")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.add_columns("When (UTC)", "Who", "What", "From", "To", "Why")
+        self.load()
+        self.set_interval(1.0, self._tick)
+        waiting = self.drafts.pending(self.key)
+        if waiting:
+            kinds = " and ".join(waiting)
+            self.notify(f"Unsent {kinds} draft saved for {self.key}: press "
+                        f"{'r' if 'reply' in waiting else 'n'} to continue it.", timeout=8)
+
+    # ------------------------------------------------------------------ load
+
+    def load(self) -> None:
+        service, key = self.service, self.key
+
+        def fetch() -> Loaded:
+            ticket = service.get(key)
+            return ticket, service.repo.comments(key), service.repo.history(key)
+
+        call_store(self, fetch, self._show, self._load_failed, group="ticket-load",
+                   exclusive=True, what=f"loading {key}")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.query_one(StatusLine).say(f"{self.key}: {exc}", error=True)
+        if self.ticket is None:
+            self.query_one("#ticket-title", Static).update(Text(f"{self.key}  could not be loaded"))
+
+    def _show(self, loaded: Loaded) -> None:
+        ticket, comments, history = loaded
+        self.ticket = ticket
+        title = Text()
+        title.append(f"{ticket.key}  ", style="bold")
+        title.append(safe_line(ticket.subject))
+        self.query_one("#ticket-title", Static).update(title)
+        self.query_one("#ticket-summary", Static).update(self._summary(ticket))
+        self._show_sla(ticket)
+        self.query_one(Conversation).show(ticket, comments)
+        self._show_history(history)
+        self.query_one("#details-view", Static).update(self._details(ticket))
+        self.query_one(StatusLine).say(
+            f"v{ticket.version} · updated {ticket.updated_at:%Y-%m-%d %H:%M} UTC · "
+            f"{len(comments)} messages"
+        )
+
+    def _summary(self, ticket: Ticket) -> Text:
+        text = Text()
+        style = {"critical": "bold reverse", "high": "bold"}.get(ticket.priority.value, "")
+        text.append(f"{ticket.priority.short} {ticket.priority.label}", style=style)
+        parts = [
+            ticket.type.label,
+            ticket.status.label,
+            f"tier {ticket.tier}",
+            safe_line(ticket.assignee or "unassigned"),
+            safe_line(ticket.organization or ticket.requester_email or ""),
+        ]
+        text.append(" · " + " · ".join(p for p in parts if p))
+        waiting = pending_for(ticket)
+        if waiting:
+            text.append(f"  ⇧ waiting for {waiting}", style="bold")
+        if self.service.me.username in ticket.watchers:
+            text.append("  👁 watching")
+        return text
+
+    def _show_sla(self, ticket: Ticket) -> None:
+        line = self.query_one("#sla-line", Horizontal)
+        line.remove_children()
+        widgets: list[Static | Countdown] = []
+        for status in self.service.sla(ticket):
+            widgets.append(Static(Text(f" {status.kind.label}: "), classes="sla-label"))
+            widgets.append(
+                Countdown(ticket, self.service.policy, self.service.clock, status.kind)
+            )
+        if not widgets:
+            widgets.append(Static(Text(" no SLA clock runs for this ticket")))
+        line.mount_all(widgets)
+
+    def _show_history(self, history: list[AuditEntry]) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for entry in history:
+            table.add_row(
+                f"{entry.at:%Y-%m-%d %H:%M}",
+                Text(safe_line(entry.actor)),
+                Text(safe_line(entry.field)),
+                Text(safe_line(entry.old or "")[:40]),
+                Text(safe_line(entry.new or "")[:40]),
+                Text(safe_line(entry.reason or "")[:60]),
+            )
+        table.move_cursor(row=max(0, len(history) - 1))
+
+    def _details(self, ticket: Ticket) -> Table:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column()
+
+        def row(label: str, value: object) -> None:
+            if value in (None, "", ()):
+                value = "—"
+            if isinstance(value, tuple):
+                value = ", ".join(str(v) for v in value)
+            shown = value.label if hasattr(value, "label") else str(value)
+            grid.add_row(label, Text(safe_text(shown)))
+
+        row("Key", ticket.key)
+        row("Subject", ticket.subject)
+        row("Type", ticket.type)
+        row("Priority", f"{ticket.priority.short} {ticket.priority.label}")
+        row("Status", ticket.status)
+        row("Tier", ticket.tier)
+        row("Assignee", ticket.assignee)
+        row("Team", ticket.team)
+        row("Requester", ticket.requester)
+        row("Organization", ticket.organization)
+        row("Watchers", ticket.watchers)
+        row("Channel", ticket.channel)
+        row("Environment", ticket.environment)
+        row("Impact", ticket.impact)
+        row("Affected users", ticket.affected_users)
+        row("Integration", ticket.integration)
+        row("Category", ticket.category)
+        row("Tags", ticket.tags)
+        row("Language", ticket.language)
+        row("Escalation", pending_for(ticket) or "none")
+        row("Escalation reason", ticket.escalation_reason)
+        for name in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"):
+            value = getattr(ticket, name)
+            row(name.removesuffix("_at").replace("_", " ").capitalize(),
+                f"{value:%Y-%m-%d %H:%M} UTC" if value else None)
+        row("Satisfaction", f"{ticket.csat_score}/5 {ticket.csat_comment or ''}"
+            if ticket.csat_score else None)
+        row("Version", ticket.version)
+        return grid
+
+    def _tick(self) -> None:
+        for countdown in self.query(Countdown):
+            countdown.tick()
+
+    # --------------------------------------------------------------- writing
+
+    def _write(
+        self, describe: str, job: Callable[[int], Ticket], after: Callable[[], None] | None = None
+    ) -> None:
+        """Run a write based on the version on screen; a conflict shows what changed."""
+        if self.ticket is None:
+            return
+        version = self.ticket.version
+
+        def done(ticket: Ticket) -> None:
+            if after:
+                after()
+            self.notify(f"{ticket.key}: {describe}")
+            self.load()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ConflictError):
+                from .dialogs import ConflictScreen
+
+                def resolved(choice: str | None) -> None:
+                    if choice == "retry":
+                        call_store(self, lambda: job(exc.current.version), done, failed,
+                                   what=describe)
+                    else:
+                        self.load()
+
+                self.app.push_screen(ConflictScreen(exc, describe), resolved)
+                return
+            self.helpdesk.show_error(exc)
+
+        call_store(self, lambda: job(version), done, failed, what=describe)
+
+    def _compose(self, kind: str) -> None:
+        from .compose import ComposeScreen
+
+        if self.ticket is None:
+            return
+        key, service, drafts = self.key, self.service, self.drafts
+
+        def send(text: str | None) -> None:
+            if text is None:
+                return
+            if kind == "reply":
+                self._write("reply sent", lambda v: service.reply(key, v, text),
+                            lambda: drafts.discard(key, kind))
+            else:
+                self._write("note added", lambda v: service.note(key, v, text),
+                            lambda: drafts.discard(key, kind))
+
+        self.app.push_screen(ComposeScreen(key, kind, drafts), send)
+
+    def action_reply(self) -> None:
+        self._compose("reply")
+
+    def action_note(self) -> None:
+        self._compose("note")
+
+    def _choose(self, title: str, options: list[tuple[str, str]], current: str | None,
+                then: Callable[[str], None]) -> None:
+        from .dialogs import ChoiceScreen
+
+        self.app.push_screen(ChoiceScreen(title, options, current),
+                             lambda value: value is not None and then(value))
+
+    def _ask(self, title: str, then: Callable[[str], None], *, required: bool = True,
+             placeholder: str = "") -> None:
+        from .dialogs import PromptScreen
+
+        self.app.push_screen(PromptScreen(title, required=required, placeholder=placeholder),
+                             lambda text: text is not None and then(text))
+
+    def action_status(self) -> None:
+        if self.ticket is None:
+            return
+        ticket, key, service = self.ticket, self.key, self.service
+        options = [(s.label, s.value) for s in sorted(allowed_next(ticket.status))]
+        if not options:
+            self.notify(f"{key} is {ticket.status.label}: final", severity="warning")
+            return
+
+        def apply(value: str, reason: str | None = None) -> None:
+            status = Status(value)
+            self._write(f"status {status.label}",
+                        lambda v: service.set_status(key, v, status, reason))
+
+        def chosen(value: str) -> None:
+            status = Status(value)
+            if status in (Status.CANCELLED, Status.ON_HOLD):
+                self._ask(f"Why {status.label}?", lambda reason: confirm(value, reason))
+            else:
+                confirm(value, None)
+
+        def confirm(value: str, reason: str | None) -> None:
+            if Status(value).is_final:
+                from .dialogs import ConfirmScreen
+
+                self.app.push_screen(
+                    ConfirmScreen(f"{Status(value).label.capitalize()} {key}? This is final.",
+                                  destructive=True),
+                    lambda ok: ok and apply(value, reason),
+                )
+            else:
+                apply(value, reason)
+
+        self._choose("Status", options, None, chosen)
+
+    def action_priority(self) -> None:
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+        options = [(f"{p.short} {p.label}", p.value) for p in Priority]
+        self._choose("Priority", options, self.ticket.priority.value,
+                     lambda v: self._write(f"priority {Priority(v).short}",
+                                           lambda ver: service.update(key, ver, priority=Priority(v))))
+
+    def action_type(self) -> None:
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+        options = [(t.label, t.value) for t in TicketType]
+        self._choose("Type", options, self.ticket.type.value,
+                     lambda v: self._write(f"type {TicketType(v).label}",
+                                           lambda ver: service.update(key, ver, type=TicketType(v))))
+
+    def action_assign(self) -> None:
+        key, service = self.key, self.service
+
+        def show(agents: list[Any]) -> None:
+            options = [("nobody (unassign)", "")] + [
+                (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
+                for a in agents if a.active
+            ]
+            self._choose("Assign to", options, self.ticket.assignee if self.ticket else None,
+                         lambda v: self._write(f"assigned to {v or 'nobody'}",
+                                               lambda ver: service.assign(key, ver, v or None)))
+
+        call_store(self, service.agents, show, what="agents")
+
+    def action_take(self) -> None:
+        key, service = self.key, self.service
+        self._write("taken", lambda v: service.take(key, v))
+
+    def action_watch(self) -> None:
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+        on = service.me.username not in self.ticket.watchers
+        self._write("watching" if on else "not watching", lambda v: service.watch(key, v, on))
+
+    def action_escalate(self) -> None:
+        if self.ticket is None:
+            return
+        key, service, tier = self.key, self.service, self.ticket.tier
+        options = [(f"Tier {t}" + (" (up)" if t > tier else " (down)"), str(t))
+                   for t in (1, 2, 3) if t != tier]
+
+        def chosen(value: str) -> None:
+            self._ask(f"Why move {key} to tier {value}?",
+                      lambda reason: self._write(
+                          f"moved to tier {value}",
+                          lambda v: service.escalate(key, v, int(value), reason)))
+
+        self._choose("Escalate to", options, None, chosen)
+
+    def action_lead_review(self) -> None:
+        key, service = self.key, self.service
+        self._ask(f"Why should a lead review {key}?",
+                  lambda reason: self._write("sent to a lead",
+                                             lambda v: service.request_review(key, v, reason)))
+
+    def action_decide(self) -> None:
+        if self.ticket is None or self.ticket.escalation is Escalation.NONE:
+            self.notify("Nothing is waiting for a decision on this ticket.", severity="warning")
+            return
+        from .escalation import decide_flow
+
+        decide_flow(self, self.ticket, self.load)
+
+    def action_attach(self) -> None:
+        key, service = self.key, self.service
+        self._ask("Attach a file (path)", lambda path: self._write(
+            f"attached {Path(path).name}",
+            lambda v: service.attach(key, v, Path(path).expanduser())), placeholder="~/logs/app.log")
+
+    def action_csat(self) -> None:
+        key, service = self.key, self.service
+        options = [(f"{n} {'★' * n}", str(n)) for n in (5, 4, 3, 2, 1)]
+
+        def scored(score: str) -> None:
+            self._ask("Customer's comment (optional)", lambda comment: self._write(
+                f"satisfaction {score}/5",
+                lambda v: service.record_csat(key, v, int(score), comment or None)),
+                required=False)
+
+        self._choose("Customer satisfaction", options, None, scored)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+

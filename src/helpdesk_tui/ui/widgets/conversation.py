@@ -1,0 +1,71 @@
+"""A ticket's conversation: customer messages, public replies and internal notes, told
+apart at a glance by label, colour and edge (readable without colour too)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...domain.model import Comment, Ticket
+from ...domain.text import safe_line, safe_text
+
+MAX_SHOWN_CHARS = 20_000
+"""A message longer than this is cut on screen (the full text stays in the store)."""
+
+
+def _header(label: str, comment: Comment) -> Text:
+    head = Text()
+    head.append(f" {label} ", style="bold reverse")
+    head.append(f" {safe_line(comment.author)} · {comment.created_at:%Y-%m-%d %H:%M} UTC")
+    if comment.attachments:
+        names = ", ".join(safe_line(a.filename) for a in comment.attachments)
+        head.append(f" · 📎 {names}")
+    return head
+
+
+def _body(text: str) -> Text:
+    shown = safe_text(text)
+    if len(shown) > MAX_SHOWN_CHARS:
+        shown = shown[:MAX_SHOWN_CHARS] + f"\n… ({len(text) - MAX_SHOWN_CHARS:,} more characters)"
+    return Text(shown)
+
+
+class Conversation(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    Conversation { height: 1fr; }
+    Conversation > .message { margin: 0 0 1 0; padding: 0 1; border-left: thick $primary; }
+    Conversation > .message.-customer { border-left: thick $secondary; }
+    Conversation > .message.-note { border-left: double $warning; background: $warning 10%; }
+    Conversation > .message.-description { border-left: thick $secondary; }
+    """
+
+    BINDINGS = [
+        ("j", "scroll_down", "Down"),
+        ("k", "scroll_up", "Up"),
+    ]
+
+    def show(self, ticket: Ticket, comments: list[Comment]) -> None:
+        self.remove_children()
+        widgets = []
+        first = Text()
+        first.append(" CUSTOMER ", style="bold reverse")
+        first.append(
+            f" {safe_line(ticket.requester or 'requester')} · opened "
+            f"{ticket.created_at:%Y-%m-%d %H:%M} UTC via {ticket.channel.label}\n"
+        )
+        first.append_text(_body(ticket.description or "(no description)"))
+        widgets.append(Static(first, classes="message -description"))
+        for comment in comments:
+            if not comment.is_public:
+                label, kind = "INTERNAL NOTE", "-note"
+            elif comment.from_customer:
+                label, kind = "CUSTOMER", "-customer"
+            else:
+                label, kind = "REPLY", "-reply"
+            text = _header(label, comment)
+            text.append("\n")
+            text.append_text(_body(comment.body))
+            widgets.append(Static(text, classes=f"message {kind}"))
+        self.mount_all(widgets)
+        self.scroll_end(animate=False)

@@ -1,0 +1,46 @@
+"""One line at the bottom of each screen: what the screen says, or that the store is slow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...domain.text import safe_line
+
+if TYPE_CHECKING:
+    from ..app import HelpdeskApp
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    StatusLine.-slow { color: $warning; text-style: bold; }
+    StatusLine.-error { color: $error; text-style: bold; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._message = ""
+        self._error = False
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self._poll)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        self._message = safe_line(message)
+        self._error = error
+        self._render_now()
+
+    def _poll(self) -> None:
+        self._render_now()
+
+    def _render_now(self) -> None:
+        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        slow = app.store_activity.slow()
+        text = slow or self._message
+        self.set_class(bool(slow), "-slow")
+        self.set_class(self._error and not slow, "-error")
+        # Text, not markup: messages may quote what a customer wrote.
+        self.update(Text(text, no_wrap=True, overflow="ellipsis"))

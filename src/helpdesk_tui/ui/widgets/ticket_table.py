@@ -1,0 +1,389 @@
+"""A ticket list that holds only the rows on screen.
+
+`DataTable` keeps every row it is given; a queue over a million tickets cannot. This
+widget knows the total, draws lines on demand (the line API), and asks its owner for
+blocks of rows as they scroll into view. Fetching happens in a worker: a block not
+loaded yet draws as a dim placeholder line, never as a frozen screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from ...domain import sla
+from ...domain.model import Priority, Status, Ticket
+from ...domain.sla import ClockState, Policy
+from ...domain.text import safe_line
+from ...store.base import Page
+
+BLOCK = 100
+"""Rows fetched per request: a few screens, so scrolling rarely waits."""
+MAX_BLOCKS = 20
+"""Blocks kept; the rest are dropped so memory stays flat however far one scrolls."""
+
+Fetch = Callable[[int, int], Page]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    keep: int
+    """Lower keeps longer: columns with the highest value go first when space is short."""
+    flex: bool = False
+
+
+COLUMNS = (
+    Column("mark", "", 1, 0),
+    Column("key", "Key", 8, 0),
+    Column("priority", "Pri", 3, 0),
+    Column("subject", "Subject", 20, 0, flex=True),
+    Column("sla", "SLA", 8, 1),
+    Column("status", "Status", 9, 2),
+    Column("assignee", "Assignee", 10, 3),
+    Column("tier", "T", 2, 4),
+    Column("type", "Type", 11, 6),
+    Column("requester", "Requester / Org", 22, 5),
+)
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """Which columns fit in `width` cells, and how wide each is."""
+    chosen = list(COLUMNS)
+    while sum(c.width + 1 for c in chosen) > width and any(c.keep for c in chosen):
+        chosen.remove(max(chosen, key=lambda c: c.keep))
+    fixed = sum(c.width + 1 for c in chosen if not c.flex)
+    widths = []
+    for column in COLUMNS:
+        if column in chosen:
+            widths.append((column, max(column.width, width - fixed - 1) if column.flex else column.width))
+    return widths
+
+
+_TYPE_SHORT = {
+    "incident": "incident",
+    "service_request": "service",
+    "access_request": "access",
+    "change_request": "change",
+    "information_request": "info",
+    "complaint": "complaint",
+}
+
+
+class TicketTable(ScrollView, can_focus=True):
+    """Rows of tickets over a paged source; cursor, multi-select and a live SLA column."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home,g", "first", "First", show=False, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, id="table.last"),
+        Binding("space,x", "toggle_mark", "Select", id="table.select"),
+        Binding("enter", "open", "Open", id="table.open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "ticket-table--header",
+        "ticket-table--cursor",
+        "ticket-table--marked",
+        "ticket-table--critical",
+        "ticket-table--high",
+        "ticket-table--at-risk",
+        "ticket-table--breached",
+        "ticket-table--paused",
+        "ticket-table--met",
+        "ticket-table--placeholder",
+        "ticket-table--done",
+    }
+
+    DEFAULT_CSS = """
+    TicketTable { height: 1fr; }
+    """
+
+    class Opened(Message):
+        def __init__(self, ticket: Ticket) -> None:
+            self.ticket = ticket
+            super().__init__()
+
+    class Loaded(Message):
+        """A block arrived (or failed); the owner shows counts and status."""
+
+        def __init__(self, total: int, error: str | None = None) -> None:
+            self.total = total
+            self.error = error
+            super().__init__()
+
+    class _Block(Message):
+        def __init__(self, generation: int, offset: int, page: Page | None, error: str | None):
+            self.generation = generation
+            self.offset = offset
+            self.page = page
+            self.error = error
+            super().__init__()
+
+    def __init__(
+        self,
+        policy: Policy,
+        clock: Callable[[], datetime],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.policy = policy
+        self.clock = clock
+        self._fetch: Fetch | None = None
+        self._generation = 0
+        self._blocks: dict[int, list[Ticket]] = {}
+        self._pending: set[int] = set()
+        self.total = 0
+        self.cursor = 0
+        self.marked: set[str] = set()
+        self.error: str | None = None
+
+    # ----------------------------------------------------------- data source
+
+    def load(self, fetch: Fetch, keep_cursor: bool = False) -> None:
+        """Show a new query (or the same one again): drop cached rows, fetch from the top."""
+        self._fetch = fetch
+        self._generation += 1
+        self._blocks.clear()
+        self._pending.clear()
+        if not keep_cursor:
+            self.cursor = 0
+            self.marked.clear()
+            self.scroll_to(y=0, animate=False)
+        self._request(self._block_of(self.cursor))
+        self.refresh()
+
+    def reload(self) -> None:
+        """Fetch the rows on screen again (someone changed something), keeping the cursor."""
+        if self._fetch is not None:
+            self.load(self._fetch, keep_cursor=True)
+
+    def _block_of(self, row: int) -> int:
+        return (row // BLOCK) * BLOCK
+
+    def _request(self, offset: int) -> None:
+        if self._fetch is None or offset in self._pending or offset in self._blocks:
+            return
+        self._pending.add(offset)
+        self._fetch_block(self._fetch, self._generation, offset)
+
+    @work(thread=True, group="ticket-table", exit_on_error=False)
+    def _fetch_block(self, fetch: Fetch, generation: int, offset: int) -> None:
+        worker = get_current_worker()
+        try:
+            page = fetch(offset, BLOCK)
+        except Exception as exc:  # noqa: BLE001 - any store failure becomes a status line
+            if not worker.is_cancelled:
+                self.post_message(self._Block(generation, offset, None, str(exc)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self._Block(generation, offset, page, None))
+
+    def on_ticket_table__block(self, message: _Block) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return  # an answer to a query nobody looks at any more
+        self._pending.discard(message.offset)
+        if message.page is None:
+            self.error = message.error
+            self.post_message(self.Loaded(self.total, message.error))
+            self.refresh()
+            return
+        self.error = None
+        self._blocks[message.offset] = message.page.tickets
+        while len(self._blocks) > MAX_BLOCKS:
+            farthest = max(self._blocks, key=lambda o: abs(o - self.cursor))
+            del self._blocks[farthest]
+        if message.page.total != self.total:
+            self.total = message.page.total
+            self.virtual_size = Size(self.size.width, self.total + 1)
+        self.cursor = min(self.cursor, max(0, self.total - 1))
+        self.post_message(self.Loaded(self.total))
+        self.refresh()
+
+    def ticket_at(self, row: int) -> Ticket | None:
+        block = self._blocks.get(self._block_of(row))
+        if block is None:
+            return None
+        index = row - self._block_of(row)
+        return block[index] if index < len(block) else None
+
+    @property
+    def current(self) -> Ticket | None:
+        return self.ticket_at(self.cursor)
+
+    def visible_tickets(self) -> list[Ticket]:
+        top = int(self.scroll_y)
+        rows = range(top, min(self.total, top + self.size.height))
+        return [t for t in (self.ticket_at(r) for r in rows) if t is not None]
+
+    def replace_ticket(self, ticket: Ticket) -> None:
+        """Show a ticket's new state in place (after this agent changed it)."""
+        for block in self._blocks.values():
+            for index, row in enumerate(block):
+                if row.key == ticket.key:
+                    block[index] = ticket
+                    self.refresh()
+                    return
+
+    # ------------------------------------------------------------- rendering
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total + 1)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header(width)
+        row = int(self.scroll_y) + y - 1
+        if row >= self.total:
+            if row == 0 and self.total == 0:
+                text = self.error or "No tickets in this view."
+                return Strip([Segment(f" {text}".ljust(width), self._style("placeholder"))])
+            return Strip.blank(width, self.rich_style)
+        ticket = self.ticket_at(row)
+        if ticket is None:
+            self._request(self._block_of(row))
+            return Strip([Segment(" …".ljust(width), self._style("placeholder"))])
+        return self._row(ticket, row, width)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"ticket-table--{name}", partial=True)
+
+    def _header(self, width: int) -> Strip:
+        style = self.rich_style + self._style("header")
+        text = " ".join(c.title.ljust(w)[:w] for c, w in layout(width))
+        return Strip([Segment(text.ljust(width)[:width], style)])
+
+    def _row(self, ticket: Ticket, row: int, width: int) -> Strip:
+        base = self.rich_style
+        if ticket.status.is_active is False:
+            base += self._style("done")
+        if ticket.key in self.marked:
+            base += self._style("marked")
+        if row == self.cursor and self.has_focus:
+            base += self._style("cursor")
+        elif row == self.cursor:
+            base += self._style("cursor") + Style(dim=True)
+        segments: list[Segment] = []
+        for column, w in layout(width):
+            text, style = self._cell(ticket, column.key)
+            cell = text[:w].ljust(w)
+            segments.append(Segment(cell, base + style if style else base))
+            segments.append(Segment(" ", base))
+        strip = Strip(segments)
+        return strip.crop_extend(0, width, base)
+
+    def _cell(self, ticket: Ticket, key: str) -> tuple[str, Style | None]:
+        if key == "mark":
+            return ("●" if ticket.key in self.marked else " "), None
+        if key == "key":
+            return ticket.key, None
+        if key == "priority":
+            style = {
+                Priority.CRITICAL: self._style("critical"),
+                Priority.HIGH: self._style("high"),
+            }.get(ticket.priority)
+            return ticket.priority.short, style
+        if key == "subject":
+            return safe_line(ticket.subject), None
+        if key == "sla":
+            return self._sla_cell(ticket)
+        if key == "status":
+            return ticket.status.label, None
+        if key == "assignee":
+            return safe_line(ticket.assignee or "—"), None
+        if key == "tier":
+            return str(ticket.tier), None
+        if key == "type":
+            return _TYPE_SHORT[ticket.type.value], None
+        if key == "requester":
+            who = ticket.organization or ticket.requester_name or ticket.requester_email
+            return safe_line(who), None
+        return "", None
+
+    def _sla_cell(self, ticket: Ticket) -> tuple[str, Style | None]:
+        if ticket.status in (Status.CLOSED, Status.CANCELLED, Status.RESOLVED):
+            return "done", self._style("met")
+        statuses = sla.evaluate(ticket, self.policy, self.clock())
+        due = sla.next_due(statuses)
+        if due is None:
+            if any(s.state is ClockState.PAUSED for s in statuses):
+                return "paused", self._style("paused")
+            return "met", self._style("met")
+        text = sla.format_remaining(due.remaining)
+        if due.state is ClockState.BREACHED:
+            return text, self._style("breached")
+        if due.at_risk:
+            return text, self._style("at-risk")
+        return text, None
+
+    # ------------------------------------------------------------ navigation
+
+    def _move_to(self, row: int) -> None:
+        if self.total == 0:
+            return
+        self.cursor = max(0, min(self.total - 1, row))
+        height = max(1, self.size.height - 1)
+        if self.cursor < self.scroll_y:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= self.scroll_y + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+        self._request(self._block_of(self.cursor))
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(self.total - 1)
+
+    def action_toggle_mark(self) -> None:
+        ticket = self.current
+        if ticket is None:
+            return
+        self.marked ^= {ticket.key}
+        self._move_to(self.cursor + 1)
+
+    def action_open(self) -> None:
+        ticket = self.current
+        if ticket is not None:
+            self.post_message(self.Opened(ticket))
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_y) + event.y - 1
+        if event.y >= 1 and row < self.total:
+            self._move_to(row)
+            if event.chain == 2:
+                self.action_open()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
