@@ -30,6 +30,7 @@ from .domain.model import (
     Team,
     Ticket,
     TicketType,
+    parse_key,
 )
 from .domain.sla import PolicyError
 from .domain.text import safe_line, safe_text
@@ -256,6 +257,14 @@ def _run_app(settings: Settings) -> int:
     return run_app(settings)
 
 
+def _key(text: str) -> str:
+    try:
+        prefix, number = parse_key(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return f"{prefix}-{number}"
+
+
 def _read_body(text: str) -> str:
     return sys.stdin.read() if text == "-" else text
 
@@ -276,14 +285,16 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
     if command == "sla":
         result = service.sweep()
         if args.json:
-            print(json.dumps(
-                {
-                    "evaluated": result.evaluated,
-                    "breached": result.breached,
-                    "at_risk": result.at_risk,
-                    "escalated": result.escalated,
-                }
-            ))
+            print(
+                json.dumps(
+                    {
+                        "evaluated": result.evaluated,
+                        "breached": result.breached,
+                        "at_risk": result.at_risk,
+                        "escalated": result.escalated,
+                    }
+                )
+            )
         else:
             print(
                 f"evaluated {result.evaluated} open tickets: {len(result.breached)} new breaches, "
@@ -354,7 +365,7 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
         return _list(args, service)
     if action == "show":
         return _show(args, service)
-    ticket = service.get(args.key.upper())
+    ticket = service.get(_key(args.key))
     key, version = ticket.key, ticket.version
     if action == "update":
         fields = {
@@ -370,8 +381,9 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
             ticket = service.set_status(key, ticket.version, args.status, args.reason)
         print(f"updated {key} (v{ticket.version})")
     elif action == "reply":
-        service.reply(key, version, _read_body(args.body), status=args.status,
-                      attachments=args.attach)
+        service.reply(
+            key, version, _read_body(args.body), status=args.status, attachments=args.attach
+        )
         print(f"replied on {key}")
     elif action == "note":
         service.note(key, version, _read_body(args.body), attachments=args.attach)
@@ -411,13 +423,15 @@ def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
         query = replace(query, sort=SortKey(args.sort), descending=args.desc)
     page = service.query(query.page(args.offset, args.limit))
     if args.json:
-        print(json.dumps(
-            {
-                "total": page.total,
-                "offset": page.offset,
-                "tickets": [_ticket_json(service, t, now) for t in page.tickets],
-            }
-        ))
+        print(
+            json.dumps(
+                {
+                    "total": page.total,
+                    "offset": page.offset,
+                    "tickets": [_ticket_json(service, t, now) for t in page.tickets],
+                }
+            )
+        )
         return 0
     print(f"{page.total} tickets ({SAVED_VIEWS[args.view].title})")
     for ticket in page.tickets:
@@ -450,7 +464,7 @@ def _ticket_json(
 
 
 def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
-    ticket = service.get(args.key.upper())
+    ticket = service.get(_key(args.key))
     comments = service.repo.comments(ticket.key)
     history = service.repo.history(ticket.key)
     if args.json:
@@ -467,8 +481,14 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
             for c in comments
         ]
         record["history"] = [
-            {"at": h.at.isoformat(), "actor": h.actor, "field": h.field, "old": h.old,
-             "new": h.new, "reason": h.reason}
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "field": h.field,
+                "old": h.old,
+                "new": h.new,
+                "reason": h.reason,
+            }
             for h in history
         ]
         print(json.dumps(record))
@@ -478,22 +498,30 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
         f"  {ticket.priority.short} {ticket.priority.label} · {ticket.type.label} · "
         f"{ticket.status.label} · tier {ticket.tier} · {safe_line(ticket.assignee or 'unassigned')}"
     )
-    print(f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}")
+    print(
+        f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}"
+    )
     for status in service.sla(ticket):
         due = status.due_at.isoformat(timespec="minutes") if status.due_at else "paused"
-        print(f"  SLA {status.kind.label}: {status.state.value} (due {due}, "
-              f"{sla.format_remaining(status.remaining)})")
+        print(
+            f"  SLA {status.kind.label}: {status.state.value} (due {due}, "
+            f"{sla.format_remaining(status.remaining)})"
+        )
     print()
     print(safe_text(ticket.description))
     for c in comments:
         label = "NOTE" if not c.is_public else ("CUSTOMER" if c.from_customer else "REPLY")
-        print(f"\n--- {label} · {safe_line(c.author)} · {c.created_at.isoformat(timespec='minutes')}")
+        print(
+            f"\n--- {label} · {safe_line(c.author)} · {c.created_at.isoformat(timespec='minutes')}"
+        )
         print(safe_text(c.body))
     print("\nHistory:")
     for h in history:
         reason = f" ({safe_line(h.reason)})" if h.reason else ""
-        print(f"  {h.at.isoformat(timespec='minutes')} {safe_line(h.actor)}: {h.field} "
-              f"{safe_line(h.old or '')} → {safe_line(h.new or '')}{reason}")
+        print(
+            f"  {h.at.isoformat(timespec='minutes')} {safe_line(h.actor)}: {h.field} "
+            f"{safe_line(h.old or '')} → {safe_line(h.new or '')}{reason}"
+        )
     return 0
 
 
@@ -502,8 +530,9 @@ def _export(args: argparse.Namespace, service: HelpdeskService) -> int:
     fmt = transfer.guess_format(args.file, fmt)
     query = None
     if args.filter:
-        query = parse_filter(args.filter, service.me.username, service.clock(),
-                             base=Query(sort=SortKey.KEY))
+        query = parse_filter(
+            args.filter, service.me.username, service.clock(), base=Query(sort=SortKey.KEY)
+        )
     if str(args.file) == "-":
         count = transfer.export(service, sys.stdout, fmt, query)
     else:
@@ -517,12 +546,23 @@ def _agent(args: argparse.Namespace, service: HelpdeskService) -> int:
     if args.action == "list":
         agents = service.agents()
         if args.json:
-            print(json.dumps([
-                {"username": a.username, "name": a.name, "email": a.email, "tier": a.tier,
-                 "role": a.role.value, "team": a.team, "organizations": list(a.organizations),
-                 "active": a.active}
-                for a in agents
-            ]))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "username": a.username,
+                            "name": a.name,
+                            "email": a.email,
+                            "tier": a.tier,
+                            "role": a.role.value,
+                            "team": a.team,
+                            "organizations": list(a.organizations),
+                            "active": a.active,
+                        }
+                        for a in agents
+                    ]
+                )
+            )
         else:
             for a in agents:
                 state = "" if a.active else " (inactive)"

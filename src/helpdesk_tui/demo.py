@@ -32,16 +32,35 @@ ORGANIZATIONS = {
 }
 
 PEOPLE = [
-    "Maria Santos", "Erik Lindqvist", "Priya Natarajan", "James O'Connor", "Sofia Almeida",
-    "Lars Johansson", "Chen Wei", "Fatima Haddad", "Tomás Ribeiro", "Anna Berg",
-    "David Kim", "Ingrid Nilsson", "Kwame Mensah", "Laura Fischer", "Rui Costa",
+    "Maria Santos",
+    "Erik Lindqvist",
+    "Priya Natarajan",
+    "James O'Connor",
+    "Sofia Almeida",
+    "Lars Johansson",
+    "Chen Wei",
+    "Fatima Haddad",
+    "Tomás Ribeiro",
+    "Anna Berg",
+    "David Kim",
+    "Ingrid Nilsson",
+    "Kwame Mensah",
+    "Laura Fischer",
+    "Rui Costa",
 ]
 
 AGENTS = [
     Agent("alice", "Alice Moreau", "alice@helpdesk.example", 1, Role.AGENT, "Frontline"),
     Agent("bongani", "Bongani Dube", "bongani@helpdesk.example", 1, Role.AGENT, "Frontline"),
-    Agent("carla", "Carla Nunes", "carla@helpdesk.example", 1, Role.AGENT, "Frontline",
-          ("Lisboa Têxteis", "Acme Retail", "Globex Education")),
+    Agent(
+        "carla",
+        "Carla Nunes",
+        "carla@helpdesk.example",
+        1,
+        Role.AGENT,
+        "Frontline",
+        ("Lisboa Têxteis", "Acme Retail", "Globex Education"),
+    ),
     Agent("dmitri", "Dmitri Volkov", "dmitri@helpdesk.example", 2, Role.AGENT, "Platform"),
     Agent("elin", "Elin Sjöberg", "elin@helpdesk.example", 2, Role.AGENT, "Platform"),
     Agent("farah", "Farah Aziz", "farah@helpdesk.example", 2, Role.AGENT, "Platform"),
@@ -79,65 +98,103 @@ SCENARIOS = [
         "Since 07:40 every user at {org} gets 'Service unavailable' on the login page. "
         "Our stores open in an hour and cannot see today's replenishment orders.\n\n"
         "Browser: Chrome 131 and Edge, several offices. Screenshot attached in the portal.",
-        TicketType.INCIDENT, Priority.CRITICAL, 3, "outage",
-        ("We can reproduce the outage and our engineers are on it. Next update within the hour.",
-         "Service is restored: a failed certificate rotation on the login gateway. "
-         "Root-cause report follows within 2 business days."),
-        ("Any news? Our regional managers are calling us.", "Confirmed, everyone can log in again."),
-        ("Gateway returns 503 on /auth/callback; cert expired at 07:38 UTC.",
-         "Paged on-call; rotation job failed silently, see change CHG-2211."),
-        None, 1200,
+        TicketType.INCIDENT,
+        Priority.CRITICAL,
+        3,
+        "outage",
+        (
+            "We can reproduce the outage and our engineers are on it. Next update within the hour.",
+            "Service is restored: a failed certificate rotation on the login gateway. "
+            "Root-cause report follows within 2 business days.",
+        ),
+        (
+            "Any news? Our regional managers are calling us.",
+            "Confirmed, everyone can log in again.",
+        ),
+        (
+            "Gateway returns 503 on /auth/callback; cert expired at 07:38 UTC.",
+            "Paged on-call; rotation job failed silently, see change CHG-2211.",
+        ),
+        None,
+        1200,
     ),
     Scenario(
         "Database error prevents saving transactions",
         "Since this morning the checkout step fails with 'ERROR: could not write block' for "
         "all our users in production. Orders are piling up. Environment: production.",
-        TicketType.INCIDENT, Priority.CRITICAL, 3, "data",
-        ("We have stopped the failing writer and are restoring the affected table; "
-         "no data is lost. Next update in 60 minutes.",),
+        TicketType.INCIDENT,
+        Priority.CRITICAL,
+        3,
+        "data",
+        (
+            "We have stopped the failing writer and are restoring the affected table; "
+            "no data is lost. Next update in 60 minutes.",
+        ),
         ("Is our data safe? We need an answer for our management.",),
         ("Disk full on db-03; autovacuum stuck. Freed space, replaying WAL.",),
-        "ERP sync", 800,
+        "ERP sync",
+        800,
     ),
     Scenario(
         "Replenishment jobs delayed by several hours",
         "The nightly replenishment job for the Nordic stores finished at 11:20 instead of 05:00. "
         "Store managers could not review proposals before opening.",
-        TicketType.INCIDENT, Priority.HIGH, 2, "jobs",
-        ("Thanks for the details. The job queue was saturated by a reprocessing run; "
-         "we have rescheduled it and tonight's run is prioritised.",),
+        TicketType.INCIDENT,
+        Priority.HIGH,
+        2,
+        "jobs",
+        (
+            "Thanks for the details. The job queue was saturated by a reprocessing run; "
+            "we have rescheduled it and tonight's run is prioritised.",
+        ),
         ("It happened again today, 09:45 this time.",),
         ("Worker pool stuck at 4/16 since the deploy on Monday.",),
-        "Job scheduler", 60,
+        "Job scheduler",
+        60,
     ),
     Scenario(
         "Core feature unavailable for the Lisbon office",
         "The stock transfer screen shows a blank page for all users in our Lisbon office "
         "(about 40 people). Other offices are fine. We tried clearing the cache.",
-        TicketType.INCIDENT, Priority.HIGH, 2, "frontend",
-        ("Could you send us the browser console output from one of the affected users?",
-         "A regional CDN node served a stale bundle; it has been purged. Please reload."),
+        TicketType.INCIDENT,
+        Priority.HIGH,
+        2,
+        "frontend",
+        (
+            "Could you send us the browser console output from one of the affected users?",
+            "A regional CDN node served a stale bundle; it has been purged. Please reload.",
+        ),
         ("Console says 'ChunkLoadError: Loading chunk 412 failed'.", "Works now, thank you!"),
         ("Only eu-south edge affected. Purge requested.",),
-        None, 40,
+        None,
+        40,
     ),
     Scenario(
         "Significant slowdown when opening reports",
         "Opening the weekly sales report takes 90 seconds instead of 5. It affects the whole "
         "merchandising team and makes our Monday meeting very hard.",
-        TicketType.INCIDENT, Priority.HIGH, 2, "performance",
+        TicketType.INCIDENT,
+        Priority.HIGH,
+        2,
+        "performance",
         ("We see the slow queries on our side and are working on an index fix.",),
         ("Any update? Still slow this morning.",),
         ("Query plan switched to seq scan after stats reset; ANALYZE scheduled.",),
-        None, 25,
+        None,
+        25,
     ),
     Scenario(
         "Notifications arrive late for some users",
         "Three of our planners receive the 'proposal ready' e-mail notifications one to two "
         "hours late. Others get them on time.",
-        TicketType.INCIDENT, Priority.MEDIUM, 1, "notifications",
-        ("We have found a delayed mail queue for your tenant and cleared it. "
-         "Could you confirm the next notifications arrive on time?",),
+        TicketType.INCIDENT,
+        Priority.MEDIUM,
+        1,
+        "notifications",
+        (
+            "We have found a delayed mail queue for your tenant and cleared it. "
+            "Could you confirm the next notifications arrive on time?",
+        ),
         ("Today they came on time. Thanks.",),
         ("SMTP relay retry backlog; tenant throttle too low.",),
     ),
@@ -145,9 +202,14 @@ SCENARIOS = [
         "Minor bug: export to Excel drops the last column",
         "When we export the assortment plan to Excel, the 'Season' column is missing. "
         "The CSV export is fine.",
-        TicketType.INCIDENT, Priority.MEDIUM, 2, "export",
-        ("Thank you, we reproduced it and a fix is planned for the next release. "
-         "Until then the CSV export is a workaround.",),
+        TicketType.INCIDENT,
+        Priority.MEDIUM,
+        2,
+        "export",
+        (
+            "Thank you, we reproduced it and a fix is planned for the next release. "
+            "Until then the CSV export is a workaround.",
+        ),
         ("OK, we will use CSV for now.",),
         ("Bug filed: xlsx writer off-by-one when > 26 columns.",),
     ),
@@ -155,7 +217,10 @@ SCENARIOS = [
         "New user account for a store manager",
         "Please create an account for our new store manager.\n\nFull name: {person}\n"
         "E-mail: {email}\nAccess level: Store\nPermissions: replenishment, transfers",
-        TicketType.ACCESS_REQUEST, Priority.LOW, 1, "accounts",
+        TicketType.ACCESS_REQUEST,
+        Priority.LOW,
+        1,
+        "accounts",
         ("The account is created and an invitation was sent to the address you gave.",),
         ("Received, thank you.",),
         ("Verified requester is an admin contact for the organization.",),
@@ -163,7 +228,10 @@ SCENARIOS = [
     Scenario(
         "Revoke access for a leaver",
         "{person} left the company on Friday. Please revoke all access to the platform today.",
-        TicketType.ACCESS_REQUEST, Priority.HIGH, 1, "accounts",
+        TicketType.ACCESS_REQUEST,
+        Priority.HIGH,
+        1,
+        "accounts",
         ("Access is revoked and active sessions were ended.",),
         ("Thanks for the quick action.",),
         ("Security-relevant: do same day even outside hours.",),
@@ -172,7 +240,10 @@ SCENARIOS = [
         "Change the replenishment cut-off time",
         "We would like the replenishment proposals to be generated at 04:00 instead of 05:00 "
         "from next Monday, for all Nordic stores.",
-        TicketType.SERVICE_REQUEST, Priority.MEDIUM, 2, "configuration",
+        TicketType.SERVICE_REQUEST,
+        Priority.MEDIUM,
+        2,
+        "configuration",
         ("The change is scheduled for Sunday night. We will confirm once it is live.",),
         ("Great, thank you.",),
         ("Needs change approval from the customer's admin; received.",),
@@ -181,9 +252,14 @@ SCENARIOS = [
         "How do I set up a new warehouse in the platform?",
         "We open a new distribution centre in Porto next month. What do we need to send you "
         "to configure it, and how long does it take?",
-        TicketType.INFORMATION_REQUEST, Priority.LOW, 1, "guidance",
-        ("Here is the checklist for a new warehouse: location codes, opening date, capacity "
-         "and the stores it serves. Setup takes about 5 business days.",),
+        TicketType.INFORMATION_REQUEST,
+        Priority.LOW,
+        1,
+        "guidance",
+        (
+            "Here is the checklist for a new warehouse: location codes, opening date, capacity "
+            "and the stores it serves. Setup takes about 5 business days.",
+        ),
         ("Perfect, we will send it by Friday.",),
         (),
     ),
@@ -191,7 +267,10 @@ SCENARIOS = [
         "Typo in the transfer confirmation dialog",
         "The confirmation dialog says 'Transfer sucessfully created'. Small thing, but our "
         "users noticed.",
-        TicketType.INCIDENT, Priority.LOW, 1, "ui",
+        TicketType.INCIDENT,
+        Priority.LOW,
+        1,
+        "ui",
         ("Thanks for spotting it! The fix ships with the next release.",),
         (),
         (),
@@ -200,9 +279,14 @@ SCENARIOS = [
         "Complaint: ticket closed without a real answer",
         "Our previous ticket about the missing sales data was closed with a generic message. "
         "The data is still missing and nobody contacted us. This is not acceptable.",
-        TicketType.COMPLAINT, Priority.HIGH, 2, "complaint",
-        ("We are sorry: the previous ticket should not have been closed. A lead is reviewing "
-         "it and we will call you today.",),
+        TicketType.COMPLAINT,
+        Priority.HIGH,
+        2,
+        "complaint",
+        (
+            "We are sorry: the previous ticket should not have been closed. A lead is reviewing "
+            "it and we will call you today.",
+        ),
         ("We expect a proper explanation this time.",),
         ("Customer disputes the outcome of the earlier ticket: lead review.",),
     ),
@@ -210,7 +294,10 @@ SCENARIOS = [
         "Request for a new API key for the ERP integration",
         "Our ERP team needs a second API key for the test environment (UAT) to validate "
         "the new order interface.",
-        TicketType.SERVICE_REQUEST, Priority.MEDIUM, 2, "integration",
+        TicketType.SERVICE_REQUEST,
+        Priority.MEDIUM,
+        2,
+        "integration",
         ("A UAT key has been issued to your admin contact through the secure portal.",),
         ("Got it, thanks.",),
         ("Never send keys by e-mail: portal only.",),
@@ -220,9 +307,14 @@ SCENARIOS = [
         "Change request: add a field to the store profile",
         "Could you add an 'opening hours on Sunday' field to the store profile? We need it "
         "for the new weekend replenishment logic.",
-        TicketType.CHANGE_REQUEST, Priority.LOW, 2, "feature",
-        ("Thanks for the suggestion. We have passed it to the product team as feedback; "
-         "it is not part of the support scope.",),
+        TicketType.CHANGE_REQUEST,
+        Priority.LOW,
+        2,
+        "feature",
+        (
+            "Thanks for the suggestion. We have passed it to the product team as feedback; "
+            "it is not part of the support scope.",
+        ),
         (),
         ("Out of scope (evolutive): log as feedback.",),
     ),
@@ -230,7 +322,10 @@ SCENARIOS = [
         "Sporadic disconnections from the mobile app",
         "A few of our store staff are logged out of the mobile app several times per shift. "
         "It does not happen to everyone.",
-        TicketType.INCIDENT, Priority.MEDIUM, 1, "mobile",
+        TicketType.INCIDENT,
+        Priority.MEDIUM,
+        1,
+        "mobile",
         ("Which app version and phone model do the affected users have?",),
         ("iOS 18.1, app version 4.12.0, iPhone 13 mostly.",),
         ("Token refresh race on iOS 18; known issue MOB-77.",),
@@ -284,7 +379,9 @@ def generate(
     return made
 
 
-def _service(repo: TicketRepository, policy: Policy, clock: SimClock, agent: Agent) -> HelpdeskService:
+def _service(
+    repo: TicketRepository, policy: Policy, clock: SimClock, agent: Agent
+) -> HelpdeskService:
     return HelpdeskService(repo, policy, clock, agent)
 
 
@@ -300,12 +397,28 @@ def _live_one(
     # Where this ticket's story ends decides what the agent sees: about a third are
     # still open (some fresh, some old enough to breach), the rest done.
     fate = rng.choices(
-        ["new", "open", "pending", "on_hold", "escalated", "review", "resolved", "closed",
-         "cancelled"],
+        [
+            "new",
+            "open",
+            "pending",
+            "on_hold",
+            "escalated",
+            "review",
+            "resolved",
+            "closed",
+            "cancelled",
+        ],
         weights=[8, 14, 6, 3, 4, 2, 10, 48, 3],
     )[0]
     active = fate in ("new", "open", "pending", "on_hold", "escalated", "review")
-    age_hours = rng.uniform(0.1, 30) if active else rng.uniform(24, 24 * 120)
+    # Open tickets are aged against their own resolution target, so the queue shows a
+    # spread: mostly running, some at risk, a few breached; done ones reach months back.
+    target_hours = {Priority.CRITICAL: 4, Priority.HIGH: 8, Priority.MEDIUM: 20, Priority.LOW: 60}
+    if active:
+        share = rng.choice([0.05, 0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 1.1, 1.5])
+        age_hours = target_hours[scenario.priority] * share
+    else:
+        age_hours = rng.uniform(24, 24 * 120)
     clock = SimClock(now - timedelta(hours=age_hours))
     org = rng.choice(list(ORGANIZATIONS))
     person = rng.choice(PEOPLE)
@@ -351,24 +464,32 @@ def _live_one(
         work.set_status(ticket.key, ticket.version, Status.PENDING)
         return
     if fate == "on_hold":
-        work.set_status(ticket.key, ticket.version, Status.ON_HOLD, "waiting on the hosting provider")
+        work.set_status(
+            ticket.key, ticket.version, Status.ON_HOLD, "waiting on the hosting provider"
+        )
         return
     if fate == "escalated":
         to = min(3, ticket.tier + 1) if ticket.tier < 3 else 2
-        work.escalate(ticket.key, ticket.version, to, "needs platform-level analysis beyond my tier")
+        work.escalate(
+            ticket.key, ticket.version, to, "needs platform-level analysis beyond my tier"
+        )
         return
     if fate == "review":
         work.request_review(ticket.key, ticket.version, "customer disputes the outcome")
         return
     if fate == "cancelled":
-        work.set_status(ticket.key, ticket.version, Status.CANCELLED, "duplicate of an earlier ticket")
+        work.set_status(
+            ticket.key, ticket.version, Status.CANCELLED, "duplicate of an earlier ticket"
+        )
         return
     for said in scenario.customer[:1]:
         clock.advance(rng, 10, 240)
         ticket = work.customer_reply(ticket.key, said)
     if ticket.tier < 3 and rng.random() < 0.15:
         clock.advance(rng, 5, 60)
-        ticket = work.escalate(ticket.key, ticket.version, ticket.tier + 1, "root cause is in the platform")
+        ticket = work.escalate(
+            ticket.key, ticket.version, ticket.tier + 1, "root cause is in the platform"
+        )
         senior = next(a for a in agents if a.tier >= ticket.tier and a.role is Role.AGENT)
         ticket = _service(repo, policy, clock, senior).decide(
             ticket.key, ticket.version, ReviewDecision.ACCEPT
@@ -382,8 +503,12 @@ def _live_one(
     clock.advance(rng, 60, 60 * 48)
     if len(scenario.customer) > 1:
         ticket = work.customer_reply(ticket.key, scenario.customer[-1])
-        ticket = work.reply(ticket.key, ticket.version, "Glad to hear it. Closing this ticket.",
-                            status=Status.RESOLVED)
+        ticket = work.reply(
+            ticket.key,
+            ticket.version,
+            "Glad to hear it. Closing this ticket.",
+            status=Status.RESOLVED,
+        )
     ticket = work.set_status(ticket.key, ticket.version, Status.CLOSED)
     if rng.random() < 0.6:
         score = rng.choices([1, 2, 3, 4, 5], weights=[3, 4, 10, 30, 53])[0]

@@ -155,12 +155,22 @@ class HelpdeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Queue", "The ticket queue and its views", lambda: self.action_go("queue"))
         yield SystemCommand(
-            "Escalations", "Tickets waiting for a tier or a lead", lambda: self.action_go("escalations")
+            "Queue", "The ticket queue and its views", lambda: self.action_go("queue")
         )
-        yield SystemCommand("SLA board", "Every running clock, most urgent first", lambda: self.action_go("sla"))
-        yield SystemCommand("Metrics", "SLA compliance, response times, backlog, CSAT", lambda: self.action_go("metrics"))
+        yield SystemCommand(
+            "Escalations",
+            "Tickets waiting for a tier or a lead",
+            lambda: self.action_go("escalations"),
+        )
+        yield SystemCommand(
+            "SLA board", "Every running clock, most urgent first", lambda: self.action_go("sla")
+        )
+        yield SystemCommand(
+            "Metrics",
+            "SLA compliance, response times, backlog, CSAT",
+            lambda: self.action_go("metrics"),
+        )
         yield SystemCommand("Go to ticket", "Open a ticket by its key", self.action_goto_ticket)
         yield SystemCommand("Help", "Every key, screen by screen", self.action_help)
         for name in sorted(self.available_themes):
@@ -177,7 +187,9 @@ class HelpdeskApp(App[None]):
                     yield SystemCommand(
                         binding.description,
                         f"{binding.description} (key: {active.binding.key_display or active.binding.key})",
-                        lambda node=active.node, action=binding.action: self.run_action(action, node),
+                        lambda node=active.node, action=binding.action: self.run_action(
+                            action, node
+                        ),
                     )
 
     # --------------------------------------------------------------- on call
@@ -201,7 +213,9 @@ class HelpdeskApp(App[None]):
             for ticket in fresh.tickets:
                 alerts.append(f"new:{ticket.key}|New P1 {ticket.key}: {safe_line(ticket.subject)}")
             mine = service.query(
-                Query(statuses=ACTIVE_STATUSES, assignees=frozenset({me}), due_before=None, limit=50)
+                Query(
+                    statuses=ACTIVE_STATUSES, assignees=frozenset({me}), due_before=None, limit=50
+                )
             )
             for ticket in mine.tickets:
                 for status in sla.evaluate(ticket, service.policy, now):

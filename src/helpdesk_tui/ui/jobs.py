@@ -47,9 +47,7 @@ def call_store(
         if not worker.is_cancelled and done is not None:
             app.call_from_thread(done, result)
 
-    return node.run_worker(
-        run, thread=True, group=group, exclusive=exclusive, exit_on_error=False
-    )
+    return node.run_worker(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
 class StoreActivity:

@@ -14,8 +14,19 @@ from textual.theme import Theme
 from ..config import APP_NAME, ConfigError
 
 THEMES_ENV = "HELPDESK_TUI_THEMES"
-_COLOURS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground",
-            "background", "surface", "panel", "boost")
+_COLOURS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 
 
 def theme_dirs() -> list[Path]:

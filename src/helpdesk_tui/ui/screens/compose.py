@@ -36,10 +36,17 @@ class ComposeScreen(ModalScreen[str | None]):
         )
         with Vertical(classes=f"dialog composer composer-{self.kind}"):
             yield Label(Text(title), classes="dialog-title")
-            yield TextArea(self.drafts.load(self.key, self.kind) or "", id="body",
-                           soft_wrap=True, show_line_numbers=False, tab_behavior="indent")
-            yield Static(Text("ctrl+s send · esc close (draft kept) · ctrl+d discard draft"),
-                         classes="dialog-hint")
+            yield TextArea(
+                self.drafts.load(self.key, self.kind) or "",
+                id="body",
+                soft_wrap=True,
+                show_line_numbers=False,
+                tab_behavior="indent",
+            )
+            yield Static(
+                Text("ctrl+s send · esc close (draft kept) · ctrl+d discard draft"),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

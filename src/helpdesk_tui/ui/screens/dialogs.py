@@ -32,7 +32,10 @@ class ChoiceScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
             yield OptionList(
-                *[Option(Text(safe_line(label)), id=str(i)) for i, (label, _v) in enumerate(self.options)]
+                *[
+                    Option(Text(safe_line(label)), id=str(i))
+                    for i, (label, _v) in enumerate(self.options)
+                ]
             )
             yield Static(Text("↑↓/jk move · enter choose · esc cancel"), classes="dialog-hint")
 
@@ -74,7 +77,9 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(Text(safe_line(self.question)), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Yes (y)", id="yes", variant="error" if self.destructive else "primary")
+                yield Button(
+                    "Yes (y)", id="yes", variant="error" if self.destructive else "primary"
+                )
                 yield Button("No (n)", id="no")
 
     def on_mount(self) -> None:

@@ -30,7 +30,11 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
     app: HelpdeskApp = owner.app  # type: ignore[assignment]
     service = app.service
     key = ticket.key
-    waiting = "a lead's review" if ticket.escalation is Escalation.AWAITING_LEAD else f"tier {ticket.tier}"
+    waiting = (
+        "a lead's review"
+        if ticket.escalation is Escalation.AWAITING_LEAD
+        else f"tier {ticket.tier}"
+    )
     options = [
         ("Accept: I take it", ReviewDecision.ACCEPT.value),
         ("Reassign to an agent…", ReviewDecision.REASSIGN.value),
@@ -67,6 +71,7 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
                 lambda reason: reason and record(decision, reason, None),
             )
         else:
+
             def show(agents: list[Any]) -> None:
                 agent_options = [
                     (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
@@ -123,8 +128,12 @@ class EscalationScreen(Screen[None]):
             title = "Waiting for a lead's review"
         else:
             tiers = frozenset({me.tier}) if me.role is Role.AGENT else frozenset()
-            query = Query(statuses=ACTIVE_STATUSES, tiers=tiers,
-                          escalations=frozenset({Escalation.AWAITING_TIER}), sort=SortKey.SLA_DUE)
+            query = Query(
+                statuses=ACTIVE_STATUSES,
+                tiers=tiers,
+                escalations=frozenset({Escalation.AWAITING_TIER}),
+                sort=SortKey.SLA_DUE,
+            )
             title = f"Waiting for tier {me.tier}" if tiers else "Waiting for a tier"
 
         def fetch(offset: int, limit: int) -> Page:

@@ -58,15 +58,13 @@ class HelpScreen(ModalScreen[None]):
             for item in bindings:
                 if not isinstance(item, Binding):
                     continue
-                table.add_row(_keys(item, keymap), item.description or item.action,
-                              item.id or "")
+                table.add_row(_keys(item, keymap), item.description or item.action, item.id or "")
         with VerticalScroll(classes="dialog help"):
-            yield Static(Text("Keys — remap any of them by id under [keys] in the config file"),
-                         classes="dialog-title")
+            yield Static(
+                Text("Keys — remap any of them by id under [keys] in the config file"),
+                classes="dialog-title",
+            )
             yield Static(table)
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()
-
-
-

@@ -28,7 +28,9 @@ def bar(share: float | None, width: int = 20) -> Text:
     if share is None:
         return Text("no data", style="dim")
     filled = round(share * width)
-    text = Text("█" * filled, style="green" if share >= 0.9 else "yellow" if share >= 0.75 else "red")
+    text = Text(
+        "█" * filled, style="green" if share >= 0.9 else "yellow" if share >= 0.75 else "red"
+    )
     text.append("░" * (width - filled), style="dim")
     text.append(f" {share:5.1%}")
     return text
@@ -69,13 +71,21 @@ class MetricsScreen(Screen[None]):
     def load(self) -> None:
         service, days = self.helpdesk.service, self.days
         self.query_one(StatusLine).say(f"computing the last {days} days…")
-        call_store(self, lambda: metrics.compute(service, days), self._show, group="metrics",
-                   exclusive=True, what="metrics")
+        call_store(
+            self,
+            lambda: metrics.compute(service, days),
+            self._show,
+            group="metrics",
+            exclusive=True,
+            what="metrics",
+        )
 
     def _show(self, m: metrics.Metrics) -> None:
         self.query_one("#metrics-title", Static).update(
-            Text(f"Metrics · last {self.days} days ({m.since:%Y-%m-%d} → {m.until:%Y-%m-%d}) · "
-                 f"{m.tickets:,} tickets created · p: period")
+            Text(
+                f"Metrics · last {self.days} days ({m.since:%Y-%m-%d} → {m.until:%Y-%m-%d}) · "
+                f"{m.tickets:,} tickets created · p: period"
+            )
         )
         grid = Table.grid(padding=(0, 2))
         grid.add_column()
@@ -85,8 +95,11 @@ class MetricsScreen(Screen[None]):
         compliance.add_column("First response")
         compliance.add_column("Resolution")
         for p in Priority:
-            compliance.add_row(f"{p.short} {p.label}", bar(m.first_response[p].share, 12),
-                               bar(m.resolution[p].share, 12))
+            compliance.add_row(
+                f"{p.short} {p.label}",
+                bar(m.first_response[p].share, 12),
+                bar(m.resolution[p].share, 12),
+            )
         times = Table(title="Times (created →)", title_justify="left", box=None, padding=(0, 1))
         times.add_column("")
         times.add_column("median")

@@ -33,21 +33,40 @@ class NewTicketScreen(ModalScreen[str | None]):
             yield Label(Text("New ticket"), classes="dialog-title")
             yield Input(placeholder="Subject (required)", id="subject")
             with Horizontal(classes="form-row"):
-                yield Select([(t.label, t.value) for t in TicketType], value="incident",
-                             id="type", allow_blank=False)
-                yield Select([(f"{p.short} {p.label}", p.value) for p in Priority],
-                             value="medium", id="priority", allow_blank=False)
-                yield Select([(f"Tier {t}", str(t)) for t in (1, 2, 3)], value="1", id="tier",
-                             allow_blank=False)
+                yield Select(
+                    [(t.label, t.value) for t in TicketType],
+                    value="incident",
+                    id="type",
+                    allow_blank=False,
+                )
+                yield Select(
+                    [(f"{p.short} {p.label}", p.value) for p in Priority],
+                    value="medium",
+                    id="priority",
+                    allow_blank=False,
+                )
+                yield Select(
+                    [(f"Tier {t}", str(t)) for t in (1, 2, 3)],
+                    value="1",
+                    id="tier",
+                    allow_blank=False,
+                )
             with Horizontal(classes="form-row"):
                 yield Input(placeholder="Requester name", id="requester")
                 yield Input(placeholder="Requester e-mail", id="email")
             with Horizontal(classes="form-row"):
                 yield Input(placeholder="Organization", id="org")
-                yield Select([(c.label, c.value) for c in Channel], value="phone", id="channel",
-                             allow_blank=False)
-                yield Select([(e.label, e.value) for e in Environment], id="environment",
-                             prompt="Environment")
+                yield Select(
+                    [(c.label, c.value) for c in Channel],
+                    value="phone",
+                    id="channel",
+                    allow_blank=False,
+                )
+                yield Select(
+                    [(e.label, e.value) for e in Environment],
+                    id="environment",
+                    prompt="Environment",
+                )
             yield Input(placeholder="Category", id="category")
             yield TextArea(id="description", soft_wrap=True)
             yield Static(Text(""), id="form-error", classes="dialog-error")
@@ -88,5 +107,10 @@ class NewTicketScreen(ModalScreen[str | None]):
         def failed(exc: Exception) -> None:
             self.query_one("#form-error", Static).update(Text(safe_line(str(exc))))
 
-        call_store(self, lambda: service.create(draft), lambda t: self.dismiss(t.key), failed,
-                   what="create")
+        call_store(
+            self,
+            lambda: service.create(draft),
+            lambda t: self.dismiss(t.key),
+            failed,
+            what="create",
+        )

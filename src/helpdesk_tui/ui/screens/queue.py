@@ -33,8 +33,12 @@ SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, So
 class QueueScreen(Screen[None]):
     BINDINGS = [
         Binding("v", "pick_view", "Views", id="queue.views"),
-        Binding("right_square_bracket", "cycle_view(1)", "Next view", show=False, id="queue.next_view"),
-        Binding("left_square_bracket", "cycle_view(-1)", "Prev view", show=False, id="queue.prev_view"),
+        Binding(
+            "right_square_bracket", "cycle_view(1)", "Next view", show=False, id="queue.next_view"
+        ),
+        Binding(
+            "left_square_bracket", "cycle_view(-1)", "Prev view", show=False, id="queue.prev_view"
+        ),
         Binding("f", "filter", "Filter", id="queue.filter"),
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("o", "sort", "Sort", id="queue.sort"),
@@ -71,10 +75,14 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
-        yield Input(placeholder="filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…",
-                    id="filter", classes="bar")
-        yield Input(placeholder="search subject, description and conversation…", id="search",
-                    classes="bar")
+        yield Input(
+            placeholder="filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…",
+            id="filter",
+            classes="bar",
+        )
+        yield Input(
+            placeholder="search subject, description and conversation…", id="search", classes="bar"
+        )
         yield TicketTable(self.service.policy, self.service.clock, id="tickets")
         yield StatusLine(id="status")
         yield Footer()
@@ -164,8 +172,9 @@ class QueueScreen(Screen[None]):
                 self.run_query(keep_cursor=True)
             self._token = token
 
-        call_store(self, repo.change_token, done, failed=lambda exc: None, group="live",
-                   exclusive=True)
+        call_store(
+            self, repo.change_token, done, failed=lambda exc: None, group="live", exclusive=True
+        )
 
     # ------------------------------------------------------- views and filter
 
@@ -368,9 +377,12 @@ class QueueScreen(Screen[None]):
                 self.table.marked.clear()
                 self.run_query(keep_cursor=True)
                 if failures:
-                    self.notify("\n".join(safe_line(f) for f in failures[:5]),
-                                title=f"{count} done, {len(failures)} refused", severity="warning",
-                                timeout=10)
+                    self.notify(
+                        "\n".join(safe_line(f) for f in failures[:5]),
+                        title=f"{count} done, {len(failures)} refused",
+                        severity="warning",
+                        timeout=10,
+                    )
                 else:
                     self.notify(f"{what} set on {count} ticket(s)")
 

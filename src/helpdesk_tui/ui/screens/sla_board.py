@@ -52,13 +52,16 @@ class BoardRow(Horizontal, can_focus=True):
     def compose(self) -> ComposeResult:
         t = self.ticket
         yield Static(Text(t.key), classes="board-key")
-        yield Static(Text(t.priority.short, style="bold" if t.priority.rank <= 2 else ""),
-                     classes="board-priority")
+        yield Static(
+            Text(t.priority.short, style="bold" if t.priority.rank <= 2 else ""),
+            classes="board-priority",
+        )
         yield Countdown(t, self.owner.service.policy, self.owner.service.clock, self.target.kind)
         yield Static(Text(self.target.kind.label), classes="board-target")
         yield Static(Text(safe_line(t.assignee or "—")), classes="board-who")
-        yield Static(Text(safe_line(t.subject), no_wrap=True, overflow="ellipsis"),
-                     classes="board-subject")
+        yield Static(
+            Text(safe_line(t.subject), no_wrap=True, overflow="ellipsis"), classes="board-subject"
+        )
 
 
 class SlaBoardScreen(Screen[None]):
@@ -117,11 +120,14 @@ class SlaBoardScreen(Screen[None]):
         board.mount_all([BoardRow(ticket, due, self) for due, ticket in rows])
         breached = sum(1 for due, _t in rows if due.state is sla.ClockState.BREACHED)
         at_risk = sum(1 for due, _t in rows if due.at_risk and due.state is sla.ClockState.RUNNING)
-        title = (f"SLA board · {len(rows)} running clocks shown of {page.total:,} open tickets · "
-                 f"{breached} breached · {at_risk} at risk")
+        title = (
+            f"SLA board · {len(rows)} running clocks shown of {page.total:,} open tickets · "
+            f"{breached} breached · {at_risk} at risk"
+        )
         self.query_one("#board-title", Static).update(Text(title))
-        self.query_one(StatusLine).say(f"updated {now:%H:%M:%S} UTC · refreshes every "
-                                       f"{REQUERY_EVERY:.0f}s")
+        self.query_one(StatusLine).say(
+            f"updated {now:%H:%M:%S} UTC · refreshes every {REQUERY_EVERY:.0f}s"
+        )
         self.call_after_refresh(self._refocus, focused_key)
 
     def _refocus(self, key: str | None) -> None:

@@ -50,7 +50,9 @@ class TicketScreen(Screen[None]):
         Binding("A", "attach", "Attach", show=False, id="ticket.attach"),
         Binding("c", "csat", "CSAT", show=False, id="ticket.csat"),
         Binding("R,ctrl+r", "refresh", "Refresh", show=False, id="ticket.refresh"),
-        Binding("1", "tab('conversation')", "Conversation", show=False, id="ticket.tab_conversation"),
+        Binding(
+            "1", "tab('conversation')", "Conversation", show=False, id="ticket.tab_conversation"
+        ),
         Binding("2", "tab('history')", "History", show=False, id="ticket.tab_history"),
         Binding("3", "tab('details')", "Details", show=False, id="ticket.tab_details"),
     ]
@@ -95,8 +97,11 @@ class TicketScreen(Screen[None]):
         waiting = self.drafts.pending(self.key)
         if waiting:
             kinds = " and ".join(waiting)
-            self.notify(f"Unsent {kinds} draft saved for {self.key}: press "
-                        f"{'r' if 'reply' in waiting else 'n'} to continue it.", timeout=8)
+            self.notify(
+                f"Unsent {kinds} draft saved for {self.key}: press "
+                f"{'r' if 'reply' in waiting else 'n'} to continue it.",
+                timeout=8,
+            )
 
     # ------------------------------------------------------------------ load
 
@@ -107,8 +112,15 @@ class TicketScreen(Screen[None]):
             ticket = service.get(key)
             return ticket, service.repo.comments(key), service.repo.history(key)
 
-        call_store(self, fetch, self._show, self._load_failed, group="ticket-load",
-                   exclusive=True, what=f"loading {key}")
+        call_store(
+            self,
+            fetch,
+            self._show,
+            self._load_failed,
+            group="ticket-load",
+            exclusive=True,
+            what=f"loading {key}",
+        )
 
     def _load_failed(self, exc: Exception) -> None:
         self.query_one(StatusLine).say(f"{self.key}: {exc}", error=True)
@@ -157,9 +169,7 @@ class TicketScreen(Screen[None]):
         widgets: list[Static | Countdown] = []
         for status in self.service.sla(ticket):
             widgets.append(Static(Text(f" {status.kind.label}: "), classes="sla-label"))
-            widgets.append(
-                Countdown(ticket, self.service.policy, self.service.clock, status.kind)
-            )
+            widgets.append(Countdown(ticket, self.service.policy, self.service.clock, status.kind))
         if not widgets:
             widgets.append(Static(Text(" no SLA clock runs for this ticket")))
         line.mount_all(widgets)
@@ -214,10 +224,14 @@ class TicketScreen(Screen[None]):
         row("Escalation reason", ticket.escalation_reason)
         for name in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"):
             value = getattr(ticket, name)
-            row(name.removesuffix("_at").replace("_", " ").capitalize(),
-                f"{value:%Y-%m-%d %H:%M} UTC" if value else None)
-        row("Satisfaction", f"{ticket.csat_score}/5 {ticket.csat_comment or ''}"
-            if ticket.csat_score else None)
+            row(
+                name.removesuffix("_at").replace("_", " ").capitalize(),
+                f"{value:%Y-%m-%d %H:%M} UTC" if value else None,
+            )
+        row(
+            "Satisfaction",
+            f"{ticket.csat_score}/5 {ticket.csat_comment or ''}" if ticket.csat_score else None,
+        )
         row("Version", ticket.version)
         return grid
 
@@ -247,8 +261,9 @@ class TicketScreen(Screen[None]):
 
                 def resolved(choice: str | None) -> None:
                     if choice == "retry":
-                        call_store(self, lambda: job(exc.current.version), done, failed,
-                                   what=describe)
+                        call_store(
+                            self, lambda: job(exc.current.version), done, failed, what=describe
+                        )
                     else:
                         self.load()
 
@@ -258,7 +273,7 @@ class TicketScreen(Screen[None]):
 
         call_store(self, lambda: job(version), done, failed, what=describe)
 
-    def _compose(self, kind: str) -> None:
+    def _open_composer(self, kind: str) -> None:
         from .compose import ComposeScreen
 
         if self.ticket is None:
@@ -269,33 +284,53 @@ class TicketScreen(Screen[None]):
             if text is None:
                 return
             if kind == "reply":
-                self._write("reply sent", lambda v: service.reply(key, v, text),
-                            lambda: drafts.discard(key, kind))
+                self._write(
+                    "reply sent",
+                    lambda v: service.reply(key, v, text),
+                    lambda: drafts.discard(key, kind),
+                )
             else:
-                self._write("note added", lambda v: service.note(key, v, text),
-                            lambda: drafts.discard(key, kind))
+                self._write(
+                    "note added",
+                    lambda v: service.note(key, v, text),
+                    lambda: drafts.discard(key, kind),
+                )
 
         self.app.push_screen(ComposeScreen(key, kind, drafts), send)
 
     def action_reply(self) -> None:
-        self._compose("reply")
+        self._open_composer("reply")
 
     def action_note(self) -> None:
-        self._compose("note")
+        self._open_composer("note")
 
-    def _choose(self, title: str, options: list[tuple[str, str]], current: str | None,
-                then: Callable[[str], None]) -> None:
+    def _choose(
+        self,
+        title: str,
+        options: list[tuple[str, str]],
+        current: str | None,
+        then: Callable[[str], None],
+    ) -> None:
         from .dialogs import ChoiceScreen
 
-        self.app.push_screen(ChoiceScreen(title, options, current),
-                             lambda value: value is not None and then(value))
+        self.app.push_screen(
+            ChoiceScreen(title, options, current), lambda value: value is not None and then(value)
+        )
 
-    def _ask(self, title: str, then: Callable[[str], None], *, required: bool = True,
-             placeholder: str = "") -> None:
+    def _ask(
+        self,
+        title: str,
+        then: Callable[[str], None],
+        *,
+        required: bool = True,
+        placeholder: str = "",
+    ) -> None:
         from .dialogs import PromptScreen
 
-        self.app.push_screen(PromptScreen(title, required=required, placeholder=placeholder),
-                             lambda text: text is not None and then(text))
+        self.app.push_screen(
+            PromptScreen(title, required=required, placeholder=placeholder),
+            lambda text: text is not None and then(text),
+        )
 
     def action_status(self) -> None:
         if self.ticket is None:
@@ -308,8 +343,9 @@ class TicketScreen(Screen[None]):
 
         def apply(value: str, reason: str | None = None) -> None:
             status = Status(value)
-            self._write(f"status {status.label}",
-                        lambda v: service.set_status(key, v, status, reason))
+            self._write(
+                f"status {status.label}", lambda v: service.set_status(key, v, status, reason)
+            )
 
         def chosen(value: str) -> None:
             status = Status(value)
@@ -323,8 +359,10 @@ class TicketScreen(Screen[None]):
                 from .dialogs import ConfirmScreen
 
                 self.app.push_screen(
-                    ConfirmScreen(f"{Status(value).label.capitalize()} {key}? This is final.",
-                                  destructive=True),
+                    ConfirmScreen(
+                        f"{Status(value).label.capitalize()} {key}? This is final.",
+                        destructive=True,
+                    ),
                     lambda ok: ok and apply(value, reason),
                 )
             else:
@@ -337,18 +375,30 @@ class TicketScreen(Screen[None]):
             return
         key, service = self.key, self.service
         options = [(f"{p.short} {p.label}", p.value) for p in Priority]
-        self._choose("Priority", options, self.ticket.priority.value,
-                     lambda v: self._write(f"priority {Priority(v).short}",
-                                           lambda ver: service.update(key, ver, priority=Priority(v))))
+        self._choose(
+            "Priority",
+            options,
+            self.ticket.priority.value,
+            lambda v: self._write(
+                f"priority {Priority(v).short}",
+                lambda ver: service.update(key, ver, priority=Priority(v)),
+            ),
+        )
 
     def action_type(self) -> None:
         if self.ticket is None:
             return
         key, service = self.key, self.service
         options = [(t.label, t.value) for t in TicketType]
-        self._choose("Type", options, self.ticket.type.value,
-                     lambda v: self._write(f"type {TicketType(v).label}",
-                                           lambda ver: service.update(key, ver, type=TicketType(v))))
+        self._choose(
+            "Type",
+            options,
+            self.ticket.type.value,
+            lambda v: self._write(
+                f"type {TicketType(v).label}",
+                lambda ver: service.update(key, ver, type=TicketType(v)),
+            ),
+        )
 
     def action_assign(self) -> None:
         key, service = self.key, self.service
@@ -356,11 +406,17 @@ class TicketScreen(Screen[None]):
         def show(agents: list[Any]) -> None:
             options = [("nobody (unassign)", "")] + [
                 (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
-                for a in agents if a.active
+                for a in agents
+                if a.active
             ]
-            self._choose("Assign to", options, self.ticket.assignee if self.ticket else None,
-                         lambda v: self._write(f"assigned to {v or 'nobody'}",
-                                               lambda ver: service.assign(key, ver, v or None)))
+            self._choose(
+                "Assign to",
+                options,
+                self.ticket.assignee if self.ticket else None,
+                lambda v: self._write(
+                    f"assigned to {v or 'nobody'}", lambda ver: service.assign(key, ver, v or None)
+                ),
+            )
 
         call_store(self, service.agents, show, what="agents")
 
@@ -379,22 +435,30 @@ class TicketScreen(Screen[None]):
         if self.ticket is None:
             return
         key, service, tier = self.key, self.service, self.ticket.tier
-        options = [(f"Tier {t}" + (" (up)" if t > tier else " (down)"), str(t))
-                   for t in (1, 2, 3) if t != tier]
+        options = [
+            (f"Tier {t}" + (" (up)" if t > tier else " (down)"), str(t))
+            for t in (1, 2, 3)
+            if t != tier
+        ]
 
         def chosen(value: str) -> None:
-            self._ask(f"Why move {key} to tier {value}?",
-                      lambda reason: self._write(
-                          f"moved to tier {value}",
-                          lambda v: service.escalate(key, v, int(value), reason)))
+            self._ask(
+                f"Why move {key} to tier {value}?",
+                lambda reason: self._write(
+                    f"moved to tier {value}", lambda v: service.escalate(key, v, int(value), reason)
+                ),
+            )
 
         self._choose("Escalate to", options, None, chosen)
 
     def action_lead_review(self) -> None:
         key, service = self.key, self.service
-        self._ask(f"Why should a lead review {key}?",
-                  lambda reason: self._write("sent to a lead",
-                                             lambda v: service.request_review(key, v, reason)))
+        self._ask(
+            f"Why should a lead review {key}?",
+            lambda reason: self._write(
+                "sent to a lead", lambda v: service.request_review(key, v, reason)
+            ),
+        )
 
     def action_decide(self) -> None:
         if self.ticket is None or self.ticket.escalation is Escalation.NONE:
@@ -406,19 +470,28 @@ class TicketScreen(Screen[None]):
 
     def action_attach(self) -> None:
         key, service = self.key, self.service
-        self._ask("Attach a file (path)", lambda path: self._write(
-            f"attached {Path(path).name}",
-            lambda v: service.attach(key, v, Path(path).expanduser())), placeholder="~/logs/app.log")
+        self._ask(
+            "Attach a file (path)",
+            lambda path: self._write(
+                f"attached {Path(path).name}",
+                lambda v: service.attach(key, v, Path(path).expanduser()),
+            ),
+            placeholder="~/logs/app.log",
+        )
 
     def action_csat(self) -> None:
         key, service = self.key, self.service
         options = [(f"{n} {'★' * n}", str(n)) for n in (5, 4, 3, 2, 1)]
 
         def scored(score: str) -> None:
-            self._ask("Customer's comment (optional)", lambda comment: self._write(
-                f"satisfaction {score}/5",
-                lambda v: service.record_csat(key, v, int(score), comment or None)),
-                required=False)
+            self._ask(
+                "Customer's comment (optional)",
+                lambda comment: self._write(
+                    f"satisfaction {score}/5",
+                    lambda v: service.record_csat(key, v, int(score), comment or None),
+                ),
+                required=False,
+            )
 
         self._choose("Customer satisfaction", options, None, scored)
 
@@ -430,4 +503,3 @@ class TicketScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-

@@ -69,7 +69,9 @@ def layout(width: int) -> list[tuple[Column, int]]:
     widths = []
     for column in COLUMNS:
         if column in chosen:
-            widths.append((column, max(column.width, width - fixed - 1) if column.flex else column.width))
+            widths.append(
+                (column, max(column.width, width - fixed - 1) if column.flex else column.width)
+            )
     return widths
 
 

@@ -1,0 +1,166 @@
+"""Every subcommand through `main()`, on a real SQLite store in a temporary data dir."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse refuses before anything runs
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def store(capsys: pytest.CaptureFixture[str]) -> None:
+    """A store whose first user (this test) is its admin, with one tier-2 agent."""
+    assert run(capsys, "agent", "add", "dmitri", "--tier", "2", "--name", "Dmitri")[0] == 0
+
+
+def create(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    code, out, err = run(capsys, "ticket", "create", "--subject", "Checkout fails", "--json", *extra)
+    assert code == 0, err
+    return str(json.loads(out)["key"])
+
+
+def test_create_list_show(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    key = create(capsys, "--priority", "p1", "--email", "maria@acme.example", "--org", "Acme")
+    code, out, _ = run(capsys, "ticket", "list", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["total"] == 1 and data["tickets"][0]["key"] == key
+    assert data["tickets"][0]["priority"] == "critical"
+    assert data["tickets"][0]["sla"][0]["state"] == "running"
+    code, out, _ = run(capsys, "ticket", "show", key, "--json")
+    shown = json.loads(out)
+    assert shown["organization"] == "Acme" and shown["history"][0]["field"] == "created"
+    code, out, _ = run(capsys, "ticket", "show", key)
+    assert code == 0 and "Checkout fails" in out and "SLA first response" in out
+
+
+def test_work_a_ticket_end_to_end(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    key = create(capsys)
+    assert run(capsys, "ticket", "assign", key, "--me")[0] == 0
+    assert run(capsys, "ticket", "note", key, "checked the gateway logs")[0] == 0
+    assert run(capsys, "ticket", "reply", key, "Fixed, please confirm.", "--status", "resolved")[0] == 0
+    assert run(capsys, "ticket", "csat", key, "5", "--comment", "fast")[0] == 0
+    assert run(capsys, "ticket", "update", key, "--status", "closed")[0] == 0
+    _, out, _ = run(capsys, "ticket", "show", key, "--json")
+    shown = json.loads(out)
+    assert shown["status"] == "closed" and shown["csat_score"] == 5
+    kinds = [c["kind"] for c in shown["conversation"]]
+    assert kinds == ["note", "reply"]
+
+
+def test_escalate_and_decide(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    key = create(capsys)
+    code, out, _ = run(capsys, "ticket", "escalate", key, "--tier", "2", "--reason", "logs")
+    assert code == 0 and "tier 2" in out
+    code, out, err = run(capsys, "--as", "dmitri", "ticket", "decide", key, "accept")
+    assert code == 0, err
+    _, out, _ = run(capsys, "ticket", "show", key, "--json")
+    assert json.loads(out)["assignee"] == "dmitri"
+    code, out, _ = run(capsys, "ticket", "escalate", key, "--lead", "--reason", "disputed")
+    assert code == 0 and "lead" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ticket", "create", "--subject", "x", "--priority", "urgentish"], "unknown priority"),
+        (["ticket", "create", "--subject", "  "], "subject cannot be empty"),
+        (["ticket", "create", "--subject", "x", "--email", "nope"], "not an address"),
+        (["ticket", "create", "--subject", "x", "--tier", "7"], "tier must be 1, 2 or 3"),
+        (["ticket", "show", "HD-999"], "HD-999"),
+        (["ticket", "show", "nonsense"], "nonsense"),
+        (["ticket", "list", "--filter", "tier:9"], "tiers are 1, 2 and 3"),
+        (["ticket", "list", "--limit", "0"], "--limit"),
+        (["purge", "--older-than", "soon"], "cannot read 'soon'"),
+        (["import", "missing.csv"], "cannot read"),
+        (["agent", "add", "bad name!"], "letters, digits"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_written(
+    store: None, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    before = run(capsys, "export", "-", "--format", "jsonl")[1]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1, err
+    assert run(capsys, "export", "-", "--format", "jsonl")[1] == before
+
+
+def test_export_import_round_trip(
+    store: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for subject in ("One", "Two", "Three"):
+        run(capsys, "ticket", "create", "--subject", subject, "--priority", "low")
+    for fmt in ("csv", "json", "jsonl"):
+        path = tmp_path / f"out.{fmt}"
+        assert run(capsys, "export", str(path))[0] == 0
+        records = path.read_text()
+        assert "Three" in records
+    # A fresh store takes the CSV back with the same keys.
+    target = tmp_path / "other"
+    monkeypatch.setenv("HELPDESK_TUI_DATA_DIR", str(target))
+    code, out, err = run(capsys, "import", str(tmp_path / "out.csv"))
+    assert code == 0, err and "imported 3" in out
+    _, out, _ = run(capsys, "ticket", "list", "--view", "all_open", "--json")
+    keys = sorted(t["key"] for t in json.loads(out)["tickets"])
+    assert keys == ["HD-1", "HD-2", "HD-3"]
+
+
+def test_import_bad_record_writes_nothing(
+    store: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps({"subject": "fine", "priority": "high"}) + "\n"
+        + json.dumps({"subject": "bad", "priority": "sometimes"}) + "\n"
+    )
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 2 and "record 2: priority" in err
+    _, out, _ = run(capsys, "ticket", "list", "--json")
+    assert json.loads(out)["total"] == 0
+
+
+def test_sweep_and_purge(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    create(capsys, "--priority", "critical")
+    code, out, _ = run(capsys, "sla", "sweep", "--json")
+    assert code == 0 and json.loads(out)["evaluated"] == 1
+    code, out, _ = run(capsys, "purge", "--older-than", "24m", "--dry-run")
+    assert code == 0 and "would remove 0" in out
+
+
+def test_demo_fills_every_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "demo", "--tickets", "120")
+    assert code == 0, err
+    _, out, _ = run(capsys, "export", "-", "--format", "jsonl")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 120
+    for field in ("status", "priority", "type", "tier"):
+        assert len({r[field] for r in records}) >= 3, field
+    code, _, err = run(capsys, "demo")
+    assert code == 2 and "already has tickets" in err
+
+
+def test_real_entry_point_module() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "helpdesk_tui", "ticket", "show", "HD-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("helpdesk-tui:") and done.stderr.count("\n") == 1
