@@ -117,7 +117,7 @@ class EscalationScreen(Screen[None]):
         self.lead_reviews = me.role is not Role.AGENT
         self.load()
         self.query_one(TicketTable).focus()
-        self.set_interval(1.0, self.query_one(TicketTable).refresh)
+        self.set_interval(1.0, self.query_one(TicketTable).tick)
 
     def load(self) -> None:
         service = self.helpdesk.service

@@ -161,8 +161,7 @@ class QueueScreen(Screen[None]):
             self.run_query(keep_cursor=True)
 
     def _tick(self) -> None:
-        # The SLA column counts down: repaint the visible lines (the table holds only those).
-        self.table.refresh()
+        self.table.tick()
 
     def _check_changes(self) -> None:
         repo = self.service.repo

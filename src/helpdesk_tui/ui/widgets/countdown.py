@@ -7,7 +7,7 @@ its own small widget, so a tick writes a few cells, not the table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.widget import Widget
@@ -15,6 +15,13 @@ from textual.widget import Widget
 from ...domain import sla
 from ...domain.model import Ticket
 from ...domain.sla import ClockState, Policy, TargetStatus
+
+
+def overdue_text(remaining: timedelta) -> str:
+    """A breached clock always reads as overdue, even when no working time has passed
+    since (a target missed at Friday 18:00 still shows "-0s" on Sunday)."""
+    text = sla.format_remaining(remaining)
+    return text if text.startswith("-") else f"-{text}"
 
 
 class Countdown(Widget):
@@ -70,7 +77,7 @@ class Countdown(Widget):
         elif status.state is ClockState.MET:
             text, state = "met", "met"
         elif status.state is ClockState.BREACHED:
-            text = sla.format_remaining(status.remaining) if status.stopped_at is None else "missed"
+            text = overdue_text(status.remaining) if status.stopped_at is None else "missed"
             state = "breached"
         else:
             text = sla.format_remaining(status.remaining)

@@ -8,7 +8,7 @@ loaded yet draws as a dim placeholder line, never as a frozen screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -27,6 +27,7 @@ from ...domain.model import Priority, Status, Ticket
 from ...domain.sla import ClockState, Policy
 from ...domain.text import safe_line
 from ...store.base import Page
+from .countdown import overdue_text
 
 BLOCK = 100
 """Rows fetched per request: a few screens, so scrolling rarely waits."""
@@ -46,33 +47,41 @@ class Column:
     flex: bool = False
 
 
-COLUMNS = (
-    Column("mark", "", 1, 0),
-    Column("key", "Key", 8, 0),
-    Column("priority", "Pri", 3, 0),
-    Column("subject", "Subject", 20, 0, flex=True),
-    Column("sla", "SLA", 8, 1),
-    Column("status", "Status", 9, 2),
-    Column("assignee", "Assignee", 10, 3),
-    Column("tier", "T", 2, 4),
-    Column("type", "Type", 11, 6),
-    Column("requester", "Requester / Org", 22, 5),
+COLUMNS = {
+    c.key: c
+    for c in (
+        Column("mark", "", 1, 0),
+        Column("key", "Key", 8, 0),
+        Column("priority", "Pri", 3, 0),
+        Column("subject", "Subject", 20, 0, flex=True),
+        Column("sla", "SLA", 8, 1),
+        Column("target", "Target", 14, 4),
+        Column("status", "Status", 9, 2),
+        Column("assignee", "Assignee", 10, 3),
+        Column("tier", "T", 2, 4),
+        Column("type", "Type", 11, 6),
+        Column("requester", "Requester / Org", 22, 5),
+    )
+}
+QUEUE_COLUMNS = (
+    "mark", "key", "priority", "subject", "sla", "status", "assignee", "tier", "type", "requester"
 )
+BOARD_COLUMNS = ("key", "priority", "sla", "target", "tier", "assignee", "status", "subject")
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """Which columns fit in `width` cells, and how wide each is."""
-    chosen = list(COLUMNS)
+def layout(width: int, keys: Sequence[str] = QUEUE_COLUMNS) -> list[tuple[Column, int, int]]:
+    """Which columns fit in `width` cells: (column, x, width) for each, left to right."""
+    chosen = [COLUMNS[k] for k in keys]
     while sum(c.width + 1 for c in chosen) > width and any(c.keep for c in chosen):
         chosen.remove(max(chosen, key=lambda c: c.keep))
     fixed = sum(c.width + 1 for c in chosen if not c.flex)
-    widths = []
-    for column in COLUMNS:
-        if column in chosen:
-            widths.append(
-                (column, max(column.width, width - fixed - 1) if column.flex else column.width)
-            )
-    return widths
+    placed = []
+    x = 0
+    for column in chosen:
+        w = max(column.width, width - fixed - 1) if column.flex else column.width
+        placed.append((column, x, w))
+        x += w + 1
+    return placed
 
 
 _TYPE_SHORT = {
@@ -143,6 +152,7 @@ class TicketTable(ScrollView, can_focus=True):
         policy: Policy,
         clock: Callable[[], datetime],
         *,
+        columns: Sequence[str] = QUEUE_COLUMNS,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -150,6 +160,9 @@ class TicketTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.policy = policy
         self.clock = clock
+        self.columns = tuple(columns)
+        self._sla_shown: dict[int, tuple[str, str]] = {}
+        """What each visible row's SLA cell shows, so a tick repaints only changed cells."""
         self._fetch: Fetch | None = None
         self._generation = 0
         self._blocks: dict[int, list[Ticket]] = {}
@@ -273,7 +286,7 @@ class TicketTable(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self._style("header")
-        text = " ".join(c.title.ljust(w)[:w] for c, w in layout(width))
+        text = " ".join(c.title.ljust(w)[:w] for c, _x, w in layout(width, self.columns))
         return Strip([Segment(text.ljust(width)[:width], style)])
 
     def _row(self, ticket: Ticket, row: int, width: int) -> Strip:
@@ -287,15 +300,15 @@ class TicketTable(ScrollView, can_focus=True):
         elif row == self.cursor:
             base += self._style("cursor") + Style(dim=True)
         segments: list[Segment] = []
-        for column, w in layout(width):
-            text, style = self._cell(ticket, column.key)
+        for column, _x, w in layout(width, self.columns):
+            text, style = self._cell(ticket, column.key, row)
             cell = text[:w].ljust(w)
             segments.append(Segment(cell, base + style if style else base))
             segments.append(Segment(" ", base))
         strip = Strip(segments)
         return strip.crop_extend(0, width, base)
 
-    def _cell(self, ticket: Ticket, key: str) -> tuple[str, Style | None]:
+    def _cell(self, ticket: Ticket, key: str, row: int) -> tuple[str, Style | None]:
         if key == "mark":
             return ("●" if ticket.key in self.marked else " "), None
         if key == "key":
@@ -309,7 +322,12 @@ class TicketTable(ScrollView, can_focus=True):
         if key == "subject":
             return safe_line(ticket.subject), None
         if key == "sla":
-            return self._sla_cell(ticket)
+            text, state = self._sla_state(ticket)
+            self._sla_shown[row] = (text, state)
+            return text, self._style(state) if state else None
+        if key == "target":
+            due = sla.next_due(sla.evaluate(ticket, self.policy, self.clock()))
+            return (due.kind.label if due else "—"), None
         if key == "status":
             return ticket.status.label, None
         if key == "assignee":
@@ -323,21 +341,39 @@ class TicketTable(ScrollView, can_focus=True):
             return safe_line(who), None
         return "", None
 
-    def _sla_cell(self, ticket: Ticket) -> tuple[str, Style | None]:
+    def _sla_state(self, ticket: Ticket) -> tuple[str, str]:
+        """The SLA cell's text and its style name ("" for a plain running clock)."""
         if ticket.status in (Status.CLOSED, Status.CANCELLED, Status.RESOLVED):
-            return "done", self._style("met")
+            return "done", "met"
         statuses = sla.evaluate(ticket, self.policy, self.clock())
         due = sla.next_due(statuses)
         if due is None:
             if any(s.state is ClockState.PAUSED for s in statuses):
-                return "paused", self._style("paused")
-            return "met", self._style("met")
-        text = sla.format_remaining(due.remaining)
+                return "paused", "paused"
+            return "met", "met"
         if due.state is ClockState.BREACHED:
-            return text, self._style("breached")
+            return overdue_text(due.remaining), "breached"
+        text = sla.format_remaining(due.remaining)
         if due.at_risk:
-            return text, self._style("at-risk")
-        return text, None
+            return text, "at-risk"
+        return text, ""
+
+    def tick(self) -> None:
+        """Once a second: repaint the SLA cells whose text changed, and nothing else."""
+        placed = [p for p in layout(self.size.width, self.columns) if p[0].key == "sla"]
+        if not placed:
+            return
+        _column, x, w = placed[0]
+        top = int(self.scroll_y)
+        for y in range(1, self.size.height):
+            row = top + y - 1
+            ticket = self.ticket_at(row)
+            if ticket is None:
+                continue
+            shown = self._sla_state(ticket)
+            if self._sla_shown.get(row) != shown:
+                self._sla_shown[row] = shown
+                self.refresh(Region(x, y, w, 1))
 
     # ------------------------------------------------------------ navigation
 
