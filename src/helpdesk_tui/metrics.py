@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .domain import sla
-from .domain.model import ACTIVE_STATUSES, TIERS, Priority
+from .domain.model import ACTIVE_STATUSES, TIERS, Priority, Status
 from .service import HelpdeskService, iter_all
 from .store.base import Query, SortKey
 
@@ -82,6 +82,8 @@ def compute(service: HelpdeskService, days: int = 30) -> Metrics:
     query = Query(created_after=since, sort=SortKey.CREATED)
     for ticket in iter_all(service, query):
         result.tickets += 1
+        if ticket.status is Status.CANCELLED:
+            continue  # duplicates and spam: no promise was made, none was kept or broken
         for status in sla.evaluate(ticket, service.policy, until):
             if status.stopped_at is None and status.state is not sla.ClockState.BREACHED:
                 continue

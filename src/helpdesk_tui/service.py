@@ -35,7 +35,7 @@ from .domain.model import (
     Ticket,
     TicketType,
 )
-from .domain.sla import Policy, TargetStatus
+from .domain.sla import BreachAction, Policy, TargetStatus
 from .store.base import (
     Change,
     ConflictError,
@@ -107,9 +107,7 @@ class SweepResult:
 class HelpdeskService:
     """Everything an agent can do, on behalf of `agent`, against one repository."""
 
-    def __init__(
-        self, repo: TicketRepository, policy: Policy, clock: Clock, agent: Agent
-    ) -> None:
+    def __init__(self, repo: TicketRepository, policy: Policy, clock: Clock, agent: Agent) -> None:
         self.repo = repo
         self.policy = policy
         self.clock = clock
@@ -389,7 +387,7 @@ class HelpdeskService:
         return SweepResult(evaluated, breached, at_risk, escalated)
 
     def _breach_fields(
-        self, ticket: Ticket, action: sla.BreachAction, reason: str, now: datetime
+        self, ticket: Ticket, action: BreachAction, reason: str, now: datetime
     ) -> dict[str, object]:
         if action.verb != "escalate" or not ticket.status.is_active:
             return {}

@@ -1,0 +1,34 @@
+"""The SLA policies that ship with helpdesk-tui, as TOML files beside this module.
+
+Reading the packaged file is the only I/O here; parsing is `domain.sla.parse_policy`.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from ..domain.sla import Policy, PolicyError, parse_policy
+
+__all__ = ["builtin_names", "load_builtin", "read_builtin"]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def builtin_names() -> tuple[str, ...]:
+    """The names of the packaged policies, sorted ("default", "nexly", ...)."""
+    files = resources.files(__name__).iterdir()
+    return tuple(sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml")))
+
+
+def read_builtin(name: str = "default") -> str:
+    """The TOML text of a packaged policy (to show it, or to copy it as a starting point)."""
+    # A name, never a path: nothing outside this package can be read through it.
+    if not _NAME.match(name) or name not in builtin_names():
+        raise PolicyError(f"no built-in policy {name!r} (choose from {', '.join(builtin_names())})")
+    return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def load_builtin(name: str = "default") -> Policy:
+    """Parse a packaged policy. Each call builds a fresh Policy (its calendars' caches too)."""
+    return parse_policy(read_builtin(name))
