@@ -34,7 +34,7 @@ from .domain.model import (
 )
 from .domain.sla import PolicyError
 from .domain.text import safe_line, safe_text
-from .service import HelpdeskService, ServiceError, TicketDraft, iter_all
+from .service import HelpdeskService, ServiceError, TicketDraft
 from .store.base import Query, SortKey, StoreError
 from .views import SAVED_VIEWS, FilterError, parse_filter
 

@@ -366,7 +366,7 @@ def generate(
     rng = random.Random(seed)
     try:
         me = repo.get_agent(me_username)
-    except Exception:  # noqa: BLE001 - any store miss means "create me"
+    except Exception:
         me = repo.save_agent(Agent(me_username, me_username, "", 2, Role.LEAD, "Platform"))
     agents = seed_agents(repo, me)
     made = 0

@@ -49,9 +49,7 @@ _ENUMS: dict[str, Any] = {
 }
 _TUPLES = ("watchers", "tags")
 _INTS = ("tier", "affected_users", "csat_score", "escalated_from_tier")
-_TIMES = tuple(
-    name for name in EXPORTED if name.endswith("_at")
-)
+_TIMES = tuple(name for name in EXPORTED if name.endswith("_at"))
 
 
 class ImportFormatError(ValueError):
@@ -61,9 +59,7 @@ class ImportFormatError(ValueError):
 def guess_format(path: Path, explicit: str | None) -> str:
     fmt = explicit or path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
-        raise ImportFormatError(
-            f"{path}: cannot tell the format; use --format {'/'.join(FORMATS)}"
-        )
+        raise ImportFormatError(f"{path}: cannot tell the format; use --format {'/'.join(FORMATS)}")
     return fmt
 
 
@@ -133,8 +129,7 @@ def read_records(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
             data = _json(handle.read(), path, 1)
             if not isinstance(data, list):
                 raise ImportFormatError(f"{path}: a JSON import is a list of ticket objects")
-            for index, item in enumerate(data, 1):
-                yield index, item
+            yield from enumerate(data, 1)
 
 
 def _json(text: str, path: Path, line: int) -> Any:
@@ -206,15 +201,13 @@ def _pauses(raw: Any) -> tuple[PauseInterval, ...]:
             PauseInterval(
                 datetime.fromisoformat(start).astimezone(UTC),
                 datetime.fromisoformat(end).astimezone(UTC) if end else None,
-                Status.parse(status),
+                Status(Status.parse(status)),
             )
         )
     return tuple(found)
 
 
-def import_file(
-    service: HelpdeskService, path: Path, fmt: str
-) -> int:
+def import_file(service: HelpdeskService, path: Path, fmt: str) -> int:
     """Import every record of `path`; all or nothing. Returns how many tickets."""
     now = service.clock()
     policy = service.policy

@@ -44,7 +44,9 @@ def _saved() -> list[View]:
     active = ACTIVE_STATUSES
     done = DONE_STATUSES
     views = [
-        View("my_open", "My open", lambda me, now: Query(statuses=active, assignees=frozenset({me}))),
+        View(
+            "my_open", "My open", lambda me, now: Query(statuses=active, assignees=frozenset({me}))
+        ),
         View("all_open", "All open", lambda me, now: Query(statuses=active)),
         View("unassigned", "Unassigned", lambda me, now: Query(statuses=active, unassigned=True)),
         View(
@@ -74,15 +76,15 @@ def _saved() -> list[View]:
             ),
         ),
     ]
-    for tier in (1, 2, 3):
-        views.append(
-            View(
-                f"tier_{tier}",
-                f"Tier {tier}",
-                lambda me, now, tier=tier: Query(statuses=active, tiers=frozenset({tier})),
-            )
-        )
+    views.extend(_tier_view(tier) for tier in (1, 2, 3))
     return views
+
+
+def _tier_view(tier: int) -> View:
+    def build(me: str, now: datetime) -> Query:
+        return Query(statuses=ACTIVE_STATUSES, tiers=frozenset({tier}))
+
+    return View(f"tier_{tier}", f"Tier {tier}", build)
 
 
 SAVED_VIEWS: dict[str, View] = {view.id: view for view in _saved()}
@@ -94,7 +96,9 @@ def custom_view(view_id: str, title: str, text: str, sort: str = "sla_due") -> V
         sort_key = SortKey(sort)
     except ValueError:
         choices = ", ".join(s.value for s in SortKey)
-        raise FilterError(f"view {title!r}: unknown sort {sort!r} (choose from {choices})") from None
+        raise FilterError(
+            f"view {title!r}: unknown sort {sort!r} (choose from {choices})"
+        ) from None
     parse_filter(text, "me", datetime(2000, 1, 1).astimezone())
 
     def build(me: str, now: datetime) -> Query:

@@ -28,7 +28,9 @@ def store(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def create(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
-    code, out, err = run(capsys, "ticket", "create", "--subject", "Checkout fails", "--json", *extra)
+    code, out, err = run(
+        capsys, "ticket", "create", "--subject", "Checkout fails", "--json", *extra
+    )
     assert code == 0, err
     return str(json.loads(out)["key"])
 
@@ -51,7 +53,10 @@ def test_work_a_ticket_end_to_end(store: None, capsys: pytest.CaptureFixture[str
     key = create(capsys)
     assert run(capsys, "ticket", "assign", key, "--me")[0] == 0
     assert run(capsys, "ticket", "note", key, "checked the gateway logs")[0] == 0
-    assert run(capsys, "ticket", "reply", key, "Fixed, please confirm.", "--status", "resolved")[0] == 0
+    assert (
+        run(capsys, "ticket", "reply", key, "Fixed, please confirm.", "--status", "resolved")[0]
+        == 0
+    )
     assert run(capsys, "ticket", "csat", key, "5", "--comment", "fast")[0] == 0
     assert run(capsys, "ticket", "update", key, "--status", "closed")[0] == 0
     _, out, _ = run(capsys, "ticket", "show", key, "--json")
@@ -126,8 +131,10 @@ def test_import_bad_record_writes_nothing(
 ) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(
-        json.dumps({"subject": "fine", "priority": "high"}) + "\n"
-        + json.dumps({"subject": "bad", "priority": "sometimes"}) + "\n"
+        json.dumps({"subject": "fine", "priority": "high"})
+        + "\n"
+        + json.dumps({"subject": "bad", "priority": "sometimes"})
+        + "\n"
     )
     code, _, err = run(capsys, "import", str(path))
     assert code == 2 and "record 2: priority" in err

@@ -103,9 +103,10 @@ def test_lead_review_decisions() -> None:
     t = ticket(status=Status.RESOLVED, assignee="alice")
     review = t.with_changes(**escalation.request_review(t, "customer disputes", "alice", T0))
     assert review.escalation is Escalation.AWAITING_LEAD
-    assert escalation.decide(review, ReviewDecision.REASSIGN, "julia", assignee="hana")[
-        "assignee"
-    ] == "hana"
+    assert (
+        escalation.decide(review, ReviewDecision.REASSIGN, "julia", assignee="hana")["assignee"]
+        == "hana"
+    )
     with pytest.raises(EscalationError, match="reason"):
         escalation.decide(review, ReviewDecision.DECLINE, "julia")
     with pytest.raises(EscalationError, match="already"):

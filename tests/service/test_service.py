@@ -86,7 +86,9 @@ def test_create_refuses_bad_input_and_writes_nothing(
     assert repo.count(Query()) == 0
 
 
-def test_first_reply_opens_and_stops_first_response_clock(repo: SqlRepository, clock: Clock) -> None:
+def test_first_reply_opens_and_stops_first_response_clock(
+    repo: SqlRepository, clock: Clock
+) -> None:
     svc = as_(repo, "t1", clock)
     key = new(svc, priority=Priority.HIGH)
     clock.at += timedelta(minutes=20)
@@ -94,7 +96,7 @@ def test_first_reply_opens_and_stops_first_response_clock(repo: SqlRepository, c
     t = svc.reply(key, t.version, "We are looking into it.")
     assert t.status is Status.OPEN
     assert t.first_response_at == clock.at
-    first = [s for s in svc.sla(t) if s.kind.value == "first_response"][0]
+    first = next(s for s in svc.sla(t) if s.kind.value == "first_response")
     assert first.state.value == "met"
     fields = [h.field for h in repo.history(key)]
     assert fields.count("reply") == 1 and "status" in fields and "assignee" in fields

@@ -139,7 +139,12 @@ _ALIASES: dict[str, dict[str, str]] = {
         "p4": "low",
         "lowest": "low",
     },
-    "Status": {"hold": "on_hold", "onhold": "on_hold", "solved": "resolved", "canceled": "cancelled"},
+    "Status": {
+        "hold": "on_hold",
+        "onhold": "on_hold",
+        "solved": "resolved",
+        "canceled": "cancelled",
+    },
     "TicketType": {
         "service": "service_request",
         "access": "access_request",

@@ -58,6 +58,7 @@ class HelpdeskApp(App[None]):
         self._oncall_enabled = oncall
         self._alerted: set[str] = set()
         self._last_check: datetime | None = None
+        self._theme_ready = False
 
     # ----------------------------------------------------------------- start
 
@@ -68,6 +69,7 @@ class HelpdeskApp(App[None]):
         wanted = remembered if remembered in self.available_themes else self.settings.theme
         if wanted in self.available_themes:
             self.theme = wanted
+        self._theme_ready = True
         self.set_keymap(self.settings.keymap)
         from .screens.queue import QueueScreen
 
@@ -77,7 +79,8 @@ class HelpdeskApp(App[None]):
             self.set_interval(ONCALL_EVERY, self._oncall_check)
 
     def watch_theme(self, theme: str) -> None:
-        if self.is_mounted:
+        # The choice survives restarts; the first assignment in on_mount is not a choice.
+        if self._theme_ready:
             self._save_state(theme=theme)
 
     # -------------------------------------------------------------- state file
@@ -180,17 +183,16 @@ class HelpdeskApp(App[None]):
                     f"Switch to the {name} theme (remembered)",
                     lambda name=name: setattr(self, "theme", name),
                 )
-        for binding_screen in (screen,):
-            for _key, active in binding_screen.active_bindings.items():
-                binding = active.binding
-                if binding.show and binding.description and binding.action not in ("help",):
-                    yield SystemCommand(
-                        binding.description,
-                        f"{binding.description} (key: {active.binding.key_display or active.binding.key})",
-                        lambda node=active.node, action=binding.action: self.run_action(
-                            action, node
-                        ),
-                    )
+        # Every action of the screen underneath, so the palette reaches all of them.
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and binding.action != "help":
+                keys = binding.key_display or binding.key
+                yield SystemCommand(
+                    binding.description,
+                    f"{binding.description} (key: {keys})",
+                    lambda node=active.node, action=binding.action: self.run_action(action, node),
+                )
 
     # --------------------------------------------------------------- on call
 
@@ -237,8 +239,10 @@ class HelpdeskApp(App[None]):
             for alert in fresh:
                 ident, text = alert.split("|", 1)
                 self._alerted.add(ident)
-                severity = "error" if ident.startswith(("new:", "breached:")) else "warning"
-                self.notify(text, title="On call", severity=severity, timeout=15)
+                urgent = ident.startswith(("new:", "breached:"))
+                self.notify(
+                    text, title="On call", severity="error" if urgent else "warning", timeout=15
+                )
             if fresh and self.settings.bell:
                 self.bell()
 

@@ -38,7 +38,7 @@ def call_store(
         ticket = app.store_activity.begin(what)
         try:
             result = job()
-        except Exception as exc:  # noqa: BLE001 - every failure is shown, none is lost
+        except Exception as exc:
             app.store_activity.end(ticket, error=str(exc))
             if not worker.is_cancelled:
                 app.call_from_thread(failed or app.show_error, exc)

@@ -53,12 +53,15 @@ def parse_theme(text: str, origin: str) -> Theme:
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise ConfigError(f"theme {origin}: [variables] must be a table")
-    return Theme(
+    theme = Theme(
         name=name,
+        primary=colours.pop("primary"),
         dark=bool(data.get("dark", True)),
         variables={str(k): str(v) for k, v in variables.items()},
-        **colours,
     )
+    for key, value in colours.items():
+        setattr(theme, key, value)
+    return theme
 
 
 def load_themes() -> list[Theme]:

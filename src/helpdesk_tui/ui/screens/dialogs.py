@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,6 +16,17 @@ from textual.widgets.option_list import Option
 
 from ...domain.text import safe_line, safe_text
 from ...store.base import ConflictError
+
+
+def on_answer(then: Callable[[Any], Any]) -> Callable[[Any], None]:
+    """A dismiss callback that runs `then` only when the dialog was answered: None (escape)
+    and False (a "no") mean nothing happens. "" is an answer (unassign, no comment)."""
+
+    def callback(value: Any) -> None:
+        if value is not None and value is not False:
+            then(value)
+
+    return callback
 
 
 class ChoiceScreen(ModalScreen[str | None]):
@@ -144,7 +158,7 @@ class ConflictScreen(ModalScreen[str]):
         lines.append(f"They changed: {changed}\n")
         for field in self.error.changed_fields[:8]:
             value = getattr(current, field, None)
-            shown = value.value if hasattr(value, "value") else value
+            shown = getattr(value, "value", value)
             lines.append(f"  {field}: {safe_line(str(shown))}\n")
         lines.append(f"\nYour change: {safe_text(self.mine)}\n")
         lines.append("\nRetry applies your change on top of theirs; discard drops it.")

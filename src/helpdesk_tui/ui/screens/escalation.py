@@ -18,6 +18,7 @@ from ...store.base import ConflictError, Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
+from .dialogs import ChoiceScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -> None:
     """Ask accept / reassign / decline (with a reason) and record the decision."""
-    from .dialogs import ChoiceScreen, PromptScreen
-
     app: HelpdeskApp = owner.app  # type: ignore[assignment]
     service = app.service
     key = ticket.key
@@ -68,7 +67,7 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
         elif decision is ReviewDecision.DECLINE:
             owner.app.push_screen(
                 PromptScreen(f"Why decline {key}?", required=True),
-                lambda reason: reason and record(decision, reason, None),
+                on_answer(lambda reason: record(decision, reason, None)),
             )
         else:
 
@@ -80,7 +79,7 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
                 ]
                 owner.app.push_screen(
                     ChoiceScreen("Reassign to", agent_options),
-                    lambda who: who and record(decision, None, who),
+                    on_answer(lambda who: record(decision, None, who)),
                 )
 
             call_store(owner, service.agents, show, what="agents")

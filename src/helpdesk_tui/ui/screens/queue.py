@@ -20,6 +20,7 @@ from ...views import FilterError, View, parse_filter
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
+from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -182,8 +183,6 @@ class QueueScreen(Screen[None]):
         self.run_query()
 
     def action_pick_view(self) -> None:
-        from .dialogs import ChoiceScreen
-
         options = [(view.title, str(index)) for index, view in enumerate(self.helpdesk.views)]
 
         def chosen(value: str | None) -> None:
@@ -298,8 +297,6 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(NewTicketScreen(), created)
 
     def action_bulk_assign(self) -> None:
-        from .dialogs import ChoiceScreen
-
         agents = self.service.repo.agents()
         options = [("nobody (unassign)", "")] + [
             (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
@@ -309,20 +306,14 @@ class QueueScreen(Screen[None]):
         self._bulk("assign", ChoiceScreen("Assign to", options))
 
     def action_bulk_priority(self) -> None:
-        from .dialogs import ChoiceScreen
-
         options = [(f"{p.short} {p.label}", p.value) for p in Priority]
         self._bulk("priority", ChoiceScreen("Priority", options))
 
     def action_bulk_status(self) -> None:
-        from .dialogs import ChoiceScreen
-
         options = [(s.label, s.value) for s in Status if s is not Status.NEW]
         self._bulk("status", ChoiceScreen("Status", options))
 
     def _bulk(self, what: str, picker: Screen[str | None]) -> None:
-        from .dialogs import ConfirmScreen, PromptScreen
-
         targets = self._targets()
         if not targets:
             return
@@ -334,7 +325,7 @@ class QueueScreen(Screen[None]):
             if needs_reason:
                 self.app.push_screen(
                     PromptScreen(f"Why {Status(value).label}?", required=True),
-                    lambda reason: reason and confirm(value, reason),
+                    on_answer(lambda reason: confirm(value, reason)),
                 )
             else:
                 confirm(value, None)
@@ -346,7 +337,7 @@ class QueueScreen(Screen[None]):
                 question = f"Set {what} to {label} on {len(targets)} ticket(s)?"
                 self.app.push_screen(
                     ConfirmScreen(question, destructive=destructive),
-                    lambda ok: ok and apply(value, reason),
+                    on_answer(lambda _ok: apply(value, reason)),
                 )
             else:
                 apply(value, reason)
@@ -367,7 +358,7 @@ class QueueScreen(Screen[None]):
                         else:
                             service.set_status(key, fresh.version, Status(value), reason)
                         done_count += 1
-                    except Exception as exc:  # noqa: BLE001 - report each, keep going
+                    except Exception as exc:
                         failures.append(f"{key}: {exc}")
                 return done_count, failures
 

@@ -82,8 +82,9 @@ class SlaBoardScreen(Screen[None]):
             )
             return breached, soon - breached
 
-        call_store(self, counts, self._show_counts, group="board-counts", exclusive=True,
-                   what="SLA counts")
+        call_store(
+            self, counts, self._show_counts, group="board-counts", exclusive=True, what="SLA counts"
+        )
 
     def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
         if message.error:
@@ -101,8 +102,10 @@ class SlaBoardScreen(Screen[None]):
     def _show_title(self) -> None:
         breached, soon = self._counts
         self.query_one("#board-title", Static).update(
-            Text(f"SLA board · {self.table.total:,} running clocks · {breached:,} breached · "
-                 f"{soon:,} due within 30 min · most urgent first")
+            Text(
+                f"SLA board · {self.table.total:,} running clocks · {breached:,} breached · "
+                f"{soon:,} due within 30 min · most urgent first"
+            )
         )
 
     def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:

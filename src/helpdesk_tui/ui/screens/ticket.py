@@ -14,7 +14,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...domain import sla
 from ...domain.escalation import pending_for
 from ...domain.lifecycle import allowed_next
 from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, Ticket, TicketType
@@ -26,6 +25,7 @@ from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
 from ..widgets.status_line import StatusLine
+from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -83,9 +83,8 @@ class TicketScreen(Screen[None]):
                 yield Conversation(id="conversation-view")
             with TabPane("History", id="history"):
                 yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Details", id="details"):
-                with VerticalScroll():
-                    yield Static(id="details-view")
+            with TabPane("Details", id="details"), VerticalScroll():
+                yield Static(id="details-view")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -257,7 +256,6 @@ class TicketScreen(Screen[None]):
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, ConflictError):
-                from .dialogs import ConflictScreen
 
                 def resolved(choice: str | None) -> None:
                     if choice == "retry":
@@ -311,11 +309,7 @@ class TicketScreen(Screen[None]):
         current: str | None,
         then: Callable[[str], None],
     ) -> None:
-        from .dialogs import ChoiceScreen
-
-        self.app.push_screen(
-            ChoiceScreen(title, options, current), lambda value: value is not None and then(value)
-        )
+        self.app.push_screen(ChoiceScreen(title, options, current), on_answer(then))
 
     def _ask(
         self,
@@ -325,11 +319,9 @@ class TicketScreen(Screen[None]):
         required: bool = True,
         placeholder: str = "",
     ) -> None:
-        from .dialogs import PromptScreen
-
         self.app.push_screen(
             PromptScreen(title, required=required, placeholder=placeholder),
-            lambda text: text is not None and then(text),
+            on_answer(then),
         )
 
     def action_status(self) -> None:
@@ -356,14 +348,12 @@ class TicketScreen(Screen[None]):
 
         def confirm(value: str, reason: str | None) -> None:
             if Status(value).is_final:
-                from .dialogs import ConfirmScreen
-
                 self.app.push_screen(
                     ConfirmScreen(
                         f"{Status(value).label.capitalize()} {key}? This is final.",
                         destructive=True,
                     ),
-                    lambda ok: ok and apply(value, reason),
+                    on_answer(lambda _ok: apply(value, reason)),
                 )
             else:
                 apply(value, reason)

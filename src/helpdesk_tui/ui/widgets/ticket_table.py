@@ -64,7 +64,16 @@ COLUMNS = {
     )
 }
 QUEUE_COLUMNS = (
-    "mark", "key", "priority", "subject", "sla", "status", "assignee", "tier", "type", "requester"
+    "mark",
+    "key",
+    "priority",
+    "subject",
+    "sla",
+    "status",
+    "assignee",
+    "tier",
+    "type",
+    "requester",
 )
 BOARD_COLUMNS = ("key", "priority", "sla", "target", "tier", "assignee", "status", "subject")
 
@@ -206,7 +215,7 @@ class TicketTable(ScrollView, can_focus=True):
         worker = get_current_worker()
         try:
             page = fetch(offset, BLOCK)
-        except Exception as exc:  # noqa: BLE001 - any store failure becomes a status line
+        except Exception as exc:
             if not worker.is_cancelled:
                 self.post_message(self._Block(generation, offset, None, str(exc)))
             return
