@@ -48,6 +48,7 @@ class Settings:
     policy: str = "default"
     theme: str = "helpdesk-dark"
     bell: bool = False
+    cursor_blink: bool = True
     keymap: dict[str, str] = field(default_factory=dict)
     views: tuple[ViewConfig, ...] = ()
     retention_months: int = 24
@@ -173,6 +174,7 @@ def load_settings(explicit: Path | None = None) -> Settings:
         policy=_get(raw, "sla.policy", str, "default"),
         theme=_get(raw, "ui.theme", str, "helpdesk-dark"),
         bell=_get(raw, "ui.bell", bool, False),
+        cursor_blink=_get(raw, "ui.cursor_blink", bool, True),
         keymap=dict(keymap),
         views=tuple(views),
         retention_months=retention,

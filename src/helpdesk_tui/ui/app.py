@@ -59,6 +59,7 @@ class HelpdeskApp(App[None]):
         self._alerted: set[str] = set()
         self._last_check: datetime | None = None
         self._theme_ready = False
+        self.cursor_blink = settings.cursor_blink
 
     # ----------------------------------------------------------------- start
 

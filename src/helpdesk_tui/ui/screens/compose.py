@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from ..drafts import Drafts
+from ..widgets.inputs import TextEditor
 
 
 class ComposeScreen(ModalScreen[str | None]):
@@ -17,7 +18,8 @@ class ComposeScreen(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
-        Binding("escape", "keep", "Close, keep draft", id="compose.close"),
+        # Priority: the text area would otherwise take escape to let go of focus.
+        Binding("escape", "keep", "Close, keep draft", id="compose.close", priority=True),
         Binding("ctrl+d", "discard", "Discard draft", id="compose.discard", priority=True),
     ]
 
@@ -36,7 +38,7 @@ class ComposeScreen(ModalScreen[str | None]):
         )
         with Vertical(classes=f"dialog composer composer-{self.kind}"):
             yield Label(Text(title), classes="dialog-title")
-            yield TextArea(
+            yield TextEditor(
                 self.drafts.load(self.key, self.kind) or "",
                 id="body",
                 soft_wrap=True,

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.text import safe_line, safe_text
 from ...store.base import ConflictError
+from ..widgets.inputs import LineInput
 
 
 def on_answer(then: Callable[[Any], Any]) -> Callable[[Any], None]:
@@ -121,7 +122,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
-            yield Input(value=self.value, placeholder=self.placeholder)
+            yield LineInput(value=self.value, placeholder=self.placeholder)
             yield Static(Text(""), id="prompt-error", classes="dialog-error")
             yield Static(Text("enter accept · esc cancel"), classes="dialog-hint")
 

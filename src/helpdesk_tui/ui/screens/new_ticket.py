@@ -15,6 +15,7 @@ from ...domain.model import Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
 from ...service import TicketDraft
 from ..jobs import call_store
+from ..widgets.inputs import LineInput, TextEditor
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -31,7 +32,7 @@ class NewTicketScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog form"):
             yield Label(Text("New ticket"), classes="dialog-title")
-            yield Input(placeholder="Subject (required)", id="subject")
+            yield LineInput(placeholder="Subject (required)", id="subject")
             with Horizontal(classes="form-row"):
                 yield Select(
                     [(t.label, t.value) for t in TicketType],
@@ -52,10 +53,10 @@ class NewTicketScreen(ModalScreen[str | None]):
                     allow_blank=False,
                 )
             with Horizontal(classes="form-row"):
-                yield Input(placeholder="Requester name", id="requester")
-                yield Input(placeholder="Requester e-mail", id="email")
+                yield LineInput(placeholder="Requester name", id="requester")
+                yield LineInput(placeholder="Requester e-mail", id="email")
             with Horizontal(classes="form-row"):
-                yield Input(placeholder="Organization", id="org")
+                yield LineInput(placeholder="Organization", id="org")
                 yield Select(
                     [(c.label, c.value) for c in Channel],
                     value="phone",
@@ -67,8 +68,8 @@ class NewTicketScreen(ModalScreen[str | None]):
                     id="environment",
                     prompt="Environment",
                 )
-            yield Input(placeholder="Category", id="category")
-            yield TextArea(id="description", soft_wrap=True)
+            yield LineInput(placeholder="Category", id="category")
+            yield TextEditor(id="description", soft_wrap=True)
             yield Static(Text(""), id="form-error", classes="dialog-error")
             yield Static(Text("tab next field · ctrl+s create · esc cancel"), classes="dialog-hint")
 

@@ -18,6 +18,7 @@ from ...service import HelpdeskService
 from ...store.base import Page, Query, SortKey
 from ...views import FilterError, View, parse_filter
 from ..jobs import call_store
+from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, on_answer
@@ -76,12 +77,12 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title", classes="screen-title")
-        yield Input(
+        yield LineInput(
             placeholder="filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…",
             id="filter",
             classes="bar",
         )
-        yield Input(
+        yield LineInput(
             placeholder="search subject, description and conversation…", id="search", classes="bar"
         )
         yield TicketTable(self.service.policy, self.service.clock, id="tickets")

@@ -128,6 +128,7 @@ class TicketScreen(Screen[None]):
 
     def _show(self, loaded: Loaded) -> None:
         ticket, comments, history = loaded
+        first_load = self.ticket is None
         self.ticket = ticket
         title = Text()
         title.append(f"{ticket.key}  ", style="bold")
@@ -136,6 +137,8 @@ class TicketScreen(Screen[None]):
         self.query_one("#ticket-summary", Static).update(self._summary(ticket))
         self._show_sla(ticket)
         self.query_one(Conversation).show(ticket, comments)
+        if first_load:
+            self.query_one(Conversation).focus()
         self._show_history(history)
         self.query_one("#details-view", Static).update(self._details(ticket))
         self.query_one(StatusLine).say(
@@ -490,6 +493,12 @@ class TicketScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        # Focus the pane's content so j/k and the arrows scroll what is shown.
+        target = {"conversation": "#conversation-view", "history": "#history-table"}.get(tab)
+        if target:
+            self.query_one(target).focus()
+        else:
+            self.query_one("#details VerticalScroll").focus()
 
     def action_back(self) -> None:
         self.app.pop_screen()
