@@ -1,0 +1,211 @@
+"""Whole flows through the app with Pilot, checked against the real store."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from helpdesk_tui.domain.model import Escalation, Status
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.dialogs import (
+    ChoiceScreen,
+    ConfirmScreen,
+    ConflictScreen,
+    PromptScreen,
+)
+from helpdesk_tui.ui.screens.queue import QueueScreen
+from helpdesk_tui.ui.screens.ticket import TicketScreen
+from helpdesk_tui.ui.widgets.ticket_table import TicketTable
+from tests.ui.conftest import ME, AppFactory
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let screens switch and store workers finish."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def choose(pilot: Pilot[None], label_start: str) -> None:
+    """Pick the option whose label starts with `label_start` in the open ChoiceScreen."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ChoiceScreen), screen
+    index = next(i for i, (label, _v) in enumerate(screen.options) if label.startswith(label_start))
+    await pilot.press("home", *(["down"] * index), "enter")
+    await settle(pilot)
+
+
+def queue(app: HelpdeskApp) -> QueueScreen:
+    screen = app.screen
+    assert isinstance(screen, QueueScreen)
+    return screen
+
+
+async def open_view(pilot: Pilot[None], title: str) -> None:
+    await pilot.press("v")
+    await settle(pilot)
+    await choose(pilot, title)
+
+
+async def test_triage_new_ticket_to_a_sent_reply(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "Unassigned")
+        table = app.screen.query_one(TicketTable)
+        ticket = table.current
+        assert ticket is not None and ticket.assignee is None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.key == ticket.key
+        await pilot.press("t")  # take
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"We are on it: restarting the gateway now.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        stored = app.service.repo.get(ticket.key)
+        assert stored.assignee == ME
+        assert stored.status is Status.OPEN
+        assert stored.first_response_at is not None
+        last = app.service.repo.comments(ticket.key)[-1]
+        assert last.body == "We are on it: restarting the gateway now." and last.is_public
+        # The draft is gone once sent.
+        assert app.screen.drafts.pending(ticket.key) == []  # type: ignore[attr-defined]
+
+
+async def test_escalate_with_a_reason(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket = queue(app).table.current  # my open tickets: mine to escalate
+        assert ticket is not None and ticket.assignee == ME
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        target = 3 if ticket.tier < 3 else 2
+        await choose(pilot, f"Tier {target}")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("enter")  # empty reason: refused, the dialog stays
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"database corruption needs tier 3", "enter")
+        await settle(pilot)
+        stored = app.service.repo.get(ticket.key)
+        assert stored.tier == target and stored.escalation is Escalation.AWAITING_TIER
+        tier_changes = [h for h in app.service.repo.history(ticket.key) if h.field == "tier"]
+        assert tier_changes[-1].reason == "database corruption needs tier 3"
+
+
+async def test_bulk_assign_selected_tickets(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "Unassigned")
+        table = app.screen.query_one(TicketTable)
+        await pilot.press("space", "space", "space")
+        chosen = set(table.marked)
+        assert len(chosen) == 3
+        await pilot.press("a")
+        await settle(pilot)
+        await choose(pilot, "dmitri")
+        await pilot.press("y")  # three tickets: confirm
+        await settle(pilot)
+        for key in chosen:
+            assert app.service.repo.get(key).assignee == "dmitri"
+        assert not table.marked
+
+
+async def test_search_shows_what_the_store_finds(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "All open")
+        await pilot.press("slash", *"replenishment", "enter")
+        await settle(pilot)
+        screen = queue(app)
+        expected = app.service.count(screen.current_query())
+        assert screen.search_text == "replenishment"
+        assert screen.table.total == expected > 0
+        shown = [t.key for t in screen.table.visible_tickets()]
+        found = [t.key for t in app.service.query(screen.current_query().page(0, 100)).tickets]
+        assert shown and shown == found[: len(shown)]
+
+
+async def test_conflict_shows_their_change_and_retries(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ticket = queue(app).table.current
+        assert ticket is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        # Another agent changes the ticket behind our back.
+        other = app.service.repo.get(ticket.key)
+        app.service.update(ticket.key, other.version, category="changed-by-colleague")
+        await pilot.press("p")
+        await settle(pilot)
+        await choose(pilot, "P4")
+        assert isinstance(app.screen, ConflictScreen)
+        assert "category" in app.screen.error.changed_fields
+        await pilot.press("r")
+        await settle(pilot)
+        stored = app.service.repo.get(ticket.key)
+        assert stored.priority.short == "P4" and stored.category == "changed-by-colleague"
+
+
+async def test_reply_draft_survives_a_killed_app(make_app: AppFactory) -> None:
+    app = make_app()
+    key = ""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        current = queue(app).table.current
+        assert current is not None
+        key = current.key
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"half a sentence")
+        # The connection drops here: the app ends without sending.
+    again = make_app()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        again.open_ticket(key)
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert again.screen.query_one("#body").text == "half a sentence"  # type: ignore[attr-defined]
+    assert again.service.repo.comments(key)[-1].body != "half a sentence"
+
+
+async def test_bulk_status_cancel_asks_first_and_needs_reason(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "Unassigned")
+        ticket = queue(app).table.current
+        assert ticket is not None
+        await pilot.press("s")
+        await settle(pilot)
+        await choose(pilot, "cancelled")
+        await pilot.press(*"duplicate of an earlier ticket", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and app.screen.destructive
+        await pilot.press("n")  # the confirmation says no: nothing changes
+        await settle(pilot)
+        assert app.service.repo.get(ticket.key).status is ticket.status
+        await pilot.press("s")
+        await settle(pilot)
+        await choose(pilot, "cancelled")
+        await pilot.press(*"duplicate of an earlier ticket", "enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        stored = app.service.repo.get(ticket.key)
+        assert stored.status is Status.CANCELLED
+        assert [h.reason for h in app.service.repo.history(ticket.key) if h.field == "status"] == [
+            "duplicate of an earlier ticket"
+        ]
