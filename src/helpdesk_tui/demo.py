@@ -18,7 +18,7 @@ from .domain.escalation import ReviewDecision
 from .domain.model import Agent, Channel, Environment, Priority, Role, Status, Team, TicketType
 from .domain.sla import Policy
 from .service import HelpdeskService, TicketDraft
-from .store.base import TicketRepository
+from .store.base import NotFound, TicketRepository
 
 ORGANIZATIONS = {
     "Acme Retail": "acme-retail.example",
@@ -366,7 +366,7 @@ def generate(
     rng = random.Random(seed)
     try:
         me = repo.get_agent(me_username)
-    except Exception:
+    except NotFound:
         me = repo.save_agent(Agent(me_username, me_username, "", 2, Role.LEAD, "Platform"))
     agents = seed_agents(repo, me)
     made = 0

@@ -38,7 +38,7 @@ def call_store(
         ticket = app.store_activity.begin(what)
         try:
             result = job()
-        except Exception as exc:
+        except Exception as exc:  # every failure is shown to the agent, none is lost
             app.store_activity.end(ticket, error=str(exc))
             if not worker.is_cancelled:
                 app.call_from_thread(failed or app.show_error, exc)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from ...domain.escalation import ReviewDecision
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
@@ -18,6 +18,7 @@ from ...store.base import ConflictError, Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
+from ..widgets.title_bar import TitleBar
 from .dialogs import ChoiceScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class EscalationScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="escalation-title", classes="screen-title")
+        yield TitleBar(id="escalation-title")
         service = self.helpdesk.service
         yield TicketTable(service.policy, service.clock, id="escalated")
         yield StatusLine()
@@ -140,7 +141,7 @@ class EscalationScreen(Screen[None]):
 
         self.query_one(TicketTable).load(fetch, keep_cursor=True)
         other = "tier escalations" if self.lead_reviews else "lead reviews"
-        self.query_one("#escalation-title", Static).update(
+        self.query_one(TitleBar).show(
             Text(f"{title}   (tab: {other} · d: accept / reassign / decline · enter: open)")
         )
 

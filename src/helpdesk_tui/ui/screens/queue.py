@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from ...domain.model import Priority, Status, Ticket
 from ...domain.text import safe_line
@@ -21,6 +21,7 @@ from ..jobs import call_store
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
+from ..widgets.title_bar import TitleBar
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class QueueScreen(Screen[None]):
         return self.helpdesk.views[self.view_index]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="queue-title", classes="screen-title")
+        yield TitleBar(id="queue-title")
         yield LineInput(
             placeholder="filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…",
             id="filter",
@@ -145,7 +146,7 @@ class QueueScreen(Screen[None]):
             parts.append(f"{len(self.table.marked)} selected")
         text = Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
         text.append(f"  [{self.service.me.username}]", style="dim")
-        self.query_one("#queue-title", Static).update(text)
+        self.query_one(TitleBar).show(text)
 
     def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
         if message.error:
@@ -359,7 +360,7 @@ class QueueScreen(Screen[None]):
                         else:
                             service.set_status(key, fresh.version, Status(value), reason)
                         done_count += 1
-                    except Exception as exc:
+                    except Exception as exc:  # report each refusal, keep going
                         failures.append(f"{key}: {exc}")
                 return done_count, failures
 

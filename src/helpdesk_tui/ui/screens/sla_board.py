@@ -15,13 +15,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from ...domain.model import ACTIVE_STATUSES
 from ...store.base import Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import BOARD_COLUMNS, TicketTable
+from ..widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -50,7 +51,7 @@ class SlaBoardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         service = self.helpdesk.service
-        yield Static(Text("SLA board"), id="board-title", classes="screen-title")
+        yield TitleBar("SLA board", id="board-title")
         yield TicketTable(service.policy, service.clock, columns=BOARD_COLUMNS, id="board")
         yield StatusLine()
         yield Footer()
@@ -101,7 +102,7 @@ class SlaBoardScreen(Screen[None]):
 
     def _show_title(self) -> None:
         breached, soon = self._counts
-        self.query_one("#board-title", Static).update(
+        self.query_one(TitleBar).show(
             Text(
                 f"SLA board · {self.table.total:,} running clocks · {breached:,} breached · "
                 f"{soon:,} due within 30 min · most urgent first"

@@ -24,6 +24,7 @@ class StatusLine(Static):
         super().__init__("", id=id)
         self._message = ""
         self._error = False
+        self._shown: tuple[str, bool, bool] | None = None
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._poll)
@@ -40,7 +41,11 @@ class StatusLine(Static):
         app: HelpdeskApp = self.app  # type: ignore[assignment]
         slow = app.store_activity.slow()
         text = slow or self._message
-        self.set_class(bool(slow), "-slow")
-        self.set_class(self._error and not slow, "-error")
+        shown = (text, bool(slow), self._error and not slow)
+        if shown == self._shown:
+            return  # nothing new: repainting would only cost bytes on a slow link
+        self._shown = shown
+        self.set_class(shown[1], "-slow")
+        self.set_class(shown[2], "-error")
         # Text, not markup: messages may quote what a customer wrote.
         self.update(Text(text, no_wrap=True, overflow="ellipsis"))

@@ -175,6 +175,9 @@ class TicketTable(ScrollView, can_focus=True):
         self._fetch: Fetch | None = None
         self._generation = 0
         self._blocks: dict[int, list[Ticket]] = {}
+        self._stale: dict[int, list[Ticket]] = {}
+        self._loaded = False
+        """Rows of the previous read, drawn until their block is read again."""
         self._pending: set[int] = set()
         self.total = 0
         self.cursor = 0
@@ -184,22 +187,28 @@ class TicketTable(ScrollView, can_focus=True):
     # ----------------------------------------------------------- data source
 
     def load(self, fetch: Fetch, keep_cursor: bool = False) -> None:
-        """Show a new query (or the same one again): drop cached rows, fetch from the top."""
+        """Show a new query (or the same one again), fetching from the row under the cursor.
+
+        With `keep_cursor` the rows already on screen stay until fresh ones arrive, and
+        only lines whose ticket changed are repainted: a periodic re-read of an unchanged
+        queue writes nothing to the terminal.
+        """
         self._fetch = fetch
         self._generation += 1
-        self._blocks.clear()
         self._pending.clear()
-        if not keep_cursor:
+        if keep_cursor:
+            self._stale = dict(self._blocks)
+        else:
+            self._stale = {}
             self.cursor = 0
             self.marked.clear()
             self.scroll_to(y=0, animate=False)
+            self.refresh()
+        self._blocks.clear()
         self._request(self._block_of(self.cursor))
-        self.refresh()
-
-    def reload(self) -> None:
-        """Fetch the rows on screen again (someone changed something), keeping the cursor."""
-        if self._fetch is not None:
-            self.load(self._fetch, keep_cursor=True)
+        top = self._block_of(int(self.scroll_y))
+        if top != self._block_of(self.cursor):
+            self._request(top)
 
     def _block_of(self, row: int) -> int:
         return (row // BLOCK) * BLOCK
@@ -215,7 +224,7 @@ class TicketTable(ScrollView, can_focus=True):
         worker = get_current_worker()
         try:
             page = fetch(offset, BLOCK)
-        except Exception as exc:
+        except Exception as exc:  # any store failure becomes a status line
             if not worker.is_cancelled:
                 self.post_message(self._Block(generation, offset, None, str(exc)))
             return
@@ -233,22 +242,42 @@ class TicketTable(ScrollView, can_focus=True):
             self.refresh()
             return
         self.error = None
-        self._blocks[message.offset] = message.page.tickets
+        self._loaded = True
+        old = self._stale.pop(message.offset, None)
+        new = message.page.tickets
+        self._blocks[message.offset] = new
         while len(self._blocks) > MAX_BLOCKS:
             farthest = max(self._blocks, key=lambda o: abs(o - self.cursor))
             del self._blocks[farthest]
-        if message.page.total != self.total:
+        resized = message.page.total != self.total
+        if resized:
             self.total = message.page.total
             self.virtual_size = Size(self.size.width, self.total + 1)
         self.cursor = min(self.cursor, max(0, self.total - 1))
         self.post_message(self.Loaded(self.total))
-        self.refresh()
+        if old is None or resized:
+            self.refresh()
+        else:
+            self._refresh_changed(message.offset, old, new)
+
+    def _refresh_changed(self, offset: int, old: list[Ticket], new: list[Ticket]) -> None:
+        top = int(self.scroll_y)
+        for index in range(max(len(old), len(new))):
+            before = old[index] if index < len(old) else None
+            after = new[index] if index < len(new) else None
+            if before != after:
+                y = offset + index - top + 1
+                if 1 <= y < self.size.height:
+                    self.refresh(Region(0, y, self.size.width, 1))
 
     def ticket_at(self, row: int) -> Ticket | None:
-        block = self._blocks.get(self._block_of(row))
+        offset = self._block_of(row)
+        block = self._blocks.get(offset)
+        if block is None:
+            block = self._stale.get(offset)
         if block is None:
             return None
-        index = row - self._block_of(row)
+        index = row - offset
         return block[index] if index < len(block) else None
 
     @property
@@ -281,12 +310,13 @@ class TicketTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if row >= self.total:
             if row == 0 and self.total == 0:
-                text = self.error or "No tickets in this view."
+                text = self.error or ("No tickets in this view." if self._loaded else "loading…")
                 return Strip([Segment(f" {text}".ljust(width), self._style("placeholder"))])
             return Strip.blank(width, self.rich_style)
+        if self._block_of(row) not in self._blocks:
+            self._request(self._block_of(row))
         ticket = self.ticket_at(row)
         if ticket is None:
-            self._request(self._block_of(row))
             return Strip([Segment(" …".ljust(width), self._style("placeholder"))])
         return self._row(ticket, row, width)
 

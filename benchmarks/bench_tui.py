@@ -1,0 +1,203 @@
+"""Benchmark the real app in a pseudo-terminal: launch, key press to frame, SLA board cost.
+
+Run by hand (not part of the tests), after bench_store.py has made its stores::
+
+    .venv/bin/python benchmarks/bench_tui.py --small benchmarks/data/bench-1000.db \\
+        --big benchmarks/data/bench-1000000.db
+
+Measures, with medians over several runs:
+- launch: process start → the queue's first ticket rows drawn (target ≤ 0.6 s, and the
+  1M store within 1.2× the 1k one);
+- key → frame: a cursor move (j) → the first bytes of the new frame;
+- SLA board: CPU share and bytes written per second while ≥ 50 countdowns tick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import shutil
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+from helpdesk_tui.domain.model import Agent, Role
+from helpdesk_tui.store.base import NotFound
+from helpdesk_tui.store.sql import SqlRepository
+
+AGENT = "bench-lead"
+
+
+class Terminal:
+    """The app on a pty of a given size; `read_until` collects what it writes."""
+
+    def __init__(self, data_dir: Path, cols: int, rows: int, now: str | None) -> None:
+        env = dict(os.environ)
+        env.update(
+            TERM="xterm-256color",
+            HELPDESK_TUI_DATA_DIR=str(data_dir),
+            HELPDESK_AGENT=AGENT,
+            COLUMNS=str(cols),
+            LINES=str(rows),
+        )
+        env.pop("NO_COLOR", None)
+        if now:
+            env["HELPDESK_TUI_NOW"] = now
+        self.started = time.perf_counter()
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the app
+            os.execve(sys.executable, [sys.executable, "-m", "helpdesk_tui"], env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.buffer = b""
+
+    def read(self, timeout: float) -> bytes:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return b""
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:
+            return b""
+        self.buffer += chunk
+        return chunk
+
+    def read_until(self, needle: bytes, timeout: float = 30.0) -> float:
+        """Seconds from now until `needle` has been written (searching new output only)."""
+        start = time.perf_counter()
+        seen = b""
+        while time.perf_counter() - start < timeout:
+            seen += self.read(0.05)
+            if needle in seen:
+                return time.perf_counter() - start
+        raise TimeoutError(f"{needle!r} not seen in {timeout}s")
+
+    def drain(self, quiet: float = 0.3) -> None:
+        while self.read(quiet):
+            pass
+
+    def send(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    def close(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+def data_dir_for(store: Path) -> Path:
+    """A data dir whose helpdesk.db is `store` (linked, not copied), with a lead in it."""
+    repo = SqlRepository.open(store, store.parent / "attachments")
+    try:
+        repo.get_agent(AGENT)
+    except NotFound:
+        repo.save_agent(Agent(AGENT, "Bench Lead", tier=3, role=Role.LEAD))
+    repo.close()
+    folder = Path(tempfile.mkdtemp(prefix="bench-tui-"))
+    (folder / "helpdesk.db").symlink_to(store.resolve())
+    return folder
+
+
+def launch_times(data_dir: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        term = Terminal(data_dir, 120, 40, None)
+        try:
+            # The first row of tickets: a key in the table means the queue is interactive.
+            term.read_until(b"HD-", timeout=60)
+            times.append(time.perf_counter() - term.started)
+        finally:
+            term.close()
+    return times
+
+
+def key_to_frame(data_dir: Path, presses: int) -> list[float]:
+    term = Terminal(data_dir, 120, 40, None)
+    try:
+        term.read_until(b"HD-", timeout=60)
+        term.drain(1.0)
+        latencies = []
+        for n in range(presses):
+            term.send(b"j" if n % 2 == 0 else b"k")
+            start = time.perf_counter()
+            while not term.read(2.0):
+                if time.perf_counter() - start > 2:
+                    break
+            latencies.append(time.perf_counter() - start)
+            term.drain(0.15)
+        return latencies
+    finally:
+        term.close()
+
+
+def sla_board(data_dir: Path, seconds: float) -> tuple[float, float, int]:
+    """(CPU share of one core, bytes written per second, rows shown) on the SLA board."""
+    rows = 60  # 58 table rows: at least 50 countdowns on screen
+    term = Terminal(data_dir, 120, rows, None)
+    try:
+        term.read_until(b"HD-", timeout=60)
+        term.send(b"\x1bOS")  # F4
+        term.read_until(b"SLA board", timeout=30)
+        term.drain(2.0)
+        cpu0, t0, bytes0 = term.cpu_seconds(), time.perf_counter(), len(term.buffer)
+        deadline = t0 + seconds
+        while time.perf_counter() < deadline:
+            term.read(0.2)
+        cpu1, t1, bytes1 = term.cpu_seconds(), time.perf_counter(), len(term.buffer)
+        return (cpu1 - cpu0) / (t1 - t0), (bytes1 - bytes0) / (t1 - t0), rows - 2
+    finally:
+        term.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--small", type=Path, required=True, help="a ~1,000-ticket store")
+    parser.add_argument("--big", type=Path, required=True, help="a ~1,000,000-ticket store")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--board-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    dirs = {name: data_dir_for(path) for name, path in (("1k", args.small), ("1M", args.big))}
+    try:
+        medians = {}
+        for name, folder in dirs.items():
+            times = launch_times(folder, args.runs)
+            medians[name] = statistics.median(times)
+            print(
+                f"launch to queue, {name}: median {medians[name]:.3f}s "
+                f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)"
+            )
+        print(f"launch ratio 1M/1k: {medians['1M'] / medians['1k']:.2f}")
+        for name, folder in dirs.items():
+            lat = key_to_frame(folder, args.presses)
+            print(
+                f"key → frame, {name}: median {statistics.median(lat) * 1000:.1f} ms "
+                f"(p90 {statistics.quantiles(lat, n=10)[-1] * 1000:.1f} ms, {len(lat)} presses)"
+            )
+        cpu, rate, shown = sla_board(dirs["1M"], args.board_seconds)
+        print(
+            f"SLA board, 1M store, {shown} rows ticking for {args.board_seconds:.0f}s: "
+            f"CPU {cpu * 100:.2f}% of a core, {rate:.0f} bytes/s written"
+        )
+    finally:
+        for folder in dirs.values():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
