@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
 def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from ..app import HelpdeskApp
+    from ..widgets.conversation import Conversation
     from ..widgets.ticket_table import TicketTable
     from .compose import ComposeScreen
+    from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen
     from .escalation import EscalationScreen
     from .metrics import MetricsScreen
+    from .new_ticket import NewTicketScreen
     from .queue import QueueScreen
     from .sla_board import SlaBoardScreen
     from .ticket import TicketScreen
@@ -31,10 +34,22 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
         ("Queue", QueueScreen.BINDINGS),
         ("Ticket lists", TicketTable.BINDINGS),
         ("Ticket", TicketScreen.BINDINGS),
+        ("Conversation", Conversation.BINDINGS),
         ("Reply / note", ComposeScreen.BINDINGS),
+        ("New ticket", NewTicketScreen.BINDINGS),
         ("Escalations", EscalationScreen.BINDINGS),
         ("SLA board", SlaBoardScreen.BINDINGS),
         ("Metrics", MetricsScreen.BINDINGS),
+        (
+            "Dialogs",
+            [
+                *ChoiceScreen.BINDINGS,
+                *ConfirmScreen.BINDINGS,
+                *PromptScreen.BINDINGS,
+                *ConflictScreen.BINDINGS,
+                *HelpScreen.BINDINGS,
+            ],
+        ),
     ]
 
 

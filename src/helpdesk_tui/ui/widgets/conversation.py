@@ -4,6 +4,7 @@ apart at a glance by label, colour and edge (readable without colour too)."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -41,8 +42,8 @@ class Conversation(VerticalScroll, can_focus=True):
     """
 
     BINDINGS = [
-        ("j", "scroll_down", "Down"),
-        ("k", "scroll_up", "Up"),
+        Binding("j", "scroll_down", "Down", show=False, id="conversation.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="conversation.up"),
     ]
 
     def show(self, ticket: Ticket, comments: list[Comment]) -> None:
