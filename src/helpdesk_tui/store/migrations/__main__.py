@@ -1,0 +1,5 @@
+"""Run alembic commands against a store: see the package docstring."""
+
+from . import main
+
+main()
