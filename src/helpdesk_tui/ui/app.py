@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..config import ConfigError, Settings
@@ -155,45 +156,72 @@ class HelpdeskApp(App[None]):
     def show_error(self, exc: Exception) -> None:
         self.notify(safe_line(str(exc)), title="Not done", severity="error", timeout=8)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        # Toasts quote subjects, typed paths and store errors. Textual reads a toast's
+        # message as markup, and Widget.notify passes markup=True explicitly: a subject
+        # holding "[/]" crashed the app (MarkupError) and "[@click=app.quit]" became a
+        # live action. No toast of ours uses markup, so every one is plain text.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # ---------------------------------------------------------- command palette
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Queue", "The ticket queue and its views", lambda: self.action_go("queue")
-        )
-        yield SystemCommand(
-            "Escalations",
-            "Tickets waiting for a tier or a lead",
-            lambda: self.action_go("escalations"),
-        )
-        yield SystemCommand(
-            "SLA board", "Every running clock, most urgent first", lambda: self.action_go("sla")
-        )
-        yield SystemCommand(
-            "Metrics",
-            "SLA compliance, response times, backlog, CSAT",
-            lambda: self.action_go("metrics"),
-        )
-        yield SystemCommand("Go to ticket", "Open a ticket by its key", self.action_goto_ticket)
-        yield SystemCommand("Help", "Every key, screen by screen", self.action_help)
+        commands = [
+            *super().get_system_commands(screen),
+            SystemCommand(
+                "Queue", "The ticket queue and its views", lambda: self.action_go("queue")
+            ),
+            SystemCommand(
+                "Escalations",
+                "Tickets waiting for a tier or a lead",
+                lambda: self.action_go("escalations"),
+            ),
+            SystemCommand(
+                "SLA board", "Every running clock, most urgent first", lambda: self.action_go("sla")
+            ),
+            SystemCommand(
+                "Metrics",
+                "SLA compliance, response times, backlog, CSAT",
+                lambda: self.action_go("metrics"),
+            ),
+            SystemCommand("Go to ticket", "Open a ticket by its key", self.action_goto_ticket),
+            SystemCommand("Help", "Every key, screen by screen", self.action_help),
+        ]
         for name in sorted(self.available_themes):
             if name.startswith("helpdesk-"):
-                yield SystemCommand(
-                    f"Theme: {name.removeprefix('helpdesk-')}",
-                    f"Switch to the {name} theme (remembered)",
-                    lambda name=name: setattr(self, "theme", name),
+                commands.append(
+                    SystemCommand(
+                        f"Theme: {name.removeprefix('helpdesk-')}",
+                        f"Switch to the {name} theme (remembered)",
+                        lambda name=name: setattr(self, "theme", name),
+                    )
                 )
-        # Every action of the screen underneath, so the palette reaches all of them.
-        for active in screen.active_bindings.values():
+        yield from commands
+        # Every other action of the screen underneath, so the palette reaches all of them:
+        # one command per action however many keys it has ("down,j" is one "Down"), and
+        # none that repeats a command above (F3 "Escalations", ctrl+q "Quit").
+        titles = {command.title for command in commands}
+        actions: dict[tuple[int, str], tuple[ActiveBinding, list[str]]] = {}
+        for key, active in screen.active_bindings.items():
             binding = active.binding
-            if binding.description and binding.action != "help":
-                keys = binding.key_display or binding.key
-                yield SystemCommand(
-                    binding.description,
-                    f"{binding.description} (key: {keys})",
-                    lambda node=active.node, action=binding.action: self.run_action(action, node),
-                )
+            if binding.description and binding.description not in titles:
+                _first, keys = actions.setdefault((id(active.node), binding.action), (active, []))
+                keys.append(binding.key_display or key)
+        for active, keys in actions.values():
+            binding = active.binding
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} (key: {' / '.join(keys)})",
+                lambda node=active.node, action=binding.action: self.run_action(action, node),
+            )
 
     # --------------------------------------------------------------- on call
 
@@ -263,7 +291,9 @@ def run_app(settings: Settings) -> int:
             views = bootstrap.views(settings)
         except ConfigError:
             raise
-        HelpdeskApp(service, settings, views).run()
+        app = HelpdeskApp(service, settings, views)
+        app.run()
     finally:
         service.repo.close()
-    return 0
+    # Textual prints a crash and returns from run(); the exit status must still say so.
+    return app.return_code or 0

@@ -1,0 +1,37 @@
+"""Small Pilot helpers shared by the snapshot and hostile-text tests."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let screens switch and store workers (ticket blocks, loads, metrics) finish."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press keys one at a time, settling after each: every key may switch screens."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def choose(pilot: Pilot[None], label_start: str) -> None:
+    """Pick the option whose label starts with `label_start` in the open ChoiceScreen."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ChoiceScreen), screen
+    index = next(i for i, (label, _v) in enumerate(screen.options) if label.startswith(label_start))
+    await pilot.press("home", *(["down"] * index), "enter")
+    await settle(pilot)
+
+
+def expect_screen(pilot: Pilot[None], kind: type[Screen[object]]) -> None:
+    """Fail early (before a snapshot is taken or accepted) when the wrong screen is up."""
+    assert isinstance(pilot.app.screen, kind), f"expected {kind.__name__}, got {pilot.app.screen}"

@@ -1,0 +1,501 @@
+"""What customers, colleagues and remote backends wrote never drives the terminal.
+
+Tickets whose every free-text field carries terminal escape sequences (window title,
+clipboard write, screen clear, a DCS query, an 8-bit CSI), raw controls, a bidi
+override and Rich/Textual markup are put in a copy of the demo store. Then:
+
+- the real entry point runs under a pseudo-terminal and is driven through every
+  screen; every byte it writes is read and checked: no payload sequence, no OSC but
+  Textual's own pointer shape, no bell, markup shown as text, and the visible
+  placeholder where the escapes were;
+- with Pilot, each screen's rendered cells are checked the same way, down to the
+  styles: no link and no click action came out of a subject.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
+
+from helpdesk_tui import bootstrap
+from helpdesk_tui.config import Settings
+from helpdesk_tui.domain import sla
+from helpdesk_tui.domain.model import (
+    Agent,
+    Channel,
+    Comment,
+    CommentKind,
+    Escalation,
+    Priority,
+    Role,
+    Status,
+    Ticket,
+)
+from helpdesk_tui.domain.text import PLACEHOLDER
+from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.ui import app as app_module
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
+from helpdesk_tui.ui.screens.escalation import EscalationScreen
+from helpdesk_tui.ui.screens.queue import QueueScreen
+from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
+from helpdesk_tui.ui.screens.ticket import TicketScreen
+from tests.conftest import FROZEN
+from tests.ui.conftest import ME
+from tests.ui.support import expect_screen, press, settle
+
+ESCAPES = (
+    "\x1b]0;pwned\x07",  # OSC 0: retitle the window
+    "\x1b]52;c;ZXZpbA==\x07",  # OSC 52: write the clipboard
+    "\x1b[2J\x1b[H",  # clear the screen, cursor home
+    "\x1bP+q544e\x1b\\",  # DCS XTGETTCAP: make the terminal answer on our input
+    "\x9b31m",  # 8-bit CSI
+    "\x07",  # bell
+    "\x00",  # NUL
+    "\u202e",  # right-to-left override (Trojan Source)
+)
+MARKUP = "[bold red]MARKUP[/]"
+ACTIVE_MARKUP = "[link=http://x]click[/link] [@click=app.quit]q[/]"
+"""Markup that would become a hyperlink and a clickable action if it were parsed."""
+
+
+def hostile(label: str) -> str:
+    return f"{MARKUP} {label} {''.join(ESCAPES)} {ACTIVE_MARKUP}"
+
+
+def _forbidden_in_text(text: str) -> list[str]:
+    """What must never be among the characters shown, whatever the screen (`text` is
+    the screen's lines joined by newlines)."""
+    controls = set(re.findall(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text))
+    problems = [repr(c) for c in sorted(controls)]
+    problems += [word for word in ("\u202e", "pwned", "ZXZpbA==") if word in text]
+    return problems
+
+
+# ------------------------------------------------------------------- the store
+
+
+@dataclass
+class HostileStore:
+    data_dir: Path
+    mine: str
+    """Open, critical, mine, watched, waiting for a lead: at the top of most views."""
+    unassigned: str
+    closed: str
+
+
+def _ticket(policy: sla.Policy, **fields: object) -> Ticket:
+    created = FROZEN - timedelta(days=3)
+    ticket = Ticket(
+        key="",
+        subject=hostile("subject"),
+        description=f"{hostile('description')}\nsecond line {''.join(ESCAPES)} end",
+        priority=Priority.CRITICAL,
+        status=Status.OPEN,
+        tier=3,
+        requester_name=hostile("requester"),
+        requester_email=f"eve{''.join(ESCAPES)}{MARKUP}@evil.example",
+        organization=hostile("organization"),
+        channel=Channel.EMAIL,
+        impact=hostile("impact"),
+        category=hostile("category"),
+        tags=(hostile("tag"), "plain-tag"),
+        created_at=created,
+        updated_at=created,
+    ).with_changes(**fields)
+    due, risk = sla.sla_columns(ticket, policy)
+    return ticket.with_changes(sla_due_at=due, sla_risk_at=risk)
+
+
+@pytest.fixture
+def hostile_store(data_dir: Path) -> HostileStore:
+    """The demo store (a copy, as conftest makes) plus three hostile tickets and a
+    hostile agent; written straight to the store, as a remote backend could hand them."""
+    policy = bootstrap.load_policy("default")
+    repo = SqlRepository.open(data_dir / "helpdesk.db", data_dir / "attachments")
+    try:
+        repo.save_agent(Agent("mallory", hostile("agent name"), "m@evil.example", 3, Role.AGENT))
+        first = Comment(
+            CommentKind.REPLY,
+            hostile("customer author"),
+            hostile("first message"),
+            FROZEN - timedelta(days=3),
+            from_customer=True,
+        )
+        mine = repo.create(
+            _ticket(
+                policy,
+                assignee=ME,
+                watchers=(ME,),
+                escalation=Escalation.AWAITING_LEAD,
+                escalation_reason=hostile("escalation reason"),
+                escalated_by="mallory",
+            ),
+            "mallory",
+            first,
+        )
+        unassigned = repo.create(_ticket(policy, tier=1, status=Status.NEW), "mallory")
+        done = FROZEN - timedelta(minutes=1)
+        closed = repo.create(
+            _ticket(
+                policy,
+                assignee=ME,
+                status=Status.CLOSED,
+                resolved_at=done,
+                closed_at=done,
+                updated_at=done,
+                csat_score=1,
+                csat_comment=hostile("csat comment"),
+            ),
+            "mallory",
+        )
+    finally:
+        repo.close()
+    # Conversation and history through the service, as mail and agents would add them.
+    settings = Settings(data_dir=data_dir, agent=ME)
+    service = bootstrap.build_service(settings)
+    try:
+        service.customer_reply(mine.key, hostile("customer reply"), author=hostile("customer"))
+        fresh = service.repo.get(mine.key)
+        service.note(mine.key, fresh.version, hostile("internal note"))
+        fresh = service.repo.get(mine.key)
+        service.update(
+            mine.key, fresh.version, category=hostile("new category"), reason=hostile("reason")
+        )
+        stored = service.repo.get(mine.key)
+        # The store kept every byte: otherwise this test would prove nothing.
+        assert stored.subject == hostile("subject")
+        assert stored.requester_email.startswith("eve\x1b]0;pwned\x07")
+        assert service.repo.comments(mine.key)[-1].body == hostile("internal note")
+        assert service.repo.get_agent("mallory").name == hostile("agent name")
+    finally:
+        service.repo.close()
+    return HostileStore(data_dir, mine.key, unassigned.key, closed.key)
+
+
+# ------------------------------------------------------------ the real terminal
+
+
+KEYS = {
+    "enter": b"\r",
+    "escape": b"\x1b",
+    "f3": b"\x1bOR",
+    "f4": b"\x1bOS",
+    "f5": b"\x1b[15~",
+    "ctrl+p": b"\x10",
+    "ctrl+q": b"\x11",
+}
+OWN_OSC = re.compile(rb"\x1b\]22;[\w-]*(?:\x07|\x1b\\)")
+"""The only OSC Textual writes itself: the mouse pointer's shape."""
+CSI = re.compile(rb"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]")
+WIDTH, HEIGHT = 120, 40
+
+
+class Terminal:
+    """The app's side of a pseudo-terminal: write keys, read every byte it writes."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
+        self.fd = master
+        self.output = bytearray()
+        self.started = time.monotonic()
+        try:
+            self.process = subprocess.Popen(
+                argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+
+    def read(self, seconds: float) -> None:
+        """Read what arrives for up to `seconds` (less if the app closes the terminal)."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.fd], [], [], min(left, 0.05))
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:  # EIO: every copy of the other side is closed
+                return
+            if not chunk:
+                return
+            self.output.extend(chunk)
+
+    def wait_for(self, marker: str, since: int, timeout: float) -> None:
+        wanted = marker.encode()
+        end = time.monotonic() + timeout
+        while wanted not in self.output[since:]:
+            if time.monotonic() > end or self.process.poll() is not None:
+                self.read(0.2)  # whatever the app managed to say before it went
+                tail = bytes(self.output[-3000:]).decode("utf-8", "replace")
+                raise AssertionError(
+                    f"{marker!r} not shown within {timeout:.0f}s "
+                    f"(exit status {self.process.poll()}); last output:\n{tail}"
+                )
+            self.read(0.05)
+
+    def press(self, key: str, expect: str | None = None, timeout: float = 10.0) -> None:
+        """Send one key; wait until `expect` is drawn, or until the app is quiet."""
+        since = len(self.output)
+        os.write(self.fd, KEYS.get(key, key.encode()))
+        if expect is not None:
+            self.wait_for(expect, since, timeout)
+        else:
+            self.quiet()
+        # A lone ESC is told from the start of a sequence by a pause: leave one.
+        self.read(0.15)
+
+    def quiet(self, gap: float = 0.3, at_most: float = 3.0) -> None:
+        end = time.monotonic() + at_most
+        while time.monotonic() < end:
+            before = len(self.output)
+            self.read(gap)
+            if len(self.output) == before:
+                return
+
+    def close(self) -> int | None:
+        try:
+            if self.process.poll() is None:
+                self.process.kill()
+            return self.process.wait(timeout=10)
+        finally:
+            os.close(self.fd)
+
+
+@pytest.fixture
+def terminal(hostile_store: HostileStore, tmp_path: Path) -> Iterator[Terminal]:
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "COLUMNS": str(WIDTH),
+        "LINES": str(HEIGHT),
+        "HELPDESK_TUI_DATA_DIR": str(hostile_store.data_dir),
+        "HELPDESK_AGENT": ME,
+        "HELPDESK_TUI_NOW": FROZEN.isoformat(),
+    }
+    for name in ("NO_COLOR", "TEXTUAL", "TEXTUAL_DRIVER", "PYTEST_CURRENT_TEST"):
+        env.pop(name, None)
+    term = Terminal([sys.executable, "-m", "helpdesk_tui"], env, tmp_path)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_the_real_app_never_writes_what_a_ticket_holds(
+    terminal: Terminal, hostile_store: HostileStore
+) -> None:
+    deadline = terminal.started + 60
+    terminal.wait_for("My open", 0, timeout=20)
+    terminal.wait_for(hostile_store.mine, 0, timeout=10)
+
+    # Every saved view, by cycling through them; back to "My open" at the end.
+    titles = [view.title for view in bootstrap.views(Settings(data_dir=hostile_store.data_dir))]
+    for title in [*titles[1:], titles[0]]:
+        terminal.press("]", expect=f"{title} · ")
+
+    since = len(terminal.output)
+    terminal.press("enter", expect="Conversation")
+    terminal.wait_for(f"{hostile_store.mine}  ", since, timeout=5)  # the hostile one is open
+    terminal.press("2", expect="When (UTC)")
+    terminal.press("3", expect="Escalation reason")
+    terminal.press("1")
+    terminal.press("r", expect="Reply to the customer")
+    terminal.press("escape")
+    terminal.press("a", expect="Assign to")  # lists the agents by name
+    terminal.press("escape")
+    terminal.press("escape", expect="My open")
+    terminal.press("f3", expect="Waiting for")
+    terminal.press("f4", expect="SLA board")
+    terminal.press("f5", expect="Metrics ·")
+    terminal.press("?", expect="Keys —")
+    terminal.press("escape")
+    terminal.press("escape", expect="My open")
+    terminal.press("n", expect="New ticket")
+    terminal.press("escape")
+    terminal.press("ctrl+p", expect="Search for commands")
+    terminal.press("escape")
+    # The on-call check (every 10 s) toasts my breached tickets, quoting their subjects.
+    terminal.wait_for("On call", 0, timeout=max(1.0, deadline - 15 - time.monotonic()))
+    terminal.quiet()
+    terminal.press("ctrl+q")
+    end = time.monotonic() + 10
+    while terminal.process.poll() is None and time.monotonic() < end:
+        terminal.read(0.1)
+    terminal.read(0.2)
+    assert time.monotonic() < deadline, "the run took longer than a minute"
+
+    raw = bytes(terminal.output)
+    status = terminal.process.poll()
+    assert status == 0, f"exit status {status}; last output:\n{raw[-3000:]!r}"
+    assert b"Traceback" not in raw and b"MarkupError" not in raw
+
+    # What a ticket holds never reaches the terminal as a sequence.
+    for sequence in (b"\x1b]0;", b"\x1b]52;", b"\x1bP", b"\x1b[2J", b"pwned", b"ZXZpbA=="):
+        assert sequence not in raw, sequence
+    own = OWN_OSC.sub(b"", raw)
+    assert b"\x1b]" not in own, "an OSC other than the pointer shape (title, clipboard, link)"
+    assert b"\x07" not in own, "the terminal bell rang ([ui] bell is off)"
+    text = raw.decode("utf-8")  # strict: nothing but UTF-8 goes out
+    for char in ("\x9b", "\x9d", "\u202e", "\x00"):
+        assert char not in text, repr(char)
+    # Outside Textual's own CSI and pointer-shape sequences, no control but CR and LF.
+    between = CSI.sub(b"", own).decode("utf-8")
+    assert not re.findall(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]", between)
+
+    # Markup is shown as the text it is, and the escapes as a visible placeholder.
+    assert MARKUP in text
+    assert "[link=http://x]click[/link]" in text
+    assert "[@click=app.quit]q[/]" in text
+    assert PLACEHOLDER in text
+
+
+# ------------------------------------------------------------------ with Pilot
+
+
+def _screen_text(pilot: Pilot[None]) -> tuple[str, list[Strip]]:
+    strips = pilot.app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips), strips
+
+
+def _check_screen(pilot: Pilot[None], where: str) -> None:
+    """The screen shows a hostile field: as text, with placeholders, and with no link
+    or click action among the styles of its cells."""
+    text, strips = _screen_text(pilot)
+    assert not _forbidden_in_text(text), (where, _forbidden_in_text(text))
+    assert PLACEHOLDER in text, f"{where}: no placeholder where the escapes were"
+    assert "[bold red]" in text, f"{where}: the markup is not shown as text"
+    for strip in strips:
+        for segment in strip:
+            style = segment.style
+            if style is None:
+                continue
+            assert not style.link, (where, segment)
+            assert "app.quit" not in str(style.meta.get("@click", "")), (where, segment)
+
+
+def _app(data_dir: Path, *, oncall: bool = False) -> HelpdeskApp:
+    settings = Settings(data_dir=data_dir, agent=ME, cursor_blink=False)
+    service = bootstrap.build_service(settings)
+    return HelpdeskApp(service, settings, bootstrap.views(settings), oncall=oncall)
+
+
+def _plain(widget: Widget) -> str:
+    """Every line `widget` draws (all of it, also what its scroll container hides)."""
+    return "\n".join(strip.text for strip in widget.render_lines(widget.size.region))
+
+
+async def test_every_screen_renders_hostile_fields_as_plain_text(
+    hostile_store: HostileStore,
+) -> None:
+    app = _app(hostile_store.data_dir)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await settle(pilot)
+        expect_screen(pilot, QueueScreen)
+        table = app.screen.query_one("#tickets")
+        assert table.current is not None and table.current.key == hostile_store.mine  # type: ignore[attr-defined]
+        _check_screen(pilot, "queue")
+
+        await press(pilot, "enter")
+        expect_screen(pilot, TicketScreen)
+        title = app.screen.query_one("#ticket-title", Static)
+        assert MARKUP in _plain(title) and PLACEHOLDER in _plain(title)
+        summary = _plain(app.screen.query_one("#ticket-summary", Static))
+        assert f"{MARKUP} organization" in summary
+        conversation = "\n".join(_plain(m) for m in app.screen.query(".message").results(Static))
+        for part in ("description", "customer reply", "internal note", "customer"):
+            assert f"{MARKUP} {part}" in conversation, part
+        assert ACTIVE_MARKUP in conversation
+        _check_screen(pilot, "conversation")
+        await press(pilot, "2")
+        _check_screen(pilot, "history")
+        await press(pilot, "3")
+        details = _plain(app.screen.query_one("#details-view", Static))
+        for part in ("subject", "new category", "tag", "escalation reason", "impact"):
+            assert f"{MARKUP} {part}" in details, part
+        _check_screen(pilot, "details")
+        await press(pilot, "a")
+        expect_screen(pilot, ChoiceScreen)
+        _check_screen(pilot, "assign dialog (agent names)")
+        assert f"{MARKUP} agent name" in _screen_text(pilot)[0]
+        await press(pilot, "escape", "escape")
+
+        await press(pilot, "f3")
+        expect_screen(pilot, EscalationScreen)
+        _check_screen(pilot, "escalations")
+        await press(pilot, "f4")
+        expect_screen(pilot, SlaBoardScreen)
+        _check_screen(pilot, "SLA board")
+        await press(pilot, "escape")
+
+        # Every saved view: where a hostile ticket is listed, it is listed as text.
+        listed = {
+            "All open": hostile_store.mine,
+            "Unassigned": hostile_store.unassigned,
+            "My closed": hostile_store.closed,
+            "All closed": hostile_store.closed,
+            "Watching": hostile_store.mine,
+            "Escalated": hostile_store.mine,
+            "Tier 1": hostile_store.unassigned,
+            "Tier 3": hostile_store.mine,
+        }
+        for view in app.views[1:]:
+            await press(pilot, "right_square_bracket")
+            text, _strips = _screen_text(pilot)
+            assert text.startswith(f" {view.title} · "), text[:80]
+            assert not _forbidden_in_text(text), (view.title, _forbidden_in_text(text))
+            if view.title in listed:
+                assert listed[view.title] in text, view.title
+                _check_screen(pilot, view.title)
+
+
+async def test_on_call_toasts_quote_subjects_as_text(
+    hostile_store: HostileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subject such as "[/]" crashed the app from a toast; "[@click=…]" became live."""
+    monkeypatch.setattr(app_module, "ONCALL_EVERY", 0.2)
+    app = _app(hostile_store.data_dir, oncall=True)
+    async with app.run_test(size=(WIDTH, HEIGHT), notifications=True) as pilot:
+        await settle(pilot)
+        for _ in range(40):
+            if app._notifications:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(hostile_store.mine in m and MARKUP in m for m in messages), messages
+        toasts = list(app.screen.query("Toast"))
+        assert toasts, "no toast on screen"
+        for toast in toasts:
+            shown = toast.render()
+            assert MARKUP in str(getattr(shown, "plain", shown))
+        _check_screen(pilot, "queue with on-call toasts")
+    assert app.return_code in (None, 0)

@@ -1,0 +1,211 @@
+"""Every screen as the agent sees it, at 80×24 (the smallest we support) and 120×40.
+
+The clock is frozen (tests/conftest.py) and the demo store is seeded, so countdowns,
+dates and rows are the same on every run; cursors do not blink (make_app). Each
+screen's steps run in `run_before` and wait for the store workers, so the picture is
+taken with the data on screen, never a "…" placeholder or a spinner.
+
+Update after a deliberate UI change with `pytest tests/ui/test_snapshots.py
+--snapshot-update`, then look at every changed SVG under tests/ui/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.command import CommandInput, CommandList, CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.compose import ComposeScreen
+from helpdesk_tui.ui.screens.dialogs import (
+    ChoiceScreen,
+    ConfirmScreen,
+    ConflictScreen,
+    PromptScreen,
+)
+from helpdesk_tui.ui.screens.escalation import EscalationScreen
+from helpdesk_tui.ui.screens.help import HelpScreen
+from helpdesk_tui.ui.screens.metrics import MetricsScreen
+from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
+from helpdesk_tui.ui.screens.queue import QueueScreen
+from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
+from helpdesk_tui.ui.screens.ticket import TicketScreen
+from helpdesk_tui.ui.widgets.ticket_table import TicketTable
+from tests.ui.conftest import AppFactory
+from tests.ui.support import choose, expect_screen, press, settle
+
+Steps = Callable[[Pilot[None]], Awaitable[None]]
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+async def queue(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    expect_screen(pilot, QueueScreen)
+    table = pilot.app.screen.query_one(TicketTable)
+    assert table.total > 0 and table.current is not None, "My open is empty: nothing to see"
+
+
+async def queue_filter(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "f")
+    await pilot.press(*"priority:p1,p2 tier:3")
+    await settle(pilot)
+    focused = pilot.app.focused
+    assert isinstance(focused, Input) and focused.id == "filter", focused
+
+
+async def views(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "v")
+    expect_screen(pilot, ChoiceScreen)
+
+
+async def goto_prompt(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "colon")
+    expect_screen(pilot, PromptScreen)
+
+
+async def bulk_confirm(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "space", "space", "p")
+    await choose(pilot, "P4")
+    expect_screen(pilot, ConfirmScreen)
+
+
+async def ticket(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "enter")
+    expect_screen(pilot, TicketScreen)
+    assert pilot.app.screen.ticket is not None  # type: ignore[attr-defined]
+
+
+async def ticket_history(pilot: Pilot[None]) -> None:
+    await ticket(pilot)
+    await press(pilot, "2")
+
+
+async def ticket_details(pilot: Pilot[None]) -> None:
+    await ticket(pilot)
+    await press(pilot, "3")
+
+
+async def composer(pilot: Pilot[None]) -> None:
+    await ticket(pilot)
+    await press(pilot, "r")
+    expect_screen(pilot, ComposeScreen)
+
+
+async def escalations(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "f3")
+    expect_screen(pilot, EscalationScreen)
+
+
+async def escalations_tier(pilot: Pilot[None]) -> None:
+    await escalations(pilot)
+    await press(pilot, "tab")
+    table = pilot.app.screen.query_one(TicketTable)
+    assert table.total > 0, "nothing waits for a tier in the demo store"
+
+
+async def sla_board(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "f4")
+    expect_screen(pilot, SlaBoardScreen)
+
+
+async def metrics(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "f5")
+    expect_screen(pilot, MetricsScreen)
+
+
+async def help_keys(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "question_mark")
+    expect_screen(pilot, HelpScreen)
+
+
+async def new_ticket(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "n")
+    expect_screen(pilot, NewTicketScreen)
+
+
+async def conflict(pilot: Pilot[None]) -> None:
+    await ticket(pilot)
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    key = app.screen.key  # type: ignore[attr-defined]
+    # A colleague changes the ticket behind our back; our priority change then conflicts.
+    theirs = app.service.repo.get(key)
+    app.service.update(key, theirs.version, category="changed-by-colleague")
+    await press(pilot, "p")
+    await choose(pilot, "P4")
+    expect_screen(pilot, ConflictScreen)
+
+
+async def palette(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "ctrl+p")
+    expect_screen(pilot, CommandPalette)
+    screen = pilot.app.screen
+    screen.query_one(CommandInput).cursor_blink = False
+    # The palette gathers its commands in a worker of its own: wait for the list.
+    for _ in range(50):
+        if screen.query_one(CommandList).option_count and not screen._show_busy:  # type: ignore[attr-defined]
+            break
+        await pilot.pause(0.05)
+    assert screen.query_one(CommandList).option_count > 0
+    await settle(pilot)
+
+
+SCREENS: dict[str, Steps] = {
+    "queue": queue,
+    "queue-filter": queue_filter,
+    "views": views,
+    "goto-prompt": goto_prompt,
+    "bulk-confirm": bulk_confirm,
+    "ticket-conversation": ticket,
+    "ticket-history": ticket_history,
+    "ticket-details": ticket_details,
+    "reply-composer": composer,
+    "escalations": escalations,
+    "escalations-tier": escalations_tier,
+    "sla-board": sla_board,
+    "metrics": metrics,
+    "help": help_keys,
+    "new-ticket": new_ticket,
+    "conflict": conflict,
+    "palette": palette,
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(
+    screen: str, size: tuple[int, int], make_app: AppFactory, snap_compare: Callable[..., bool]
+) -> None:
+    failures: list[BaseException] = []
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        try:
+            await SCREENS[screen](pilot)
+        except BaseException as exc:
+            # Textual swallows the autopilot's error and the screenshot comes back empty:
+            # keep the real reason to report it.
+            failures.append(exc)
+            raise
+
+    try:
+        matched = snap_compare(make_app(), terminal_size=size, run_before=run_before)
+    except AssertionError:
+        if failures:
+            raise failures[0] from None
+        raise
+    assert matched

@@ -1,0 +1,177 @@
+"""The real `helpdesk-tui` in a real terminal (tmux), read back from the screen.
+
+Pilot drives the app from inside; this starts it the way an agent does and reads
+what tmux shows, so a broken entry point, a first run that never shows the queue or
+a layout that falls apart at 80×24 fails here.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FROZEN
+from tests.ui.conftest import ME
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    """One tmux server on a socket of its own, with one session running the app."""
+
+    def __init__(self, data_dir: Path, cwd: Path, size: tuple[int, int]) -> None:
+        self.socket = f"helpdesk-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.session = "app"
+        env = {
+            "HELPDESK_TUI_DATA_DIR": str(data_dir),
+            "HELPDESK_AGENT": ME,
+            "HELPDESK_TUI_NOW": FROZEN.isoformat(),
+            "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+            "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+        }
+        assigns = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
+        app = f"{shlex.quote(sys.executable)} -m helpdesk_tui"
+        # The pane outlives the app, so its exit status (or its traceback) can be read.
+        # A tmux server started without a terminal puts COLUMNS=80 and LINES=24 in its
+        # environment, and Textual would believe them over the pane's real size.
+        command = f"cd {shlex.quote(str(cwd))} && env -u COLUMNS -u LINES {assigns} {app}"
+        command += "; echo exit-status=$?; sleep 60"
+        width, height = size
+        self.socket_path: Path | None = None
+        try:
+            size_args = ["-x", str(width), "-y", str(height)]
+            self.tmux("new-session", "-d", "-s", self.session, *size_args, command)
+            self.socket_path = Path(self.tmux("display-message", "-p", "#{socket_path}").strip())
+        except BaseException:
+            self.kill()
+            raise
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return done.stdout
+
+    def screen(self) -> list[str]:
+        return self.tmux("capture-pane", "-p", "-t", self.session).splitlines()
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def wait_until(
+        self, what: str, shown: Callable[[list[str]], bool], timeout: float = 20.0
+    ) -> list[str]:
+        """Poll the screen until `shown(lines)` holds on a settled screen, the same on
+        two captures in a row: while the app starts, tmux shows half-drawn frames (a
+        footer before the focus is set, a title not painted yet)."""
+        end = time.monotonic() + timeout
+        before: list[str] = []
+        while True:
+            lines = self.screen()
+            if lines == before and shown(lines):
+                return lines
+            if time.monotonic() > end:
+                screen = "\n".join(lines)
+                raise AssertionError(f"{what}: not on screen after {timeout:.0f}s:\n{screen}")
+            before = lines
+            time.sleep(0.15)
+
+    def quit(self) -> None:
+        self.keys("C-q")
+        lines = self.wait_until("the app's exit", lambda ls: any("exit-status=" in x for x in ls))
+        assert "exit-status=0" in "\n".join(lines), "\n".join(lines)
+
+    def kill(self) -> None:
+        subprocess.run(
+            ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10, check=False
+        )
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)  # a killed server leaves its socket file
+
+
+@pytest.fixture
+def tmux_app(tmp_path: Path) -> Iterator[Callable[[Path, tuple[int, int]], Tmux]]:
+    started: list[Tmux] = []
+
+    def start(data_dir: Path, size: tuple[int, int]) -> Tmux:
+        started.append(Tmux(data_dir, tmp_path, size))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.kill()
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(lines)
+
+
+def _queue_shown(lines: list[str]) -> bool:
+    return (
+        lines[0].lstrip().startswith("My open · ")
+        and lines[1].split()[:2] == ["Key", "Pri"]
+        and sum(x.lstrip().startswith("HD-") for x in lines) >= 3
+        and "Select" in lines[-1]  # the queue's footer, once the table has the focus
+    )
+
+
+def test_first_run_shows_the_queue_then_a_ticket_and_the_sla_board(
+    tmux_app: Callable[[Path, tuple[int, int]], Tmux], tmp_path: Path
+) -> None:
+    app = tmux_app(tmp_path / "fresh-data", (120, 40))
+    # A first run fills an empty store with demo tickets before the queue opens.
+    lines = app.wait_until("the queue", _queue_shown, timeout=60)
+    assert (tmp_path / "fresh-data" / "helpdesk.db").is_file()
+    # All 120 columns are used: the widest layout, with the requester, is shown.
+    assert "Requester / Org" in lines[1], _text(lines)
+    first = next(x for x in lines if x.lstrip().startswith("HD-")).split()[0]
+
+    app.keys("Enter")
+    lines = app.wait_until(
+        "the ticket", lambda ls: "Conversation" in _text(ls) and "CUSTOMER" in _text(ls)
+    )
+    assert lines[0].split()[0] == first, _text(lines)  # the ticket under the cursor
+    assert "History" in _text(lines) and "Details" in _text(lines)
+
+    app.keys("F4")
+    lines = app.wait_until(
+        "the SLA board",
+        lambda ls: (
+            ls[0].lstrip().startswith("SLA board ·") and sum(x.startswith("HD-") for x in ls) >= 3
+        ),
+    )
+    header = next(x for x in lines if x.startswith("Key"))
+    assert header.split()[:3] == ["Key", "Pri", "SLA"], header
+    app.quit()
+
+
+def test_queue_is_readable_at_80_by_24(
+    tmux_app: Callable[[Path, tuple[int, int]], Tmux], data_dir: Path
+) -> None:
+    app = tmux_app(data_dir, (80, 24))
+    lines = app.wait_until("the queue", _queue_shown)
+    assert len(lines) <= 24 and all(len(x) <= 80 for x in lines)
+    title, header = lines[0], lines[1]
+    # The whole title fits: view, count, sort and who is working.
+    assert title.rstrip().endswith(f"[{ME}]"), title
+    assert header.split()[:5] == ["Key", "Pri", "Subject", "SLA", "Status"], header
+    rows = [x for x in lines if x.lstrip().startswith("HD-")]
+    for row in rows:
+        assert row.split()[1] in ("P1", "P2", "P3", "P4"), row
+    assert "Commands" in lines[-1], lines[-1]  # the footer is on the last line
+    app.quit()
