@@ -53,6 +53,7 @@ class MetricsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.days = 30
+        self._shown: metrics.Metrics | None = None
 
     @property
     def helpdesk(self) -> HelpdeskApp:
@@ -80,16 +81,25 @@ class MetricsScreen(Screen[None]):
             what="metrics",
         )
 
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._show(self._shown)
+
     def _show(self, m: metrics.Metrics) -> None:
+        self._shown = m
+        # Narrow terminals get shorter bars so each row stays on one line.
+        width = 12
         self.query_one("#metrics-title", Static).update(
             Text(
                 f"Metrics · last {self.days} days ({m.since:%Y-%m-%d} → {m.until:%Y-%m-%d}) · "
                 f"{m.tickets:,} tickets created · p: period"
             )
         )
+        wide = self.size.width >= 100
         grid = Table.grid(padding=(0, 2))
         grid.add_column()
-        grid.add_column()
+        if wide:
+            grid.add_column()
         compliance = Table(title="SLA compliance", title_justify="left", box=None, padding=(0, 1))
         compliance.add_column("Priority")
         compliance.add_column("First response")
@@ -97,8 +107,8 @@ class MetricsScreen(Screen[None]):
         for p in Priority:
             compliance.add_row(
                 f"{p.short} {p.label}",
-                bar(m.first_response[p].share, 12),
-                bar(m.resolution[p].share, 12),
+                bar(m.first_response[p].share, width),
+                bar(m.resolution[p].share, width),
             )
         times = Table(title="Times (created →)", title_justify="left", box=None, padding=(0, 1))
         times.add_column("")
@@ -111,18 +121,24 @@ class MetricsScreen(Screen[None]):
         backlog.add_column("Open")
         biggest = max(m.backlog_by_tier.values(), default=0) or 1
         for tier, count in sorted(m.backlog_by_tier.items()):
-            backlog.add_row(f"Tier {tier}", Text(f"{'█' * round(12 * count / biggest)} {count:,}"))
-        csat = Table(title="Customer satisfaction", title_justify="left", box=None, padding=(0, 1))
+            filled = "█" * round(width * count / biggest)
+            backlog.add_row(f"Tier {tier}", Text(f"{filled} {count:,}"))
+        csat = Table(title="CSAT", title_justify="left", box=None, padding=(0, 1))
         csat.add_column("Score")
         csat.add_column("Answers")
         answers = sum(m.csat.values()) or 1
         for score in (5, 4, 3, 2, 1):
             n = m.csat.get(score, 0)
-            csat.add_row("★" * score, Text(f"{'█' * round(12 * n / answers)} {n}"))
+            csat.add_row("★" * score, Text(f"{'█' * round(width * n / answers)} {n}"))
         average = m.csat_average
         csat.caption = f"average {average:.2f} / 5" if average else "no answers yet"
-        grid.add_row(compliance, times)
-        grid.add_row(backlog, csat)
+        # Side by side where there is room; one under the other at 80 columns.
+        if wide:
+            grid.add_row(compliance, times)
+            grid.add_row(backlog, csat)
+        else:
+            for table in (compliance, times, backlog, csat):
+                grid.add_row(table)
         self.query_one("#metrics-body", Static).update(grid)
         self.query_one(StatusLine).say(f"computed at {m.until:%H:%M:%S} UTC")
 

@@ -31,7 +31,11 @@ class NewTicketScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog form"):
-            yield Label(Text("New ticket"), classes="dialog-title")
+            # The keys go in the title: at 80x24 the bottom of the form is below the fold.
+            yield Label(
+                Text("New ticket · ctrl+s create · esc cancel · tab next field"),
+                classes="dialog-title",
+            )
             yield LineInput(placeholder="Subject (required)", id="subject")
             with Horizontal(classes="form-row"):
                 yield Select(
@@ -71,7 +75,6 @@ class NewTicketScreen(ModalScreen[str | None]):
             yield LineInput(placeholder="Category", id="category")
             yield TextEditor(id="description", soft_wrap=True)
             yield Static(Text(""), id="form-error", classes="dialog-error")
-            yield Static(Text("tab next field · ctrl+s create · esc cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#subject", Input).focus()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,21 @@ if TYPE_CHECKING:
     from ..app import HelpdeskApp
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry]]
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def _history_value(value: str | None) -> str:
+    """A history value for a 40-column cell; timestamps read like the When column."""
+    if not value:
+        return ""
+    if _ISO_TIME.match(value):
+        try:
+            return f"{datetime.fromisoformat(value).astimezone(UTC):%Y-%m-%d %H:%M}"
+        except ValueError:
+            pass
+    return safe_line(value)[:40]
 
 
 class TicketScreen(Screen[None]):
@@ -184,8 +201,8 @@ class TicketScreen(Screen[None]):
                 f"{entry.at:%Y-%m-%d %H:%M}",
                 Text(safe_line(entry.actor)),
                 Text(safe_line(entry.field)),
-                Text(safe_line(entry.old or "")[:40]),
-                Text(safe_line(entry.new or "")[:40]),
+                Text(_history_value(entry.old)),
+                Text(_history_value(entry.new)),
                 Text(safe_line(entry.reason or "")[:60]),
             )
         table.move_cursor(row=max(0, len(history) - 1))
