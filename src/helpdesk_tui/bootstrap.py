@@ -53,7 +53,7 @@ def load_policy(name_or_path: str) -> Policy:
 def open_repository(settings: Settings) -> TicketRepository:
     """Open (and upgrade) the configured store; StoreUnavailable if it cannot be reached."""
     if settings.backend_kind == "rt":
-        raise ConfigError("backend.kind = 'rt' is not available yet in this build")
+        return _open_rt(settings)
     from .store.sql import SqlRepository
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -62,6 +62,40 @@ def open_repository(settings: Settings) -> TicketRepository:
         attachments_dir=settings.attachments_dir,
         key_prefix=settings.key_prefix,
     )
+
+
+def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
+    from .secrets import SecretError, load_token
+    from .store.base import InvalidInput
+    from .store.rt import RtConfig, RtRepository
+
+    if token is None:
+        try:
+            token = load_token(settings.backend_url, data_dir=settings.data_dir).value
+        except SecretError as exc:
+            raise ConfigError(f"backend token: {exc}") from None
+    rt = settings.rt
+    try:
+        config = RtConfig(
+            url=settings.backend_url,
+            queues=rt.queues,
+            key_prefix=settings.key_prefix,
+            lifecycle=rt.lifecycle,
+            verify_tls=settings.verify_tls,
+            timeout=rt.timeout,
+            cache_seconds=rt.cache_seconds,
+            agents={name: (tier, Role(role)) for name, (tier, role) in rt.agents.items()},
+        )
+    except InvalidInput as exc:
+        raise ConfigError(str(exc)) from None
+    return RtRepository.open(config, token)
+
+
+def check_token(settings: Settings, token: str) -> TicketRepository:
+    """Open the configured remote backend with `token` (before `login` keeps it)."""
+    if settings.backend_kind != "rt":
+        raise ConfigError('backend.kind: `login` is for a remote backend (kind = "rt")')
+    return _open_rt(settings, token)
 
 
 def resolve_agent(repo: TicketRepository, username: str) -> Agent:

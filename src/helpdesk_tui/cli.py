@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--as", dest="agent", help="act as this agent (default: from config)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
+    login = sub.add_parser("login", help="keep the remote backend's token in the system keyring")
+    login.add_argument(
+        "--token-file",
+        action="store_true",
+        help="no keyring on this host: keep the token in a file only you can read (0600)",
+    )
+    login.add_argument("--stdin", action="store_true", help="read the token from stdin")
+    login.add_argument("--no-check", action="store_true", help="store without trying it")
+    login.add_argument("--forget", action="store_true", help="remove the stored token")
+
     demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
     demo.add_argument("--tickets", type=int, default=300)
     demo.add_argument("--seed", type=int, default=7)
@@ -217,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = replace(settings, agent=args.agent)
         if args.command is None:
             return _run_app(settings)
+        if args.command == "login":
+            return _login(args, settings)
         service = bootstrap.build_service(settings)
         try:
             return _dispatch(args, service, settings)
@@ -242,6 +254,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line(text: str) -> str:
     return safe_line(" ".join(text.split()))
+
+
+def _login(args: argparse.Namespace, settings: Settings) -> int:
+    from . import secrets
+
+    if settings.backend_kind != "rt" or not settings.backend_url:
+        raise CliError('login is for a remote backend: set [backend] kind = "rt" and url first')
+    url = settings.backend_url
+    try:
+        if args.forget:
+            places = secrets.forget_token(url, data_dir=settings.data_dir)
+            print(f"forgot the token for {url}" + (f" ({', '.join(places)})" if places else ""))
+            return 0
+        if not args.token_file:
+            usable, backend = secrets.keyring_usable()
+            if not usable:
+                # Say so before asking for the token: nothing is kept in plaintext silently.
+                raise CliError(secrets.no_keyring_message(backend))
+        if args.stdin:
+            token = sys.stdin.readline().strip()
+        else:
+            import getpass
+
+            token = getpass.getpass(f"Token for {url} (not shown): ").strip()
+        if not args.no_check:
+            bootstrap.check_token(settings, token).close()
+        where = secrets.store_token(url, token, data_dir=settings.data_dir, to_file=args.token_file)
+    except secrets.SecretError as exc:
+        raise CliError(str(exc)) from None
+    if args.token_file:
+        print(
+            "helpdesk-tui: warning: the token is now in a plain file; anyone who can read it "
+            "(root, backups) can act as you in RT. Prefer a keyring where there is one.",
+            file=sys.stderr,
+        )
+    print(f"token for {url} kept in {where}")
+    return 0
 
 
 def _run_app(settings: Settings) -> int:

@@ -37,6 +37,17 @@ class ViewConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RtSettings:
+    """`[backend.rt]`: how Request Tracker's queues, statuses and users map to ours."""
+
+    queues: dict[str, int] = field(default_factory=dict)
+    lifecycle: str = "helpdesk"
+    timeout: float = 15.0
+    cache_seconds: float = 30.0
+    agents: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     config_path: Path | None = None
@@ -52,6 +63,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     views: tuple[ViewConfig, ...] = ()
     retention_months: int = 24
+    rt: RtSettings = field(default_factory=RtSettings)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -132,6 +144,14 @@ def load_settings(explicit: Path | None = None) -> Settings:
                     f"backend.{key}: secrets do not belong in the config file; "
                     "use `helpdesk-tui login` (keyring) or $HELPDESK_TOKEN"
                 )
+    rt_table = backend.get("rt", {}) if isinstance(backend, dict) else {}
+    if isinstance(rt_table, dict):
+        for key in rt_table:
+            if any(hint in key.lower() for hint in _SECRET_HINTS):
+                raise ConfigError(
+                    f"backend.rt.{key}: secrets do not belong in the config file; "
+                    "use `helpdesk-tui login` (keyring) or $HELPDESK_TOKEN"
+                )
     url = _get(raw, "backend.url", str, "")
     if url and urlsplit(url).password:
         raise ConfigError(
@@ -159,6 +179,7 @@ def load_settings(explicit: Path | None = None) -> Settings:
                 sort=str(view.get("sort", "sla_due")),
             )
         )
+    rt = _rt_settings(raw, kind, url)
     retention = _get(raw, "retention.months", int, 24)
     if retention < 1:
         raise ConfigError(f"retention.months: must be at least 1, got {retention}")
@@ -178,7 +199,53 @@ def load_settings(explicit: Path | None = None) -> Settings:
         keymap=dict(keymap),
         views=tuple(views),
         retention_months=retention,
+        rt=rt,
         raw=raw,
+    )
+
+
+def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
+    queues = _get(raw, "backend.rt.queues", dict, {})
+    for name, tier in queues.items():
+        if isinstance(tier, bool) or tier not in (1, 2, 3):
+            raise ConfigError(f"backend.rt.queues.{name}: expected tier 1, 2 or 3, got {tier!r}")
+    lifecycle = _get(raw, "backend.rt.lifecycle", str, "helpdesk")
+    if lifecycle not in ("helpdesk", "default"):
+        raise ConfigError(
+            f"backend.rt.lifecycle: expected 'helpdesk' or 'default', got {lifecycle!r}"
+        )
+    timeout = _get(raw, "backend.rt.timeout", float, 15.0)
+    if not 0 < timeout <= 600:
+        raise ConfigError(f"backend.rt.timeout: expected 0-600 seconds, got {timeout!r}")
+    cache = _get(raw, "backend.rt.cache_seconds", float, 30.0)
+    if not 0 <= cache <= 3600:
+        raise ConfigError(f"backend.rt.cache_seconds: expected 0-3600 seconds, got {cache!r}")
+    agents: dict[str, tuple[int, str]] = {}
+    for name, spec in _get(raw, "backend.rt.agents", dict, {}).items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f'backend.rt.agents.{name}: expected {{ tier = 2, role = "agent" }}')
+        tier = spec.get("tier", 3)
+        role = spec.get("role", "agent")
+        if isinstance(tier, bool) or tier not in (1, 2, 3):
+            raise ConfigError(f"backend.rt.agents.{name}.tier: expected 1, 2 or 3, got {tier!r}")
+        if role not in ("agent", "lead", "admin"):
+            raise ConfigError(
+                f"backend.rt.agents.{name}.role: expected agent, lead or admin, got {role!r}"
+            )
+        agents[str(name)] = (tier, role)
+    if kind == "rt":
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise ConfigError(f"backend.url: RT needs an http(s) URL of the server, got {url!r}")
+        if not queues:
+            raise ConfigError(
+                'backend.rt.queues: name the RT queues and their tiers, e.g. "Tier 1" = 1'
+            )
+    return RtSettings(
+        queues=dict(queues),
+        lifecycle=lifecycle,
+        timeout=timeout,
+        cache_seconds=cache,
+        agents=agents,
     )
 
 
