@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
 from .domain.model import Agent, Role
@@ -17,6 +18,9 @@ from .policies import load_builtin
 from .service import HelpdeskService
 from .store.base import NotFound, TicketRepository
 from .views import SAVED_VIEWS, FilterError, View, custom_view
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 NOW_ENV = "HELPDESK_TUI_NOW"
 """A frozen clock (ISO 8601) for tests, snapshots and reproducible demos."""
@@ -58,10 +62,30 @@ def open_repository(settings: Settings) -> TicketRepository:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqlRepository.open(
-        settings.database_url,
+        _with_password(settings),
         attachments_dir=settings.attachments_dir,
         key_prefix=settings.key_prefix,
     )
+
+
+def _with_password(settings: Settings) -> str | URL:
+    """The database URL with its password filled in from the secret store, if it has one.
+
+    The config file never holds the password (config.py refuses one); it joins the URL
+    only in memory, and error messages name the server without it."""
+    url = settings.database_url
+    if not url.startswith("postgresql"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    from .secrets import SecretError, load_db_password
+
+    try:
+        password = load_db_password(url, data_dir=settings.data_dir)
+    except SecretError as exc:
+        raise ConfigError(f"database password: {exc}") from None
+    parsed = make_url(url)
+    return parsed.set(password=password) if password else parsed
 
 
 def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:

@@ -259,9 +259,12 @@ def _one_line(text: str) -> str:
 def _login(args: argparse.Namespace, settings: Settings) -> int:
     from . import secrets
 
-    if settings.backend_kind != "rt" or not settings.backend_url:
-        raise CliError('login is for a remote backend: set [backend] kind = "rt" and url first')
+    if not settings.backend_url:
+        raise CliError(
+            'login is for a remote store: set [backend] url (PostgreSQL, or kind = "rt") first'
+        )
     url = settings.backend_url
+    database = settings.backend_kind == "sql"
     try:
         if args.forget:
             places = secrets.forget_token(url, data_dir=settings.data_dir)
@@ -272,13 +275,14 @@ def _login(args: argparse.Namespace, settings: Settings) -> int:
             if not usable:
                 # Say so before asking for the token: nothing is kept in plaintext silently.
                 raise CliError(secrets.no_keyring_message(backend))
+        what = "Password" if database else "Token"
         if args.stdin:
             token = sys.stdin.readline().strip()
         else:
             import getpass
 
-            token = getpass.getpass(f"Token for {url} (not shown): ").strip()
-        if not args.no_check:
+            token = getpass.getpass(f"{what} for {url} (not shown): ").strip()
+        if not args.no_check and not database:
             bootstrap.check_token(settings, token).close()
         where = secrets.store_token(url, token, data_dir=settings.data_dir, to_file=args.token_file)
     except secrets.SecretError as exc:

@@ -126,6 +126,33 @@ def load_token(url: str, *, data_dir: Path) -> Token:
     raise SecretError(f"no token for {account_for(url)}: run `helpdesk-tui login`")
 
 
+DB_PASSWORD_ENV = "HELPDESK_DB_PASSWORD"
+
+
+def load_db_password(url: str, *, data_dir: Path) -> str | None:
+    """A PostgreSQL password: $HELPDESK_DB_PASSWORD, the keyring, then the opt-in file
+    (all kept by `helpdesk-tui login` under the database URL). None when there is none:
+    the server may not need one (trust, peer or certificate authentication)."""
+    env = os.environ.get(DB_PASSWORD_ENV, "")
+    if env:
+        return env
+    usable, _backend = keyring_usable()
+    if usable:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            found = keyring.get_password(KEYRING_SERVICE, account_for(url))
+        except KeyringError as exc:
+            raise SecretError(f"cannot read the keyring: {type(exc).__name__}") from None
+        if found:
+            return found
+    path = token_file(data_dir)
+    if path.exists():
+        return _read_private(path, url)
+    return None
+
+
 def forget_token(url: str, *, data_dir: Path) -> list[str]:
     """Remove the stored token from the keyring and the file; returns where it was."""
     removed = []

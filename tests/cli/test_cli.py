@@ -171,3 +171,23 @@ def test_real_entry_point_module() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("helpdesk-tui:") and done.stderr.count("\n") == 1
+
+
+def test_unreachable_postgres_names_server_never_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "helpdesk-tui.toml"
+    # Port 1 on loopback: nothing listens there, the connection is refused at once.
+    config.write_text('[backend]\nurl = "postgresql+psycopg://alex@127.0.0.1:1/helpdesk"\n')
+    monkeypatch.setenv("HELPDESK_DB_PASSWORD", "s3cret-pw")
+    code, out, err = run(capsys, "--config", str(config), "ticket", "list")
+    assert code == 2 and out == ""
+    assert "127.0.0.1" in err and err.count("\n") == 1
+    assert "s3cret-pw" not in err
+
+
+def test_password_in_config_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "helpdesk-tui.toml"
+    config.write_text('[backend]\nurl = "postgresql+psycopg://alex:hunter2@db/helpdesk"\n')
+    code, _, err = run(capsys, "--config", str(config), "ticket", "list")
+    assert code == 2 and "holds a password" in err and "hunter2" not in err
