@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--me", action="store_true")
     who.add_argument("--none", action="store_true")
 
+    tsub.add_parser("take-next", help="take the most urgent unassigned ticket of my tier")
+
     escalate = tsub.add_parser("escalate", help="move to another tier, or to a lead")
     escalate.add_argument("key")
     target = escalate.add_mutually_exclusive_group(required=True)
@@ -418,6 +420,10 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
         return _list(args, service)
     if action == "show":
         return _show(args, service)
+    if action == "take-next":
+        taken = service.take_next()
+        print(f"took {taken.key}: {safe_line(taken.subject)}" if taken else "nothing to take")
+        return 0
     ticket = service.get(_key(args.key))
     key, version = ticket.key, ticket.version
     if action == "update":

@@ -284,6 +284,33 @@ class HelpdeskService:
     def take(self, key: str, base_version: int) -> Ticket:
         return self.assign(key, base_version, self.me.username)
 
+    def take_next(self, rounds: int = 5, candidates: int = 10) -> Ticket | None:
+        """Assign me the most urgent unassigned ticket of my tier; None when there is none.
+
+        Safe with many agents at once: each take is a write based on the version read,
+        so of two agents reaching for the same ticket the store lets exactly one win and
+        the other moves on to the next candidate. It works the same on every backend.
+        """
+        query = Query(
+            statuses=ACTIVE_STATUSES,
+            unassigned=True,
+            tiers=frozenset({self.me.tier}),
+            sort=SortKey.SLA_DUE,
+            limit=candidates,
+        )
+        for _ in range(rounds):
+            page = self.query(query)
+            if not page.tickets:
+                return None
+            for ticket in page.tickets:
+                try:
+                    if ticket.escalation is Escalation.AWAITING_TIER:
+                        return self.decide(ticket.key, ticket.version, ReviewDecision.ACCEPT)
+                    return self.assign(ticket.key, ticket.version, self.me.username)
+                except (ConflictError, AccessDenied, ServiceError):
+                    continue  # taken (or changed) by someone else meanwhile: next one
+        return None
+
     def watch(self, key: str, base_version: int, on: bool = True) -> Ticket:
         ticket = self._for(Action.VIEW, key)
         watchers = [w for w in ticket.watchers if w != self.me.username]

@@ -191,3 +191,12 @@ def test_password_in_config_is_refused(capsys: pytest.CaptureFixture[str], tmp_p
     config.write_text('[backend]\nurl = "postgresql+psycopg://alex:hunter2@db/helpdesk"\n')
     code, _, err = run(capsys, "--config", str(config), "ticket", "list")
     assert code == 2 and "holds a password" in err and "hunter2" not in err
+
+
+def test_take_next(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    create(capsys, "--priority", "low")
+    urgent = create(capsys, "--priority", "critical")
+    code, out, _ = run(capsys, "ticket", "take-next")
+    assert code == 0 and out.startswith(f"took {urgent}")
+    run(capsys, "ticket", "take-next")
+    assert run(capsys, "ticket", "take-next")[1] == "nothing to take\n"

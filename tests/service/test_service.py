@@ -231,3 +231,42 @@ def test_escalate_needs_reason(repo: SqlRepository, clock: Clock) -> None:
     with pytest.raises(EscalationError, match="reason"):
         svc.escalate(key, t.version, 2, "")
     assert repo.get(key).tier == 1
+
+
+def test_take_next_gives_the_most_urgent_of_my_tier(repo: SqlRepository, clock: Clock) -> None:
+    lead = as_(repo, "lead", clock)
+    low = new(lead, priority=Priority.LOW)
+    urgent = new(lead, priority=Priority.CRITICAL)
+    new(lead, priority=Priority.CRITICAL, tier=2)  # not tier 1's
+    t1 = as_(repo, "t1", clock)
+    assert t1.take_next().key == urgent  # type: ignore[union-attr]
+    assert t1.take_next().key == low  # type: ignore[union-attr]
+    assert t1.take_next() is None
+
+
+def test_eight_agents_taking_at_once_never_share_a_ticket(
+    repo: SqlRepository, clock: Clock
+) -> None:
+    import threading
+
+    lead = as_(repo, "lead", clock)
+    keys = {new(lead, subject=f"Ticket {n}") for n in range(30)}
+    for n in range(8):
+        repo.save_agent(Agent(f"agent{n}", f"Agent {n}", tier=1))
+    taken: list[tuple[str, str]] = []
+    barrier = threading.Barrier(8)
+
+    def work(n: int) -> None:
+        svc = as_(repo, f"agent{n}", clock)
+        barrier.wait()
+        while (ticket := svc.take_next()) is not None:
+            taken.append((ticket.key, f"agent{n}"))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(k for k, _ in taken) == sorted(keys)  # each ticket taken exactly once
+    for key, agent in taken:
+        assert repo.get(key).assignee == agent

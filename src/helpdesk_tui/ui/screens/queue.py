@@ -47,6 +47,7 @@ class QueueScreen(Screen[None]):
         Binding("o", "sort", "Sort", id="queue.sort"),
         Binding("O", "reverse", "Reverse", show=False, id="queue.reverse"),
         Binding("t", "take", "Take", id="queue.take"),
+        Binding("T", "take_next", "Take next", show=False, id="queue.take_next"),
         Binding("a", "bulk_assign", "Assign", id="queue.assign"),
         Binding("p", "bulk_priority", "Priority", id="queue.priority"),
         Binding("s", "bulk_status", "Status", id="queue.status"),
@@ -287,6 +288,17 @@ class QueueScreen(Screen[None]):
             self.notify(f"{updated.key} is yours")
 
         call_store(self, take, done, what="take")
+
+    def action_take_next(self) -> None:
+        def done(ticket: Ticket | None) -> None:
+            if ticket is None:
+                self.notify("Nothing unassigned waits at your tier.")
+                return
+            self.run_query(keep_cursor=True)
+            self.notify(f"{ticket.key} is yours: {safe_line(ticket.subject)}")
+            self.helpdesk.open_ticket(ticket.key)
+
+        call_store(self, self.service.take_next, done, what="take next")
 
     def action_new_ticket(self) -> None:
         from .new_ticket import NewTicketScreen
