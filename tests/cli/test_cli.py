@@ -194,9 +194,10 @@ def test_password_in_config_is_refused(capsys: pytest.CaptureFixture[str], tmp_p
 
 
 def test_take_next(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "agent", "add", "tia", "--tier", "1")
     create(capsys, "--priority", "low")
     urgent = create(capsys, "--priority", "critical")
-    code, out, _ = run(capsys, "ticket", "take-next")
+    code, out, _ = run(capsys, "--as", "tia", "ticket", "take-next")
     assert code == 0 and out.startswith(f"took {urgent}")
-    run(capsys, "ticket", "take-next")
-    assert run(capsys, "ticket", "take-next")[1] == "nothing to take\n"
+    run(capsys, "--as", "tia", "ticket", "take-next")
+    assert run(capsys, "--as", "tia", "ticket", "take-next")[1] == "nothing to take\n"
