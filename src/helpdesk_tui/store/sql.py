@@ -1348,9 +1348,9 @@ class SqlRepository:
         Ids: a ticket's own `id` is kept; otherwise a key with this store's prefix gives
         the id (HD-17 → 17); otherwise the next free id. Keys: kept when given (an
         import/export round trip), else assigned; a duplicate fails the whole import.
-        No audit entries are written. Rows go in with executemany, BATCH_SIZE at a time,
-        and each batch is added to the search index with one INSERT ... SELECT. The
-        write lock is held throughout (under a minute for a million tickets): other
+        No audit entries are written. Rows go in with executemany, BATCH_SIZE at a time;
+        on SQLite the search index is filled at the end with one INSERT ... SELECT. The
+        write lock is held throughout (about a minute for a million tickets): other
         writers wait, readers are not blocked.
         """
         total = 0
@@ -1368,12 +1368,20 @@ class SqlRepository:
                     if total:
                         self._reserve_ids(conn, max(state.next_id - 1, state.max_own_number))
                         self._bump(conn)
-            if total and self._sqlite:
-                # Fresh statistics let the planner pick the view indexes; bounded sampling
-                # keeps this to milliseconds even at a million rows.
-                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
-                conn.exec_driver_sql("ANALYZE")
+        if total and not self._sqlite:
+            self._vacuum_after_import()
         return total
+
+    def _vacuum_after_import(self) -> None:
+        # PostgreSQL serves the view counts from index-only scans, which need the
+        # visibility map that only VACUUM sets; and fresh statistics for the planner.
+        # Autovacuum would get there eventually, but the first queue after an import
+        # would be slow until then. An optimisation: a refusal changes nothing.
+        with (
+            suppress(sa_exc.SQLAlchemyError),
+            self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+        ):
+            conn.exec_driver_sql("VACUUM (ANALYZE) tickets, ticket_watchers, comments")
 
     def _any_ticket(self, conn: Connection) -> bool:
         return conn.execute(sa.select(tickets.c.id).limit(1)).first() is not None
@@ -1405,15 +1413,20 @@ class SqlRepository:
             f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rank) VALUES ('hashsize', ?)", (64 << 20,)
         )
         conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while loading
-        yield
-        conn.exec_driver_sql(
-            f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rank) VALUES ('hashsize', ?)", (1 << 20,)
-        )
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")
-        conn.exec_driver_sql("PRAGMA shrink_memory")  # the pooled connection stays small
-        conn.exec_driver_sql("DROP TABLE IF EXISTS temp.import_ids")
-        for _, sql in indexes:
-            conn.exec_driver_sql(sql)
+        try:
+            yield
+            conn.exec_driver_sql(
+                f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rank) VALUES ('hashsize', ?)", (1 << 20,)
+            )
+            conn.exec_driver_sql("DROP TABLE IF EXISTS temp.import_ids")
+            for _, sql in indexes:
+                conn.exec_driver_sql(sql)
+        finally:
+            # Back to the pool as it came: small cache (the rollback of a failed import
+            # undoes the rest, the dropped indexes included).
+            with suppress(sa_exc.SQLAlchemyError):
+                conn.exec_driver_sql("PRAGMA cache_size=-65536")
+                conn.exec_driver_sql("PRAGMA shrink_memory")
 
     def _index_imported(self, conn: Connection, everything: bool) -> None:
         """SQLite: add the imported tickets to the FTS table in one statement, all inside
@@ -1563,7 +1576,8 @@ class SqlRepository:
                         ),
                         {"ids": ids},
                     )
-                conn.execute(sa.delete(audit).where(audit.c.ticket_id.in_(ids)))
+                # By key: the audit table's index (it has none on ticket_id).
+                conn.execute(sa.delete(audit).where(audit.c.ticket_key.in_([r[1] for r in found])))
                 conn.execute(sa.delete(tickets).where(t.id.in_(ids)))
                 reason = f"retention: closed before {cutoff.isoformat()}"
                 self._audit(
@@ -1649,12 +1663,13 @@ class SqlRepository:
         conn.execute(stmt)
 
     def close(self) -> None:
-        """Release every connection. The repository cannot be used afterwards."""
-        if self._sqlite and not is_memory(self._engine.url):
-            # Keep the query planner's statistics current, cheaply (bounded analysis).
-            with suppress(sa_exc.SQLAlchemyError), self._engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA analysis_limit=400")
-                conn.exec_driver_sql("PRAGMA optimize")
+        """Release every connection. The repository cannot be used afterwards.
+
+        No ANALYZE / PRAGMA optimize here on purpose: every queue query is shaped to an
+        index, SQLite's planner picks those without statistics (checked at a million
+        tickets by benchmarks/bench_store.py), and sampled statistics made it choose
+        worse plans for searches combined with a view.
+        """
         self._engine.dispose()
 
 

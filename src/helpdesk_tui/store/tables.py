@@ -18,6 +18,13 @@ Storage choices, and why:
   ticket is mapped from one row; watchers are also kept in `ticket_watchers` because
   the "watching" view filters on them.
 - Audit rows carry the ticket key and no foreign key: they outlive a purged ticket.
+- Full text: on SQLite an FTS5 table `tickets_fts` (rowid = ticket id; subject,
+  description and all comments; unicode61 with diacritics folded; `columnsize=0` as
+  nothing ranks by bm25), created by the migration with raw DDL and kept by the
+  repository in the same transactions. On PostgreSQL a `search_vector` tsvector column
+  ('simple' configuration) behind a GIN index.
+- No index on closed_at: only the nightly purge filters on it, and a scan of a million
+  rows costs it well under a second, less than the index would cost every write.
 """
 
 from __future__ import annotations
@@ -106,12 +113,15 @@ class TicketRow(SQLModel, table=True):
         # The queue views: each index starts with the view's equality filters and ends
         # with its default sort, so a page is an index range read in order (no sort) and
         # the count reads one index range. `is_active` stands for the open/closed sets.
-        sa.Index("ix_tickets_active_sla", "is_active", "sla_due_at"),
-        sa.Index("ix_tickets_assignee_active_sla", "assignee", "is_active", "sla_due_at"),
-        sa.Index("ix_tickets_tier_active_sla", "tier", "is_active", "sla_due_at"),
-        sa.Index("ix_tickets_active_priority", "is_active", "priority_rank", "sla_due_at"),
-        # Sorts by created/updated within the open or closed set; with ANALYZE statistics
-        # SQLite also skip-scans them for created_at ranges over every ticket.
+        # The trailing id is the sort's tie-break: nearly every closed ticket has no due
+        # time, and PostgreSQL would otherwise sort that whole group (SQLite ends every
+        # index with the rowid anyway).
+        sa.Index("ix_tickets_active_sla", "is_active", "sla_due_at", "id"),
+        sa.Index("ix_tickets_assignee_active_sla", "assignee", "is_active", "sla_due_at", "id"),
+        sa.Index("ix_tickets_tier_active_sla", "tier", "is_active", "sla_due_at", "id"),
+        sa.Index("ix_tickets_active_priority", "is_active", "priority_rank", "sla_due_at", "id"),
+        # Sorts by created/updated within the open or closed set (every view filters on
+        # it). A sort over all tickets with no status filter has no index: it sorts.
         sa.Index("ix_tickets_active_created", "is_active", "created_at"),
         sa.Index("ix_tickets_active_updated", "is_active", "updated_at"),
         # A unique index rather than a constraint: bulk_import can drop and rebuild it.

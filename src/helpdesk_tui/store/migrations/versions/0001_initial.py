@@ -84,13 +84,20 @@ def upgrade() -> None:
     # A unique index rather than a constraint: bulk_import can drop and rebuild it.
     op.create_index("uq_tickets_key", "tickets", ["key"], unique=True)
     # Queue views: equality filters first, the view's sort last (see store/tables.py).
-    op.create_index("ix_tickets_active_sla", "tickets", ["is_active", "sla_due_at"])
+    # The trailing id is the tie-break of every sort (most closed tickets have no due time).
+    op.create_index("ix_tickets_active_sla", "tickets", ["is_active", "sla_due_at", "id"])
     op.create_index(
-        "ix_tickets_assignee_active_sla", "tickets", ["assignee", "is_active", "sla_due_at"]
+        "ix_tickets_assignee_active_sla",
+        "tickets",
+        ["assignee", "is_active", "sla_due_at", "id"],
     )
-    op.create_index("ix_tickets_tier_active_sla", "tickets", ["tier", "is_active", "sla_due_at"])
     op.create_index(
-        "ix_tickets_active_priority", "tickets", ["is_active", "priority_rank", "sla_due_at"]
+        "ix_tickets_tier_active_sla", "tickets", ["tier", "is_active", "sla_due_at", "id"]
+    )
+    op.create_index(
+        "ix_tickets_active_priority",
+        "tickets",
+        ["is_active", "priority_rank", "sla_due_at", "id"],
     )
     op.create_index("ix_tickets_active_created", "tickets", ["is_active", "created_at"])
     op.create_index("ix_tickets_active_updated", "tickets", ["is_active", "updated_at"])
