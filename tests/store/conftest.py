@@ -32,6 +32,8 @@ def backend(request: pytest.FixtureRequest) -> str:
     """The backend under test: "sqlite" always, "postgres" when configured."""
     name = str(request.param)
     if name == "postgres" and not PG_URL:
+        if os.environ.get("HELPDESK_REQUIRE_PG") == "1":
+            pytest.fail("HELPDESK_REQUIRE_PG=1 but no PostgreSQL: HELPDESK_TEST_PG_URL is unset")
         pytest.skip("set HELPDESK_TEST_PG_URL to run the PostgreSQL cases")
     return name
 
