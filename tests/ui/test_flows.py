@@ -7,7 +7,6 @@ from textual.pilot import Pilot
 from helpdesk_tui.domain.model import Escalation, Status
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.dialogs import (
-    ChoiceScreen,
     ConfirmScreen,
     ConflictScreen,
     PromptScreen,
@@ -16,23 +15,7 @@ from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.conftest import ME, AppFactory
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let screens switch and store workers finish."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def choose(pilot: Pilot[None], label_start: str) -> None:
-    """Pick the option whose label starts with `label_start` in the open ChoiceScreen."""
-    screen = pilot.app.screen
-    assert isinstance(screen, ChoiceScreen), screen
-    index = next(i for i, (label, _v) in enumerate(screen.options) if label.startswith(label_start))
-    await pilot.press("home", *(["down"] * index), "enter")
-    await settle(pilot)
+from tests.ui.support import choose, settle
 
 
 def queue(app: HelpdeskApp) -> QueueScreen:

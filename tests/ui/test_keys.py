@@ -13,7 +13,8 @@ from textual.dom import DOMNode
 import helpdesk_tui.ui as ui_package
 from helpdesk_tui.ui.screens.help import binding_sections
 from tests.ui.conftest import AppFactory
-from tests.ui.test_flows import queue, settle
+from tests.ui.support import settle
+from tests.ui.test_flows import queue
 
 ROOT = Path(__file__).resolve().parents[2]
 

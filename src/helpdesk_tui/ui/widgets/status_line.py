@@ -26,6 +26,11 @@ class StatusLine(Static):
         self._error = False
         self._shown: tuple[str, bool, bool] | None = None
 
+    @property
+    def text(self) -> str:
+        """What the line shows now."""
+        return self._shown[0] if self._shown else ""
+
     def on_mount(self) -> None:
         self.set_interval(0.5, self._poll)
 
