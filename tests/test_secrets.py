@@ -208,9 +208,10 @@ def test_login_without_a_keyring_refuses_then_writes_the_file_only_when_asked(
     assert secrets.load_token(URL, data_dir=isolated_env).value == TOKEN
 
 
-def test_login_is_for_a_remote_backend(
+def test_login_is_for_a_remote_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The local SQLite file needs no secret: there is nothing to log in to.
     config = _config(tmp_path, '[backend]\nkind = "sql"\n')
     code = cli.main(["--config", str(config), "login", "--stdin"])
-    assert code == 2 and "remote backend" in capsys.readouterr().err
+    assert code == 2 and "remote store" in capsys.readouterr().err
