@@ -285,3 +285,10 @@ def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
             run(thread)
     assert errors == []
     assert current_revision(url) == head_revision()
+
+
+def test_head_constant_matches_the_packaged_scripts() -> None:
+    # The store skips importing alembic when a database is at HEAD; HEAD must be true.
+    from helpdesk_tui.store.migrations import HEAD, head_revision
+
+    assert head_revision() == HEAD

@@ -624,7 +624,7 @@ class SqlRepository:
         (required for PostgreSQL). Raises StoreUnavailable if the database cannot be
         opened or migrated; the message names it without its password.
         """
-        from .migrations import upgrade
+        from .migrations import at_head, upgrade
 
         target = database_url(url)
         if attachments_dir is None:
@@ -633,7 +633,7 @@ class SqlRepository:
             attachments_dir = Path(target.database or "").parent / "attachments"
         engine = make_engine(target, echo=echo)
         try:
-            if migrate:
+            if migrate and not at_head(engine):
                 upgrade(engine)
             else:
                 with engine.connect():

@@ -25,6 +25,8 @@ from .themes import load_themes
 
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
+ONCALL_TOASTS = 3
+"""Alerts shown one by one in a check; more than that are summed up in one toast."""
 
 
 class HelpdeskApp(App[None]):
@@ -264,13 +266,22 @@ class HelpdeskApp(App[None]):
 
         def done(alerts: list[str]) -> None:
             self._last_check = self.service.clock()
-            fresh = [a for a in alerts if a.split("|", 1)[0] not in self._alerted]
-            for alert in fresh:
-                ident, text = alert.split("|", 1)
-                self._alerted.add(ident)
+            fresh = [a.split("|", 1) for a in alerts if a.split("|", 1)[0] not in self._alerted]
+            self._alerted.update(ident for ident, _text in fresh)
+            # A few alerts are shown one by one; a flood (a morning of breaches) is one
+            # toast, not a screen full of them.
+            shown, rest = fresh[:ONCALL_TOASTS], fresh[ONCALL_TOASTS:]
+            for ident, text in shown:
                 urgent = ident.startswith(("new:", "breached:"))
                 self.notify(
                     text, title="On call", severity="error" if urgent else "warning", timeout=15
+                )
+            if rest:
+                self.notify(
+                    f"{len(rest)} more: see the SLA board (F4)",
+                    title="On call",
+                    severity="error",
+                    timeout=15,
                 )
             if fresh and self.settings.bell:
                 self.bell()

@@ -19,6 +19,7 @@ from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
+from .base import LiveScreen
 from .dialogs import ChoiceScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
     owner.app.push_screen(ChoiceScreen(f"{key} waits for {waiting}", options), chosen)
 
 
-class EscalationScreen(Screen[None]):
+class EscalationScreen(LiveScreen):
     BINDINGS = [
         Binding("escape", "app.go('queue')", "Queue", id="escalations.back"),
         Binding("d", "decide", "Decide", id="escalations.decide"),
@@ -117,7 +118,7 @@ class EscalationScreen(Screen[None]):
         self.lead_reviews = me.role is not Role.AGENT
         self.load()
         self.query_one(TicketTable).focus()
-        self.set_interval(1.0, self.query_one(TicketTable).tick)
+        self.every(1.0, self.query_one(TicketTable).tick)
 
     def load(self) -> None:
         service = self.helpdesk.service

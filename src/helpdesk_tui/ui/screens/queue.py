@@ -22,6 +22,7 @@ from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
+from .base import LiveScreen
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ LIVE_EVERY = 2.0
 SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, SortKey.KEY]
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(LiveScreen):
     BINDINGS = [
         Binding("v", "pick_view", "Views", id="queue.views"),
         Binding(
@@ -96,8 +97,8 @@ class QueueScreen(Screen[None]):
         self.query_one("#search").display = False
         self.table.focus()
         self.run_query()
-        self.set_interval(1.0, self._tick)
-        self.set_interval(LIVE_EVERY, self._check_changes)
+        self.every(1.0, self._tick)
+        self.every(LIVE_EVERY, self._check_changes)
 
     @property
     def table(self) -> TicketTable:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from ...domain.model import ACTIVE_STATUSES
@@ -23,6 +22,7 @@ from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import BOARD_COLUMNS, TicketTable
 from ..widgets.title_bar import TitleBar
+from .base import LiveScreen
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -37,7 +37,7 @@ def running_clocks(now: datetime) -> Query:
     return Query(statuses=ACTIVE_STATUSES, due_before=now + RUNNING_HORIZON, sort=SortKey.SLA_DUE)
 
 
-class SlaBoardScreen(Screen[None]):
+class SlaBoardScreen(LiveScreen):
     _counts: tuple[int, int] = (0, 0)
 
     BINDINGS = [
@@ -63,8 +63,8 @@ class SlaBoardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.table.focus()
         self.load()
-        self.set_interval(1.0, self.table.tick)
-        self.set_interval(REQUERY_EVERY, self.load)
+        self.every(1.0, self.table.tick)
+        self.every(REQUERY_EVERY, self.load)
 
     def load(self) -> None:
         service = self.helpdesk.service

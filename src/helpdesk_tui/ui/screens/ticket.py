@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ...domain.escalation import pending_for
@@ -27,6 +26,7 @@ from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
 from ..widgets.status_line import StatusLine
+from .base import LiveScreen
 from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen, on_answer
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _history_value(value: str | None) -> str:
     return safe_line(value)[:40]
 
 
-class TicketScreen(Screen[None]):
+class TicketScreen(LiveScreen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="ticket.back"),
         Binding("r", "reply", "Reply", id="ticket.reply"),
@@ -109,7 +109,7 @@ class TicketScreen(Screen[None]):
         table = self.query_one("#history-table", DataTable)
         table.add_columns("When (UTC)", "Who", "What", "From", "To", "Why")
         self.load()
-        self.set_interval(1.0, self._tick)
+        self.every(1.0, self._tick)
         waiting = self.drafts.pending(self.key)
         if waiting:
             kinds = " and ".join(waiting)
