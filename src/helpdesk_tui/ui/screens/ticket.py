@@ -20,7 +20,7 @@ from ...domain.lifecycle import allowed_next
 from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, Ticket, TicketType
 from ...domain.text import safe_line, safe_text
 from ...service import HelpdeskService
-from ...store.base import ConflictError
+from ...store.base import Capability, ConflictError
 from ..drafts import Drafts
 from ..jobs import call_store
 from ..widgets.conversation import Conversation
@@ -34,6 +34,13 @@ if TYPE_CHECKING:
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry]]
 
+
+_NEEDS = {
+    "attach": Capability.ATTACHMENTS,
+    "csat": Capability.CSAT,
+    "watch": Capability.WATCHERS,
+}
+"""Actions that only some backends offer, and the capability each needs."""
 
 _ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 
@@ -477,6 +484,12 @@ class TicketScreen(LiveScreen):
         from .escalation import decide_flow
 
         decide_flow(self, self.ticket, self.load)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # What the backend cannot do is hidden from the footer, help and palette, and its
+        # key does nothing, rather than asking for input only to refuse it.
+        needs = _NEEDS.get(action)
+        return needs is None or needs in self.service.repo.capabilities
 
     def action_attach(self) -> None:
         key, service = self.key, self.service
