@@ -37,8 +37,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..domain.model import (
-    DERIVED_FIELDS,
-    EDITABLE_FIELDS,
     KEY_RE,
     Agent,
     AuditEntry,
@@ -67,6 +65,7 @@ from .base import (
     StoreError,
     StoreUnavailable,
 )
+from .fields import AUDITED_FIELDS, FIELD_CHECKS, audit_text, check_str, check_ts, search_tokens
 
 __all__ = [
     "CUSTOM_FIELDS",
@@ -191,8 +190,6 @@ _STATE_FIELDS = (
 )
 """Ticket fields kept in the JSON custom field "Helpdesk state"."""
 
-AUDITED_FIELDS = EDITABLE_FIELDS | {"first_response_at", "resolved_at", "closed_at"}
-
 
 @dataclass(frozen=True, slots=True)
 class RtConfig:
@@ -301,163 +298,17 @@ def _cf(name: str) -> str:
     return "CF.{" + name + "}"
 
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
-_MAX_SEARCH_TOKENS = 16
-
-
 def _search_tokens(text: str | None) -> list[str]:
     """Letters and digits only: TicketSQL needs no escaping and nothing is an operator."""
-    if not text:
-        return []
-    return list(dict.fromkeys(t.lower() for t in _TOKEN_RE.findall(text)))[:_MAX_SEARCH_TOKENS]
+    return list(dict.fromkeys(t.lower() for t in search_tokens(text)))
 
 
-def _audit_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ",".join(_pause_text(v) if isinstance(v, PauseInterval) else str(v) for v in value)
-    return str(value)
-
-
-def _pause_text(p: PauseInterval) -> str:
-    end = "" if p.end is None else p.end.isoformat()
-    return f"{p.start.isoformat()}/{end}:{p.status.value}"
+_E = TypeVar("_E", bound=Enum)
 
 
 def _one_line(text: object, limit: int = 200) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-# --- validating a change's fields (the same rules as the SQL store) -----------------
-
-_E = TypeVar("_E", bound=Enum)
-
-
-def _check_str(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text, not {type(value).__name__}")
-    return value
-
-
-def _check_opt_str(name: str, value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    return _check_str(name, value)
-
-
-def _check_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name} must be a whole number, not {value!r:.40}")
-    return value
-
-
-def _check_opt_int(name: str, value: object) -> int | None:
-    return None if value is None else _check_int(name, value)
-
-
-def _check_opt_ts(name: str, value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInput(f"{name} must be a timezone-aware timestamp, not {value!r:.40}")
-    return value.astimezone(UTC)
-
-
-def _check_ts(name: str, value: object) -> datetime:
-    checked = _check_opt_ts(name, value)
-    if checked is None:
-        raise InvalidInput(f"{name} cannot be empty")
-    return checked
-
-
-def _check_strs(name: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInput(f"{name} must be a list of names")
-    items = tuple(value)
-    if not all(isinstance(v, str) for v in items):
-        raise InvalidInput(f"{name} must be a list of names")
-    return items
-
-
-def _check_watchers(name: str, value: object) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in _check_strs(name, value) if v))
-
-
-def _check_pauses(name: str, value: object) -> tuple[PauseInterval, ...]:
-    if not isinstance(value, Iterable) or isinstance(value, str):
-        raise InvalidInput(f"{name} must be a list of pause intervals")
-    items = tuple(value)
-    if not all(isinstance(p, PauseInterval) for p in items):
-        raise InvalidInput(f"{name} must be a list of pause intervals")
-    return items
-
-
-def _enum_check(kind: type[_E], optional: bool) -> Any:
-    members = {str(m.value): m for m in kind}
-
-    def check(name: str, value: object) -> _E | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, str) and value in members:
-            return members[value]
-        raise InvalidInput(f"{name} cannot be {value!r:.40} (choose from {', '.join(members)})")
-
-    return check
-
-
-_FIELD_CHECKS: dict[str, Any] = {
-    **dict.fromkeys(
-        ("subject", "description", "requester_name", "requester_email", "impact", "language"),
-        _check_str,
-    ),
-    **dict.fromkeys(
-        (
-            "assignee",
-            "team",
-            "organization",
-            "integration",
-            "category",
-            "escalation_reason",
-            "escalated_by",
-            "merged_into",
-            "follow_up_of",
-            "csat_comment",
-        ),
-        _check_opt_str,
-    ),
-    "type": _enum_check(TicketType, False),
-    "priority": _enum_check(Priority, False),
-    "status": _enum_check(Status, False),
-    "channel": _enum_check(Channel, False),
-    "escalation": _enum_check(Escalation, False),
-    "environment": _enum_check(Environment, True),
-    "tier": _check_int,
-    **dict.fromkeys(("affected_users", "escalated_from_tier", "csat_score"), _check_opt_int),
-    "watchers": _check_watchers,
-    **dict.fromkeys(("tags", "sla_flags"), _check_strs),
-    **dict.fromkeys(
-        (
-            "first_response_at",
-            "resolved_at",
-            "closed_at",
-            "last_public_update_at",
-            "last_customer_reply_at",
-            "escalated_at",
-            "sla_due_at",
-            "sla_risk_at",
-        ),
-        _check_opt_ts,
-    ),
-    "updated_at": _check_ts,
-    "pauses": _check_pauses,
-}
-assert set(_FIELD_CHECKS) == EDITABLE_FIELDS | DERIVED_FIELDS, "a writable field lacks a check"
 
 
 # --- the Helpdesk state JSON ----------------------------------------------------------
@@ -1308,7 +1159,7 @@ class RtRepository:
     def _checked(self, values: Mapping[str, object]) -> dict[str, Any]:
         checked: dict[str, Any] = {}
         for name, value in values.items():
-            check = _FIELD_CHECKS.get(name)
+            check = FIELD_CHECKS.get(name)
             if check is None:
                 raise InvalidInput(f"{name!r} is not a field a write may change")
             checked[name] = check(name, value)
@@ -1371,7 +1222,7 @@ class RtRepository:
         """Create the RT ticket (in the tier's queue) with its description as the first
         message; the optional first comment follows as a Comment."""
         checked = self._checked(
-            {n: getattr(ticket, n) for n in _FIELD_CHECKS if n not in ("updated_at",)}
+            {n: getattr(ticket, n) for n in FIELD_CHECKS if n not in ("updated_at",)}
         )
         ticket = replace(ticket, **checked)
         state = self._state(ticket)
@@ -1423,7 +1274,7 @@ class RtRepository:
             if name == "watchers":
                 got, want = set(got), set(want)
             if got != want:
-                shown = _audit_text(getattr(wanted, name))
+                shown = audit_text(getattr(wanted, name))
                 raise InvalidInput(
                     f"{stored.key}: RT did not take {name} = {shown!r:.60}"
                     " (unknown user, or missing rights); the rest of the change was saved"
@@ -1456,11 +1307,11 @@ class RtRepository:
         if change.attachments:
             raise RtUnsupported("attachments are not available on the RT backend yet")
         updates = self._checked(change.fields)
-        _check_ts("at", change.at)
+        check_ts("at", change.at)
         for name, _detail in change.events:
-            _check_str("event", name)
+            check_str("event", name)
         if change.comment is not None:
-            _check_str("body", change.comment.body)
+            check_str("body", change.comment.body)
             if change.comment.kind not in (CommentKind.REPLY, CommentKind.NOTE):
                 raise InvalidInput(f"a comment cannot be of kind {change.comment.kind!r:.40}")
         ticket_id = self._id_of(change.key)
@@ -1483,7 +1334,7 @@ class RtRepository:
                 self._require_users(after.watchers, "watcher")
             version = current.version + 1
             entries = [
-                (n, _audit_text(getattr(current, n)), _audit_text(v))
+                (n, audit_text(getattr(current, n)), audit_text(v))
                 for n, v in diffs.items()
                 if n in AUDITED_FIELDS
             ]

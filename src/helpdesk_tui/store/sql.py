@@ -35,9 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.model import (
     ACTIVE_STATUSES,
-    DERIVED_FIELDS,
     DONE_STATUSES,
-    EDITABLE_FIELDS,
     KEY_RE,
     MAX_ATTACHMENT_BYTES,
     Agent,
@@ -70,6 +68,18 @@ from .base import (
     StoreUnavailable,
 )
 from .engine import WRITE, database_url, describe, is_memory, make_engine
+from .fields import (
+    AUDITED_FIELDS,
+    FIELD_CHECKS,
+    audit_text,
+    check_int,
+    check_opt_str,
+    check_str,
+    check_strs,
+    check_ts,
+    enum_check,
+    search_tokens,
+)
 from .tables import (
     CHANGE_COUNTER,
     FTS_TABLE,
@@ -95,10 +105,8 @@ PURGE_BATCH = 1_000
 """Tickets per purge transaction: other writers wait a fraction of a second at most."""
 
 _COPY_CHUNK = 1 << 20
-_MAX_SEARCH_TOKENS = 16
 _PG_SEARCH_CHARS = 300_000
 
-AUDITED_FIELDS = EDITABLE_FIELDS | {"first_response_at", "resolved_at", "closed_at"}
 """Fields whose changes get an audit entry: what people edit, and the status timestamps."""
 
 # --- lookup tables --------------------------------------------------------------------
@@ -334,153 +342,6 @@ def _ticket_params(t: Ticket, id_: int, key: str, ts: Callable[[datetime], Any])
     )
 
 
-def _audit_text(value: object) -> str | None:
-    """How a field value reads in the history: enums by value, lists comma-joined."""
-    if value is None:
-        return None
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        if all(isinstance(v, str) for v in value):
-            return ",".join(value)
-        return ",".join(_pause_text(v) if isinstance(v, PauseInterval) else str(v) for v in value)
-    return str(value)
-
-
-def _pause_text(p: PauseInterval) -> str:
-    end = "" if p.end is None else p.end.isoformat()
-    return f"{p.start.isoformat()}/{end}:{p.status.value}"
-
-
-# --- validating the fields of a Change -----------------------------------------------
-
-
-def _check_str(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text, not {type(value).__name__}")
-    return value
-
-
-def _check_opt_str(name: str, value: object) -> str | None:
-    # "" and None both mean "nobody"/"none": one spelling keeps the unassigned filter exact.
-    if value is None or value == "":
-        return None
-    return _check_str(name, value)
-
-
-def _check_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name} must be a whole number, not {value!r:.40}")
-    return value
-
-
-def _check_opt_int(name: str, value: object) -> int | None:
-    return None if value is None else _check_int(name, value)
-
-
-def _check_opt_ts(name: str, value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise InvalidInput(f"{name} must be a timestamp, not {value!r:.40}")
-    return to_utc(value)
-
-
-def _check_ts(name: str, value: object) -> datetime:
-    checked = _check_opt_ts(name, value)
-    if checked is None:
-        raise InvalidInput(f"{name} cannot be empty")
-    return checked
-
-
-def _check_strs(name: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInput(f"{name} must be a list of names")
-    items = tuple(value)
-    if not all(isinstance(v, str) for v in items):
-        raise InvalidInput(f"{name} must be a list of names")
-    return items
-
-
-def _check_watchers(name: str, value: object) -> tuple[str, ...]:
-    # Duplicates would mean nothing and break the (ticket, username) key of the index table.
-    return tuple(dict.fromkeys(v for v in _check_strs(name, value) if v))
-
-
-def _check_pauses(name: str, value: object) -> tuple[PauseInterval, ...]:
-    if not isinstance(value, Iterable) or isinstance(value, str):
-        raise InvalidInput(f"{name} must be a list of pause intervals")
-    items = tuple(value)
-    if not all(isinstance(p, PauseInterval) for p in items):
-        raise InvalidInput(f"{name} must be a list of pause intervals")
-    return items
-
-
-def _enum_check(members: dict[str, _E], optional: bool) -> Callable[[str, object], Any]:
-    def check(name: str, value: object) -> _E | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, str):
-            member = members.get(value)
-            if member is not None:
-                return member
-        choices = ", ".join(members)
-        raise InvalidInput(f"{name} cannot be {value!r:.40} (choose from {choices})")
-
-    return check
-
-
-_FIELD_CHECKS: dict[str, Callable[[str, object], Any]] = {
-    **dict.fromkeys(
-        ("subject", "description", "requester_name", "requester_email", "impact", "language"),
-        _check_str,
-    ),
-    **dict.fromkeys(
-        (
-            "assignee",
-            "team",
-            "organization",
-            "integration",
-            "category",
-            "escalation_reason",
-            "escalated_by",
-            "merged_into",
-            "follow_up_of",
-            "csat_comment",
-        ),
-        _check_opt_str,
-    ),
-    "type": _enum_check(_TYPE, False),
-    "priority": _enum_check(_PRIORITY, False),
-    "status": _enum_check(_STATUS, False),
-    "channel": _enum_check(_CHANNEL, False),
-    "escalation": _enum_check(_ESCALATION, False),
-    "environment": _enum_check(_ENV, True),
-    "tier": _check_int,
-    **dict.fromkeys(("affected_users", "escalated_from_tier", "csat_score"), _check_opt_int),
-    "watchers": _check_watchers,
-    **dict.fromkeys(("tags", "sla_flags"), _check_strs),
-    **dict.fromkeys(
-        (
-            "first_response_at",
-            "resolved_at",
-            "closed_at",
-            "last_public_update_at",
-            "last_customer_reply_at",
-            "escalated_at",
-            "sla_due_at",
-            "sla_risk_at",
-        ),
-        _check_opt_ts,
-    ),
-    "updated_at": _check_ts,
-    "pauses": _check_pauses,
-}
-assert set(_FIELD_CHECKS) == EDITABLE_FIELDS | DERIVED_FIELDS, "a writable field lacks a check"
-
-
 def _column_values(name: str, value: Any) -> dict[str, Any]:
     """The column values (for a Core UPDATE) that store one checked field value."""
     if name in ("watchers", "tags", "sla_flags"):
@@ -498,17 +359,6 @@ def _column_values(name: str, value: Any) -> dict[str, Any]:
 
 
 # --- full-text search -----------------------------------------------------------------
-
-# Letters and digits only: the characters FTS5's unicode61 and PostgreSQL's parser treat
-# as word characters. Everything else (quotes, operators, "*", "-", "_") separates.
-_TOKEN_RE = re.compile(r"[^\W_]+")
-
-
-def search_tokens(text: str | None) -> list[str]:
-    """The words of a search box, as the backends will look them up (at most 16)."""
-    if not text:
-        return []
-    return _TOKEN_RE.findall(text)[:_MAX_SEARCH_TOKENS]
 
 
 def fts5_match(tokens: Sequence[str]) -> str:
@@ -1072,9 +922,9 @@ class SqlRepository:
             sa.insert(comments).values(
                 ticket_id=ticket_id,
                 kind=_KIND[comment.kind].value,
-                author=_check_str("author", comment.author),
-                body=_check_str("body", comment.body),
-                created_at=_check_ts("created_at", comment.created_at),
+                author=check_str("author", comment.author),
+                body=check_str("body", comment.body),
+                created_at=check_ts("created_at", comment.created_at),
                 from_customer=bool(comment.from_customer),
             )
         )
@@ -1123,10 +973,8 @@ class SqlRepository:
 
     def _ticket_row(self, ticket: Ticket, id_: int, key: str, version: int) -> tuple[Any, ...]:
         # The same checks (and spellings: "" for nobody is None) as a Change gets.
-        checked = {
-            name: check(name, getattr(ticket, name)) for name, check in _FIELD_CHECKS.items()
-        }
-        checked["created_at"] = _check_ts("created_at", ticket.created_at)
+        checked = {name: check(name, getattr(ticket, name)) for name, check in FIELD_CHECKS.items()}
+        checked["created_at"] = check_ts("created_at", ticket.created_at)
         return _ticket_params(replace(ticket, **checked, version=version), id_, key, self._ts_param)
 
     @staticmethod
@@ -1161,7 +1009,7 @@ class SqlRepository:
         and refreshes the search entry — in one transaction.
         """
         updates = self._checked_fields(change.fields)
-        at = _check_ts("at", change.at)
+        at = check_ts("at", change.at)
         staged = self._stage_attachments(change.attachments)
         placed: list[Path] = []  # stored files to remove again if the write fails
         try:
@@ -1201,7 +1049,7 @@ class SqlRepository:
                     )
 
                 entries = [
-                    entry(n, _audit_text(getattr(current, n)), _audit_text(v))
+                    entry(n, audit_text(getattr(current, n)), audit_text(v))
                     for n, v in diffs.items()
                     if n in AUDITED_FIELDS
                 ]
@@ -1226,7 +1074,7 @@ class SqlRepository:
                     )
                 for name, detail in change.events:
                     text = None if detail is None else str(detail)
-                    entries.append(entry(_check_str("event", name), None, text))
+                    entries.append(entry(check_str("event", name), None, text))
                 self._audit(conn, entries)
                 if change.comment is not None or "subject" in diffs or "description" in diffs:
                     self._refresh_search(conn, current.id)
@@ -1241,7 +1089,7 @@ class SqlRepository:
     def _checked_fields(self, fields: Mapping[str, object]) -> dict[str, Any]:
         checked: dict[str, Any] = {}
         for name, value in fields.items():
-            check = _FIELD_CHECKS.get(name)
+            check = FIELD_CHECKS.get(name)
             if check is None:
                 raise InvalidInput(f"{name!r} is not a field a write may change")
             checked[name] = check(name, value)
@@ -1538,8 +1386,8 @@ class SqlRepository:
         audit entries go; one tombstone entry ("purged", no personal data) stays.
         `dry_run` lists the keys that would go and changes nothing.
         """
-        cutoff = _check_ts("closed_before", closed_before)
-        when = _check_ts("at", at)
+        cutoff = check_ts("closed_before", closed_before)
+        when = check_ts("at", at)
         t = tickets.c
         condition = sa.and_(
             t.status.in_([Status.CLOSED.value, Status.CANCELLED.value]), t.closed_at < cutoff
@@ -1623,13 +1471,13 @@ class SqlRepository:
     def save_agent(self, agent: Agent) -> Agent:
         """Insert or replace an agent (keyed by username)."""
         values = {
-            "username": _check_str("username", agent.username),
-            "name": _check_str("name", agent.name),
-            "email": _check_str("email", agent.email),
-            "tier": _check_int("tier", agent.tier),
-            "role": _enum_check(_ROLE, False)("role", agent.role).value,
-            "team": _check_opt_str("team", agent.team),
-            "organizations": _dump_strs(_check_strs("organizations", agent.organizations)),
+            "username": check_str("username", agent.username),
+            "name": check_str("name", agent.name),
+            "email": check_str("email", agent.email),
+            "tier": check_int("tier", agent.tier),
+            "role": enum_check(Role, False)("role", agent.role).value,
+            "team": check_opt_str("team", agent.team),
+            "organizations": _dump_strs(check_strs("organizations", agent.organizations)),
             "active": bool(agent.active),
         }
         with self._write() as conn:
@@ -1646,8 +1494,8 @@ class SqlRepository:
     def save_team(self, team: Team) -> Team:
         """Insert or replace a team (keyed by name)."""
         values = {
-            "name": _check_str("name", team.name),
-            "description": _check_str("description", team.description),
+            "name": check_str("name", team.name),
+            "description": check_str("description", team.description),
         }
         with self._write() as conn:
             self._upsert(conn, teams, values, "name")
