@@ -108,22 +108,26 @@ def load_token(url: str, *, data_dir: Path) -> Token:
     if env:
         return Token(env, f"${TOKEN_ENV}")
     usable, backend = keyring_usable()
-    if usable:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            found = keyring.get_password(KEYRING_SERVICE, account_for(url))
-        except KeyringError as exc:
-            raise SecretError(f"cannot read the keyring: {type(exc).__name__}") from None
-        if found:
-            return Token(found, "keyring")
+    found = _from_keyring(url) if usable else None
+    if found:
+        return Token(found, "keyring")
     path = token_file(data_dir)
     if path.exists():
         return Token(_read_private(path, url), f"file {path}")
     if not usable:
         raise NoKeyring(no_keyring_message(backend))
     raise SecretError(f"no token for {account_for(url)}: run `helpdesk-tui login`")
+
+
+def _from_keyring(url: str) -> str | None:
+    """The secret kept in the system keyring for `url`, if any."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, account_for(url))
+    except KeyringError as exc:
+        raise SecretError(f"cannot read the keyring: {type(exc).__name__}") from None
 
 
 DB_PASSWORD_ENV = "HELPDESK_DB_PASSWORD"
@@ -137,16 +141,9 @@ def load_db_password(url: str, *, data_dir: Path) -> str | None:
     if env:
         return env
     usable, _backend = keyring_usable()
-    if usable:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            found = keyring.get_password(KEYRING_SERVICE, account_for(url))
-        except KeyringError as exc:
-            raise SecretError(f"cannot read the keyring: {type(exc).__name__}") from None
-        if found:
-            return found
+    found = _from_keyring(url) if usable else None
+    if found:
+        return found
     path = token_file(data_dir)
     if path.exists():
         return _read_private(path, url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.model import Agent, Role
 from ...domain.text import safe_line, safe_text
 from ...store.base import ConflictError
 from ..widgets.inputs import LineInput
@@ -28,6 +29,19 @@ def on_answer(then: Callable[[Any], Any]) -> Callable[[Any], None]:
             then(value)
 
     return callback
+
+
+def agent_options(
+    agents: Iterable[Agent], *, unassign: bool = False, min_tier: int = 1
+) -> list[tuple[str, str]]:
+    """Active agents as picker options; leads and admins qualify whatever `min_tier` is."""
+    options = [("nobody (unassign)", "")] if unassign else []
+    options += [
+        (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
+        for a in agents
+        if a.active and (a.tier >= min_tier or a.role is not Role.AGENT)
+    ]
+    return options
 
 
 class ChoiceScreen(ModalScreen[str | None]):

@@ -13,14 +13,13 @@ from textual.widgets import Footer
 
 from ...domain.escalation import ReviewDecision
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
-from ...domain.text import safe_line
 from ...store.base import ConflictError, Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
-from .dialogs import ChoiceScreen, PromptScreen, on_answer
+from .dialogs import ChoiceScreen, PromptScreen, agent_options, on_answer
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -74,13 +73,8 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
         else:
 
             def show(agents: list[Any]) -> None:
-                agent_options = [
-                    (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
-                    for a in agents
-                    if a.active and (a.tier >= ticket.tier or a.role is not Role.AGENT)
-                ]
                 owner.app.push_screen(
-                    ChoiceScreen("Reassign to", agent_options),
+                    ChoiceScreen("Reassign to", agent_options(agents, min_tier=ticket.tier)),
                     on_answer(lambda who: record(decision, None, who)),
                 )
 

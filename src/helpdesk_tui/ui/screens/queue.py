@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from ...domain.model import Priority, Status, Ticket
+from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...service import HelpdeskService
 from ...store.base import Page, Query, SortKey
@@ -23,7 +23,7 @@ from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
-from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, on_answer
+from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, agent_options, on_answer
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -312,13 +312,11 @@ class QueueScreen(LiveScreen):
         self.app.push_screen(NewTicketScreen(), created)
 
     def action_bulk_assign(self) -> None:
-        agents = self.service.repo.agents()
-        options = [("nobody (unassign)", "")] + [
-            (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
-            for a in agents
-            if a.active
-        ]
-        self._bulk("assign", ChoiceScreen("Assign to", options))
+        # The agent list is a store read: fetch it in a worker, never on the event loop.
+        def show(agents: list[Agent]) -> None:
+            self._bulk("assign", ChoiceScreen("Assign to", agent_options(agents, unassign=True)))
+
+        call_store(self, self.service.agents, show, what="agents")
 
     def action_bulk_priority(self) -> None:
         options = [(f"{p.short} {p.label}", p.value) for p in Priority]

@@ -27,7 +27,14 @@ from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
-from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen, on_answer
+from .dialogs import (
+    ChoiceScreen,
+    ConfirmScreen,
+    ConflictScreen,
+    PromptScreen,
+    agent_options,
+    on_answer,
+)
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -421,11 +428,7 @@ class TicketScreen(LiveScreen):
         key, service = self.key, self.service
 
         def show(agents: list[Any]) -> None:
-            options = [("nobody (unassign)", "")] + [
-                (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
-                for a in agents
-                if a.active
-            ]
+            options = agent_options(agents, unassign=True)
             self._choose(
                 "Assign to",
                 options,
