@@ -96,7 +96,7 @@ class QueueScreen(LiveScreen):
         self.query_one("#filter").display = False
         self.query_one("#search").display = False
         self.table.focus()
-        self.run_query()
+        # No query here: ScreenResume follows the first mount too, and runs it.
         self.every(1.0, self._tick)
         self.every(LIVE_EVERY, self._check_changes)
 
@@ -161,9 +161,9 @@ class QueueScreen(LiveScreen):
         self.helpdesk.open_ticket(message.ticket.key)
 
     def on_screen_resume(self) -> None:
-        # Back from a ticket: show what changed there without losing our place.
-        if self.is_mounted:
-            self.run_query(keep_cursor=True)
+        # The first showing, or back from a ticket: show what changed there without
+        # losing our place.
+        self.run_query(keep_cursor=True)
 
     def _tick(self) -> None:
         self.table.tick()
