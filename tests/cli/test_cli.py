@@ -201,3 +201,20 @@ def test_take_next(store: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.startswith(f"took {urgent}")
     run(capsys, "--as", "tia", "ticket", "take-next")
     assert run(capsys, "--as", "tia", "ticket", "take-next")[1] == "nothing to take\n"
+
+
+def test_assign_as_another_agent(store: None, capsys: pytest.CaptureFixture[str]) -> None:
+    # `--as` names who acts; the positional names who gets the ticket. They once shared a
+    # variable, so `--as dmitri ... --me` acted as the configured user.
+    key = create(capsys)
+    code, _, err = run(capsys, "--as", "dmitri", "ticket", "assign", key, "--me")
+    assert code == 0, err
+    _, out, _ = run(capsys, "ticket", "show", key, "--json")
+    assert json.loads(out)["assignee"] == "dmitri"
+    # An agent (not a lead) may take, not hand a ticket on: refused, as dmitri, unchanged.
+    code, _, err = run(capsys, "--as", "dmitri", "ticket", "assign", key, "--none")
+    assert code == 2 and "only a lead assigns tickets to others" in err
+    _, out, _ = run(capsys, "ticket", "show", key, "--json")
+    shown = json.loads(out)
+    assert shown["assignee"] == "dmitri"
+    assert [h["actor"] for h in shown["history"] if h["field"] == "assignee"] == ["dmitri"]
