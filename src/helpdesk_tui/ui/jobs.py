@@ -3,17 +3,22 @@ event loop, and their results come back to the loop before any widget is touched
 
 `call_store(node, job, done)` runs `job()` in a worker and then `done(result)` on the
 event loop; a failure goes to `failed(exc)` (default: an error notification). The app
-counts calls in flight so a slow store shows as a status line, not a frozen screen.
+counts calls in flight so a slow store shows as a status line, not a frozen screen, and
+an unreachable one as an error line until the change listener (ui/live.py) finds it back.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
+
+from ..domain.text import safe_line
+from ..store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import HelpdeskApp
@@ -40,6 +45,8 @@ def call_store(
             result = job()
         except Exception as exc:  # every failure is shown to the agent, none is lost
             app.store_activity.end(ticket, error=str(exc))
+            if isinstance(exc, StoreUnavailable):
+                app.store_activity.lost(str(exc))
             if not worker.is_cancelled:
                 app.call_from_thread(failed or app.show_error, exc)
             return
@@ -52,7 +59,7 @@ def call_store(
 
 class StoreActivity:
     """What the store is doing now, for the status line. Thread-safe by the GIL: the
-    dict operations used here are atomic."""
+    dict operations and attribute assignments used here are atomic."""
 
     SLOW_AFTER = 0.75
 
@@ -60,6 +67,35 @@ class StoreActivity:
         self._next = 0
         self._running: dict[int, tuple[float, str]] = {}
         self.last_error: str | None = None
+        self._outage: tuple[str, float | None] | None = None
+        """Why the store is unreachable, and when (monotonic) the next retry is."""
+
+    def lost(self, reason: str, retry_in: float | None = None) -> None:
+        """The store did not answer; `retry_in`: seconds until the next attempt (None:
+        the retry already planned, if any, stands)."""
+        before = self._outage
+        retry_at = before[1] if before is not None else None
+        if retry_in is not None:
+            retry_at = time.monotonic() + retry_in
+        self._outage = (safe_line(reason), retry_at)
+
+    def restored(self) -> None:
+        """The store answers again."""
+        self._outage = None
+
+    @property
+    def unreachable(self) -> bool:
+        return self._outage is not None
+
+    def outage(self) -> str | None:
+        """The status line for an unreachable store, counting down to the retry; or None."""
+        outage = self._outage
+        if outage is None:
+            return None
+        reason, retry_at = outage
+        left = 0.0 if retry_at is None else retry_at - time.monotonic()
+        when = f"retrying in {math.ceil(left)}s" if left >= 0.5 else "retrying"
+        return f"Store unreachable, {when}: {reason}"
 
     def begin(self, what: str) -> int:
         self._next += 1

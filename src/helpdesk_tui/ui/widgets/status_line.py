@@ -1,4 +1,5 @@
-"""One line at the bottom of each screen: what the screen says, or that the store is slow."""
+"""One line at the bottom of each screen: what the screen says, or that the store is slow,
+or that it cannot be reached and when the next attempt is."""
 
 from __future__ import annotations
 
@@ -44,9 +45,11 @@ class StatusLine(Static):
 
     def _render_now(self) -> None:
         app: HelpdeskApp = self.app  # type: ignore[assignment]
-        slow = app.store_activity.slow()
-        text = slow or self._message
-        shown = (text, bool(slow), self._error and not slow)
+        # An outage outranks everything: what the screen shows may be minutes old.
+        outage = app.store_activity.outage()
+        slow = None if outage else app.store_activity.slow()
+        text = outage or slow or self._message
+        shown = (text, bool(slow), bool(outage) or (self._error and not slow))
         if shown == self._shown:
             return  # nothing new: repainting would only cost bytes on a slow link
         self._shown = shown

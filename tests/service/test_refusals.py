@@ -1,0 +1,180 @@
+"""A refused action says why and is audited (issue #4, acceptance line 6).
+
+On SQLite and PostgreSQL: the service refuses with AccessDenied and its reason, and the
+store keeps a "refused:<action>" audit entry (who, which ticket, why, when) although the
+refused write never happened. `ticket show` lists it in the ticket's history. Request
+Tracker has no audit-only record: its refusals go to a local JSON-lines log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from helpdesk_tui.bootstrap import load_policy
+from helpdesk_tui.cli import main
+from helpdesk_tui.domain.access import AccessDenied
+from helpdesk_tui.domain.model import Agent, AuditEntry, Role
+from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft
+from helpdesk_tui.store.rt import RtConfig, RtRepository
+from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.store.tables import audit
+from tests.conftest import FROZEN
+
+
+@pytest.fixture
+def repo(store_url: str, tmp_path: Path) -> Iterator[SqlRepository]:
+    repository = SqlRepository.open(store_url, tmp_path / "attachments")
+    repository.save_agent(Agent("lead", "Lea Lead", tier=3, role=Role.LEAD))
+    repository.save_agent(Agent("t1", "Tia One", tier=1))
+    repository.save_agent(Agent("t2", "Tom Two", tier=2))
+    repository.save_agent(Agent("acme", "Ann Acme", tier=3, organizations=("Acme",)))
+    try:
+        yield repository
+    finally:
+        repository.close()
+
+
+def as_(repo: SqlRepository | RtRepository, agent: Agent | str) -> HelpdeskService:
+    who = repo.get_agent(agent) if isinstance(agent, str) else agent
+    return HelpdeskService(repo, load_policy("default"), lambda: FROZEN, who)
+
+
+def refusals(repo: SqlRepository, key: str) -> list[AuditEntry]:
+    return [e for e in repo.history(key) if e.field.startswith("refused:")]
+
+
+def test_a_refused_take_says_why_and_is_audited(repo: SqlRepository) -> None:
+    ticket = as_(repo, "lead").create(TicketDraft("Data corruption in ledger", tier=3))
+    with pytest.raises(AccessDenied, match=f"^{ticket.key} is a tier 3 ticket$") as refused:
+        as_(repo, "t1").take(ticket.key, ticket.version)
+    # Who, what, which ticket, why (the words the agent was shown), when; no version,
+    # as the ticket did not change.
+    [entry] = refusals(repo, ticket.key)
+    assert replace(entry, id=None) == AuditEntry(
+        ticket.key, FROZEN, "t1", "refused:take", None, None, str(refused.value), None
+    )
+    # The refused write itself did not happen.
+    assert repo.get(ticket.key) == ticket
+
+
+def test_assigning_to_others_and_other_organizations_are_refused_and_audited(
+    repo: SqlRepository,
+) -> None:
+    lead = as_(repo, "lead")
+    mine = lead.create(TicketDraft("VPN drops", tier=3))
+    globex = lead.create(TicketDraft("Printer", organization="Globex"))
+    with pytest.raises(AccessDenied, match="only a lead assigns tickets to others"):
+        as_(repo, "t1").assign(mine.key, mine.version, "t2")
+    with pytest.raises(AccessDenied, match="acme does not serve Globex"):
+        as_(repo, "acme").get(globex.key)
+    assert [(e.actor, e.field, e.reason) for e in refusals(repo, mine.key)] == [
+        ("t1", "refused:assign", "only a lead assigns tickets to others; use take")
+    ]
+    assert [(e.actor, e.field, e.reason) for e in refusals(repo, globex.key)] == [
+        ("acme", "refused:view", "acme does not serve Globex")
+    ]
+    assert repo.get(mine.key) == mine and repo.get(globex.key) == globex
+
+
+def test_a_refusal_of_no_ticket_is_audited_without_one(repo: SqlRepository) -> None:
+    with pytest.raises(AccessDenied, match=r"^only an admin may purge$"):
+        as_(repo, "lead").purge(timedelta(days=730), dry_run=False)
+    deactivated = Agent("gone", "Gone Agent", tier=1, active=False)
+    repo.save_agent(deactivated)
+    with pytest.raises(AccessDenied, match=r"^gone is deactivated$"):
+        as_(repo, deactivated).take_next()
+    with repo.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(audit.c.ticket_key, audit.c.actor, audit.c.field, audit.c.reason)
+            .where(audit.c.field.startswith("refused:"))
+            .order_by(audit.c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (None, "lead", "refused:purge", "only an admin may purge"),
+        (None, "gone", "refused:take", "gone is deactivated"),
+    ]
+
+
+def test_a_stale_write_after_a_refusal_names_only_real_changes(repo: SqlRepository) -> None:
+    # A refusal changes nothing: a conflict must not list it among the changes since.
+    lead = as_(repo, "lead")
+    ticket = lead.create(TicketDraft("Checkout fails", tier=3))
+    with pytest.raises(AccessDenied):
+        as_(repo, "t1").take(ticket.key, ticket.version)
+    lead.update(ticket.key, ticket.version, category="payments")
+    with pytest.raises(ConflictError, match=r"v1 → v2\): category$"):
+        lead.update(ticket.key, ticket.version, category="billing")
+
+
+def test_ticket_show_lists_refusals(
+    repo: SqlRepository,
+    store_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = as_(repo, "lead").create(TicketDraft("Ledger totals wrong", tier=3))
+    config = tmp_path / "helpdesk-tui.toml"
+    config.write_text(f"[backend]\nurl = {json.dumps(store_url)}\n")
+
+    def cli(agent: str, *argv: str) -> tuple[int, str, str]:
+        # The agent from the environment: `--as` is lost to `ticket assign`'s own
+        # positional "agent" argument (both parse into args.agent).
+        monkeypatch.setenv("HELPDESK_AGENT", agent)
+        code = main(["--config", str(config), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, _, err = cli("t1", "ticket", "assign", ticket.key, "--me")
+    assert code != 0 and f"{ticket.key} is a tier 3 ticket" in err
+    code, out, _ = cli("lead", "ticket", "show", ticket.key)
+    assert code == 0
+    lines = [line for line in out.splitlines() if "refused:take" in line]
+    assert len(lines) == 1 and " t1: " in lines[0]
+    assert f"({ticket.key} is a tier 3 ticket)" in lines[0]
+    code, out, _ = cli("lead", "ticket", "show", ticket.key, "--json")
+    history = json.loads(out)["history"]
+    assert [h for h in history if h["field"].startswith("refused:")] == [
+        {
+            "at": FROZEN.isoformat(),
+            "actor": "t1",
+            "field": "refused:take",
+            "old": None,
+            "new": None,
+            "reason": f"{ticket.key} is a tier 3 ticket",
+        }
+    ]
+
+
+def test_request_tracker_refusals_go_to_a_local_log(tmp_path: Path) -> None:
+    # No RT server needed: the refusal is decided and recorded before any request.
+    rt = RtRepository(RtConfig(url="http://127.0.0.1:9", queues={"Support": 1}), "token")
+    lead = as_(rt, Agent("lead", "Lea Lead", tier=3, role=Role.LEAD))
+    try:
+        with pytest.raises(AccessDenied, match=r"^only an admin may purge \(not audited: "):
+            lead.purge(timedelta(days=730))
+        rt.refusal_log = tmp_path / "state" / "refusals.jsonl"
+        with pytest.raises(AccessDenied, match=r"^only an admin may import$"):
+            lead.import_tickets([])
+        with pytest.raises(AccessDenied, match=r"^only an admin may import$"):
+            lead.import_tickets([])
+        lines = rt.refusal_log.read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line) for line in lines] == 2 * [
+            {
+                "at": FROZEN.isoformat(),
+                "actor": "lead",
+                "field": "refused:import",
+                "ticket_key": None,
+                "reason": "only an admin may import",
+            }
+        ]
+        assert rt.requests == 0
+    finally:
+        rt.close()
