@@ -8,18 +8,24 @@ for root, and then creates the helpdesk's custom fields and users THROUGH REST2 
 applying the custom fields globally and granting rights go through RT's Perl API: REST2
 in RT 5.0 has no endpoint for either). Without RT the tests are skipped, unless
 HELPDESK_REQUIRE_RT=1, when they fail.
+
+`RtProxy` is a real HTTP proxy in front of that RT which a test can make misbehave (401,
+403, 5xx, garbage, slowness, a closed port): how the app meets a failing server without
+recorded responses or mocks.
 """
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +63,8 @@ Set($LogToSyslog, undef);
 Set($Timezone, 'UTC');
 Set($DisallowExecuteCode, 1);
 Set(%FullTextSearch, Enable => 1, Indexed => 0);
+Set($MaxAttachmentSize, 4*1024*1024);
+Set($TruncateLongAttachments, 1);
 Set(%Lifecycles,
     helpdesk => {{
         initial  => ['new'],
@@ -114,6 +122,20 @@ my $group = RT::Group->new(RT->SystemUser);
 $group->LoadSystemInternalGroup($group_name) or die "no group";
 for my $right (@rights) {
     my ($ok, $msg) = $group->PrincipalObj->GrantRight(Right => $right, Object => RT->System);
+    die $msg unless $ok || $msg =~ /already/i;
+}
+print "OK\\n";
+"""
+)
+
+PERL_GRANT_USER = (
+    PERL_PRELUDE
+    + """
+my ($user, $queue, @rights) = @ARGV;
+my $u = RT::User->new(RT->SystemUser); $u->Load($user) or die "no user";
+my $q = RT::Queue->new(RT->SystemUser); $q->Load($queue) or die "no queue";
+for my $right (@rights) {
+    my ($ok, $msg) = $u->PrincipalObj->GrantRight(Right => $right, Object => $q);
     die $msg unless $ok || $msg =~ /already/i;
 }
 print "OK\\n";
@@ -204,6 +226,10 @@ class RtServer:
                 "Privileged": 1 if privileged else 0,
             },
         )
+
+    def grant(self, user: str, queue: str, *rights: str) -> None:
+        """Grant `user` (not a group) rights on one queue, through RT's Perl API."""
+        self.perl(PERL_GRANT_USER, user, queue, *rights)
 
     def create_queues(self, prefix: str | None = None) -> dict[str, int]:
         """Three fresh queues, one a tier, in the helpdesk lifecycle: tests keep apart."""
@@ -312,3 +338,110 @@ def rt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtServer]:
         yield server
     finally:
         stop_rt(server)
+
+
+# --- a proxy in front of RT that misbehaves on demand ----------------------------------
+
+Hook = Callable[[http.server.BaseHTTPRequestHandler], bool | None]
+"""Called with the request before it is forwarded; True: it answered the request itself."""
+
+
+def answer(status: int, body: bytes, kind: str = "application/json") -> Hook:
+    """A hook that answers `status` with `body` instead of RT."""
+
+    def hook(handler: http.server.BaseHTTPRequestHandler) -> bool:
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", kind)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except OSError:
+            pass  # the client gave up waiting (a timeout test): nobody to answer
+        return True
+
+    return hook
+
+
+def stall(seconds: float) -> Hook:
+    """A hook that keeps the client waiting, then lets the request through."""
+
+    def hook(handler: http.server.BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+
+    return hook
+
+
+class RtProxy:
+    """A real forwarding HTTP proxy on a loopback port in front of RT.
+
+    `hooks` maps "METHOD last-path-segment" ("PUT 12", "POST correspond", "GET tickets")
+    or "*" (any request) to a Hook; `down()` closes the port (connection refused) and
+    `up()` opens the same port again.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.hooks: dict[str, Hook] = {}
+        self.seen: list[str] = []
+        """"METHOD path" of every request that came in, in order."""
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self.port = 0
+        self.up()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Forward(http.server.BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                proxy.seen.append(f"{self.command} {self.path.split('?')[0]}")
+                segment = self.path.split("?")[0].rstrip("/").split("/")[-1]
+                hook = proxy.hooks.get(f"{self.command} {segment}") or proxy.hooks.get("*")
+                if hook is not None and hook(self) is True:
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                response = httpx.request(
+                    self.command,
+                    proxy.target + self.path,
+                    headers=headers,
+                    content=body,
+                    timeout=60,
+                )
+                self.send_response(response.status_code)
+                for name in ("Content-Type", "ETag", "Location"):
+                    if name in response.headers:
+                        self.send_header(name, response.headers[name])
+                self.send_header("Content-Length", str(len(response.content)))
+                self.end_headers()
+                self.wfile.write(response.content)
+
+            do_GET = do_PUT = do_POST = do_DELETE = _forward
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Forward
+
+    def up(self) -> None:
+        """Listen (again, on the same port once it had one)."""
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        server.daemon_threads = True
+        self.port = int(server.server_address[1])
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._server = server
+
+    def down(self) -> None:
+        """Stop listening: a client now finds the port closed."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def close(self) -> None:
+        self.down()

@@ -1,52 +1,43 @@
-"""RtRepository against a real Request Tracker 5 (Debian's packages, see rt_server.py).
+"""RtRepository against a real Request Tracker 5 (Debian's packages, see rt_server.py):
+what only RT adds to the contract every store keeps (tests/store/test_contract.py runs
+that on RT too).
 
-The same protocol the SQL store's tests exercise: create/get, paging, counts, filters and
-sorts against plain Python, full-text search, audit, conflicts, comments and history; then
-what only a remote store has: one request per queue page, caching, conditional requests,
-If-Match, and every way the server can fail. No recorded responses: the misbehaving
-servers below are real local HTTP servers (a proxy in front of RT, or one that fails).
+Its capabilities; tickets outside its queues; files as RT keeps them (encoded names, cut
+paths, its size cap, the download cache); one request per queue page, caching,
+conditional requests and If-Match; what RT answers 200 to without doing it (unknown
+users, missing rights); and every way the server can fail. No recorded responses: the
+misbehaving servers are real local HTTP servers (rt_server.RtProxy, in front of RT or of
+nothing).
 """
 
 from __future__ import annotations
 
-import http.server
-import random
+import hashlib
+import os
 import socket
-import threading
+import stat
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from helpdesk_tui.domain.model import (
     ACTIVE_STATUSES,
-    DONE_STATUSES,
     Agent,
-    Channel,
-    Comment,
-    CommentKind,
-    Environment,
-    Escalation,
-    PauseInterval,
     Priority,
     Status,
     Team,
-    Ticket,
-    TicketType,
 )
 from helpdesk_tui.store.base import (
     Capability,
-    Change,
     ConflictError,
     InvalidInput,
     NewAttachment,
-    NotFound,
     Query,
-    SortKey,
     StoreError,
     StoreUnavailable,
     TicketRepository,
@@ -62,587 +53,183 @@ from helpdesk_tui.store.rt import (
     RtUnsupported,
 )
 
-from .rt_server import RtServer, free_port, rt_server  # noqa: F401  (the session fixture)
-
-ME = "me"
-NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+from .conftest import NOW, make_ticket
+from .rt_server import (  # noqa: F401  (rt_server: the session fixture)
+    RtProxy,
+    RtServer,
+    answer,
+    free_port,
+    rt_server,
+    stall,
+)
+from .support import ME, change, note, reply
 
 
 @pytest.fixture
-def repo(rt_server: RtServer) -> Iterator[RtRepository]:  # noqa: F811
+def repo(rt_server: RtServer, tmp_path: Path) -> Iterator[RtRepository]:  # noqa: F811
     """A repository on three fresh queues of its own: an empty store for each test."""
-    repository = rt_server.repository()
+    repository = rt_server.repository(cache_dir=tmp_path / "cache")
     try:
         yield repository
     finally:
         repository.close()
 
 
-def make_ticket(n: int = 1, **changes: Any) -> Ticket:
-    created = NOW - timedelta(hours=n)
-    base = Ticket(
-        key="",
-        subject=f"Ticket number {n}",
-        description="Something is broken",
-        requester_name="Ada Customer",
-        requester_email="ada@example.com",
-        organization="acme",
-        created_at=created,
-        updated_at=created,
-    )
-    return base.with_changes(**changes)
+@pytest.fixture
+def proxy(rt_server: RtServer) -> Iterator[RtProxy]:  # noqa: F811
+    """A real forwarding proxy in front of RT that a test can make misbehave."""
+    forward = RtProxy(rt_server.url)
+    try:
+        yield forward
+    finally:
+        forward.close()
 
 
-def change(ticket: Ticket, minutes: int = 5, **kw: Any) -> Change:
-    return Change(
-        key=ticket.key,
-        base_version=ticket.version,
-        actor=ME,
-        at=NOW + timedelta(minutes=minutes),
-        **kw,
-    )
+def through(proxy: RtProxy, rt: RtServer) -> RtRepository:
+    """A repository on fresh queues that reaches RT through `proxy`."""
+    return RtRepository.open(replace(rt.config(rt.create_queues()), url=proxy.url), rt.token)
 
 
-def note(body: str) -> Comment:
-    return Comment(CommentKind.NOTE, ME, body, NOW)
+# --- what RT can do, and what it cannot ----------------------------------------------------
 
 
-# --- basics --------------------------------------------------------------------------
-
-
-def test_is_a_ticket_repository_that_says_what_rt_cannot_do(repo: RtRepository) -> None:
+def test_capabilities_are_rts_and_the_rest_is_refused(repo: RtRepository) -> None:
     assert isinstance(repo, TicketRepository)
     assert repo.capabilities == {
         Capability.FULL_TEXT,
+        Capability.ATTACHMENTS,
         Capability.WATCHERS,
         Capability.CSAT,
         Capability.LIVE_CHANGES,
     }
-    assert repo.key_prefix == "HD"
     for refused in (
         lambda: repo.purge(NOW, ME, NOW, dry_run=True),
         lambda: repo.bulk_import([(make_ticket(), [])]),
         lambda: repo.save_agent(Agent("x", "X")),
         lambda: repo.save_team(Team("net")),
-        lambda: repo.attachment_path("HD-1", 1),
+        lambda: repo.claim_next(Query(), lambda t: None),
     ):
         with pytest.raises(RtUnsupported):
             refused()
 
 
-def test_create_assigns_key_and_version_and_writes_created_entry(repo: RtRepository) -> None:
-    first = repo.create(make_ticket(1), actor="alice")
-    second = repo.create(make_ticket(2), actor="alice", comment=note("first words"))
-    assert first.key == f"HD-{first.id}" and first.version == 1
-    assert second.id is not None and first.id is not None and second.id > first.id
-    entries = repo.history(second.key)
-    assert [(e.field, e.actor, e.version) for e in entries] == [
-        ("created", "alice", 1),
-        ("note", "alice", 1),
-    ]
-    [comment] = repo.comments(second.key)
-    assert (comment.body, comment.author, comment.kind) == (
-        "first words",
-        "alice",
-        CommentKind.NOTE,
-    )
-    assert entries[1].new == str(comment.id)
-    assert repo.get(second.key.lower()) == second  # keys are found whatever their case
-
-
-def test_every_field_round_trips_through_rt(repo: RtRepository) -> None:
-    pause = PauseInterval(NOW - timedelta(hours=2), NOW - timedelta(hours=1), Status.PENDING)
-    ticket = Ticket(
-        key="",
-        subject="Ünïcode subject ✓",
-        description="line one\nline two",
-        type=TicketType.ACCESS_REQUEST,
-        priority=Priority.CRITICAL,
-        status=Status.ON_HOLD,
-        tier=3,
-        assignee="bob",
-        team="network",
-        requester_name="Ada",
-        requester_email="ada@example.com",
-        organization="acme",
-        watchers=("carol", "dave"),
-        channel=Channel.PHONE,
-        environment=Environment.UAT,
-        impact="everyone in Berlin",
-        affected_users=250,
-        integration="sso",
-        category="access",
-        tags=("vip", "a,b"),
-        language="de",
-        created_at=NOW - timedelta(days=2),
-        updated_at=NOW - timedelta(days=2),
-        first_response_at=NOW - timedelta(days=1, hours=23, microseconds=7),
-        last_public_update_at=NOW - timedelta(hours=3),
-        last_customer_reply_at=NOW - timedelta(hours=4),
-        pauses=(pause, PauseInterval(NOW - timedelta(minutes=30), None, Status.ON_HOLD)),
-        escalation=Escalation.AWAITING_LEAD,
-        escalation_reason="customer disputes",
-        escalated_by="bob",
-        escalated_at=NOW - timedelta(hours=5),
-        escalated_from_tier=2,
-        follow_up_of="HD-0",
-        csat_score=4,
-        csat_comment="fine",
-        sla_due_at=NOW + timedelta(minutes=3, microseconds=5),
-        sla_risk_at=NOW,
-        sla_flags=("response:breached",),
-    )
-    stored = repo.create(ticket, actor="alice")
-    # RT keeps its own clock for LastUpdated; everything else is ours, to the microsecond.
-    assert stored.updated_at > NOW
-    assert stored == replace(
-        ticket, key=stored.key, id=stored.id, version=1, updated_at=stored.updated_at
-    )
-    assert repo.get(stored.key) == stored
-    assert repo.query(Query()).tickets == [stored]
-
-
-def test_unknown_keys_are_not_found(repo: RtRepository, rt_server: RtServer) -> None:  # noqa: F811
-    with pytest.raises(NotFound):
-        repo.get("HD-99999")
-    with pytest.raises(NotFound):
-        repo.get("XY-1")  # another prefix is another store
-    with pytest.raises(NotFound):
-        repo.history("HD-99999")
-    with pytest.raises(NotFound):
-        repo.comments("HD-99999")
-    # A ticket in a queue this store is not configured for is not one of its tickets.
+def test_a_ticket_in_another_queue_is_not_one_of_ours(
+    repo: RtRepository,
+    rt_server: RtServer,  # noqa: F811
+) -> None:
     other = rt_server.repository()
     try:
         elsewhere = other.create(make_ticket(), actor=ME)
     finally:
         other.close()
-    with pytest.raises(NotFound):
-        repo.get(elsewhere.key)
-
-
-def test_change_token_moves_on_every_write(repo: RtRepository) -> None:
-    tokens = [repo.change_token()]
-    ticket = repo.create(make_ticket(), actor=ME)
-    tokens.append(repo.change_token())
-    repo.apply(change(ticket, fields={"priority": Priority.HIGH}))
-    tokens.append(repo.change_token())
-    assert len(set(tokens)) == 3
-    assert repo.change_token() == tokens[-1]
-
-
-# --- queue views: filters, sorts, pages and counts done by RT ------------------------
-
-PEOPLE = (ME, "bob", "carol", None)
-
-
-@pytest.fixture(scope="module")
-def dataset(rt_server: RtServer) -> Iterator[tuple[RtRepository, list[Ticket]]]:  # noqa: F811
-    """A seeded mix with ties (same due times) in queues of its own, made once."""
-    repository = rt_server.repository(cache_seconds=0)
-    rng = random.Random(42)
-    dues = [NOW + timedelta(minutes=m) for m in (-90, -10, 10, 45)]
-    for n in range(24):
-        status = rng.choice(list(Status))
-        due = rng.choice([*dues, None]) if status in ACTIVE_STATUSES else None
-        repository.create(
-            make_ticket(
-                n,
-                subject=f"Ticket {n}",
-                status=status,
-                priority=rng.choice(list(Priority)),
-                tier=rng.choice([1, 2, 3]),
-                assignee=rng.choice(PEOPLE),
-                organization=rng.choice(["acme", "globex", None]),
-                watchers=tuple(sorted(set(rng.sample([ME, "bob", "carol"], rng.randint(0, 2))))),
-                escalation=rng.choice(list(Escalation)),
-                created_at=NOW - timedelta(hours=rng.randint(1, 40)),
-                closed_at=NOW - timedelta(days=rng.randint(1, 900)) if status.is_final else None,
-                sla_due_at=due,
-            ),
-            actor=ME,
-        )
-    page = repository.query(Query(sort=SortKey.KEY, limit=100))
-    assert page.total == 24
-    try:
-        yield repository, page.tickets
-    finally:
-        repository.close()
-
-
-def _matches(t: Ticket, q: Query) -> bool:
-    if q.statuses and t.status not in q.statuses:
-        return False
-    if q.priorities and t.priority not in q.priorities:
-        return False
-    if q.types and t.type not in q.types:
-        return False
-    if q.tiers and t.tier not in q.tiers:
-        return False
-    if (q.assignees or q.unassigned) and not (
-        t.assignee in q.assignees or (q.unassigned and t.assignee is None)
-    ):
-        return False
-    if q.organizations is not None and t.organization not in q.organizations:
-        return False
-    if q.watcher is not None and q.watcher not in t.watchers:
-        return False
-    if q.escalations and t.escalation not in q.escalations:
-        return False
-    if q.due_before is not None and (t.sla_due_at is None or t.sla_due_at >= q.due_before):
-        return False
-    if q.created_after is not None and t.created_at < q.created_after:
-        return False
-    if q.created_before is not None and t.created_at >= q.created_before:
-        return False
-    return not (
-        q.closed_before is not None and (t.closed_at is None or t.closed_at >= q.closed_before)
-    )
-
-
-def _expected(tickets: list[Ticket], q: Query) -> list[Ticket]:
-    sign = -1 if q.descending else 1
-
-    def due(t: Ticket) -> tuple[int, float]:
-        return (1, 0.0) if t.sla_due_at is None else (0, sign * t.sla_due_at.timestamp())
-
-    def key(t: Ticket) -> tuple[object, ...]:
-        assert t.id is not None
-        if q.sort is SortKey.SLA_DUE:
-            return (due(t), sign * t.id)
-        if q.sort is SortKey.PRIORITY:
-            return (sign * t.priority.rank, due(t), sign * t.id)
-        if q.sort is SortKey.CREATED:
-            return (sign * t.created_at.timestamp(), sign * t.id)
-        if q.sort is SortKey.UPDATED:
-            return (sign * t.updated_at.timestamp(), sign * t.id)
-        return (sign * t.id,)
-
-    return sorted((t for t in tickets if _matches(t, q)), key=key)
-
-
-VIEWS = {
-    "my open": Query(assignees=frozenset({ME}), statuses=ACTIVE_STATUSES),
-    "all open": Query(statuses=ACTIVE_STATUSES),
-    "unassigned": Query(unassigned=True, statuses=ACTIVE_STATUSES),
-    "all closed": Query(statuses=DONE_STATUSES),
-    "watching": Query(watcher=ME),
-    "breaching soon": Query(due_before=NOW + timedelta(minutes=30), statuses=ACTIVE_STATUSES),
-    "by tier": Query(tiers=frozenset({2}), statuses=ACTIVE_STATUSES),
-    "everything": Query(),
-    "mine or nobody's": Query(assignees=frozenset({ME}), unassigned=True),
-    "acme and globex": Query(organizations=frozenset({"acme", "globex"})),
-    "critical/high": Query(priorities=frozenset({Priority.CRITICAL, Priority.HIGH})),
-    "awaiting": Query(escalations=frozenset({Escalation.AWAITING_LEAD, Escalation.AWAITING_TIER})),
-    "not escalated": Query(escalations=frozenset({Escalation.NONE})),
-    "created window": Query(
-        created_after=NOW - timedelta(hours=30), created_before=NOW - timedelta(hours=10)
-    ),
-    "closed before": Query(closed_before=NOW - timedelta(days=300)),
-}
-
-
-@pytest.mark.parametrize("view", VIEWS)
-def test_views_page_and_count_like_python_would(
-    dataset: tuple[RtRepository, list[Ticket]], view: str
-) -> None:
-    repository, tickets = dataset
-    base = VIEWS[view]
-    # Each view with one sort (they take turns): RT's searches are slow enough to ration.
-    sort = list(SortKey)[list(VIEWS).index(view) % len(SortKey)]
-    query = replace(base, sort=sort, descending=len(view) % 2 == 1, limit=5)
-    want = _expected(tickets, query)
-    assert want or view == "closed before", view
-    for offset in (0, 5):
-        page = repository.query(query.page(offset))
-        assert page.total == len(want), (view, sort)
-        assert [t.key for t in page.tickets] == [t.key for t in want[offset : offset + 5]], (
-            view,
-            sort,
-            offset,
-        )
-    assert repository.count(base) == len(want)
-
-
-@pytest.mark.parametrize("sort", list(SortKey))
-def test_every_sort_both_ways_with_pages_that_straddle_rts_pages(
-    dataset: tuple[RtRepository, list[Ticket]], sort: SortKey
-) -> None:
-    repository, tickets = dataset
-    for descending in (False, True):
-        query = Query(sort=sort, descending=descending, limit=7)
-        want = _expected(tickets, query)
-        for offset in (0, 17):  # 17..23 is no page of 7: RT is asked for one that holds it
-            page = repository.query(query.page(offset))
-            assert [t.key for t in page.tickets] == [t.key for t in want[offset : offset + 7]], (
-                sort,
-                descending,
-                offset,
-            )
-
-
-def test_a_page_past_the_end_is_empty_with_the_total(
-    dataset: tuple[RtRepository, list[Ticket]],
-) -> None:
-    repository, _tickets = dataset
-    page = repository.query(Query(offset=500, limit=50))
-    assert (page.tickets, page.total, page.offset) == ([], 24, 500)
-
-
-def test_sla_sort_puts_paused_clocks_last_both_ways(repo: RtRepository) -> None:
-    dues = [NOW + timedelta(minutes=5), None, NOW - timedelta(minutes=5), None]
-    for n, due in enumerate(dues):
-        repo.create(make_ticket(n, status=Status.OPEN, sla_due_at=due), actor=ME)
-    up = repo.query(Query(statuses=ACTIVE_STATUSES))
-    down = repo.query(Query(statuses=ACTIVE_STATUSES, descending=True))
-    assert [t.sla_due_at for t in up.tickets] == [dues[2], dues[0], None, None]
-    assert [t.sla_due_at for t in down.tickets] == [dues[0], dues[2], None, None]
-
-
-def test_organizations_none_means_all_and_empty_means_none(repo: RtRepository) -> None:
-    repo.create(make_ticket(1, organization="acme"), actor=ME)
-    repo.create(make_ticket(2, organization="globex"), actor=ME)
-    repo.create(make_ticket(3, organization=None), actor=ME)
-    assert repo.query(Query(organizations=None)).total == 3
-    assert repo.query(Query(organizations=frozenset())).total == 0
-    assert repo.count(Query(organizations=frozenset({"acme"}))) == 1
-
-
-def test_due_before_never_matches_a_paused_clock(repo: RtRepository) -> None:
-    repo.create(make_ticket(1, status=Status.PENDING, sla_due_at=None), actor=ME)
-    soon = repo.create(make_ticket(2, status=Status.OPEN, sla_due_at=NOW), actor=ME)
-    page = repo.query(Query(due_before=NOW + timedelta(minutes=30)))
-    assert [t.key for t in page.tickets] == [soon.key]
-
-
-# --- full-text search ----------------------------------------------------------------
-
-
-def _search(repo: RtRepository, text: str) -> list[str]:
-    return [t.key for t in repo.query(Query(text=text, sort=SortKey.KEY)).tickets]
-
-
-def test_search_finds_subject_description_and_comments(repo: RtRepository) -> None:
-    fire = repo.create(
-        make_ticket(1, subject="Printer on fire", description="The office copier smokes"),
-        actor=ME,
-        comment=note("Replaced the toner cartridge"),
-    )
-    other = repo.create(make_ticket(2, subject="VPN drops", description="wifi"), actor=ME)
-    assert _search(repo, "printer") == [fire.key]
-    assert _search(repo, "PRINTER") == [fire.key]
-    assert _search(repo, "copier") == [fire.key]
-    assert _search(repo, "toner") == [fire.key]
-    assert _search(repo, "fire printer") == [fire.key]
-    assert _search(repo, "fire vpn") == []
-    assert _search(repo, "   ") == [fire.key, other.key]
-    fire = repo.apply(change(fire, comment=note("Ordered a new fuser unit")))
-    assert _search(repo, "fuser") == [fire.key]
-
-
-@pytest.mark.parametrize(
-    "text",
-    ['"', "'", "\\", "%", "_", "a_b", "AND(", "OR 1=1 --", "😀", "中文字", "\x00", "a" * 3000],
-)
-def test_hostile_search_text_never_raises(repo: RtRepository, text: str) -> None:
-    repo.create(make_ticket(1, subject="printer a_b 中文字 ü"), actor=ME)
-    page = repo.query(Query(text=text))
-    assert page.total == len(page.tickets) <= 1
-
-
-# --- writes, audit and conflicts -------------------------------------------------------
-
-
-def test_one_audit_entry_per_changed_visible_field_in_the_same_version(
-    repo: RtRepository,
-) -> None:
-    ticket = repo.create(make_ticket(subject="Same"), actor=ME)
-    at = NOW + timedelta(minutes=5)
-    updated = repo.apply(
-        change(
-            ticket,
-            fields={
-                "subject": "Same",
-                "status": Status.OPEN,
-                "priority": "high",
-                "watchers": ["bob", "carol"],
-                "environment": Environment.PRODUCTION,
-                "first_response_at": at,
-                "sla_due_at": at + timedelta(hours=4),
-                "sla_flags": ("response:met",),
-                "pauses": (PauseInterval(at, None, Status.PENDING),),
-                "last_public_update_at": at,
-                "tier": 2,
-                "assignee": "bob",
-            },
-            reason="triage",
-        )
-    )
-    assert updated.version == 2
-    assert (updated.priority, updated.status, updated.tier, updated.assignee) == (
-        Priority.HIGH,
-        Status.OPEN,
-        2,
-        "bob",
-    )
-    entries = repo.history(ticket.key)[1:]
-    assert [(e.field, e.old, e.new) for e in entries] == [
-        ("status", "new", "open"),
-        ("priority", "medium", "high"),
-        ("watchers", "", "bob,carol"),
-        ("environment", None, "production"),
-        ("first_response_at", None, at.isoformat()),
-        ("tier", "1", "2"),
-        ("assignee", None, "bob"),
-    ]
-    assert {(e.actor, e.reason, e.version) for e in entries} == {(ME, "triage", 2)}
-    assert repo.get(ticket.key) == updated
-    assert repo.query(Query(watcher="carol")).total == 1
-
-
-def test_reply_with_status_and_events_in_one_write(repo: RtRepository) -> None:
-    ticket = repo.create(make_ticket(status=Status.OPEN), actor=ME)
-    replied = repo.apply(
-        change(
-            ticket,
-            fields={"status": Status.RESOLVED},
-            comment=Comment(CommentKind.REPLY, ME, "fixed: restarted the gateway", NOW),
-            events=[("sla:breached:resolution", "4h target")],
-        )
-    )
-    assert (replied.version, replied.status) == (2, Status.RESOLVED)  # RT's auto-open lost
-    assert [(e.field, e.new) for e in repo.history(ticket.key)][1:] == [
-        ("status", "resolved"),
-        ("sla:breached:resolution", "4h target"),
-        ("reply", str(repo.comments(ticket.key)[0].id)),
-    ]
-    [reply] = repo.comments(ticket.key)
-    assert (reply.kind, reply.body, reply.author) == (
-        CommentKind.REPLY,
-        "fixed: restarted the gateway",
-        ME,
-    )
-
-
-def test_customer_reply_is_marked_as_the_customers(repo: RtRepository) -> None:
-    ticket = repo.create(make_ticket(status=Status.PENDING), actor=ME)
-    from_them = Comment(CommentKind.REPLY, "ada@example.com", "still broken", NOW, True)
-    repo.apply(change(ticket, fields={"status": Status.OPEN}, comment=from_them))
-    [comment] = repo.comments(ticket.key)
-    assert (comment.author, comment.from_customer) == ("ada@example.com", True)
-
-
-def test_comment_only_change_bumps_the_version_and_empty_change_does_not(
-    repo: RtRepository,
-) -> None:
-    ticket = repo.create(make_ticket(), actor=ME)
-    assert repo.apply(change(ticket, fields={"subject": ticket.subject})) == ticket
-    replied = repo.apply(change(ticket, comment=Comment(CommentKind.REPLY, ME, "on it", NOW)))
-    assert replied.version == 2
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"nonsense": 1},
-        {"key": "HD-9"},
-        {"version": 9},
-        {"created_at": NOW},
-        {"status": "exploded"},
-        {"priority": Status.OPEN},
-        {"tier": "2"},
-        {"watchers": "bob"},
-        {"sla_due_at": datetime(2025, 1, 1)},
-        {"subject": None},
-    ],
-)
-def test_invalid_fields_are_refused_and_nothing_is_written(
-    repo: RtRepository, fields: dict[str, object]
-) -> None:
-    ticket = repo.create(make_ticket(), actor=ME)
-    token = repo.change_token()
-    with pytest.raises(InvalidInput):
-        repo.apply(change(ticket, fields=fields, comment=note("x")))
-    assert repo.get(ticket.key) == ticket
-    assert repo.change_token() == token
-
-
-def test_an_unknown_assignee_is_refused_before_anything_is_written(repo: RtRepository) -> None:
-    ticket = repo.create(make_ticket(), actor=ME)
-    with pytest.raises(StoreError, match="assignee"):
-        repo.apply(change(ticket, fields={"assignee": "nobody-such"}))
-
-
-def test_stale_write_is_a_conflict_naming_changed_fields_and_writes_nothing(
-    repo: RtRepository,
-) -> None:
-    opened = repo.create(make_ticket(), actor=ME)
-    repo.apply(change(opened, fields={"status": Status.OPEN, "priority": Priority.HIGH}))
-    current = repo.apply(Change(opened.key, 2, "bob", NOW, comment=note("looking")))
-    history = repo.history(opened.key)
-    token = repo.change_token()
-    with pytest.raises(ConflictError) as caught:
-        repo.apply(change(opened, fields={"subject": "mine"}, comment=note("my comment")))
-    error = caught.value
-    assert error.changed_fields == ("status", "priority", "note")
-    assert (error.base_version, error.current) == (1, current)
-    assert repo.history(opened.key) == history
-    assert [c.body for c in repo.comments(opened.key)] == ["looking"]
-    assert repo.change_token() == token
-
-
-def test_a_write_in_rt_itself_since_the_agent_read_is_a_conflict(
-    repo: RtRepository,
-    rt_server: RtServer,  # noqa: F811
-) -> None:
-    ticket = repo.create(make_ticket(), actor=ME)
-    seen = repo.get(ticket.key)
-    # Somebody changes the ticket in RT's own UI (here: through REST2 as root).
-    rt_server.rest("PUT", f"ticket/{ticket.id}", {"Subject": "changed in RT"})
-    with pytest.raises(ConflictError) as caught:
-        repo.apply(change(seen, fields={"priority": Priority.LOW}))
-    assert caught.value.changed_fields == ("subject",)
-    assert caught.value.current.subject == "changed in RT"
-    assert repo.get(ticket.key).priority is Priority.MEDIUM
-    # The agent has now seen their change: a retry on what they see goes through.
-    retried = repo.apply(change(caught.value.current, fields={"priority": Priority.LOW}))
-    assert retried.priority is Priority.LOW and retried.subject == "changed in RT"
-
-
-def test_only_one_of_many_simultaneous_writers_on_one_version_wins(repo: RtRepository) -> None:
-    ticket = repo.create(make_ticket(), actor=ME)
-    barrier = threading.Barrier(4)
-    results: list[str] = []
-
-    def write(n: int) -> None:
-        barrier.wait()
-        try:
-            repo.apply(change(ticket, fields={"subject": f"by {n}"}))
-            results.append("ok")
-        except ConflictError:
-            results.append("conflict")
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == ["conflict"] * 3 + ["ok"]
-    assert repo.get(ticket.key).version == 2
-
-
-# --- agents --------------------------------------------------------------------------
+    for call in (repo.get, repo.comments, repo.history):
+        with pytest.raises(StoreError, match="no ticket"):
+            call(elsewhere.key)
+    assert repo.count(Query()) == 0
 
 
 def test_agents_are_rts_privileged_users(repo: RtRepository) -> None:
     names = [a.username for a in repo.agents()]
     assert {"root", ME, "bob", "carol"} <= set(names)
     assert repo.get_agent("bob").email == "bob@helpdesk.test"
-    with pytest.raises(NotFound):
-        repo.get_agent("nobody-such")
 
 
-# --- the remote store's own promises ---------------------------------------------------
+# --- files as RT keeps them --------------------------------------------------------------
+
+
+def test_files_rt_would_mangle_travel_safely_and_are_cached_privately(
+    repo: RtRepository,
+    rt_server: RtServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    ticket = repo.create(make_ticket(), actor=ME)
+    latin = "Grüße aus Köln\n".encode("latin-1")  # text, but not UTF-8
+    sources = {
+        'résumé ✓ "final".txt': ("text/plain", "Ünïcode text ✓\n".encode()),
+        "../../etc/evil name?.bin": ("application/octet-stream", bytes(range(256)) * 40),
+        "latin.txt": ("text/plain", latin),
+    }
+    files = []
+    for n, (name, (kind, data)) in enumerate(sources.items()):
+        path = tmp_path / f"source-{n}"
+        path.write_bytes(data)
+        files.append(NewAttachment(name, path, kind))
+    repo.apply(change(ticket, comment=reply("Logs attached ✓"), attachments=files))
+    [message] = repo.comments(ticket.key)
+    assert message.body == "Logs attached ✓"
+    # RT cuts the path off a name (the rest arrives intact, quotes and all).
+    assert [a.filename for a in message.attachments] == [
+        'résumé ✓ "final".txt',
+        "evil name?.bin",
+        "latin.txt",
+    ]
+    assert [a.content_type for a in message.attachments] == [k for k, _d in sources.values()]
+    for attachment, (_kind, data) in zip(message.attachments, sources.values(), strict=True):
+        assert attachment.id is not None
+        assert (attachment.size, attachment.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+        path = repo.attachment_path(ticket.key, attachment.id)
+        assert path.read_bytes() == data, attachment.filename  # byte for byte, latin-1 too
+        assert (tmp_path / "cache") in path.parents and "/" not in path.name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+    # Asked again, a file comes from the cache: the ticket and the file's listing are
+    # checked (the token may have lost the right to see it), nothing is downloaded.
+    first = message.attachments[0]
+    assert first.id is not None
+    before = repo.requests
+    repo.attachment_path(ticket.key, first.id)
+    assert repo.requests - before == 2
+    # Without a cache folder in the config, a private one lives as long as the store.
+    private = rt_server.repository(queues=dict(repo.config.queues))
+    try:
+        where = private.attachment_path(ticket.key, first.id)
+        assert where.read_bytes() == sources['résumé ✓ "final".txt'][1]
+        assert stat.S_IMODE(where.parent.parent.stat().st_mode) == 0o700
+    finally:
+        private.close()
+    assert not where.exists() and not where.parent.parent.exists()
+
+
+def test_files_need_a_message_and_content_on_rt(repo: RtRepository, tmp_path: Path) -> None:
+    ticket = repo.create(make_ticket(), actor=ME)
+    token = repo.change_token()
+    log = tmp_path / "log.txt"
+    log.write_text("x")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(InvalidInput, match="with a reply or note"):
+        repo.apply(change(ticket, attachments=[NewAttachment("log.txt", log)]))
+    with pytest.raises(InvalidInput, match="empty"):
+        repo.apply(change(ticket, comment=note("x"), attachments=[NewAttachment("e", empty)]))
+    assert repo.get(ticket.key) == ticket
+    assert repo.comments(ticket.key) == []
+    assert repo.change_token() == token
+
+
+def test_a_file_rt_cuts_short_is_reported_not_hidden(repo: RtRepository, tmp_path: Path) -> None:
+    # The test RT truncates files over its MaxAttachmentSize (4 MiB; 3 MiB for binary
+    # data, which it stores base64-encoded), as an RT admin may configure it.
+    ticket = repo.create(make_ticket(), actor=ME)
+    data = os.urandom(5 * 1024 * 1024)
+    source = tmp_path / "core.dump"
+    source.write_bytes(data)
+    with pytest.raises(InvalidInput, match="cut short") as caught:
+        repo.apply(
+            change(
+                ticket, comment=note("core dump"), attachments=[NewAttachment("core.dump", source)]
+            )
+        )
+    assert "core.dump" in str(caught.value) and "posted" in str(caught.value)
+    [message] = repo.comments(ticket.key)  # the note is there, and says what RT kept
+    [kept] = message.attachments
+    assert message.body == "core dump" and kept.id is not None
+    stored = repo.attachment_path(ticket.key, kept.id).read_bytes()
+    assert 0 < len(stored) < len(data) and data.startswith(stored)
+    assert kept.size == len(stored) and kept.sha256 == ""
+
+
+# --- the remote store's own promises -------------------------------------------------------
 
 
 def test_a_queue_page_is_one_search_request_cached_until_something_changes(
@@ -673,7 +260,105 @@ def test_single_tickets_are_revalidated_with_if_none_match(repo: RtRepository) -
     assert repo.revalidated == first + 2  # 304 Not Modified, twice
 
 
-# --- failures: each a one-line StoreError without the token ---------------------------
+# --- what RT answers 200 to without doing it -------------------------------------------
+
+
+def test_an_unknown_assignee_is_refused_before_anything_is_written(repo: RtRepository) -> None:
+    ticket = repo.create(make_ticket(), actor=ME)
+    with pytest.raises(StoreError, match="assignee"):
+        repo.apply(change(ticket, fields={"assignee": "nobody-such"}))
+    assert repo.get(ticket.key) == ticket
+
+
+def test_rt_rights_refusals_are_errors_and_nothing_is_lost(
+    rt_server: RtServer,  # noqa: F811
+) -> None:
+    # A user RT lets see and answer tickets in these queues, but not change them
+    # (no ModifyTicket, no ModifyCustomField, no CreateTicket).
+    queues = rt_server.create_queues()
+    user = f"viewer{uuid.uuid4().hex[:6]}"
+    rt_server.create_user(user, privileged=False)
+    for queue in queues:
+        rt_server.grant(
+            user,
+            queue,
+            "SeeQueue",
+            "ShowTicket",
+            "ShowTicketComments",
+            "SeeCustomField",
+            "ReplyToTicket",
+            "CommentOnTicket",
+        )
+    token = rt_server.token_for(user)
+    owner = rt_server.repository(queues)
+    limited = RtRepository.open(rt_server.config(queues), token)
+    try:
+        ticket = owner.create(make_ticket(status=Status.OPEN), actor=ME)
+        assert limited.get(ticket.key) == ticket
+        # RT answers the PUT with 200 and "Permission Denied" inside: never a success.
+        with pytest.raises(RtForbidden) as caught:
+            limited.apply(
+                change(ticket, fields={"priority": Priority.HIGH}, comment=reply("on it"))
+            )
+        text = _one_line_without_secret(caught.value, token)
+        assert "RT rights" in text and "reply was NOT posted" in text
+        with pytest.raises(RtForbidden):
+            limited.apply(change(ticket, comment=note("just a note")))
+        with pytest.raises(RtForbidden, match="403"):
+            limited.create(make_ticket(), actor=user)
+        assert owner.get(ticket.key) == ticket
+        assert owner.comments(ticket.key) == []
+        assert [e.field for e in owner.history(ticket.key)] == ["created"]
+    finally:
+        limited.close()
+        owner.close()
+
+
+# --- conflicts only a remote store has ----------------------------------------------------
+
+
+def test_a_write_in_rt_itself_since_the_agent_read_is_a_conflict(
+    repo: RtRepository,
+    rt_server: RtServer,  # noqa: F811
+) -> None:
+    ticket = repo.create(make_ticket(), actor=ME)
+    seen = repo.get(ticket.key)
+    # Somebody changes the ticket in RT's own UI (here: through REST2 as root).
+    rt_server.rest("PUT", f"ticket/{ticket.id}", {"Subject": "changed in RT"})
+    with pytest.raises(ConflictError) as caught:
+        repo.apply(change(seen, fields={"priority": Priority.LOW}))
+    assert caught.value.changed_fields == ("subject",)
+    assert caught.value.current.subject == "changed in RT"
+    assert repo.get(ticket.key).priority is Priority.MEDIUM
+    # The agent has now seen their change: a retry on what they see goes through.
+    retried = repo.apply(change(caught.value.current, fields={"priority": Priority.LOW}))
+    assert retried.priority is Priority.LOW and retried.subject == "changed in RT"
+
+
+def test_rt_refusing_if_match_with_412_is_a_conflict_and_writes_nothing(
+    rt_server: RtServer,  # noqa: F811
+    proxy: RtProxy,
+) -> None:
+    repo = through(proxy, rt_server)
+    ticket = repo.create(make_ticket(), actor=ME)
+
+    def race(handler: Any) -> bool:
+        # Another writer gets in between our read and our write.
+        proxy.hooks.clear()
+        rt_server.rest("PUT", f"ticket/{ticket.id}", {"Subject": "their subject"})
+        return False
+
+    proxy.hooks[f"PUT {ticket.id}"] = race
+    with pytest.raises(ConflictError) as caught:
+        repo.apply(change(ticket, fields={"priority": Priority.LOW}, comment=note("mine")))
+    assert caught.value.changed_fields == ("subject",)
+    stored = repo.get(ticket.key)
+    assert (stored.subject, stored.priority) == ("their subject", Priority.MEDIUM)
+    assert repo.comments(ticket.key) == []
+    repo.close()
+
+
+# --- failures: each a one-line StoreError without the token, and nothing lost ---------------
 
 SECRET = "1-14-0123456789abcdef0123456789abcdef"
 
@@ -689,7 +374,17 @@ def _one_line_without_secret(exc: BaseException, token: str = SECRET) -> str:
     return text
 
 
-def test_unreachable_server(tmp_path: Any) -> None:
+@pytest.fixture
+def bad_server() -> Iterator[RtProxy]:
+    """A real local HTTP server in front of nothing: its hooks answer every request."""
+    server = RtProxy(f"http://127.0.0.1:{free_port()}")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_unreachable_server() -> None:
     port = free_port()  # bound and closed again: nothing listens there
     with pytest.raises(StoreUnavailable) as caught:
         RtRepository.open(_config(f"http://127.0.0.1:{port}"), SECRET)
@@ -704,96 +399,46 @@ def test_wrong_token_is_401(rt_server: RtServer) -> None:  # noqa: F811
     assert "helpdesk-tui login" in str(caught.value)
 
 
-def test_missing_rights_is_403(rt_server: RtServer) -> None:  # noqa: F811
+def test_a_user_who_sees_no_queue_is_told_which(rt_server: RtServer) -> None:  # noqa: F811
     queues = rt_server.create_queues()
-    rt_server.create_user("viewer", privileged=False)
-    token = rt_server.token_for("viewer")
-    # An unprivileged user sees no queue: the store says which one it cannot use.
-    with pytest.raises(StoreUnavailable, match="has no queue"):
+    user = f"nobody{uuid.uuid4().hex[:6]}"
+    rt_server.create_user(user, privileged=False)
+    token = rt_server.token_for(user)
+    with pytest.raises(StoreUnavailable, match="has no queue") as caught:
         RtRepository.open(rt_server.config(queues), token)
-    repo = RtRepository(rt_server.config(queues), token)
-    repo._queue_ids = {name: 0 for name in queues}  # as if it had opened
-    with pytest.raises(RtForbidden) as caught:
-        repo.create(make_ticket(), actor="viewer")
-    assert "403" in _one_line_without_secret(caught.value, token)
-    repo.close()
+    _one_line_without_secret(caught.value, token)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    behave: Callable[[_Handler], None]
-
-    def do_GET(self) -> None:
-        type(self).behave(self)
-
-    do_PUT = do_POST = do_GET
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def bad_server() -> Iterator[Callable[[Callable[[_Handler], None]], str]]:
-    """A real local HTTP server that misbehaves as told."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(behave: Callable[[_Handler], None]) -> str:
-        handler = type("Handler", (_Handler,), {"behave": staticmethod(behave)})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def _reply(status: int, body: bytes, kind: str = "application/json") -> Callable[[_Handler], None]:
-    def behave(h: _Handler) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", kind)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
-    return behave
-
-
-def test_server_error_is_5xx(bad_server: Any) -> None:
-    url = bad_server(_reply(502, b"<html>Bad gateway\n\n</html>", "text/html"))
+def test_server_error_is_5xx(bad_server: RtProxy) -> None:
+    bad_server.hooks["*"] = answer(502, b"<html>Bad gateway\n\n</html>", "text/html")
     with pytest.raises(RtServerError) as caught:
-        RtRepository.open(_config(url), SECRET)
+        RtRepository.open(_config(bad_server.url), SECRET)
     assert "502" in _one_line_without_secret(caught.value)
 
 
-def test_malformed_json(bad_server: Any) -> None:
-    url = bad_server(_reply(200, b'{"Version": "5.0.3", oops'))
+def test_malformed_json(bad_server: RtProxy) -> None:
+    bad_server.hooks["*"] = answer(200, b'{"Version": "5.0.3", oops')
     with pytest.raises(RtBadResponse) as caught:
-        RtRepository.open(_config(url), SECRET)
+        RtRepository.open(_config(bad_server.url), SECRET)
     assert "malformed JSON" in _one_line_without_secret(caught.value)
 
 
-def test_timeout(bad_server: Any) -> None:
-    def slow(h: _Handler) -> None:
-        time.sleep(3)
-        _reply(200, b"{}")(h)
-
-    url = bad_server(slow)
+def test_timeout(bad_server: RtProxy) -> None:
+    slow, reply_later = stall(3), answer(200, b"{}")
+    bad_server.hooks["*"] = lambda handler: slow(handler) or reply_later(handler)
     started = time.monotonic()
     with pytest.raises(RtTimeout) as caught:
-        RtRepository.open(_config(url, timeout=0.5), SECRET)
+        RtRepository.open(_config(bad_server.url, timeout=0.5), SECRET)
     assert time.monotonic() - started < 2.5
     assert "did not answer within 0.5 s" in _one_line_without_secret(caught.value)
 
 
-def test_tls_is_verified_unless_the_config_says_not(bad_server: Any) -> None:
-    url = bad_server(_reply(200, b"{}")).replace("http://", "https://")
+def test_tls_is_verified_unless_the_config_says_not(bad_server: RtProxy) -> None:
+    bad_server.hooks["*"] = answer(200, b"{}")
+    url = bad_server.url.replace("http://", "https://")
     with pytest.raises(StoreUnavailable) as caught:
         RtRepository.open(_config(url), SECRET)
     _one_line_without_secret(caught.value)
-    assert RtRepository(_config(url), SECRET)._client._transport is not None
     assert _config(url).verify_tls is True and _config(url, verify_tls=False).verify_tls is False
 
 
@@ -803,100 +448,49 @@ def test_the_token_is_in_no_repr_and_no_error(rt_server: RtServer) -> None:  # n
     repo.close()
 
 
-@pytest.fixture
-def proxy(rt_server: RtServer) -> Iterator[tuple[str, dict[str, Any]]]:  # noqa: F811
-    """A real forwarding proxy in front of RT whose `hooks` can break one request kind."""
-    hooks: dict[str, Any] = {}
-
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            hook = hooks.get(f"{self.command} {self.path.split('?')[0].split('/')[-1]}")
-            if hook is not None and hook(self) is True:
-                return
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host",)}
-            response = httpx.request(
-                self.command, rt_server.url + self.path, headers=headers, content=body, timeout=60
-            )
-            self.send_response(response.status_code)
-            for name in ("Content-Type", "ETag"):
-                if name in response.headers:
-                    self.send_header(name, response.headers[name])
-            self.send_header("Content-Length", str(len(response.content)))
-            self.end_headers()
-            self.wfile.write(response.content)
-
-        do_GET = do_PUT = do_POST = _forward
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hooks
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_rt_refusing_if_match_with_412_is_a_conflict_and_writes_nothing(
+@pytest.mark.parametrize(
+    ("failure", "error", "says"),
+    [
+        (answer(401, b'{"message": "Unauthorized"}'), RtAuthError, "401"),
+        (answer(403, b'{"message": "Forbidden"}'), RtForbidden, "403"),
+        (answer(500, b"<html>oops</html>", "text/html"), RtServerError, "500"),
+        (answer(200, b"<html>Please log in</html>", "text/html"), RtBadResponse, "malformed"),
+    ],
+    ids=["401", "403", "500", "garbage"],
+)
+def test_a_write_that_fails_says_so_and_the_reply_was_not_posted(
     rt_server: RtServer,  # noqa: F811
-    proxy: tuple[str, dict[str, Any]],
+    proxy: RtProxy,
+    failure: Any,
+    error: type[StoreError],
+    says: str,
 ) -> None:
-    url, hooks = proxy
-    queues = rt_server.create_queues()
-    repo = RtRepository.open(replace(rt_server.config(queues), url=url), rt_server.token)
-    ticket = repo.create(make_ticket(), actor=ME)
-
-    def race(handler: Any) -> bool:
-        # Another writer gets in between our read and our write.
-        hooks.clear()
-        rt_server.rest("PUT", f"ticket/{ticket.id}", {"Subject": "their subject"})
-        return False
-
-    hooks[f"PUT {ticket.id}"] = race
-    with pytest.raises(ConflictError) as caught:
-        repo.apply(change(ticket, fields={"priority": Priority.LOW}, comment=note("mine")))
-    assert caught.value.changed_fields == ("subject",)
-    stored = repo.get(ticket.key)
-    assert (stored.subject, stored.priority) == ("their subject", Priority.MEDIUM)
+    repo = through(proxy, rt_server)
+    ticket = repo.create(make_ticket(status=Status.OPEN), actor=ME)
+    proxy.hooks[f"PUT {ticket.id}"] = failure
+    with pytest.raises(error) as caught:
+        repo.apply(change(ticket, fields={"status": Status.PENDING}, comment=reply("confirm?")))
+    text = _one_line_without_secret(caught.value, rt_server.token)
+    assert says in text and "reply was NOT posted" in text
+    proxy.hooks.clear()
+    assert repo.get(ticket.key) == ticket
     assert repo.comments(ticket.key) == []
     repo.close()
 
 
 def test_a_reply_that_fails_to_post_is_never_silently_lost(
     rt_server: RtServer,  # noqa: F811
-    proxy: tuple[str, dict[str, Any]],
+    proxy: RtProxy,
 ) -> None:
-    url, hooks = proxy
-    queues = rt_server.create_queues()
-    repo = RtRepository.open(replace(rt_server.config(queues), url=url), rt_server.token)
+    repo = through(proxy, rt_server)
     ticket = repo.create(make_ticket(status=Status.OPEN), actor=ME)
-    hooks["POST correspond"] = lambda h: _reply(503, b'{"message": "down"}')(h) or True
+    proxy.hooks["POST correspond"] = answer(503, b'{"message": "down"}')
     with pytest.raises(StoreUnavailable, match="reply was NOT posted") as caught:
-        repo.apply(
-            change(
-                ticket,
-                fields={"status": Status.PENDING},
-                comment=Comment(CommentKind.REPLY, ME, "please confirm", NOW),
-            )
-        )
+        repo.apply(change(ticket, fields={"status": Status.PENDING}, comment=reply("confirm?")))
     _one_line_without_secret(caught.value, rt_server.token)
     assert repo.comments(ticket.key) == []
+    assert "reply" not in {e.field for e in repo.history(ticket.key)}
     repo.close()
-
-
-def test_new_attachments_are_refused_not_dropped(repo: RtRepository, tmp_path: Any) -> None:
-    ticket = repo.create(make_ticket(), actor=ME)
-    source = tmp_path / "log.txt"
-    source.write_text("x")
-    with pytest.raises(RtUnsupported):
-        repo.apply(
-            change(ticket, comment=note("see log"), attachments=[NewAttachment("log.txt", source)])
-        )
-    assert repo.comments(ticket.key) == []
 
 
 def test_closed_port_is_really_closed() -> None:

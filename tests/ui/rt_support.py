@@ -3,11 +3,14 @@
 The RT itself is tests/store/rt_server.py's session fixture `rt_server` (re-exported here
 for the test modules to import): Debian's RT on a free loopback port, skipped when RT is
 not installed and a failure instead when HELPDESK_REQUIRE_RT=1. Each test gets three fresh
-queues of its own, so it sees only the tickets it made.
+queues of its own, so it sees only the tickets it made. `rt_proxy` puts a real HTTP proxy
+in front of that RT, which a test makes fail (401, 403, 5xx, garbage, slowness, a closed
+port) to see how the app takes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +22,22 @@ from helpdesk_tui.domain.model import parse_key
 from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.store.rt import RtRepository
 from helpdesk_tui.ui.app import HelpdeskApp
-from tests.store.rt_server import RtServer, rt_server
+from tests.store.rt_server import RtProxy, RtServer, answer, rt_server, stall
 
 __all__ = [
     "AGENT",
     "PREFIX",
+    "RtProxy",
     "RtServer",
+    "answer",
     "make_rt_app",
     "rt_id",
+    "rt_proxy",
     "rt_queues",
     "rt_server",
     "rt_settings",
     "seed_tickets",
+    "stall",
 ]
 
 AGENT = "me"
@@ -64,6 +71,16 @@ def rt_settings(
         cursor_blink=False,
         rt=RtSettings(queues=dict(rt_queues)),
     )
+
+
+@pytest.fixture
+def rt_proxy(rt_server: RtServer) -> Iterator[RtProxy]:
+    """A real proxy in front of the test RT (see RtProxy: its hooks make it fail)."""
+    proxy = RtProxy(rt_server.url)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
 
 
 def make_rt_app(settings: Settings) -> HelpdeskApp:

@@ -9,11 +9,15 @@ starts, and every check of the outcome asks RT itself over REST2. Skipped withou
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static, TextArea
+from textual.worker import WorkerCancelled
 
 from helpdesk_tui import bootstrap
 from helpdesk_tui.cli import main
@@ -22,22 +26,30 @@ from helpdesk_tui.domain.model import CommentKind, Priority, Status
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.compose import ComposeScreen
-from helpdesk_tui.ui.screens.dialogs import ChoiceScreen, ConflictScreen
+from helpdesk_tui.ui.screens.dialogs import ChoiceScreen, ConflictScreen, PromptScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
+from helpdesk_tui.ui.widgets.conversation import Conversation
+from helpdesk_tui.ui.widgets.status_line import StatusLine
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
-from tests.ui.rt_support import (  # noqa: F401  (rt_server, rt_queues, rt_settings: fixtures)
+from tests.store.rt_server import free_port
+from tests.ui import support
+from tests.ui.rt_support import (  # noqa: F401  (rt_server, rt_queues, rt_settings, rt_proxy)
     AGENT,
     PREFIX,
+    RtProxy,
     RtServer,
+    answer,
     make_rt_app,
     rt_id,
+    rt_proxy,
     rt_queues,
     rt_server,
     rt_settings,
     seed_tickets,
+    stall,
 )
-from tests.ui.support import choose, expect_screen, press, settle
+from tests.ui.support import expect_screen
 
 SIZE = (120, 40)
 REPLY = "We restarted the VPN concentrator; please tell us if it drops again."
@@ -80,6 +92,47 @@ def row_text(table: TicketTable, key: str) -> str:
 
 def notifications(app: HelpdeskApp) -> list[Any]:
     return list(app._notifications)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """support.settle, also when a newer load of a screen cancelled an older one meanwhile
+    (a write reloads the ticket, and so does the change listener when it sees the write)."""
+    for _ in range(10):
+        try:
+            await support.settle(pilot)
+            return
+        except WorkerCancelled:
+            continue
+    raise AssertionError("the app did not settle: loads kept cancelling each other")
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press keys one at a time, settling after each (every key may switch screens)."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def choose(pilot: Pilot[None], label_start: str) -> None:
+    """support.choose, settling as above."""
+    try:
+        await support.choose(pilot, label_start)
+    except WorkerCancelled:
+        await settle(pilot)
+
+
+def record_toasts(app: HelpdeskApp) -> list[tuple[str, str]]:
+    """(severity, message) of every toast the app shows from now on, kept: Textual drops a
+    toast once its time is up, and a loaded machine may take longer than that."""
+    shown: list[tuple[str, str]] = []
+    notify = app.notify
+
+    def recording(message: str, **options: Any) -> None:
+        shown.append((str(options.get("severity", "information")), message))
+        notify(message, **options)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return shown
 
 
 def rt_history(rt: RtServer, ticket_id: int) -> list[dict[str, Any]]:
@@ -215,41 +268,164 @@ async def test_a_change_made_in_rt_meanwhile_is_a_conflict_and_retry_applies(
     assert (int(raw["Priority"]), raw["Subject"]) == (100, theirs)
 
 
-async def test_attaching_on_rt_is_hidden_and_the_app_goes_on(
+async def test_attach_a_file_on_rt(
     rt_server: RtServer,  # noqa: F811
     rt_settings: Settings,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     app = make_rt_app(rt_settings)
+    toasts = record_toasts(app)
     [key] = seed_tickets(app.service, 1)
     ticket_id = rt_id(key)
-    before = len(rt_history(rt_server, ticket_id))
-    (tmp_path / "crash.log").write_text("panic: tunnel reset\n")  # cwd is tmp_path
+    log = "panic: tunnel reset\n" * 50 + "ünïcode ✓\n"
+    (tmp_path / "crash.log").write_text(log)  # cwd is tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_view(pilot, "All open")
         screen = await open_ticket(pilot, key)
-        # RT cannot store attachments: the action is hidden and its key does nothing.
-        assert screen.check_action("attach", ()) is False
-        assert "attach" not in {
-            b.binding.action
-            for b in screen.active_bindings.values()
-            if screen.check_action(b.binding.action, ()) is not False
-        }
+        # RT keeps files: the attach key is offered (footer, help, palette) and works.
+        assert screen.check_action("attach", ()) is True
         await press(pilot, "A")
+        expect_screen(pilot, PromptScreen)
+        await pilot.press(*"crash.log")
+        await press(pilot, "enter")
         expect_screen(pilot, TicketScreen)
-        assert app.is_running and app.return_code is None
-        assert not any("attached" in n.message for n in notifications(app))
-        # ... and the app keeps working on the same ticket.
-        await press(pilot, "n")
-        await pilot.press(*"Logs are on the share instead.")
+        assert [m for level, m in toasts if level == "error"] == []
+        assert f"{key}: attached crash.log" in [m for _level, m in toasts]
+        assert screen.ticket is not None and screen.ticket.version == 2
+        shown = [str(w.content) for w in screen.query_one(Conversation).query(Static)]
+        assert any("📎 crash.log" in part for part in shown), shown
+
+    # RT holds a Comment (an internal note) carrying the file, byte for byte.
+    history = rt_history(rt_server, ticket_id)
+    [txn] = [t for t in history if t["Type"] in ("Comment", "Correspond")]
+    assert txn["Type"] == "Comment"
+    with rt_server.api() as client:
+        files = client.get(
+            f"transaction/{txn['id']}/attachments", params={"fields": "Filename,ContentLength"}
+        ).json()["items"]
+    assert [f["Filename"] for f in files if f["Filename"]] == ["crash.log"]
+    other = fresh_repository(rt_settings, rt_server)
+    try:
+        [message] = other.comments(key)
+        [attached] = message.attachments
+        assert (message.kind, attached.filename, attached.size) == (
+            CommentKind.NOTE,
+            "crash.log",
+            len(log.encode()),
+        )
+        assert attached.id is not None
+        assert other.attachment_path(key, attached.id).read_text() == log
+    finally:
+        other.close()
+
+
+def _not_sent(message: str) -> bool:
+    """Whether a toast says the reply did not go out (the store's or the screen's words)."""
+    return "NOT posted" in message or "not sent" in message.lower()
+
+
+FAILURES = [
+    ("timeout", None, "did not answer within 4 s"),  # first: later ones mark an outage
+    ("401", answer(401, b'{"message": "Unauthorized"}'), "refused the token (401)"),
+    ("403", answer(403, b'{"message": "Permission Denied"}'), "(403, RT rights)"),
+    ("5xx", answer(500, b"<html>Internal Server Error</html>", "text/html"), "failed (500)"),
+    ("garbage", answer(200, b"<html>Please log in</html>", "text/html"), "malformed JSON"),
+    ("unreachable", None, "connection refused"),
+]
+"""How RT (or what stands in front of it) can fail a write, and what the agent reads.
+The slow-store line is checked during the timeout, before any outage outranks it."""
+
+
+async def test_a_failing_rt_says_why_and_the_reply_is_kept_until_it_goes_through(
+    rt_server: RtServer,  # noqa: F811
+    rt_settings: Settings,  # noqa: F811
+    rt_proxy: RtProxy,  # noqa: F811
+) -> None:
+    settings = replace(
+        rt_settings, backend_url=rt_proxy.url, rt=replace(rt_settings.rt, timeout=4.0)
+    )
+    app = make_rt_app(settings)
+    toasts = record_toasts(app)
+    [key] = seed_tickets(app.service, 1)
+    ticket_id = rt_id(key)
+    put = f"PUT {ticket_id}"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "All open")
+        screen = await open_ticket(pilot, key)
+        await press(pilot, "r")
+        expect_screen(pilot, ComposeScreen)
+        await pilot.press(*REPLY)
+        for name, failure, says in FAILURES:
+            seen = len(toasts)
+            if name == "unreachable":
+                rt_proxy.down()
+            elif name == "timeout":
+                rt_proxy.hooks[put] = lambda h: stall(6)(h) or answer(504, b"{}")(h)
+            else:
+                assert failure is not None
+                rt_proxy.hooks[put] = failure
+            await pilot.press("ctrl+s")
+            if name == "timeout":  # while RT keeps it waiting, the screen says so
+                status = screen.query_one(StatusLine)
+                deadline = time.monotonic() + 3
+                while "waiting for the store" not in status.text:
+                    assert time.monotonic() < deadline, f"no slow-store status: {status.text!r}"
+                    await pilot.pause(0.1)
+            await settle(pilot)
+            rt_proxy.hooks.clear()
+            if name == "unreachable":
+                rt_proxy.up()
+            # The agent is told why, in one line, and that the reply did not go out.
+            errors = [message for level, message in toasts[seen:] if level == "error"]
+            assert any(says in e and _not_sent(e) for e in errors), (name, errors)
+            assert all("\n" not in e and "Traceback" not in e for e in errors), errors
+            assert app.is_running and app.return_code is None
+            # Nothing reached RT, and the text is kept: in the editor, and as a draft.
+            assert not [t for t in rt_history(rt_server, ticket_id) if t["Type"] == "Correspond"]
+            assert screen.drafts.load(key, "reply") == REPLY, name
+            if not isinstance(app.screen, ComposeScreen):
+                await press(pilot, "r")
+            expect_screen(pilot, ComposeScreen)
+            assert app.screen.query_one(TextArea).text == REPLY, name
+        # RT is back: the same text goes out, once.
         await press(pilot, "ctrl+s")
         expect_screen(pilot, TicketScreen)
-        assert screen.ticket is not None and screen.ticket.version == 2
+        assert screen.drafts.pending(key) == []
+        assert screen.ticket is not None and screen.ticket.status is Status.OPEN
 
-    history = rt_history(rt_server, ticket_id)[before:]
-    assert [t["Type"] for t in history if t["Type"] in ("Comment", "Correspond")] == ["Comment"]
-    assert not any(t["Type"] == "AddAttachment" for t in history)
+    replies = [t for t in rt_history(rt_server, ticket_id) if t["Type"] == "Correspond"]
+    assert len(replies) == 1
+    other = fresh_repository(rt_settings, rt_server)
+    try:
+        [sent] = [c for c in other.comments(key) if c.kind is CommentKind.REPLY]
+        assert sent.body.strip() == REPLY
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("failure", ["unreachable", "401"])
+def test_the_app_does_not_start_on_an_rt_it_cannot_use(
+    rt_server: RtServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failure: str,
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}" if failure == "unreachable" else rt_server.url
+    config = tmp_path / "helpdesk-tui.toml"
+    config.write_text(
+        f'[backend]\nkind = "rt"\nurl = "{url}"\n\n[backend.rt.queues]\n"Tier 1" = 1\n'
+    )
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv(TOKEN_ENV, "1-14-not-a-real-token-0123456789abcdef")
+    code = main([])
+    out, err = capsys.readouterr()
+    assert code != 0 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert ("connection refused" if failure == "unreachable" else "(401)") in err
+    assert "not-a-real-token" not in err
 
 
 def test_cli_ticket_list_json_on_rt(

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from ..domain.model import (
     DERIVED_FIELDS,
     EDITABLE_FIELDS,
+    MAX_ATTACHMENT_BYTES,
     Channel,
     Environment,
     Escalation,
@@ -58,6 +59,15 @@ def check_str(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be text, not {type(value).__name__}")
     return value
+
+
+def check_attachment_size(filename: str, size: int) -> None:
+    """Every store takes files up to MAX_ATTACHMENT_BYTES (90 MB), and no larger."""
+    if size > MAX_ATTACHMENT_BYTES:
+        limit = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        raise InvalidInput(
+            f"{filename} is {size / (1024 * 1024):.1f} MB; attachments may be at most {limit} MB"
+        )
 
 
 def check_opt_str(name: str, value: object) -> str | None:

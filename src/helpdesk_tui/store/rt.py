@@ -22,11 +22,18 @@ by RT (412) and reported as the same ConflictError the SQL store raises.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
+import os
 import re
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -38,7 +45,9 @@ import httpx
 
 from ..domain.model import (
     KEY_RE,
+    MAX_ATTACHMENT_BYTES,
     Agent,
+    Attachment,
     AuditEntry,
     Channel,
     Comment,
@@ -58,14 +67,24 @@ from .base import (
     Change,
     ConflictError,
     InvalidInput,
+    NewAttachment,
     NotFound,
     Page,
     Query,
     SortKey,
     StoreError,
     StoreUnavailable,
+    Unsupported,
 )
-from .fields import AUDITED_FIELDS, FIELD_CHECKS, audit_text, check_str, check_ts, search_tokens
+from .fields import (
+    AUDITED_FIELDS,
+    FIELD_CHECKS,
+    audit_text,
+    check_attachment_size,
+    check_str,
+    check_ts,
+    search_tokens,
+)
 
 __all__ = [
     "CUSTOM_FIELDS",
@@ -102,7 +121,7 @@ class RtBadResponse(StoreUnavailable):
     """RT answered something that is not the JSON REST2 sends (a proxy page, a bug)."""
 
 
-class RtUnsupported(StoreError):
+class RtUnsupported(Unsupported):
     """RT cannot do this (see `RtRepository.capabilities`)."""
 
 
@@ -208,6 +227,9 @@ class RtConfig:
     through `change_token` (which the queue polls) or made here drops it sooner."""
     agents: Mapping[str, tuple[int, Role]] = field(default_factory=dict)
     """Tier and role of RT users (default tier 3, agent)."""
+    cache_dir: Path | None = None
+    """Where downloaded attachments are kept (folders 0700, files 0600); None: a private
+    temporary folder, removed when the repository is closed."""
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
@@ -371,6 +393,8 @@ class _Write:
     comment_author: str | None = None
     from_customer: bool = False
     rt_fields: tuple[str, ...] = ()
+    files: tuple[tuple[str, int, str, str], ...] = ()
+    """(name, size, sha256, content type) of each file the write's message carried."""
 
 
 # --- the repository -------------------------------------------------------------------
@@ -418,6 +442,8 @@ class RtRepository:
         self._user_ids: dict[str, str] = {}
         self._me = ""
         self._known_users: set[str] = set()
+        self._cache_root: Path | None = None
+        self._own_cache: Path | None = None
         self.requests = 0
         self.revalidated = 0
         """How many single-ticket reads RT answered 304 Not Modified."""
@@ -446,10 +472,16 @@ class RtRepository:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """Search, watchers, CSAT and live polling; RT's REST2 offers no purge, no bulk
-        import, no agent admin, and this store does not move attachments (yet)."""
+        """Search, attachments, watchers, CSAT and live polling; RT's REST2 offers no purge,
+        no bulk import, no agent admin and no locked claim."""
         return frozenset(
-            {Capability.FULL_TEXT, Capability.WATCHERS, Capability.CSAT, Capability.LIVE_CHANGES}
+            {
+                Capability.FULL_TEXT,
+                Capability.ATTACHMENTS,
+                Capability.WATCHERS,
+                Capability.CSAT,
+                Capability.LIVE_CHANGES,
+            }
         )
 
     @property
@@ -502,8 +534,10 @@ class RtRepository:
             raise RtAuthError(
                 f"{what} refused the token (401): run `helpdesk-tui login` or set $HELPDESK_TOKEN"
             )
-        if status == 403:
-            raise RtForbidden(f"{what} denied it (403, RT rights){': ' + detail if detail else ''}")
+        if status == 403 or (status == 400 and _PERMISSION_DENIED.search(detail)):
+            raise RtForbidden(
+                f"{what} denied it ({status}, RT rights){': ' + detail if detail else ''}"
+            )
         if status == 404:
             raise NotFound(f"{what}: not found{': ' + detail if detail else ''}")
         if status >= 500:
@@ -575,6 +609,9 @@ class RtRepository:
 
     def close(self) -> None:
         self._client.close()
+        if self._own_cache is not None:
+            shutil.rmtree(self._own_cache, ignore_errors=True)
+            self._own_cache = self._cache_root = None
 
     # -- tickets in, tickets out ---------------------------------------------------------
 
@@ -843,66 +880,89 @@ class RtRepository:
         return list(
             self._items(
                 f"ticket/{ticket_id}/history",
-                {"fields": "Type,Field,OldValue,NewValue,Creator,Created,ObjectType"},
+                {"fields": "Type,Field,OldValue,NewValue,Data,Creator,Created,ObjectType"},
             )
         )
 
     def _message_bodies(self, ticket_id: int) -> dict[int, str]:
-        """The text of each transaction's message, by transaction id."""
+        """The text of each transaction's message, by transaction id. Only unnamed
+        text/plain parts are asked for: the contents of files stay on RT."""
         bodies: dict[int, str] = {}
         for item in self._items(
             f"ticket/{ticket_id}/attachments",
-            {"fields": "TransactionId,ContentType,Content,Filename"},
+            {"fields": "TransactionId,Content", "query": _BODY_PARTS, "orderby": "id"},
         ):
-            if not str(item.get("ContentType", "")).startswith("text/plain"):
-                continue
-            if item.get("Filename"):
-                continue
             txn = _ref_id(item.get("TransactionId"))
-            if txn is None:
-                continue
-            text = item.get("Content") or ""
-            if not isinstance(text, str):
-                continue
-            bodies.setdefault(int(txn), text)
+            text = item.get("Content")
+            if txn is not None and isinstance(text, str):
+                bodies.setdefault(int(txn), text)
         return bodies
 
+    def _files(self, ticket_id: int) -> dict[int, list[dict[str, Any]]]:
+        """The ticket's files (named parts, without their content) by transaction id."""
+        files: dict[int, list[dict[str, Any]]] = {}
+        for item in self._items(
+            f"ticket/{ticket_id}/attachments",
+            {
+                "fields": "TransactionId,Filename,ContentType,ContentLength",
+                "query": _FILE_PARTS,
+                "orderby": "id",
+            },
+        ):
+            txn = _ref_id(item.get("TransactionId"))
+            if txn is not None and str(item.get("id", "")).isdigit():
+                files.setdefault(int(txn), []).append(item)
+        return files
+
     def comments(self, key: str) -> list[Comment]:
+        """Replies and notes, oldest first, each with the files RT keeps in its message."""
         ticket_id = self._id_of(key)
         transactions = self._transactions(ticket_id)
         data, _ = self._fetch(ticket_id)
         requestors = {_ref_id(r) for r in data.get("Requestor") or []}
         bodies = self._message_bodies(ticket_id)
-        created_by = _loads(self._cf_values(data).get(CUSTOM_FIELDS["state"])).get("created_by")
+        files = self._files(ticket_id)
+        state = _loads(self._cf_values(data).get(CUSTOM_FIELDS["state"]))
+        created_by = state.get("created_by")
         found: list[Comment] = []
-        pending: tuple[str, str, bool] | None = None  # (RT user of our write, author, customer)
+        pending: _Write | None = None  # the write of ours that announced the next message
+        pending_user = ""  # the RT user who made it
         for txn in transactions:
             kind = txn.get("Type")
             creator = _ref_id(txn.get("Creator")) or ""
             if kind == "Create":
-                pending = (creator, str(created_by), False) if created_by else None
+                pending = None
+                if created_by:
+                    pending = _Write(1, str(created_by), None, [], [], "note")
+                    pending.comment_author = state.get("first_author")
+                    pending.from_customer = bool(state.get("first_from_customer"))
+                pending_user = creator
                 continue
             write = self._write_record(txn)
             if write is not None:
-                pending = None
-                if write.comment:
-                    author = write.comment_author or write.actor
-                    pending = (creator, author, write.from_customer)
+                pending, pending_user = (write if write.comment else None), creator
+                continue
+            if kind in _FILE_TROUBLE and found:  # RT did not keep a file of that message whole
+                found[-1] = _spoilt(found[-1], txn)
                 continue
             if kind not in ("Correspond", "Comment"):
                 continue
             author, from_customer = creator, creator in requestors
-            if pending is not None and pending[0] == creator:
-                author, from_customer = pending[1], pending[2]
+            recorded: tuple[tuple[str, int, str, str], ...] = ()
+            if pending is not None and pending_user == creator:
+                author = pending.comment_author or pending.actor
+                from_customer, recorded = pending.from_customer, pending.files
             pending = None
+            txn_id, at = int(txn["id"]), _rt_date(txn.get("Created")) or _epoch()
             found.append(
                 Comment(
                     kind=CommentKind.REPLY if kind == "Correspond" else CommentKind.NOTE,
                     author=author,
-                    body=bodies.get(int(txn["id"]), "").rstrip("\n"),
-                    created_at=_rt_date(txn.get("Created")) or _epoch(),
+                    body=bodies.get(txn_id, "").rstrip("\n"),
+                    created_at=at,
                     from_customer=from_customer,
-                    id=int(txn["id"]),
+                    attachments=_attachments(files.get(txn_id, []), recorded, txn_id, author, at),
+                    id=txn_id,
                 )
             )
         return found
@@ -928,6 +988,10 @@ class RtRepository:
                 comment_author=write.get("author"),
                 from_customer=bool(write.get("from_customer")),
                 rt_fields=tuple(str(f) for f in write.get("rt", [])),
+                files=tuple(
+                    (str(name), int(size), str(sha), str(kind))
+                    for name, size, sha, kind in write.get("files", [])
+                ),
             )
         except (ValueError, TypeError, AttributeError):
             return None
@@ -941,7 +1005,8 @@ class RtRepository:
         entries: list[AuditEntry] = []
         version = 1
         covered = self._covered(transactions)
-        pending: tuple[str, str] | None = None  # a reply or note a write announced
+        pending: tuple[str, _Write] | None = None  # (RT user, write) announcing a message
+        files: dict[int, list[dict[str, Any]]] | None = None  # asked for when a write sent some
         cf_names = {str(v): k for k, v in self._cf_ids.items()}
         for txn in transactions:
             kind = str(txn.get("Type", ""))
@@ -963,14 +1028,13 @@ class RtRepository:
                         txn_id,
                     )
                 )
-                pending = (creator, created_by) if created_by else None
+                if created_by:
+                    pending = (creator, _Write(1, created_by, None, [], [], "note"))
                 continue
             write = self._write_record(txn)
             if write is not None:
                 version = write.version
-                pending = None
-                if write.comment:
-                    pending = (creator, write.comment_author or write.actor)
+                pending = (creator, write) if write.comment else None
                 for name, old, new in write.entries:
                     entries.append(
                         AuditEntry(
@@ -1001,22 +1065,20 @@ class RtRepository:
                     )
                 continue
             if kind in ("Correspond", "Comment"):
-                actor = pending[1] if pending is not None and pending[0] == creator else creator
+                ours = pending[1] if pending is not None and pending[0] == creator else None
                 pending = None
-                field_name = "reply" if kind == "Correspond" else "note"
-                entries.append(
-                    AuditEntry(
-                        ticket_key,
-                        at,
-                        actor,
-                        field_name,
-                        None,
-                        str(txn_id),
-                        None,
-                        version,
-                        txn_id,
-                    )
-                )
+                actor, reason = (ours.actor, ours.reason) if ours else (creator, None)
+                said = [("reply" if kind == "Correspond" else "note", str(txn_id))]
+                if ours is not None and ours.files:
+                    files = self._files(ticket_id) if files is None else files
+                    said += [
+                        ("attachment", f"{part.get('Filename')} (#{part['id']})")
+                        for part in files.get(txn_id, [])
+                    ]
+                entries += [
+                    AuditEntry(ticket_key, at, actor, name, None, new, reason, version, txn_id)
+                    for name, new in said
+                ]
                 continue
             if txn_id in covered or creator == "RT_System":
                 continue  # part of a write of ours (recorded above), or RT's own echo of it
@@ -1152,7 +1214,75 @@ class RtRepository:
         return None if name == "Nobody" else name
 
     def attachment_path(self, key: str, attachment_id: int) -> Path:
-        raise RtUnsupported("attachments are not available on the RT backend yet")
+        """Download one of the ticket's files into the cache folder and return its path.
+
+        RT never changes a stored file, so one already downloaded is not fetched again;
+        the ticket is still asked for, so a file the token may no longer see is refused.
+        """
+        ticket_id = self._id_of(key)
+        if isinstance(attachment_id, bool) or not isinstance(attachment_id, int):
+            raise NotFound(f"{key} has no attachment {attachment_id!r:.20}")
+        self._fetch(ticket_id)  # NotFound outside the helpdesk queues
+        wanted = json.dumps([{"field": "id", "value": attachment_id}, *json.loads(_FILE_PARTS)])
+        found = _expect_list(
+            self._get_json(
+                f"ticket/{ticket_id}/attachments",
+                {"query": wanted, "fields": "Filename,ContentLength"},
+            ),
+            "items",
+            self._config.host,
+        )
+        if not found:
+            raise NotFound(f"{key} has no attachment {attachment_id}")
+        name = str(found[0].get("Filename") or "file")
+        check_attachment_size(name, _int(found[0].get("ContentLength")))
+        folder = self._cache_folder(ticket_id)
+        target = folder / f"{attachment_id}-{_cache_name(name)}"
+        if target.is_file():
+            return target
+        data = self._get_json(f"attachment/{attachment_id}")
+        content = data.get("Content") if isinstance(data, dict) else None
+        try:
+            raw = base64.b64decode(content) if isinstance(content, str) else None
+        except (binascii.Error, ValueError):
+            raw = None
+        if raw is None:
+            raise RtBadResponse(
+                f"RT at {self._config.host} sent attachment {attachment_id} without its content"
+            )
+        check_attachment_size(name, len(raw))
+        temp = folder / f".{attachment_id}-{os.getpid()}-{threading.get_ident()}.part"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(raw)
+            os.replace(temp, target)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise StoreUnavailable(f"attachment cache {folder}: {exc.strerror or exc}") from None
+        return target
+
+    def _cache_folder(self, ticket_id: int) -> Path:
+        """This ticket's folder in the attachment cache (owner-only), made if needed."""
+        with self._lock:
+            if self._cache_root is None:
+                if self._config.cache_dir is None:
+                    self._own_cache = Path(tempfile.mkdtemp(prefix="helpdesk-rt-"))
+                    self._cache_root = self._own_cache
+                else:
+                    server = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(self._config.url).netloc)
+                    self._cache_root = Path(self._config.cache_dir).expanduser() / f"rt-{server}"
+            root = self._cache_root
+        folder = root / str(ticket_id)
+        try:
+            for path in (root, folder):
+                path.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if path.is_symlink() or not path.is_dir():
+                    raise NotADirectoryError(f"{path} is not a folder of its own")
+                os.chmod(path, 0o700)
+        except OSError as exc:
+            raise StoreUnavailable(f"attachment cache {folder}: {exc.strerror or exc}") from None
+        return folder
 
     # -- writing -----------------------------------------------------------------------
 
@@ -1224,9 +1354,11 @@ class RtRepository:
         checked = self._checked(
             {n: getattr(ticket, n) for n in FIELD_CHECKS if n not in ("updated_at",)}
         )
-        ticket = replace(ticket, **checked)
+        ticket = replace(ticket, **checked, created_at=check_ts("created_at", ticket.created_at))
         state = self._state(ticket)
         state.update(version=1, created_by=actor)
+        if comment is not None:  # who wrote the first comment, when not the creator
+            state.update(first_author=comment.author, first_from_customer=comment.from_customer)
         cfs = self._custom_fields(ticket, [*_CF_FOR_FIELD, "sla_due_at"])
         cfs = {k: v for k, v in cfs.items() if v is not None}
         cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
@@ -1262,7 +1394,7 @@ class RtRepository:
                 self._post_message(ticket_id, comment.kind, comment.body, None)
             data, etag = self._fetch(ticket_id, fresh=True)
         stored = self._ticket_from(data, roles=True)
-        self._verify(stored, ticket, ("assignee", "watchers", "status"))
+        self._verify(stored, ticket, checked)
         with self._lock:
             self._seen[(ticket_id, stored.version)] = etag
         return stored
@@ -1281,19 +1413,52 @@ class RtRepository:
                 )
 
     def _post_message(
-        self, ticket_id: int, kind: CommentKind, text: str, status: str | None
+        self,
+        ticket_id: int,
+        kind: CommentKind,
+        text: str,
+        status: str | None,
+        files: Sequence[_Upload] = (),
     ) -> None:
+        """Post a reply (Correspond) or note (Comment) with its files; then make sure RT
+        kept every file whole (it may cut or drop large ones: see MaxAttachmentSize)."""
+        word = "reply" if kind is CommentKind.REPLY else "note"
         path = f"ticket/{ticket_id}/{'correspond' if kind is CommentKind.REPLY else 'comment'}"
         body: dict[str, Any] = {"Content": text, "ContentType": "text/plain"}
         if status is not None:
             body["Status"] = status
+        if files:
+            body["Attachments"] = [f.payload() for f in files]
         try:
-            self._request("POST", path, body=body)
+            response = self._request("POST", path, body=body)
         except StoreError as exc:
-            word = "reply" if kind is CommentKind.REPLY else "note"
             raise type(exc)(
                 f"{self._key(ticket_id)}: the {word} was NOT posted ({exc}); send it again"
             ) from None
+        location = response.headers.get("Location", "")
+        txn = location.rstrip("/").rsplit("/", 1)[-1]
+        if files and txn.isdigit():
+            self._check_files_kept(ticket_id, int(txn), word)
+
+    def _check_files_kept(self, ticket_id: int, txn: int, word: str) -> None:
+        """RT notes a file it cut short, dropped or failed to store as a transaction of
+        its own; any of them after our message means a file was not kept as sent."""
+        spoilt = " OR ".join(f"Type = '{kind}'" for kind in _FILE_TROUBLE)
+        data = self._get_json(
+            "transactions",
+            {
+                "query": f"ObjectType = 'RT::Ticket' AND ObjectId = {ticket_id} "
+                f"AND id > {txn} AND ({spoilt})",
+                "fields": "Type,Data",
+                "per_page": 10,
+            },
+        )
+        for item in _expect_list(data, "items", self._config.host):
+            what = _FILE_TROUBLE.get(str(item.get("Type")), "did not keep")
+            raise InvalidInput(
+                f"{self._key(ticket_id)}: RT {what} {_one_line(item.get('Data') or 'a file', 80)}"
+                f" (RT's MaxAttachmentSize); the {word} was posted without it whole"
+            )
 
     def _invalidate(self) -> None:
         with self._lock:
@@ -1303,9 +1468,8 @@ class RtRepository:
         """Write one change: a PUT with If-Match (fields, roles, custom fields and the
         write's record), then the reply or note if there is one (with the status, so RT's
         auto-open scrip cannot undo it). A stale base or a 412 is a ConflictError and
-        nothing is written."""
-        if change.attachments:
-            raise RtUnsupported("attachments are not available on the RT backend yet")
+        nothing is written. Files go with the message and must come with one; RT answers
+        200 to changes it did not make (rights), so what it stored is read back and checked."""
         updates = self._checked(change.fields)
         check_ts("at", change.at)
         for name, _detail in change.events:
@@ -1314,91 +1478,124 @@ class RtRepository:
             check_str("body", change.comment.body)
             if change.comment.kind not in (CommentKind.REPLY, CommentKind.NOTE):
                 raise InvalidInput(f"a comment cannot be of kind {change.comment.kind!r:.40}")
+        elif change.attachments:
+            raise InvalidInput(
+                "RT keeps files in messages: attach them with a reply or note (nothing written)"
+            )
         ticket_id = self._id_of(change.key)
+        files = _read_files(change.attachments)
         with self._write_lock:
-            data, etag = self._fetch(ticket_id, fresh=True)
-            current = self._ticket_from(data, roles=True)
-            seen = self._seen.get((ticket_id, change.base_version))
-            if current.version != change.base_version or (seen is not None and seen != etag):
-                raise self._conflict(current, change.base_version, seen, etag)
-            diffs = {n: v for n, v in updates.items() if getattr(current, n) != v}
-            diffs.pop("updated_at", None)
-            if not (diffs or change.comment or change.events):
-                return current
-            if "tier" in diffs and diffs["tier"] not in (1, 2, 3):
-                raise InvalidInput(f"tier must be 1, 2 or 3, not {diffs['tier']}")
-            after = replace(current, **diffs)
-            if "assignee" in diffs:
-                self._require_users([after.assignee], "assignee")
-            if "watchers" in diffs:
-                self._require_users(after.watchers, "watcher")
-            version = current.version + 1
-            entries = [
-                (n, audit_text(getattr(current, n)), audit_text(v))
-                for n, v in diffs.items()
-                if n in AUDITED_FIELDS
-            ]
-            new_status = self._rt_status(after.status) if "status" in diffs else None
-            state = self._state(after)
-            old_state = _loads(self._cf_values(data).get(CUSTOM_FIELDS["state"]))
-            state["version"] = version
-            state["created_by"] = old_state.get("created_by")
-            state["write"] = {
-                "actor": change.actor,
-                "reason": change.reason,
-                "entries": entries,
-                "events": [[n, None if d is None else str(d)] for n, d in change.events],
-                "comment": None if change.comment is None else change.comment.kind.value,
-                "author": None if change.comment is None else change.comment.author,
-                "from_customer": change.comment is not None and change.comment.from_customer,
-            }
-            cfs = self._custom_fields(
-                after, [n for n in diffs if n in (*_CF_FOR_FIELD, "sla_due_at")]
-            )
-            cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
-            body: dict[str, Any] = {"CustomFields": cfs}
-            if "subject" in diffs:
-                body["Subject"] = after.subject
-            if "priority" in diffs:
-                body["Priority"] = PRIORITY_VALUES[after.priority]
-            if "assignee" in diffs:
-                body["Owner"] = after.assignee or "Nobody"
-            if "tier" in diffs:
-                body["Queue"] = self._queue_for(after.tier)
-            if "watchers" in diffs:
-                body["AdminCc"] = list(after.watchers)
-            if "requester_email" in diffs and after.requester_email:
-                body["Requestor"] = [after.requester_email]
-            if new_status is not None and change.comment is None:
-                body["Status"] = new_status
-            rt_fields = [k for k in body if k != "CustomFields"]
-            rt_fields += [f"CF:{self._cf_ids[name]}" for name in cfs]
-            if new_status is not None:
-                rt_fields.append("Status")
-            state["write"]["rt"] = sorted(set(rt_fields))
-            cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
-            response = self._request(
-                "PUT", f"ticket/{ticket_id}", body=body, headers={"If-Match": f'"{etag}"'}
-            )
-            if response.status_code == 412:
-                fresh, fresh_etag = self._fetch(ticket_id, fresh=True)
-                raise self._conflict(
-                    self._ticket_from(fresh, roles=True), change.base_version, etag, fresh_etag
+            with self._unsent(change.comment):
+                data, etag = self._fetch(ticket_id, fresh=True)
+                current = self._ticket_from(data, roles=True)
+                seen = self._seen.get((ticket_id, change.base_version))
+                if current.version != change.base_version or (seen is not None and seen != etag):
+                    raise self._conflict(current, change.base_version, seen, etag)
+                diffs = {n: v for n, v in updates.items() if getattr(current, n) != v}
+                diffs.pop("updated_at", None)
+                if not (diffs or change.comment or change.events):
+                    return current
+                if "tier" in diffs and diffs["tier"] not in (1, 2, 3):
+                    raise InvalidInput(f"tier must be 1, 2 or 3, not {diffs['tier']}")
+                after = replace(current, **diffs)
+                if "assignee" in diffs:
+                    self._require_users([after.assignee], "assignee")
+                if "watchers" in diffs:
+                    self._require_users(after.watchers, "watcher")
+                version = current.version + 1
+                entries = [
+                    (n, audit_text(getattr(current, n)), audit_text(v))
+                    for n, v in diffs.items()
+                    if n in AUDITED_FIELDS
+                ]
+                new_status = self._rt_status(after.status) if "status" in diffs else None
+                state = self._state(after)
+                old_state = _loads(self._cf_values(data).get(CUSTOM_FIELDS["state"]))
+                state["version"] = version
+                state["created_by"] = old_state.get("created_by")
+                for kept in ("first_author", "first_from_customer"):
+                    if kept in old_state:
+                        state[kept] = old_state[kept]
+                state["write"] = {
+                    "actor": change.actor,
+                    "reason": change.reason,
+                    "entries": entries,
+                    "events": [[n, None if d is None else str(d)] for n, d in change.events],
+                    "comment": None if change.comment is None else change.comment.kind.value,
+                    "author": None if change.comment is None else change.comment.author,
+                    "from_customer": change.comment is not None and change.comment.from_customer,
+                    "files": [[f.name, len(f.data), f.sha256, f.content_type] for f in files],
+                }
+                cfs = self._custom_fields(
+                    after, [n for n in diffs if n in (*_CF_FOR_FIELD, "sla_due_at")]
                 )
-            self._invalidate()
+                cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
+                body: dict[str, Any] = {"CustomFields": cfs}
+                if "subject" in diffs:
+                    body["Subject"] = after.subject
+                if "priority" in diffs:
+                    body["Priority"] = PRIORITY_VALUES[after.priority]
+                if "assignee" in diffs:
+                    body["Owner"] = after.assignee or "Nobody"
+                if "tier" in diffs:
+                    body["Queue"] = self._queue_for(after.tier)
+                if "watchers" in diffs:
+                    body["AdminCc"] = list(after.watchers)
+                if "requester_email" in diffs and after.requester_email:
+                    body["Requestor"] = [after.requester_email]
+                if new_status is not None and change.comment is None:
+                    body["Status"] = new_status
+                rt_fields = [k for k in body if k != "CustomFields"]
+                rt_fields += [f"CF:{self._cf_ids[name]}" for name in cfs]
+                if new_status is not None:
+                    rt_fields.append("Status")
+                state["write"]["rt"] = sorted(set(rt_fields))
+                cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
+                response = self._request(
+                    "PUT", f"ticket/{ticket_id}", body=body, headers={"If-Match": f'"{etag}"'}
+                )
+                if response.status_code == 412:
+                    fresh, fresh_etag = self._fetch(ticket_id, fresh=True)
+                    raise self._conflict(
+                        self._ticket_from(fresh, roles=True), change.base_version, etag, fresh_etag
+                    )
+                self._invalidate()
+                self._json(response)  # REST2 answers a PUT with its messages, as JSON
+                denied = _denied(response)
+                if denied is not None:
+                    raise RtForbidden(
+                        f"RT at {self._config.host} refused (part of) the change to {current.key} "
+                        f"(RT rights: {denied})"
+                    )
             if change.comment is not None:
                 status = new_status
                 if status is None and not after.status.is_active:
                     status = self._rt_status(after.status)  # keep it: RT re-opens on reply
-                self._post_message(ticket_id, change.comment.kind, change.comment.body, status)
+                self._post_message(
+                    ticket_id, change.comment.kind, change.comment.body, status, files
+                )
             data, etag = self._fetch(ticket_id, fresh=True)
         stored = self._ticket_from(data, roles=True)
-        self._verify(
-            stored, after, [n for n in ("assignee", "watchers", "status", "tier") if n in diffs]
-        )
+        if stored.version < version:
+            raise InvalidInput(
+                f"{current.key}: RT did not save the change (v{stored.version}, not v{version})"
+            )
+        self._verify(stored, after, diffs)
         with self._lock:
             self._seen[(ticket_id, stored.version)] = etag
         return stored
+
+    @contextmanager
+    def _unsent(self, comment: Comment | None) -> Iterator[None]:
+        """A write that fails before its reply or note is posted says that it was not."""
+        try:
+            yield
+        except ConflictError:
+            raise
+        except StoreError as exc:
+            if comment is None:
+                raise
+            raise type(exc)(f"{exc}; the {comment.kind.value} was NOT posted") from None
 
     def _conflict(self, current: Ticket, base: int, seen: str | None, now: str) -> ConflictError:
         """The ConflictError for a stale write, naming what changed since `base`."""
@@ -1481,8 +1678,171 @@ class RtRepository:
     def purge(self, closed_before: datetime, actor: str, at: datetime, dry_run: bool) -> list[str]:
         raise RtUnsupported("purging is RT's shredder's job (rt-shredder), not this store's")
 
+    def claim_next(self, query: Query, claim: Callable[[Ticket], Change | None]) -> Ticket | None:
+        raise RtUnsupported("RT cannot lock a ticket while it is claimed: take it by version")
+
+    refusal_log: Path | None = None
+    """Where refused actions are audited (JSON lines, see store/local_audit.py): RT has
+    no audit-only record. bootstrap sets it to a file in the app's state folder."""
+
+    def record_refusal(
+        self, actor: str, action: str, key: str | None, reason: str, at: datetime
+    ) -> None:
+        from .local_audit import append_refusal
+
+        append_refusal(self.refusal_log, actor, action, key, reason, at)
+
+
+# --- files ---------------------------------------------------------------------------
+
+_BODY_PARTS = json.dumps(
+    [
+        {"field": "Filename", "operator": "IS", "value": "NULL"},
+        {"field": "ContentType", "value": "text/plain"},
+    ]
+)
+"""REST2 JSON query for the parts of a message that are its text."""
+
+_FILE_PARTS = json.dumps([{"field": "Filename", "operator": "IS NOT", "value": "NULL"}])
+"""REST2 JSON query for the parts of a message that are files."""
+
+_FILE_TROUBLE = {
+    "AttachmentTruncate": "cut short",
+    "AttachmentDrop": "dropped",
+    "AttachmentError": "could not store",
+}
+"""The transactions RT adds when it did not keep a file as it was sent."""
+
+_PERMISSION_DENIED = re.compile(r"permission denied", re.IGNORECASE)
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 ._()+,@-]{1,200}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    """A file read for sending, with what the write records about it."""
+
+    name: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+    def payload(self) -> dict[str, str]:
+        """REST2's attachment object. A name that is not plain ASCII travels as an RFC 2047
+        word (RT 5.0 fails on raw UTF-8 there, and a quote or newline could break the MIME
+        header); text that is not UTF-8 goes as octets, which RT would otherwise convert."""
+        name = self.name
+        if not _PLAIN_NAME.fullmatch(name):
+            name = "=?UTF-8?B?" + base64.b64encode(name.encode()).decode("ascii") + "?="
+        kind = self.content_type
+        if kind.lower().startswith("text/"):
+            try:
+                self.data.decode("utf-8")
+            except UnicodeDecodeError:
+                kind = "application/octet-stream"
+        return {
+            "FileName": name,
+            "FileType": kind,
+            "FileContent": base64.b64encode(self.data).decode("ascii"),
+        }
+
+
+def _read_files(files: Sequence[NewAttachment]) -> list[_Upload]:
+    """Check every file (a regular, non-empty file within the size limit), then read them:
+    one refused file means nothing is sent."""
+    for file in files:
+        try:
+            size = os.stat(file.path).st_size if os.path.isfile(file.path) else -1
+        except OSError:
+            size = -1
+        if size < 0:
+            raise InvalidInput(f"cannot attach {file.path}: no such file, or not a regular one")
+        check_attachment_size(file.filename, size)
+        if size == 0 or not file.filename.strip():
+            raise InvalidInput(f"cannot attach {file.path}: RT keeps no empty or nameless file")
+    uploads: list[_Upload] = []
+    for file in files:
+        try:
+            with open(file.path, "rb") as handle:
+                data = handle.read(MAX_ATTACHMENT_BYTES + 1)
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file.path}: {exc.strerror or exc}") from None
+        check_attachment_size(file.filename, len(data))  # it may have grown since
+        kind = file.content_type or "application/octet-stream"
+        uploads.append(_Upload(file.filename, kind, data, hashlib.sha256(data).hexdigest()))
+    return uploads
+
+
+def _attachments(
+    parts: Sequence[Mapping[str, Any]],
+    recorded: Sequence[tuple[str, int, str, str]],
+    comment_id: int,
+    author: str,
+    at: datetime,
+) -> tuple[Attachment, ...]:
+    """The files of one message. Size, hash and type come from our write's record when it
+    sent them (RT counts text in characters and keeps no hash); RT's listing otherwise."""
+    found: list[Attachment] = []
+    for n, part in enumerate(parts):
+        name = str(part.get("Filename") or "")
+        size, sha, kind = _int(part.get("ContentLength")), "", str(part.get("ContentType") or "")
+        if n < len(recorded) and recorded[n][0].rsplit("/", 1)[-1] == name:
+            _name, size, sha, kind = recorded[n]
+        found.append(
+            Attachment(
+                filename=name,
+                size=size,
+                sha256=sha,
+                content_type=kind or "application/octet-stream",
+                id=int(part["id"]),
+                comment_id=comment_id,
+                uploaded_by=author,
+                created_at=at,
+            )
+        )
+    return tuple(found)
+
+
+def _spoilt(comment: Comment, note: Mapping[str, Any]) -> Comment:
+    """The message as RT kept it after its note that it cut a file short (or dropped or
+    failed to store it): that file's size is what RT kept, and its hash unknown."""
+    name, cut = str(note.get("Data") or ""), note.get("Type") == "AttachmentTruncate"
+    files = tuple(
+        replace(a, sha256="", size=_int(note.get("NewValue")) if cut else a.size)
+        if a.filename == name.rsplit("/", 1)[-1]
+        else a
+        for a in comment.attachments
+    )
+    return replace(comment, attachments=files)
+
+
+def _cache_name(name: str) -> str:
+    """A file name for the cache made of the attachment's own (letters kept, no paths)."""
+    return re.sub(r"[^\w.-]+", "_", name.rsplit("/", 1)[-1]).strip("._")[:80] or "file"
+
+
+def _denied(response: httpx.Response) -> str | None:
+    """RT's "Permission Denied" among the messages of an answer it sent with 200."""
+    try:
+        messages = response.json()
+    except ValueError:
+        return None
+    if not isinstance(messages, list):
+        return None
+    for message in messages:
+        if isinstance(message, str) and _PERMISSION_DENIED.search(message):
+            return _one_line(message, 120)
+    return None
+
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 def _epoch() -> datetime:
