@@ -150,6 +150,37 @@ def load_db_password(url: str, *, data_dir: Path) -> str | None:
     return None
 
 
+def load_mail_password(account: str, env: str) -> str | None:
+    """A mail server's password: $`env`, then the keyring entry of `account`
+    ("smtp://user@host:587"); None when there is neither."""
+    value = os.environ.get(env, "")
+    if value:
+        return value
+    usable, _backend = keyring_usable()
+    return _from_keyring(account) if usable else None
+
+
+def store_mail_password(account: str, password: str) -> str:
+    """Keep a mail server's password in the keyring (there is no file fallback: a host
+    without a keyring sets the environment variable instead). Returns where it went."""
+    if not password:
+        raise SecretError("an empty password")
+    usable, backend = keyring_usable()
+    if not usable:
+        raise NoKeyring(
+            f"no system keyring on this host ({backend}); set $HELPDESK_SMTP_PASSWORD "
+            "or $HELPDESK_IMAP_PASSWORD in the environment of the job instead"
+        )
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, account_for(account), password)
+    except KeyringError as exc:
+        raise SecretError(f"the keyring refused the password: {type(exc).__name__}") from None
+    return f"the system keyring ({backend})"
+
+
 def forget_token(url: str, *, data_dir: Path) -> list[str]:
     """Remove the stored token from the keyring and the file; returns where it was."""
     removed = []
