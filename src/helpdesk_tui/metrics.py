@@ -1,112 +1,527 @@
-"""Support metrics over a period: SLA compliance, response and resolution times,
-backlog, CSAT. Shared by the metrics screen and the command line."""
+"""Support metrics over a period, for the weekly SLA review: SLA compliance by priority
+and tier, first response and resolution times, breaches, CSAT, per agent, a weekly
+trend, and the backlog by tier and age. Shared by the metrics screen and `report`.
+
+Pure computation: no Textual, no formatting beyond `format_duration`.
+
+What is counted
+---------------
+- The period's tickets are those *created* in [since, until) (a cohort), as they stand
+  when the report runs (`computed_at`): a ticket created last week and resolved this
+  morning counts as resolved. Cancelled tickets (duplicates, spam) count as created and
+  nowhere else: no promise was made to them, none kept or broken.
+- SLA compliance: each first-response and resolution target of the policy is *met*
+  (stopped in time), *breached* (stopped late, or still running past due) or *running*
+  (not due yet; left out of the share). Compliance is met / (met + breached).
+- Times are calendar time from creation (what the customer waited, pauses included):
+  to the first public reply (or the resolution, for a ticket resolved without a
+  separate reply, as the SLA engine counts it), and to the resolution (or the closing,
+  for a ticket closed without being resolved). Median is the middle value (mean of the
+  two middle ones); p90 is the nearest rank (the smallest value that 90 % of the
+  tickets did not exceed).
+- Per agent and per tier: the ticket's current assignee and tier.
+- CSAT: the scores (1-5) of the period's tickets; "satisfied" is the share of 4 and 5.
+- Backlog: the open tickets *now* (new, open, pending, on hold) by tier and age; it is
+  counted by the store, whatever the period.
+- The weekly trend: 7-day buckets ending where the period ends (or now, if sooner),
+  at least 8 and at most 52 of them.
+
+Cost: tickets are read a page at a time (`created_between`) and only counters and
+durations (8 bytes each) are kept, so memory grows with the period's ticket count in
+bytes, not in tickets.
+"""
 
 from __future__ import annotations
 
-import statistics
+import heapq
+import math
+from array import array
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .domain import sla
-from .domain.model import ACTIVE_STATUSES, TIERS, Priority, Status
-from .service import HelpdeskService, iter_all
+from .domain.model import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    TIERS,
+    Priority,
+    Status,
+    Ticket,
+)
+from .domain.sla import ClockState, TargetKind, TargetStatus
+from .periods import Period
+from .service import HelpdeskService
 from .store.base import Query, SortKey
+
+__all__ = [
+    "AGE_BUCKETS",
+    "AgeBucket",
+    "AgentFigures",
+    "Breach",
+    "Cancelled",
+    "Compliance",
+    "Durations",
+    "Metrics",
+    "SlaFigures",
+    "WeekFigures",
+    "compute",
+    "created_between",
+    "format_duration",
+]
+
+WEEK = timedelta(days=7)
+TREND_MIN_WEEKS = 8
+TREND_MAX_WEEKS = 52
+WORST_BREACHES = 10
+"""How many breaches a report lists by name (the most overdue ones)."""
+PAGE_SIZE = 1000
+FIRST_WINDOW = timedelta(days=1)
+"""The first time window `created_between` reads; it then adapts to the store's rate."""
+TARGET_KINDS = (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
+
+
+class Cancelled(Exception):
+    """`compute` was told to stop before it finished."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgeBucket:
+    """Open tickets created between `older_than` and `younger_than` ago."""
+
+    label: str
+    older_than: timedelta
+    younger_than: timedelta | None
+
+
+AGE_BUCKETS = (
+    AgeBucket("< 1 day", timedelta(0), timedelta(days=1)),
+    AgeBucket("1-3 days", timedelta(days=1), timedelta(days=3)),
+    AgeBucket("3-7 days", timedelta(days=3), timedelta(days=7)),
+    AgeBucket("1-4 weeks", timedelta(days=7), timedelta(days=28)),
+    AgeBucket("> 4 weeks", timedelta(days=28), None),
+)
+
+
+class Durations:
+    """Durations in seconds, 8 bytes each, sorted once when first read."""
+
+    __slots__ = ("_sorted", "_values")
+
+    def __init__(self) -> None:
+        self._values = array("d")
+        self._sorted = True
+
+    def add(self, seconds: float) -> None:
+        if self._values and seconds < self._values[-1]:
+            self._sorted = False
+        self._values.append(seconds)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _ordered(self) -> array[float]:
+        if not self._sorted:
+            self._values = array("d", sorted(self._values))
+            self._sorted = True
+        return self._values
+
+    @property
+    def median(self) -> float | None:
+        values = self._ordered()
+        n = len(values)
+        if not n:
+            return None
+        middle = n // 2
+        return values[middle] if n % 2 else (values[middle - 1] + values[middle]) / 2
+
+    def percentile(self, share: float) -> float | None:
+        """Nearest rank: the smallest value that `share` of the values do not exceed."""
+        values = self._ordered()
+        if not values:
+            return None
+        rank = max(1, math.ceil(share * len(values)))
+        return values[rank - 1]
+
+    @property
+    def p90(self) -> float | None:
+        return self.percentile(0.9)
 
 
 @dataclass(slots=True)
 class Compliance:
+    """One kind of target over many tickets: met, breached, or still running."""
+
     met: int = 0
     breached: int = 0
+    running: int = 0
+    """Not due yet (or paused short of due): neither kept nor broken so far."""
 
     @property
-    def total(self) -> int:
+    def decided(self) -> int:
         return self.met + self.breached
 
     @property
     def share(self) -> float | None:
-        return self.met / self.total if self.total else None
+        """Met among the decided; None when nothing was decided."""
+        return self.met / self.decided if self.decided else None
+
+    def add(self, state: ClockState) -> None:
+        if state is ClockState.MET:
+            self.met += 1
+        elif state is ClockState.BREACHED:
+            self.breached += 1
+        else:
+            self.running += 1
+
+    def __add__(self, other: Compliance) -> Compliance:
+        return Compliance(
+            self.met + other.met, self.breached + other.breached, self.running + other.running
+        )
+
+
+@dataclass(slots=True)
+class SlaFigures:
+    """First response and resolution compliance of one group of tickets."""
+
+    first_response: Compliance = field(default_factory=Compliance)
+    resolution: Compliance = field(default_factory=Compliance)
+
+    def of(self, kind: TargetKind) -> Compliance:
+        return self.first_response if kind is TargetKind.FIRST_RESPONSE else self.resolution
+
+    @property
+    def overall(self) -> Compliance:
+        """Both kinds together: the one number of a weekly review."""
+        return self.first_response + self.resolution
+
+    def __add__(self, other: SlaFigures) -> SlaFigures:
+        return SlaFigures(
+            self.first_response + other.first_response, self.resolution + other.resolution
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One breached target of one ticket."""
+
+    key: str
+    priority: Priority
+    tier: int
+    assignee: str | None
+    kind: TargetKind
+    due_at: datetime | None
+    overdue: float
+    """Seconds past due: until it was met late, or until now if it still runs."""
+    running: bool
+    """Still not met (the ticket still waits)."""
+
+
+@dataclass(slots=True)
+class AgentFigures:
+    """The period's tickets that one agent holds now (`agent` None: nobody)."""
+
+    agent: str | None
+    tickets: int = 0
+    resolved: int = 0
+    sla: SlaFigures = field(default_factory=SlaFigures)
+    first_response_times: Durations = field(default_factory=Durations)
+    resolution_times: Durations = field(default_factory=Durations)
+    csat: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def csat_average(self) -> float | None:
+        return _average(self.csat)
+
+
+@dataclass(slots=True)
+class WeekFigures:
+    """One 7-day bucket of the trend."""
+
+    since: datetime
+    until: datetime
+    created: int = 0
+    sla: SlaFigures = field(default_factory=SlaFigures)
+    csat: Counter[int] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
 class Metrics:
-    since: datetime
-    until: datetime
-    tickets: int = 0
-    first_response: dict[Priority, Compliance] = field(default_factory=dict)
-    resolution: dict[Priority, Compliance] = field(default_factory=dict)
-    first_response_times: list[float] = field(default_factory=list)
-    resolution_times: list[float] = field(default_factory=list)
-    backlog_by_tier: dict[int, int] = field(default_factory=dict)
+    """Everything a report shows. Build it with `compute`."""
+
+    period: Period
+    computed_at: datetime
+    created: int = 0
+    """Tickets created in the period, cancelled ones included."""
+    cancelled: int = 0
+    resolved: int = 0
+    by_priority: dict[Priority, SlaFigures] = field(default_factory=dict)
+    by_tier: dict[int, SlaFigures] = field(default_factory=dict)
+    first_response_times: Durations = field(default_factory=Durations)
+    resolution_times: Durations = field(default_factory=Durations)
+    worst: list[Breach] = field(default_factory=list)
+    """The most overdue breaches, most overdue first (at most WORST_BREACHES)."""
     csat: Counter[int] = field(default_factory=Counter)
-
-    @staticmethod
-    def _median(values: list[float]) -> timedelta | None:
-        return timedelta(seconds=statistics.median(values)) if values else None
-
-    @staticmethod
-    def _p90(values: list[float]) -> timedelta | None:
-        if len(values) < 2:
-            return Metrics._median(values)
-        return timedelta(seconds=statistics.quantiles(values, n=10)[-1])
+    agents: dict[str | None, AgentFigures] = field(default_factory=dict)
+    weeks: list[WeekFigures] = field(default_factory=list)
+    backlog: dict[int, dict[str, int]] = field(default_factory=dict)
+    """Open tickets now: tier → age bucket label → count."""
 
     @property
-    def median_first_response(self) -> timedelta | None:
-        return self._median(self.first_response_times)
+    def sla(self) -> SlaFigures:
+        total = SlaFigures()
+        for figures in self.by_priority.values():
+            total = total + figures
+        return total
 
     @property
-    def p90_first_response(self) -> timedelta | None:
-        return self._p90(self.first_response_times)
+    def breaches(self) -> int:
+        return self.sla.overall.breached
 
     @property
-    def median_resolution(self) -> timedelta | None:
-        return self._median(self.resolution_times)
-
-    @property
-    def p90_resolution(self) -> timedelta | None:
-        return self._p90(self.resolution_times)
+    def csat_answers(self) -> int:
+        return sum(self.csat.values())
 
     @property
     def csat_average(self) -> float | None:
-        answers = sum(self.csat.values())
-        return sum(score * n for score, n in self.csat.items()) / answers if answers else None
+        return _average(self.csat)
 
+    @property
+    def csat_satisfied(self) -> float | None:
+        """The share of answers scoring 4 or 5 (the usual CSAT %)."""
+        answers = self.csat_answers
+        return (self.csat[4] + self.csat[5]) / answers if answers else None
 
-def compute(service: HelpdeskService, days: int = 30) -> Metrics:
-    """Metrics for tickets created in the last `days` days, plus today's backlog."""
-    until = service.clock()
-    since = until - timedelta(days=days)
-    result = Metrics(since, until)
-    result.first_response = {p: Compliance() for p in Priority}
-    result.resolution = {p: Compliance() for p in Priority}
-    query = Query(created_after=since, sort=SortKey.CREATED)
-    for ticket in iter_all(service, query):
-        result.tickets += 1
-        if ticket.status is Status.CANCELLED:
-            continue  # duplicates and spam: no promise was made, none was kept or broken
-        for status in sla.evaluate(ticket, service.policy, until):
-            if status.stopped_at is None and status.state is not sla.ClockState.BREACHED:
-                continue
-            bucket = {
-                sla.TargetKind.FIRST_RESPONSE: result.first_response,
-                sla.TargetKind.RESOLUTION: result.resolution,
-            }.get(status.kind)
-            if bucket is None:
-                continue
-            if status.state is sla.ClockState.MET:
-                bucket[ticket.priority].met += 1
-            else:
-                bucket[ticket.priority].breached += 1
-        if ticket.first_response_at:
-            result.first_response_times.append(
-                (ticket.first_response_at - ticket.created_at).total_seconds()
-            )
-        if ticket.resolved_at:
-            result.resolution_times.append((ticket.resolved_at - ticket.created_at).total_seconds())
-        if ticket.csat_score:
-            result.csat[ticket.csat_score] += 1
-    for tier in TIERS:
-        result.backlog_by_tier[tier] = service.count(
-            Query(statuses=ACTIVE_STATUSES, tiers=frozenset({tier}))
+    @property
+    def backlog_total(self) -> int:
+        return sum(sum(ages.values()) for ages in self.backlog.values())
+
+    def backlog_by_age(self) -> dict[str, int]:
+        return {
+            bucket.label: sum(self.backlog.get(tier, {}).get(bucket.label, 0) for tier in TIERS)
+            for bucket in AGE_BUCKETS
+        }
+
+    def agents_by_load(self) -> list[AgentFigures]:
+        """Agents with the most tickets first; the unassigned last."""
+        return sorted(
+            self.agents.values(),
+            key=lambda a: (a.agent is None, -a.tickets, a.agent or ""),
         )
+
+
+def _average(scores: Counter[int]) -> float | None:
+    answers = sum(scores.values())
+    return sum(score * n for score, n in scores.items()) / answers if answers else None
+
+
+# ------------------------------------------------------------------------- reading
+
+
+def created_between(
+    service: HelpdeskService, since: datetime, until: datetime, page_size: int = PAGE_SIZE
+) -> Iterator[list[Ticket]]:
+    """Every ticket (the agent may see) created in [since, until), a page at a time.
+
+    Keyset paging on creation time, never a growing OFFSET: each page starts at the
+    last one's creation instant (skipping the tickets already seen at exactly that
+    instant), inside a time window that adapts to hold about a page, so no query skips
+    or counts more than a few pages of rows however big the store is. Open and done
+    tickets are read apart: `is_active` leads the store's index on created_at, so each
+    part is one index range read in order.
+    """
+    for statuses in (ACTIVE_STATUSES, DONE_STATUSES):
+        base = Query(statuses=statuses, sort=SortKey.CREATED, limit=page_size)
+        cursor, seen_at_cursor, window = since, 0, FIRST_WINDOW
+        while cursor < until:
+            end = min(until, cursor + window)
+            page = service.query(
+                replace(base, created_after=cursor, created_before=end, offset=seen_at_cursor)
+            )
+            if page.tickets:
+                yield page.tickets
+            if not page.tickets or seen_at_cursor + len(page.tickets) >= page.total:
+                cursor, seen_at_cursor = end, 0
+                if page.total < page_size // 2:
+                    window *= 2  # a quiet stretch: read more of it at once
+                continue
+            if page.total > 4 * page_size and window > timedelta(seconds=2):
+                window /= 2  # a busy stretch: keep each count small
+            last = page.tickets[-1].created_at
+            ties = sum(1 for t in page.tickets if t.created_at == last)
+            seen_at_cursor = seen_at_cursor + ties if last == cursor else ties
+            cursor = last
+
+
+# ----------------------------------------------------------------------- computing
+
+
+def trend_weeks(period: Period, now: datetime) -> list[WeekFigures]:
+    """The trend's empty buckets, oldest first, ending at the period's end or now."""
+    end = min(period.until, now)
+    length = max(period.until - period.since, WEEK)
+    count = min(TREND_MAX_WEEKS, max(TREND_MIN_WEEKS, math.ceil(length / WEEK)))
+    return [
+        WeekFigures(end - (count - i) * WEEK, end - (count - i - 1) * WEEK) for i in range(count)
+    ]
+
+
+def compute(
+    service: HelpdeskService,
+    period: Period,
+    *,
+    page_size: int = PAGE_SIZE,
+    worst: int = WORST_BREACHES,
+    should_stop: Callable[[], bool] | None = None,
+) -> Metrics:
+    """The metrics of `period` as they stand at the service's clock.
+
+    `should_stop` is asked before each page; when it says yes, Cancelled is raised
+    (the screen asks for another period while a big store is still being read).
+    """
+    now = service.clock()
+    result = Metrics(period, now)
+    result.by_priority = {p: SlaFigures() for p in Priority}
+    result.by_tier = {tier: SlaFigures() for tier in TIERS}
+    result.weeks = trend_weeks(period, now)
+    tally = _Tally(result, now, worst)
+    scan_since = min(period.since, result.weeks[0].since)
+    for page in created_between(service, scan_since, period.until, page_size):
+        if should_stop is not None and should_stop():
+            raise Cancelled(f"metrics of {period.describe()} no longer wanted")
+        for ticket, statuses in zip(
+            page, sla.evaluate_many(page, service.policy, now), strict=True
+        ):
+            tally.add(ticket, statuses)
+    result.worst = tally.worst()
+    result.backlog = backlog(service, now)
     return result
+
+
+def backlog(service: HelpdeskService, now: datetime) -> dict[int, dict[str, int]]:
+    """Open tickets by tier and age, counted by the store (one count per cell)."""
+    counts: dict[int, dict[str, int]] = {}
+    for tier in TIERS:
+        counts[tier] = {}
+        for bucket in AGE_BUCKETS:
+            query = Query(
+                statuses=ACTIVE_STATUSES,
+                tiers=frozenset({tier}),
+                created_after=None if bucket.younger_than is None else now - bucket.younger_than,
+                created_before=now - bucket.older_than if bucket.older_than else None,
+            )
+            counts[tier][bucket.label] = service.count(query)
+    return counts
+
+
+class _Tally:
+    """Adds tickets one by one into a Metrics, keeping only counters and durations."""
+
+    def __init__(self, into: Metrics, now: datetime, worst: int) -> None:
+        self.m = into
+        self.now = now
+        self.since = into.period.since
+        self.until = into.period.until
+        self.trend_end = into.weeks[-1].until
+        self.n_weeks = len(into.weeks)
+        self.keep = worst
+        self._worst: list[tuple[float, str, str, Breach]] = []
+
+    def _week(self, created: datetime) -> WeekFigures | None:
+        back = (self.trend_end - created) // WEEK
+        if created >= self.trend_end or back >= self.n_weeks:
+            return None
+        return self.m.weeks[self.n_weeks - 1 - back]
+
+    def add(self, ticket: Ticket, statuses: list[TargetStatus]) -> None:
+        m = self.m
+        created = ticket.created_at
+        in_period = self.since <= created < self.until
+        week = self._week(created)
+        if week is not None:
+            week.created += 1
+        if in_period:
+            m.created += 1
+        if ticket.status is Status.CANCELLED:
+            if in_period:
+                m.cancelled += 1
+            return
+        states = {s.kind: s for s in statuses if s.kind in TARGET_KINDS}
+        if week is not None:
+            for kind, status in states.items():
+                week.sla.of(kind).add(status.state)
+            if ticket.csat_score is not None:
+                week.csat[ticket.csat_score] += 1
+        if not in_period:
+            return
+        agent = m.agents.get(ticket.assignee)
+        if agent is None:
+            agent = m.agents[ticket.assignee] = AgentFigures(ticket.assignee)
+        agent.tickets += 1
+        groups = (m.by_priority[ticket.priority], m.by_tier[ticket.tier], agent.sla)
+        for kind, status in states.items():
+            for group in groups:
+                group.of(kind).add(status.state)
+            if status.state is ClockState.BREACHED:
+                self._breach(ticket, status)
+        resolved_at = (
+            ticket.resolved_at or ticket.closed_at
+            if ticket.status in (Status.RESOLVED, Status.CLOSED)
+            else None
+        )
+        first = ticket.first_response_at or resolved_at
+        if first is not None:
+            seconds = max(0.0, (first - created).total_seconds())
+            m.first_response_times.add(seconds)
+            agent.first_response_times.add(seconds)
+        if resolved_at is not None:
+            seconds = max(0.0, (resolved_at - created).total_seconds())
+            m.resolved += 1
+            agent.resolved += 1
+            m.resolution_times.add(seconds)
+            agent.resolution_times.add(seconds)
+        if ticket.csat_score is not None:
+            m.csat[ticket.csat_score] += 1
+            agent.csat[ticket.csat_score] += 1
+
+    def _breach(self, ticket: Ticket, status: TargetStatus) -> None:
+        if status.due_at is not None:
+            overdue = ((status.stopped_at or self.now) - status.due_at).total_seconds()
+        else:
+            overdue = -status.remaining.total_seconds()
+        breach = Breach(
+            ticket.key,
+            ticket.priority,
+            ticket.tier,
+            ticket.assignee,
+            status.kind,
+            status.due_at,
+            overdue,
+            status.stopped_at is None,
+        )
+        entry = (overdue, ticket.key, status.kind.value, breach)
+        if len(self._worst) < self.keep:
+            heapq.heappush(self._worst, entry)
+        elif self.keep and entry[:3] > self._worst[0][:3]:
+            heapq.heapreplace(self._worst, entry)
+
+    def worst(self) -> list[Breach]:
+        return [e[3] for e in sorted(self._worst, key=lambda e: (-e[0], e[1], e[2]))]
+
+
+# ---------------------------------------------------------------------- formatting
+
+
+def format_duration(seconds: float | None) -> str:
+    """Durations as "44m", "5h27m", "3d04h"; "—" for no value."""
+    if seconds is None:
+        return "—"
+    minutes = int(round(seconds) // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"

@@ -1,10 +1,19 @@
-"""Metrics: SLA compliance by priority, response and resolution times, backlog, CSAT."""
+"""Metrics: the weekly SLA review on one screen, for any period chosen by keys.
+
+The figures are `metrics.compute`'s, the same as `helpdesk-tui report`: SLA compliance
+by priority and tier, a weekly trend, the backlog by tier and age, first response and
+resolution times, the most overdue breaches, per agent, CSAT. They are computed in a
+worker (a big store takes seconds); switching period cancels a computation under way.
+One column of sections at 80 columns, two side by side from 110.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rich.console import Group, RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,139 +21,391 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
-from ... import metrics
-from ...domain.model import Priority
+from ... import charts, metrics
+from ...domain.model import TIER_NAMES, TIERS, Priority
+from ...domain.text import safe_line
+from ...metrics import AGE_BUCKETS, Compliance, Metrics, SlaFigures, format_duration
+from ...periods import Period, PeriodKind
+from ...report import counted
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
+from ..widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
 
-PERIODS = (7, 30, 90)
-
-
-def bar(share: float | None, width: int = 20) -> Text:
-    if share is None:
-        return Text("no data", style="dim")
-    filled = round(share * width)
-    text = Text(
-        "█" * filled, style="green" if share >= 0.9 else "yellow" if share >= 0.75 else "red"
-    )
-    text.append("░" * (width - filled), style="dim")
-    text.append(f" {share:5.1%}")
-    return text
-
-
-def hours(value: timedelta | None) -> str:
-    if value is None:
-        return "—"
-    minutes = int(value.total_seconds() // 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m"
+ROLLING_DAYS = (7, 30, 90)
+"""What `p` cycles through: the last 7, 30 or 90 days."""
+WIDE = 112
+"""From this many columns the sections sit two by two: the wide tables (compliance,
+breaches, agents) on the left, the narrow ones (trend, backlog, times, CSAT) beside."""
+BAR = 10
+GOOD, FAIR = 0.9, 0.75
+"""Compliance at or above GOOD shows as success, at or above FAIR as a warning."""
+SECTIONS = ("sla", "trend", "tiers", "backlog", "breaches", "times", "agents", "csat")
 
 
 class MetricsScreen(Screen[None]):
+    CSS_PATH = "metrics.tcss"
+
+    COMPONENT_CLASSES = {
+        "metrics--good",
+        "metrics--fair",
+        "metrics--poor",
+        "metrics--bar",
+        "metrics--track",
+        "metrics--muted",
+        "metrics--heading",
+    }
+
     BINDINGS = [
         Binding("escape", "app.go('queue')", "Queue", id="metrics.back"),
         Binding("p", "period", "Period", id="metrics.period"),
+        Binding("w", "week", "Week", id="metrics.week"),
+        Binding("m", "month", "Month", id="metrics.month", show=False),
+        Binding(
+            "left_square_bracket",
+            "shift(-1)",
+            "Earlier",
+            id="metrics.earlier",
+            key_display="[",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket",
+            "shift(1)",
+            "Later",
+            id="metrics.later",
+            key_display="]",
+            show=False,
+        ),
         Binding("r,ctrl+r", "refresh", "Refresh", id="metrics.refresh"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.days = 30
-        self._shown: metrics.Metrics | None = None
+        self.period: Period | None = None
+        self.shown: Metrics | None = None
 
     @property
     def helpdesk(self) -> HelpdeskApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Metrics"), id="metrics-title", classes="screen-title")
-        with VerticalScroll():
-            yield Static(id="metrics-body")
+        yield TitleBar("Metrics", id="metrics-title")
+        yield Static(Text("computing…"), id="metrics-summary")
+        with VerticalScroll(id="metrics-body"):
+            for name in SECTIONS:
+                yield Static(id=f"metrics-{name}", classes="metrics-section")
         yield StatusLine()
         yield Footer()
 
     def on_mount(self) -> None:
+        self.period = Period.rolling(self.helpdesk.service.clock(), 30)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._repaint())
+        self.query_one("#metrics-body").focus()
         self.load()
 
+    # ------------------------------------------------------------------ loading
+
     def load(self) -> None:
-        service, days = self.helpdesk.service, self.days
-        self.query_one(StatusLine).say(f"computing the last {days} days…")
-        call_store(
-            self,
-            lambda: metrics.compute(service, days),
-            self._show,
-            group="metrics",
-            exclusive=True,
-            what="metrics",
-        )
+        service, period = self.helpdesk.service, self.period
+        assert period is not None
+        now = service.clock()
+        if period.kind is PeriodKind.ROLLING and period.name:
+            # "Last 30 days" means up to now: each refresh moves it with the clock.
+            period = self.period = Period.rolling(now, period.days)
+        self.query_one(TitleBar).show(Text(f"Metrics · {period.title()}"))
+        # While it runs the status line says so (and, past a moment, how long the store
+        # has been at it); the finished line stays the same for the same figures.
+        self.query_one(StatusLine).say(f"computing {period.describe()}…")
+
+        def job() -> Metrics:
+            worker = get_current_worker()
+            # A newer period supersedes this one: stop reading pages for it.
+            return metrics.compute(service, period, should_stop=lambda: worker.is_cancelled)
+
+        def done(result: Metrics) -> None:
+            self.shown = result
+            self._repaint()
+            self.query_one(StatusLine).say(
+                f"computed at {result.computed_at:%H:%M:%S} UTC · p/w/m period · [ ] earlier/later"
+            )
+
+        call_store(self, job, done, group="metrics", exclusive=True, what="metrics")
 
     def on_resize(self) -> None:
-        if self._shown is not None:
-            self._show(self._shown)
+        self._repaint()
 
-    def _show(self, m: metrics.Metrics) -> None:
-        self._shown = m
-        # Narrow terminals get shorter bars so each row stays on one line.
-        width = 12
-        self.query_one("#metrics-title", Static).update(
-            Text(
-                f"Metrics · last {self.days} days ({m.since:%Y-%m-%d} → {m.until:%Y-%m-%d}) · "
-                f"{m.tickets:,} tickets created · p: period"
-            )
-        )
-        wide = self.size.width >= 100
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column()
-        if wide:
-            grid.add_column()
-        compliance = Table(title="SLA compliance", title_justify="left", box=None, padding=(0, 1))
-        compliance.add_column("Priority")
-        compliance.add_column("First response")
-        compliance.add_column("Resolution")
-        for p in Priority:
-            compliance.add_row(
-                f"{p.short} {p.label}",
-                bar(m.first_response[p].share, width),
-                bar(m.resolution[p].share, width),
-            )
-        times = Table(title="Times (created →)", title_justify="left", box=None, padding=(0, 1))
-        times.add_column("")
-        times.add_column("median")
-        times.add_column("p90")
-        times.add_row("first response", hours(m.median_first_response), hours(m.p90_first_response))
-        times.add_row("resolution", hours(m.median_resolution), hours(m.p90_resolution))
-        backlog = Table(title="Backlog (open now)", title_justify="left", box=None, padding=(0, 1))
-        backlog.add_column("Tier")
-        backlog.add_column("Open")
-        biggest = max(m.backlog_by_tier.values(), default=0) or 1
-        for tier, count in sorted(m.backlog_by_tier.items()):
-            filled = "█" * round(width * count / biggest)
-            backlog.add_row(f"Tier {tier}", Text(f"{filled} {count:,}"))
-        csat = Table(title="CSAT", title_justify="left", box=None, padding=(0, 1))
-        csat.add_column("Score")
-        csat.add_column("Answers")
-        answers = sum(m.csat.values()) or 1
-        for score in (5, 4, 3, 2, 1):
-            n = m.csat.get(score, 0)
-            csat.add_row("★" * score, Text(f"{'█' * round(width * n / answers)} {n}"))
-        average = m.csat_average
-        csat.caption = f"average {average:.2f} / 5" if average else "no answers yet"
-        # Side by side where there is room; one under the other at 80 columns.
-        if wide:
-            grid.add_row(compliance, times)
-            grid.add_row(backlog, csat)
-        else:
-            for table in (compliance, times, backlog, csat):
-                grid.add_row(table)
-        self.query_one("#metrics-body", Static).update(grid)
-        self.query_one(StatusLine).say(f"computed at {m.until:%H:%M:%S} UTC")
+    # ------------------------------------------------------------------ actions
 
     def action_period(self) -> None:
-        self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
+        now = self.helpdesk.service.clock()
+        current = self.period
+        days = 30
+        if current is not None and current.kind is PeriodKind.ROLLING:
+            nxt = ROLLING_DAYS.index(current.days) + 1 if current.days in ROLLING_DAYS else 0
+            days = ROLLING_DAYS[nxt % len(ROLLING_DAYS)]
+        elif current is not None:
+            days = ROLLING_DAYS[0]
+        self.period = Period.rolling(now, days)
+        self.load()
+
+    def action_week(self) -> None:
+        self.period = Period.week(self.helpdesk.service.clock())
+        self.load()
+
+    def action_month(self) -> None:
+        self.period = Period.month(self.helpdesk.service.clock())
+        self.load()
+
+    def action_shift(self, steps: int) -> None:
+        if self.period is None:
+            return
+        moved = self.period.shifted(steps)
+        if moved.since >= self.helpdesk.service.clock():
+            self.query_one(StatusLine).say("that period has not started yet")
+            return
+        self.period = moved
         self.load()
 
     def action_refresh(self) -> None:
         self.load()
+
+    # ---------------------------------------------------------------- rendering
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"metrics--{name}", partial=True)
+
+    def _repaint(self) -> None:
+        m = self.shown
+        if m is None or not self.is_mounted:
+            return
+        self.query_one("#metrics-body").set_class(self.size.width >= WIDE, "-wide")
+        self.query_one("#metrics-summary", Static).update(self._summary(m))
+        for name, renderable in (
+            ("sla", self._sla_by_priority(m)),
+            ("trend", self._trend(m)),
+            ("backlog", self._backlog(m)),
+            ("tiers", self._sla_by_tier(m)),
+            ("times", self._times(m)),
+            ("breaches", self._breaches(m)),
+            ("agents", self._agents(m)),
+            ("csat", self._csat(m)),
+        ):
+            self.query_one(f"#metrics-{name}", Static).update(_headed(renderable))
+
+    def _grade(self, share: float | None) -> Style:
+        if share is None:
+            return self._style("muted")
+        return self._style("good" if share >= GOOD else "fair" if share >= FAIR else "poor")
+
+    def _share(self, share: float | None) -> Text:
+        return Text("—" if share is None else f"{share:.1%}", style=self._grade(share))
+
+    def _rate(self, c: Compliance) -> Text:
+        if c.share is None:
+            running = f"{c.running} running" if c.running else "no data"
+            return Text(f"{'':<{BAR}} {running}", style=self._style("muted"))
+        text = Text(charts.bar(c.share, BAR, track=False), style=self._grade(c.share))
+        text.append(charts.UNICODE.empty * (BAR - len(text)), style=self._style("track"))
+        text.append(f" {c.share:6.1%}", style=self._grade(c.share))
+        text.append(f" {c.met}/{c.decided}", style=self._style("muted"))
+        return text
+
+    def _table(self, title: str, *columns: str, header: bool = True) -> Table:
+        table = Table(
+            title=Text(title, style=self._style("heading")),
+            title_justify="left",
+            box=None,
+            padding=(0, 1),
+            show_edge=False,
+            show_header=header,
+        )
+        for index, column in enumerate(columns):
+            table.add_column(Text(column), justify="left" if index == 0 else "right")
+        return table
+
+    def _summary(self, m: Metrics) -> Text:
+        overall = m.sla.overall
+        text = Text(f"{m.created:,} created · SLA met ")
+        text.append_text(self._share(overall.share))
+        text.append(f" · {counted(overall.breached, 'breach', 'breaches')} · CSAT ")
+        if m.csat_average is None:
+            text.append("—", style=self._style("muted"))
+        else:
+            text.append(f"{m.csat_average:.2f} ({m.csat_answers})")
+        text.append(f" · backlog now {m.backlog_total:,}")
+        return text
+
+    def _compliance(self, title: str, rows: Iterable[tuple[str, SlaFigures]]) -> Table:
+        table = self._table(title, "", "first response", "resolution")
+        for column in table.columns[1:]:
+            column.justify = "left"
+        for label, figures in rows:
+            table.add_row(
+                Text(label), self._rate(figures.first_response), self._rate(figures.resolution)
+            )
+        return table
+
+    def _sla_by_priority(self, m: Metrics) -> RenderableType:
+        return self._compliance(
+            "SLA compliance by priority",
+            ((f"{p.short} {p.label}", m.by_priority[p]) for p in Priority),
+        )
+
+    def _sla_by_tier(self, m: Metrics) -> RenderableType:
+        return self._compliance(
+            "SLA compliance by tier", ((TIER_NAMES[t], m.by_tier[t]) for t in TIERS)
+        )
+
+    def _trend(self, m: Metrics) -> RenderableType:
+        weeks = m.weeks
+        table = self._table(
+            f"Weekly trend · {len(weeks)} weeks to {weeks[-1].until:%Y-%m-%d}",
+            "",
+            "",
+            "",
+            header=False,
+        )
+        for column in table.columns:
+            column.justify = "left"
+        created = [w.created for w in weeks]
+        table.add_row(
+            Text("created"),
+            Text(charts.sparkline(created), style=self._style("bar")),
+            Text(f"last {created[-1]:,} · max {max(created):,}", style=self._style("muted")),
+        )
+        met = Text()
+        for week in weeks:
+            share = week.sla.overall.share
+            met.append(charts.sparkline([share], low=0.0, high=1.0), style=self._grade(share))
+        last = weeks[-1].sla.overall.share
+        table.add_row(Text("SLA met"), met, Text(f"last {'—' if last is None else f'{last:.0%}'}"))
+        breaches = [w.sla.overall.breached for w in weeks]
+        table.add_row(
+            Text("breaches"),
+            Text(charts.sparkline(breaches), style=self._style("poor")),
+            Text(f"last {breaches[-1]:,} · max {max(breaches):,}", style=self._style("muted")),
+        )
+        return table
+
+    def _backlog(self, m: Metrics) -> RenderableType:
+        table = self._table(
+            f"Backlog now · {m.backlog_total:,} open", "age", "all", *(TIER_NAMES[t] for t in TIERS)
+        )
+        table.columns[1].justify = "left"
+        by_age = m.backlog_by_age()
+        biggest = max(by_age.values(), default=0) or 1
+        for bucket in AGE_BUCKETS:
+            n = by_age[bucket.label]
+            bar = Text(charts.bar(n / biggest, 8, track=False).ljust(8), style=self._style("bar"))
+            bar.append(f" {n:,}", style=self.rich_style)
+            table.add_row(
+                Text(bucket.label),
+                bar,
+                *(Text(f"{m.backlog.get(t, {}).get(bucket.label, 0):,}") for t in TIERS),
+            )
+        return table
+
+    def _times(self, m: Metrics) -> RenderableType:
+        table = self._table("Times from creation", "", "median", "p90", "tickets")
+        for label, durations in (
+            ("first response", m.first_response_times),
+            ("resolution", m.resolution_times),
+        ):
+            table.add_row(
+                Text(label),
+                Text(format_duration(durations.median)),
+                Text(format_duration(durations.p90)),
+                Text(f"{len(durations):,}"),
+            )
+        return table
+
+    def _breaches(self, m: Metrics) -> RenderableType:
+        overall = m.sla
+        table = self._table(
+            f"Breaches · {overall.overall.breached:,} (first response "
+            f"{overall.first_response.breached:,}, resolution {overall.resolution.breached:,})",
+            "most overdue",
+            "",
+            "",
+            "target",
+            "over",
+        )
+        for column in table.columns[1:4]:
+            column.justify = "left"
+        for b in m.worst:
+            # Keys and names come from the store: plain Text, never markup.
+            table.add_row(
+                Text(safe_line(b.key)),
+                Text(f"{b.priority.short} T{b.tier}"),
+                Text(safe_line(b.assignee or "—"), overflow="ellipsis", no_wrap=True),
+                Text(b.kind.label, no_wrap=True),
+                Text(
+                    format_duration(b.overdue) + (" open" if b.running else ""),
+                    style=self._style("poor"),
+                ),
+            )
+        if not m.worst:
+            table.add_row(Text("none", style=self._style("muted")))
+        return table
+
+    def _agents(self, m: Metrics) -> RenderableType:
+        table = self._table(
+            "Per agent", "agent", "tickets", "resolved", "1st resp", "resol.", "CSAT"
+        )
+        table.columns[0].max_width = 18
+        for a in m.agents_by_load():
+            name = Text(
+                "(unassigned)" if a.agent is None else safe_line(a.agent),
+                style=self._style("muted") if a.agent is None else "",
+                overflow="ellipsis",
+                no_wrap=True,
+            )
+            csat = a.csat_average
+            table.add_row(
+                name,
+                Text(f"{a.tickets:,}"),
+                Text(f"{a.resolved:,}"),
+                self._share(a.sla.first_response.share),
+                self._share(a.sla.resolution.share),
+                Text("—" if csat is None else f"{csat:.1f} ({sum(a.csat.values())})"),
+            )
+        if not m.agents:
+            table.add_row(Text("no tickets in this period", style=self._style("muted")))
+        return table
+
+    def _csat(self, m: Metrics) -> RenderableType:
+        if m.csat_average is None:
+            title = "CSAT · no answers in this period"
+        else:
+            satisfied = m.csat_satisfied or 0.0
+            title = (
+                f"CSAT · {m.csat_average:.2f}/5 · {satisfied:.0%} satisfied · "
+                f"{counted(m.csat_answers, 'answer')}"
+            )
+        table = self._table(title, "", "")
+        table.columns[1].justify = "left"
+        biggest = max(m.csat.values(), default=0) or 1
+        for score in (5, 4, 3, 2, 1):
+            n = m.csat.get(score, 0)
+            bar = Text(charts.bar(n / biggest, BAR, track=False), style=self._style("bar"))
+            bar.append(f" {n:,}", style=self.rich_style)
+            table.add_row(Text("★" * score + "☆" * (5 - score)), bar)
+        return table
+
+
+def _headed(renderable: RenderableType) -> RenderableType:
+    """A table's title as a line of its own above it: a title longer than a narrow
+    table is cut with "…" rather than wrapped to the table's width."""
+    if not isinstance(renderable, Table) or renderable.title is None:
+        return renderable
+    title = renderable.title
+    renderable.title = None
+    heading = title if isinstance(title, Text) else Text(str(title))
+    heading.no_wrap = True
+    heading.overflow = "ellipsis"
+    return Group(heading, renderable)
