@@ -1,0 +1,143 @@
+"""Smart triage on screen: the suggestion line, the similar-tickets table, and the queue's
+cache of suggestions for the new tickets it shows.
+
+Reasons quote what the customer wrote and subjects are the customer's: everything here
+is built as `rich.text.Text` from `safe_line`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+
+from rich.text import Text
+from textual.app import App
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from ...domain.model import Ticket
+from ...domain.text import safe_line
+from ...domain.triage import SimilarTicket, Suggestion
+
+CACHE_SIZE = 500
+"""Suggestions the queue remembers (by key and version): a few screens' worth."""
+
+
+def key_hint(app: App[object], binding_id: str, default: str) -> str:
+    """The key a binding has now (the config file may remap it), as people type it."""
+    keymap: Mapping[str, str] = getattr(getattr(app, "settings", None), "keymap", {}) or {}
+    key = keymap.get(binding_id, default).split(",")[0]
+    return {"plus": "+", "minus": "-"}.get(key, key)
+
+
+class SuggestionBar(Static):
+    """One line: what triage suggests for a ticket, why, and the keys to act on it."""
+
+    DEFAULT_CSS = """
+    SuggestionBar { height: auto; max-height: 2; padding: 0 1; background: $boost; }
+    SuggestionBar.-hidden { display: none; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, classes="-hidden")
+        self.key: str | None = None
+        self.suggestion: Suggestion | None = None
+
+    def show(
+        self, ticket: Ticket, suggestion: Suggestion, accept: str, dismiss: str, *, key: bool
+    ) -> None:
+        """Show `suggestion` for `ticket`; fields that would change are in bold. With `key`
+        the ticket's key leads the line (the queue, where the cursor picks the ticket)."""
+        if (self.key, self.suggestion) == (ticket.key, suggestion) and self.display:
+            return
+        self.key, self.suggestion = ticket.key, suggestion
+        text = Text(no_wrap=False, overflow="ellipsis")
+        text.append(f"{ticket.key} " if key else "", style="bold")
+        text.append("Suggested: ", style="bold")
+        parts = [
+            (f"{suggestion.priority.short} {suggestion.priority.label}", "priority"),
+            (suggestion.type.label, "type"),
+            (f"tier {suggestion.tier}", "tier"),
+        ]
+        for n, (label, name) in enumerate(parts):
+            if n:
+                text.append(" · ")
+            changes = getattr(ticket, name) != getattr(suggestion, name)
+            text.append(label, style="bold underline" if changes else "")
+        text.append(f" ({suggestion.confidence:.0%})", style="dim")
+        text.append(" — " + safe_line(suggestion.reason))
+        text.append(f"   {accept} accept · {dismiss} dismiss", style="bold")
+        self.update(text)
+        self.remove_class("-hidden")
+
+    def hide(self) -> None:
+        if self.key is None and self.has_class("-hidden"):
+            return
+        self.key, self.suggestion = None, None
+        self.update("")
+        self.add_class("-hidden")
+
+
+class SimilarTable(DataTable[Text]):
+    """Past tickets like this one, most similar first; enter opens one."""
+
+    class Opened(Message):
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.add_columns("Key", "Match", "Status", "Resolved", "Pri", "Type", "Subject")
+
+    def show(self, similar: Sequence[SimilarTicket]) -> None:
+        self.clear()
+        for found in similar:
+            past = found.ticket
+            when = f"{past.resolved_at:%Y-%m-%d}" if past.resolved_at else "—"
+            words = ", ".join(safe_line(w) for w in found.shared)
+            self.add_row(
+                Text(past.key),
+                Text(f"{found.score:.0%}"),
+                Text(past.status.label),
+                Text(when),
+                Text(past.priority.short),
+                Text(past.type.label),
+                Text(safe_line(past.subject) + (f"  ({words})" if words else "")),
+                key=past.key,
+            )
+        if not similar:
+            self.add_row(*(Text("") for _ in range(6)), Text("No similar resolved tickets."))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.post_message(self.Opened(event.row_key.value))
+
+
+class SuggestionCache:
+    """What the queue knows of the suggestions for the new tickets it has shown, by key
+    and version: a changed ticket is asked about again, an unchanged one never."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._known: OrderedDict[tuple[str, int], Suggestion | None] = OrderedDict()
+        self._size = size
+        self.busy = False
+
+    def missing(self, tickets: Iterable[Ticket]) -> list[Ticket]:
+        return [t for t in tickets if (t.key, t.version) not in self._known]
+
+    def store(self, asked: Iterable[Ticket], found: Mapping[str, Suggestion]) -> None:
+        for ticket in asked:
+            self._known[(ticket.key, ticket.version)] = found.get(ticket.key)
+            self._known.move_to_end((ticket.key, ticket.version))
+        while len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+    def get(self, ticket: Ticket) -> Suggestion | None:
+        return self._known.get((ticket.key, ticket.version))
+
+    def forget(self, ticket: Ticket) -> None:
+        self._known.pop((ticket.key, ticket.version), None)

@@ -1,0 +1,193 @@
+"""Smart triage through the service, on real stores (SQLite, and PostgreSQL when set up):
+suggestions learned from the store's resolved tickets, similar tickets, and accepting or
+dismissing with a version-checked, audited write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui import service as service_module
+from helpdesk_tui.bootstrap import load_policy
+from helpdesk_tui.domain.access import AccessDenied
+from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status, TicketType
+from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
+from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
+from helpdesk_tui.store.base import ConflictError
+from helpdesk_tui.store.sql import SqlRepository
+from tests.conftest import FROZEN
+
+OUTAGE = "Complete outage: nobody can log in"
+
+
+class Clock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+AGENTS = (
+    Agent("lead", "Lea Lead", tier=3, role=Role.LEAD),
+    Agent("t1", "Tia One", tier=1),
+    Agent("acme", "Ann Acme", tier=3, organizations=("Acme",)),
+)
+
+
+@pytest.fixture
+def repo(store_url: str, tmp_path: Path) -> Iterator[SqlRepository]:
+    store = SqlRepository.open(store_url, tmp_path / "files")
+    for agent in AGENTS:
+        store.save_agent(agent)
+    yield store
+    store.close()
+
+
+def as_(repo: SqlRepository, who: str) -> HelpdeskService:
+    return HelpdeskService(repo, load_policy("default"), Clock(FROZEN), repo.get_agent(who))
+
+
+def new(svc: HelpdeskService, subject: str, description: str = "", **kw: object) -> str:
+    return svc.create(TicketDraft(subject=subject, description=description, **kw)).key  # type: ignore[arg-type]
+
+
+def resolved(
+    svc: HelpdeskService, subject: str, priority: Priority, tier: int, **kw: object
+) -> str:
+    """A ticket as the store's history has it: triaged by a person, then resolved."""
+    key = new(svc, subject, priority=priority, tier=tier, **kw)
+    ticket = svc.get(key)
+    return svc.reply(key, ticket.version, "Fixed.", status=Status.RESOLVED).key
+
+
+def test_a_new_ticket_is_offered_a_suggestion_with_similar_past_tickets(
+    repo: SqlRepository,
+) -> None:
+    lead = as_(repo, "lead")
+    old = resolved(lead, OUTAGE, Priority.CRITICAL, 3)
+    resolved(lead, "Typo on the invoice page", Priority.LOW, 1)
+    key = new(lead, "Outage: nobody can log in since 8am", "All users see error 503.")
+    found = lead.triage(key)
+    assert found.offered and found.why_not is None
+    got = found.suggestion
+    assert (got.priority, got.type, got.tier) == (Priority.CRITICAL, TicketType.INCIDENT, 3)
+    assert "‘nobody can’" in got.reason
+    assert found.similar[0].ticket.key == old
+    assert all(s.ticket.status in (Status.RESOLVED, Status.CLOSED) for s in found.similar)
+    assert lead.suggestions([lead.get(key)]) == {key: got}
+
+
+def test_accepting_writes_the_fields_once_with_a_reason(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Security breach", "Unauthorized access to customer data.")
+    before = lead.get(key)
+    assert (before.priority, before.tier) == (Priority.MEDIUM, 1)
+    after = lead.accept_suggestion(key, before.version)
+    assert (after.priority, after.type, after.tier) == (Priority.CRITICAL, TicketType.INCIDENT, 3)
+    assert after.version == before.version + 1 and ACCEPTED_TAG in after.tags
+    assert after.escalation is Escalation.NONE  # routed before anyone held it
+    history = repo.history(key)
+    changed = {e.field: e for e in history if e.version == after.version}
+    assert changed["priority"].reason == "triage suggestion accepted"
+    assert changed["tier"].new == "3"
+    assert (changed["triage:accepted"].new or "").startswith("P1 · incident · tier 3: ")
+    # Not offered again, and a second accept is refused rather than written twice.
+    assert not lead.triage(key).offered
+    assert lead.suggestions([after]) == {}
+    with pytest.raises(ServiceError, match="no suggestion to accept"):
+        lead.accept_suggestion(key, after.version)
+
+
+def test_accepting_the_suggestion_that_was_shown(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Typo in the footer")
+    shown = lead.triage(key).suggestion
+    after = lead.accept_suggestion(key, lead.get(key).version, shown)
+    assert (after.priority, after.type, after.tier) == (shown.priority, shown.type, shown.tier)
+
+
+def test_a_stale_accept_is_a_conflict(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Complete outage for all users")
+    seen = lead.get(key)
+    lead.update(key, seen.version, category="outage")  # a colleague, meanwhile
+    with pytest.raises(ConflictError):
+        lead.accept_suggestion(key, seen.version)
+    assert lead.get(key).priority is Priority.MEDIUM
+
+
+def test_a_held_ticket_moving_tier_is_escalated(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Database corruption", "Data corruption in the orders table.", assignee="t1")
+    after = lead.accept_suggestion(key, lead.get(key).version)
+    assert after.tier == 3 and after.assignee is None
+    assert after.escalation is Escalation.AWAITING_TIER
+    assert after.escalation_reason == "triage suggestion accepted"
+
+
+def test_dismissing_is_remembered(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Complete outage")
+    ticket = lead.dismiss_suggestion(key, lead.get(key).version)
+    assert DISMISSED_TAG in ticket.tags and ticket.priority is Priority.MEDIUM
+    assert lead.triage(key).why_not == "the suggestion was dismissed"
+    assert lead.suggestions([ticket]) == {}
+    assert any(e.field == "triage:dismissed" for e in repo.history(key))
+    assert lead.dismiss_suggestion(key, ticket.version).version == ticket.version  # no-op
+
+
+def test_a_priority_set_by_hand_is_not_second_guessed(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Complete outage")
+    lead.update(key, lead.get(key).version, priority=Priority.LOW, reason="test system")
+    assert lead.triage(key).why_not == "priority was set by lead"
+    assert lead.suggestions([lead.get(key)]) == {}
+
+
+def test_only_who_may_update_may_accept(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Complete outage", tier=2)
+    with pytest.raises(AccessDenied):
+        as_(repo, "t1").accept_suggestion(key, lead.get(key).version)
+    with pytest.raises(AccessDenied):
+        as_(repo, "t1").dismiss_suggestion(key, lead.get(key).version)
+
+
+def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(service_module, "TRIAGE_REFRESH", 0.0)
+    lead = as_(repo, "lead")
+    key = new(lead, "Quantum rig drift again")
+    assert lead.triage(key).suggestion.priority is Priority.MEDIUM  # the rules know nothing
+    for _ in range(3):
+        resolved(lead, "Quantum rig drift", Priority.HIGH, 2)
+    got = lead.triage(key).suggestion
+    assert (got.priority, got.tier) == (Priority.HIGH, 2)
+    assert got.sources[0] == "learned"
+
+
+def test_older_tickets_than_the_index_holds_are_found_by_search(
+    repo: SqlRepository,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setattr(service_module, "TRIAGE_DOCS", 2)
+    lead = as_(repo, "lead")
+    oldest = resolved(lead, "Zeppelin hangar sensor offline", Priority.HIGH, 2)
+    for n in range(3):
+        resolved(lead, f"Printer {n} out of toner", Priority.LOW, 1)
+    index = lead.triage_index()
+    assert len(index) == 2 and index.truncated and oldest not in [d.key for d in index.docs]
+    key = new(lead, "Zeppelin hangar sensor offline again")
+    assert oldest in [s.ticket.key for s in lead.triage(key).similar]
+
+
+def test_similar_tickets_respect_the_organizations_served(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    theirs = resolved(lead, OUTAGE, Priority.CRITICAL, 3, organization="Globex")
+    ours = resolved(lead, OUTAGE, Priority.CRITICAL, 3, organization="Acme")
+    key = new(lead, OUTAGE, organization="Acme")
+    found = [s.ticket.key for s in as_(repo, "acme").triage(key).similar]
+    assert ours in found and theirs not in found
