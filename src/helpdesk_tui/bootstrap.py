@@ -6,6 +6,7 @@ The command line and the TUI both start here, so both see the same store the sam
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from .domain.model import Agent, Role
 from .domain.sla import Policy, PolicyError, parse_policy
 from .policies import load_builtin
 from .service import HelpdeskService
-from .store.base import NotFound, TicketRepository
+from .store.base import NotFound, Query, TicketRepository
 from .views import SAVED_VIEWS, FilterError, View, custom_view
 
 if TYPE_CHECKING:
@@ -109,10 +110,14 @@ def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
             timeout=rt.timeout,
             cache_seconds=rt.cache_seconds,
             agents={name: (tier, Role(role)) for name, (tier, role) in rt.agents.items()},
+            # Downloaded attachments are kept (0600) so a file is fetched from RT once.
+            cache_dir=settings.data_dir / "cache",
         )
     except InvalidInput as exc:
         raise ConfigError(str(exc)) from None
-    return RtRepository.open(config, token)
+    repo = RtRepository.open(config, token)
+    repo.refusal_log = settings.state_dir / "refusals.jsonl"  # RT cannot audit refusals
+    return repo
 
 
 def check_token(settings: Settings, token: str) -> TicketRepository:
@@ -154,4 +159,25 @@ def build_service(settings: Settings, repo: TicketRepository | None = None) -> H
     except BaseException:
         repo.close()
         raise
-    return HelpdeskService(repo, policy, make_clock(), agent)
+    return HelpdeskService(
+        repo,
+        policy,
+        make_clock(),
+        agent,
+        settings.mail.followup,
+        sends_mail=settings.mail.sends,
+    )
+
+
+def fill_first_run(service: HelpdeskService, settings: Settings) -> bool:
+    """On the default local store, still empty: demo tickets so a newcomer sees a queue.
+
+    Says so on stderr: under `serve`, stdout is the web driver's channel.
+    """
+    if not settings.is_default_store or service.repo.count(Query(limit=1)) != 0:
+        return False
+    from . import demo
+
+    print("First run: creating a local store with demo tickets…", file=sys.stderr)
+    demo.generate(service.repo, service.policy, service.clock(), service.me.username)
+    return True

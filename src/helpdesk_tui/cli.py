@@ -7,14 +7,16 @@ one line on stderr and exit status 2, with nothing written.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import bootstrap, transfer
+from . import bootstrap, report, transfer
 from .config import ConfigError, Settings, load_settings
 from .domain import sla
 from .domain.access import AccessDenied
@@ -34,9 +36,13 @@ from .domain.model import (
 )
 from .domain.sla import PolicyError
 from .domain.text import safe_line, safe_text
+from .periods import Period, Span, parse_instant
 from .service import HelpdeskService, ServiceError, TicketDraft
 from .store.base import Query, SortKey, StoreError
 from .views import SAVED_VIEWS, FilterError, parse_filter
+
+if TYPE_CHECKING:
+    from .mail.outgoing import DeliveryReport
 
 EXIT_REFUSED = 2
 
@@ -68,15 +74,19 @@ def _tier(text: str) -> int:
     return int(text)
 
 
-def _duration(text: str) -> timedelta:
-    """`24m` (months), `90d`, `12w`, `2y`."""
-    units = {"d": 1, "w": 7, "m": 30, "y": 365}
-    number, unit = text[:-1], text[-1:].lower()
-    if not number.isdigit() or unit not in units or int(number) < 1:
-        raise argparse.ArgumentTypeError(
-            f"cannot read {text!r} as a period (try 24m, 90d, 12w or 2y)"
-        )
-    return timedelta(days=int(number) * units[unit])
+def _span(text: str) -> Span:
+    """`90d`, `12w`, `24m` (calendar months), `2y`."""
+    try:
+        return Span.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--stdin", action="store_true", help="read the token from stdin")
     login.add_argument("--no-check", action="store_true", help="store without trying it")
     login.add_argument("--forget", action="store_true", help="remove the stored token")
+
+    serve = sub.add_parser("serve", help="serve the app to a web browser (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="listen on a non-loopback address (there is no login: put a proxy in front)",
+    )
 
     demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
     demo.add_argument("--tickets", type=int, default=300)
@@ -132,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("key")
     show.add_argument("--json", action="store_true")
 
+    triage = tsub.add_parser("suggest", help="suggested priority, type and tier; similar tickets")
+    triage.add_argument("key")
+    triage.add_argument("--similar", type=int, default=5, help="how many similar tickets")
+    triage.add_argument("--json", action="store_true")
+    answer = triage.add_mutually_exclusive_group()
+    answer.add_argument("--accept", action="store_true", help="write the suggestion")
+    answer.add_argument("--dismiss", action="store_true", help="do not offer it again")
+
     update = tsub.add_parser("update", help="change status, priority, type or other fields")
     update.add_argument("key")
     update.add_argument("--status", type=_enum_arg(Status))
@@ -152,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     assign = tsub.add_parser("assign", help="assign to an agent (--me to take, --none to drop)")
     assign.add_argument("key")
     who = assign.add_mutually_exclusive_group(required=True)
-    who.add_argument("agent", nargs="?")
+    who.add_argument("assignee", nargs="?", metavar="agent")
     who.add_argument("--me", action="store_true")
     who.add_argument("--none", action="store_true")
 
@@ -191,8 +218,33 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true")
 
     purge = sub.add_parser("purge", help="remove closed tickets past the retention period")
-    purge.add_argument("--older-than", type=_duration, required=True, help="e.g. 24m, 90d")
-    purge.add_argument("--dry-run", action="store_true")
+    purge.add_argument(
+        "--older-than", type=_span, help="e.g. 24m, 90d (default: [retention] months, 24)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
+
+    mail = sub.add_parser("mail", help="send queued mail, fetch incoming mail")
+    msub = mail.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    send = msub.add_parser("send", help="send the queued mail that is due (safe from cron)")
+    send.add_argument("--json", action="store_true")
+    fetch = msub.add_parser("fetch", help="take in new mail from the Maildir or IMAP folder")
+    fetch.add_argument("--json", action="store_true")
+    mlogin = msub.add_parser("login", help="keep the SMTP or IMAP password in the keyring")
+    mlogin.add_argument("server", choices=["smtp", "imap"])
+    mlogin.add_argument("--stdin", action="store_true", help="read the password from stdin")
+
+    rep = sub.add_parser("report", help="support metrics of a period: SLA, times, backlog, CSAT")
+    when = rep.add_mutually_exclusive_group()
+    when.add_argument("--since", type=_instant, help="from this day (UTC), e.g. 2026-01-01")
+    when.add_argument("--last", type=_span, help="the last 7d, 4w, 3m up to now (default: 30d)")
+    when.add_argument(
+        "--week", nargs="?", const="", metavar="YYYY-Www", help="an ISO week (alone: the last one)"
+    )
+    when.add_argument(
+        "--month", nargs="?", const="", metavar="YYYY-MM", help="a month (alone: the last one)"
+    )
+    rep.add_argument("--until", type=_instant, help="with --since: up to this day (default: now)")
+    rep.add_argument("--format", choices=report.FORMATS, default="text")
 
     agent = sub.add_parser("agent", help="manage agents (admins)")
     asub = agent.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -231,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_app(settings)
         if args.command == "login":
             return _login(args, settings)
+        if args.command == "serve":
+            return _serve(args, settings)
+        if args.command == "mail" and args.action == "login":
+            return _mail_login(args, settings)
         service = bootstrap.build_service(settings)
         try:
             return _dispatch(args, service, settings)
@@ -299,6 +355,22 @@ def _login(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .ui.serve import ServeError, serve
+
+    # Open the store once here: a wrong agent or an unreachable store is one line now,
+    # not an error page in every browser tab; and the first run's demo data is made once.
+    service = bootstrap.build_service(settings)
+    try:
+        bootstrap.fill_first_run(service, settings)
+    finally:
+        service.repo.close()
+    try:
+        return serve(args.host, args.port, args.config, args.agent, args.allow_remote)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _run_app(settings: Settings) -> int:
     try:
         from .ui.app import run_app
@@ -338,33 +410,22 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
     if command == "export":
         return _export(args, service)
     if command == "sla":
-        result = service.sweep()
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "evaluated": result.evaluated,
-                        "breached": result.breached,
-                        "at_risk": result.at_risk,
-                        "escalated": result.escalated,
-                    }
-                )
-            )
-        else:
-            print(
-                f"evaluated {result.evaluated} open tickets: {len(result.breached)} new breaches, "
-                f"{len(result.at_risk)} newly at risk, {len(result.escalated)} escalated"
-            )
-            for key, kind in result.breached:
-                print(f"  breached  {key}  {kind.replace('_', ' ')}")
-        return 0
+        return _sweep(args, service, settings)
+    if command == "mail":
+        return _mail(args, service, settings)
     if command == "purge":
-        keys = service.purge(args.older_than, dry_run=args.dry_run)
+        age = args.older_than or Span(months=settings.retention_months)
+        keys = service.purge(age, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
-        print(f"{verb} {len(keys)} closed tickets")
+        cutoff = age.before(service.clock())
+        print(
+            f"{verb} {len(keys)} closed tickets (closed before {cutoff:%Y-%m-%d %H:%M} UTC, {age})"
+        )
         for key in keys:
-            print(f"  {key}")
+            print(f"  {safe_line(key)}")
         return 0
+    if command == "report":
+        return _report(args, service)
     if command == "agent":
         return _agent(args, service)
     if command == "team":
@@ -376,6 +437,160 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
                 print(f"{safe_line(team.name):<20} {safe_line(team.description)}")
         return 0
     raise CliError(f"unknown command {command}")
+
+
+def _sweep(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
+    result = service.sweep()
+    # The reminders and notices the sweep queued go out in the same cron run.
+    sent = _send_mail(service, settings) if settings.mail.sends else None
+    if args.json:
+        record: dict[str, Any] = {
+            "evaluated": result.evaluated,
+            "breached": result.breached,
+            "at_risk": result.at_risk,
+            "escalated": result.escalated,
+            "reminded": result.reminded,
+            "closed": result.closed,
+        }
+        if sent is not None:
+            record["mail"] = _delivery_json(sent)
+        print(json.dumps(record))
+        return 0
+    print(
+        f"evaluated {result.evaluated} open tickets: {len(result.breached)} new breaches, "
+        f"{len(result.at_risk)} newly at risk, {len(result.escalated)} escalated, "
+        f"{len(result.reminded)} reminded, {len(result.closed)} closed"
+    )
+    for key, kind in result.breached:
+        print(f"  breached  {key}  {kind.replace('_', ' ')}")
+    for key in result.closed:
+        print(f"  closed    {key}")
+    if sent is not None:
+        _print_delivery(sent)
+    return 0
+
+
+def _mail(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
+    from . import mail
+
+    if args.action == "send":
+        report = _send_mail(service, settings)
+        if args.json:
+            print(json.dumps(_delivery_json(report)))
+        else:
+            _print_delivery(report)
+        return 1 if report.stopped else 0
+    try:
+        fetched = mail.fetch(service, settings)
+    except mail.MailError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "taken": [
+                        {"action": o.action, "key": o.key, "detail": o.detail}
+                        for o in fetched.taken
+                    ],
+                    "quarantined": [
+                        {"file": str(path), "reason": why} for path, why in fetched.quarantined
+                    ],
+                }
+            )
+        )
+        return 0
+    print(f"took in {len(fetched.taken)} messages, kept {len(fetched.quarantined)} aside")
+    for outcome in fetched.taken:
+        detail = f" ({safe_line(outcome.detail)})" if outcome.detail else ""
+        print(f"  {outcome.action:<10} {safe_line(outcome.key)}{detail}")
+    for path, why in fetched.quarantined:
+        print(f"  aside      {path}: {safe_line(why)}")
+    return 0
+
+
+def _send_mail(service: HelpdeskService, settings: Settings) -> DeliveryReport:
+    from . import mail
+    from .mail.templates import TemplateError
+
+    try:
+        return mail.send_queued(service, settings.mail)
+    except (mail.MailError, TemplateError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _delivery_json(report: DeliveryReport) -> dict[str, Any]:
+    return {
+        "sent": [list(m) for m in report.sent],
+        "retrying": [list(m) for m in report.retrying],
+        "given_up": [list(m) for m in report.given_up],
+        "stopped": report.stopped,
+    }
+
+
+def _print_delivery(report: DeliveryReport) -> None:
+    print(
+        f"mail: {len(report.sent)} sent, {len(report.retrying)} to retry, "
+        f"{len(report.given_up)} given up"
+    )
+    for key, kind, why in [*report.retrying, *report.given_up]:
+        print(f"  failed    {key}  {kind}: {safe_line(why)}")
+    if report.stopped:
+        print(f"  stopped: {safe_line(report.stopped)}")
+
+
+def _mail_login(args: argparse.Namespace, settings: Settings) -> int:
+    from . import mail, secrets
+
+    host = settings.mail.smtp_host if args.server == "smtp" else settings.mail.imap_host
+    user = settings.mail.smtp_user if args.server == "smtp" else settings.mail.imap_user
+    if not (host and user):
+        raise CliError(f"set [mail] {args.server}_host and {args.server}_user first")
+    account = mail.account(settings.mail, args.server)
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Password for {account} (not shown): ")
+    try:
+        where = secrets.store_mail_password(account, password)
+    except secrets.SecretError as exc:
+        raise CliError(str(exc)) from None
+    print(f"password for {account} kept in {where}")
+    return 0
+
+
+def _report(args: argparse.Namespace, service: HelpdeskService) -> int:
+    from . import charts, metrics
+
+    now = service.clock()
+    if args.until is not None and args.since is None:
+        raise CliError("--until goes with --since")
+    try:
+        if args.since is not None:
+            period = Period.between(args.since, args.until or now)
+        elif args.last is not None:
+            period = Period.last(now, args.last)
+        elif args.week is not None:
+            period = Period.week(now, args.week or None)
+        elif args.month is not None:
+            period = Period.month(now, args.month or None)
+        else:
+            period = Period.rolling(now, 30)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    figures = metrics.compute(service, period)
+    glyphs = charts.glyphs_for(sys.stdout.encoding)
+    if glyphs is charts.ASCII and isinstance(sys.stdout, io.TextIOWrapper):
+        # An ASCII terminal: a name from the store in another script prints as "?".
+        sys.stdout.reconfigure(errors="replace")
+    try:
+        report.write(figures, sys.stdout, args.format, glyphs)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `report | head` closed the pipe early: not an error worth a traceback.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lets the exit-time flush pass
+    return 0
 
 
 def _demo(args: argparse.Namespace, service: HelpdeskService) -> int:
@@ -420,6 +635,8 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
         return _list(args, service)
     if action == "show":
         return _show(args, service)
+    if action == "suggest":
+        return _suggest(args, service)
     if action == "take-next":
         taken = service.take_next()
         print(f"took {taken.key}: {safe_line(taken.subject)}" if taken else "nothing to take")
@@ -448,7 +665,7 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
         service.note(key, version, _read_body(args.body), attachments=args.attach)
         print(f"noted on {key}")
     elif action == "assign":
-        who = service.me.username if args.me else None if args.none else args.agent
+        who = service.me.username if args.me else None if args.none else args.assignee
         service.assign(key, version, who)
         print(f"{key} assigned to {who or 'nobody'}")
     elif action == "escalate":
@@ -522,6 +739,60 @@ def _ticket_json(
     return record
 
 
+def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
+    found = service.triage(_key(args.key), max(0, args.similar))
+    suggestion = found.suggestion
+    if args.accept or args.dismiss:
+        if not found.offered:
+            raise CliError(f"no suggestion is offered for {found.key}: {found.why_not}")
+        if args.accept:
+            service.accept_suggestion(found.key, found.version, suggestion)
+        else:
+            service.dismiss_suggestion(found.key, found.version)
+    if args.json:
+        record = {
+            "key": found.key,
+            "version": found.version,
+            "offered": found.offered,
+            "why_not": found.why_not,
+            "priority": suggestion.priority.value,
+            "type": suggestion.type.value,
+            "tier": suggestion.tier,
+            "confidence": suggestion.confidence,
+            "reason": suggestion.reason,
+            "sources": dict(zip(("priority", "type", "tier"), suggestion.sources, strict=True)),
+            "accepted": bool(args.accept),
+            "dismissed": bool(args.dismiss),
+            "similar": [
+                {
+                    "key": s.ticket.key,
+                    "score": round(s.score, 3),
+                    "status": s.ticket.status.value,
+                    "subject": s.ticket.subject,
+                    "shared": list(s.shared),
+                }
+                for s in found.similar
+            ],
+        }
+        print(json.dumps(record))
+        return 0
+    print(
+        f"{found.key}: {suggestion.priority.short} {suggestion.priority.label} · "
+        f"{suggestion.type.label} · tier {suggestion.tier} ({suggestion.confidence:.0%})"
+    )
+    print(f"  why: {safe_line(suggestion.reason)}")
+    if args.accept or args.dismiss:
+        print(f"  {'accepted' if args.accept else 'dismissed'}")
+    elif not found.offered:
+        print(f"  not offered: {safe_line(found.why_not or '')}")
+    for s in found.similar:
+        print(
+            f"  {s.ticket.key:<10} {s.score:4.0%} {s.ticket.status.value:<9} "
+            f"{safe_line(s.ticket.subject)[:60]}"
+        )
+    return 0
+
+
 def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     ticket = service.get(_key(args.key))
     comments = service.repo.comments(ticket.key)
@@ -560,6 +831,9 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     print(
         f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}"
     )
+    if ticket.csat_score is not None:
+        said = f" “{safe_line(ticket.csat_comment)}”" if ticket.csat_comment else ""
+        print(f"  satisfaction: {ticket.csat_score}/5{said}")
     for status in service.sla(ticket):
         due = status.due_at.isoformat(timespec="minutes") if status.due_at else "paused"
         print(

@@ -11,11 +11,14 @@ import getpass
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
+
+from .domain.followup import FollowUpError, FollowUpPolicy
 
 APP_NAME = "helpdesk-tui"
 CONFIG_ENV = "HELPDESK_TUI_CONFIG"
@@ -47,6 +50,54 @@ class RtSettings:
     agents: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
+SECURITIES = ("none", "starttls", "ssl")
+_DEFAULT_PORTS = {
+    "smtp": {"none": 25, "starttls": 587, "ssl": 465},
+    "imap": {"none": 143, "starttls": 143, "ssl": 993},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """`[mail]`: outgoing mail over SMTP, incoming from a Maildir or IMAP, follow-ups.
+
+    Passwords are never here: `helpdesk-tui mail login smtp|imap` keeps them in the
+    keyring, or $HELPDESK_SMTP_PASSWORD / $HELPDESK_IMAP_PASSWORD on headless hosts."""
+
+    sender: str = ""
+    """The From of every message, e.g. "Support <support@example.com>"."""
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    ca_file: Path | None = None
+    """Extra certificate authority (PEM) for the mail servers, e.g. a company CA."""
+    timeout: float = 30.0
+    templates_dir: Path | None = None
+    inbound: str = ""
+    """Where `mail fetch` reads: "maildir", "imap", or "" (nowhere)."""
+    maildir: Path | None = None
+    quarantine_dir: Path | None = None
+    imap_host: str = ""
+    imap_port: int = 0
+    imap_security: str = "ssl"
+    imap_user: str = ""
+    imap_folder: str = "INBOX"
+    organizations: dict[str, str] = field(default_factory=dict)
+    """A sender's domain → the organization of a ticket opened by mail."""
+    followup: FollowUpPolicy = field(default_factory=FollowUpPolicy)
+
+    @property
+    def sends(self) -> bool:
+        """Outgoing mail is queued (and sent) only with a sender and a server to send to."""
+        return bool(self.sender and self.smtp_host)
+
+    def port(self, protocol: str) -> int:
+        chosen = self.smtp_port if protocol == "smtp" else self.imap_port
+        security = self.smtp_security if protocol == "smtp" else self.imap_security
+        return chosen or _DEFAULT_PORTS[protocol][security]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
@@ -64,6 +115,7 @@ class Settings:
     views: tuple[ViewConfig, ...] = ()
     retention_months: int = 24
     rt: RtSettings = field(default_factory=RtSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -200,6 +252,7 @@ def load_settings(explicit: Path | None = None) -> Settings:
         views=tuple(views),
         retention_months=retention,
         rt=rt,
+        mail=_mail_settings(raw),
         raw=raw,
     )
 
@@ -246,6 +299,92 @@ def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
         timeout=timeout,
         cache_seconds=cache,
         agents=agents,
+    )
+
+
+def _mail_settings(raw: dict[str, Any]) -> MailSettings:
+    table = _get(raw, "mail", dict, {})
+    for key in table:
+        if any(hint in key.lower() for hint in _SECRET_HINTS):
+            raise ConfigError(
+                f"mail.{key}: secrets do not belong in the config file; "
+                "use `helpdesk-tui mail login smtp|imap` (keyring) or $HELPDESK_SMTP_PASSWORD"
+            )
+    sender = _get(raw, "mail.from", str, "").strip()
+    if sender:
+        from email.headerregistry import Address
+        from email.utils import parseaddr
+
+        name, address = parseaddr(sender)
+        try:
+            Address(name, addr_spec=address)
+        except (ValueError, IndexError):
+            address = ""
+        if "@" not in address:
+            raise ConfigError(f'mail.from: not an address: {sender!r} (try "Support <s@x.org>")')
+    for protocol in ("smtp", "imap"):
+        security = _get(raw, f"mail.{protocol}_security", str, "starttls")
+        if security not in SECURITIES:
+            raise ConfigError(
+                f"mail.{protocol}_security: expected none, starttls or ssl, got {security!r}"
+            )
+        port = _get(raw, f"mail.{protocol}_port", int, 0)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"mail.{protocol}_port: expected a port number, got {port}")
+    inbound = _get(raw, "mail.inbound", str, "")
+    if inbound not in ("", "maildir", "imap"):
+        raise ConfigError(f"mail.inbound: expected 'maildir' or 'imap', got {inbound!r}")
+    if inbound == "maildir" and not _get(raw, "mail.maildir", str, ""):
+        raise ConfigError('mail.maildir: inbound = "maildir" needs the path of the Maildir')
+    if inbound == "imap" and not _get(raw, "mail.imap_host", str, ""):
+        raise ConfigError('mail.imap_host: inbound = "imap" needs the IMAP server')
+    timeout = _get(raw, "mail.timeout", float, 30.0)
+    if not 0 < timeout <= 600:
+        raise ConfigError(f"mail.timeout: expected 0-600 seconds, got {timeout!r}")
+    organizations = {}
+    for domain, name in _get(raw, "mail.organizations", dict, {}).items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"mail.organizations.{domain}: expected an organization name")
+        organizations[str(domain).lower().strip()] = name.strip()
+
+    def path(key: str) -> Path | None:
+        text = _get(raw, f"mail.{key}", str, "")
+        return Path(text).expanduser() if text else None
+
+    def days(key: str, default: float) -> timedelta | None:
+        value = _get(raw, f"mail.{key}", float, default)
+        if value < 0:
+            raise ConfigError(f"mail.{key}: a number of days, 0 for never; got {value}")
+        return timedelta(days=value) if value else None
+
+    try:
+        followup = FollowUpPolicy(
+            remind_after=days("remind_after_days", 3) or timedelta(0),
+            reminders=_get(raw, "mail.reminders", int, 2),
+            close_pending_after=days("close_pending_after_days", 10),
+            close_resolved_after=days("close_resolved_after_days", 5),
+        )
+    except FollowUpError as exc:
+        raise ConfigError(f"mail: {exc}") from None
+    return MailSettings(
+        sender=sender,
+        smtp_host=_get(raw, "mail.smtp_host", str, "").strip(),
+        smtp_port=_get(raw, "mail.smtp_port", int, 0),
+        smtp_security=_get(raw, "mail.smtp_security", str, "starttls"),
+        smtp_user=_get(raw, "mail.smtp_user", str, ""),
+        ca_file=path("ca_file"),
+        timeout=timeout,
+        templates_dir=path("templates_dir"),
+        inbound=inbound,
+        maildir=path("maildir"),
+        quarantine_dir=path("quarantine_dir"),
+        imap_host=_get(raw, "mail.imap_host", str, "").strip(),
+        imap_port=_get(raw, "mail.imap_port", int, 0),
+        imap_security=_get(raw, "mail.imap_security", str, "ssl"),
+        imap_user=_get(raw, "mail.imap_user", str, ""),
+        imap_folder=_get(raw, "mail.imap_folder", str, "INBOX"),
+        organizations=organizations,
+        followup=followup,
     )
 
 

@@ -8,17 +8,22 @@ atomic `Change`; the store writes it with its audit entries or refuses it.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Concatenate, ParamSpec
 
 from .domain import escalation, lifecycle, sla
-from .domain.access import AccessDenied, Action, can, require
+from .domain.access import AccessDenied, Action, can
 from .domain.escalation import EscalationError, ReviewDecision
+from .domain.followup import FollowUpAction, FollowUpPolicy, MailKind, next_step
 from .domain.lifecycle import TransitionError
 from .domain.model import (
     ACTIVE_STATUSES,
+    DONE_STATUSES,
     MAX_ATTACHMENT_BYTES,
     TIERS,
     Agent,
@@ -36,9 +41,24 @@ from .domain.model import (
     TicketType,
 )
 from .domain.sla import BreachAction, Policy, TargetStatus
+from .domain.triage import (
+    ACCEPTED_TAG,
+    DISMISSED_TAG,
+    MIN_NEIGHBOUR_SCORE,
+    SimilarTicket,
+    Suggestion,
+    TicketIndex,
+    Triage,
+    suggest,
+    why_not_offered,
+)
+from .periods import Span
 from .store.base import (
+    Capability,
     Change,
     ConflictError,
+    MailDirection,
+    MailRecord,
     NewAttachment,
     NotFound,
     Page,
@@ -46,9 +66,19 @@ from .store.base import (
     SortKey,
     StoreError,
     TicketRepository,
+    mail_queue,
 )
 
 Clock = Callable[[], datetime]
+_P = ParamSpec("_P")
+
+TRIAGE_DOCS = 5000
+"""Resolved tickets triage learns from: the most recent ones, so memory stays bounded."""
+TRIAGE_REFRESH = 600.0
+"""Seconds before triage learns again from what was resolved meanwhile."""
+TRIAGE_SEARCH_WORDS = 2
+"""Full-text searches for similar tickets older than the index: each costs a store query."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_SUBJECT = 250
@@ -94,30 +124,65 @@ class TicketDraft:
     language: str = "en"
     assignee: str | None = None
     team: str | None = None
+    follow_up_of: str | None = None
+    """The closed ticket this one follows up (a customer wrote again after it closed)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SweepResult:
     evaluated: int
     breached: list[tuple[str, str]]
     at_risk: list[tuple[str, str]]
     escalated: list[str]
+    reminded: list[str] = field(default_factory=list)
+    """Pending tickets whose requester was sent a reminder."""
+    closed: list[str] = field(default_factory=list)
+    """Pending or resolved tickets closed for want of an answer."""
+
+
+def _applied(
+    build: Callable[Concatenate[HelpdeskService, Ticket, _P], Change | None],
+) -> Callable[Concatenate[HelpdeskService, Ticket, _P], Ticket]:
+    """A use case's write from the method that builds its Change, with the same
+    arguments: one parameter list for both, however many options a write grows."""
+
+    def write(
+        self: HelpdeskService, ticket: Ticket, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> Ticket:
+        return self._apply(ticket, build(self, ticket, *args, **kwargs))
+
+    return write
 
 
 class HelpdeskService:
     """Everything an agent can do, on behalf of `agent`, against one repository."""
 
-    def __init__(self, repo: TicketRepository, policy: Policy, clock: Clock, agent: Agent) -> None:
+    def __init__(
+        self,
+        repo: TicketRepository,
+        policy: Policy,
+        clock: Clock,
+        agent: Agent,
+        followup: FollowUpPolicy | None = None,
+        *,
+        sends_mail: bool = False,
+    ) -> None:
         self.repo = repo
         self.policy = policy
         self.clock = clock
         self.me = agent
+        self.followup = followup or FollowUpPolicy()
+        # Mail is queued only where it will be sent: a store that keeps it, and a
+        # configured sender; else a later `mail send` would flood customers with old news.
+        self.sends_mail = sends_mail and mail_queue(repo) is not None
+        self._triage_index: tuple[float, TicketIndex] | None = None
+        self._triage_lock = threading.Lock()
 
     # ----------------------------------------------------------------- reading
 
     def get(self, key: str) -> Ticket:
         ticket = self.repo.get(key)
-        require(self.me, Action.VIEW, ticket)
+        self._require(Action.VIEW, ticket)
         return ticket
 
     def query(self, query: Query) -> Page:
@@ -150,9 +215,22 @@ class HelpdeskService:
 
     # ----------------------------------------------------------------- writing
 
-    def create(self, draft: TicketDraft, *, first_comment: str | None = None) -> Ticket:
-        """Open a new ticket; the store gives it its key. Validation changes nothing."""
-        require(self.me, Action.CREATE)
+    def create(
+        self,
+        draft: TicketDraft,
+        *,
+        first_comment: str | None = None,
+        attachments: Sequence[Path] = (),
+        received: MailRecord | None = None,
+        acknowledge: bool = True,
+    ) -> Ticket:
+        """Open a new ticket; the store gives it its key. Validation changes nothing.
+
+        The requester gets the acknowledgement with the key (when mail is sent and
+        `acknowledge`: never in answer to an automatic mail). `attachments` go with
+        `first_comment`; `received` records the mail the ticket came from, in the same
+        write, so it is never taken in twice."""
+        self._require(Action.CREATE)
         subject = _clean_line(draft.subject, "subject", MAX_SUBJECT)
         if draft.requester_email and not EMAIL_RE.match(draft.requester_email):
             raise ServiceError(f"requester email {draft.requester_email!r} is not an address")
@@ -164,6 +242,9 @@ class HelpdeskService:
             raise ServiceError(f"description is longer than {MAX_BODY} characters")
         if draft.assignee:
             self._agent(draft.assignee)
+        files = [_attachment(path) for path in attachments]
+        if files and not first_comment:
+            raise ServiceError("files of a new ticket go with its first comment")
         now = self.clock()
         ticket = Ticket(
             key="",
@@ -185,6 +266,7 @@ class HelpdeskService:
             language=draft.language,
             assignee=draft.assignee or None,
             team=draft.team or None,
+            follow_up_of=draft.follow_up_of or None,
             created_at=now,
             updated_at=now,
         )
@@ -192,6 +274,14 @@ class HelpdeskService:
         comment = None
         if first_comment:
             comment = Comment(CommentKind.NOTE, self.me.username, first_comment, now)
+        mail = [received] if received else []
+        if acknowledge:
+            mail += self._mail(ticket, MailKind.ACKNOWLEDGEMENT)
+        queue = mail_queue(self.repo)
+        if queue is not None and (mail or files):
+            return queue.create(ticket, self.me.username, comment, attachments=files, mail=mail)
+        if files or mail:
+            raise ServiceError("this store keeps neither mail nor files with a new ticket")
         return self.repo.create(ticket, self.me.username, comment)
 
     def update(
@@ -221,8 +311,13 @@ class HelpdeskService:
     ) -> Ticket:
         ticket = self._for(Action.UPDATE, key)
         lifecycle.check_transition(ticket, status, reason)
+        now = self.clock()
         return self._write(
-            ticket, base_version, lifecycle.status_fields(ticket, status, self.clock()), reason
+            ticket,
+            base_version,
+            lifecycle.status_fields(ticket, status, now),
+            reason,
+            mail=self._status_mail(ticket, status, "", now),
         )
 
     def reply(
@@ -247,39 +342,130 @@ class HelpdeskService:
     def attach(self, key: str, base_version: int, path: Path, note: str = "") -> Ticket:
         return self.note(key, base_version, note or f"Attached {path.name}", attachments=[path])
 
-    def customer_reply(self, key: str, body: str, author: str | None = None) -> Ticket:
+    def customer_reply(
+        self,
+        key: str,
+        body: str,
+        author: str | None = None,
+        *,
+        attachments: Sequence[Path] = (),
+        received: MailRecord | None = None,
+    ) -> Ticket:
         """What the requester wrote (mail, portal). Reopens pending and resolved tickets."""
+        ticket = self._open_to_customer(key)
+        now = self.clock()
+        fields: dict[str, object] = {"last_customer_reply_at": now}
+        if ticket.status in (Status.PENDING, Status.RESOLVED):
+            fields.update(lifecycle.status_fields(ticket, Status.OPEN, now))
+        comment = self._customer_comment(ticket, body, author, now)
+        return self._from_outside(ticket, fields, None, comment, attachments, received)
+
+    def customer_confirm(
+        self, key: str, body: str, author: str | None = None, *, received: MailRecord | None = None
+    ) -> Ticket:
+        """The requester confirms the resolution: the ticket closes now, with their words."""
+        ticket = self._open_to_customer(key)
+        if ticket.status is not Status.RESOLVED:
+            raise TransitionError(f"{key} is {ticket.status.label}: only a resolution is confirmed")
+        now = self.clock()
+        fields: dict[str, object] = {"last_customer_reply_at": now}
+        fields.update(lifecycle.status_fields(ticket, Status.CLOSED, now))
+        comment = self._customer_comment(ticket, body, author, now)
+        return self._from_outside(
+            ticket, fields, "confirmed by the customer", comment, (), received
+        )
+
+    def customer_csat(
+        self,
+        key: str,
+        score: int,
+        comment: str | None = None,
+        author: str | None = None,
+        *,
+        received: MailRecord | None = None,
+    ) -> Ticket:
+        """The requester's answer to the satisfaction survey (by mail): recorded as theirs."""
+        ticket = self.repo.get(key)
+        fields = _csat_fields(ticket, score, comment)
+        who = author or ticket.requester_email or "customer"
+        return self._from_outside(ticket, fields, f"rated {score}/5 by {who}", None, (), received)
+
+    def mail_note(
+        self,
+        key: str,
+        body: str,
+        author: str,
+        *,
+        attachments: Sequence[Path] = (),
+        received: MailRecord | None = None,
+    ) -> Ticket:
+        """Mail about a ticket that is not its requester's answer (a bounce, an automatic
+        reply, somebody else): kept as an internal note; nothing reopens, nobody is answered."""
+        ticket = self.repo.get(key)
+        comment = Comment(CommentKind.NOTE, author, _clean_body(body), self.clock())
+        return self._from_outside(ticket, {}, None, comment, attachments, received)
+
+    def _open_to_customer(self, key: str) -> Ticket:
         ticket = self.repo.get(key)
         if ticket.status.is_final:
             raise TransitionError(
                 f"{key} is {ticket.status.label}: a new message opens a follow-up ticket"
             )
-        now = self.clock()
-        fields: dict[str, object] = {"last_customer_reply_at": now}
-        if ticket.status in (Status.PENDING, Status.RESOLVED):
-            fields.update(lifecycle.status_fields(ticket, Status.OPEN, now))
-        comment = Comment(
+        return ticket
+
+    @staticmethod
+    def _customer_comment(ticket: Ticket, body: str, author: str | None, at: datetime) -> Comment:
+        return Comment(
             CommentKind.REPLY,
             author or ticket.requester_email or ticket.requester_name or "customer",
             _clean_body(body),
-            now,
+            at,
             from_customer=True,
         )
-        return self._write(ticket, ticket.version, fields, None, comment=comment)
+
+    def _from_outside(
+        self,
+        ticket: Ticket,
+        fields: Mapping[str, object],
+        reason: str | None,
+        comment: Comment | None,
+        attachments: Sequence[Path],
+        received: MailRecord | None,
+    ) -> Ticket:
+        # Based on the version just read: what the customer wrote does not depend on
+        # what an agent changed meanwhile, and a conflict is for the caller to retry.
+        files = [_attachment(path) for path in attachments]
+        mail = [received] if received else []
+        return self._write(
+            ticket, ticket.version, fields, reason, comment=comment, files=files, mail=mail
+        )
 
     def assign(self, key: str, base_version: int, assignee: str | None) -> Ticket:
         ticket = self.repo.get(key)
+        return self._apply(ticket, self._assign_change(ticket, base_version, assignee))
+
+    def _assign_change(
+        self,
+        ticket: Ticket,
+        base_version: int,
+        assignee: str | None,
+        *,
+        agent: Agent | None = None,
+        audit: bool = True,
+    ) -> Change | None:
+        """The checks and the Change of `assign`; `agent` is the assignee if already known."""
         if assignee == self.me.username and ticket.assignee in (None, self.me.username):
-            require(self.me, Action.TAKE, ticket)
+            self._require(Action.TAKE, ticket, audit=audit)
         else:
-            require(self.me, Action.ASSIGN, ticket)
+            self._require(Action.ASSIGN, ticket, audit=audit)
         if assignee is not None:
-            agent = self._agent(assignee)
+            agent = agent or self._agent(assignee)
             if agent.tier < ticket.tier and agent.role is Role.AGENT:
                 raise ServiceError(
-                    f"{assignee} is tier {agent.tier}; {key} needs tier {ticket.tier} or a lead"
+                    f"{assignee} is tier {agent.tier}; {ticket.key} needs tier {ticket.tier}"
+                    " or a lead"
                 )
-        return self._write(ticket, base_version, {"assignee": assignee})
+        return self._change(ticket, base_version, {"assignee": assignee})
 
     def take(self, key: str, base_version: int) -> Ticket:
         return self.assign(key, base_version, self.me.username)
@@ -287,10 +473,15 @@ class HelpdeskService:
     def take_next(self, rounds: int = 5, candidates: int = 10) -> Ticket | None:
         """Assign me the most urgent unassigned ticket of my tier; None when there is none.
 
-        Safe with many agents at once: each take is a write based on the version read,
-        so of two agents reaching for the same ticket the store lets exactly one win and
-        the other moves on to the next candidate. It works the same on every backend.
+        A ticket waiting for my tier after an escalation is accepted. Safe with many
+        agents at once. A store with Capability.ATOMIC_CLAIM locks each candidate while
+        it is checked and taken, so agents never collide, retry or come back empty while
+        a ticket is left. Elsewhere (RT) each take is a write based on the version read:
+        of two agents reaching for one ticket the store lets one win and the other moves
+        on to the next candidate, for up to `rounds` pages of `candidates`.
         """
+        self._require(Action.TAKE)  # a deactivated agent is refused (and audited) once
+        me = self._agent(self.me.username)
         query = Query(
             statuses=ACTIVE_STATUSES,
             unassigned=True,
@@ -298,16 +489,36 @@ class HelpdeskService:
             sort=SortKey.SLA_DUE,
             limit=candidates,
         )
+
+        def take(ticket: Ticket) -> Change | None:
+            # A candidate I may not take is passed over, not refused: take next never
+            # asked for that ticket (so no refusal is audited either).
+            try:
+                if ticket.escalation is Escalation.AWAITING_TIER:
+                    return self._decision_change(
+                        ticket, ticket.version, ReviewDecision.ACCEPT, audit=False
+                    )
+                return self._assign_change(
+                    ticket, ticket.version, self.me.username, agent=me, audit=False
+                )
+            except (AccessDenied, ServiceError, EscalationError):
+                return None
+
+        if Capability.ATOMIC_CLAIM in self.repo.capabilities:
+            return self.repo.claim_next(self._scoped(query), take)
         for _ in range(rounds):
             page = self.query(query)
             if not page.tickets:
                 return None
-            for ticket in page.tickets:
+            for listed in page.tickets:
+                # Decide on the ticket as the store has it now, in full (a page row may
+                # carry less, RT's in particular), as `assign` and `decide` would.
+                change = take(self.repo.get(listed.key))
+                if change is None:
+                    continue
                 try:
-                    if ticket.escalation is Escalation.AWAITING_TIER:
-                        return self.decide(ticket.key, ticket.version, ReviewDecision.ACCEPT)
-                    return self.assign(ticket.key, ticket.version, self.me.username)
-                except (ConflictError, AccessDenied, ServiceError):
+                    return self.repo.apply(change)
+                except ConflictError:
                     continue  # taken (or changed) by someone else meanwhile: next one
         return None
 
@@ -338,6 +549,20 @@ class HelpdeskService:
     ) -> Ticket:
         """Accept, reassign or decline an escalation waiting for a tier or a lead."""
         ticket = self.repo.get(key)
+        change = self._decision_change(ticket, base_version, decision, reason, assignee)
+        return self._apply(ticket, change)
+
+    def _decision_change(
+        self,
+        ticket: Ticket,
+        base_version: int,
+        decision: ReviewDecision,
+        reason: str | None = None,
+        assignee: str | None = None,
+        *,
+        audit: bool = True,
+    ) -> Change | None:
+        """The checks and the Change of `decide`."""
         action = (
             Action.DECIDE_REVIEW
             if ticket.escalation is Escalation.AWAITING_LEAD
@@ -345,12 +570,12 @@ class HelpdeskService:
         )
         if decision is not ReviewDecision.ACCEPT and action is Action.ACCEPT_ESCALATION:
             action = Action.ASSIGN if decision is ReviewDecision.REASSIGN else action
-        require(self.me, action, ticket)
+        self._require(action, ticket, audit=audit)
         if assignee:
             self._agent(assignee)
         fields = escalation.decide(ticket, decision, self.me.username, reason, assignee)
         why = reason or decision.value
-        return self._write(
+        return self._change(
             ticket, base_version, fields, why, events=[(f"decision:{decision.value}", why)]
         )
 
@@ -358,60 +583,189 @@ class HelpdeskService:
         self, key: str, base_version: int, score: int, comment: str | None = None
     ) -> Ticket:
         ticket = self.repo.get(key)
-        require(self.me, Action.VIEW, ticket)
-        if not 1 <= score <= 5:
-            raise ServiceError(f"satisfaction is a score from 1 to 5, not {score}")
-        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-            raise ServiceError(f"{key} is {ticket.status.label}: CSAT is asked on resolution")
-        fields: dict[str, object] = {"csat_score": score, "csat_comment": comment or None}
-        return self._write(ticket, base_version, fields)
+        self._require(Action.VIEW, ticket)
+        return self._write(ticket, base_version, _csat_fields(ticket, score, comment))
+
+    # ------------------------------------------------------------------ triage
+
+    def triage(self, key: str, similar: int = 5) -> Triage:
+        """The suggested priority, type and tier of a ticket (offered only while it is new
+        and untriaged; see `why_not_offered`) and its most similar past tickets."""
+        ticket = self.get(key)
+        history = self.repo.history(key) if ticket.status is Status.NEW else []
+        index = self.triage_index()
+        return Triage(
+            ticket.key,
+            ticket.version,
+            suggest(ticket, index),
+            why_not_offered(ticket, history),
+            tuple(self._similar(ticket, index, similar)),
+        )
+
+    def suggestions(self, tickets: Sequence[Ticket]) -> dict[str, Suggestion]:
+        """The suggestions offered for those of `tickets` that are new and untriaged (the
+        queue asks for the rows on screen): one history read per new ticket, no more."""
+        offered: dict[str, Suggestion] = {}
+        for ticket in tickets:
+            if why_not_offered(ticket) is None:
+                history = self.repo.history(ticket.key)
+                if why_not_offered(ticket, history) is None:
+                    offered[ticket.key] = suggest(ticket, self.triage_index())
+        return offered
+
+    def accept_suggestion(
+        self, key: str, base_version: int, suggestion: Suggestion | None = None
+    ) -> Ticket:
+        """Write the suggestion (the one shown, or a fresh one) as one version-checked
+        change. A tier change routes an unassigned ticket; a held one is escalated."""
+        ticket = self._for(Action.UPDATE, key)
+        why_not = why_not_offered(ticket, self.repo.history(key))
+        if why_not is not None:
+            raise ServiceError(f"no suggestion to accept on {key}: {why_not}")
+        chosen = suggestion or suggest(ticket, self.triage_index())
+        reason = "triage suggestion accepted"
+        fields: dict[str, object] = {
+            "priority": chosen.priority,
+            "type": chosen.type,
+            "tags": (*ticket.tags, ACCEPTED_TAG),
+        }
+        if chosen.tier != ticket.tier:
+            self._require(Action.ESCALATE, ticket)
+            if ticket.assignee is None:
+                fields["tier"] = chosen.tier
+            else:
+                moved = escalation.change_tier(
+                    ticket, chosen.tier, reason, self.me.username, self.clock()
+                )
+                fields.update(moved)
+        events = [("triage:accepted", f"{chosen.label}: {chosen.reason}")]
+        return self._write(ticket, base_version, fields, reason, events=events)
+
+    def dismiss_suggestion(self, key: str, base_version: int) -> Ticket:
+        """Remember that the agent declined the suggestion, so it is not offered again."""
+        ticket = self._for(Action.UPDATE, key)
+        if DISMISSED_TAG in ticket.tags:
+            return ticket
+        fields = {"tags": (*ticket.tags, DISMISSED_TAG)}
+        events: list[tuple[str, str | None]] = [("triage:dismissed", None)]
+        why = "triage suggestion dismissed"
+        return self._write(ticket, base_version, fields, why, events=events)
+
+    def triage_index(self) -> TicketIndex:
+        """The index of the most recent resolved and closed tickets this agent may see,
+        built on first use and again when older than TRIAGE_REFRESH seconds."""
+        with self._triage_lock:
+            cached = self._triage_index
+            if cached is not None and time.monotonic() - cached[0] < TRIAGE_REFRESH:
+                return cached[1]
+            # Every done status, cancelled ones skipped here: the store counts "all done"
+            # from its open/closed split at once, "resolved or closed" row by row.
+            query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
+            done = iter_all(self, query, 500)
+            index = TicketIndex.build(_past(done), TRIAGE_DOCS)
+            self._triage_index = (time.monotonic(), index)
+            return index
+
+    def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:
+        if k <= 0:
+            return []
+        found = {s.ticket.key: s for s in index.neighbours(ticket, k)}
+        if index.truncated and Capability.FULL_TEXT in self.repo.capabilities:
+            # Older tickets than the index holds: the store's search finds candidates.
+            for word in index.distinctive_words(ticket, TRIAGE_SEARCH_WORDS):
+                page = self.query(Query(statuses=DONE_STATUSES, text=word, limit=20))
+                for other in _past(page.tickets):
+                    if other.key != ticket.key and other.key not in found:
+                        like = index.similarity(ticket, other)
+                        if like.score >= MIN_NEIGHBOUR_SCORE:
+                            found[other.key] = like
+        # Most similar first; of equals, the most recently resolved.
+        newest = sorted(found.values(), key=lambda s: s.ticket.resolved_at or _EPOCH, reverse=True)
+        return sorted(newest, key=lambda s: -s.score)[:k]
 
     # -------------------------------------------------------------- operations
 
     def sweep(self, page_size: int = 500) -> SweepResult:
-        """Evaluate every active ticket's SLA and apply the policy's breach rules once.
+        """Evaluate every active ticket's SLA and apply the policy's breach rules once;
+        remind the requesters of pending tickets and close the tickets left waiting on
+        them too long (`self.followup`).
 
-        Idempotent: what was acted on is remembered in `sla_flags`, so running it every
-        minute from cron acts on each at-risk or breach event exactly once.
+        Idempotent and safe to run twice at once: what was acted on is remembered in
+        `sla_flags`, and every write is based on the version read, so of two sweeps
+        acting on one ticket one wins and the other finds it done next time. Run every
+        minute from cron, it acts on each event, and sends each reminder, once.
         """
         now = self.clock()
-        query = Query(statuses=ACTIVE_STATUSES, sort=SortKey.KEY, limit=page_size)
-        evaluated = 0
-        breached: list[tuple[str, str]] = []
-        at_risk: list[tuple[str, str]] = []
-        escalated: list[str] = []
+        statuses = ACTIVE_STATUSES | {Status.RESOLVED}
+        query = Query(statuses=statuses, sort=SortKey.KEY, limit=page_size)
+        result = SweepResult(0, [], [], [])
         # Keys first, then each ticket fresh: the sweep's own writes must not shift pages.
         keys = [t.key for t in iter_all(self.repo, query, page_size)]
         for key in keys:
-            ticket = self.repo.get(key)
-            evaluated += 1
-            for status in sla.evaluate(ticket, self.policy, now):
-                event = _sla_event(status)
-                if event is None:
-                    continue
-                flag = f"{status.kind.value}:{event}"
-                if flag in ticket.sla_flags:
-                    continue
-                (breached if event == "breached" else at_risk).append((key, status.kind.value))
-                fields: dict[str, object] = {"sla_flags": (*ticket.sla_flags, flag)}
-                action = self.policy.action_for(ticket.priority, event)
-                reason = f"SLA {status.kind.label} {event.replace('_', ' ')}"
-                if action is not None:
-                    fields.update(self._breach_fields(ticket, action, reason, now))
-                    if "escalation" in fields:
-                        escalated.append(key)
-                try:
-                    ticket = self._write(
-                        ticket,
-                        ticket.version,
-                        fields,
-                        reason,
-                        events=[(f"sla:{event}:{status.kind.value}", str(action or "recorded"))],
-                    )
-                except ConflictError:
-                    # Somebody changed it meanwhile; the next sweep looks again.
-                    break
-        return SweepResult(evaluated, breached, at_risk, escalated)
+            try:
+                ticket = self.repo.get(key)
+                if ticket.status.is_active:
+                    ticket = self._sweep_sla(ticket, now, result)
+                self._follow_up(ticket, now, result)
+            except (ConflictError, NotFound):
+                continue  # changed (or gone) meanwhile: the next sweep looks again
+        return result
+
+    def _sweep_sla(self, ticket: Ticket, now: datetime, result: SweepResult) -> Ticket:
+        key = ticket.key
+        result.evaluated += 1
+        for status in sla.evaluate(ticket, self.policy, now):
+            event = _sla_event(status)
+            if event is None:
+                continue
+            flag = f"{status.kind.value}:{event}"
+            if flag in ticket.sla_flags:
+                continue
+            fields: dict[str, object] = {"sla_flags": (*ticket.sla_flags, flag)}
+            action = self.policy.action_for(ticket.priority, event)
+            reason = f"SLA {status.kind.label} {event.replace('_', ' ')}"
+            if action is not None:
+                fields.update(self._breach_fields(ticket, action, reason, now))
+            ticket = self._write(
+                ticket,
+                ticket.version,
+                fields,
+                reason,
+                events=[(f"sla:{event}:{status.kind.value}", str(action or "recorded"))],
+            )
+            (result.breached if event == "breached" else result.at_risk).append(
+                (key, status.kind.value)
+            )
+            if "escalation" in fields:
+                result.escalated.append(key)
+        return ticket
+
+    def _follow_up(self, ticket: Ticket, now: datetime, result: SweepResult) -> None:
+        """Remind or close a ticket waiting on its requester, when it is due."""
+        can_remind = self.sends_mail and bool(ticket.requester_email)
+        step = next_step(ticket, self.followup, now, remind=can_remind)
+        if step is None:
+            return
+        if step.action is FollowUpAction.CLOSE:
+            fields = lifecycle.status_fields(ticket, Status.CLOSED, now)
+            # Closing what the customer left pending tells them; a resolution they did
+            # not answer was told already.
+            pending = ticket.status is Status.PENDING
+            mail = self._mail(ticket, MailKind.CLOSED) if pending else []
+            self._write(ticket, ticket.version, fields, step.reason, mail=mail)
+            result.closed.append(ticket.key)
+            return
+        closes = "" if step.closes_at is None else step.closes_at.isoformat()
+        mail = self._mail(ticket, MailKind.REMINDER, number=str(step.number), close_date=closes)
+        self._write(
+            ticket,
+            ticket.version,
+            {"sla_flags": step.flags},
+            step.reason,
+            events=[("followup:reminder", str(step.number))],
+            mail=mail,
+        )
+        result.reminded.append(ticket.key)
 
     def _breach_fields(
         self, ticket: Ticket, action: BreachAction, reason: str, now: datetime
@@ -426,18 +780,22 @@ class HelpdeskService:
             return {}
         return escalation.change_tier(ticket, action.tier, reason, "sla-sweep", now)
 
-    def purge(self, older_than: timedelta, dry_run: bool = True) -> list[str]:
-        require(self.me, Action.PURGE)
+    def purge(self, older_than: timedelta | Span, dry_run: bool = True) -> list[str]:
+        """Remove closed and cancelled tickets closed more than `older_than` ago, with
+        their comments and attachment files; each leaves a tombstone in the audit log.
+        `dry_run` only lists the keys. A Span counts calendar months ("24m")."""
+        self._require(Action.PURGE)
         now = self.clock()
-        return self.repo.purge(now - older_than, self.me.username, now, dry_run)
+        cutoff = older_than.before(now) if isinstance(older_than, Span) else now - older_than
+        return self.repo.purge(cutoff, self.me.username, now, dry_run)
 
     def import_tickets(self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]) -> int:
         """Bulk import, all or nothing (the store's one-transaction path)."""
-        require(self.me, Action.IMPORT)
+        self._require(Action.IMPORT)
         return self.repo.bulk_import(tickets)
 
     def save_agent(self, agent: Agent) -> Agent:
-        require(self.me, Action.MANAGE_AGENTS)
+        self._require(Action.MANAGE_AGENTS)
         if agent.tier not in TIERS:
             raise ServiceError(f"tier must be 1, 2 or 3, not {agent.tier}")
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", agent.username):
@@ -445,14 +803,30 @@ class HelpdeskService:
         return self.repo.save_agent(agent)
 
     def save_team(self, team: Team) -> Team:
-        require(self.me, Action.MANAGE_AGENTS)
+        self._require(Action.MANAGE_AGENTS)
         return self.repo.save_team(team)
 
     # ---------------------------------------------------------------- internals
 
+    def _require(self, action: Action, ticket: Ticket | None = None, *, audit: bool = True) -> None:
+        """Refuse with AccessDenied, saying why, unless I may; a refusal is audited
+        (who, what, which ticket, why, when) unless `audit` is off for a mere probe."""
+        decision = can(self.me, action, ticket)
+        if decision:
+            return
+        why = decision.why
+        if audit:
+            key = None if ticket is None else ticket.key
+            try:
+                self.repo.record_refusal(self.me.username, action.value, key, why, self.clock())
+            except StoreError as exc:
+                # The refusal stands; an unrecorded one says so rather than hiding it.
+                why = f"{why} (not audited: {exc})"
+        raise AccessDenied(why)
+
     def _for(self, action: Action, key: str) -> Ticket:
         ticket = self.repo.get(key)
-        require(self.me, action, ticket)
+        self._require(action, ticket)
         return ticket
 
     def _agent(self, username: str) -> Agent:
@@ -486,15 +860,49 @@ class HelpdeskService:
                 status = Status.OPEN
         if status is not None and status is not ticket.status:
             if not can(self.me, Action.UPDATE, ticket):
-                require(self.me, Action.UPDATE, ticket)
+                self._require(Action.UPDATE, ticket)
             lifecycle.check_transition(
                 ticket, status, reason=None, replying=kind is CommentKind.REPLY
             )
             fields.update(lifecycle.status_fields(ticket, status, now))
         comment = Comment(kind, self.me.username, text, now)
-        return self._write(ticket, base_version, fields, None, comment=comment, files=files)
+        mail: list[MailRecord] = []
+        if kind is CommentKind.REPLY:
+            # A reply that resolves is the resolution notice itself (with the survey).
+            mail = self._status_mail(ticket, status, text, now) or self._mail(
+                ticket, MailKind.REPLY, text
+            )
+        return self._write(
+            ticket, base_version, fields, None, comment=comment, files=files, mail=mail
+        )
 
-    def _write(
+    def _mail(
+        self, ticket: Ticket, kind: MailKind, body: str = "", **params: str
+    ) -> list[MailRecord]:
+        """Message `kind` to the ticket's requester, queued with the write that causes it;
+        none where this helpdesk sends no mail or the requester has no address."""
+        if not (self.sends_mail and ticket.requester_email):
+            return []
+        values = {"agent": self.me.name, **params}
+        return [MailRecord(MailDirection.OUT, kind.value, ticket.requester_email, body, values)]
+
+    def _status_mail(
+        self, ticket: Ticket, status: Status | None, body: str, now: datetime
+    ) -> list[MailRecord]:
+        """What a move to `status` tells the requester: a resolution, with the survey."""
+        if status is not Status.RESOLVED or ticket.status is Status.RESOLVED:
+            return []
+        window = self.followup.close_resolved_after
+        closes = "" if window is None else (now + window).isoformat()
+        return [
+            *self._mail(ticket, MailKind.RESOLUTION, body, close_date=closes),
+            *self._mail(ticket, MailKind.CSAT_REQUEST),
+        ]
+
+    def _apply(self, ticket: Ticket, change: Change | None) -> Ticket:
+        return ticket if change is None else self.repo.apply(change)
+
+    def _change(
         self,
         ticket: Ticket,
         base_version: int,
@@ -504,15 +912,17 @@ class HelpdeskService:
         comment: Comment | None = None,
         files: Sequence[NewAttachment] = (),
         events: Sequence[tuple[str, str | None]] = (),
-    ) -> Ticket:
+        mail: Sequence[MailRecord] = (),
+    ) -> Change | None:
+        """The write of `fields` (with the SLA columns they move); None if nothing changes."""
         changed = {k: v for k, v in fields.items() if getattr(ticket, k) != v}
         after = _with_sla_columns(ticket.with_changes(**changed), self.policy)
         for column in ("sla_due_at", "sla_risk_at"):
             if getattr(after, column) != getattr(ticket, column):
                 changed[column] = getattr(after, column)
-        if not changed and comment is None and not events:
-            return ticket
-        change = Change(
+        if not changed and comment is None and not events and not mail:
+            return None
+        return Change(
             key=ticket.key,
             base_version=base_version,
             actor=self.me.username,
@@ -522,8 +932,25 @@ class HelpdeskService:
             comment=comment,
             attachments=files,
             events=events,
+            mail=mail,
         )
-        return self.repo.apply(change)
+
+    _write = _applied(_change)
+    """`_change`, applied: the ticket as written (as it was when nothing changes)."""
+
+
+def _csat_fields(ticket: Ticket, score: int, comment: str | None) -> dict[str, object]:
+    if not 1 <= score <= 5:
+        raise ServiceError(f"satisfaction is a score from 1 to 5, not {score}")
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise ServiceError(f"{ticket.key} is {ticket.status.label}: CSAT is asked on resolution")
+    return {"csat_score": score, "csat_comment": (comment or "").strip() or None}
+
+
+def _past(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
+    """What triage learns from: resolved and closed tickets, not cancelled ones (spam,
+    duplicates, filed by mistake)."""
+    return (t for t in tickets if t.status is not Status.CANCELLED)
 
 
 def _sla_event(status: TargetStatus) -> str | None:

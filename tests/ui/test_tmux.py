@@ -8,6 +8,7 @@ a layout that falls apart at 80×24 fails here.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -28,7 +29,9 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Tmux:
     """One tmux server on a socket of its own, with one session running the app."""
 
-    def __init__(self, data_dir: Path, cwd: Path, size: tuple[int, int]) -> None:
+    def __init__(
+        self, data_dir: Path, cwd: Path, size: tuple[int, int], extra: dict[str, str] | None = None
+    ) -> None:
         self.socket = f"helpdesk-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.session = "app"
         env = {
@@ -37,6 +40,7 @@ class Tmux:
             "HELPDESK_TUI_NOW": FROZEN.isoformat(),
             "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
             "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+            **(extra or {}),
         }
         assigns = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
         app = f"{shlex.quote(sys.executable)} -m helpdesk_tui"
@@ -67,6 +71,10 @@ class Tmux:
 
     def screen(self) -> list[str]:
         return self.tmux("capture-pane", "-p", "-t", self.session).splitlines()
+
+    def styled_screen(self) -> str:
+        """The screen with its attributes and colours, as SGR escape sequences."""
+        return self.tmux("capture-pane", "-p", "-e", "-t", self.session)
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", self.session, *keys)
@@ -103,11 +111,11 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux_app(tmp_path: Path) -> Iterator[Callable[[Path, tuple[int, int]], Tmux]]:
+def tmux_app(tmp_path: Path) -> Iterator[Callable[..., Tmux]]:
     started: list[Tmux] = []
 
-    def start(data_dir: Path, size: tuple[int, int]) -> Tmux:
-        started.append(Tmux(data_dir, tmp_path, size))
+    def start(data_dir: Path, size: tuple[int, int], extra: dict[str, str] | None = None) -> Tmux:
+        started.append(Tmux(data_dir, tmp_path, size, extra))
         return started[-1]
 
     try:
@@ -131,7 +139,7 @@ def _queue_shown(lines: list[str]) -> bool:
 
 
 def test_first_run_shows_the_queue_then_a_ticket_and_the_sla_board(
-    tmux_app: Callable[[Path, tuple[int, int]], Tmux], tmp_path: Path
+    tmux_app: Callable[..., Tmux], tmp_path: Path
 ) -> None:
     app = tmux_app(tmp_path / "fresh-data", (120, 40))
     # A first run fills an empty store with demo tickets before the queue opens.
@@ -160,9 +168,7 @@ def test_first_run_shows_the_queue_then_a_ticket_and_the_sla_board(
     app.quit()
 
 
-def test_queue_is_readable_at_80_by_24(
-    tmux_app: Callable[[Path, tuple[int, int]], Tmux], data_dir: Path
-) -> None:
+def test_queue_is_readable_at_80_by_24(tmux_app: Callable[..., Tmux], data_dir: Path) -> None:
     app = tmux_app(data_dir, (80, 24))
     lines = app.wait_until("the queue", _queue_shown)
     assert len(lines) <= 24 and all(len(x) <= 80 for x in lines)
@@ -174,4 +180,57 @@ def test_queue_is_readable_at_80_by_24(
     for row in rows:
         assert row.split()[1] in ("P1", "P2", "P3", "P4"), row
     assert "Commands" in lines[-1], lines[-1]  # the footer is on the last line
+    app.quit()
+
+
+def _sgr_codes(styled: str) -> list[list[str]]:
+    return [seq.split(";") for seq in re.findall(r"\x1b\[([0-9;]*)m", styled)]
+
+
+def _colour_codes(codes: list[str]) -> list[str]:
+    """The colour parameters of one SGR sequence (skipping 38/48's own arguments)."""
+    found, i = [], 0
+    while i < len(codes):
+        code = codes[i]
+        if code in ("38", "48"):
+            found.append(";".join(codes[i : i + (5 if codes[i + 1 : i + 2] == ["2"] else 3)]))
+            i += 5 if codes[i + 1 : i + 2] == ["2"] else 3
+            continue
+        if code.isdigit() and (30 <= int(code) <= 49 or 90 <= int(code) <= 107):
+            found.append(code)
+        i += 1
+    return found
+
+
+@pytest.mark.parametrize(
+    "terminal",
+    [
+        pytest.param({"TERM": "linux"}, id="TERM=linux"),
+        pytest.param({"NO_COLOR": "1"}, id="NO_COLOR"),
+    ],
+)
+def test_queue_is_readable_without_rich_colour(
+    tmux_app: Callable[..., Tmux], data_dir: Path, terminal: dict[str, str]
+) -> None:
+    app = tmux_app(data_dir, (80, 24), terminal)
+    lines = app.wait_until("the queue", _queue_shown)
+    styled = app.styled_screen()
+    colours = [c for codes in _sgr_codes(styled) for c in _colour_codes(codes)]
+    if "NO_COLOR" in terminal:
+        # No colour at all (39/49 only reset to the terminal's own colours)...
+        assert set(colours) <= {"39", "49"}, sorted(set(colours))
+    else:
+        # ...or only the 16 colours a Linux console has: no 256-colour or RGB codes.
+        assert colours and not [c for c in colours if c.startswith(("38", "48"))], colours
+    # The cursor row still stands out: bold, reverse video.
+    cursor = next(line for line in styled.splitlines() if "HD-" in line and "\x1b[" in line)
+    flags = {c for codes in _sgr_codes(styled) for c in codes}
+    assert "7" in flags and "1" in flags, cursor
+    assert sum(x.lstrip().startswith("HD-") for x in lines) >= 3, "\n".join(lines)
+    # A picker's chosen line stands out too (Textual's own highlight is a colour).
+    app.keys("v")
+    app.wait_until("the views", lambda ls: "All open" in _text(ls))
+    chosen = [x for x in app.styled_screen().splitlines() if "My open" in x and "Key" not in x]
+    assert any(re.search(r"\x1b\[[0-9;]*(7|4)[;m]", x) for x in chosen), chosen
+    app.keys("Escape")
     app.quit()

@@ -8,7 +8,7 @@ and refuses a change based on a stale version.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,12 @@ class SortKey(enum.StrEnum):
 
 
 class Capability(enum.StrEnum):
-    """What a backend can do beyond reading and writing tickets; the UI hides the rest."""
+    """What a backend can do beyond reading and writing tickets; the UI hides the rest.
+
+    A backend without one raises `Unsupported` from what needs it, never pretends:
+    ATTACHMENTS (`apply` with attachments, `attachment_path`), AGENTS_ADMIN (`save_agent`,
+    `save_team`), PURGE (`purge`), BULK_IMPORT (`bulk_import`), ATOMIC_CLAIM (`claim_next`).
+    """
 
     FULL_TEXT = "full_text"
     ATTACHMENTS = "attachments"
@@ -46,6 +51,15 @@ class Capability(enum.StrEnum):
     PURGE = "purge"
     BULK_IMPORT = "bulk_import"
     LIVE_CHANGES = "live_changes"
+    """`change_token` moves on every write: a poll can tell that something changed."""
+    CHANGE_FEED = "change_feed"
+    """`wait_for_changes` (the ChangeFeed protocol) wakes on another writer's change and
+    names the tickets it touched; without it, the app polls `change_token`."""
+    ATOMIC_CLAIM = "atomic_claim"
+    """`claim_next` locks each candidate while it is taken: no two claims get one ticket."""
+    MAIL = "mail"
+    """The store keeps mail with its tickets (the `MailQueue` protocol): outgoing mail is
+    queued in the write that causes it, incoming mail is taken in once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +130,75 @@ class Change:
     reason: str | None = None
     comment: Comment | None = None
     attachments: Sequence[NewAttachment] = ()
+    """Files (each at most MAX_ATTACHMENT_BYTES) that go with `comment`. A store that keeps
+    files in messages (RT) refuses them without a comment (InvalidInput, nothing written)."""
     events: Sequence[tuple[str, str | None]] = ()
     """(event name, detail) pairs written to the audit log as extra entries."""
+    mail: Sequence[MailRecord] = ()
+    """Mail queued or taken in with this change, in the same transaction (MailQueue
+    stores only; the service never sets it for the others)."""
+
+
+class MailDirection(enum.StrEnum):
+    OUT = "out"
+    IN = "in"
+
+
+class MailState(enum.StrEnum):
+    QUEUED = "queued"
+    """Outgoing, not sent yet (a failed attempt waits here for its retry)."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Outgoing, given up on after its last attempt; the reason is kept."""
+    RECEIVED = "received"
+    """Incoming: taken in once (its Message-ID is remembered)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MailRecord:
+    """A message to or from a ticket's requester, written with the change that caused it.
+
+    Outgoing mail is queued, not sent: a delivery step composes it from the templates
+    and sends it later, so a write never waits on a mail server and a crash between the
+    two loses nothing. An incoming message's `message_id` is kept unique: the same mail
+    is never taken in twice (DuplicateMail), even by two fetches at once.
+    """
+
+    direction: MailDirection
+    kind: str
+    address: str
+    """The recipient (outgoing) or the sender (incoming)."""
+    body: str = ""
+    """Outgoing: the agent's text the template wraps (a reply); empty for the others."""
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Template values fixed when the mail is queued (a reminder's number, ...)."""
+    subject: str = ""
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MailEntry:
+    """A MailRecord as stored, with its delivery state."""
+
+    id: int
+    ticket_key: str
+    direction: MailDirection
+    kind: str
+    address: str
+    body: str
+    params: Mapping[str, str]
+    subject: str
+    message_id: str | None
+    state: MailState
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
+REFUSED = "refused:"
+"""The audit entry of a refused action is named "refused:<action>" ("refused:assign")."""
 
 
 class StoreError(Exception):
@@ -150,6 +231,14 @@ class InvalidInput(StoreError):
     """The backend refused a value (too large, malformed)."""
 
 
+class Unsupported(StoreError):
+    """The backend cannot do this at all: its `capabilities` lack what it needs."""
+
+
+class DuplicateMail(StoreError):
+    """An incoming message whose Message-ID was taken in before. Nothing was written."""
+
+
 @runtime_checkable
 class TicketRepository(Protocol):
     """Where tickets live. Every method may raise StoreError subclasses only."""
@@ -176,11 +265,33 @@ class TicketRepository(Protocol):
         """Apply one change atomically; raise ConflictError if `base_version` is stale."""
         ...
 
+    def claim_next(self, query: Query, claim: Callable[[Ticket], Change | None]) -> Ticket | None:
+        """Take the first ticket of `query` (its filters and sort) that `claim` accepts.
+
+        Each candidate is locked, and `claim` called with it as it now is; the Change it
+        returns (based on that version, without attachments) is applied as `apply` would,
+        in the same transaction; None from `claim` moves on to the next candidate.
+        Concurrent claims never get the same ticket and never fail with a conflict.
+        Returns the claimed ticket, or None when no candidate was accepted. Only stores
+        with Capability.ATOMIC_CLAIM; the others raise Unsupported.
+        """
+        ...
+
+    def record_refusal(
+        self, actor: str, action: str, key: str | None, reason: str, at: datetime
+    ) -> None:
+        """Audit a refused action as a "refused:<action>" entry of ticket `key` (None: an
+        action on no ticket). Its own write: the refused change itself never happened."""
+        ...
+
     def comments(self, key: str) -> list[Comment]: ...
 
     def history(self, key: str) -> list[AuditEntry]: ...
 
-    def attachment_path(self, key: str, attachment_id: int) -> Path: ...
+    def attachment_path(self, key: str, attachment_id: int) -> Path:
+        """A local file holding one of the ticket's attachments (a remote store downloads it
+        first, into a folder only its user can read); NotFound if it is not this ticket's."""
+        ...
 
     def agents(self) -> list[Agent]: ...
 
@@ -205,3 +316,89 @@ class TicketRepository(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """What a change feed saw: the token to wait from next, and what changed before it."""
+
+    token: str
+    keys: frozenset[str] | None = frozenset()
+    """Keys of the tickets written since the token waited from; empty: nothing changed;
+    None: something changed, but which tickets is not known (re-read everything shown)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.keys is None or bool(self.keys)
+
+
+@runtime_checkable
+class ChangeFeed(Protocol):
+    """A store that can wait for other writers' changes (Capability.CHANGE_FEED).
+
+    Apart from TicketRepository so that a backend without it still is one: the app
+    wraps those in `store.live.PollingFeed`, which polls `change_token`."""
+
+    def wait_for_changes(self, token: str | None, timeout: float) -> ChangeSet:
+        """Block until something changed after `token`, or `timeout` seconds passed.
+
+        `token` None returns at once with the current token (and no change): the
+        starting point. Thread-safe; meant for one waiting thread per process.
+        """
+        ...
+
+
+@runtime_checkable
+class MailQueue(Protocol):
+    """A store that keeps mail with its tickets (Capability.MAIL): `create` and `apply`
+    write the MailRecords they are given in the same transaction as the ticket, and the
+    delivery step works the outgoing queue through the methods below. Each of those
+    writes a history entry on the ticket ("mail:sent", "mail:failed", ...) without
+    changing the ticket's version: delivery never makes an agent's edit a conflict."""
+
+    def create(
+        self,
+        ticket: Ticket,
+        actor: str,
+        comment: Comment | None = None,
+        *,
+        attachments: Sequence[NewAttachment] = (),
+        mail: Sequence[MailRecord] = (),
+    ) -> Ticket:
+        """`TicketRepository.create`, with files for the first comment and mail."""
+        ...
+
+    def mail_due(self, now: datetime, limit: int = 100) -> list[MailEntry]:
+        """Queued outgoing mail whose next attempt is due and that nobody holds, oldest
+        first."""
+        ...
+
+    def claim_mail(self, mail_id: int, now: datetime, until: datetime) -> MailEntry | None:
+        """Hold a due message until `until` and count the attempt; None if it is no longer
+        due or another sender holds it. Of two senders, one gets it."""
+        ...
+
+    def mail_sent(self, mail_id: int, at: datetime, message_id: str, subject: str) -> None:
+        """The held message went out as `message_id`."""
+        ...
+
+    def mail_failed(
+        self, mail_id: int, at: datetime, error: str, retry_at: datetime | None
+    ) -> None:
+        """The attempt failed: retry at `retry_at`, or give up (None)."""
+        ...
+
+    def mail_log(self, key: str) -> list[MailEntry]:
+        """Every message to and from the ticket, oldest first."""
+        ...
+
+    def mail_seen(self, message_id: str) -> str | None:
+        """The key of the ticket that took in this incoming Message-ID, if one did."""
+        ...
+
+
+def mail_queue(repo: TicketRepository) -> MailQueue | None:
+    """`repo` as a MailQueue, or None for a store that does not keep mail (RT sends its own)."""
+    if Capability.MAIL in repo.capabilities and isinstance(repo, MailQueue):
+        return repo
+    return None

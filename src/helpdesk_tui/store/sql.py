@@ -55,10 +55,13 @@ from ..domain.model import (
     TicketType,
 )
 from .base import (
+    REFUSED,
     Capability,
     Change,
+    ChangeSet,
     ConflictError,
     InvalidInput,
+    MailRecord,
     NewAttachment,
     NotFound,
     Page,
@@ -67,7 +70,7 @@ from .base import (
     StoreError,
     StoreUnavailable,
 )
-from .engine import WRITE, database_url, describe, is_memory, make_engine
+from .engine import WRITE, database_url, describe, is_memory, make_engine, writer_turn
 from .fields import (
     AUDITED_FIELDS,
     FIELD_CHECKS,
@@ -80,6 +83,8 @@ from .fields import (
     enum_check,
     search_tokens,
 )
+from .live import SqlChangeFeed, bump
+from .outbox import MailStore
 from .tables import (
     CHANGE_COUNTER,
     FTS_TABLE,
@@ -105,6 +110,8 @@ PURGE_BATCH = 1_000
 """Tickets per purge transaction: other writers wait a fraction of a second at most."""
 
 _COPY_CHUNK = 1 << 20
+_TOUCHED = "helpdesk_touched"
+"""conn.info key: the ticket keys the current write transaction audited (`_bump` reads it)."""
 _PG_SEARCH_CHARS = 300_000
 
 """Fields whose changes get an audit entry: what people edit, and the status timestamps."""
@@ -437,7 +444,7 @@ class _StagedFile:
     sha256: str
 
 
-class SqlRepository:
+class SqlRepository(MailStore):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
     def __init__(self, engine: Engine, attachments_dir: Path, key_prefix: str = "HD") -> None:
@@ -456,6 +463,7 @@ class SqlRepository:
         # Raw (driver-level) SQL is written with "?" placeholders; psycopg wants "%s".
         self._qmark = engine.dialect.paramstyle == "qmark"
         self._ts_param: Callable[[datetime], Any] = to_epoch_us if self._sqlite else to_utc
+        self._feed = SqlChangeFeed(engine, self._guard)
 
     @classmethod
     def open(
@@ -552,19 +560,21 @@ class SqlRepository:
     def _write(self) -> Iterator[Connection]:
         with self._guard(), self._engine.connect() as conn:
             conn.execution_options(**WRITE)
-            with conn.begin():
-                yield conn
+            try:
+                with writer_turn(self._engine), conn.begin():
+                    yield conn
+            finally:
+                # conn.info outlives the checkout: no key may leak into the next write.
+                conn.info.pop(_TOUCHED, None)
 
     def _raw(self, sql: str) -> str:
         return sql if self._qmark else sql.replace("?", "%s")
 
     def _bump(self, conn: Connection) -> None:
-        # The change token: one small row bumped in every write transaction.
-        conn.execute(
-            sa.update(store_meta)
-            .where(store_meta.c.name == CHANGE_COUNTER)
-            .values(value=store_meta.c.value + 1)
-        )
+        # The change token and feed (store/live.py), last in every write transaction: the
+        # tickets touched are those `_audit` wrote entries for, since every ticket write
+        # audits; a write without entries (import, agents) is "something changed".
+        bump(conn, conn.info.pop(_TOUCHED, None), postgres=not self._sqlite)
 
     def _row_by_key(self, conn: Connection, key: str, lock: bool = False) -> Sequence[Any]:
         wanted = key.strip()
@@ -839,6 +849,15 @@ class SqlRepository:
             ).scalar()
         return str(value)
 
+    def wait_for_changes(self, token: str | None, timeout: float) -> ChangeSet:
+        """Block until another writer changed something after `token` (a `change_token`
+        or the token of the last ChangeSet), or `timeout` passed; which tickets changed.
+
+        PostgreSQL wakes on NOTIFY, on a connection of its own; SQLite reads the change
+        counter a few times a second. See store/live.py.
+        """
+        return self._feed.wait(token, timeout)
+
     # -- protocol: writing tickets ---------------------------------------------------
 
     def _insert_tickets(
@@ -914,6 +933,8 @@ class SqlRepository:
     def _audit(self, conn: Connection, entries: list[dict[str, Any]]) -> None:
         if entries:
             conn.execute(sa.insert(audit), entries)
+            touched = conn.info.setdefault(_TOUCHED, set())
+            touched.update(e["ticket_key"] for e in entries if e["ticket_key"])
 
     def _add_comment(self, conn: Connection, ticket_id: int, comment: Comment) -> int:
         if not isinstance(comment.kind, CommentKind) and comment.kind not in _KIND:
@@ -932,44 +953,94 @@ class SqlRepository:
         assert pk is not None
         return int(pk[0])
 
-    def create(self, ticket: Ticket, actor: str, comment: Comment | None = None) -> Ticket:
+    def create(
+        self,
+        ticket: Ticket,
+        actor: str,
+        comment: Comment | None = None,
+        *,
+        attachments: Sequence[NewAttachment] = (),
+        mail: Sequence[MailRecord] = (),
+    ) -> Ticket:
         """Store a new ticket as version 1 with the next id and key, a "created" entry,
-        the optional first comment, and its search entry."""
-        with self._write() as conn:
-            new_id = self._next_id(conn)
+        the optional first comment (with `attachments`), its search entry, and `mail`."""
+        if attachments and comment is None:
+            raise InvalidInput("files of a new ticket go with its first comment")
+        staged = self._stage_attachments(attachments)
+        placed: list[Path] = []  # stored files to remove again if the write fails
+        try:
+            with self._write() as conn:
+                created = self._insert_new(conn, ticket, actor, comment, staged, placed, mail)
+            staged, placed = [], []  # committed: the files belong to the store now
+            return created
+        finally:
+            for path in [*(file.temp for file in staged), *placed]:
+                with suppress(OSError):
+                    path.unlink()
+
+    def _insert_new(
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        actor: str,
+        comment: Comment | None,
+        staged: Sequence[_StagedFile],
+        placed: list[Path],
+        mail: Sequence[MailRecord],
+    ) -> Ticket:
+        new_id = self._next_id(conn)
+        key = f"{self._prefix}-{new_id}"
+        while self._key_taken(conn, key):  # only after imports that kept foreign ids
+            new_id = self._next_id(conn) if not self._sqlite else new_id + 1
             key = f"{self._prefix}-{new_id}"
-            while self._key_taken(conn, key):  # only after imports that kept foreign ids
-                new_id = self._next_id(conn) if not self._sqlite else new_id + 1
-                key = f"{self._prefix}-{new_id}"
-            row = self._ticket_row(ticket, new_id, key, version=1)
-            body = ""
-            entries = [
+        row = self._ticket_row(ticket, new_id, key, version=1)
+        body = ""
+        entries = [
+            self._entry(
+                new_id, key, ticket.created_at, actor, "created", None, ticket.subject, None, 1
+            )
+        ]
+        self._insert_tickets(conn, [row])
+        if comment is not None:
+            comment_id = self._add_comment(conn, new_id, comment)
+            body = comment.body
+            entries.append(
                 self._entry(
-                    new_id, key, ticket.created_at, actor, "created", None, ticket.subject, None, 1
+                    new_id,
+                    key,
+                    comment.created_at,
+                    actor,
+                    _KIND[comment.kind].value,
+                    None,
+                    str(comment_id),
+                    None,
+                    1,
                 )
-            ]
-            self._insert_tickets(conn, [row])
-            if comment is not None:
-                comment_id = self._add_comment(conn, new_id, comment)
-                body = comment.body
+            )
+            for file in staged:
+                attachment_id, path = self._store_attachment(
+                    conn, new_id, comment_id, file, actor, comment.created_at
+                )
+                placed.append(path)
                 entries.append(
                     self._entry(
                         new_id,
                         key,
                         comment.created_at,
                         actor,
-                        _KIND[comment.kind].value,
+                        "attachment",
                         None,
-                        str(comment_id),
+                        f"{file.source.filename} (#{attachment_id})",
                         None,
                         1,
                     )
                 )
-            if self._sqlite or body:
-                self._refresh_search(conn, new_id)
-            self._audit(conn, entries)
-            self._bump(conn)
-            return _ticket_from_row(self._row_by_key(conn, key))
+        entries += self._insert_mail(conn, new_id, key, ticket.created_at, actor, mail, 1)
+        if self._sqlite or body:
+            self._refresh_search(conn, new_id)
+        self._audit(conn, entries)
+        self._bump(conn)
+        return _ticket_from_row(self._row_by_key(conn, key))
 
     def _ticket_row(self, ticket: Ticket, id_: int, key: str, version: int) -> tuple[Any, ...]:
         # The same checks (and spellings: "" for nobody is None) as a Change gets.
@@ -980,7 +1051,7 @@ class SqlRepository:
     @staticmethod
     def _entry(
         ticket_id: int | None,
-        key: str,
+        key: str | None,
         at: datetime,
         actor: str,
         field: str,
@@ -1014,77 +1085,159 @@ class SqlRepository:
         placed: list[Path] = []  # stored files to remove again if the write fails
         try:
             with self._write() as conn:
-                row = self._row_by_key(conn, change.key, lock=True)
-                current = _ticket_from_row(row)
-                assert current.id is not None
-                if current.version != change.base_version:
-                    raise self._conflict(conn, current, change.base_version)
-                diffs = {n: v for n, v in updates.items() if getattr(current, n) != v}
-                diffs.pop("updated_at", None)  # always change.at: the write's own time
-                if not (diffs or change.comment or staged or change.events):
-                    return current
-                version = current.version + 1
-                values: dict[str, Any] = {"version": version, "updated_at": at}
-                for name, value in diffs.items():
-                    values.update(_column_values(name, value))
-                done = conn.execute(
-                    sa.update(tickets)
-                    .where(tickets.c.id == current.id, tickets.c.version == current.version)
-                    .values(values)
-                )
-                if done.rowcount != 1:  # cannot happen while we hold the lock; never guess
-                    raise self._conflict(conn, current, change.base_version)
-
-                def entry(name: str, old: str | None, new: str | None) -> dict[str, Any]:
-                    return self._entry(
-                        current.id,
-                        current.key,
-                        at,
-                        change.actor,
-                        name,
-                        old,
-                        new,
-                        change.reason,
-                        version,
-                    )
-
-                entries = [
-                    entry(n, audit_text(getattr(current, n)), audit_text(v))
-                    for n, v in diffs.items()
-                    if n in AUDITED_FIELDS
-                ]
-                if "watchers" in diffs:
-                    conn.execute(sa.delete(watchers).where(watchers.c.ticket_id == current.id))
-                    if diffs["watchers"]:
-                        conn.execute(
-                            sa.insert(watchers),
-                            [{"ticket_id": current.id, "username": u} for u in diffs["watchers"]],
-                        )
-                comment_id: int | None = None
-                if change.comment is not None:
-                    comment_id = self._add_comment(conn, current.id, change.comment)
-                    entries.append(entry(_KIND[change.comment.kind].value, None, str(comment_id)))
-                for file in staged:
-                    attachment_id, path = self._store_attachment(
-                        conn, current.id, comment_id, file, change.actor, at
-                    )
-                    placed.append(path)
-                    entries.append(
-                        entry("attachment", None, f"{file.source.filename} (#{attachment_id})")
-                    )
-                for name, detail in change.events:
-                    text = None if detail is None else str(detail)
-                    entries.append(entry(check_str("event", name), None, text))
-                self._audit(conn, entries)
-                if change.comment is not None or "subject" in diffs or "description" in diffs:
-                    self._refresh_search(conn, current.id)
-                self._bump(conn)
+                current = _ticket_from_row(self._row_by_key(conn, change.key, lock=True))
+                written = self._write_change(conn, current, change, updates, at, staged, placed)
             staged, placed = [], []  # committed: the files belong to the store now
-            return replace(current, **diffs, version=version, updated_at=at)
+            return written
         finally:
             for path in [*(file.temp for file in staged), *placed]:
                 with suppress(OSError):
                     path.unlink()
+
+    def _write_change(
+        self,
+        conn: Connection,
+        current: Ticket,
+        change: Change,
+        updates: dict[str, Any],
+        at: datetime,
+        staged: Sequence[_StagedFile],
+        placed: list[Path],
+    ) -> Ticket:
+        """The heart of `apply` and `claim_next`, on a ticket row this transaction holds
+        locked: check the version, write the values, audit entries, comment, files and
+        events, and return the ticket as written. Stored files are added to `placed`."""
+        assert current.id is not None
+        if current.version != change.base_version:
+            raise self._conflict(conn, current, change.base_version)
+        diffs = {n: v for n, v in updates.items() if getattr(current, n) != v}
+        diffs.pop("updated_at", None)  # always change.at: the write's own time
+        if not (diffs or change.comment or staged or change.events or change.mail):
+            return current
+        version = current.version + 1
+        values: dict[str, Any] = {"version": version, "updated_at": at}
+        for name, value in diffs.items():
+            values.update(_column_values(name, value))
+        done = conn.execute(
+            sa.update(tickets)
+            .where(tickets.c.id == current.id, tickets.c.version == current.version)
+            .values(values)
+        )
+        if done.rowcount != 1:  # cannot happen while we hold the lock; never guess
+            raise self._conflict(conn, current, change.base_version)
+
+        def entry(name: str, old: str | None, new: str | None) -> dict[str, Any]:
+            return self._entry(
+                current.id,
+                current.key,
+                at,
+                change.actor,
+                name,
+                old,
+                new,
+                change.reason,
+                version,
+            )
+
+        entries = [
+            entry(n, audit_text(getattr(current, n)), audit_text(v))
+            for n, v in diffs.items()
+            if n in AUDITED_FIELDS
+        ]
+        if "watchers" in diffs:
+            conn.execute(sa.delete(watchers).where(watchers.c.ticket_id == current.id))
+            if diffs["watchers"]:
+                conn.execute(
+                    sa.insert(watchers),
+                    [{"ticket_id": current.id, "username": u} for u in diffs["watchers"]],
+                )
+        comment_id: int | None = None
+        if change.comment is not None:
+            comment_id = self._add_comment(conn, current.id, change.comment)
+            entries.append(entry(_KIND[change.comment.kind].value, None, str(comment_id)))
+        for file in staged:
+            attachment_id, path = self._store_attachment(
+                conn, current.id, comment_id, file, change.actor, at
+            )
+            placed.append(path)
+            entries.append(entry("attachment", None, f"{file.source.filename} (#{attachment_id})"))
+        for name, detail in change.events:
+            text = None if detail is None else str(detail)
+            entries.append(entry(check_str("event", name), None, text))
+        entries += self._insert_mail(
+            conn, current.id, current.key, at, change.actor, change.mail, version
+        )
+        self._audit(conn, entries)
+        if change.comment is not None or "subject" in diffs or "description" in diffs:
+            self._refresh_search(conn, current.id)
+        self._bump(conn)
+        return replace(current, **diffs, version=version, updated_at=at)
+
+    def claim_next(self, query: Query, claim: Callable[[Ticket], Change | None]) -> Ticket | None:
+        """Take the first ticket of `query` that `claim` accepts, in one write transaction.
+
+        PostgreSQL reads each candidate with SELECT ... FOR UPDATE SKIP LOCKED: claims
+        running at once pass over each other's rows instead of queueing behind them, and
+        a row another claim took meanwhile no longer matches its filters. SQLite begins
+        with BEGIN IMMEDIATE: claims take turns on the write lock, each seeing the ones
+        before it. `claim` runs while the lock is held, so it must be in-memory rules
+        only, and say no by returning None (an exception rolls the claim back).
+        """
+        where = self._filter(query)
+        if where is None:
+            return None
+        passed: list[int] = []  # candidates `claim` said no to
+        with self._write() as conn:
+            while True:
+                stmt = _SELECT_TICKET.where(*where.terms())
+                if passed:
+                    stmt = stmt.where(tickets.c.id.not_in(passed))
+                stmt = stmt.order_by(*self._order_by(query)).limit(1)
+                row = conn.execute(stmt.with_for_update(skip_locked=True)).first()
+                if row is None:
+                    return None
+                current = _ticket_from_row(row)
+                assert current.id is not None
+                change = claim(current)
+                if change is None:
+                    passed.append(current.id)
+                    continue
+                if change.key != current.key or change.attachments:
+                    # Files are copied in before a write's lock is taken (see `apply`).
+                    raise InvalidInput("a claim changes the claimed ticket, without files")
+                updates = self._checked_fields(change.fields)
+                at = check_ts("at", change.at)
+                return self._write_change(conn, current, change, updates, at, (), [])
+
+    def record_refusal(
+        self, actor: str, action: str, key: str | None, reason: str, at: datetime
+    ) -> None:
+        """Audit a refused action as a "refused:<action>" entry holding the reason.
+
+        A write of its own: the refused change never happened. No version, as the
+        ticket did not change (and so a conflict never lists a refusal among the changes
+        made since); no change counter bump, for the same reason.
+        """
+        entry = self._entry(
+            None,
+            None,
+            check_ts("at", at),
+            check_str("actor", actor),
+            REFUSED + check_str("action", action),
+            None,
+            None,
+            check_str("reason", reason),
+            None,
+        )
+        with self._write() as conn:
+            if key is not None:
+                found = conn.execute(
+                    sa.select(tickets.c.id, tickets.c.key)
+                    .where(tickets.c.key.in_(_spellings(key)))
+                    .limit(1)
+                ).first()
+                entry["ticket_id"], entry["ticket_key"] = found or (None, key.strip())
+            self._audit(conn, [entry])
 
     def _checked_fields(self, fields: Mapping[str, object]) -> dict[str, Any]:
         checked: dict[str, Any] = {}
@@ -1518,6 +1671,7 @@ class SqlRepository:
         tickets by benchmarks/bench_store.py), and sampled statistics made it choose
         worse plans for searches combined with a view.
         """
+        self._feed.close()
         self._engine.dispose()
 
 

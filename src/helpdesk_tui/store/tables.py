@@ -248,14 +248,16 @@ class AttachmentRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """One history entry. No foreign key on purpose: the tombstone of a purge stays."""
+    """One history entry. No foreign key on purpose: the tombstone of a purge stays.
+
+    A refused action on no ticket (an import, a purge) has no ticket key (0002)."""
 
     __tablename__ = "audit"
     __table_args__ = (sa.Index("ix_audit_ticket_key", "ticket_key", "id"),)
 
     id: int | None = Field(default=None, sa_column=sa.Column(_id_type(), primary_key=True))
     ticket_id: int | None = Field(default=None, sa_column=sa.Column(_id_type(), nullable=True))
-    ticket_key: str = _text()
+    ticket_key: str | None = _text(nullable=True)
     at: datetime = _ts(nullable=False)
     actor: str = _text()
     field: str = _text()
@@ -298,6 +300,43 @@ class MetaRow(SQLModel, table=True):
     value: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
 
 
+class MailRow(SQLModel, table=True):
+    """A message to or from a ticket's requester (0003): the outgoing queue and the record
+    of incoming Message-IDs. Rows go with their ticket when it is purged (addresses and
+    texts are personal data)."""
+
+    __tablename__ = "mail"
+    __table_args__ = (
+        # The delivery step's one query: queued mail whose next attempt is due.
+        sa.Index("ix_mail_due", "state", "next_attempt_at"),
+        sa.Index("ix_mail_ticket", "ticket_id", "id"),
+        # Incoming mail is taken in once; outgoing ids are ours and unique too.
+        sa.Index("uq_mail_message_id", "message_id", unique=True),
+    )
+
+    id: int | None = Field(default=None, sa_column=sa.Column(_id_type(), primary_key=True))
+    ticket_id: int = Field(
+        sa_column=sa.Column(
+            _id_type(), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    ticket_key: str = _text()
+    direction: str = _text()
+    kind: str = _text()
+    address: str = _text()
+    subject: str = _text()
+    body: str = _text()
+    params: str = _text()
+    message_id: str | None = _text(nullable=True)
+    state: str = _text()
+    attempts: int = _int(nullable=False)
+    created_at: datetime = _ts(nullable=False)
+    next_attempt_at: datetime | None = _ts()
+    claimed_until: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    last_error: str | None = _text(nullable=True)
+
+
 metadata = SQLModel.metadata
 # Core handles on the tables, for the repository's hot paths.
 tickets = metadata.tables["tickets"]
@@ -308,6 +347,7 @@ audit = metadata.tables["audit"]
 agents = metadata.tables["agents"]
 teams = metadata.tables["teams"]
 store_meta = metadata.tables["store_meta"]
+mail = metadata.tables["mail"]
 
 FTS_TABLE = "tickets_fts"
 """SQLite: the FTS5 table (rowid = ticket id; subject, description, comments)."""

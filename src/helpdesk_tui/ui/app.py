@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ from ..service import HelpdeskService
 from ..store.base import Query
 from ..views import View
 from .jobs import StoreActivity, call_store
+from .live import ChangeListener, StoreChanged
+from .screens.base import LiveScreen
 from .themes import load_themes
 
 ONCALL_EVERY = 10.0
@@ -53,11 +56,14 @@ class HelpdeskApp(App[None]):
         *,
         oncall: bool = True,
     ) -> None:
-        super().__init__()
+        # NO_COLOR means no colour codes at all. Textual's own reading is shades of grey,
+        # unless the app draws in the terminal's ANSI colours: then it drops colour.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
         self.service = service
         self.settings = settings
         self.views = views
         self.store_activity = StoreActivity()
+        self.change_listener = ChangeListener(self, service.repo, self.store_activity)
         self._oncall_enabled = oncall
         self._alerted: set[str] = set()
         self._last_check: datetime | None = None
@@ -67,6 +73,8 @@ class HelpdeskApp(App[None]):
     # ----------------------------------------------------------------- start
 
     def on_mount(self) -> None:
+        if self.no_color:
+            self.add_class("-no-color")
         for theme in load_themes():
             self.register_theme(theme)
         remembered = self._state().get("theme")
@@ -81,6 +89,16 @@ class HelpdeskApp(App[None]):
         if self._oncall_enabled:
             self._last_check = self.service.clock()
             self.set_interval(ONCALL_EVERY, self._oncall_check)
+        self.change_listener.start()
+
+    def on_unmount(self) -> None:
+        self.change_listener.stop()
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        # Every live screen hears of it: the one on top re-reads now, the others on resume.
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen):
+                screen.store_changed(message.keys)
 
     def watch_theme(self, theme: str) -> None:
         # The choice survives restarts; the first assignment in on_mount is not a choice.
@@ -291,13 +309,11 @@ class HelpdeskApp(App[None]):
 
 def run_app(settings: Settings) -> int:
     """Open the store (with demo data on a first, unconfigured run) and run the app."""
-    from .. import bootstrap, demo
+    from .. import bootstrap
 
     service = bootstrap.build_service(settings)
     try:
-        if settings.is_default_store and service.repo.count(Query(limit=1)) == 0:
-            print("First run: creating a local store with demo tickets…")
-            demo.generate(service.repo, service.policy, service.clock(), service.me.username)
+        bootstrap.fill_first_run(service, settings)
         try:
             views = bootstrap.views(settings)
         except ConfigError:

@@ -14,12 +14,14 @@ from textual.widgets import Footer, Input
 
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
+from ...domain.triage import Suggestion
 from ...service import HelpdeskService
 from ...store.base import Page, Query, SortKey
 from ...views import FilterError, View, parse_filter
 from ..jobs import call_store
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
+from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
@@ -28,13 +30,16 @@ from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, agent_options, o
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
 
-LIVE_EVERY = 2.0
-"""Seconds between cheap change checks: colleagues' work shows within this."""
-
 SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, SortKey.KEY]
+TRIAGE_EVERY = 0.3
+"""Seconds between looks at the cursor: the suggestion line follows it within this."""
 
 
 class QueueScreen(LiveScreen):
+    # The first showing, or back from a ticket: show what changed there without losing
+    # our place (LiveScreen.on_screen_resume calls live_changed).
+    REFRESH_ON_RESUME = True
+
     BINDINGS = [
         Binding("v", "pick_view", "Views", id="queue.views"),
         Binding(
@@ -55,7 +60,24 @@ class QueueScreen(LiveScreen):
         Binding("n", "new_ticket", "New", id="queue.new"),
         Binding("r,ctrl+r", "refresh", "Refresh", show=False, id="queue.refresh"),
         Binding("escape", "clear", "Clear", show=False, id="queue.clear"),
+        Binding(
+            "plus",
+            "accept_suggestion",
+            "Accept suggestion",
+            show=False,
+            key_display="+",
+            id="queue.accept_triage",
+        ),
+        Binding(
+            "minus",
+            "dismiss_suggestion",
+            "Dismiss suggestion",
+            show=False,
+            key_display="-",
+            id="queue.dismiss_triage",
+        ),
     ]
+    _triage: SuggestionCache | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,7 +86,6 @@ class QueueScreen(LiveScreen):
         self.search_text = ""
         self.sort: SortKey | None = None
         self.descending = False
-        self._token: str | None = None
 
     @property
     def helpdesk(self) -> HelpdeskApp:
@@ -89,6 +110,7 @@ class QueueScreen(LiveScreen):
             placeholder="search subject, description and conversation…", id="search", classes="bar"
         )
         yield TicketTable(self.service.policy, self.service.clock, id="tickets")
+        yield SuggestionBar(id="queue-suggestion")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -98,7 +120,7 @@ class QueueScreen(LiveScreen):
         self.table.focus()
         # No query here: ScreenResume follows the first mount too, and runs it.
         self.every(1.0, self._tick)
-        self.every(LIVE_EVERY, self._check_changes)
+        self.every(TRIAGE_EVERY, self._follow_triage)
 
     @property
     def table(self) -> TicketTable:
@@ -160,25 +182,13 @@ class QueueScreen(LiveScreen):
     def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
         self.helpdesk.open_ticket(message.ticket.key)
 
-    def on_screen_resume(self) -> None:
-        # The first showing, or back from a ticket: show what changed there without
-        # losing our place.
-        self.run_query(keep_cursor=True)
-
     def _tick(self) -> None:
         self.table.tick()
 
-    def _check_changes(self) -> None:
-        repo = self.service.repo
-
-        def done(token: str) -> None:
-            if self._token is not None and token != self._token:
-                self.run_query(keep_cursor=True)
-            self._token = token
-
-        call_store(
-            self, repo.change_token, done, failed=lambda exc: None, group="live", exclusive=True
-        )
+    def live_changed(self, keys: frozenset[str] | None) -> None:
+        # Any change may move a ticket into or out of this view: re-read the blocks on
+        # screen, keeping the rows shown until fresh ones arrive (and the cursor).
+        self.run_query(keep_cursor=True)
 
     # ------------------------------------------------------- views and filter
 
@@ -392,3 +402,87 @@ class QueueScreen(LiveScreen):
             call_store(self, run, finished, what=f"bulk {what}")
 
         self.app.push_screen(picker, chosen)
+
+    # ------------------------------------------------------------------ triage
+
+    @property
+    def triage_cache(self) -> SuggestionCache:
+        if self._triage is None:
+            self._triage = SuggestionCache()
+        return self._triage
+
+    def _follow_triage(self) -> None:
+        """The suggestion line follows the cursor. Suggestions are asked for the new
+        tickets on screen only, in a worker, once per ticket version: never per row drawn."""
+        cache = self.triage_cache
+        if not cache.busy:
+            shown = self.table.visible_tickets()
+            asked = cache.missing(t for t in shown if t.status is Status.NEW)
+            if asked:
+                cache.busy = True
+                service = self.service
+
+                def done(found: dict[str, Suggestion]) -> None:
+                    cache.busy = False
+                    cache.store(asked, found)
+                    self._show_suggestion()
+
+                def failed(exc: Exception) -> None:
+                    cache.busy = False
+                    cache.store(asked, {})  # not asked again until the tickets change
+                    self.status.say(f"triage: {exc}", error=True)
+
+                call_store(
+                    self,
+                    lambda: service.suggestions(asked),
+                    done,
+                    failed,
+                    group="queue-triage",
+                    what="triage",
+                )
+        self._show_suggestion()
+
+    def _show_suggestion(self) -> None:
+        bar = self.query_one(SuggestionBar)
+        ticket = self.table.current
+        suggestion = self.triage_cache.get(ticket) if ticket else None
+        if ticket is None or suggestion is None:
+            bar.hide()
+            return
+        accept = key_hint(self.app, "queue.accept_triage", "plus")
+        dismiss = key_hint(self.app, "queue.dismiss_triage", "minus")
+        bar.show(ticket, suggestion, accept, dismiss, key=True)
+
+    def action_accept_suggestion(self) -> None:
+        self._triage_write(accept=True)
+
+    def action_dismiss_suggestion(self) -> None:
+        self._triage_write(accept=False)
+
+    def _triage_write(self, accept: bool) -> None:
+        ticket = self.table.current
+        suggestion = self.triage_cache.get(ticket) if ticket else None
+        if ticket is None or suggestion is None:
+            self.notify("No triage suggestion for the highlighted ticket.", severity="warning")
+            return
+        service, cache = self.service, self.triage_cache
+        cache.store([ticket], {})  # the line goes at once; one key, one write
+        self._show_suggestion()
+
+        def write() -> Ticket:
+            # Based on the version on screen: a ticket changed meanwhile is a conflict.
+            if accept:
+                return service.accept_suggestion(ticket.key, ticket.version, suggestion)
+            return service.dismiss_suggestion(ticket.key, ticket.version)
+
+        def done(updated: Ticket) -> None:
+            self.table.replace_ticket(updated)
+            verb = f"accepted: {suggestion.label}" if accept else "dismissed"
+            self.notify(f"{updated.key}: suggestion {verb}")
+
+        def failed(exc: Exception) -> None:
+            cache.forget(ticket)
+            self.run_query(keep_cursor=True)
+            self.helpdesk.show_error(exc)
+
+        call_store(self, write, done, failed, what="triage")

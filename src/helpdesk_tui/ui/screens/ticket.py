@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from ...domain.escalation import pending_for
 from ...domain.lifecycle import allowed_next
 from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, Ticket, TicketType
 from ...domain.text import safe_line, safe_text
+from ...domain.triage import Triage
 from ...service import HelpdeskService
 from ...store.base import Capability, ConflictError
 from ..drafts import Drafts
@@ -26,6 +28,7 @@ from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
 from ..widgets.status_line import StatusLine
+from ..widgets.suggestion import SimilarTable, SuggestionBar, key_hint
 from .base import LiveScreen
 from .dialogs import (
     ChoiceScreen,
@@ -86,12 +89,41 @@ class TicketScreen(LiveScreen):
         ),
         Binding("2", "tab('history')", "History", show=False, id="ticket.tab_history"),
         Binding("3", "tab('details')", "Details", show=False, id="ticket.tab_details"),
+        Binding("4", "tab('similar')", "Similar", show=False, id="ticket.tab_similar"),
+        Binding(
+            "plus",
+            "accept_suggestion",
+            "Accept suggestion",
+            show=False,
+            key_display="+",
+            id="ticket.accept_triage",
+        ),
+        Binding(
+            "minus",
+            "dismiss_suggestion",
+            "Dismiss suggestion",
+            show=False,
+            key_display="-",
+            id="ticket.dismiss_triage",
+        ),
     ]
+    triage: Triage | None = None
+    """What smart triage said about the ticket on screen (suggestion, similar tickets)."""
+    _triage_version: int | None = None
 
     def __init__(self, key: str) -> None:
         super().__init__()
         self.key = key
         self.ticket: Ticket | None = None
+        self._shown: Loaded | None = None
+        self._writing = 0
+        """Writes of this screen in flight: each re-reads the ticket when it is done."""
+        self._changed_while_writing = False
+        self._load_failed_last = False
+        """The last read failed: the screen says so until a read succeeds."""
+        self._loading = False
+        self._load_next: bool | None = None
+        """A read asked for while one runs (None: none); True if only a live one."""
 
     @property
     def helpdesk(self) -> HelpdeskApp:
@@ -109,6 +141,7 @@ class TicketScreen(LiveScreen):
         yield Static(Text(f"{self.key}  loading…"), id="ticket-title", classes="screen-title")
         yield Static(id="ticket-summary")
         yield Horizontal(id="sla-line")
+        yield SuggestionBar(id="ticket-suggestion")
         with TabbedContent(id="tabs"):
             with TabPane("Conversation", id="conversation"):
                 yield Conversation(id="conversation-view")
@@ -116,6 +149,8 @@ class TicketScreen(LiveScreen):
                 yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Details", id="details"), VerticalScroll():
                 yield Static(id="details-view")
+            with TabPane("Similar", id="similar"):
+                yield SimilarTable(id="similar-table")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -135,30 +170,70 @@ class TicketScreen(LiveScreen):
 
     # ------------------------------------------------------------------ load
 
-    def load(self) -> None:
+    def load(self, live: bool = False) -> None:
+        """Read the ticket, its conversation and history, and show them. `live`: because
+        of a change seen in the store, which may not be this ticket's."""
+        if self._loading:
+            # One read at a time, and none cancelled (a cancelled worker fails whoever
+            # waits on the workers): the next starts when this one is done, as this one
+            # may have read before the change that asks for another.
+            self._load_next = live and self._load_next is not False
+            return
+        self._loading = True
         service, key = self.service, self.key
+        shown = None if self._load_failed_last else self.ticket
+        self._changed_while_writing = False
 
-        def fetch() -> Loaded:
+        def fetch() -> Loaded | None:
             ticket = service.get(key)
+            if live and shown is not None and ticket.version == shown.version:
+                return None  # every change to a ticket moves its version: not ours
             return ticket, service.repo.comments(key), service.repo.history(key)
 
-        call_store(
-            self,
-            fetch,
-            self._show,
-            self._load_failed,
-            group="ticket-load",
-            exclusive=True,
-            what=f"loading {key}",
-        )
+        def arrived(loaded: Loaded | None) -> None:
+            self._loading = False
+            self.call_later(self._load_queued)
+            if loaded is None:
+                return
+            if live and self._writing:
+                self._changed_while_writing = True  # the write re-reads when it is done
+            elif live and not self.is_active:
+                # A dialog opened meanwhile: its action is based on what it was opened on.
+                self.remember_change(frozenset({key}))
+            else:
+                self._show(loaded)
+
+        def failed(exc: Exception) -> None:
+            self._loading = False
+            self.call_later(self._load_queued)
+            self._load_failed(exc)
+
+        call_store(self, fetch, arrived, failed, group="ticket-load", what=f"loading {key}")
+
+    def _load_queued(self) -> None:
+        live, self._load_next = self._load_next, None
+        if live is not None:
+            self.load(live)
+
+    def live_changed(self, keys: frozenset[str] | None) -> None:
+        mine = (self.ticket.key if self.ticket else self.key).upper()
+        if keys is not None and all(key.upper() != mine for key in keys):
+            return
+        if self._writing:
+            self._changed_while_writing = True
+        else:
+            self.load(live=True)
 
     def _load_failed(self, exc: Exception) -> None:
+        self._load_failed_last = True
         self.query_one(StatusLine).say(f"{self.key}: {exc}", error=True)
         if self.ticket is None:
             self.query_one("#ticket-title", Static).update(Text(f"{self.key}  could not be loaded"))
 
     def _show(self, loaded: Loaded) -> None:
         ticket, comments, history = loaded
+        before, self._shown = self._shown, loaded
+        self._load_failed_last = False
         first_load = self.ticket is None
         self.ticket = ticket
         title = Text()
@@ -166,16 +241,31 @@ class TicketScreen(LiveScreen):
         title.append(safe_line(ticket.subject))
         self.query_one("#ticket-title", Static).update(title)
         self.query_one("#ticket-summary", Static).update(self._summary(ticket))
-        self._show_sla(ticket)
-        self.query_one(Conversation).show(ticket, comments)
+        # Parts that did not change are left alone: a re-read after someone else's change
+        # (or our own, seen twice) must not move what the agent is reading.
+        if before is None or before[0] != ticket:
+            self._show_sla(ticket)
+        conversation = self.query_one(Conversation)
+        if before is None or before[:2] != loaded[:2]:
+            y, at_end = conversation.scroll_y, conversation.scroll_y >= conversation.max_scroll_y
+            conversation.show(ticket, comments)  # scrolls to the newest message
+            if before is not None and not at_end:
+                # The agent was reading further up: stay there (after show's scroll).
+                conversation.call_after_refresh(conversation.scroll_to, y=y, animate=False)
         if first_load:
-            self.query_one(Conversation).focus()
-        self._show_history(history)
+            conversation.focus()
+        if before is None or before[2] != history:
+            table = self.query_one("#history-table", DataTable)
+            row, last = table.cursor_row, table.row_count - 1
+            self._show_history(history)  # the cursor goes to the newest entry
+            if before is not None and row < last:
+                table.move_cursor(row=row)  # unless the agent was on an older one
         self.query_one("#details-view", Static).update(self._details(ticket))
         self.query_one(StatusLine).say(
             f"v{ticket.version} · updated {ticket.updated_at:%Y-%m-%d %H:%M} UTC · "
             f"{len(comments)} messages"
         )
+        self._load_triage(ticket)
 
     def _summary(self, ticket: Ticket) -> Text:
         text = Text()
@@ -275,35 +365,46 @@ class TicketScreen(LiveScreen):
     # --------------------------------------------------------------- writing
 
     def _write(
-        self, describe: str, job: Callable[[int], Ticket], after: Callable[[], None] | None = None
+        self,
+        describe: str,
+        job: Callable[[int], Ticket],
+        after: Callable[[], None] | None = None,
+        not_done: Callable[[Exception], None] | None = None,
     ) -> None:
-        """Run a write based on the version on screen; a conflict shows what changed."""
+        """Run a write based on the version on screen; a conflict shows what changed.
+        Any other failure goes to `not_done` (default: an error notification)."""
         if self.ticket is None:
             return
         version = self.ticket.version
 
+        def run(base: int) -> None:
+            self._writing += 1
+            call_store(self, lambda: job(base), done, failed, what=describe)
+
         def done(ticket: Ticket) -> None:
+            self._writing -= 1
             if after:
                 after()
             self.notify(f"{ticket.key}: {describe}")
             self.load()
 
         def failed(exc: Exception) -> None:
+            self._writing -= 1
             if isinstance(exc, ConflictError):
 
                 def resolved(choice: str | None) -> None:
                     if choice == "retry":
-                        call_store(
-                            self, lambda: job(exc.current.version), done, failed, what=describe
-                        )
+                        run(exc.current.version)
                     else:
                         self.load()
 
                 self.app.push_screen(ConflictScreen(exc, describe), resolved)
                 return
-            self.helpdesk.show_error(exc)
+            if self._changed_while_writing and not self._writing:
+                self.load(live=True)
+            (not_done or self.helpdesk.show_error)(exc)
 
-        call_store(self, lambda: job(version), done, failed, what=describe)
+        run(version)
 
     def _open_composer(self, kind: str) -> None:
         from .compose import ComposeScreen
@@ -320,15 +421,34 @@ class TicketScreen(LiveScreen):
                     "reply sent",
                     lambda v: service.reply(key, v, text),
                     lambda: drafts.discard(key, kind),
+                    lambda exc: self._not_sent(kind, text, exc),
                 )
             else:
                 self._write(
                     "note added",
                     lambda v: service.note(key, v, text),
                     lambda: drafts.discard(key, kind),
+                    lambda exc: self._not_sent(kind, text, exc),
                 )
 
         self.app.push_screen(ComposeScreen(key, kind, drafts), send)
+
+    def _not_sent(self, kind: str, text: str, exc: Exception) -> None:
+        """A reply or note the store did not take: the text is kept, never lost."""
+        drafts = self.drafts
+        if drafts.load(self.key, kind) != text:
+            with suppress(OSError):  # it was saved as typed; this is a second chance
+                drafts.save(self.key, kind, text)
+        what = "Reply" if kind == "reply" else "Note"
+        self.notify(
+            f"{what} not sent: {safe_line(str(exc))}. Your text is kept: "
+            "send it again with ctrl+s (esc keeps it as a draft).",
+            title="Not sent",
+            severity="error",
+            timeout=15,
+        )
+        if self.is_active:
+            self._open_composer(kind)  # back in the editor, as it was
 
     def action_reply(self) -> None:
         self._open_composer("reply")
@@ -488,6 +608,78 @@ class TicketScreen(LiveScreen):
 
         decide_flow(self, self.ticket, self.load)
 
+    # ------------------------------------------------------------------ triage
+
+    def _load_triage(self, ticket: Ticket) -> None:
+        """The suggestion and the similar tickets, asked again only when the ticket changed."""
+        if self._triage_version == ticket.version:
+            return
+        self._triage_version = ticket.version
+        service, key = self.service, self.key
+        call_store(
+            self,
+            lambda: service.triage(key),
+            self._show_triage,
+            self._triage_failed,
+            group="ticket-triage",
+            exclusive=True,
+            what="triage",
+        )
+
+    def _show_triage(self, result: Triage) -> None:
+        self.triage = result
+        bar = self.query_one(SuggestionBar)
+        if result.offered and self.ticket is not None:
+            accept = key_hint(self.app, "ticket.accept_triage", "plus")
+            dismiss = key_hint(self.app, "ticket.dismiss_triage", "minus")
+            bar.show(self.ticket, result.suggestion, accept, dismiss, key=False)
+        else:
+            bar.hide()
+        self.query_one(SimilarTable).show(result.similar)
+
+    def _triage_failed(self, exc: Exception) -> None:
+        self._triage_version = None
+        self.query_one(SuggestionBar).hide()
+        self.query_one(StatusLine).say(f"triage: {exc}", error=True)
+
+    def _offered(self) -> Triage | None:
+        result = self.triage
+        if result is None or not result.offered or self.ticket is None:
+            self.notify("No triage suggestion is offered for this ticket.", severity="warning")
+            return None
+        return result
+
+    def _triage_write(self, describe: str, job: Callable[[int], Ticket]) -> None:
+        # The line goes at once (one key, one write); a refusal brings it back.
+        self.triage = None
+        self.query_one(SuggestionBar).hide()
+
+        def not_done(exc: Exception) -> None:
+            self._triage_version = None
+            self.load()
+            self.helpdesk.show_error(exc)
+
+        self._write(describe, job, not_done=not_done)
+
+    def action_accept_suggestion(self) -> None:
+        result = self._offered()
+        if result is None:
+            return
+        key, service, chosen = self.key, self.service, result.suggestion
+        self._triage_write(
+            f"suggestion accepted: {chosen.label}",
+            lambda v: service.accept_suggestion(key, v, chosen),
+        )
+
+    def action_dismiss_suggestion(self) -> None:
+        if self._offered() is None:
+            return
+        key, service = self.key, self.service
+        self._triage_write("suggestion dismissed", lambda v: service.dismiss_suggestion(key, v))
+
+    def on_similar_table_opened(self, message: SimilarTable.Opened) -> None:
+        self.helpdesk.open_ticket(message.key)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # What the backend cannot do is hidden from the footer, help and palette, and its
         # key does nothing, rather than asking for input only to refuse it.
@@ -527,7 +719,11 @@ class TicketScreen(LiveScreen):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         # Focus the pane's content so j/k and the arrows scroll what is shown.
-        target = {"conversation": "#conversation-view", "history": "#history-table"}.get(tab)
+        target = {
+            "conversation": "#conversation-view",
+            "history": "#history-table",
+            "similar": "#similar-table",
+        }.get(tab)
         if target:
             self.query_one(target).focus()
         else:
