@@ -146,7 +146,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
         raise
     except sa_exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreUnavailable(f"cannot migrate database {describe(engine.url)}: {reason}") from exc
+        raise StoreUnavailable(f"cannot open database {describe(engine.url)}: {reason}") from exc
 
 
 def main(argv: list[str] | None = None) -> None:
