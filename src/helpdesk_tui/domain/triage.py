@@ -72,8 +72,14 @@ class Vote:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    pattern: re.Pattern[str]
+    source: str
     votes: tuple[Vote, ...]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled on first use (then from re's cache): compiling every rule at import
+        # cost the app's launch tens of milliseconds before any ticket was triaged.
+        return re.compile(self.source)
 
 
 def _p(value: Priority, weight: float) -> Vote:
@@ -90,7 +96,7 @@ def _tier(value: int, weight: float) -> Vote:
 
 def _rule(alternatives: Sequence[str], *votes: Vote) -> Rule:
     """A rule matching any of `alternatives` (regular expressions) as whole words."""
-    return Rule(re.compile(r"\b(?:" + "|".join(alternatives) + r")\b"), votes)
+    return Rule(r"\b(?:" + "|".join(alternatives) + r")\b", votes)
 
 
 CRIT, HIGH, MED, LOW = Priority.CRITICAL, Priority.HIGH, Priority.MEDIUM, Priority.LOW

@@ -22,7 +22,6 @@ from textual.app import App
 from textual.message import Message
 
 from ..store.base import ChangeFeed, TicketRepository
-from ..store.live import feed_for
 from .jobs import StoreActivity
 
 WAIT = 0.25
@@ -72,6 +71,10 @@ class ChangeListener:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        # Imported here, in the listener's thread: store.live pulls in SQLAlchemy, which
+        # the app's first frame must not wait for.
+        from ..store.live import feed_for
+
         feed = self._feed or feed_for(self._repo)
         token: str | None = None
         failures = 0
