@@ -13,6 +13,7 @@ dropped. No gettext tools are needed: the .mo writer below is the GNU format.
 from __future__ import annotations
 
 import ast
+import re
 import struct
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "helpdesk_tui"
+TEMPLATES = PACKAGE / "mail" / "templates"
 LOCALE = PACKAGE / "locale"
 DOMAIN = "helpdesk_tui"
 LANGUAGES = ("sv", "pt")
@@ -53,7 +55,47 @@ def extract() -> dict[str, Entry]:
                 )
             entry = found.setdefault(texts[0], Entry(texts[0], texts[1] if count == 2 else None))
             entry.where.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    for path in sorted(TEMPLATES.glob("*.txt")):
+        # The whole file is one msgid: mail/templates.py looks it up as it was read.
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        found.setdefault(text, Entry(text)).where.append(str(path.relative_to(ROOT)))
     return found
+
+
+_PLACEHOLDER = re.compile(r"\$(?:\$|([_a-z][_a-z0-9]*)|\{([_a-z][_a-z0-9]*)\})", re.IGNORECASE)
+_FIELD = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+
+
+def fields(text: str) -> list[str]:
+    """The `$placeholders` and `{format}` fields of `text`, sorted, with repeats."""
+    found = [m.group(1) or m.group(2) for m in _PLACEHOLDER.finditer(text)]
+    names = [f"${name}" for name in found if name]
+    rest = _PLACEHOLDER.sub("", text).replace("{{", "").replace("}}", "")
+    names += [f"{{{name}}}" for name in _FIELD.findall(rest)]
+    return sorted(names)
+
+
+def mismatched() -> dict[str, list[tuple[str, str]]]:
+    """Per language, the translations whose fields differ from their msgid's."""
+    bad: dict[str, list[tuple[str, str]]] = {}
+    for language in LANGUAGES:
+        path = po_path(language)
+        _, entries = read_po(path) if path.exists() else ("", {})
+        bad[language] = []
+        for entry in entries.values():
+            wanted = fields(entry.msgid)
+            wanted_plural = fields(entry.plural) if entry.plural is not None else wanted
+            for index, text in enumerate(entry.msgstr):
+                if not text:
+                    continue
+                # A plural's singular form may leave the count out ("one ticket").
+                expected = wanted if index == 0 else wanted_plural
+                got = fields(text)
+                if got != expected and not (
+                    entry.plural is not None and set(got) <= set(wanted_plural)
+                ):
+                    bad[language].append((entry.msgid, text))
+    return bad
 
 
 # -- .po reading and writing -----------------------------------------------------
@@ -226,6 +268,10 @@ def do_check() -> int:
         for msgid in msgids:
             print(f"{language}: untranslated: {msgid!r}")
         bad += len(msgids)
+    for language, pairs in mismatched().items():
+        for msgid, msgstr in pairs:
+            print(f"{language}: placeholders differ: {msgid!r} → {msgstr!r}")
+        bad += len(pairs)
     return 1 if bad else 0
 
 

@@ -25,6 +25,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.delenv("HELPDESK_TUI_CONFIG", raising=False)
     monkeypatch.delenv("HELPDESK_AGENT", raising=False)
     monkeypatch.setenv("HELPDESK_TUI_NOW", FROZEN.isoformat())
+    # English unless a test asks for another language: the locale picks the UI's.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.chdir(tmp_path)
     yield data
 

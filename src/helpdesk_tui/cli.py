@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import bootstrap, report, transfer
+from . import bootstrap, i18n, report, transfer
 from .config import ConfigError, Settings, load_settings
 from .domain import sla
 from .domain.access import AccessDenied
@@ -275,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
+        # Before any ui module is imported: their bindings are translated at class creation.
+        i18n.install(settings.language)
         if args.agent:
             from dataclasses import replace
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from . import i18n
 from .domain.followup import FollowUpError, FollowUpPolicy
 
 APP_NAME = "helpdesk-tui"
@@ -74,6 +75,8 @@ class MailSettings:
     """Extra certificate authority (PEM) for the mail servers, e.g. a company CA."""
     timeout: float = 30.0
     templates_dir: Path | None = None
+    language: str = "en"
+    """The language of the packaged templates: `[mail] language`, else the UI's."""
     inbound: str = ""
     """Where `mail fetch` reads: "maildir", "imap", or "" (nowhere)."""
     maildir: Path | None = None
@@ -109,6 +112,7 @@ class Settings:
     verify_tls: bool = True
     policy: str = "default"
     theme: str = "helpdesk-dark"
+    language: str = "en"
     bell: bool = False
     cursor_blink: bool = True
     keymap: dict[str, str] = field(default_factory=dict)
@@ -246,6 +250,7 @@ def load_settings(explicit: Path | None = None) -> Settings:
         verify_tls=_get(raw, "backend.verify_tls", bool, True),
         policy=_get(raw, "sla.policy", str, "default"),
         theme=_get(raw, "ui.theme", str, "helpdesk-dark"),
+        language=_language(raw),
         bell=_get(raw, "ui.bell", bool, False),
         cursor_blink=_get(raw, "ui.cursor_blink", bool, True),
         keymap=dict(keymap),
@@ -255,6 +260,26 @@ def load_settings(explicit: Path | None = None) -> Settings:
         mail=_mail_settings(raw),
         raw=raw,
     )
+
+
+def _language(raw: dict[str, Any]) -> str:
+    """`[ui] language`, else the locale's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else en."""
+    configured: str = _get(raw, "ui.language", str, "")
+    try:
+        return i18n.choose(configured or None)
+    except i18n.LanguageError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _mail_language(raw: dict[str, Any]) -> str:
+    configured: str = _get(raw, "mail.language", str, "")
+    configured = configured.strip().lower()
+    if not configured:
+        return _language(raw)
+    if configured not in i18n.LANGUAGES:
+        known = ", ".join(sorted(i18n.LANGUAGES))
+        raise ConfigError(f"mail.language: no catalogue for {configured!r} (have {known})")
+    return configured
 
 
 def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
@@ -375,6 +400,7 @@ def _mail_settings(raw: dict[str, Any]) -> MailSettings:
         ca_file=path("ca_file"),
         timeout=timeout,
         templates_dir=path("templates_dir"),
+        language=_mail_language(raw),
         inbound=inbound,
         maildir=path("maildir"),
         quarantine_dir=path("quarantine_dir"),

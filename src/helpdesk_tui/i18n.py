@@ -62,11 +62,17 @@ def install(language: str) -> None:
     global _translations, _language
     if language not in LANGUAGES:
         raise LanguageError(f"no catalogue for {language!r}")
+    _translations = translations(language)
     _language = language
+
+
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalogue of `language`, apart from the one installed (mail has its own)."""
+    if language not in LANGUAGES:
+        raise LanguageError(f"no catalogue for {language!r}")
     if language == DEFAULT:
-        _translations = gettext.NullTranslations()
-    else:
-        _translations = gettext.translation(DOMAIN, LOCALE_DIR, [language])
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, [language])
 
 
 def current() -> str:

@@ -31,7 +31,7 @@ def send_queued(service: HelpdeskService, settings: MailSettings) -> DeliveryRep
     """Send the queued mail that is due (`helpdesk-tui mail send`, and `sla sweep`)."""
     if not settings.sends:
         raise MailError("outgoing mail is off: set [mail] from and smtp_host")
-    composer = Composer(Templates(settings.templates_dir), settings.sender)
+    composer = Composer(Templates(settings.templates_dir, settings.language), settings.sender)
     password = None
     if settings.smtp_user:
         password = load_mail_password(account(settings, "smtp"), SMTP_PASSWORD_ENV)

@@ -6,7 +6,9 @@ A template file starts with a `Subject:` line, then a blank line, then the body:
 
     Hello $requester, ...
 
-The packaged files (`templates/*.txt`) can be overridden one by one by files of the
+The packaged files are in English; each file's whole text is also a msgid of the
+gettext catalogues, so `[mail] language` (else the UI's) picks its translation. The
+packaged files (`templates/*.txt`) can be overridden one by one by files of the
 same name in `[mail] templates_dir`. Placeholders are `$name` or `${name}`, `$$` is a
 dollar sign. Substitution is one pass of plain text: what a customer wrote (a subject,
 a reply quoted in `$body`) is inserted as it is and never read as a template itself,
@@ -16,11 +18,12 @@ templates are loaded, naming the file, not when a customer's mail is being compo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from .. import i18n
 from ..domain.followup import MailKind
 
 PACKAGED = Path(__file__).resolve().parent / "templates"
@@ -63,8 +66,11 @@ class MailTemplate:
 class Templates:
     """Every kind's template, checked once when loaded."""
 
-    def __init__(self, override_dir: Path | None = None) -> None:
-        self._by_kind = {kind: _load(_source(kind, override_dir)) for kind in MailKind}
+    def __init__(self, override_dir: Path | None = None, language: str = i18n.DEFAULT) -> None:
+        catalogue = i18n.translations(language)
+        self._by_kind = {
+            kind: _load(_source(kind, override_dir), catalogue.gettext) for kind in MailKind
+        }
 
     def __getitem__(self, kind: MailKind) -> MailTemplate:
         return self._by_kind[kind]
@@ -77,7 +83,7 @@ def _source(kind: MailKind, override_dir: Path | None) -> Path:
     return PACKAGED / name
 
 
-def _load(path: Path) -> MailTemplate:
+def _load(path: Path, translate: Callable[[str], str] = str) -> MailTemplate:
     try:
         if path.stat().st_size > MAX_TEMPLATE:
             raise TemplateError(f"{path}: larger than {MAX_TEMPLATE // 1024} KB")
@@ -86,7 +92,11 @@ def _load(path: Path) -> MailTemplate:
         raise TemplateError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise TemplateError(f"{path}: not UTF-8 text") from None
-    first, _, rest = text.replace("\r\n", "\n").partition("\n")
+    text = text.replace("\r\n", "\n")
+    if path.parent == PACKAGED:
+        # A team's own templates are theirs, in their language: only ours are translated.
+        text = translate(text)
+    first, _, rest = text.partition("\n")
     label, colon, subject = first.partition(":")
     if label.strip().lower() != "subject" or not colon:
         raise TemplateError(f"{path}: the first line must be 'Subject: ...'")

@@ -18,6 +18,7 @@ from ..config import ConfigError, Settings
 from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, Priority
 from ..domain.text import safe_line
+from ..i18n import _
 from ..service import HelpdeskService
 from ..store.base import Query
 from ..views import View
@@ -38,14 +39,14 @@ class HelpdeskApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
-        Binding("f2", "go('queue')", "Queue", id="app.queue", show=False),
-        Binding("f3", "go('escalations')", "Escalations", id="app.escalations", show=False),
-        Binding("f4", "go('sla')", "SLA board", id="app.sla_board", show=False),
-        Binding("f5", "go('metrics')", "Metrics", id="app.metrics", show=False),
-        Binding("colon", "goto_ticket", "Go to ticket", id="app.goto", show=False),
+        Binding("question_mark,f1", "help", _("Help"), id="app.help"),
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", _("Commands"), id="app.palette", show=False),
+        Binding("f2", "go('queue')", _("Queue"), id="app.queue", show=False),
+        Binding("f3", "go('escalations')", _("Escalations"), id="app.escalations", show=False),
+        Binding("f4", "go('sla')", _("SLA board"), id="app.sla_board", show=False),
+        Binding("f5", "go('metrics')", _("Metrics"), id="app.metrics", show=False),
+        Binding("colon", "goto_ticket", _("Go to ticket"), id="app.goto", show=False),
     ]
 
     def __init__(
@@ -126,7 +127,10 @@ class HelpdeskApp(App[None]):
             tmp.write_text(json.dumps(state), encoding="utf-8")
             tmp.replace(self._state_path)
         except OSError as exc:
-            self.notify(f"could not remember the theme: {exc.strerror}", severity="warning")
+            self.notify(
+                _("could not remember the theme: {error}").format(error=exc.strerror),
+                severity="warning",
+            )
 
     # ------------------------------------------------------------- navigation
 
@@ -166,7 +170,7 @@ class HelpdeskApp(App[None]):
             if key:
                 self.open_ticket(key.strip().upper())
 
-        self.push_screen(PromptScreen("Go to ticket", placeholder="HD-1042"), chosen)
+        self.push_screen(PromptScreen(_("Go to ticket"), placeholder="HD-1042"), chosen)
 
     def open_ticket(self, key: str) -> None:
         from .screens.ticket import TicketScreen
@@ -174,7 +178,7 @@ class HelpdeskApp(App[None]):
         self.push_screen(TicketScreen(key))
 
     def show_error(self, exc: Exception) -> None:
-        self.notify(safe_line(str(exc)), title="Not done", severity="error", timeout=8)
+        self.notify(safe_line(str(exc)), title=_("Not done"), severity="error", timeout=8)
 
     def notify(
         self,
@@ -197,30 +201,34 @@ class HelpdeskApp(App[None]):
         commands = [
             *super().get_system_commands(screen),
             SystemCommand(
-                "Queue", "The ticket queue and its views", lambda: self.action_go("queue")
+                _("Queue"), _("The ticket queue and its views"), lambda: self.action_go("queue")
             ),
             SystemCommand(
-                "Escalations",
-                "Tickets waiting for a tier or a lead",
+                _("Escalations"),
+                _("Tickets waiting for a tier or a lead"),
                 lambda: self.action_go("escalations"),
             ),
             SystemCommand(
-                "SLA board", "Every running clock, most urgent first", lambda: self.action_go("sla")
+                _("SLA board"),
+                _("Every running clock, most urgent first"),
+                lambda: self.action_go("sla"),
             ),
             SystemCommand(
-                "Metrics",
-                "SLA compliance, response times, backlog, CSAT",
+                _("Metrics"),
+                _("SLA compliance, response times, backlog, CSAT"),
                 lambda: self.action_go("metrics"),
             ),
-            SystemCommand("Go to ticket", "Open a ticket by its key", self.action_goto_ticket),
-            SystemCommand("Help", "Every key, screen by screen", self.action_help),
+            SystemCommand(
+                _("Go to ticket"), _("Open a ticket by its key"), self.action_goto_ticket
+            ),
+            SystemCommand(_("Help"), _("Every key, screen by screen"), self.action_help),
         ]
         for name in sorted(self.available_themes):
             if name.startswith("helpdesk-"):
                 commands.append(
                     SystemCommand(
-                        f"Theme: {name.removeprefix('helpdesk-')}",
-                        f"Switch to the {name} theme (remembered)",
+                        _("Theme: {name}").format(name=name.removeprefix("helpdesk-")),
+                        _("Switch to the {name} theme (remembered)").format(name=name),
                         lambda name=name: setattr(self, "theme", name),
                     )
                 )
@@ -239,7 +247,9 @@ class HelpdeskApp(App[None]):
             binding = active.binding
             yield SystemCommand(
                 binding.description,
-                f"{binding.description} (key: {' / '.join(keys)})",
+                _("{action} (key: {keys})").format(
+                    action=binding.description, keys=" / ".join(keys)
+                ),
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
 
@@ -262,7 +272,10 @@ class HelpdeskApp(App[None]):
                 )
             )
             for ticket in fresh.tickets:
-                alerts.append(f"new:{ticket.key}|New P1 {ticket.key}: {safe_line(ticket.subject)}")
+                text = _("New P1 {key}: {subject}").format(
+                    key=ticket.key, subject=safe_line(ticket.subject)
+                )
+                alerts.append(f"new:{ticket.key}|{text}")
             mine = service.query(
                 Query(
                     statuses=ACTIVE_STATUSES, assignees=frozenset({me}), due_before=None, limit=50
@@ -271,15 +284,18 @@ class HelpdeskApp(App[None]):
             for ticket in mine.tickets:
                 for status in sla.evaluate(ticket, service.policy, now):
                     if status.state is sla.ClockState.BREACHED and status.stopped_at is None:
-                        state = "breached"
+                        state, shown = "breached", _("breached")
                     elif status.state is sla.ClockState.RUNNING and status.at_risk:
-                        state = "at risk"
+                        state, shown = "at risk", _("at risk")
                     else:
                         continue
-                    alerts.append(
-                        f"{state}:{ticket.key}:{status.kind.value}|{ticket.key} "
-                        f"{status.kind.label} is {state}: {safe_line(ticket.subject)}"
+                    text = _("{key} {clock} is {state}: {subject}").format(
+                        key=ticket.key,
+                        clock=status.kind.label,
+                        state=shown,
+                        subject=safe_line(ticket.subject),
                     )
+                    alerts.append(f"{state}:{ticket.key}:{status.kind.value}|{text}")
             return alerts
 
         def done(alerts: list[str]) -> None:
@@ -292,12 +308,12 @@ class HelpdeskApp(App[None]):
             for ident, text in shown:
                 urgent = ident.startswith(("new:", "breached:"))
                 self.notify(
-                    text, title="On call", severity="error" if urgent else "warning", timeout=15
+                    text, title=_("On call"), severity="error" if urgent else "warning", timeout=15
                 )
             if rest:
                 self.notify(
-                    f"{len(rest)} more: see the SLA board (F4)",
-                    title="On call",
+                    _("{count} more: see the SLA board (F4)").format(count=len(rest)),
+                    title=_("On call"),
                     severity="error",
                     timeout=15,
                 )

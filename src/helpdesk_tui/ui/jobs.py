@@ -18,6 +18,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
 from ..domain.text import safe_line
+from ..i18n import _
 from ..store.base import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -94,8 +95,11 @@ class StoreActivity:
             return None
         reason, retry_at = outage
         left = 0.0 if retry_at is None else retry_at - time.monotonic()
-        when = f"retrying in {math.ceil(left)}s" if left >= 0.5 else "retrying"
-        return f"Store unreachable, {when}: {reason}"
+        if left >= 0.5:
+            when = _("retrying in {seconds}s").format(seconds=math.ceil(left))
+        else:
+            when = _("retrying")
+        return _("Store unreachable, {when}: {reason}").format(when=when, reason=reason)
 
     def begin(self, what: str) -> int:
         self._next += 1
@@ -112,5 +116,9 @@ class StoreActivity:
         for started, what in list(self._running.values()):
             if now - started > self.SLOW_AFTER:
                 waited = now - started
-                return f"waiting for the store{' (' + what + ')' if what else ''}: {waited:.0f}s"
+                if what:
+                    text = _("waiting for the store ({what}): {seconds}s")
+                else:
+                    text = _("waiting for the store: {seconds}s")
+                return text.format(what=what, seconds=f"{waited:.0f}")
         return None

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
+from ...i18n import _
 from ..drafts import Drafts
 from ..widgets.inputs import TextEditor
 
@@ -17,10 +18,10 @@ class ComposeScreen(ModalScreen[str | None]):
     """Returns the text to send (ctrl+s), or None (escape: the draft is kept)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("ctrl+s", "send", _("Send"), id="compose.send", priority=True),
         # Priority: the text area would otherwise take escape to let go of focus.
-        Binding("escape", "keep", "Close, keep draft", id="compose.close", priority=True),
-        Binding("ctrl+d", "discard", "Discard draft", id="compose.discard", priority=True),
+        Binding("escape", "keep", _("Close, keep draft"), id="compose.close", priority=True),
+        Binding("ctrl+d", "discard", _("Discard draft"), id="compose.discard", priority=True),
     ]
 
     def __init__(self, key: str, kind: str, drafts: Drafts) -> None:
@@ -32,9 +33,9 @@ class ComposeScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         public = self.kind == "reply"
         title = (
-            f"Reply to the customer on {self.key}"
+            _("Reply to the customer on {key}").format(key=self.key)
             if public
-            else f"Internal note on {self.key} (never sent to the customer)"
+            else _("Internal note on {key} (never sent to the customer)").format(key=self.key)
         )
         with Vertical(classes=f"dialog composer composer-{self.kind}"):
             yield Label(Text(title), classes="dialog-title")
@@ -46,7 +47,7 @@ class ComposeScreen(ModalScreen[str | None]):
                 tab_behavior="indent",
             )
             yield Static(
-                Text("ctrl+s send · esc close (draft kept) · ctrl+d discard draft"),
+                Text(_("ctrl+s send · esc close (draft kept) · ctrl+d discard draft")),
                 classes="dialog-hint",
             )
 
@@ -55,7 +56,7 @@ class ComposeScreen(ModalScreen[str | None]):
         area.focus()
         area.move_cursor(area.document.end)
         if area.text:
-            self.notify("Your unsent draft is back.", timeout=4)
+            self.notify(_("Your unsent draft is back."), timeout=4)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         # Every keystroke is on disk at once: the SSH link may drop at any moment.
@@ -64,7 +65,7 @@ class ComposeScreen(ModalScreen[str | None]):
     def action_send(self) -> None:
         text = self.query_one(TextArea).text
         if not text.strip():
-            self.notify("Nothing to send.", severity="warning")
+            self.notify(_("Nothing to send."), severity="warning")
             return
         self.dismiss(text)
 

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.model import Agent, Role
 from ...domain.text import safe_line, safe_text
+from ...i18n import _
 from ...store.base import ConflictError
 from ..widgets.inputs import LineInput
 
@@ -35,7 +36,7 @@ def agent_options(
     agents: Iterable[Agent], *, unassign: bool = False, min_tier: int = 1
 ) -> list[tuple[str, str]]:
     """Active agents as picker options; leads and admins qualify whatever `min_tier` is."""
-    options = [("nobody (unassign)", "")] if unassign else []
+    options = [(_("nobody (unassign)"), "")] if unassign else []
     options += [
         (f"{a.username}  T{a.tier} {a.role.value}  {safe_line(a.name)}", a.username)
         for a in agents
@@ -47,7 +48,7 @@ def agent_options(
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one of `options` (label, value); escape picks nothing."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel")]
 
     def __init__(
         self, title: str, options: list[tuple[str, str]], current: str | None = None
@@ -66,7 +67,7 @@ class ChoiceScreen(ModalScreen[str | None]):
                     for i, (label, _v) in enumerate(self.options)
                 ]
             )
-            yield Static(Text("↑↓/jk move · enter choose · esc cancel"), classes="dialog-hint")
+            yield Static(Text(_("↑↓/jk move · enter choose · esc cancel")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -93,8 +94,8 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask before something that cannot be undone. `y` confirms, `n`/escape declines."""
 
     BINDINGS = [
-        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "dismiss(False)", "No", id="confirm.no"),
+        Binding("y", "dismiss(True)", _("Yes"), id="confirm.yes"),
+        Binding("n,escape", "dismiss(False)", _("No"), id="confirm.no"),
     ]
 
     def __init__(self, question: str, *, destructive: bool = False) -> None:
@@ -107,9 +108,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(Text(safe_line(self.question)), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
-                    "Yes (y)", id="yes", variant="error" if self.destructive else "primary"
+                    _("Yes (y)"), id="yes", variant="error" if self.destructive else "primary"
                 )
-                yield Button("No (n)", id="no")
+                yield Button(_("No (n)"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -122,7 +123,7 @@ class ConfirmScreen(ModalScreen[bool]):
 class PromptScreen(ModalScreen[str | None]):
     """Ask for one line (a reason, a key, a path). Enter accepts, escape cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel")]
 
     def __init__(
         self, title: str, *, placeholder: str = "", value: str = "", required: bool = False
@@ -138,7 +139,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Label(Text(self.title_text), classes="dialog-title")
             yield LineInput(value=self.value, placeholder=self.placeholder)
             yield Static(Text(""), id="prompt-error", classes="dialog-error")
-            yield Static(Text("enter accept · esc cancel"), classes="dialog-hint")
+            yield Static(Text(_("enter accept · esc cancel")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -147,7 +148,7 @@ class PromptScreen(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if self.required and not text:
-            self.query_one("#prompt-error", Static).update(Text("This cannot be empty."))
+            self.query_one("#prompt-error", Static).update(Text(_("This cannot be empty.")))
             return
         self.dismiss(text)
 
@@ -156,8 +157,8 @@ class ConflictScreen(ModalScreen[str]):
     """Somebody else changed the ticket first. Show what they changed; retry or discard."""
 
     BINDINGS = [
-        Binding("r", "dismiss('retry')", "Retry on theirs", id="conflict.retry"),
-        Binding("d,escape", "dismiss('discard')", "Discard mine", id="conflict.discard"),
+        Binding("r", "dismiss('retry')", _("Retry on theirs"), id="conflict.retry"),
+        Binding("d,escape", "dismiss('discard')", _("Discard mine"), id="conflict.discard"),
     ]
 
     def __init__(self, error: ConflictError, mine: str) -> None:
@@ -167,22 +168,25 @@ class ConflictScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         current = self.error.current
-        changed = ", ".join(self.error.changed_fields) or "the ticket"
+        changed = ", ".join(self.error.changed_fields) or _("the ticket")
         lines = Text()
-        lines.append(f"{current.key} changed while you were working on it.\n", style="bold")
-        lines.append(f"They changed: {changed}\n")
+        lines.append(
+            _("{key} changed while you were working on it.").format(key=current.key) + "\n",
+            style="bold",
+        )
+        lines.append(_("They changed: {fields}").format(fields=changed) + "\n")
         for field in self.error.changed_fields[:8]:
             value = getattr(current, field, None)
             shown = getattr(value, "value", value)
             lines.append(f"  {field}: {safe_line(str(shown))}\n")
-        lines.append(f"\nYour change: {safe_text(self.mine)}\n")
-        lines.append("\nRetry applies your change on top of theirs; discard drops it.")
+        lines.append("\n" + _("Your change: {change}").format(change=safe_text(self.mine)) + "\n")
+        lines.append("\n" + _("Retry applies your change on top of theirs; discard drops it."))
         with Vertical(classes="dialog"):
-            yield Label(Text("Conflict"), classes="dialog-title")
+            yield Label(Text(_("Conflict")), classes="dialog-title")
             yield Static(lines)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Retry (r)", id="retry", variant="primary")
-                yield Button("Discard (d)", id="discard")
+                yield Button(_("Retry (r)"), id="retry", variant="primary")
+                yield Button(_("Discard (d)"), id="discard")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Footer
 
 from ...domain.escalation import ReviewDecision
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
+from ...i18n import _
 from ...store.base import ConflictError, Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
@@ -31,14 +32,14 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
     service = app.service
     key = ticket.key
     waiting = (
-        "a lead's review"
+        _("a lead's review")
         if ticket.escalation is Escalation.AWAITING_LEAD
-        else f"tier {ticket.tier}"
+        else _("tier {tier}").format(tier=ticket.tier)
     )
     options = [
-        ("Accept: I take it", ReviewDecision.ACCEPT.value),
-        ("Reassign to an agent…", ReviewDecision.REASSIGN.value),
-        ("Decline, with a reason…", ReviewDecision.DECLINE.value),
+        (_("Accept: I take it"), ReviewDecision.ACCEPT.value),
+        (_("Reassign to an agent…"), ReviewDecision.REASSIGN.value),
+        (_("Decline, with a reason…"), ReviewDecision.DECLINE.value),
     ]
 
     def record(decision: ReviewDecision, reason: str | None, assignee: str | None) -> None:
@@ -47,17 +48,19 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
             return service.decide(key, fresh.version, decision, reason, assignee)
 
         def done(updated: Ticket) -> None:
-            app.notify(f"{key}: {decision.value} recorded")
+            app.notify(_("{key}: {decision} recorded").format(key=key, decision=decision.value))
             after()
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, ConflictError):
-                app.notify(f"{key} changed meanwhile; look again", severity="warning")
+                app.notify(
+                    _("{key} changed meanwhile; look again").format(key=key), severity="warning"
+                )
                 after()
             else:
                 app.show_error(exc)
 
-        call_store(owner, job, done, failed, what=f"decision on {key}")
+        call_store(owner, job, done, failed, what=_("decision on {key}").format(key=key))
 
     def chosen(value: str | None) -> None:
         if value is None:
@@ -67,28 +70,31 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
             record(decision, None, None)
         elif decision is ReviewDecision.DECLINE:
             owner.app.push_screen(
-                PromptScreen(f"Why decline {key}?", required=True),
+                PromptScreen(_("Why decline {key}?").format(key=key), required=True),
                 on_answer(lambda reason: record(decision, reason, None)),
             )
         else:
 
             def show(agents: list[Any]) -> None:
                 owner.app.push_screen(
-                    ChoiceScreen("Reassign to", agent_options(agents, min_tier=ticket.tier)),
+                    ChoiceScreen(_("Reassign to"), agent_options(agents, min_tier=ticket.tier)),
                     on_answer(lambda who: record(decision, None, who)),
                 )
 
-            call_store(owner, service.agents, show, what="agents")
+            call_store(owner, service.agents, show, what=_("agents"))
 
-    owner.app.push_screen(ChoiceScreen(f"{key} waits for {waiting}", options), chosen)
+    owner.app.push_screen(
+        ChoiceScreen(_("{key} waits for {waiting}").format(key=key, waiting=waiting), options),
+        chosen,
+    )
 
 
 class EscalationScreen(LiveScreen):
     BINDINGS = [
-        Binding("escape", "app.go('queue')", "Queue", id="escalations.back"),
-        Binding("d", "decide", "Decide", id="escalations.decide"),
-        Binding("tab", "switch", "Tier / lead", id="escalations.switch"),
-        Binding("r,ctrl+r", "refresh", "Refresh", show=False, id="escalations.refresh"),
+        Binding("escape", "app.go('queue')", _("Queue"), id="escalations.back"),
+        Binding("d", "decide", _("Decide"), id="escalations.decide"),
+        Binding("tab", "switch", _("Tier / lead"), id="escalations.switch"),
+        Binding("r,ctrl+r", "refresh", _("Refresh"), show=False, id="escalations.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -120,7 +126,7 @@ class EscalationScreen(LiveScreen):
         if self.lead_reviews:
             # Any status: a review also covers a resolved ticket whose outcome is disputed.
             query = Query(escalations=frozenset({Escalation.AWAITING_LEAD}), sort=SortKey.SLA_DUE)
-            title = "Waiting for a lead's review"
+            title = _("Waiting for a lead's review")
         else:
             tiers = frozenset({me.tier}) if me.role is Role.AGENT else frozenset()
             query = Query(
@@ -129,23 +135,31 @@ class EscalationScreen(LiveScreen):
                 escalations=frozenset({Escalation.AWAITING_TIER}),
                 sort=SortKey.SLA_DUE,
             )
-            title = f"Waiting for tier {me.tier}" if tiers else "Waiting for a tier"
+            title = (
+                _("Waiting for tier {tier}").format(tier=me.tier)
+                if tiers
+                else _("Waiting for a tier")
+            )
 
         def fetch(offset: int, limit: int) -> Page:
             return service.query(query.page(offset, limit))
 
         self.query_one(TicketTable).load(fetch, keep_cursor=True)
-        other = "tier escalations" if self.lead_reviews else "lead reviews"
+        other = _("tier escalations") if self.lead_reviews else _("lead reviews")
         self.query_one(TitleBar).show(
-            Text(f"{title}   (tab: {other} · d: accept / reassign / decline · enter: open)")
+            Text(
+                _("{title}   (tab: {other} · d: accept / reassign / decline · enter: open)").format(
+                    title=title, other=other
+                )
+            )
         )
 
     def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
         status = self.query_one(StatusLine)
         if message.error:
-            status.say(f"store: {message.error}", error=True)
+            status.say(_("store: {error}").format(error=message.error), error=True)
         else:
-            status.say(f"{message.total} waiting")
+            status.say(_("{count} waiting").format(count=message.total))
 
     def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
         self.helpdesk.open_ticket(message.ticket.key)

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...i18n import _
+
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
 
@@ -30,18 +32,18 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .ticket import TicketScreen
 
     return [
-        ("Everywhere", HelpdeskApp.BINDINGS),
-        ("Queue", QueueScreen.BINDINGS),
-        ("Ticket lists", TicketTable.BINDINGS),
-        ("Ticket", TicketScreen.BINDINGS),
-        ("Conversation", Conversation.BINDINGS),
-        ("Reply / note", ComposeScreen.BINDINGS),
-        ("New ticket", NewTicketScreen.BINDINGS),
-        ("Escalations", EscalationScreen.BINDINGS),
-        ("SLA board", SlaBoardScreen.BINDINGS),
-        ("Metrics", MetricsScreen.BINDINGS),
+        (_("Everywhere"), HelpdeskApp.BINDINGS),
+        (_("Queue"), QueueScreen.BINDINGS),
+        (_("Ticket lists"), TicketTable.BINDINGS),
+        (_("Ticket"), TicketScreen.BINDINGS),
+        (_("Conversation"), Conversation.BINDINGS),
+        (_("Reply / note"), ComposeScreen.BINDINGS),
+        (_("New ticket"), NewTicketScreen.BINDINGS),
+        (_("Escalations"), EscalationScreen.BINDINGS),
+        (_("SLA board"), SlaBoardScreen.BINDINGS),
+        (_("Metrics"), MetricsScreen.BINDINGS),
         (
-            "Dialogs",
+            _("Dialogs"),
             [
                 *ChoiceScreen.BINDINGS,
                 *ConfirmScreen.BINDINGS,
@@ -59,7 +61,7 @@ def _keys(binding: Binding, keymap: dict[str, str]) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", _("Close"), id="help.close")]
 
     def compose(self) -> ComposeResult:
         app: HelpdeskApp = self.app  # type: ignore[assignment]
@@ -76,7 +78,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(_keys(item, keymap), item.description or item.action, item.id or "")
         with VerticalScroll(classes="dialog help"):
             yield Static(
-                Text("Keys — remap any of them by id under [keys] in the config file"),
+                Text(_("Keys — remap any of them by id under [keys] in the config file")),
                 classes="dialog-title",
             )
             yield Static(table)

@@ -26,9 +26,9 @@ from textual.worker import get_current_worker
 from ... import charts, metrics
 from ...domain.model import TIER_NAMES, TIERS, Priority
 from ...domain.text import safe_line
+from ...i18n import _, ngettext
 from ...metrics import AGE_BUCKETS, Compliance, Metrics, SlaFigures, format_duration
 from ...periods import Period, PeriodKind
-from ...report import counted
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.title_bar import TitleBar
@@ -61,14 +61,14 @@ class MetricsScreen(Screen[None]):
     }
 
     BINDINGS = [
-        Binding("escape", "app.go('queue')", "Queue", id="metrics.back"),
-        Binding("p", "period", "Period", id="metrics.period"),
-        Binding("w", "week", "Week", id="metrics.week"),
-        Binding("m", "month", "Month", id="metrics.month", show=False),
+        Binding("escape", "app.go('queue')", _("Queue"), id="metrics.back"),
+        Binding("p", "period", _("Period"), id="metrics.period"),
+        Binding("w", "week", _("Week"), id="metrics.week"),
+        Binding("m", "month", _("Month"), id="metrics.month", show=False),
         Binding(
             "left_square_bracket",
             "shift(-1)",
-            "Earlier",
+            _("Earlier"),
             id="metrics.earlier",
             key_display="[",
             show=False,
@@ -76,12 +76,12 @@ class MetricsScreen(Screen[None]):
         Binding(
             "right_square_bracket",
             "shift(1)",
-            "Later",
+            _("Later"),
             id="metrics.later",
             key_display="]",
             show=False,
         ),
-        Binding("r,ctrl+r", "refresh", "Refresh", id="metrics.refresh"),
+        Binding("r,ctrl+r", "refresh", _("Refresh"), id="metrics.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -94,8 +94,8 @@ class MetricsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield TitleBar("Metrics", id="metrics-title")
-        yield Static(Text("computing…"), id="metrics-summary")
+        yield TitleBar(_("Metrics"), id="metrics-title")
+        yield Static(Text(_("computing…")), id="metrics-summary")
         with VerticalScroll(id="metrics-body"):
             for name in SECTIONS:
                 yield Static(id=f"metrics-{name}", classes="metrics-section")
@@ -117,10 +117,10 @@ class MetricsScreen(Screen[None]):
         if period.kind is PeriodKind.ROLLING and period.name:
             # "Last 30 days" means up to now: each refresh moves it with the clock.
             period = self.period = Period.rolling(now, period.days)
-        self.query_one(TitleBar).show(Text(f"Metrics · {period.title()}"))
+        self.query_one(TitleBar).show(Text(_("Metrics · {period}").format(period=period.title())))
         # While it runs the status line says so (and, past a moment, how long the store
         # has been at it); the finished line stays the same for the same figures.
-        self.query_one(StatusLine).say(f"computing {period.describe()}…")
+        self.query_one(StatusLine).say(_("computing {period}…").format(period=period.describe()))
 
         def job() -> Metrics:
             worker = get_current_worker()
@@ -131,10 +131,12 @@ class MetricsScreen(Screen[None]):
             self.shown = result
             self._repaint()
             self.query_one(StatusLine).say(
-                f"computed at {result.computed_at:%H:%M:%S} UTC · p/w/m period · [ ] earlier/later"
+                _("computed at {time} UTC · p/w/m period · [ ] earlier/later").format(
+                    time=f"{result.computed_at:%H:%M:%S}"
+                )
             )
 
-        call_store(self, job, done, group="metrics", exclusive=True, what="metrics")
+        call_store(self, job, done, group="metrics", exclusive=True, what=_("metrics"))
 
     def on_resize(self) -> None:
         self._repaint()
@@ -166,7 +168,7 @@ class MetricsScreen(Screen[None]):
             return
         moved = self.period.shifted(steps)
         if moved.since >= self.helpdesk.service.clock():
-            self.query_one(StatusLine).say("that period has not started yet")
+            self.query_one(StatusLine).say(_("that period has not started yet"))
             return
         self.period = moved
         self.load()
@@ -207,7 +209,7 @@ class MetricsScreen(Screen[None]):
 
     def _rate(self, c: Compliance) -> Text:
         if c.share is None:
-            running = f"{c.running} running" if c.running else "no data"
+            running = _("{count} running").format(count=c.running) if c.running else _("no data")
             return Text(f"{'':<{BAR}} {running}", style=self._style("muted"))
         text = Text(charts.bar(c.share, BAR, track=False), style=self._grade(c.share))
         text.append(charts.UNICODE.empty * (BAR - len(text)), style=self._style("track"))
@@ -230,18 +232,19 @@ class MetricsScreen(Screen[None]):
 
     def _summary(self, m: Metrics) -> Text:
         overall = m.sla.overall
-        text = Text(f"{m.created:,} created · SLA met ")
+        text = Text(_("{count:,} created · SLA met ").format(count=m.created))
         text.append_text(self._share(overall.share))
-        text.append(f" · {counted(overall.breached, 'breach', 'breaches')} · CSAT ")
+        breaches = ngettext("{count:,} breach", "{count:,} breaches", overall.breached)
+        text.append(" · " + breaches.format(count=overall.breached) + _(" · CSAT "))
         if m.csat_average is None:
             text.append("—", style=self._style("muted"))
         else:
             text.append(f"{m.csat_average:.2f} ({m.csat_answers})")
-        text.append(f" · backlog now {m.backlog_total:,}")
+        text.append(_(" · backlog now {count:,}").format(count=m.backlog_total))
         return text
 
     def _compliance(self, title: str, rows: Iterable[tuple[str, SlaFigures]]) -> Table:
-        table = self._table(title, "", "first response", "resolution")
+        table = self._table(title, "", _("first response"), _("resolution"))
         for column in table.columns[1:]:
             column.justify = "left"
         for label, figures in rows:
@@ -252,19 +255,21 @@ class MetricsScreen(Screen[None]):
 
     def _sla_by_priority(self, m: Metrics) -> RenderableType:
         return self._compliance(
-            "SLA compliance by priority",
+            _("SLA compliance by priority"),
             ((f"{p.short} {p.label}", m.by_priority[p]) for p in Priority),
         )
 
     def _sla_by_tier(self, m: Metrics) -> RenderableType:
         return self._compliance(
-            "SLA compliance by tier", ((TIER_NAMES[t], m.by_tier[t]) for t in TIERS)
+            _("SLA compliance by tier"), ((TIER_NAMES[t], m.by_tier[t]) for t in TIERS)
         )
 
     def _trend(self, m: Metrics) -> RenderableType:
         weeks = m.weeks
         table = self._table(
-            f"Weekly trend · {len(weeks)} weeks to {weeks[-1].until:%Y-%m-%d}",
+            _("Weekly trend · {count} weeks to {date}").format(
+                count=len(weeks), date=f"{weeks[-1].until:%Y-%m-%d}"
+            ),
             "",
             "",
             "",
@@ -274,27 +279,37 @@ class MetricsScreen(Screen[None]):
             column.justify = "left"
         created = [w.created for w in weeks]
         table.add_row(
-            Text("created"),
+            Text(_("created")),
             Text(charts.sparkline(created), style=self._style("bar")),
-            Text(f"last {created[-1]:,} · max {max(created):,}", style=self._style("muted")),
+            Text(
+                _("last {last:,} · max {max:,}").format(last=created[-1], max=max(created)),
+                style=self._style("muted"),
+            ),
         )
         met = Text()
         for week in weeks:
             share = week.sla.overall.share
             met.append(charts.sparkline([share], low=0.0, high=1.0), style=self._grade(share))
         last = weeks[-1].sla.overall.share
-        table.add_row(Text("SLA met"), met, Text(f"last {'—' if last is None else f'{last:.0%}'}"))
+        shown = "—" if last is None else f"{last:.0%}"
+        table.add_row(Text(_("SLA met")), met, Text(_("last {share}").format(share=shown)))
         breaches = [w.sla.overall.breached for w in weeks]
         table.add_row(
-            Text("breaches"),
+            Text(_("breaches")),
             Text(charts.sparkline(breaches), style=self._style("poor")),
-            Text(f"last {breaches[-1]:,} · max {max(breaches):,}", style=self._style("muted")),
+            Text(
+                _("last {last:,} · max {max:,}").format(last=breaches[-1], max=max(breaches)),
+                style=self._style("muted"),
+            ),
         )
         return table
 
     def _backlog(self, m: Metrics) -> RenderableType:
         table = self._table(
-            f"Backlog now · {m.backlog_total:,} open", "age", "all", *(TIER_NAMES[t] for t in TIERS)
+            _("Backlog now · {count:,} open").format(count=m.backlog_total),
+            _("age"),
+            _("all"),
+            *(TIER_NAMES[t] for t in TIERS),
         )
         table.columns[1].justify = "left"
         by_age = m.backlog_by_age()
@@ -311,10 +326,10 @@ class MetricsScreen(Screen[None]):
         return table
 
     def _times(self, m: Metrics) -> RenderableType:
-        table = self._table("Times from creation", "", "median", "p90", "tickets")
+        table = self._table(_("Times from creation"), "", _("median"), _("p90"), _("tickets"))
         for label, durations in (
-            ("first response", m.first_response_times),
-            ("resolution", m.resolution_times),
+            (_("first response"), m.first_response_times),
+            (_("resolution"), m.resolution_times),
         ):
             table.add_row(
                 Text(label),
@@ -327,13 +342,16 @@ class MetricsScreen(Screen[None]):
     def _breaches(self, m: Metrics) -> RenderableType:
         overall = m.sla
         table = self._table(
-            f"Breaches · {overall.overall.breached:,} (first response "
-            f"{overall.first_response.breached:,}, resolution {overall.resolution.breached:,})",
-            "most overdue",
+            _("Breaches · {count:,} (first response {first:,}, resolution {resolution:,})").format(
+                count=overall.overall.breached,
+                first=overall.first_response.breached,
+                resolution=overall.resolution.breached,
+            ),
+            _("most overdue"),
             "",
             "",
-            "target",
-            "over",
+            _("target"),
+            _("over"),
         )
         for column in table.columns[1:4]:
             column.justify = "left"
@@ -345,22 +363,28 @@ class MetricsScreen(Screen[None]):
                 Text(safe_line(b.assignee or "—"), overflow="ellipsis", no_wrap=True),
                 Text(b.kind.label, no_wrap=True),
                 Text(
-                    format_duration(b.overdue) + (" open" if b.running else ""),
+                    format_duration(b.overdue) + (_(" open") if b.running else ""),
                     style=self._style("poor"),
                 ),
             )
         if not m.worst:
-            table.add_row(Text("none", style=self._style("muted")))
+            table.add_row(Text(_("none"), style=self._style("muted")))
         return table
 
     def _agents(self, m: Metrics) -> RenderableType:
         table = self._table(
-            "Per agent", "agent", "tickets", "resolved", "1st resp", "resol.", "CSAT"
+            _("Per agent"),
+            _("agent"),
+            _("tickets"),
+            _("resolved"),
+            _("1st resp"),
+            _("resol."),
+            _("CSAT"),
         )
         table.columns[0].max_width = 18
         for a in m.agents_by_load():
             name = Text(
-                "(unassigned)" if a.agent is None else safe_line(a.agent),
+                _("(unassigned)") if a.agent is None else safe_line(a.agent),
                 style=self._style("muted") if a.agent is None else "",
                 overflow="ellipsis",
                 no_wrap=True,
@@ -375,17 +399,19 @@ class MetricsScreen(Screen[None]):
                 Text("—" if csat is None else f"{csat:.1f} ({sum(a.csat.values())})"),
             )
         if not m.agents:
-            table.add_row(Text("no tickets in this period", style=self._style("muted")))
+            table.add_row(Text(_("no tickets in this period"), style=self._style("muted")))
         return table
 
     def _csat(self, m: Metrics) -> RenderableType:
         if m.csat_average is None:
-            title = "CSAT · no answers in this period"
+            title = _("CSAT · no answers in this period")
         else:
             satisfied = m.csat_satisfied or 0.0
-            title = (
-                f"CSAT · {m.csat_average:.2f}/5 · {satisfied:.0%} satisfied · "
-                f"{counted(m.csat_answers, 'answer')}"
+            answers = ngettext("{count:,} answer", "{count:,} answers", m.csat_answers)
+            title = _("CSAT · {average}/5 · {satisfied} satisfied · {answers}").format(
+                average=f"{m.csat_average:.2f}",
+                satisfied=f"{satisfied:.0%}",
+                answers=answers.format(count=m.csat_answers),
             )
         table = self._table(title, "", "")
         table.columns[1].justify = "left"

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ...domain.model import Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
+from ...i18n import _
 from ...service import TicketDraft
 from ..jobs import call_store
 from ..widgets.inputs import LineInput, TextEditor
@@ -25,18 +26,18 @@ class NewTicketScreen(ModalScreen[str | None]):
     """Returns the new ticket's key, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "create", "Create", id="new.create", priority=True),
-        Binding("escape", "dismiss(None)", "Cancel", id="new.cancel"),
+        Binding("ctrl+s", "create", _("Create"), id="new.create", priority=True),
+        Binding("escape", "dismiss(None)", _("Cancel"), id="new.cancel"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog form"):
             # The keys go in the title: at 80x24 the bottom of the form is below the fold.
             yield Label(
-                Text("New ticket · ctrl+s create · esc cancel · tab next field"),
+                Text(_("New ticket · ctrl+s create · esc cancel · tab next field")),
                 classes="dialog-title",
             )
-            yield LineInput(placeholder="Subject (required)", id="subject")
+            yield LineInput(placeholder=_("Subject (required)"), id="subject")
             with Horizontal(classes="form-row"):
                 yield Select(
                     [(t.label, t.value) for t in TicketType],
@@ -51,16 +52,16 @@ class NewTicketScreen(ModalScreen[str | None]):
                     allow_blank=False,
                 )
                 yield Select(
-                    [(f"Tier {t}", str(t)) for t in (1, 2, 3)],
+                    [(_("Tier {tier}").format(tier=t), str(t)) for t in (1, 2, 3)],
                     value="1",
                     id="tier",
                     allow_blank=False,
                 )
             with Horizontal(classes="form-row"):
-                yield LineInput(placeholder="Requester name", id="requester")
-                yield LineInput(placeholder="Requester e-mail", id="email")
+                yield LineInput(placeholder=_("Requester name"), id="requester")
+                yield LineInput(placeholder=_("Requester e-mail"), id="email")
             with Horizontal(classes="form-row"):
-                yield LineInput(placeholder="Organization", id="org")
+                yield LineInput(placeholder=_("Organization"), id="org")
                 yield Select(
                     [(c.label, c.value) for c in Channel],
                     value="phone",
@@ -70,9 +71,9 @@ class NewTicketScreen(ModalScreen[str | None]):
                 yield Select(
                     [(e.label, e.value) for e in Environment],
                     id="environment",
-                    prompt="Environment",
+                    prompt=_("Environment"),
                 )
-            yield LineInput(placeholder="Category", id="category")
+            yield LineInput(placeholder=_("Category"), id="category")
             yield TextEditor(id="description", soft_wrap=True)
             yield Static(Text(""), id="form-error", classes="dialog-error")
 
@@ -116,5 +117,5 @@ class NewTicketScreen(ModalScreen[str | None]):
             lambda: service.create(draft),
             lambda t: self.dismiss(t.key),
             failed,
-            what="create",
+            what=_("create"),
         )

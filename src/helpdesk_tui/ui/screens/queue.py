@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...domain.triage import Suggestion
+from ...i18n import _
 from ...service import HelpdeskService
 from ...store.base import Page, Query, SortKey
 from ...views import FilterError, View, parse_filter
@@ -41,29 +42,37 @@ class QueueScreen(LiveScreen):
     REFRESH_ON_RESUME = True
 
     BINDINGS = [
-        Binding("v", "pick_view", "Views", id="queue.views"),
+        Binding("v", "pick_view", _("Views"), id="queue.views"),
         Binding(
-            "right_square_bracket", "cycle_view(1)", "Next view", show=False, id="queue.next_view"
+            "right_square_bracket",
+            "cycle_view(1)",
+            _("Next view"),
+            show=False,
+            id="queue.next_view",
         ),
         Binding(
-            "left_square_bracket", "cycle_view(-1)", "Prev view", show=False, id="queue.prev_view"
+            "left_square_bracket",
+            "cycle_view(-1)",
+            _("Prev view"),
+            show=False,
+            id="queue.prev_view",
         ),
-        Binding("f", "filter", "Filter", id="queue.filter"),
-        Binding("slash", "search", "Search", id="queue.search"),
-        Binding("o", "sort", "Sort", id="queue.sort"),
-        Binding("O", "reverse", "Reverse", show=False, id="queue.reverse"),
-        Binding("t", "take", "Take", id="queue.take"),
-        Binding("T", "take_next", "Take next", show=False, id="queue.take_next"),
-        Binding("a", "bulk_assign", "Assign", id="queue.assign"),
-        Binding("p", "bulk_priority", "Priority", id="queue.priority"),
-        Binding("s", "bulk_status", "Status", id="queue.status"),
-        Binding("n", "new_ticket", "New", id="queue.new"),
-        Binding("r,ctrl+r", "refresh", "Refresh", show=False, id="queue.refresh"),
-        Binding("escape", "clear", "Clear", show=False, id="queue.clear"),
+        Binding("f", "filter", _("Filter"), id="queue.filter"),
+        Binding("slash", "search", _("Search"), id="queue.search"),
+        Binding("o", "sort", _("Sort"), id="queue.sort"),
+        Binding("O", "reverse", _("Reverse"), show=False, id="queue.reverse"),
+        Binding("t", "take", _("Take"), id="queue.take"),
+        Binding("T", "take_next", _("Take next"), show=False, id="queue.take_next"),
+        Binding("a", "bulk_assign", _("Assign"), id="queue.assign"),
+        Binding("p", "bulk_priority", _("Priority"), id="queue.priority"),
+        Binding("s", "bulk_status", _("Status"), id="queue.status"),
+        Binding("n", "new_ticket", _("New"), id="queue.new"),
+        Binding("r,ctrl+r", "refresh", _("Refresh"), show=False, id="queue.refresh"),
+        Binding("escape", "clear", _("Clear"), show=False, id="queue.clear"),
         Binding(
             "plus",
             "accept_suggestion",
-            "Accept suggestion",
+            _("Accept suggestion"),
             show=False,
             key_display="+",
             id="queue.accept_triage",
@@ -71,7 +80,7 @@ class QueueScreen(LiveScreen):
         Binding(
             "minus",
             "dismiss_suggestion",
-            "Dismiss suggestion",
+            _("Dismiss suggestion"),
             show=False,
             key_display="-",
             id="queue.dismiss_triage",
@@ -102,12 +111,14 @@ class QueueScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="queue-title")
         yield LineInput(
-            placeholder="filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…",
+            placeholder=_("filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…"),
             id="filter",
             classes="bar",
         )
         yield LineInput(
-            placeholder="search subject, description and conversation…", id="search", classes="bar"
+            placeholder=_("search subject, description and conversation…"),
+            id="search",
+            classes="bar",
         )
         yield TicketTable(self.service.policy, self.service.clock, id="tickets")
         yield SuggestionBar(id="queue-suggestion")
@@ -159,24 +170,28 @@ class QueueScreen(LiveScreen):
 
     def _show_title(self, query: Query | None = None) -> None:
         query = query or self.current_query()
-        parts = [self.view.title, f"{self.table.total:,} tickets", f"by {query.sort.value}"]
+        parts = [
+            self.view.title,
+            _("{count:,} tickets").format(count=self.table.total),
+            _("by {sort}").format(sort=query.sort.value),
+        ]
         if query.descending:
             parts[-1] += " ↓"
         if self.filter_text:
-            parts.append(f"filter: {self.filter_text}")
+            parts.append(_("filter: {text}").format(text=self.filter_text))
         if self.search_text:
-            parts.append(f"search: {self.search_text}")
+            parts.append(_("search: {text}").format(text=self.search_text))
         if self.table.marked:
-            parts.append(f"{len(self.table.marked)} selected")
+            parts.append(_("{count} selected").format(count=len(self.table.marked)))
         text = Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
         text.append(f"  [{self.service.me.username}]", style="dim")
         self.query_one(TitleBar).show(text)
 
     def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
         if message.error:
-            self.status.say(f"store: {message.error}", error=True)
+            self.status.say(_("store: {error}").format(error=message.error), error=True)
         else:
-            self.status.say(f"{message.total:,} tickets")
+            self.status.say(_("{count:,} tickets").format(count=message.total))
         self._show_title()
 
     def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
@@ -204,7 +219,7 @@ class QueueScreen(LiveScreen):
                 self.view_index = int(value)
                 self.run_query()
 
-        self.app.push_screen(ChoiceScreen("Views", options, str(self.view_index)), chosen)
+        self.app.push_screen(ChoiceScreen(_("Views"), options, str(self.view_index)), chosen)
 
     def action_filter(self) -> None:
         self._open_bar("#filter", self.filter_text)
@@ -296,20 +311,24 @@ class QueueScreen(LiveScreen):
 
         def done(updated: Ticket) -> None:
             self.table.replace_ticket(updated)
-            self.notify(f"{updated.key} is yours")
+            self.notify(_("{key} is yours").format(key=updated.key))
 
-        call_store(self, take, done, what="take")
+        call_store(self, take, done, what=_("take"))
 
     def action_take_next(self) -> None:
         def done(ticket: Ticket | None) -> None:
             if ticket is None:
-                self.notify("Nothing unassigned waits at your tier.")
+                self.notify(_("Nothing unassigned waits at your tier."))
                 return
             self.run_query(keep_cursor=True)
-            self.notify(f"{ticket.key} is yours: {safe_line(ticket.subject)}")
+            self.notify(
+                _("{key} is yours: {subject}").format(
+                    key=ticket.key, subject=safe_line(ticket.subject)
+                )
+            )
             self.helpdesk.open_ticket(ticket.key)
 
-        call_store(self, self.service.take_next, done, what="take next")
+        call_store(self, self.service.take_next, done, what=_("take next"))
 
     def action_new_ticket(self) -> None:
         from .new_ticket import NewTicketScreen
@@ -324,22 +343,23 @@ class QueueScreen(LiveScreen):
     def action_bulk_assign(self) -> None:
         # The agent list is a store read: fetch it in a worker, never on the event loop.
         def show(agents: list[Agent]) -> None:
-            self._bulk("assign", ChoiceScreen("Assign to", agent_options(agents, unassign=True)))
+            self._bulk("assign", ChoiceScreen(_("Assign to"), agent_options(agents, unassign=True)))
 
-        call_store(self, self.service.agents, show, what="agents")
+        call_store(self, self.service.agents, show, what=_("agents"))
 
     def action_bulk_priority(self) -> None:
         options = [(f"{p.short} {p.label}", p.value) for p in Priority]
-        self._bulk("priority", ChoiceScreen("Priority", options))
+        self._bulk("priority", ChoiceScreen(_("Priority"), options))
 
     def action_bulk_status(self) -> None:
         options = [(s.label, s.value) for s in Status if s is not Status.NEW]
-        self._bulk("status", ChoiceScreen("Status", options))
+        self._bulk("status", ChoiceScreen(_("Status"), options))
 
     def _bulk(self, what: str, picker: Screen[str | None]) -> None:
         targets = self._targets()
         if not targets:
             return
+        names = {"assign": _("assign"), "priority": _("priority"), "status": _("status")}
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -347,7 +367,9 @@ class QueueScreen(LiveScreen):
             needs_reason = what == "status" and value in ("cancelled", "on_hold")
             if needs_reason:
                 self.app.push_screen(
-                    PromptScreen(f"Why {Status(value).label}?", required=True),
+                    PromptScreen(
+                        _("Why {status}?").format(status=Status(value).label), required=True
+                    ),
                     on_answer(lambda reason: confirm(value, reason)),
                 )
             else:
@@ -356,8 +378,10 @@ class QueueScreen(LiveScreen):
         def confirm(value: str, reason: str | None) -> None:
             destructive = what == "status" and value in ("closed", "cancelled")
             if len(targets) > 1 or destructive:
-                label = value or "nobody"
-                question = f"Set {what} to {label} on {len(targets)} ticket(s)?"
+                label = value or _("nobody")
+                question = _("Set {what} to {value} on {count} ticket(s)?").format(
+                    what=names[what], value=label, count=len(targets)
+                )
                 self.app.push_screen(
                     ConfirmScreen(question, destructive=destructive),
                     on_answer(lambda _ok: apply(value, reason)),
@@ -392,14 +416,18 @@ class QueueScreen(LiveScreen):
                 if failures:
                     self.notify(
                         "\n".join(safe_line(f) for f in failures[:5]),
-                        title=f"{count} done, {len(failures)} refused",
+                        title=_("{count} done, {refused} refused").format(
+                            count=count, refused=len(failures)
+                        ),
                         severity="warning",
                         timeout=10,
                     )
                 else:
-                    self.notify(f"{what} set on {count} ticket(s)")
+                    self.notify(
+                        _("{what} set on {count} ticket(s)").format(what=names[what], count=count)
+                    )
 
-            call_store(self, run, finished, what=f"bulk {what}")
+            call_store(self, run, finished, what=_("bulk {what}").format(what=names[what]))
 
         self.app.push_screen(picker, chosen)
 
@@ -430,7 +458,7 @@ class QueueScreen(LiveScreen):
                 def failed(exc: Exception) -> None:
                     cache.busy = False
                     cache.store(asked, {})  # not asked again until the tickets change
-                    self.status.say(f"triage: {exc}", error=True)
+                    self.status.say(_("triage: {error}").format(error=exc), error=True)
 
                 call_store(
                     self,
@@ -438,7 +466,7 @@ class QueueScreen(LiveScreen):
                     done,
                     failed,
                     group="queue-triage",
-                    what="triage",
+                    what=_("triage"),
                 )
         self._show_suggestion()
 
@@ -463,7 +491,7 @@ class QueueScreen(LiveScreen):
         ticket = self.table.current
         suggestion = self.triage_cache.get(ticket) if ticket else None
         if ticket is None or suggestion is None:
-            self.notify("No triage suggestion for the highlighted ticket.", severity="warning")
+            self.notify(_("No triage suggestion for the highlighted ticket."), severity="warning")
             return
         service, cache = self.service, self.triage_cache
         cache.store([ticket], {})  # the line goes at once; one key, one write
@@ -477,12 +505,15 @@ class QueueScreen(LiveScreen):
 
         def done(updated: Ticket) -> None:
             self.table.replace_ticket(updated)
-            verb = f"accepted: {suggestion.label}" if accept else "dismissed"
-            self.notify(f"{updated.key}: suggestion {verb}")
+            if accept:
+                text = _("{key}: suggestion accepted: {label}")
+            else:
+                text = _("{key}: suggestion dismissed")
+            self.notify(text.format(key=updated.key, label=suggestion.label))
 
         def failed(exc: Exception) -> None:
             cache.forget(ticket)
             self.run_query(keep_cursor=True)
             self.helpdesk.show_error(exc)
 
-        call_store(self, write, done, failed, what="triage")
+        call_store(self, write, done, failed, what=_("triage"))

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Footer
 
 from ...domain.model import ACTIVE_STATUSES
+from ...i18n import _
 from ...store.base import Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
@@ -41,8 +42,8 @@ class SlaBoardScreen(LiveScreen):
     _counts: tuple[int, int] = (0, 0)
 
     BINDINGS = [
-        Binding("escape", "app.go('queue')", "Queue", id="sla.back"),
-        Binding("r,ctrl+r", "refresh", "Refresh", id="sla.refresh"),
+        Binding("escape", "app.go('queue')", _("Queue"), id="sla.back"),
+        Binding("r,ctrl+r", "refresh", _("Refresh"), id="sla.refresh"),
     ]
 
     @property
@@ -51,7 +52,7 @@ class SlaBoardScreen(LiveScreen):
 
     def compose(self) -> ComposeResult:
         service = self.helpdesk.service
-        yield TitleBar("SLA board", id="board-title")
+        yield TitleBar(_("SLA board"), id="board-title")
         yield TicketTable(service.policy, service.clock, columns=BOARD_COLUMNS, id="board")
         yield StatusLine()
         yield Footer()
@@ -84,28 +85,38 @@ class SlaBoardScreen(LiveScreen):
             return breached, soon - breached
 
         call_store(
-            self, counts, self._show_counts, group="board-counts", exclusive=True, what="SLA counts"
+            self,
+            counts,
+            self._show_counts,
+            group="board-counts",
+            exclusive=True,
+            what=_("SLA counts"),
         )
 
     def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
         if message.error:
-            self.query_one(StatusLine).say(f"store: {message.error}", error=True)
+            self.query_one(StatusLine).say(
+                _("store: {error}").format(error=message.error), error=True
+            )
         self._show_title()
 
     def _show_counts(self, counts: tuple[int, int]) -> None:
         self._counts = counts
         self._show_title()
         self.query_one(StatusLine).say(
-            f"read at {self.helpdesk.service.clock():%H:%M:%S} UTC · clocks tick every second · "
-            f"re-read every {REQUERY_EVERY:.0f}s"
+            _("read at {time} UTC · clocks tick every second · re-read every {seconds}s").format(
+                time=f"{self.helpdesk.service.clock():%H:%M:%S}", seconds=f"{REQUERY_EVERY:.0f}"
+            )
         )
 
     def _show_title(self) -> None:
         breached, soon = self._counts
         self.query_one(TitleBar).show(
             Text(
-                f"SLA board · {self.table.total:,} running clocks · {breached:,} breached · "
-                f"{soon:,} due within 30 min · most urgent first"
+                _(
+                    "SLA board · {total:,} running clocks · {breached:,} breached · "
+                    "{soon:,} due within 30 min · most urgent first"
+                ).format(total=self.table.total, breached=breached, soon=soon)
             )
         )
 

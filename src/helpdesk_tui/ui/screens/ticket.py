@@ -16,11 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...domain.escalation import pending_for
 from ...domain.lifecycle import allowed_next
 from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, Ticket, TicketType
 from ...domain.text import safe_line, safe_text
 from ...domain.triage import Triage
+from ...i18n import _
 from ...service import HelpdeskService
 from ...store.base import Capability, ConflictError
 from ..drafts import Drafts
@@ -67,33 +67,42 @@ def _history_value(value: str | None) -> str:
     return safe_line(value)[:40]
 
 
+def _waiting_for(ticket: Ticket) -> str | None:
+    """Who the ticket waits for, in words (escalation.pending_for, translated)."""
+    if ticket.escalation is Escalation.AWAITING_TIER:
+        return _("tier {tier}").format(tier=ticket.tier)
+    if ticket.escalation is Escalation.AWAITING_LEAD:
+        return _("a lead's review")
+    return None
+
+
 class TicketScreen(LiveScreen):
     BINDINGS = [
-        Binding("escape,backspace", "back", "Back", id="ticket.back"),
-        Binding("r", "reply", "Reply", id="ticket.reply"),
-        Binding("n", "note", "Note", id="ticket.note"),
-        Binding("s", "status", "Status", id="ticket.status"),
-        Binding("p", "priority", "Priority", id="ticket.priority"),
-        Binding("y", "type", "Type", show=False, id="ticket.type"),
-        Binding("a", "assign", "Assign", show=False, id="ticket.assign"),
-        Binding("t", "take", "Take", id="ticket.take"),
-        Binding("w", "watch", "Watch", show=False, id="ticket.watch"),
-        Binding("e", "escalate", "Escalate", id="ticket.escalate"),
-        Binding("l", "lead_review", "Lead review", show=False, id="ticket.lead_review"),
-        Binding("d", "decide", "Decide", show=False, id="ticket.decide"),
-        Binding("A", "attach", "Attach", show=False, id="ticket.attach"),
-        Binding("c", "csat", "CSAT", show=False, id="ticket.csat"),
-        Binding("R,ctrl+r", "refresh", "Refresh", show=False, id="ticket.refresh"),
+        Binding("escape,backspace", "back", _("Back"), id="ticket.back"),
+        Binding("r", "reply", _("Reply"), id="ticket.reply"),
+        Binding("n", "note", _("Note"), id="ticket.note"),
+        Binding("s", "status", _("Status"), id="ticket.status"),
+        Binding("p", "priority", _("Priority"), id="ticket.priority"),
+        Binding("y", "type", _("Type"), show=False, id="ticket.type"),
+        Binding("a", "assign", _("Assign"), show=False, id="ticket.assign"),
+        Binding("t", "take", _("Take"), id="ticket.take"),
+        Binding("w", "watch", _("Watch"), show=False, id="ticket.watch"),
+        Binding("e", "escalate", _("Escalate"), id="ticket.escalate"),
+        Binding("l", "lead_review", _("Lead review"), show=False, id="ticket.lead_review"),
+        Binding("d", "decide", _("Decide"), show=False, id="ticket.decide"),
+        Binding("A", "attach", _("Attach"), show=False, id="ticket.attach"),
+        Binding("c", "csat", _("CSAT"), show=False, id="ticket.csat"),
+        Binding("R,ctrl+r", "refresh", _("Refresh"), show=False, id="ticket.refresh"),
         Binding(
-            "1", "tab('conversation')", "Conversation", show=False, id="ticket.tab_conversation"
+            "1", "tab('conversation')", _("Conversation"), show=False, id="ticket.tab_conversation"
         ),
-        Binding("2", "tab('history')", "History", show=False, id="ticket.tab_history"),
-        Binding("3", "tab('details')", "Details", show=False, id="ticket.tab_details"),
-        Binding("4", "tab('similar')", "Similar", show=False, id="ticket.tab_similar"),
+        Binding("2", "tab('history')", _("History"), show=False, id="ticket.tab_history"),
+        Binding("3", "tab('details')", _("Details"), show=False, id="ticket.tab_details"),
+        Binding("4", "tab('similar')", _("Similar"), show=False, id="ticket.tab_similar"),
         Binding(
             "plus",
             "accept_suggestion",
-            "Accept suggestion",
+            _("Accept suggestion"),
             show=False,
             key_display="+",
             id="ticket.accept_triage",
@@ -101,7 +110,7 @@ class TicketScreen(LiveScreen):
         Binding(
             "minus",
             "dismiss_suggestion",
-            "Dismiss suggestion",
+            _("Dismiss suggestion"),
             show=False,
             key_display="-",
             id="ticket.dismiss_triage",
@@ -138,33 +147,41 @@ class TicketScreen(LiveScreen):
         return Drafts(self.helpdesk.settings.state_dir / "drafts")
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{self.key}  loading…"), id="ticket-title", classes="screen-title")
+        yield Static(
+            Text(_("{key}  loading…").format(key=self.key)),
+            id="ticket-title",
+            classes="screen-title",
+        )
         yield Static(id="ticket-summary")
         yield Horizontal(id="sla-line")
         yield SuggestionBar(id="ticket-suggestion")
         with TabbedContent(id="tabs"):
-            with TabPane("Conversation", id="conversation"):
+            with TabPane(_("Conversation"), id="conversation"):
                 yield Conversation(id="conversation-view")
-            with TabPane("History", id="history"):
+            with TabPane(_("History"), id="history"):
                 yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Details", id="details"), VerticalScroll():
+            with TabPane(_("Details"), id="details"), VerticalScroll():
                 yield Static(id="details-view")
-            with TabPane("Similar", id="similar"):
+            with TabPane(_("Similar"), id="similar"):
                 yield SimilarTable(id="similar-table")
         yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        table.add_columns("When (UTC)", "Who", "What", "From", "To", "Why")
+        table.add_columns(_("When (UTC)"), _("Who"), _("What"), _("From"), _("To"), _("Why"))
         self.load()
         self.every(1.0, self._tick)
         waiting = self.drafts.pending(self.key)
         if waiting:
-            kinds = " and ".join(waiting)
+            if len(waiting) > 1:
+                text = _("Unsent reply and note draft saved for {key}: press r to continue it.")
+            elif "reply" in waiting:
+                text = _("Unsent reply draft saved for {key}: press r to continue it.")
+            else:
+                text = _("Unsent note draft saved for {key}: press n to continue it.")
             self.notify(
-                f"Unsent {kinds} draft saved for {self.key}: press "
-                f"{'r' if 'reply' in waiting else 'n'} to continue it.",
+                text.format(key=self.key),
                 timeout=8,
             )
 
@@ -208,7 +225,14 @@ class TicketScreen(LiveScreen):
             self.call_later(self._load_queued)
             self._load_failed(exc)
 
-        call_store(self, fetch, arrived, failed, group="ticket-load", what=f"loading {key}")
+        call_store(
+            self,
+            fetch,
+            arrived,
+            failed,
+            group="ticket-load",
+            what=_("loading {key}").format(key=key),
+        )
 
     def _load_queued(self) -> None:
         live, self._load_next = self._load_next, None
@@ -226,9 +250,13 @@ class TicketScreen(LiveScreen):
 
     def _load_failed(self, exc: Exception) -> None:
         self._load_failed_last = True
-        self.query_one(StatusLine).say(f"{self.key}: {exc}", error=True)
+        self.query_one(StatusLine).say(
+            _("{key}: {error}").format(key=self.key, error=exc), error=True
+        )
         if self.ticket is None:
-            self.query_one("#ticket-title", Static).update(Text(f"{self.key}  could not be loaded"))
+            self.query_one("#ticket-title", Static).update(
+                Text(_("{key}  could not be loaded").format(key=self.key))
+            )
 
     def _show(self, loaded: Loaded) -> None:
         ticket, comments, history = loaded
@@ -262,8 +290,11 @@ class TicketScreen(LiveScreen):
                 table.move_cursor(row=row)  # unless the agent was on an older one
         self.query_one("#details-view", Static).update(self._details(ticket))
         self.query_one(StatusLine).say(
-            f"v{ticket.version} · updated {ticket.updated_at:%Y-%m-%d %H:%M} UTC · "
-            f"{len(comments)} messages"
+            _("v{version} · updated {time} UTC · {count} messages").format(
+                version=ticket.version,
+                time=f"{ticket.updated_at:%Y-%m-%d %H:%M}",
+                count=len(comments),
+            )
         )
         self._load_triage(ticket)
 
@@ -274,16 +305,16 @@ class TicketScreen(LiveScreen):
         parts = [
             ticket.type.label,
             ticket.status.label,
-            f"tier {ticket.tier}",
-            safe_line(ticket.assignee or "unassigned"),
+            _("tier {tier}").format(tier=ticket.tier),
+            safe_line(ticket.assignee or _("unassigned")),
             safe_line(ticket.organization or ticket.requester_email or ""),
         ]
         text.append(" · " + " · ".join(p for p in parts if p))
-        waiting = pending_for(ticket)
+        waiting = _waiting_for(ticket)
         if waiting:
-            text.append(f"  ⇧ waiting for {waiting}", style="bold")
+            text.append("  " + _("⇧ waiting for {who}").format(who=waiting), style="bold")
         if self.service.me.username in ticket.watchers:
-            text.append("  👁 watching")
+            text.append("  " + _("👁 watching"))
         return text
 
     def _show_sla(self, ticket: Ticket) -> None:
@@ -294,7 +325,7 @@ class TicketScreen(LiveScreen):
             widgets.append(Static(Text(f" {status.kind.label}: "), classes="sla-label"))
             widgets.append(Countdown(ticket, self.service.policy, self.service.clock, status.kind))
         if not widgets:
-            widgets.append(Static(Text(" no SLA clock runs for this ticket")))
+            widgets.append(Static(Text(" " + _("no SLA clock runs for this ticket"))))
         line.mount_all(widgets)
 
     def _show_history(self, history: list[AuditEntry]) -> None:
@@ -324,38 +355,42 @@ class TicketScreen(LiveScreen):
             shown = value.label if hasattr(value, "label") else str(value)
             grid.add_row(label, Text(safe_text(shown)))
 
-        row("Key", ticket.key)
-        row("Subject", ticket.subject)
-        row("Type", ticket.type)
-        row("Priority", f"{ticket.priority.short} {ticket.priority.label}")
-        row("Status", ticket.status)
-        row("Tier", ticket.tier)
-        row("Assignee", ticket.assignee)
-        row("Team", ticket.team)
-        row("Requester", ticket.requester)
-        row("Organization", ticket.organization)
-        row("Watchers", ticket.watchers)
-        row("Channel", ticket.channel)
-        row("Environment", ticket.environment)
-        row("Impact", ticket.impact)
-        row("Affected users", ticket.affected_users)
-        row("Integration", ticket.integration)
-        row("Category", ticket.category)
-        row("Tags", ticket.tags)
-        row("Language", ticket.language)
-        row("Escalation", pending_for(ticket) or "none")
-        row("Escalation reason", ticket.escalation_reason)
-        for name in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"):
+        row(_("Key"), ticket.key)
+        row(_("Subject"), ticket.subject)
+        row(_("Type"), ticket.type)
+        row(_("Priority"), f"{ticket.priority.short} {ticket.priority.label}")
+        row(_("Status"), ticket.status)
+        row(_("Tier"), ticket.tier)
+        row(_("Assignee"), ticket.assignee)
+        row(_("Team"), ticket.team)
+        row(_("Requester"), ticket.requester)
+        row(_("Organization"), ticket.organization)
+        row(_("Watchers"), ticket.watchers)
+        row(_("Channel"), ticket.channel)
+        row(_("Environment"), ticket.environment)
+        row(_("Impact"), ticket.impact)
+        row(_("Affected users"), ticket.affected_users)
+        row(_("Integration"), ticket.integration)
+        row(_("Category"), ticket.category)
+        row(_("Tags"), ticket.tags)
+        row(_("Language"), ticket.language)
+        row(_("Escalation"), _waiting_for(ticket) or _("none"))
+        row(_("Escalation reason"), ticket.escalation_reason)
+        times = {
+            "created_at": _("Created"),
+            "updated_at": _("Updated"),
+            "first_response_at": _("First response"),
+            "resolved_at": _("Resolved"),
+            "closed_at": _("Closed"),
+        }
+        for name, label in times.items():
             value = getattr(ticket, name)
-            row(
-                name.removesuffix("_at").replace("_", " ").capitalize(),
-                f"{value:%Y-%m-%d %H:%M} UTC" if value else None,
-            )
+            row(label, f"{value:%Y-%m-%d %H:%M} UTC" if value else None)
         row(
-            "Satisfaction",
+            _("Satisfaction"),
             f"{ticket.csat_score}/5 {ticket.csat_comment or ''}" if ticket.csat_score else None,
         )
-        row("Version", ticket.version)
+        row(_("Version"), ticket.version)
         return grid
 
     def _tick(self) -> None:
@@ -418,14 +453,14 @@ class TicketScreen(LiveScreen):
                 return
             if kind == "reply":
                 self._write(
-                    "reply sent",
+                    _("reply sent"),
                     lambda v: service.reply(key, v, text),
                     lambda: drafts.discard(key, kind),
                     lambda exc: self._not_sent(kind, text, exc),
                 )
             else:
                 self._write(
-                    "note added",
+                    _("note added"),
                     lambda v: service.note(key, v, text),
                     lambda: drafts.discard(key, kind),
                     lambda exc: self._not_sent(kind, text, exc),
@@ -439,11 +474,19 @@ class TicketScreen(LiveScreen):
         if drafts.load(self.key, kind) != text:
             with suppress(OSError):  # it was saved as typed; this is a second chance
                 drafts.save(self.key, kind, text)
-        what = "Reply" if kind == "reply" else "Note"
+        if kind == "reply":
+            text = _(
+                "Reply not sent: {error}. Your text is kept: "
+                "send it again with ctrl+s (esc keeps it as a draft)."
+            )
+        else:
+            text = _(
+                "Note not sent: {error}. Your text is kept: "
+                "send it again with ctrl+s (esc keeps it as a draft)."
+            )
         self.notify(
-            f"{what} not sent: {safe_line(str(exc))}. Your text is kept: "
-            "send it again with ctrl+s (esc keeps it as a draft).",
-            title="Not sent",
+            text.format(error=safe_line(str(exc))),
+            title=_("Not sent"),
             severity="error",
             timeout=15,
         )
@@ -484,19 +527,26 @@ class TicketScreen(LiveScreen):
         ticket, key, service = self.ticket, self.key, self.service
         options = [(s.label, s.value) for s in sorted(allowed_next(ticket.status))]
         if not options:
-            self.notify(f"{key} is {ticket.status.label}: final", severity="warning")
+            self.notify(
+                _("{key} is {status}: final").format(key=key, status=ticket.status.label),
+                severity="warning",
+            )
             return
 
         def apply(value: str, reason: str | None = None) -> None:
             status = Status(value)
             self._write(
-                f"status {status.label}", lambda v: service.set_status(key, v, status, reason)
+                _("status {status}").format(status=status.label),
+                lambda v: service.set_status(key, v, status, reason),
             )
 
         def chosen(value: str) -> None:
             status = Status(value)
             if status in (Status.CANCELLED, Status.ON_HOLD):
-                self._ask(f"Why {status.label}?", lambda reason: confirm(value, reason))
+                self._ask(
+                    _("Why {status}?").format(status=status.label),
+                    lambda reason: confirm(value, reason),
+                )
             else:
                 confirm(value, None)
 
@@ -504,7 +554,9 @@ class TicketScreen(LiveScreen):
             if Status(value).is_final:
                 self.app.push_screen(
                     ConfirmScreen(
-                        f"{Status(value).label.capitalize()} {key}? This is final.",
+                        _("{status} {key}? This is final.").format(
+                            status=Status(value).label.capitalize(), key=key
+                        ),
                         destructive=True,
                     ),
                     on_answer(lambda _ok: apply(value, reason)),
@@ -512,7 +564,7 @@ class TicketScreen(LiveScreen):
             else:
                 apply(value, reason)
 
-        self._choose("Status", options, None, chosen)
+        self._choose(_("Status"), options, None, chosen)
 
     def action_priority(self) -> None:
         if self.ticket is None:
@@ -520,11 +572,11 @@ class TicketScreen(LiveScreen):
         key, service = self.key, self.service
         options = [(f"{p.short} {p.label}", p.value) for p in Priority]
         self._choose(
-            "Priority",
+            _("Priority"),
             options,
             self.ticket.priority.value,
             lambda v: self._write(
-                f"priority {Priority(v).short}",
+                _("priority {priority}").format(priority=Priority(v).short),
                 lambda ver: service.update(key, ver, priority=Priority(v)),
             ),
         )
@@ -535,11 +587,11 @@ class TicketScreen(LiveScreen):
         key, service = self.key, self.service
         options = [(t.label, t.value) for t in TicketType]
         self._choose(
-            "Type",
+            _("Type"),
             options,
             self.ticket.type.value,
             lambda v: self._write(
-                f"type {TicketType(v).label}",
+                _("type {type}").format(type=TicketType(v).label),
                 lambda ver: service.update(key, ver, type=TicketType(v)),
             ),
         )
@@ -550,59 +602,64 @@ class TicketScreen(LiveScreen):
         def show(agents: list[Any]) -> None:
             options = agent_options(agents, unassign=True)
             self._choose(
-                "Assign to",
+                _("Assign to"),
                 options,
                 self.ticket.assignee if self.ticket else None,
                 lambda v: self._write(
-                    f"assigned to {v or 'nobody'}", lambda ver: service.assign(key, ver, v or None)
+                    _("assigned to {agent}").format(agent=v or _("nobody")),
+                    lambda ver: service.assign(key, ver, v or None),
                 ),
             )
 
-        call_store(self, service.agents, show, what="agents")
+        call_store(self, service.agents, show, what=_("agents"))
 
     def action_take(self) -> None:
         key, service = self.key, self.service
-        self._write("taken", lambda v: service.take(key, v))
+        self._write(_("taken"), lambda v: service.take(key, v))
 
     def action_watch(self) -> None:
         if self.ticket is None:
             return
         key, service = self.key, self.service
         on = service.me.username not in self.ticket.watchers
-        self._write("watching" if on else "not watching", lambda v: service.watch(key, v, on))
+        self._write(_("watching") if on else _("not watching"), lambda v: service.watch(key, v, on))
 
     def action_escalate(self) -> None:
         if self.ticket is None:
             return
         key, service, tier = self.key, self.service, self.ticket.tier
         options = [
-            (f"Tier {t}" + (" (up)" if t > tier else " (down)"), str(t))
+            (
+                (_("Tier {tier} (up)") if t > tier else _("Tier {tier} (down)")).format(tier=t),
+                str(t),
+            )
             for t in (1, 2, 3)
             if t != tier
         ]
 
         def chosen(value: str) -> None:
             self._ask(
-                f"Why move {key} to tier {value}?",
+                _("Why move {key} to tier {tier}?").format(key=key, tier=value),
                 lambda reason: self._write(
-                    f"moved to tier {value}", lambda v: service.escalate(key, v, int(value), reason)
+                    _("moved to tier {tier}").format(tier=value),
+                    lambda v: service.escalate(key, v, int(value), reason),
                 ),
             )
 
-        self._choose("Escalate to", options, None, chosen)
+        self._choose(_("Escalate to"), options, None, chosen)
 
     def action_lead_review(self) -> None:
         key, service = self.key, self.service
         self._ask(
-            f"Why should a lead review {key}?",
+            _("Why should a lead review {key}?").format(key=key),
             lambda reason: self._write(
-                "sent to a lead", lambda v: service.request_review(key, v, reason)
+                _("sent to a lead"), lambda v: service.request_review(key, v, reason)
             ),
         )
 
     def action_decide(self) -> None:
         if self.ticket is None or self.ticket.escalation is Escalation.NONE:
-            self.notify("Nothing is waiting for a decision on this ticket.", severity="warning")
+            self.notify(_("Nothing is waiting for a decision on this ticket."), severity="warning")
             return
         from .escalation import decide_flow
 
@@ -623,7 +680,7 @@ class TicketScreen(LiveScreen):
             self._triage_failed,
             group="ticket-triage",
             exclusive=True,
-            what="triage",
+            what=_("triage"),
         )
 
     def _show_triage(self, result: Triage) -> None:
@@ -640,12 +697,12 @@ class TicketScreen(LiveScreen):
     def _triage_failed(self, exc: Exception) -> None:
         self._triage_version = None
         self.query_one(SuggestionBar).hide()
-        self.query_one(StatusLine).say(f"triage: {exc}", error=True)
+        self.query_one(StatusLine).say(_("triage: {error}").format(error=exc), error=True)
 
     def _offered(self) -> Triage | None:
         result = self.triage
         if result is None or not result.offered or self.ticket is None:
-            self.notify("No triage suggestion is offered for this ticket.", severity="warning")
+            self.notify(_("No triage suggestion is offered for this ticket."), severity="warning")
             return None
         return result
 
@@ -667,7 +724,7 @@ class TicketScreen(LiveScreen):
             return
         key, service, chosen = self.key, self.service, result.suggestion
         self._triage_write(
-            f"suggestion accepted: {chosen.label}",
+            _("suggestion accepted: {label}").format(label=chosen.label),
             lambda v: service.accept_suggestion(key, v, chosen),
         )
 
@@ -675,7 +732,7 @@ class TicketScreen(LiveScreen):
         if self._offered() is None:
             return
         key, service = self.key, self.service
-        self._triage_write("suggestion dismissed", lambda v: service.dismiss_suggestion(key, v))
+        self._triage_write(_("suggestion dismissed"), lambda v: service.dismiss_suggestion(key, v))
 
     def on_similar_table_opened(self, message: SimilarTable.Opened) -> None:
         self.helpdesk.open_ticket(message.key)
@@ -689,9 +746,9 @@ class TicketScreen(LiveScreen):
     def action_attach(self) -> None:
         key, service = self.key, self.service
         self._ask(
-            "Attach a file (path)",
+            _("Attach a file (path)"),
             lambda path: self._write(
-                f"attached {Path(path).name}",
+                _("attached {name}").format(name=Path(path).name),
                 lambda v: service.attach(key, v, Path(path).expanduser()),
             ),
             placeholder="~/logs/app.log",
@@ -703,15 +760,15 @@ class TicketScreen(LiveScreen):
 
         def scored(score: str) -> None:
             self._ask(
-                "Customer's comment (optional)",
+                _("Customer's comment (optional)"),
                 lambda comment: self._write(
-                    f"satisfaction {score}/5",
+                    _("satisfaction {score}/5").format(score=score),
                     lambda v: service.record_csat(key, v, int(score), comment or None),
                 ),
                 required=False,
             )
 
-        self._choose("Customer satisfaction", options, None, scored)
+        self._choose(_("Customer satisfaction"), options, None, scored)
 
     def action_refresh(self) -> None:
         self.load()

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ...domain.model import Comment, Ticket
 from ...domain.text import safe_line, safe_text
+from ...i18n import _
 
 MAX_SHOWN_CHARS = 20_000
 """A message longer than this is cut on screen (the full text stays in the store)."""
@@ -28,7 +29,11 @@ def _header(label: str, comment: Comment) -> Text:
 def _body(text: str) -> Text:
     shown = safe_text(text)
     if len(shown) > MAX_SHOWN_CHARS:
-        shown = shown[:MAX_SHOWN_CHARS] + f"\n… ({len(text) - MAX_SHOWN_CHARS:,} more characters)"
+        shown = (
+            shown[:MAX_SHOWN_CHARS]
+            + "\n"
+            + _("… ({count:,} more characters)").format(count=len(text) - MAX_SHOWN_CHARS)
+        )
     return Text(shown)
 
 
@@ -42,28 +47,33 @@ class Conversation(VerticalScroll, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False, id="conversation.down"),
-        Binding("k", "scroll_up", "Up", show=False, id="conversation.up"),
+        Binding("j", "scroll_down", _("Down"), show=False, id="conversation.down"),
+        Binding("k", "scroll_up", _("Up"), show=False, id="conversation.up"),
     ]
 
     def show(self, ticket: Ticket, comments: list[Comment]) -> None:
         self.remove_children()
         widgets = []
         first = Text()
-        first.append(" CUSTOMER ", style="bold reverse")
+        first.append(" " + _("CUSTOMER") + " ", style="bold reverse")
         first.append(
-            f" {safe_line(ticket.requester or 'requester')} · opened "
-            f"{ticket.created_at:%Y-%m-%d %H:%M} UTC via {ticket.channel.label}\n"
+            " "
+            + _("{requester} · opened {time} UTC via {channel}").format(
+                requester=safe_line(ticket.requester or _("requester")),
+                time=f"{ticket.created_at:%Y-%m-%d %H:%M}",
+                channel=ticket.channel.label,
+            )
+            + "\n"
         )
-        first.append_text(_body(ticket.description or "(no description)"))
+        first.append_text(_body(ticket.description or _("(no description)")))
         widgets.append(Static(first, classes="message -description"))
         for comment in comments:
             if not comment.is_public:
-                label, kind = "INTERNAL NOTE", "-note"
+                label, kind = _("INTERNAL NOTE"), "-note"
             elif comment.from_customer:
-                label, kind = "CUSTOMER", "-customer"
+                label, kind = _("CUSTOMER"), "-customer"
             else:
-                label, kind = "REPLY", "-reply"
+                label, kind = _("REPLY"), "-reply"
             text = _header(label, comment)
             text.append("\n")
             text.append_text(_body(comment.body))

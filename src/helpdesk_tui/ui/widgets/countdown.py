@@ -15,6 +15,7 @@ from textual.widget import Widget
 from ...domain import sla
 from ...domain.model import Ticket
 from ...domain.sla import ClockState, Policy, TargetStatus
+from ...i18n import _
 
 
 def overdue_text(remaining: timedelta) -> str:
@@ -75,9 +76,9 @@ class Countdown(Widget):
         elif status.state is ClockState.PAUSED:
             text, state = f"‖ {sla.format_remaining(status.remaining)}", "paused"
         elif status.state is ClockState.MET:
-            text, state = "met", "met"
+            text, state = _("met"), "met"
         elif status.state is ClockState.BREACHED:
-            text = overdue_text(status.remaining) if status.stopped_at is None else "missed"
+            text = overdue_text(status.remaining) if status.stopped_at is None else _("missed")
             state = "breached"
         else:
             text = sla.format_remaining(status.remaining)

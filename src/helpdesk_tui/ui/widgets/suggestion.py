@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 from ...domain.model import Ticket
 from ...domain.text import safe_line
 from ...domain.triage import SimilarTicket, Suggestion
+from ...i18n import _
 
 CACHE_SIZE = 500
 """Suggestions the queue remembers (by key and version): a few screens' worth."""
@@ -53,11 +54,11 @@ class SuggestionBar(Static):
         self.key, self.suggestion = ticket.key, suggestion
         text = Text(no_wrap=False, overflow="ellipsis")
         text.append(f"{ticket.key} " if key else "", style="bold")
-        text.append("Suggested: ", style="bold")
+        text.append(_("Suggested: "), style="bold")
         parts = [
             (f"{suggestion.priority.short} {suggestion.priority.label}", "priority"),
             (suggestion.type.label, "type"),
-            (f"tier {suggestion.tier}", "tier"),
+            (_("tier {tier}").format(tier=suggestion.tier), "tier"),
         ]
         for n, (label, name) in enumerate(parts):
             if n:
@@ -66,7 +67,10 @@ class SuggestionBar(Static):
             text.append(label, style="bold underline" if changes else "")
         text.append(f" ({suggestion.confidence:.0%})", style="dim")
         text.append(" — " + safe_line(suggestion.reason))
-        text.append(f"   {accept} accept · {dismiss} dismiss", style="bold")
+        text.append(
+            "   " + _("{accept} accept · {dismiss} dismiss").format(accept=accept, dismiss=dismiss),
+            style="bold",
+        )
         self.update(text)
         self.remove_class("-hidden")
 
@@ -90,7 +94,9 @@ class SimilarTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.add_columns("Key", "Match", "Status", "Resolved", "Pri", "Type", "Subject")
+        self.add_columns(
+            _("Key"), _("Match"), _("Status"), _("Resolved"), _("Pri"), _("Type"), _("Subject")
+        )
 
     def show(self, similar: Sequence[SimilarTicket]) -> None:
         self.clear()
@@ -109,7 +115,7 @@ class SimilarTable(DataTable[Text]):
                 key=past.key,
             )
         if not similar:
-            self.add_row(*(Text("") for _ in range(6)), Text("No similar resolved tickets."))
+            self.add_row(*(Text("") for _n in range(6)), Text(_("No similar resolved tickets.")))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

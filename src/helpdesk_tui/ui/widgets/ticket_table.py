@@ -26,6 +26,7 @@ from ...domain import sla
 from ...domain.model import Priority, Status, Ticket
 from ...domain.sla import ClockState, Policy
 from ...domain.text import safe_line
+from ...i18n import _
 from ...store.base import Page
 from .countdown import overdue_text
 
@@ -51,16 +52,16 @@ COLUMNS = {
     c.key: c
     for c in (
         Column("mark", "", 1, 0),
-        Column("key", "Key", 8, 0),
-        Column("priority", "Pri", 3, 0),
-        Column("subject", "Subject", 20, 0, flex=True),
-        Column("sla", "SLA", 8, 1),
-        Column("target", "Target", 14, 4),
-        Column("status", "Status", 9, 2),
-        Column("assignee", "Assignee", 10, 3),
-        Column("tier", "T", 2, 4),
-        Column("type", "Type", 11, 6),
-        Column("requester", "Requester / Org", 22, 5),
+        Column("key", _("Key"), 8, 0),
+        Column("priority", _("Pri"), 3, 0),
+        Column("subject", _("Subject"), 20, 0, flex=True),
+        Column("sla", _("SLA"), 8, 1),
+        Column("target", _("Target"), 14, 4),
+        Column("status", _("Status"), 9, 2),
+        Column("assignee", _("Assignee"), 10, 3),
+        Column("tier", _("T"), 2, 4),
+        Column("type", _("Type"), 11, 6),
+        Column("requester", _("Requester / Org"), 22, 5),
     )
 }
 QUEUE_COLUMNS = (
@@ -94,12 +95,12 @@ def layout(width: int, keys: Sequence[str] = QUEUE_COLUMNS) -> list[tuple[Column
 
 
 _TYPE_SHORT = {
-    "incident": "incident",
-    "service_request": "service",
-    "access_request": "access",
-    "change_request": "change",
-    "information_request": "info",
-    "complaint": "complaint",
+    "incident": _("incident"),
+    "service_request": _("service"),
+    "access_request": _("access"),
+    "change_request": _("change"),
+    "information_request": _("info"),
+    "complaint": _("complaint"),
 }
 
 
@@ -107,14 +108,14 @@ class TicketTable(ScrollView, can_focus=True):
     """Rows of tickets over a paged source; cursor, multi-select and a live SLA column."""
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="table.page_down"),
-        Binding("home,g", "first", "First", show=False, id="table.first"),
-        Binding("end,G", "last", "Last", show=False, id="table.last"),
-        Binding("space,x", "toggle_mark", "Select", id="table.select"),
-        Binding("enter", "open", "Open", id="table.open"),
+        Binding("up,k", "cursor(-1)", _("Up"), show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", _("Down"), show=False, id="table.down"),
+        Binding("pageup,ctrl+b", "page(-1)", _("Page up"), show=False, id="table.page_up"),
+        Binding("pagedown,ctrl+f", "page(1)", _("Page down"), show=False, id="table.page_down"),
+        Binding("home,g", "first", _("First"), show=False, id="table.first"),
+        Binding("end,G", "last", _("Last"), show=False, id="table.last"),
+        Binding("space,x", "toggle_mark", _("Select"), id="table.select"),
+        Binding("enter", "open", _("Open"), id="table.open"),
     ]
 
     COMPONENT_CLASSES = {
@@ -310,7 +311,9 @@ class TicketTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if row >= self.total:
             if row == 0 and self.total == 0:
-                text = self.error or ("No tickets in this view." if self._loaded else "loading…")
+                text = self.error or (
+                    _("No tickets in this view.") if self._loaded else _("loading…")
+                )
                 return Strip([Segment(f" {text}".ljust(width), self._style("placeholder"))])
             return Strip.blank(width, self.rich_style)
         if self._block_of(row) not in self._blocks:
@@ -383,13 +386,13 @@ class TicketTable(ScrollView, can_focus=True):
     def _sla_state(self, ticket: Ticket) -> tuple[str, str]:
         """The SLA cell's text and its style name ("" for a plain running clock)."""
         if ticket.status in (Status.CLOSED, Status.CANCELLED, Status.RESOLVED):
-            return "done", "met"
+            return _("done"), "met"
         statuses = sla.evaluate(ticket, self.policy, self.clock())
         due = sla.next_due(statuses)
         if due is None:
             if any(s.state is ClockState.PAUSED for s in statuses):
-                return "paused", "paused"
-            return "met", "met"
+                return _("paused"), "paused"
+            return _("met"), "met"
         if due.state is ClockState.BREACHED:
             return overdue_text(due.remaining), "breached"
         text = sla.format_remaining(due.remaining)
