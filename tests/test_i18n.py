@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -77,6 +78,60 @@ def test_the_catalogues_translate_what_the_app_shows() -> None:
     assert sv.ngettext("{count:,} answer", "{count:,} answers", 2) == "{count:,} svar"
     assert pt.ngettext("{count:,} breach", "{count:,} breaches", 1) == "{count:,} violação"
     assert i18n.translations("en").gettext("Queue") == "Queue"
+
+
+def test_the_screens_names_for_stored_values_are_translated_and_the_cli_stays_english(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk_tui.cli import main
+    from helpdesk_tui.domain.model import Priority, Status, TicketType
+    from helpdesk_tui.domain.sla import TargetKind
+    from helpdesk_tui.periods import Period
+    from helpdesk_tui.store.base import SortKey
+    from helpdesk_tui.ui.labels import period_title, sort_name
+    from helpdesk_tui.views import SAVED_VIEWS
+
+    at = datetime(2026, 3, 9, 12, tzinfo=UTC)
+    try:
+        i18n.install("sv")
+        assert i18n.label(Status.OPEN.label) == "öppen"
+        assert i18n.label(Status.ON_HOLD.label) == "pausad"
+        assert i18n.label(Priority.MEDIUM.label) == "medel"
+        assert i18n.label(TicketType.SERVICE_REQUEST.label) == "tjänstebegäran"
+        assert i18n.label(TargetKind.FIRST_RESPONSE.label) == "första svar"
+        assert i18n.label(SAVED_VIEWS["my_open"].title) == "Mina öppna"
+        assert i18n.label(SAVED_VIEWS["tier_2"].title) == "Nivå 2"
+        assert i18n.label("A team's own view") == "A team's own view"
+        assert sort_name(SortKey.SLA_DUE) == "SLA-tid"
+        assert (
+            period_title(Period.rolling(at, 30))
+            == "senaste 30 dagarna (2026-02-07 12:00 → 2026-03-09 12:00)"
+        )
+        assert period_title(Period.month(at)).startswith("februari 2026 (")
+        i18n.install("pt")
+        assert i18n.label(Status.OPEN.label) == "aberto"
+        assert i18n.label(SAVED_VIEWS["all_open"].title) == "Todos abertos"
+    finally:
+        i18n.install("en")
+    # The stored values and their English labels are what the CLI and JSON print.
+    assert Status.OPEN.label == "open" and SAVED_VIEWS["my_open"].title == "My open"
+    assert sort_name(SortKey.SLA_DUE) == "sla_due"
+    assert period_title(Period.month(at)) == Period.month(at).title()
+    assert period_title(Period.rolling(at, 30)) == Period.rolling(at, 30).title()
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "sv_SE.UTF-8")
+    config = ["--config", str(_config(tmp_path, f'[paths]\ndata_dir = "{tmp_path}"\n'))]
+    try:
+        assert main([*config, "ticket", "create", "--subject", "Login fails"]) == 0
+        capsys.readouterr()
+        code = main([*config, "ticket", "list", "--json"])
+    finally:
+        i18n.install("en")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert '"new"' in out and '"medium"' in out
+    assert '"ny"' not in out and '"medel"' not in out
 
 
 # -- nothing left unmarked -------------------------------------------------------------
@@ -301,6 +356,10 @@ LOCALES = {
 }
 
 
+STATUS_WORDS = {"sv": {"ny", "öppen", "väntar", "pausad"}, "pt": {"novo", "aberto", "pendente"}}
+VIEW_TITLES = {"sv": "Mina öppna", "pt": "Meus abertos"}
+
+
 @tmux_needed
 @pytest.mark.parametrize("language", sorted(LOCALES))
 def test_the_app_speaks_the_locales_language(
@@ -319,6 +378,10 @@ def test_the_app_speaks_the_locales_language(
 
     lines = app.wait_until("the queue", queue, timeout=60)
     assert all(len(x) <= 100 for x in lines)
+    # The rows' status column and the title's view and sort are in the language too.
+    words = {word for line in lines[2:-1] for word in line.split()}
+    assert words & STATUS_WORDS[language], lines
+    assert VIEW_TITLES[language] in lines[0], lines[0]
     app.keys("Enter")
     app.wait_until("the ticket", lambda ls: tab in "\n".join(ls))
     app.keys("F4")

@@ -91,3 +91,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark `message` for the catalogues without translating it here."""
     return message
+
+
+def label(text: str) -> str:
+    """`text`, marked with `N_()` where it is defined, in the current language: the UI's
+    names for stored values (status "open", view "My open"). Text with no translation,
+    a custom view's title, comes back as it is. Not a marker: the extraction skips it."""
+    return _translations.gettext(text)

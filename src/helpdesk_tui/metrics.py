@@ -51,6 +51,7 @@ from .domain.model import (
     Ticket,
 )
 from .domain.sla import ClockState, TargetKind, TargetStatus
+from .i18n import N_
 from .periods import Period
 from .service import HelpdeskService
 from .store.base import Query, SortKey
@@ -96,11 +97,11 @@ class AgeBucket:
 
 
 AGE_BUCKETS = (
-    AgeBucket("< 1 day", timedelta(0), timedelta(days=1)),
-    AgeBucket("1-3 days", timedelta(days=1), timedelta(days=3)),
-    AgeBucket("3-7 days", timedelta(days=3), timedelta(days=7)),
-    AgeBucket("1-4 weeks", timedelta(days=7), timedelta(days=28)),
-    AgeBucket("> 4 weeks", timedelta(days=28), None),
+    AgeBucket(N_("< 1 day"), timedelta(0), timedelta(days=1)),
+    AgeBucket(N_("1-3 days"), timedelta(days=1), timedelta(days=3)),
+    AgeBucket(N_("3-7 days"), timedelta(days=3), timedelta(days=7)),
+    AgeBucket(N_("1-4 weeks"), timedelta(days=7), timedelta(days=28)),
+    AgeBucket(N_("> 4 weeks"), timedelta(days=28), None),
 )
 
 

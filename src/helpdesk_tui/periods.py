@@ -186,7 +186,7 @@ class Period:
             return f"{self.since:%B %Y}"
         if self.kind is PeriodKind.ROLLING:
             return f"{_plural(self.days, 'day')} to {self.until:%Y-%m-%d %H:%M}"
-        return f"{_day_or_instant(self.since)} to {_day_or_instant(self.until)}"
+        return f"{day_or_instant(self.since)} to {day_or_instant(self.until)}"
 
     def title(self) -> str:
         """Its name and, where the name does not give them, its bounds."""
@@ -199,7 +199,7 @@ class Period:
         if self.kind in (PeriodKind.WEEK, PeriodKind.MONTH):
             last_day = (self.until - timedelta(days=1)).date()
             return f"{self.since:%Y-%m-%d} → {last_day:%Y-%m-%d}"
-        return f"{_day_or_instant(self.since)} → {_day_or_instant(self.until)}"
+        return f"{day_or_instant(self.since)} → {day_or_instant(self.until)}"
 
 
 def parse_instant(text: str) -> datetime:
@@ -217,7 +217,7 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def _day_or_instant(at: datetime) -> str:
+def day_or_instant(at: datetime) -> str:
     at = at.astimezone(UTC)
     return f"{at:%Y-%m-%d}" if at.time() == time() else f"{at:%Y-%m-%d %H:%M}"
 

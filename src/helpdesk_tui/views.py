@@ -17,11 +17,13 @@ from typing import TypeVar
 from .domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
+    TIER_NAMES,
     Escalation,
     Priority,
     Status,
     TicketType,
 )
+from .i18n import N_
 from .store.base import Query, SortKey
 
 
@@ -33,6 +35,7 @@ class FilterError(ValueError):
 class View:
     id: str
     title: str
+    """English, marked where it is a saved view's; the screens show `i18n.label(title)`."""
     build: Callable[[str, datetime], Query]
     """(current agent, now) → the view's query."""
 
@@ -45,31 +48,35 @@ def _saved() -> list[View]:
     done = DONE_STATUSES
     views = [
         View(
-            "my_open", "My open", lambda me, now: Query(statuses=active, assignees=frozenset({me}))
+            "my_open",
+            N_("My open"),
+            lambda me, now: Query(statuses=active, assignees=frozenset({me})),
         ),
-        View("all_open", "All open", lambda me, now: Query(statuses=active)),
-        View("unassigned", "Unassigned", lambda me, now: Query(statuses=active, unassigned=True)),
+        View("all_open", N_("All open"), lambda me, now: Query(statuses=active)),
+        View(
+            "unassigned", N_("Unassigned"), lambda me, now: Query(statuses=active, unassigned=True)
+        ),
         View(
             "my_closed",
-            "My closed",
+            N_("My closed"),
             lambda me, now: Query(
                 statuses=done, assignees=frozenset({me}), sort=SortKey.UPDATED, descending=True
             ),
         ),
         View(
             "all_closed",
-            "All closed",
+            N_("All closed"),
             lambda me, now: Query(statuses=done, sort=SortKey.UPDATED, descending=True),
         ),
-        View("watching", "Watching", lambda me, now: Query(statuses=active, watcher=me)),
+        View("watching", N_("Watching"), lambda me, now: Query(statuses=active, watcher=me)),
         View(
             "breaching_soon",
-            "Breaching soon",
+            N_("Breaching soon"),
             lambda me, now: Query(statuses=active, due_before=now + BREACHING_SOON),
         ),
         View(
             "escalations",
-            "Escalated",
+            N_("Escalated"),
             lambda me, now: Query(
                 statuses=active,
                 escalations=frozenset({Escalation.AWAITING_TIER, Escalation.AWAITING_LEAD}),
@@ -84,7 +91,7 @@ def _tier_view(tier: int) -> View:
     def build(me: str, now: datetime) -> Query:
         return Query(statuses=ACTIVE_STATUSES, tiers=frozenset({tier}))
 
-    return View(f"tier_{tier}", f"Tier {tier}", build)
+    return View(f"tier_{tier}", TIER_NAMES[tier], build)
 
 
 SAVED_VIEWS: dict[str, View] = {view.id: view for view in _saved()}

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
+from ..i18n import N_
+
 MAX_ATTACHMENT_BYTES = 90 * 1024 * 1024
 """Attachments above this size are refused (product.md: at most 90 MB each)."""
 
@@ -125,6 +127,18 @@ class Escalation(_Labelled):
     """Sent to a team lead for review; the lead's decision is pending."""
 
 
+# The labels as the UI shows them, marked for the catalogues: `.label` stays English
+# (the CLI, JSON and exports print it); the screens translate it with `i18n.label()`.
+LABEL_TEXTS = (
+    *(N_("critical"), N_("high"), N_("medium"), N_("low")),
+    *(N_("new"), N_("open"), N_("pending"), N_("on hold")),
+    *(N_("resolved"), N_("closed"), N_("cancelled")),
+    *(N_("incident"), N_("service request"), N_("access request"), N_("change request")),
+    *(N_("information request"), N_("complaint")),
+    *(N_("email"), N_("chat"), N_("phone"), N_("portal"), N_("forum")),
+    *(N_("production"), N_("uat"), N_("test")),
+)
+
 _ALIASES: dict[str, dict[str, str]] = {
     "Priority": {
         "p1": "critical",
@@ -156,7 +170,7 @@ _ALIASES: dict[str, dict[str, str]] = {
 }
 
 TIERS = (1, 2, 3)
-TIER_NAMES = {1: "Tier 1", 2: "Tier 2", 3: "Tier 3"}
+TIER_NAMES = {1: N_("Tier 1"), 2: N_("Tier 2"), 3: N_("Tier 3")}
 
 KEY_RE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,9})-(?P<number>[1-9][0-9]{0,11})$")
 

@@ -38,6 +38,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..i18n import N_
 from .model import ACTIVE_STATUSES, Priority, Status, Ticket
 
 __all__ = [
@@ -444,6 +445,10 @@ def _day_spans(day: str, windows: Sequence[Window]) -> tuple[tuple[int, int], ..
 
 class PolicyError(ValueError):
     """A policy that cannot be used; the message is one line naming the offending key."""
+
+
+CLOCK_NAMES = (N_("first response"), N_("resolution"), N_("update"))
+"""`TargetKind.label`s, marked for the catalogues; the screens translate them."""
 
 
 class TargetKind(enum.StrEnum):

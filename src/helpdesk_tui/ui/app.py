@@ -19,6 +19,7 @@ from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, Priority
 from ..domain.text import safe_line
 from ..i18n import _
+from ..i18n import label as tr
 from ..service import HelpdeskService
 from ..store.base import Query
 from ..views import View
@@ -291,7 +292,7 @@ class HelpdeskApp(App[None]):
                         continue
                     text = _("{key} {clock} is {state}: {subject}").format(
                         key=ticket.key,
-                        clock=status.kind.label,
+                        clock=tr(status.kind.label),
                         state=shown,
                         subject=safe_line(ticket.subject),
                     )

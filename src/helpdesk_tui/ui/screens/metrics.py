@@ -27,9 +27,11 @@ from ... import charts, metrics
 from ...domain.model import TIER_NAMES, TIERS, Priority
 from ...domain.text import safe_line
 from ...i18n import _, ngettext
+from ...i18n import label as tr
 from ...metrics import AGE_BUCKETS, Compliance, Metrics, SlaFigures, format_duration
 from ...periods import Period, PeriodKind
 from ..jobs import call_store
+from ..labels import period_name, period_title
 from ..widgets.status_line import StatusLine
 from ..widgets.title_bar import TitleBar
 
@@ -117,10 +119,12 @@ class MetricsScreen(Screen[None]):
         if period.kind is PeriodKind.ROLLING and period.name:
             # "Last 30 days" means up to now: each refresh moves it with the clock.
             period = self.period = Period.rolling(now, period.days)
-        self.query_one(TitleBar).show(Text(_("Metrics · {period}").format(period=period.title())))
+        self.query_one(TitleBar).show(
+            Text(_("Metrics · {period}").format(period=period_title(period)))
+        )
         # While it runs the status line says so (and, past a moment, how long the store
         # has been at it); the finished line stays the same for the same figures.
-        self.query_one(StatusLine).say(_("computing {period}…").format(period=period.describe()))
+        self.query_one(StatusLine).say(_("computing {period}…").format(period=period_name(period)))
 
         def job() -> Metrics:
             worker = get_current_worker()
@@ -256,12 +260,12 @@ class MetricsScreen(Screen[None]):
     def _sla_by_priority(self, m: Metrics) -> RenderableType:
         return self._compliance(
             _("SLA compliance by priority"),
-            ((f"{p.short} {p.label}", m.by_priority[p]) for p in Priority),
+            ((f"{p.short} {tr(p.label)}", m.by_priority[p]) for p in Priority),
         )
 
     def _sla_by_tier(self, m: Metrics) -> RenderableType:
         return self._compliance(
-            _("SLA compliance by tier"), ((TIER_NAMES[t], m.by_tier[t]) for t in TIERS)
+            _("SLA compliance by tier"), ((tr(TIER_NAMES[t]), m.by_tier[t]) for t in TIERS)
         )
 
     def _trend(self, m: Metrics) -> RenderableType:
@@ -309,7 +313,7 @@ class MetricsScreen(Screen[None]):
             _("Backlog now · {count:,} open").format(count=m.backlog_total),
             _("age"),
             _("all"),
-            *(TIER_NAMES[t] for t in TIERS),
+            *(tr(TIER_NAMES[t]) for t in TIERS),
         )
         table.columns[1].justify = "left"
         by_age = m.backlog_by_age()
@@ -319,7 +323,7 @@ class MetricsScreen(Screen[None]):
             bar = Text(charts.bar(n / biggest, 8, track=False).ljust(8), style=self._style("bar"))
             bar.append(f" {n:,}", style=self.rich_style)
             table.add_row(
-                Text(bucket.label),
+                Text(tr(bucket.label)),
                 bar,
                 *(Text(f"{m.backlog.get(t, {}).get(bucket.label, 0):,}") for t in TIERS),
             )
@@ -361,7 +365,7 @@ class MetricsScreen(Screen[None]):
                 Text(safe_line(b.key)),
                 Text(f"{b.priority.short} T{b.tier}"),
                 Text(safe_line(b.assignee or "—"), overflow="ellipsis", no_wrap=True),
-                Text(b.kind.label, no_wrap=True),
+                Text(tr(b.kind.label), no_wrap=True),
                 Text(
                     format_duration(b.overdue) + (_(" open") if b.running else ""),
                     style=self._style("poor"),

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from ...domain.model import Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
 from ...i18n import _
+from ...i18n import label as tr
 from ...service import TicketDraft
 from ..jobs import call_store
 from ..widgets.inputs import LineInput, TextEditor
@@ -40,13 +41,13 @@ class NewTicketScreen(ModalScreen[str | None]):
             yield LineInput(placeholder=_("Subject (required)"), id="subject")
             with Horizontal(classes="form-row"):
                 yield Select(
-                    [(t.label, t.value) for t in TicketType],
+                    [(tr(t.label), t.value) for t in TicketType],
                     value="incident",
                     id="type",
                     allow_blank=False,
                 )
                 yield Select(
-                    [(f"{p.short} {p.label}", p.value) for p in Priority],
+                    [(f"{p.short} {tr(p.label)}", p.value) for p in Priority],
                     value="medium",
                     id="priority",
                     allow_blank=False,
@@ -63,13 +64,13 @@ class NewTicketScreen(ModalScreen[str | None]):
             with Horizontal(classes="form-row"):
                 yield LineInput(placeholder=_("Organization"), id="org")
                 yield Select(
-                    [(c.label, c.value) for c in Channel],
+                    [(tr(c.label), c.value) for c in Channel],
                     value="phone",
                     id="channel",
                     allow_blank=False,
                 )
                 yield Select(
-                    [(e.label, e.value) for e in Environment],
+                    [(tr(e.label), e.value) for e in Environment],
                     id="environment",
                     prompt=_("Environment"),
                 )

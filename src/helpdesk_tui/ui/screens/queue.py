@@ -16,10 +16,12 @@ from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...domain.triage import Suggestion
 from ...i18n import _
+from ...i18n import label as tr
 from ...service import HelpdeskService
 from ...store.base import Page, Query, SortKey
 from ...views import FilterError, View, parse_filter
 from ..jobs import call_store
+from ..labels import sort_name
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint
@@ -171,9 +173,9 @@ class QueueScreen(LiveScreen):
     def _show_title(self, query: Query | None = None) -> None:
         query = query or self.current_query()
         parts = [
-            self.view.title,
+            tr(self.view.title),
             _("{count:,} tickets").format(count=self.table.total),
-            _("by {sort}").format(sort=query.sort.value),
+            _("by {sort}").format(sort=sort_name(query.sort)),
         ]
         if query.descending:
             parts[-1] += " ↓"
@@ -212,7 +214,7 @@ class QueueScreen(LiveScreen):
         self.run_query()
 
     def action_pick_view(self) -> None:
-        options = [(view.title, str(index)) for index, view in enumerate(self.helpdesk.views)]
+        options = [(tr(view.title), str(index)) for index, view in enumerate(self.helpdesk.views)]
 
         def chosen(value: str | None) -> None:
             if value is not None:
@@ -348,11 +350,11 @@ class QueueScreen(LiveScreen):
         call_store(self, self.service.agents, show, what=_("agents"))
 
     def action_bulk_priority(self) -> None:
-        options = [(f"{p.short} {p.label}", p.value) for p in Priority]
+        options = [(f"{p.short} {tr(p.label)}", p.value) for p in Priority]
         self._bulk("priority", ChoiceScreen(_("Priority"), options))
 
     def action_bulk_status(self) -> None:
-        options = [(s.label, s.value) for s in Status if s is not Status.NEW]
+        options = [(tr(s.label), s.value) for s in Status if s is not Status.NEW]
         self._bulk("status", ChoiceScreen(_("Status"), options))
 
     def _bulk(self, what: str, picker: Screen[str | None]) -> None:
@@ -368,7 +370,7 @@ class QueueScreen(LiveScreen):
             if needs_reason:
                 self.app.push_screen(
                     PromptScreen(
-                        _("Why {status}?").format(status=Status(value).label), required=True
+                        _("Why {status}?").format(status=tr(Status(value).label)), required=True
                     ),
                     on_answer(lambda reason: confirm(value, reason)),
                 )

@@ -21,6 +21,7 @@ from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, T
 from ...domain.text import safe_line, safe_text
 from ...domain.triage import Triage
 from ...i18n import _
+from ...i18n import label as tr
 from ...service import HelpdeskService
 from ...store.base import Capability, ConflictError
 from ..drafts import Drafts
@@ -301,10 +302,10 @@ class TicketScreen(LiveScreen):
     def _summary(self, ticket: Ticket) -> Text:
         text = Text()
         style = {"critical": "bold reverse", "high": "bold"}.get(ticket.priority.value, "")
-        text.append(f"{ticket.priority.short} {ticket.priority.label}", style=style)
+        text.append(f"{ticket.priority.short} {tr(ticket.priority.label)}", style=style)
         parts = [
-            ticket.type.label,
-            ticket.status.label,
+            tr(ticket.type.label),
+            tr(ticket.status.label),
             _("tier {tier}").format(tier=ticket.tier),
             safe_line(ticket.assignee or _("unassigned")),
             safe_line(ticket.organization or ticket.requester_email or ""),
@@ -322,7 +323,7 @@ class TicketScreen(LiveScreen):
         line.remove_children()
         widgets: list[Static | Countdown] = []
         for status in self.service.sla(ticket):
-            widgets.append(Static(Text(f" {status.kind.label}: "), classes="sla-label"))
+            widgets.append(Static(Text(f" {tr(status.kind.label)}: "), classes="sla-label"))
             widgets.append(Countdown(ticket, self.service.policy, self.service.clock, status.kind))
         if not widgets:
             widgets.append(Static(Text(" " + _("no SLA clock runs for this ticket"))))
@@ -352,13 +353,13 @@ class TicketScreen(LiveScreen):
                 value = "—"
             if isinstance(value, tuple):
                 value = ", ".join(str(v) for v in value)
-            shown = value.label if hasattr(value, "label") else str(value)
+            shown = tr(value.label) if hasattr(value, "label") else str(value)
             grid.add_row(label, Text(safe_text(shown)))
 
         row(_("Key"), ticket.key)
         row(_("Subject"), ticket.subject)
         row(_("Type"), ticket.type)
-        row(_("Priority"), f"{ticket.priority.short} {ticket.priority.label}")
+        row(_("Priority"), f"{ticket.priority.short} {tr(ticket.priority.label)}")
         row(_("Status"), ticket.status)
         row(_("Tier"), ticket.tier)
         row(_("Assignee"), ticket.assignee)
@@ -525,10 +526,10 @@ class TicketScreen(LiveScreen):
         if self.ticket is None:
             return
         ticket, key, service = self.ticket, self.key, self.service
-        options = [(s.label, s.value) for s in sorted(allowed_next(ticket.status))]
+        options = [(tr(s.label), s.value) for s in sorted(allowed_next(ticket.status))]
         if not options:
             self.notify(
-                _("{key} is {status}: final").format(key=key, status=ticket.status.label),
+                _("{key} is {status}: final").format(key=key, status=tr(ticket.status.label)),
                 severity="warning",
             )
             return
@@ -536,7 +537,7 @@ class TicketScreen(LiveScreen):
         def apply(value: str, reason: str | None = None) -> None:
             status = Status(value)
             self._write(
-                _("status {status}").format(status=status.label),
+                _("status {status}").format(status=tr(status.label)),
                 lambda v: service.set_status(key, v, status, reason),
             )
 
@@ -544,7 +545,7 @@ class TicketScreen(LiveScreen):
             status = Status(value)
             if status in (Status.CANCELLED, Status.ON_HOLD):
                 self._ask(
-                    _("Why {status}?").format(status=status.label),
+                    _("Why {status}?").format(status=tr(status.label)),
                     lambda reason: confirm(value, reason),
                 )
             else:
@@ -555,7 +556,7 @@ class TicketScreen(LiveScreen):
                 self.app.push_screen(
                     ConfirmScreen(
                         _("{status} {key}? This is final.").format(
-                            status=Status(value).label.capitalize(), key=key
+                            status=tr(Status(value).label).capitalize(), key=key
                         ),
                         destructive=True,
                     ),
@@ -570,7 +571,7 @@ class TicketScreen(LiveScreen):
         if self.ticket is None:
             return
         key, service = self.key, self.service
-        options = [(f"{p.short} {p.label}", p.value) for p in Priority]
+        options = [(f"{p.short} {tr(p.label)}", p.value) for p in Priority]
         self._choose(
             _("Priority"),
             options,
@@ -585,13 +586,13 @@ class TicketScreen(LiveScreen):
         if self.ticket is None:
             return
         key, service = self.key, self.service
-        options = [(t.label, t.value) for t in TicketType]
+        options = [(tr(t.label), t.value) for t in TicketType]
         self._choose(
             _("Type"),
             options,
             self.ticket.type.value,
             lambda v: self._write(
-                _("type {type}").format(type=TicketType(v).label),
+                _("type {type}").format(type=tr(TicketType(v).label)),
                 lambda ver: service.update(key, ver, type=TicketType(v)),
             ),
         )

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from ...domain.model import Comment, Ticket
 from ...domain.text import safe_line, safe_text
 from ...i18n import _
+from ...i18n import label as tr
 
 MAX_SHOWN_CHARS = 20_000
 """A message longer than this is cut on screen (the full text stays in the store)."""
@@ -61,7 +62,7 @@ class Conversation(VerticalScroll, can_focus=True):
             + _("{requester} · opened {time} UTC via {channel}").format(
                 requester=safe_line(ticket.requester or _("requester")),
                 time=f"{ticket.created_at:%Y-%m-%d %H:%M}",
-                channel=ticket.channel.label,
+                channel=tr(ticket.channel.label),
             )
             + "\n"
         )

@@ -19,6 +19,7 @@ from ...domain.model import Ticket
 from ...domain.text import safe_line
 from ...domain.triage import SimilarTicket, Suggestion
 from ...i18n import _
+from ...i18n import label as tr
 
 CACHE_SIZE = 500
 """Suggestions the queue remembers (by key and version): a few screens' worth."""
@@ -56,8 +57,8 @@ class SuggestionBar(Static):
         text.append(f"{ticket.key} " if key else "", style="bold")
         text.append(_("Suggested: "), style="bold")
         parts = [
-            (f"{suggestion.priority.short} {suggestion.priority.label}", "priority"),
-            (suggestion.type.label, "type"),
+            (f"{suggestion.priority.short} {tr(suggestion.priority.label)}", "priority"),
+            (tr(suggestion.type.label), "type"),
             (_("tier {tier}").format(tier=suggestion.tier), "tier"),
         ]
         for n, (label, name) in enumerate(parts):
@@ -107,10 +108,10 @@ class SimilarTable(DataTable[Text]):
             self.add_row(
                 Text(past.key),
                 Text(f"{found.score:.0%}"),
-                Text(past.status.label),
+                Text(tr(past.status.label)),
                 Text(when),
                 Text(past.priority.short),
-                Text(past.type.label),
+                Text(tr(past.type.label)),
                 Text(safe_line(past.subject) + (f"  ({words})" if words else "")),
                 key=past.key,
             )

@@ -27,6 +27,7 @@ from ...domain.model import Priority, Status, Ticket
 from ...domain.sla import ClockState, Policy
 from ...domain.text import safe_line
 from ...i18n import _
+from ...i18n import label as tr
 from ...store.base import Page
 from .countdown import overdue_text
 
@@ -369,9 +370,9 @@ class TicketTable(ScrollView, can_focus=True):
             return text, self._style(state) if state else None
         if key == "target":
             due = sla.next_due(sla.evaluate(ticket, self.policy, self.clock()))
-            return (due.kind.label if due else "—"), None
+            return (tr(due.kind.label) if due else "—"), None
         if key == "status":
-            return ticket.status.label, None
+            return tr(ticket.status.label), None
         if key == "assignee":
             return safe_line(ticket.assignee or "—"), None
         if key == "tier":
