@@ -10,7 +10,7 @@ import importlib.util
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +21,7 @@ from helpdesk_tui import i18n
 from helpdesk_tui.config import ConfigError, load_settings
 from helpdesk_tui.domain.followup import MailKind
 from helpdesk_tui.mail.templates import PLACEHOLDERS, Templates
+from tests.ui.test_tmux import tmux_app as tmux_app  # the entry-point tests' fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 UI = ROOT / "src" / "helpdesk_tui" / "ui"
@@ -330,23 +331,6 @@ def test_a_teams_own_template_is_sent_as_written(tmp_path: Path) -> None:
 # -- the real app, in a real terminal ---------------------------------------------------
 
 tmux_needed = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-@pytest.fixture
-def tmux_app(tmp_path: Path) -> Iterator[Callable[..., object]]:
-    from tests.ui.test_tmux import Tmux
-
-    started: list[Tmux] = []
-
-    def start(data_dir: Path, size: tuple[int, int], extra: dict[str, str]) -> Tmux:
-        started.append(Tmux(data_dir, tmp_path, size, extra))
-        return started[-1]
-
-    try:
-        yield start
-    finally:
-        for server in started:
-            server.kill()
 
 
 LOCALES = {
