@@ -444,6 +444,15 @@ class _StagedFile:
     sha256: str
 
 
+@dataclass
+class _FileWrite:
+    """The files of one write: staged copies, and those already stored under their
+    final names (`placed`), both removed again if the write fails."""
+
+    staged: list[_StagedFile]
+    placed: list[Path] = field(default_factory=list)
+
+
 class SqlRepository(MailStore):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
@@ -966,17 +975,8 @@ class SqlRepository(MailStore):
         the optional first comment (with `attachments`), its search entry, and `mail`."""
         if attachments and comment is None:
             raise InvalidInput("files of a new ticket go with its first comment")
-        staged = self._stage_attachments(attachments)
-        placed: list[Path] = []  # stored files to remove again if the write fails
-        try:
-            with self._write() as conn:
-                created = self._insert_new(conn, ticket, actor, comment, staged, placed, mail)
-            staged, placed = [], []  # committed: the files belong to the store now
-            return created
-        finally:
-            for path in [*(file.temp for file in staged), *placed]:
-                with suppress(OSError):
-                    path.unlink()
+        with self._files(attachments) as files, self._write() as conn:
+            return self._insert_new(conn, ticket, actor, comment, files, mail)
 
     def _insert_new(
         self,
@@ -984,8 +984,7 @@ class SqlRepository(MailStore):
         ticket: Ticket,
         actor: str,
         comment: Comment | None,
-        staged: Sequence[_StagedFile],
-        placed: list[Path],
+        files: _FileWrite,
         mail: Sequence[MailRecord],
     ) -> Ticket:
         new_id = self._next_id(conn)
@@ -1017,24 +1016,17 @@ class SqlRepository(MailStore):
                     1,
                 )
             )
-            for file in staged:
-                attachment_id, path = self._store_attachment(
-                    conn, new_id, comment_id, file, actor, comment.created_at
-                )
-                placed.append(path)
-                entries.append(
-                    self._entry(
-                        new_id,
-                        key,
-                        comment.created_at,
-                        actor,
-                        "attachment",
-                        None,
-                        f"{file.source.filename} (#{attachment_id})",
-                        None,
-                        1,
-                    )
-                )
+            entries += self._store_files(
+                conn,
+                files,
+                new_id,
+                comment_id,
+                actor,
+                comment.created_at,
+                lambda name, old, new: self._entry(
+                    new_id, key, comment.created_at, actor, name, old, new, None, 1
+                ),
+            )
         entries += self._insert_mail(conn, new_id, key, ticket.created_at, actor, mail, 1)
         if self._sqlite or body:
             self._refresh_search(conn, new_id)
@@ -1081,18 +1073,9 @@ class SqlRepository(MailStore):
         """
         updates = self._checked_fields(change.fields)
         at = check_ts("at", change.at)
-        staged = self._stage_attachments(change.attachments)
-        placed: list[Path] = []  # stored files to remove again if the write fails
-        try:
-            with self._write() as conn:
-                current = _ticket_from_row(self._row_by_key(conn, change.key, lock=True))
-                written = self._write_change(conn, current, change, updates, at, staged, placed)
-            staged, placed = [], []  # committed: the files belong to the store now
-            return written
-        finally:
-            for path in [*(file.temp for file in staged), *placed]:
-                with suppress(OSError):
-                    path.unlink()
+        with self._files(change.attachments) as files, self._write() as conn:
+            current = _ticket_from_row(self._row_by_key(conn, change.key, lock=True))
+            return self._write_change(conn, current, change, updates, at, files)
 
     def _write_change(
         self,
@@ -1101,18 +1084,17 @@ class SqlRepository(MailStore):
         change: Change,
         updates: dict[str, Any],
         at: datetime,
-        staged: Sequence[_StagedFile],
-        placed: list[Path],
+        files: _FileWrite,
     ) -> Ticket:
         """The heart of `apply` and `claim_next`, on a ticket row this transaction holds
         locked: check the version, write the values, audit entries, comment, files and
-        events, and return the ticket as written. Stored files are added to `placed`."""
+        events, and return the ticket as written."""
         assert current.id is not None
         if current.version != change.base_version:
             raise self._conflict(conn, current, change.base_version)
         diffs = {n: v for n, v in updates.items() if getattr(current, n) != v}
         diffs.pop("updated_at", None)  # always change.at: the write's own time
-        if not (diffs or change.comment or staged or change.events or change.mail):
+        if not (diffs or change.comment or files.staged or change.events or change.mail):
             return current
         version = current.version + 1
         values: dict[str, Any] = {"version": version, "updated_at": at}
@@ -1155,12 +1137,7 @@ class SqlRepository(MailStore):
         if change.comment is not None:
             comment_id = self._add_comment(conn, current.id, change.comment)
             entries.append(entry(_KIND[change.comment.kind].value, None, str(comment_id)))
-        for file in staged:
-            attachment_id, path = self._store_attachment(
-                conn, current.id, comment_id, file, change.actor, at
-            )
-            placed.append(path)
-            entries.append(entry("attachment", None, f"{file.source.filename} (#{attachment_id})"))
+        entries += self._store_files(conn, files, current.id, comment_id, change.actor, at, entry)
         for name, detail in change.events:
             text = None if detail is None else str(detail)
             entries.append(entry(check_str("event", name), None, text))
@@ -1207,7 +1184,7 @@ class SqlRepository(MailStore):
                     raise InvalidInput("a claim changes the claimed ticket, without files")
                 updates = self._checked_fields(change.fields)
                 at = check_ts("at", change.at)
-                return self._write_change(conn, current, change, updates, at, (), [])
+                return self._write_change(conn, current, change, updates, at, _FileWrite([]))
 
     def record_refusal(
         self, actor: str, action: str, key: str | None, reason: str, at: datetime
@@ -1257,6 +1234,40 @@ class SqlRepository(MailStore):
         return ConflictError(current.key, base, current, [f for f in changed if f != "created"])
 
     # -- attachments -----------------------------------------------------------------
+
+    @contextmanager
+    def _files(self, attachments: Sequence[NewAttachment]) -> Iterator[_FileWrite]:
+        """Stage `attachments` for a write made inside this block. Unless the block ends
+        normally (the write committed), every file it copied in is removed again: the
+        staged temporaries and the stored files alike."""
+        files = _FileWrite(self._stage_attachments(attachments))
+        try:
+            yield files
+        except BaseException:
+            for path in [*(file.temp for file in files.staged), *files.placed]:
+                with suppress(OSError):
+                    path.unlink()
+            raise
+
+    def _store_files(
+        self,
+        conn: Connection,
+        files: _FileWrite,
+        ticket_id: int,
+        comment_id: int | None,
+        actor: str,
+        at: datetime,
+        entry: Callable[[str, str | None, str | None], dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """Store the staged files on a ticket (and comment); their audit entries."""
+        entries = []
+        for file in files.staged:
+            attachment_id, path = self._store_attachment(
+                conn, ticket_id, comment_id, file, actor, at
+            )
+            files.placed.append(path)
+            entries.append(entry("attachment", None, f"{file.source.filename} (#{attachment_id})"))
+        return entries
 
     def _stage_attachments(self, files: Sequence[NewAttachment]) -> list[_StagedFile]:
         """Check every file's size first, then copy them in (hashing as they stream).
