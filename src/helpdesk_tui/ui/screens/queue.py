@@ -24,7 +24,7 @@ from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint
+from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint, triage_bindings
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
@@ -71,22 +71,7 @@ class QueueScreen(LiveScreen):
         Binding("n", "new_ticket", _("New"), id="queue.new"),
         Binding("r,ctrl+r", "refresh", _("Refresh"), show=False, id="queue.refresh"),
         Binding("escape", "clear", _("Clear"), show=False, id="queue.clear"),
-        Binding(
-            "plus",
-            "accept_suggestion",
-            _("Accept suggestion"),
-            show=False,
-            key_display="+",
-            id="queue.accept_triage",
-        ),
-        Binding(
-            "minus",
-            "dismiss_suggestion",
-            _("Dismiss suggestion"),
-            show=False,
-            key_display="-",
-            id="queue.dismiss_triage",
-        ),
+        *triage_bindings("queue"),
     ]
     _triage: SuggestionCache | None = None
 

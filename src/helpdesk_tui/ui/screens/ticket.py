@@ -29,7 +29,7 @@ from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import SimilarTable, SuggestionBar, key_hint
+from ..widgets.suggestion import SimilarTable, SuggestionBar, key_hint, triage_bindings
 from .base import LiveScreen
 from .dialogs import (
     ChoiceScreen,
@@ -100,22 +100,7 @@ class TicketScreen(LiveScreen):
         Binding("2", "tab('history')", _("History"), show=False, id="ticket.tab_history"),
         Binding("3", "tab('details')", _("Details"), show=False, id="ticket.tab_details"),
         Binding("4", "tab('similar')", _("Similar"), show=False, id="ticket.tab_similar"),
-        Binding(
-            "plus",
-            "accept_suggestion",
-            _("Accept suggestion"),
-            show=False,
-            key_display="+",
-            id="ticket.accept_triage",
-        ),
-        Binding(
-            "minus",
-            "dismiss_suggestion",
-            _("Dismiss suggestion"),
-            show=False,
-            key_display="-",
-            id="ticket.dismiss_triage",
-        ),
+        *triage_bindings("ticket"),
     ]
     triage: Triage | None = None
     """What smart triage said about the ticket on screen (suggestion, similar tickets)."""

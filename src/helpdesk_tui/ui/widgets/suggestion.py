@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rich.text import Text
 from textual.app import App
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -23,6 +24,29 @@ from ...i18n import label as tr
 
 CACHE_SIZE = 500
 """Suggestions the queue remembers (by key and version): a few screens' worth."""
+
+
+def triage_bindings(screen: str) -> list[Binding]:
+    """`+` accepts and `-` dismisses the suggestion on show; ids `<screen>.accept_triage`
+    and `<screen>.dismiss_triage`, so each screen's keys can be remapped on their own."""
+    return [
+        Binding(
+            "plus",
+            "accept_suggestion",
+            _("Accept suggestion"),
+            show=False,
+            key_display="+",
+            id=f"{screen}.accept_triage",
+        ),
+        Binding(
+            "minus",
+            "dismiss_suggestion",
+            _("Dismiss suggestion"),
+            show=False,
+            key_display="-",
+            id=f"{screen}.dismiss_triage",
+        ),
+    ]
 
 
 def key_hint(app: App[object], binding_id: str, default: str) -> str:
