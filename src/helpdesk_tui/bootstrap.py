@@ -23,6 +23,7 @@ from .views import SAVED_VIEWS, FilterError, View, custom_view
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
+FIRST_RUN_MESSAGE = "First run: creating a local store with demo tickets…"
 NOW_ENV = "HELPDESK_TUI_NOW"
 """A frozen clock (ISO 8601) for tests, snapshots and reproducible demos."""
 
@@ -159,25 +160,33 @@ def build_service(settings: Settings, repo: TicketRepository | None = None) -> H
     except BaseException:
         repo.close()
         raise
+    return service_for(settings, repo, agent, policy, make_clock())
+
+
+def service_for(
+    settings: Settings,
+    repo: TicketRepository,
+    agent: Agent,
+    policy: Policy,
+    clock: Callable[[], datetime],
+) -> HelpdeskService:
+    """The service over a repository already open and an agent already resolved."""
     return HelpdeskService(
-        repo,
-        policy,
-        make_clock(),
-        agent,
-        settings.mail.followup,
-        sends_mail=settings.mail.sends,
+        repo, policy, clock, agent, settings.mail.followup, sends_mail=settings.mail.sends
     )
 
 
-def fill_first_run(service: HelpdeskService, settings: Settings) -> bool:
+def fill_first_run(service: HelpdeskService, settings: Settings, *, say: bool = True) -> bool:
     """On the default local store, still empty: demo tickets so a newcomer sees a queue.
 
-    Says so on stderr: under `serve`, stdout is the web driver's channel.
+    Says so on stderr (under `serve`, stdout is the web driver's channel), unless `say` is
+    false: the app's launch helper tells it in the app instead.
     """
     if not settings.is_default_store or service.repo.count(Query(limit=1)) != 0:
         return False
     from . import demo
 
-    print("First run: creating a local store with demo tickets…", file=sys.stderr)
+    if say:
+        print(FIRST_RUN_MESSAGE, file=sys.stderr)
     demo.generate(service.repo, service.policy, service.clock(), service.me.username)
     return True

@@ -374,16 +374,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_app(settings: Settings) -> int:
-    try:
-        from .ui.app import run_app
-    except ImportError:
-        print(
-            "helpdesk-tui: the terminal app is not in this build yet; "
-            "try `helpdesk-tui ticket list` or `helpdesk-tui --help`",
-            file=sys.stderr,
-        )
-        return 1
-    return run_app(settings)
+    from .startup import PendingService
+    from .views import PAGE_ROWS
+
+    views = bootstrap.views(settings)
+    first = views[0]
+    # Fork the store's helper first, then import the UI: they load side by side.
+    pending = PendingService(settings, lambda me, now: first.build(me, now).page(0, PAGE_ROWS))
+    pending.start()
+    from .ui.app import run_app
+
+    return run_app(settings, views, pending)
 
 
 def _key(text: str) -> str:

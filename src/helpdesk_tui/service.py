@@ -186,12 +186,13 @@ class HelpdeskService:
         return ticket
 
     def query(self, query: Query) -> Page:
-        return self.repo.query(self._scoped(query))
+        return self.repo.query(self.scope(query))
 
     def count(self, query: Query) -> int:
-        return self.repo.count(self._scoped(query))
+        return self.repo.count(self.scope(query))
 
-    def _scoped(self, query: Query) -> Query:
+    def scope(self, query: Query) -> Query:
+        """`query` as this agent may run it: the repository is asked exactly this."""
         # Agents see the organizations they serve; leads and admins with none listed see all.
         if self.me.organizations and self.me.role is not Role.ADMIN:
             allowed = frozenset(self.me.organizations)
@@ -505,7 +506,7 @@ class HelpdeskService:
                 return None
 
         if Capability.ATOMIC_CLAIM in self.repo.capabilities:
-            return self.repo.claim_next(self._scoped(query), take)
+            return self.repo.claim_next(self.scope(query), take)
         for _ in range(rounds):
             page = self.query(query)
             if not page.tickets:

@@ -14,13 +14,14 @@ from textual.binding import ActiveBinding, Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from ..config import ConfigError, Settings
+from ..config import Settings
 from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, Priority
 from ..domain.text import safe_line
 from ..i18n import _
 from ..i18n import label as tr
 from ..service import HelpdeskService
+from ..startup import PendingService
 from ..store.base import Query
 from ..views import View
 from .jobs import StoreActivity, call_store
@@ -52,7 +53,7 @@ class HelpdeskApp(App[None]):
 
     def __init__(
         self,
-        service: HelpdeskService,
+        service: HelpdeskService | PendingService,
         settings: Settings,
         views: list[View],
         *,
@@ -61,11 +62,21 @@ class HelpdeskApp(App[None]):
         # NO_COLOR means no colour codes at all. Textual's own reading is shades of grey,
         # unless the app draws in the terminal's ANSI colours: then it drops colour.
         super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
-        self.service = service
+        # Known before the store is open: what the screens need to lay themselves out.
+        self.policy = service.policy
+        self.clock = service.clock
+        self._service: HelpdeskService | None = None
+        self._pending: PendingService | None = None
+        if isinstance(service, PendingService):
+            self._pending, self.username = service, service.username
+        else:
+            self._service, self.username = service, service.me.username
+        self.startup_error: Exception | None = None
+        """Why the store could not be opened at launch; run_app raises it after the app."""
         self.settings = settings
         self.views = views
         self.store_activity = StoreActivity()
-        self.change_listener = ChangeListener(self, service.repo, self.store_activity)
+        self.change_listener: ChangeListener | None = None
         self._oncall_enabled = oncall
         self._alerted: set[str] = set()
         self._last_check: datetime | None = None
@@ -89,12 +100,58 @@ class HelpdeskApp(App[None]):
 
         self.push_screen(QueueScreen())
         if self._oncall_enabled:
-            self._last_check = self.service.clock()
+            self._last_check = self.clock()
             self.set_interval(ONCALL_EVERY, self._oncall_check)
-        self.change_listener.start()
+        if self._service is not None:
+            self._listen(self._service)
+        elif self._pending is not None:
+            # The queue is laid out meanwhile, and asks for its rows once StoreChanged
+            # says the store is there.
+            call_store(
+                self, self._pending.wait, self._store_ready, self._store_failed, what=_("opening")
+            )
 
     def on_unmount(self) -> None:
-        self.change_listener.stop()
+        if self.change_listener is not None:
+            self.change_listener.stop()
+
+    # ------------------------------------------------------------------ store
+
+    @property
+    def ready(self) -> bool:
+        """Whether the store is open: until then screens show themselves without rows."""
+        return self._service is not None
+
+    @property
+    def service(self) -> HelpdeskService:
+        """The service; asked before the launch opened the store, this waits for it."""
+        if self._service is None:
+            assert self._pending is not None
+            self._service = self._pending.wait()
+        return self._service
+
+    def _store_ready(self, service: HelpdeskService) -> None:
+        self._service = service
+        if self._pending is not None and self._pending.first_run:
+            self.notify(_("First run: a local store with demo tickets was created."))
+        self.post_message(StoreChanged(None))
+
+    def _store_failed(self, exc: Exception) -> None:
+        self.startup_error = exc
+        self.exit(return_code=2)
+
+    def on_ticket_table_loaded(self) -> None:
+        # After a launch whose helper read the first rows: once they are drawn, open this
+        # process's own connection (in the listener's thread), and listen from then on.
+        if self.change_listener is None and self._service is not None:
+            self.call_after_refresh(self._listen, self._service, catch_up=True)
+
+    def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
+        if self.change_listener is None:
+            self.change_listener = ChangeListener(
+                self, service.repo, self.store_activity, catch_up=catch_up
+            )
+            self.change_listener.start()
 
     def on_store_changed(self, message: StoreChanged) -> None:
         # Every live screen hears of it: the one on top re-reads now, the others on resume.
@@ -257,6 +314,8 @@ class HelpdeskApp(App[None]):
     # --------------------------------------------------------------- on call
 
     def _oncall_check(self) -> None:
+        if not self.ready:
+            return
         since = self._last_check or self.service.clock()
         me = self.service.me.username
         service = self.service
@@ -324,20 +383,14 @@ class HelpdeskApp(App[None]):
         call_store(self, check, done, failed=lambda exc: None, group="oncall", exclusive=True)
 
 
-def run_app(settings: Settings) -> int:
-    """Open the store (with demo data on a first, unconfigured run) and run the app."""
-    from .. import bootstrap
-
-    service = bootstrap.build_service(settings)
+def run_app(settings: Settings, views: list[View], pending: PendingService) -> int:
+    """Run the app while `pending` opens the store; a failure to open it is raised after."""
+    app = HelpdeskApp(pending, settings, views)
     try:
-        bootstrap.fill_first_run(service, settings)
-        try:
-            views = bootstrap.views(settings)
-        except ConfigError:
-            raise
-        app = HelpdeskApp(service, settings, views)
         app.run()
     finally:
-        service.repo.close()
+        pending.close()
+    if app.startup_error is not None:
+        raise app.startup_error
     # Textual prints a crash and returns from run(); the exit status must still say so.
     return app.return_code or 0

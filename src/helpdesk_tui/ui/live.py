@@ -48,8 +48,13 @@ class ChangeListener:
         repo: TicketRepository,
         activity: StoreActivity,
         feed: ChangeFeed | None = None,
+        *,
+        catch_up: bool = False,
     ) -> None:
         self._app = app
+        self._catch_up = catch_up
+        """Re-read once the feed answers: what the screens show was read before it did
+        (by the launch's helper), and changes in between would go unseen."""
         self._repo = repo
         self._activity = activity
         self._feed = feed
@@ -95,8 +100,8 @@ class ChangeListener:
                 self._activity.lost(str(exc), retry_in=delay)
                 self._stop.wait(delay)
                 continue
-            if failures or self._activity.unreachable:
-                failures = 0
+            if failures or self._activity.unreachable or self._catch_up:
+                failures, self._catch_up = 0, False
                 self._activity.restored()
                 self._post(None)
             elif token is not None and changes.changed:

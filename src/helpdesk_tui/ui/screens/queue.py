@@ -107,7 +107,7 @@ class QueueScreen(LiveScreen):
             id="search",
             classes="bar",
         )
-        yield TicketTable(self.service.policy, self.service.clock, id="tickets")
+        yield TicketTable(self.helpdesk.policy, self.helpdesk.clock, id="tickets")
         yield SuggestionBar(id="queue-suggestion")
         yield StatusLine(id="status")
         yield Footer()
@@ -131,7 +131,7 @@ class QueueScreen(LiveScreen):
     # ----------------------------------------------------------------- query
 
     def current_query(self) -> Query:
-        me, now = self.service.me.username, self.service.clock()
+        me, now = self.helpdesk.username, self.helpdesk.clock()
         query = self.view.build(me, now)
         if self.filter_text:
             query = parse_filter(self.filter_text, me, now, base=query)
@@ -146,6 +146,10 @@ class QueueScreen(LiveScreen):
             query = self.current_query()
         except FilterError as exc:
             self.status.say(str(exc), error=True)
+            return
+        if not self.helpdesk.ready:
+            # The launch is still opening the store: the app's StoreChanged asks again.
+            self._show_title(query)
             return
         service = self.service
 
@@ -171,7 +175,7 @@ class QueueScreen(LiveScreen):
         if self.table.marked:
             parts.append(_("{count} selected").format(count=len(self.table.marked)))
         text = Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
-        text.append(f"  [{self.service.me.username}]", style="dim")
+        text.append(f"  [{self.helpdesk.username}]", style="dim")
         self.query_one(TitleBar).show(text)
 
     def on_ticket_table_loaded(self, message: TicketTable.Loaded) -> None:
@@ -224,7 +228,7 @@ class QueueScreen(LiveScreen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         try:
-            parse_filter(text, self.service.me.username, self.service.clock())
+            parse_filter(text, self.helpdesk.username, self.helpdesk.clock())
         except FilterError as exc:
             self.status.say(str(exc), error=True)
             return

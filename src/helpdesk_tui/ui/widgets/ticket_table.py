@@ -29,9 +29,10 @@ from ...domain.text import safe_line
 from ...i18n import _
 from ...i18n import label as tr
 from ...store.base import Page
+from ...views import PAGE_ROWS
 from .countdown import overdue_text
 
-BLOCK = 100
+BLOCK = PAGE_ROWS
 """Rows fetched per request: a few screens, so scrolling rarely waits."""
 MAX_BLOCKS = 20
 """Blocks kept; the rest are dropped so memory stays flat however far one scrolls."""

@@ -1,0 +1,188 @@
+"""Launching the app: the store opens in a helper process while the screens load.
+
+A launch does two things of about the same cost: importing Textual and the screens, and
+importing the database layer (SQLAlchemy) to open the store and read the queue's first
+page. One after the other they took about a second; they need nothing from each other.
+So `PendingService.start` forks a helper, before the UI is imported, that opens the store
+(migrating it, and filling a first run's demo data), resolves the agent and reads the
+first page of the first view, while this process imports the UI and lays it out. The
+helper sends what it learnt back through a pipe, pickled, and exits. The app shows that
+page and opens its own connection once the rows are drawn (store/deferred.py).
+
+The helper's errors (an unknown agent, an unreachable store, a bad policy) are raised here
+as they would have been raised by opening the store in this process, so the command line
+still ends with the same one-line message and exit status. Where there is no fork, the
+store opens in this process, in the thread that waits for it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn, cast
+
+from . import bootstrap
+from .config import Settings
+from .domain.model import Agent
+from .service import HelpdeskService
+from .store.base import Capability, Page, Query, StoreError, StoreUnavailable, TicketRepository
+from .store.deferred import DeferredRepository, protocols_of
+
+FirstQuery = Callable[[str, datetime], Query]
+"""(agent's username, now) → the query of the rows the app shows first."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """What the helper learnt, sent back to the app."""
+
+    agent: Agent
+    capabilities: frozenset[Capability]
+    key_prefix: str
+    protocols: frozenset[str]
+    first: tuple[Query, Page]
+    first_run: bool
+
+
+class PendingService:
+    """A HelpdeskService on its way: `start` begins opening the store, `wait` returns it.
+
+    What needs no store is known at once: the policy, the clock and the agent's username.
+    """
+
+    def __init__(self, settings: Settings, first_query: FirstQuery) -> None:
+        self.settings = settings
+        self.policy = bootstrap.load_policy(settings.policy)
+        self.clock = bootstrap.make_clock()
+        self.username = settings.agent
+        self.first_run = False
+        """Whether this launch filled a new local store with demo tickets."""
+        self._first_query = first_query
+        self._pid: int | None = None
+        self._reader: int | None = None
+        self._lock = threading.Lock()
+        self._service: HelpdeskService | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        """Fork the helper. Call it before importing anything heavy: the helper shares
+        nothing with this process after the fork, and imports what it needs itself."""
+        if not hasattr(os, "fork") or self._pid is not None:
+            return
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(reader)
+            self._helper(writer)
+        os.close(writer)
+        self._pid, self._reader = pid, reader
+
+    def wait(self) -> HelpdeskService:
+        """The service, once the store is open (blocking; thread-safe). Raises what opening
+        the store raised: ConfigError, StoreError and their kin, each time it is asked."""
+        with self._lock:
+            if self._service is None and self._error is None:
+                try:
+                    self._service = self._receive()
+                except BaseException as exc:
+                    self._error = exc
+            if self._error is not None:
+                raise self._error
+            assert self._service is not None
+            return self._service
+
+    def close(self) -> None:
+        """Close the store; if the app ended before the helper answered, wait for it (it
+        may be migrating the store or writing a first run's demo data)."""
+        if self._service is None and self._error is None:
+            try:
+                self.wait()
+            except BaseException:  # the app has ended: nobody to tell
+                return
+        if self._service is not None:
+            self._service.repo.close()
+
+    # ------------------------------------------------------------- the helper
+
+    def _helper(self, writer: int) -> NoReturn:
+        status = 0
+        try:
+            # The terminal belongs to the app now: nothing of the helper may reach it.
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            try:
+                answer: tuple[str, object] = ("ok", self._open())
+            except BaseException as exc:
+                answer = ("error", exc)
+            with os.fdopen(writer, "wb") as out:
+                out.write(_dumps(answer))
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)  # not exit(): the app's atexit hooks and buffers are not ours
+
+    def _open(self) -> _Opened:
+        service = bootstrap.build_service(self.settings)
+        try:
+            first_run = bootstrap.fill_first_run(service, self.settings, say=False)
+            query = service.scope(self._first_query(service.me.username, service.clock()))
+            page = service.repo.query(query)
+            repo = service.repo
+            return _Opened(
+                service.me,
+                repo.capabilities,
+                repo.key_prefix,
+                protocols_of(repo),
+                (query, page),
+                first_run,
+            )
+        finally:
+            service.repo.close()
+
+    # ---------------------------------------------------------------- the app
+
+    def _receive(self) -> HelpdeskService:
+        if self._pid is None or self._reader is None:  # no fork here: open it now
+            service = bootstrap.build_service(self.settings)
+            self.first_run = bootstrap.fill_first_run(service, self.settings, say=False)
+            return service
+        with os.fdopen(self._reader, "rb") as pipe:
+            data = pipe.read()
+        self._reader = None
+        _pid, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        try:
+            kind, value = pickle.loads(data)
+        except Exception:
+            raise StoreUnavailable(
+                "the store could not be opened: its launch helper ended without an answer "
+                f"(status {os.waitstatus_to_exitcode(status)})"
+            ) from None
+        if kind == "error":
+            raise cast(BaseException, value)
+        opened = cast(_Opened, value)
+        self.first_run = opened.first_run
+        repo = DeferredRepository(
+            lambda: bootstrap.open_repository(self.settings),
+            capabilities=opened.capabilities,
+            key_prefix=opened.key_prefix,
+            protocols=opened.protocols,
+            first=opened.first,
+        )
+        return bootstrap.service_for(
+            self.settings, cast(TicketRepository, repo), opened.agent, self.policy, self.clock
+        )
+
+
+def _dumps(answer: tuple[str, object]) -> bytes:
+    try:
+        return pickle.dumps(answer)
+    except Exception as exc:  # an exception carrying something unpicklable: say it in words
+        what = answer[1]
+        told = what if isinstance(what, BaseException) else exc
+        return pickle.dumps(("error", StoreError(f"{type(told).__name__}: {told}")))

@@ -1,0 +1,132 @@
+"""The launch: a forked helper opens the store and reads the first page while the UI loads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui import bootstrap
+from helpdesk_tui.config import ConfigError, Settings
+from helpdesk_tui.startup import PendingService
+from helpdesk_tui.store.base import Query, StoreUnavailable
+from helpdesk_tui.store.deferred import DeferredRepository
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.widgets.ticket_table import TicketTable
+from helpdesk_tui.views import PAGE_ROWS
+
+from .conftest import ME
+
+
+def _settings(data_dir: Path, agent: str = ME) -> Settings:
+    return Settings(data_dir=data_dir, agent=agent, cursor_blink=False)
+
+
+def _pending(settings: Settings) -> PendingService:
+    first = bootstrap.views(settings)[0]
+    pending = PendingService(settings, lambda me, now: first.build(me, now).page(0, PAGE_ROWS))
+    pending.start()
+    return pending
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_helper_reads_what_opening_here_would(data_dir: Path) -> None:
+    settings = _settings(data_dir)
+    pending = _pending(settings)
+    pid = pending._pid
+    assert pid is not None and pid != os.getpid()  # a process of its own
+    service = pending.wait()
+    assert _reaped(pid)
+
+    direct = bootstrap.build_service(settings)
+    try:
+        assert service.me == direct.me
+        repo = service.repo
+        assert isinstance(repo, DeferredRepository) and not repo.opened
+        query = bootstrap.views(settings)[0].build(ME, service.clock()).page(0, PAGE_ROWS)
+        page = service.query(query)
+        assert repo.served_first and not repo.opened
+        assert page == direct.query(query)
+        assert page.tickets  # the demo store has open tickets of alex's
+        assert service.get(page.tickets[0].key) == page.tickets[0]  # now it opens
+        assert repo.opened
+    finally:
+        direct.repo.close()
+        pending.close()
+
+
+def test_the_helpers_refusal_is_the_one_opening_here_gives(data_dir: Path) -> None:
+    settings = _settings(data_dir, agent="nobody")
+    with pytest.raises(ConfigError) as here:
+        bootstrap.build_service(settings)
+    pending = _pending(settings)
+    with pytest.raises(ConfigError) as there:
+        pending.wait()
+    assert str(there.value) == str(here.value)
+    assert "'nobody' is not known to this store" in str(there.value)
+    with pytest.raises(ConfigError):  # asked again: the same answer, not a hang
+        pending.wait()
+    pending.close()
+
+
+def test_a_store_that_cannot_be_opened_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "helpdesk.db").write_bytes(b"not a database, " * 64)
+    pending = _pending(_settings(tmp_path))
+    with pytest.raises(StoreUnavailable) as caught:
+        pending.wait()
+    assert "cannot open database" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_first_run_fills_the_new_store_and_says_so(tmp_path: Path) -> None:
+    pending = _pending(_settings(tmp_path / "fresh"))
+    service = pending.wait()
+    assert pending.first_run
+    assert service.count(Query()) > 0
+    pending.close()
+
+
+async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
+    data_dir: Path,
+) -> None:
+    settings = _settings(data_dir)
+    pending = _pending(settings)
+    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.screen.query_one(TicketTable).total:
+                break
+        table = app.screen.query_one(TicketTable)
+        assert app.ready and table.total > 0
+        repo = app.service.repo
+        assert isinstance(repo, DeferredRepository) and repo.served_first
+        for _ in range(200):  # after the first rows: the listener opens the real store
+            await pilot.pause(0.02)
+            if repo.opened and app.change_listener and app.change_listener.running:
+                break
+        assert repo.opened and app.change_listener is not None
+        assert app.change_listener.running
+    pending.close()
+
+
+async def test_the_app_ends_with_the_helpers_refusal(data_dir: Path) -> None:
+    settings = _settings(data_dir, agent="nobody")
+    pending = _pending(settings)
+    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.startup_error is not None:
+                break
+    pending.close()
+    assert isinstance(app.startup_error, ConfigError)
+    assert app.return_code == 2
