@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn, cast
@@ -96,15 +98,25 @@ class PendingService:
             return self._service
 
     def close(self) -> None:
-        """Close the store; if the app ended before the helper answered, wait for it (it
-        may be migrating the store or writing a first run's demo data)."""
-        if self._service is None and self._error is None:
-            try:
-                self.wait()
-            except BaseException:  # the app has ended: nobody to tell
-                return
-        if self._service is not None:
-            self._service.repo.close()
+        """Close the store. If the app ended before the helper answered (the agent quit
+        while a remote store kept it waiting), the helper is stopped, not waited for: a
+        migration or a first run's demo data it was writing is a transaction that rolls
+        back, and the next launch starts it again."""
+        self.abandon()
+        try:
+            service = self.wait()
+        except BaseException:  # the app has ended: nobody to tell
+            return
+        service.repo.close()
+
+    def abandon(self) -> None:
+        """Nobody waits for the store any more: stop a helper that has not answered, so
+        that a thread blocked in `wait` returns (with an error) instead of holding up the
+        app's exit until a hanging server times out."""
+        pid = self._pid
+        if pid is not None and self._service is None and self._error is None:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     # ------------------------------------------------------------- the helper
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from helpdesk_tui.config import ConfigError, Settings
 from helpdesk_tui.startup import PendingService
 from helpdesk_tui.store.base import Query, StoreUnavailable
 from helpdesk_tui.store.deferred import DeferredRepository
+from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from helpdesk_tui.views import PAGE_ROWS
@@ -130,3 +135,66 @@ async def test_the_app_ends_with_the_helpers_refusal(data_dir: Path) -> None:
     pending.close()
     assert isinstance(app.startup_error, ConfigError)
     assert app.return_code == 2
+
+
+class SilentServer:
+    """A TCP port that accepts connections and never answers: a hung database server."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def test_a_hung_server_is_tried_once_within_the_connect_timeout(
+    silent_server: SilentServer, tmp_path: Path
+) -> None:
+    url = f"postgresql+psycopg://x@127.0.0.1:{silent_server.port}/db?connect_timeout=1"
+    with pytest.raises(StoreUnavailable) as caught:
+        SqlRepository.open(url, tmp_path / "attachments")
+    assert "timeout" in str(caught.value)
+    # Taken for a new database, it used to be tried a second time, to migrate it.
+    assert len(silent_server.accepted) == 1
+
+
+async def test_quitting_while_the_store_hangs_ends_the_app_and_its_helper(
+    silent_server: SilentServer, tmp_path: Path
+) -> None:
+    url = f"postgresql+psycopg://x@127.0.0.1:{silent_server.port}/db"
+    settings = Settings(data_dir=tmp_path, agent=ME, backend_url=url, cursor_blink=False)
+    pending = _pending(settings)
+    pid = pending._pid
+    assert pid is not None
+    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        assert not app.ready
+        await pilot.press("ctrl+q")
+    # The helper, still connecting (10 s before its timeout), was stopped at the exit,
+    # so the worker waiting for it has returned and nothing holds up the process.
+    with pytest.raises(StoreUnavailable, match="ended without an answer"):
+        pending.wait()
+    assert _reaped(pid)
+    pending.close()

@@ -91,6 +91,10 @@ def describe(target: str | Path | URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+CONNECT_TIMEOUT = 10
+"""Seconds a PostgreSQL connection may take to open before it is an error."""
+
+
 def is_memory(url: URL) -> bool:
     """True for an in-memory SQLite database."""
     db = url.database or ""
@@ -106,7 +110,10 @@ def make_engine(target: str | Path | URL, *, echo: bool = False) -> Engine:
     if backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True)
+        # A server that accepts and never answers would hold a connect forever: the
+        # launch, a worker, the change feed. Ten seconds, unless the URL says otherwise.
+        timeout = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
+        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=timeout)
         event.listen(engine, "connect", _postgres_connect)
         return engine
     raise InvalidInput(f"unsupported database {describe(url)} (use SQLite or PostgreSQL)")

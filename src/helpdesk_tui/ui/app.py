@@ -114,6 +114,10 @@ class HelpdeskApp(App[None]):
     def on_unmount(self) -> None:
         if self.change_listener is not None:
             self.change_listener.stop()
+        if self._pending is not None and self._service is None:
+            # Quit while the launch still waits for the store: the waiting worker must
+            # end, or the exit would wait for it.
+            self._pending.abandon()
 
     # ------------------------------------------------------------------ store
 

@@ -93,11 +93,13 @@ def current_revision(engine_or_url: Engine | str | Path | URL) -> str | None:
 
 def at_head(engine: Engine) -> bool:
     """True when the database is already at HEAD: one cheap query, no alembic import."""
-    try:
-        with engine.connect() as conn:
+    # A store that cannot be reached raises here: taking it for a new database would
+    # try again to migrate it, and a timeout would be waited out twice.
+    with engine.connect() as conn:
+        try:
             found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    except sa_exc.SQLAlchemyError:
-        return False  # no version table yet: a new database
+        except sa_exc.SQLAlchemyError:
+            return False  # no version table yet: a new database
     return found == [HEAD]
 
 
