@@ -19,10 +19,13 @@ from ...i18n import _
 
 
 def overdue_text(remaining: timedelta) -> str:
-    """A breached clock always reads as overdue, even when no working time has passed
-    since (a target missed at Friday 18:00 still shows "-0s" on Sunday)."""
+    """A breached clock reads as overdue by the working time since its target. One missed
+    as work stopped (at Friday 18:00, seen on Sunday) has none yet: it reads "overdue",
+    where a countdown stuck at "-0s" all weekend looked like a clock that had stopped."""
     text = sla.format_remaining(remaining)
-    return text if text.startswith("-") else f"-{text}"
+    if not text.startswith("-"):
+        return _("overdue")
+    return text
 
 
 class Countdown(Widget):
