@@ -24,6 +24,10 @@ def new_keys(app: HelpdeskApp) -> list[str]:
     return [t.key for t in app.service.query(query).tickets]
 
 
+def palette(app: HelpdeskApp) -> set[str]:
+    return {command.title for command in app.get_system_commands(app.screen)}
+
+
 def bar_text(bar: SuggestionBar) -> str:
     rendered = bar.render()
     assert isinstance(rendered, Content | Text)
@@ -49,6 +53,7 @@ async def test_accept_with_one_key_on_the_ticket_screen(make_app: AppFactory) ->
         shown = screen.triage.suggestion
         assert bar_text(bar).startswith("Suggested: ")
         assert "+ accept · - dismiss" in bar_text(bar)
+        assert {"Accept suggestion", "Dismiss suggestion"} <= palette(app)
         await press(pilot, "plus")
         ticket = app.service.get(key)
         assert ACCEPTED_TAG in ticket.tags
@@ -89,6 +94,9 @@ async def test_no_suggestion_line_for_a_ticket_being_worked(make_app: AppFactory
         screen = await open_ticket(pilot, app, key)
         assert screen.triage is not None and not screen.triage.offered
         assert not screen.query_one(SuggestionBar).display
+        # Nothing offered: the palette does not offer to accept it either.
+        assert not {"Accept suggestion", "Dismiss suggestion"} & palette(app)
+        assert "Reply" in palette(app)
         await press(pilot, "plus")
         assert app.service.get(key).version == screen.ticket.version  # type: ignore[union-attr]
 

@@ -24,7 +24,13 @@ from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint, triage_bindings
+from ..widgets.suggestion import (
+    TRIAGE_ACTIONS,
+    SuggestionBar,
+    SuggestionCache,
+    key_hint,
+    triage_bindings,
+)
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
@@ -471,6 +477,11 @@ class QueueScreen(LiveScreen):
         accept = key_hint(self.app, "queue.accept_triage", "plus")
         dismiss = key_hint(self.app, "queue.dismiss_triage", "minus")
         bar.show(ticket, suggestion, accept, dismiss, key=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TRIAGE_ACTIONS:
+            return self.query_one(SuggestionBar).offering
+        return True
 
     def action_accept_suggestion(self) -> None:
         self._triage_write(accept=True)

@@ -29,7 +29,13 @@ from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import SimilarTable, SuggestionBar, key_hint, triage_bindings
+from ..widgets.suggestion import (
+    TRIAGE_ACTIONS,
+    SimilarTable,
+    SuggestionBar,
+    key_hint,
+    triage_bindings,
+)
 from .base import LiveScreen
 from .dialogs import (
     ChoiceScreen,
@@ -726,6 +732,8 @@ class TicketScreen(LiveScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # What the backend cannot do is hidden from the footer, help and palette, and its
         # key does nothing, rather than asking for input only to refuse it.
+        if action in TRIAGE_ACTIONS:
+            return self.query_one(SuggestionBar).offering
         needs = _NEEDS.get(action)
         return needs is None or needs in self.service.repo.capabilities
 

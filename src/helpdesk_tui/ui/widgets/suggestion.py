@@ -106,6 +106,16 @@ class SuggestionBar(Static):
         self.update("")
         self.add_class("-hidden")
 
+    @property
+    def offering(self) -> bool:
+        """Whether a suggestion is on show: the accept and dismiss keys apply only then."""
+        return self.suggestion is not None and not self.has_class("-hidden")
+
+
+TRIAGE_ACTIONS = frozenset({"accept_suggestion", "dismiss_suggestion"})
+"""The actions of `triage_bindings`: a screen's check_action hides them (from the footer
+and the command palette) while its SuggestionBar offers nothing."""
+
 
 class SimilarTable(DataTable[Text]):
     """Past tickets like this one, most similar first; enter opens one."""
