@@ -358,7 +358,9 @@ def test_the_app_speaks_the_locales_language(
     assert isinstance(app, Tmux)
 
     def queue(lines: list[str]) -> bool:
-        return lines[1].split()[:3] == header and footer in lines[-1]
+        # The queue is laid out before the store is open: wait for its rows too.
+        rows = any(line.lstrip().startswith("HD-") for line in lines[2:-1])
+        return lines[1].split()[:3] == header and footer in lines[-1] and rows
 
     lines = app.wait_until("the queue", queue, timeout=60)
     assert all(len(x) <= 100 for x in lines)
