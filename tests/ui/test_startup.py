@@ -18,6 +18,7 @@ from helpdesk_tui.store.base import Query, StoreUnavailable
 from helpdesk_tui.store.deferred import DeferredRepository
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from helpdesk_tui.views import PAGE_ROWS
 
@@ -188,9 +189,16 @@ async def test_quitting_while_the_store_hangs_ends_the_app_and_its_helper(
     pid = pending._pid
     assert pid is not None
     app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause(0.5)
         assert not app.ready
+        # What needs the store says it is opening; the screen is not held until it is.
+        for keys in (["f4"], ["f3"], ["T"], ["n"], ["colon", *"HD-1", "enter"]):
+            await pilot.press(*keys)
+            await pilot.pause(0.05)
+            assert isinstance(app.screen, QueueScreen), keys
+        said = {n.message for n in app._notifications}
+        assert said == {"The store is still opening: try again in a moment."}
         await pilot.press("ctrl+q")
     # The helper, still connecting (10 s before its timeout), was stopped at the exit,
     # so the worker waiting for it has returned and nothing holds up the process.

@@ -134,6 +134,14 @@ class HelpdeskApp(App[None]):
             self._service = self._pending.wait()
         return self._service
 
+    def store_opening(self) -> bool:
+        """Whether the launch is still opening the store, saying so: an action that needs
+        it returns instead of holding the screen until the store answers."""
+        if self._service is not None:
+            return False
+        self.notify(_("The store is still opening: try again in a moment."), timeout=3)
+        return True
+
     def _store_ready(self, service: HelpdeskService) -> None:
         self._service = service
         if self._pending is not None and self._pending.first_run:
@@ -209,7 +217,7 @@ class HelpdeskApp(App[None]):
             "metrics": MetricsScreen,
         }
         kind = kinds[where]
-        if isinstance(self.screen, kind):
+        if isinstance(self.screen, kind) or (kind is not QueueScreen and self.store_opening()):
             return
         # Keep one queue at the bottom of the stack; other top-level screens replace
         # each other so the stack never grows without bound.
@@ -237,7 +245,8 @@ class HelpdeskApp(App[None]):
     def open_ticket(self, key: str) -> None:
         from .screens.ticket import TicketScreen
 
-        self.push_screen(TicketScreen(key))
+        if not self.store_opening():
+            self.push_screen(TicketScreen(key))
 
     def show_error(self, exc: Exception) -> None:
         self.notify(safe_line(str(exc)), title=_("Not done"), severity="error", timeout=8)

@@ -313,6 +313,9 @@ class QueueScreen(LiveScreen):
         call_store(self, take, done, what=_("take"))
 
     def action_take_next(self) -> None:
+        if self.helpdesk.store_opening():
+            return
+
         def done(ticket: Ticket | None) -> None:
             if ticket is None:
                 self.notify(_("Nothing unassigned waits at your tier."))
@@ -330,6 +333,9 @@ class QueueScreen(LiveScreen):
     def action_new_ticket(self) -> None:
         from .new_ticket import NewTicketScreen
 
+        if self.helpdesk.store_opening():
+            return
+
         def created(key: str | None) -> None:
             if key:
                 self.run_query(keep_cursor=True)
@@ -338,6 +344,9 @@ class QueueScreen(LiveScreen):
         self.app.push_screen(NewTicketScreen(), created)
 
     def action_bulk_assign(self) -> None:
+        if self.helpdesk.store_opening():
+            return
+
         # The agent list is a store read: fetch it in a worker, never on the event loop.
         def show(agents: list[Agent]) -> None:
             self._bulk("assign", ChoiceScreen(_("Assign to"), agent_options(agents, unassign=True)))
