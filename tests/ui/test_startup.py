@@ -206,3 +206,16 @@ async def test_quitting_while_the_store_hangs_ends_the_app_and_its_helper(
         pending.wait()
     assert _reaped(pid)
     pending.close()
+
+
+def test_without_fork_the_store_opens_in_the_waiting_thread(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "fork")  # Windows
+    settings = _settings(data_dir)
+    pending = _pending(settings)
+    assert pending._pid is None
+    service = pending.wait()
+    assert not isinstance(service.repo, DeferredRepository)
+    assert service.me.username == ME and service.query(Query(limit=1)).tickets
+    pending.close()
