@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from helpdesk_tui.domain.model import Agent
 from helpdesk_tui.store import live
 from helpdesk_tui.store.base import Change, ChangeFeed, ChangeSet, StoreUnavailable
+from helpdesk_tui.store.engine import make_engine
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import PG_URL
 from tests.store.conftest import NOW, make_ticket
@@ -189,3 +190,27 @@ def test_postgres_listener_reconnects_after_its_connection_is_killed(
     assert "127.0.0.1" in str(lost.value) and "\n" not in str(lost.value)
     # The next wait connects again and still reports the change made meanwhile.
     assert repo.wait_for_changes(token, 5.0).keys == frozenset({created.key})
+
+
+@POSTGRES_ONLY
+def test_postgres_connections_find_a_dead_link_and_a_silent_server(
+    repo: SqlRepository, store_url: str
+) -> None:
+    # libpq's parameters as the connection holds them (psycopg reports those not at
+    # their default): keepalives for the listener's idle wait, a timeout for connecting.
+    raw = repo.engine.raw_connection()
+    try:
+        params = raw.driver_connection.info.get_parameters()  # type: ignore[union-attr]
+    finally:
+        raw.close()
+    assert params["keepalives_idle"] == "30" and params["keepalives_count"] == "3"
+    assert params["connect_timeout"] == "10"
+    # The URL's own values win.
+    url = sa.make_url(store_url).update_query_dict({"keepalives_idle": "5"})
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            params = conn.connection.driver_connection.info.get_parameters()  # type: ignore[union-attr]
+        assert params["keepalives_idle"] == "5" and params["connect_timeout"] == "10"
+    finally:
+        engine.dispose()

@@ -91,8 +91,20 @@ def describe(target: str | Path | URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-CONNECT_TIMEOUT = 10
-"""Seconds a PostgreSQL connection may take to open before it is an error."""
+PG_CONNECT_ARGS: dict[str, int] = {
+    # A server that accepts and never answers would hold a connect forever: the
+    # launch, a worker, the change feed.
+    "connect_timeout": 10,
+    # The change feed's LISTEN connection only ever waits: on a link that died without
+    # a word (a NAT or firewall dropping an idle flow) it would wait forever, and live
+    # updates would stop with nothing said. TCP keepalives find a dead peer in about a
+    # minute; the listener then reconnects, and the status line says so meanwhile.
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+"""libpq parameters for every PostgreSQL connection, unless the URL gives its own."""
 
 
 def is_memory(url: URL) -> bool:
@@ -110,10 +122,9 @@ def make_engine(target: str | Path | URL, *, echo: bool = False) -> Engine:
     if backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        # A server that accepts and never answers would hold a connect forever: the
-        # launch, a worker, the change feed. Ten seconds, unless the URL says otherwise.
-        timeout = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
-        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=timeout)
+        # Parameters in the URL win over these.
+        extra = {name: v for name, v in PG_CONNECT_ARGS.items() if name not in url.query}
+        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=extra)
         event.listen(engine, "connect", _postgres_connect)
         return engine
     raise InvalidInput(f"unsupported database {describe(url)} (use SQLite or PostgreSQL)")
