@@ -124,7 +124,12 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        return self.backend_url or f"sqlite:///{self.data_dir / 'helpdesk.db'}"
+        return self.backend_url or f"sqlite:///{self.default_database}"
+
+    @property
+    def default_database(self) -> Path:
+        """The local SQLite file used when no backend is configured."""
+        return self.data_dir / "helpdesk.db"
 
     @property
     def attachments_dir(self) -> Path:

@@ -63,6 +63,10 @@ class PendingService:
         self.username = settings.agent
         self.first_run = False
         """Whether this launch filled a new local store with demo tickets."""
+        self.first_run_expected = (
+            settings.is_default_store and not settings.default_database.exists()
+        )
+        """No local store yet: the helper will make one and fill it (a few seconds)."""
         self._first_query = first_query
         self._pid: int | None = None
         self._reader: int | None = None

@@ -47,6 +47,7 @@ def _reaped(pid: int) -> bool:
 def test_the_helper_reads_what_opening_here_would(data_dir: Path) -> None:
     settings = _settings(data_dir)
     pending = _pending(settings)
+    assert not pending.first_run_expected
     pid = pending._pid
     assert pid is not None and pid != os.getpid()  # a process of its own
     service = pending.wait()
@@ -94,6 +95,7 @@ def test_a_store_that_cannot_be_opened_is_one_line(tmp_path: Path) -> None:
 
 def test_a_first_run_fills_the_new_store_and_says_so(tmp_path: Path) -> None:
     pending = _pending(_settings(tmp_path / "fresh"))
+    assert pending.first_run_expected  # the status line says what the wait is for
     service = pending.wait()
     assert pending.first_run
     assert service.count(Query()) > 0

@@ -107,9 +107,9 @@ class HelpdeskApp(App[None]):
         elif self._pending is not None:
             # The queue is laid out meanwhile, and asks for its rows once StoreChanged
             # says the store is there.
-            call_store(
-                self, self._pending.wait, self._store_ready, self._store_failed, what=_("opening")
-            )
+            pending = self._pending
+            what = _("creating demo tickets") if pending.first_run_expected else _("opening")
+            call_store(self, pending.wait, self._store_ready, self._store_failed, what=what)
 
     def on_unmount(self) -> None:
         if self.change_listener is not None:
