@@ -103,9 +103,10 @@ class PendingService:
 
     def close(self) -> None:
         """Close the store. If the app ended before the helper answered (the agent quit
-        while a remote store kept it waiting), the helper is stopped, not waited for: a
-        migration or a first run's demo data it was writing is a transaction that rolls
-        back, and the next launch starts it again."""
+        while a remote store kept it waiting), the helper is stopped, not waited for. A
+        migration it was running is one transaction: it rolls back, and the next launch
+        runs it again. A first run's demo tickets are written one by one: those already
+        written stay, and the store is no longer empty, so no more are made."""
         self.abandon()
         try:
             service = self.wait()
