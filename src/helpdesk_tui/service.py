@@ -211,6 +211,12 @@ class HelpdeskService:
         self.get(key)
         return self.repo.history(key)
 
+    def attachment_path(self, key: str, attachment_id: int) -> Path:
+        """The local file of one of the ticket's attachments (a remote store's is fetched
+        first), for an agent who may see the ticket."""
+        self.get(key)
+        return self.repo.attachment_path(key, attachment_id)
+
     def agents(self) -> list[Agent]:
         return self.repo.agents()
 

@@ -1,11 +1,13 @@
-"""Small Pilot helpers shared by the snapshot and hostile-text tests."""
+"""Small Pilot helpers shared by the app's tests."""
 
 from __future__ import annotations
 
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
+from helpdesk_tui.ui.screens.ticket import TicketScreen
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -35,3 +37,13 @@ async def choose(pilot: Pilot[None], label_start: str) -> None:
 def expect_screen(pilot: Pilot[None], kind: type[Screen[object]]) -> None:
     """Fail early (before a snapshot is taken or accepted) when the wrong screen is up."""
     assert isinstance(pilot.app.screen, kind), f"expected {kind.__name__}, got {pilot.app.screen}"
+
+
+async def open_ticket(pilot: Pilot[None], app: HelpdeskApp, key: str) -> TicketScreen:
+    """Open ticket `key` and wait until it is read."""
+    await settle(pilot)
+    app.open_ticket(key)
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, TicketScreen) and screen.ticket is not None, screen
+    return screen

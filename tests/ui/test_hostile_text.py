@@ -52,6 +52,7 @@ from helpdesk_tui.domain.text import PLACEHOLDER
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui import app as app_module
 from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.attachment import AttachmentScreen
 from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
 from helpdesk_tui.ui.screens.escalation import EscalationScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
@@ -179,11 +180,21 @@ def hostile_store(data_dir: Path) -> HostileStore:
         service.update(
             mine.key, fresh.version, category=hostile("new category"), reason=hostile("reason")
         )
+        # A file whose name and text carry the same: its name may hold anything but NUL
+        # and "/", which leaves escapes and markup.
+        name = "evil\x1b]0;pwned\x07\x1b[2J[bold red]MARKUP.txt"
+        attached = data_dir / name
+        # Every escape but NUL in the text (a NUL makes it a binary file, described).
+        text = f"{hostile('attachment')}\n{hostile('second line')}\n".replace("\x00", "")
+        attached.write_text(text)
+        fresh = service.repo.get(mine.key)
+        service.attach(mine.key, fresh.version, attached, note=hostile("attach note"))
         stored = service.repo.get(mine.key)
         # The store kept every byte: otherwise this test would prove nothing.
         assert stored.subject == hostile("subject")
         assert stored.requester_email.startswith("eve\x1b]0;pwned\x07")
-        assert service.repo.comments(mine.key)[-1].body == hostile("internal note")
+        assert service.repo.comments(mine.key)[-2].body == hostile("internal note")
+        assert service.repo.comments(mine.key)[-1].attachments[0].filename == name
         assert service.repo.get_agent("mallory").name == hostile("agent name")
     finally:
         service.repo.close()
@@ -328,6 +339,8 @@ def test_the_real_app_never_writes_what_a_ticket_holds(
     terminal.press("2", expect="When (UTC)")
     terminal.press("3", expect="Escalation reason")
     terminal.press("1")
+    terminal.press("f", expect="esc close")  # the attached file, read on screen
+    terminal.press("escape")
     terminal.press("r", expect="Reply to the customer")
     terminal.press("escape")
     terminal.press("a", expect="Assign to")  # lists the agents by name
@@ -442,6 +455,12 @@ async def test_every_screen_renders_hostile_fields_as_plain_text(
         for part in ("subject", "new category", "tag", "escalation reason", "impact"):
             assert f"{MARKUP} {part}" in details, part
         _check_screen(pilot, "details")
+        await press(pilot, "f")
+        expect_screen(pilot, AttachmentScreen)
+        _check_screen(pilot, "attachment")
+        body = _plain(app.screen.query_one("#attachment-body", Static))
+        assert f"{MARKUP} attachment" in body and ACTIVE_MARKUP in body
+        await press(pilot, "escape")
         await press(pilot, "a")
         expect_screen(pilot, ChoiceScreen)
         _check_screen(pilot, "assign dialog (agent names)")

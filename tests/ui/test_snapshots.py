@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.attachment import AttachmentScreen
 from helpdesk_tui.ui.screens.compose import ComposeScreen
 from helpdesk_tui.ui.screens.dialogs import (
     ChoiceScreen,
@@ -150,6 +151,26 @@ async def conflict(pilot: Pilot[None]) -> None:
     expect_screen(pilot, ConflictScreen)
 
 
+GATEWAY_LOG = "".join(
+    f"2026-03-04 08:{minute:02d}:07 ERROR gateway: upstream auth-{minute % 3} timed out "
+    f"after 30s (attempt {minute % 5 + 1})\n"
+    for minute in range(40)
+)
+
+
+async def attachment(pilot: Pilot[None]) -> None:
+    await ticket(pilot)
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    key = app.screen.key  # type: ignore[attr-defined]
+    log = app.settings.data_dir / "gateway.txt"
+    log.write_text(GATEWAY_LOG)
+    app.service.attach(key, app.service.get(key).version, log)
+    await press(pilot, "R")  # read the ticket again: the note with the file is there
+    await press(pilot, "f")
+    expect_screen(pilot, AttachmentScreen)
+
+
 async def palette(pilot: Pilot[None]) -> None:
     await queue(pilot)
     await press(pilot, "ctrl+p")
@@ -183,6 +204,7 @@ SCREENS: dict[str, Steps] = {
     "new-ticket": new_ticket,
     "conflict": conflict,
     "palette": palette,
+    "attachment": attachment,
 }
 
 

@@ -15,6 +15,7 @@ from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.suggestion import SimilarTable, SuggestionBar
+from tests.ui import support
 from tests.ui.conftest import AppFactory
 from tests.ui.support import press, settle
 
@@ -35,11 +36,8 @@ def bar_text(bar: SuggestionBar) -> str:
 
 
 async def open_ticket(pilot: Pilot[None], app: HelpdeskApp, key: str) -> TicketScreen:
-    await settle(pilot)
-    app.open_ticket(key)
-    await settle(pilot)
-    screen = app.screen
-    assert isinstance(screen, TicketScreen) and screen.triage is not None
+    screen = await support.open_ticket(pilot, app, key)
+    assert screen.triage is not None
     return screen
 
 

@@ -22,6 +22,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from ..app import HelpdeskApp
     from ..widgets.conversation import Conversation
     from ..widgets.ticket_table import TicketTable
+    from .attachment import AttachmentScreen
     from .compose import ComposeScreen
     from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen
     from .escalation import EscalationScreen
@@ -49,6 +50,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
                 *ConfirmScreen.BINDINGS,
                 *PromptScreen.BINDINGS,
                 *ConflictScreen.BINDINGS,
+                *AttachmentScreen.BINDINGS,
                 *HelpScreen.BINDINGS,
             ],
         ),

@@ -17,7 +17,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ...domain.lifecycle import allowed_next
-from ...domain.model import AuditEntry, Comment, Escalation, Priority, Status, Ticket, TicketType
+from ...domain.model import (
+    Attachment,
+    AuditEntry,
+    Comment,
+    Escalation,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
 from ...domain.text import safe_line, safe_text
 from ...domain.triage import Triage
 from ...i18n import _
@@ -36,6 +45,7 @@ from ..widgets.suggestion import (
     key_hint,
     triage_bindings,
 )
+from .attachment import AttachmentScreen, Preview, human_size, read_preview
 from .base import LiveScreen
 from .dialogs import (
     ChoiceScreen,
@@ -98,6 +108,7 @@ class TicketScreen(LiveScreen):
         Binding("l", "lead_review", _("Lead review"), show=False, id="ticket.lead_review"),
         Binding("d", "decide", _("Decide"), show=False, id="ticket.decide"),
         Binding("A", "attach", _("Attach"), show=False, id="ticket.attach"),
+        Binding("f", "files", _("Files"), show=False, id="ticket.files"),
         Binding("c", "csat", _("CSAT"), show=False, id="ticket.csat"),
         Binding("R,ctrl+r", "refresh", _("Refresh"), show=False, id="ticket.refresh"),
         Binding(
@@ -734,8 +745,45 @@ class TicketScreen(LiveScreen):
         # key does nothing, rather than asking for input only to refuse it.
         if action in TRIAGE_ACTIONS:
             return self.query_one(SuggestionBar).offering
+        if action == "files":
+            return bool(self._attachments())
         needs = _NEEDS.get(action)
         return needs is None or needs in self.service.repo.capabilities
+
+    def _attachments(self) -> list[Attachment]:
+        comments = self._shown[1] if self._shown is not None else []
+        return [a for comment in comments for a in comment.attachments if a.id is not None]
+
+    def action_files(self) -> None:
+        """Read one of the ticket's attachments on screen (asking which, if several)."""
+        files = self._attachments()
+        if not files:
+            return
+        if len(files) == 1:
+            self._view(files[0])
+            return
+        options = [
+            (f"{a.filename}  {human_size(a.size)} · {a.content_type}", str(index))
+            for index, a in enumerate(files)
+        ]
+        self.app.push_screen(
+            ChoiceScreen(_("Which file?"), options),
+            on_answer(lambda index: self._view(files[int(index)])),
+        )
+
+    def _view(self, attachment: Attachment) -> None:
+        key, service = self.key, self.service
+        assert attachment.id is not None
+        number = attachment.id
+
+        def read() -> tuple[Path, Preview]:
+            path = service.attachment_path(key, number)
+            return path, read_preview(path)
+
+        def show(found: tuple[Path, Preview]) -> None:
+            self.app.push_screen(AttachmentScreen(attachment, *found))
+
+        call_store(self, read, show, what=_("read {name}").format(name=attachment.filename))
 
     def action_attach(self) -> None:
         key, service = self.key, self.service
