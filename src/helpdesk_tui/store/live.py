@@ -40,6 +40,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from .base import Capability, ChangeFeed, ChangeSet, StoreUnavailable, TicketRepository
+from .engine import dialect_insert
 from .tables import CHANGE_COUNTER, store_meta
 
 POLL_EVERY = 0.2
@@ -80,7 +81,7 @@ def bump(conn: Connection, keys: Collection[str] | None, *, postgres: bool) -> N
     )
     touched = sorted(set(keys or ()))
     names = [CHANGED + key for key in touched] if 0 < len(touched) <= MAX_KEYS else [UNKNOWN]
-    insert = _insert(postgres)
+    insert = dialect_insert(postgres)
     stmt = insert(store_meta).values([{"name": name, "value": counter} for name in names])
     conn.execute(
         stmt.on_conflict_do_update(index_elements=["name"], set_={"value": stmt.excluded.value})
@@ -97,16 +98,6 @@ def bump(conn: Connection, keys: Collection[str] | None, *, postgres: bool) -> N
         # The payload is only a wake-up call; the keys are read back from store_meta,
         # so a notification lost with a connection loses nothing.
         conn.exec_driver_sql(f"SELECT pg_notify({CHANNEL_SQL}, %s)", (str(counter),))
-
-
-def _insert(postgres: bool) -> Any:
-    if postgres:
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
 
 
 def changes_since(conn: Connection, token: str | None) -> ChangeSet:

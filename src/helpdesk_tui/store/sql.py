@@ -28,8 +28,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -70,7 +68,15 @@ from .base import (
     StoreError,
     StoreUnavailable,
 )
-from .engine import WRITE, database_url, describe, is_memory, make_engine, writer_turn
+from .engine import (
+    WRITE,
+    database_url,
+    describe,
+    dialect_insert,
+    is_memory,
+    make_engine,
+    writer_turn,
+)
 from .fields import (
     AUDITED_FIELDS,
     FIELD_CHECKS,
@@ -1667,8 +1673,7 @@ class SqlRepository(MailStore):
         return team
 
     def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any], key: str) -> None:
-        insert = sqlite_insert if self._sqlite else postgresql_insert
-        stmt = insert(table).values(values)
+        stmt = dialect_insert(not self._sqlite)(table).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[key], set_={k: stmt.excluded[k] for k in values if k != key}
         )
