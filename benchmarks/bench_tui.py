@@ -10,7 +10,9 @@ Measures, with medians over several runs:
   1M store within 1.2× the 1k one);
 - key → frame: a cursor move (j) → the first bytes of the new frame, once settled and
   right after launch;
-- SLA board: CPU share and bytes written per second while ≥ 50 countdowns tick.
+- SLA board: CPU share and bytes written per second while ≥ 50 countdowns tick;
+- the floor: a bare Textual app launched the same way, in the same run (this machine's
+  speed varies through the day: read the launch against it).
 """
 
 from __future__ import annotations
@@ -40,12 +42,20 @@ from helpdesk_tui.store.base import NotFound, Query
 from helpdesk_tui.store.sql import SqlRepository
 
 AGENT = "bench-lead"
+FLOOR = Path(__file__).with_name("textual_floor.py")
 
 
 class Terminal:
     """The app on a pty of a given size; `read_until` collects what it writes."""
 
-    def __init__(self, data_dir: Path, cols: int, rows: int, now: str | None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        cols: int,
+        rows: int,
+        now: str | None,
+        argv: list[str] | None = None,
+    ) -> None:
         env = dict(os.environ)
         env.update(
             TERM="xterm-256color",
@@ -60,7 +70,7 @@ class Terminal:
         self.started = time.perf_counter()
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the app
-            os.execve(sys.executable, [sys.executable, "-m", "helpdesk_tui"], env)
+            os.execve(sys.executable, [sys.executable, *(argv or ["-m", "helpdesk_tui"])], env)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.buffer = b""
 
@@ -123,10 +133,10 @@ def data_dir_for(store: Path) -> Path:
     return folder
 
 
-def launch_times(data_dir: Path, runs: int) -> list[float]:
+def launch_times(data_dir: Path, runs: int, argv: list[str] | None = None) -> list[float]:
     times = []
     for _ in range(runs):
-        term = Terminal(data_dir, 120, 40, None)
+        term = Terminal(data_dir, 120, 40, None, argv)
         try:
             # The first row of tickets: a key in the table means the queue is interactive.
             term.read_until(b"HD-", timeout=60)
@@ -224,6 +234,11 @@ def main() -> None:
                 f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)"
             )
         print(f"launch ratio 1M/1k: {medians['1M'] / medians['1k']:.2f}")
+        floor = statistics.median(launch_times(dirs["1k"], args.runs, [str(FLOOR)]))
+        print(
+            f"a bare Textual app (benchmarks/textual_floor.py) on this machine now: "
+            f"median {floor:.3f}s; the app's 1k launch is {medians['1k'] - floor:.3f}s above"
+        )
         for name, folder in dirs.items():
             lat = key_to_frame(folder, args.presses)
             print(
