@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.widgets import DataTable, TextArea
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES, Priority
 from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.store.base import Query
+from helpdesk_tui.ui.screens.base import LiveScreen
 from helpdesk_tui.ui.screens.compose import ComposeScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.widgets.conversation import Conversation
@@ -145,3 +147,28 @@ async def test_a_draft_being_typed_survives_a_colleagues_change(
         await pilot.press("r")
         await settle(pilot)
         assert app.screen.query_one(TextArea).text == "We are restarting the"
+
+
+async def test_a_change_before_a_screen_is_first_shown_is_read_once() -> None:
+    """A launch's store can answer before the queue's first ScreenResume: the change and
+    the first showing must make one read, not two (the second dropped the first)."""
+
+    class Counting(LiveScreen):
+        REFRESH_ON_RESUME = True
+        reads = 0
+
+        def live_changed(self, keys: frozenset[str] | None) -> None:
+            self.reads += 1
+
+    screen = Counting()
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+            screen.store_changed(None)  # before the ScreenResume the push queued
+
+    async with Host().run_test() as pilot:
+        await pilot.pause()
+        assert screen.reads == 1
+        screen.store_changed(frozenset({"HD-1"}))  # shown now: read at once
+        assert screen.reads == 2

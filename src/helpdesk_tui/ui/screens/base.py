@@ -35,6 +35,9 @@ class LiveScreen(Screen[None]):
         self._missed = False
         """A change was seen while another screen was on top."""
         self._missed_keys: Keys = frozenset()
+        self._resumed = False
+        """ScreenResume has come: the screen is on top from the time it was pushed, but
+        reads (REFRESH_ON_RESUME) only then, so a change before that is remembered."""
 
     def every(self, seconds: float, callback: Callable[[], Any]) -> Timer:
         """Call `callback` every `seconds` while this screen is the one on top."""
@@ -48,9 +51,11 @@ class LiveScreen(Screen[None]):
 
     def store_changed(self, keys: Keys) -> None:
         """The app's change listener saw `keys` change (None: anything may have)."""
-        if self.is_active:
+        if self.is_active and self._resumed:
             self.live_changed(keys)
         else:
+            # Not on top, or not shown yet: reading now and again on the first showing
+            # was two reads, and the second made the first's answer stale and dropped.
             self.remember_change(keys)
 
     def remember_change(self, keys: Keys) -> None:
@@ -66,6 +71,7 @@ class LiveScreen(Screen[None]):
             timer.pause()
 
     def on_screen_resume(self) -> None:
+        self._resumed = True
         for timer in self._timers_while_shown:
             timer.resume()
         missed, keys = self._missed, self._missed_keys
