@@ -102,6 +102,13 @@ class Terminal:
     def send(self, keys: bytes) -> None:
         os.write(self.fd, keys)
 
+    def key_to_frame(self, keys: bytes, timeout: float = 2.0) -> float:
+        """Seconds from sending `keys` to the first bytes written back (at most `timeout`)."""
+        self.send(keys)
+        start = time.perf_counter()
+        self.read(timeout)
+        return time.perf_counter() - start
+
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks = os.sysconf("SC_CLK_TCK")
@@ -153,12 +160,7 @@ def key_to_frame(data_dir: Path, presses: int) -> list[float]:
         term.drain(1.0)
         latencies = []
         for n in range(presses):
-            term.send(b"j" if n % 2 == 0 else b"k")
-            start = time.perf_counter()
-            while not term.read(2.0):
-                if time.perf_counter() - start > 2:
-                    break
-            latencies.append(time.perf_counter() - start)
+            latencies.append(term.key_to_frame(b"j" if n % 2 == 0 else b"k"))
             term.drain(0.15)
         return latencies
     finally:
@@ -174,12 +176,7 @@ def first_key(data_dir: Path, launches: int) -> list[float]:
         try:
             term.read_until(b"HD-", timeout=60)
             term.drain(0.03)  # the rest of the first frame
-            term.send(b"j")
-            start = time.perf_counter()
-            while not term.read(2.0):
-                if time.perf_counter() - start > 2:
-                    break
-            latencies.append(time.perf_counter() - start)
+            latencies.append(term.key_to_frame(b"j"))
         finally:
             term.close()
     return latencies

@@ -152,15 +152,23 @@ def views(settings: Settings) -> list[View]:
     return found
 
 
-def build_service(settings: Settings, repo: TicketRepository | None = None) -> HelpdeskService:
+def build_service(
+    settings: Settings,
+    repo: TicketRepository | None = None,
+    *,
+    policy: Policy | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> HelpdeskService:
+    """Open the store (unless `repo` is given) and resolve the agent; the policy and the
+    clock are made from the settings unless the caller has them already."""
     repo = repo or open_repository(settings)
     try:
         agent = resolve_agent(repo, settings.agent)
-        policy = load_policy(settings.policy)
+        policy = policy or load_policy(settings.policy)
     except BaseException:
         repo.close()
         raise
-    return service_for(settings, repo, agent, policy, make_clock())
+    return service_for(settings, repo, agent, policy, clock or make_clock())
 
 
 def service_for(

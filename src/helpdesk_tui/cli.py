@@ -374,14 +374,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_app(settings: Settings) -> int:
-    from .startup import PendingService
-    from .views import PAGE_ROWS
+    from . import startup
 
     views = bootstrap.views(settings)
-    first = views[0]
     # Fork the store's helper first, then import the UI: they load side by side.
-    pending = PendingService(settings, lambda me, now: first.build(me, now).page(0, PAGE_ROWS))
-    pending.start()
+    pending = startup.begin(settings, views)
     from .ui.app import run_app
 
     return run_app(settings, views, pending)

@@ -21,7 +21,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +33,7 @@ from .domain.model import Agent
 from .service import HelpdeskService
 from .store.base import Capability, Page, Query, StoreError, StoreUnavailable, TicketRepository
 from .store.deferred import DeferredRepository, protocols_of
+from .views import PAGE_ROWS, View
 
 FirstQuery = Callable[[str, datetime], Query]
 """(agent's username, now) → the query of the rows the app shows first."""
@@ -143,10 +144,20 @@ class PendingService:
         finally:
             os._exit(status)  # not exit(): the app's atexit hooks and buffers are not ours
 
-    def _open(self) -> _Opened:
-        service = bootstrap.build_service(self.settings)
+    def _open_here(self) -> HelpdeskService:
+        """Open the store in this process, with the policy and clock made before the fork,
+        and fill a first run's store."""
+        service = bootstrap.build_service(self.settings, policy=self.policy, clock=self.clock)
         try:
-            first_run = bootstrap.fill_first_run(service, self.settings, say=False)
+            self.first_run = bootstrap.fill_first_run(service, self.settings, say=False)
+        except BaseException:
+            service.repo.close()
+            raise
+        return service
+
+    def _open(self) -> _Opened:
+        service = self._open_here()
+        try:
             query = service.scope(self._first_query(service.me.username, service.clock()))
             page = service.repo.query(query)
             repo = service.repo
@@ -156,7 +167,7 @@ class PendingService:
                 repo.key_prefix,
                 protocols_of(repo),
                 (query, page),
-                first_run,
+                self.first_run,
             )
         finally:
             service.repo.close()
@@ -165,9 +176,7 @@ class PendingService:
 
     def _receive(self) -> HelpdeskService:
         if self._pid is None or self._reader is None:  # no fork here: open it now
-            service = bootstrap.build_service(self.settings)
-            self.first_run = bootstrap.fill_first_run(service, self.settings, say=False)
-            return service
+            return self._open_here()
         with os.fdopen(self._reader, "rb") as pipe:
             data = pipe.read()
         self._reader = None
@@ -203,3 +212,12 @@ def _dumps(answer: tuple[str, object]) -> bytes:
         what = answer[1]
         told = what if isinstance(what, BaseException) else exc
         return pickle.dumps(("error", StoreError(f"{type(told).__name__}: {told}")))
+
+
+def begin(settings: Settings, views: Sequence[View]) -> PendingService:
+    """Start opening the store for an app whose queue shows `views[0]` first: the helper
+    reads exactly the rows the queue will ask for. Call it before importing the UI."""
+    first = views[0]
+    pending = PendingService(settings, lambda me, now: first.build(me, now).page(0, PAGE_ROWS))
+    pending.start()
+    return pending

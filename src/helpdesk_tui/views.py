@@ -42,8 +42,9 @@ class View:
 
 BREACHING_SOON = timedelta(minutes=30)
 PAGE_ROWS = 100
-"""Rows per read of a view: the queue reads blocks of this many, and a launch reads the
-first block of the first view early (startup.py), so both must ask for the same rows."""
+"""Rows per read of a view: the queue reads blocks of this many (a few screens, so
+scrolling rarely waits), and a launch reads the first block of the first view early
+(startup.py), so both must ask for the same rows."""
 
 
 def _saved() -> list[View]:

@@ -6,12 +6,13 @@ import contextlib
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
-from helpdesk_tui import bootstrap
+from helpdesk_tui import bootstrap, startup
 from helpdesk_tui.config import ConfigError, Settings
 from helpdesk_tui.startup import PendingService
 from helpdesk_tui.store.base import Query, StoreUnavailable
@@ -30,10 +31,15 @@ def _settings(data_dir: Path, agent: str = ME) -> Settings:
 
 
 def _pending(settings: Settings) -> PendingService:
-    first = bootstrap.views(settings)[0]
-    pending = PendingService(settings, lambda me, now: first.build(me, now).page(0, PAGE_ROWS))
-    pending.start()
-    return pending
+    return startup.begin(settings, bootstrap.views(settings))
+
+
+async def _until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 4.0) -> None:
+    """Let the app run until `done()` (the callers assert it after), or `seconds` pass."""
+    for _ in range(int(seconds / 0.02)):
+        if done():
+            return
+        await pilot.pause(0.02)
 
 
 def _reaped(pid: int) -> bool:
@@ -109,18 +115,17 @@ async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
     pending = _pending(settings)
     app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if app.screen.query_one(TicketTable).total:
-                break
+        await _until(pilot, lambda: bool(app.screen.query_one(TicketTable).total))
         table = app.screen.query_one(TicketTable)
         assert app.ready and table.total > 0
         repo = app.service.repo
         assert isinstance(repo, DeferredRepository) and repo.served_first
-        for _ in range(200):  # after the first rows: the listener opens the real store
-            await pilot.pause(0.02)
-            if repo.opened and app.change_listener and app.change_listener.running:
-                break
+
+        def listening() -> bool:
+            listener = app.change_listener
+            return repo.opened and listener is not None and listener.running
+
+        await _until(pilot, listening)  # after the first rows, the listener opens the store
         assert repo.opened and app.change_listener is not None
         assert app.change_listener.running
     pending.close()
@@ -131,10 +136,7 @@ async def test_the_app_ends_with_the_helpers_refusal(data_dir: Path) -> None:
     pending = _pending(settings)
     app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if app.startup_error is not None:
-                break
+        await _until(pilot, lambda: app.startup_error is not None)
     pending.close()
     assert isinstance(app.startup_error, ConfigError)
     assert app.return_code == 2

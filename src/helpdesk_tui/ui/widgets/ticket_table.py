@@ -32,8 +32,6 @@ from ...store.base import Page
 from ...views import PAGE_ROWS
 from .countdown import overdue_text
 
-BLOCK = PAGE_ROWS
-"""Rows fetched per request: a few screens, so scrolling rarely waits."""
 MAX_BLOCKS = 20
 """Blocks kept; the rest are dropped so memory stays flat however far one scrolls."""
 
@@ -214,7 +212,7 @@ class TicketTable(ScrollView, can_focus=True):
             self._request(top)
 
     def _block_of(self, row: int) -> int:
-        return (row // BLOCK) * BLOCK
+        return (row // PAGE_ROWS) * PAGE_ROWS
 
     def _request(self, offset: int) -> None:
         if self._fetch is None or offset in self._pending or offset in self._blocks:
@@ -226,7 +224,7 @@ class TicketTable(ScrollView, can_focus=True):
     def _fetch_block(self, fetch: Fetch, generation: int, offset: int) -> None:
         worker = get_current_worker()
         try:
-            page = fetch(offset, BLOCK)
+            page = fetch(offset, PAGE_ROWS)
         except Exception as exc:  # any store failure becomes a status line
             if not worker.is_cancelled:
                 self.post_message(self._Block(generation, offset, None, str(exc)))
