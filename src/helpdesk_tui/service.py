@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,8 @@ from .domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
     MAX_ATTACHMENT_BYTES,
+    MAX_BODY,
+    MAX_SUBJECT,
     TIERS,
     Agent,
     AuditEntry,
@@ -33,12 +35,14 @@ from .domain.model import (
     CommentKind,
     Environment,
     Escalation,
+    InvalidTicket,
     Priority,
     Role,
     Status,
     Team,
     Ticket,
     TicketType,
+    check_new_ticket,
 )
 from .domain.sla import BreachAction, Policy, TargetStatus
 from .domain.triage import (
@@ -80,17 +84,23 @@ TRIAGE_SEARCH_WORDS = 2
 """Full-text searches for similar tickets older than the index: each costs a store query."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_SUBJECT = 250
-MAX_BODY = 1_000_000
-
 
 class ServiceError(ValueError):
     """A request refused by a rule; the message is one line for people."""
 
 
+class ImportRefused(ServiceError):
+    """One ticket of an import refused; `position` counts from 1 in the order given."""
+
+    def __init__(self, position: int, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+
+
 # Re-exported so callers catch one family without knowing which ring refused.
 __all__ = [
+    "MAX_BODY",
+    "MAX_SUBJECT",
     "AccessDenied",
     "ConflictError",
     "EscalationError",
@@ -239,14 +249,6 @@ class HelpdeskService:
         write, so it is never taken in twice."""
         self._require(Action.CREATE)
         subject = _clean_line(draft.subject, "subject", MAX_SUBJECT)
-        if draft.requester_email and not EMAIL_RE.match(draft.requester_email):
-            raise ServiceError(f"requester email {draft.requester_email!r} is not an address")
-        if draft.tier not in TIERS:
-            raise ServiceError(f"tier must be 1, 2 or 3, not {draft.tier}")
-        if draft.affected_users is not None and draft.affected_users < 0:
-            raise ServiceError("affected users cannot be negative")
-        if len(draft.description) > MAX_BODY:
-            raise ServiceError(f"description is longer than {MAX_BODY} characters")
         if draft.assignee:
             self._agent(draft.assignee)
         files = [_attachment(path) for path in attachments]
@@ -277,7 +279,8 @@ class HelpdeskService:
             created_at=now,
             updated_at=now,
         )
-        ticket = _with_sla_columns(ticket, self.policy)
+        # The checks an import passes too (domain.model.check_new_ticket): one set of rules.
+        ticket = _with_sla_columns(_valid_new(ticket), self.policy)
         comment = None
         if first_comment:
             comment = Comment(CommentKind.NOTE, self.me.username, first_comment, now)
@@ -797,9 +800,48 @@ class HelpdeskService:
         return self.repo.purge(cutoff, self.me.username, now, dry_run)
 
     def import_tickets(self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]) -> int:
-        """Bulk import, all or nothing (the store's one-transaction path)."""
+        """Bulk import, all or nothing (the store's one-transaction path).
+
+        Every ticket passes what `create` checks, its assignee must be an active agent,
+        and its key (when it has one) must be new to the store and to the import: a
+        refusal is an ImportRefused naming the ticket's position, and nothing is written.
+        The SLA columns are derived here, as for a ticket created by hand."""
         self._require(Action.IMPORT)
-        return self.repo.bulk_import(tickets)
+        return self.repo.bulk_import(self._checked_imports(tickets))
+
+    def _checked_imports(
+        self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]
+    ) -> Iterator[tuple[Ticket, Sequence[Comment]]]:
+        # Checked one by one as the store pulls them: position n is refused before n + 1
+        # is read, so a caller reading a file knows which of its records it was.
+        agents = {a.username: a for a in self.repo.agents()}
+        check_store = self.repo.count(Query(limit=1)) > 0
+        seen: set[str] = set()
+        for position, (ticket, comments) in enumerate(tickets, 1):
+            try:
+                checked = _valid_new(ticket)
+                if checked.assignee is not None:
+                    agent = agents.get(checked.assignee)
+                    if agent is None:
+                        raise ServiceError(f"no agent called {checked.assignee[:40]!r}")
+                    if not agent.active:
+                        raise ServiceError(f"{checked.assignee} is deactivated")
+                if checked.key:
+                    if checked.key in seen:
+                        raise ServiceError(f"key {checked.key} comes twice in the import")
+                    seen.add(checked.key)
+                    if check_store and self._exists(checked.key):
+                        raise ServiceError(f"key {checked.key} is already in the store")
+            except ServiceError as exc:
+                raise ImportRefused(position, str(exc)) from None
+            yield _with_sla_columns(checked, self.policy), comments
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self.repo.get(key)
+        except NotFound:
+            return False
+        return True
 
     def save_agent(self, agent: Agent) -> Agent:
         self._require(Action.MANAGE_AGENTS)
@@ -973,6 +1015,13 @@ def _with_sla_columns(ticket: Ticket, policy: Policy) -> Ticket:
     if due == ticket.sla_due_at and risk == ticket.sla_risk_at:
         return ticket
     return ticket.with_changes(sla_due_at=due, sla_risk_at=risk)
+
+
+def _valid_new(ticket: Ticket) -> Ticket:
+    try:
+        return check_new_ticket(ticket)
+    except InvalidTicket as exc:
+        raise ServiceError(str(exc)) from None
 
 
 def _clean_line(text: str, what: str, limit: int) -> str:
