@@ -7,6 +7,7 @@ one line on stderr and exit status 2, with nothing written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from .mail.outgoing import DeliveryReport
 
 EXIT_REFUSED = 2
+MAX_OFFSET = 2**31 - 1
+"""Beyond any store's row count; larger numbers overflow SQLite's OFFSET."""
 
 
 class CliError(Exception):
@@ -54,7 +57,7 @@ class CliError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage dump: scripts log it, people read it.
-        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see --help)\n")
+        self.exit(EXIT_REFUSED, f"{self.prog}: {_one_line(message)} (see --help)\n")
 
 
 def _enum_arg(kind: Any) -> Any:
@@ -271,7 +274,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_CLOSED_PIPE = 128 + 13
+"""What a shell reports for a tool ended by SIGPIPE (`yes | head -1`): a reader that
+stopped reading is not an error worth a message."""
+EXIT_BUG = 70
+"""EX_SOFTWARE: something failed that no input should cause."""
+MAX_MESSAGE = 400
+"""A refusal quotes what it refuses; a 100,000-character input stays one readable line."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_CLOSED_PIPE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # Last resort: whatever input reached here, the user gets one line, not a
+        # traceback (HELPDESK_DEBUG=1 shows it, for the bug report).
+        if os.environ.get("HELPDESK_DEBUG"):
+            raise
+        name = type(exc).__name__
+        print(
+            f"helpdesk-tui: internal error ({name}): {_one_line(str(exc))} "
+            "(a bug; HELPDESK_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _stdout_to_devnull() -> None:
+    # The interpreter flushes stdout once more at exit; pointed at /dev/null, that
+    # flush succeeds instead of printing "Exception ignored ... BrokenPipeError".
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (captured by a test): nothing will flush it
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -308,12 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"helpdesk-tui: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED
-    except KeyboardInterrupt:
-        return 130
 
 
 def _one_line(text: str) -> str:
-    return safe_line(" ".join(text.split()))
+    line = safe_line(" ".join(text.split()))
+    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
 
 
 def _login(args: argparse.Namespace, settings: Settings) -> int:
@@ -393,7 +437,15 @@ def _key(text: str) -> str:
 
 
 def _read_body(text: str) -> str:
-    return sys.stdin.read() if text == "-" else text
+    if text != "-":
+        return text
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"stdin: not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
 
 
 def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
@@ -405,7 +457,7 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
     if command == "import":
         fmt = transfer.guess_format(args.file, args.format)
         count = transfer.import_file(service, args.file, fmt)
-        print(f"imported {count} tickets")
+        print(f"imported {count} tickets from {safe_line(str(args.file))}")
         return 0
     if command == "export":
         return _export(args, service)
@@ -415,9 +467,12 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
         return _mail(args, service, settings)
     if command == "purge":
         age = args.older_than or Span(months=settings.retention_months)
+        try:
+            cutoff = age.before(service.clock())
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
         keys = service.purge(age, dry_run=args.dry_run)
         verb = "would remove" if args.dry_run else "removed"
-        cutoff = age.before(service.clock())
         print(
             f"{verb} {len(keys)} closed tickets (closed before {cutoff:%Y-%m-%d %H:%M} UTC, {age})"
         )
@@ -462,9 +517,9 @@ def _sweep(args: argparse.Namespace, service: HelpdeskService, settings: Setting
         f"{len(result.reminded)} reminded, {len(result.closed)} closed"
     )
     for key, kind in result.breached:
-        print(f"  breached  {key}  {kind.replace('_', ' ')}")
+        print(f"  breached  {safe_line(key)}  {kind.replace('_', ' ')}")
     for key in result.closed:
-        print(f"  closed    {key}")
+        print(f"  closed    {safe_line(key)}")
     if sent is not None:
         _print_delivery(sent)
     return 0
@@ -533,7 +588,7 @@ def _print_delivery(report: DeliveryReport) -> None:
         f"{len(report.given_up)} given up"
     )
     for key, kind, why in [*report.retrying, *report.given_up]:
-        print(f"  failed    {key}  {kind}: {safe_line(why)}")
+        print(f"  failed    {safe_line(key)}  {kind}: {safe_line(why)}")
     if report.stopped:
         print(f"  stopped: {safe_line(report.stopped)}")
 
@@ -584,12 +639,7 @@ def _report(args: argparse.Namespace, service: HelpdeskService) -> int:
     if glyphs is charts.ASCII and isinstance(sys.stdout, io.TextIOWrapper):
         # An ASCII terminal: a name from the store in another script prints as "?".
         sys.stdout.reconfigure(errors="replace")
-    try:
-        report.write(figures, sys.stdout, args.format, glyphs)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # `report | head` closed the pipe early: not an error worth a traceback.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lets the exit-time flush pass
+    report.write(figures, sys.stdout, args.format, glyphs)
     return 0
 
 
@@ -629,7 +679,7 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
         if args.json:
             print(json.dumps(_ticket_json(service, ticket)))
         else:
-            print(f"created {ticket.key}")
+            print(f"created {safe_line(ticket.key)}")
         return 0
     if action == "list":
         return _list(args, service)
@@ -639,10 +689,15 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
         return _suggest(args, service)
     if action == "take-next":
         taken = service.take_next()
-        print(f"took {taken.key}: {safe_line(taken.subject)}" if taken else "nothing to take")
+        print(
+            f"took {safe_line(taken.key)}: {safe_line(taken.subject)}"
+            if taken
+            else "nothing to take"
+        )
         return 0
     ticket = service.get(_key(args.key))
     key, version = ticket.key, ticket.version
+    shown = safe_line(key)  # a key from the store, shown like any other field
     if action == "update":
         fields = {
             name: getattr(args, name)
@@ -655,38 +710,40 @@ def _ticket(args: argparse.Namespace, service: HelpdeskService) -> int:
             ticket = service.update(key, version, reason=args.reason, **fields)
         if args.status is not None:
             ticket = service.set_status(key, ticket.version, args.status, args.reason)
-        print(f"updated {key} (v{ticket.version})")
+        print(f"updated {shown} (v{ticket.version})")
     elif action == "reply":
         service.reply(
             key, version, _read_body(args.body), status=args.status, attachments=args.attach
         )
-        print(f"replied on {key}")
+        print(f"replied on {shown}")
     elif action == "note":
         service.note(key, version, _read_body(args.body), attachments=args.attach)
-        print(f"noted on {key}")
+        print(f"noted on {shown}")
     elif action == "assign":
         who = service.me.username if args.me else None if args.none else args.assignee
         service.assign(key, version, who)
-        print(f"{key} assigned to {who or 'nobody'}")
+        print(f"{shown} assigned to {safe_line(who or 'nobody')}")
     elif action == "escalate":
         if args.lead:
             service.request_review(key, version, args.reason)
-            print(f"{key} sent to a lead for review")
+            print(f"{shown} sent to a lead for review")
         else:
             ticket = service.escalate(key, version, args.tier, args.reason)
-            print(f"{key} moved to tier {ticket.tier}")
+            print(f"{shown} moved to tier {ticket.tier}")
     elif action == "decide":
         service.decide(key, version, ReviewDecision(args.decision), args.reason, args.to)
-        print(f"{key}: {args.decision} recorded")
+        print(f"{shown}: {args.decision} recorded")
     elif action == "csat":
         service.record_csat(key, version, args.score, args.comment)
-        print(f"{key}: satisfaction {args.score}/5 recorded")
+        print(f"{shown}: satisfaction {args.score}/5 recorded")
     return 0
 
 
 def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
     if not 1 <= args.limit <= 1000:
         raise CliError("--limit must be between 1 and 1000")
+    if not 0 <= args.offset <= MAX_OFFSET:
+        raise CliError(f"--offset must be between 0 and {MAX_OFFSET}")
     now = service.clock()
     query = SAVED_VIEWS[args.view].build(service.me.username, now)
     if args.filter:
@@ -714,7 +771,7 @@ def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
         due = sla.next_due(service.sla(ticket, now))
         clock = sla.format_remaining(due.remaining) if due else "-"
         print(
-            f"{ticket.key:<10} {ticket.priority.short} {ticket.status.value:<9} "
+            f"{safe_line(ticket.key):<10} {ticket.priority.short} {ticket.status.value:<9} "
             f"T{ticket.tier} {safe_line(ticket.assignee or '-'):<10} {clock:>8}  "
             f"{safe_line(ticket.subject)[:60]}"
         )
@@ -777,7 +834,7 @@ def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
         print(json.dumps(record))
         return 0
     print(
-        f"{found.key}: {suggestion.priority.short} {suggestion.priority.label} · "
+        f"{safe_line(found.key)}: {suggestion.priority.short} {suggestion.priority.label} · "
         f"{suggestion.type.label} · tier {suggestion.tier} ({suggestion.confidence:.0%})"
     )
     print(f"  why: {safe_line(suggestion.reason)}")
@@ -787,7 +844,7 @@ def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
         print(f"  not offered: {safe_line(found.why_not or '')}")
     for s in found.similar:
         print(
-            f"  {s.ticket.key:<10} {s.score:4.0%} {s.ticket.status.value:<9} "
+            f"  {safe_line(s.ticket.key):<10} {s.score:4.0%} {s.ticket.status.value:<9} "
             f"{safe_line(s.ticket.subject)[:60]}"
         )
     return 0
@@ -823,7 +880,7 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
         ]
         print(json.dumps(record))
         return 0
-    print(f"{ticket.key}  {safe_line(ticket.subject)}")
+    print(f"{safe_line(ticket.key)}  {safe_line(ticket.subject)}")
     print(
         f"  {ticket.priority.short} {ticket.priority.label} · {ticket.type.label} · "
         f"{ticket.status.label} · tier {ticket.tier} · {safe_line(ticket.assignee or 'unassigned')}"
@@ -868,11 +925,32 @@ def _export(args: argparse.Namespace, service: HelpdeskService) -> int:
         )
     if str(args.file) == "-":
         count = transfer.export(service, sys.stdout, fmt, query)
+        sys.stdout.flush()  # a closed pipe is found here, inside main's handler
     else:
-        with args.file.open("w", encoding="utf-8", newline="") as out:
-            count = transfer.export(service, out, fmt, query)
+        count = _export_to_file(service, args.file, fmt, query)
     print(f"exported {count} tickets", file=sys.stderr)
     return 0
+
+
+def _export_to_file(service: HelpdeskService, path: Path, fmt: str, query: Query | None) -> int:
+    """Write beside `path`, then rename over it: an export that fails (disk full, a
+    refusal) leaves the file that was there, never half of a new one."""
+    if path.is_dir():
+        raise CliError(f"cannot write {path}: it is a folder")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with temp.open("x", encoding="utf-8", newline="") as out:
+            count = transfer.export(service, out, fmt, query)
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return count
 
 
 def _agent(args: argparse.Namespace, service: HelpdeskService) -> int:

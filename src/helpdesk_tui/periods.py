@@ -16,6 +16,13 @@ _SPAN_RE = re.compile(r"^(?P<number>[0-9]{1,6})\s*(?P<unit>[dwmy])$")
 _WEEK_RE = re.compile(r"^(?P<year>[0-9]{4})-?W(?P<week>[0-9]{1,2})$", re.IGNORECASE)
 _MONTH_RE = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})$")
 
+MAX_SPAN_DAYS = 1000 * 366
+"""Longer spans mean nothing to a helpdesk, and reach past the calendar's first year."""
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""A period outside these holds no ticket, and the weekly steps of a report (and the
+periods before and after it) would run off the calendar's ends (years 1 and 9999)."""
+
 
 def months_before(at: datetime, months: int) -> datetime:
     """The same wall time `months` calendar months earlier; the 31st becomes the month's
@@ -46,14 +53,21 @@ class Span:
             raise ValueError(f"cannot read {text!r} as a period (try 24m, 90d, 12w or 2y)")
         number, unit = int(match["number"]), match["unit"]
         if unit == "d":
-            return cls(days=number)
-        if unit == "w":
-            return cls(days=7 * number)
-        return cls(months=number * (12 if unit == "y" else 1))
+            span = cls(days=number)
+        elif unit == "w":
+            span = cls(days=7 * number)
+        else:
+            span = cls(months=number * (12 if unit == "y" else 1))
+        if span.days + span.months * 31 > MAX_SPAN_DAYS:
+            raise ValueError(f"{text.strip()!r} is longer than 1000 years")
+        return span
 
     def before(self, at: datetime) -> datetime:
-        """The instant this span before `at`."""
-        return months_before(at, self.months) - timedelta(days=self.days)
+        """The instant this span before `at`; ValueError if that is before year 1."""
+        try:
+            return months_before(at, self.months) - timedelta(days=self.days)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{self} before {at:%Y-%m-%d} is before the year 1") from None
 
     def __str__(self) -> str:
         parts = []
@@ -92,6 +106,8 @@ class Period:
         for name in ("since", "until"):
             if getattr(self, name).tzinfo is None:
                 raise ValueError(f"{name} must be timezone-aware")
+            # Only what people ask for is checked (the constructors below); a period a
+            # screen steps to by `shifted` may leave the range and simply holds nothing.
         if self.until <= self.since:
             raise ValueError(
                 f"the period ends ({self.until:%Y-%m-%d %H:%M}) before it starts "
@@ -105,7 +121,9 @@ class Period:
         """The last `days` days up to `now`."""
         if days < 1:
             raise ValueError(f"a period is at least one day, not {days}")
-        return cls(
+        if days > MAX_SPAN_DAYS:
+            raise ValueError(f"a period is at most {MAX_SPAN_DAYS} days, not {days}")
+        return cls._checked(
             now - timedelta(days=days),
             now,
             PeriodKind.ROLLING,
@@ -118,7 +136,7 @@ class Period:
         """The `span` up to `now` ("--last 7d", "--last 3m")."""
         if not span.months:
             return cls.rolling(now, span.days)
-        return cls(span.before(now), now, name=f"last {span}")
+        return cls._checked(span.before(now), now, name=f"last {span}")
 
     @classmethod
     def week(cls, now: datetime, which: str | None = None) -> Period:
@@ -135,8 +153,9 @@ class Period:
                 monday = date.fromisocalendar(int(match["year"]), int(match["week"]), 1)
             except ValueError:
                 raise ValueError(f"{which!r} is not a week of that year") from None
+            _check_year(monday.year, which)
         start = _midnight(monday)
-        return cls(start, start + timedelta(days=7), PeriodKind.WEEK)
+        return cls._checked(start, start + timedelta(days=7), PeriodKind.WEEK)
 
     @classmethod
     def month(cls, now: datetime, which: str | None = None) -> Period:
@@ -149,6 +168,7 @@ class Period:
             if not match or not 1 <= int(match["month"]) <= 12:
                 raise ValueError(f"cannot read {which!r} as a month (expected e.g. 2026-02)")
             year, month = int(match["year"]), int(match["month"])
+            _check_year(year, which)
         return cls._month(year, month)
 
     @classmethod
@@ -159,7 +179,24 @@ class Period:
 
     @classmethod
     def between(cls, since: datetime, until: datetime) -> Period:
-        return cls(since, until)
+        return cls._checked(since, until)
+
+    @classmethod
+    def _checked(
+        cls,
+        since: datetime,
+        until: datetime,
+        kind: PeriodKind = PeriodKind.RANGE,
+        days: int = 0,
+        name: str = "",
+    ) -> Period:
+        """A period people asked for: within EARLIEST and LATEST, or ValueError."""
+        for at in (since, until):
+            if at.tzinfo is not None and not EARLIEST <= at <= LATEST:
+                raise ValueError(
+                    f"{at:%Y-%m-%d} is outside the years {EARLIEST.year} to {LATEST.year - 1}"
+                )
+        return cls(since, until, kind, days, name)
 
     # -- stepping ---------------------------------------------------------------------
 
@@ -211,6 +248,13 @@ def parse_instant(text: str) -> datetime:
             f"cannot read {text!r} as a date (expected 2026-01-01 or 2026-01-01T09:00)"
         ) from None
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _check_year(year: int, which: str) -> None:
+    if not EARLIEST.year <= year < LATEST.year:
+        raise ValueError(
+            f"{which.strip()!r} is outside the years {EARLIEST.year} to {LATEST.year - 1}"
+        )
 
 
 def _midnight(day: date) -> datetime:

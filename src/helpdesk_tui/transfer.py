@@ -7,16 +7,19 @@ import with its line number and nothing is written.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .domain import sla
 from .domain.model import (
+    MAX_BODY,
     Channel,
     Comment,
     Environment,
@@ -26,9 +29,10 @@ from .domain.model import (
     Status,
     Ticket,
     TicketType,
+    canonical_key,
 )
-from .service import HelpdeskService, iter_all
-from .store.base import Query, SortKey
+from .service import HelpdeskService, ImportRefused, iter_all
+from .store.base import Query, SortKey, StoreError
 
 FORMATS = ("csv", "json", "jsonl")
 
@@ -108,112 +112,276 @@ def export(service: HelpdeskService, out: IO[str], fmt: str, query: Query | None
     return count
 
 
-def read_records(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, raw record) pairs; malformed files raise ImportFormatError."""
+# A CSV field may be as long as the longest text a ticket holds (a description of
+# MAX_BODY characters, exported and read back), with room for quoting; no longer.
+_CSV_FIELD_LIMIT = 4 * MAX_BODY
+_UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_OUR_EXTRAS = frozenset({"version", "sla", "conversation", "history"})
+"""What `ticket show/list --json` adds to a record: read back, it is ignored."""
+_KNOWN = frozenset({*EXPORTED, "pauses"}) | _OUR_EXTRAS
+_INT_TEXT = re.compile(r"^\s*[+-]?[0-9]{1,18}\s*$")
+
+
+def read_records(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, raw record) pairs, `where` naming the file and the line or record;
+    a file that cannot be read raises ImportFormatError saying where and why."""
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open("rb")
     except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        if fmt == "csv":
-            reader = csv.DictReader(handle)
-            if not reader.fieldnames or "subject" not in reader.fieldnames:
-                raise ImportFormatError(f"{path}: a CSV import needs a header with 'subject'")
-            for row in reader:
-                yield reader.line_num, dict(row)
-        elif fmt == "jsonl":
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield number, _json(line, path, number)
-        else:
-            data = _json(handle.read(), path, 1)
-            if not isinstance(data, list):
-                raise ImportFormatError(f"{path}: a JSON import is a list of ticket objects")
-            yield from enumerate(data, 1)
-
-
-def _json(text: str, path: Path, line: int) -> Any:
+        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        return json.loads(text)
+        with handle:
+            if fmt == "json":
+                yield from _json_records(path, handle.read())
+                return
+            lines = _text_lines(path, handle)
+            if fmt == "csv":
+                yield from _csv_records(path, lines)
+            else:
+                for number, line in lines:
+                    if line.strip():
+                        where = f"{path}, line {number}"
+                        yield where, _json(line, where)
+    except OSError as exc:
+        # A folder, a device, /proc/self/mem: the name opened, the reading failed.
+        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _text_lines(path: Path, handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+    """The file's lines as UTF-8 text (an Excel BOM dropped), with their numbers: a byte
+    that is not UTF-8 is refused on its own line, not somewhere in a buffer."""
+    for number, raw in enumerate(handle, 1):
+        if number == 1:
+            if raw.startswith(_UTF16_BOMS):
+                raise ImportFormatError(
+                    f"{path}: the file is UTF-16 or UTF-32 text; save it as UTF-8 (or CSV UTF-8)"
+                )
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(
+                f"{path}, line {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                f"column {exc.start + 1}); save the file as UTF-8"
+            ) from None
+
+
+def _csv_records(
+    path: Path, lines: Iterator[tuple[int, str]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    at = [0]  # the number of the last line the reader took
+
+    def text() -> Iterator[str]:
+        for number, line in lines:
+            at[0] = number
+            yield line
+
+    # strict: an unterminated quote is an error, not a record that swallows the rest.
+    reader = csv.reader(text(), strict=True)
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    start = 1
+    header: list[str] | None = None
+    try:
+        for row in reader:
+            where = f"{path}, line {start}"
+            start = at[0] + 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line
+            if header is None:
+                header = _csv_header(row, where)
+                continue
+            if len(row) != len(header):
+                raise ImportFormatError(
+                    f"{where}: {len(row)} fields where the header has {len(header)}"
+                )
+            yield where, dict(zip(header, row, strict=True))
+    except csv.Error as exc:
+        message = str(exc)
+        if "field larger than field limit" in message:
+            message = f"a field is longer than {_CSV_FIELD_LIMIT} characters"
+        elif "unexpected end of data" in message:
+            message = "a quoted field is never closed"
+        raise ImportFormatError(f"{path}, line {start}: {message}") from None
+    if header is None:
+        raise ImportFormatError(f"{path}: a CSV import needs a header with 'subject'")
+
+
+def _csv_header(row: list[str], where: str) -> list[str]:
+    header = [name.strip() for name in row]
+    if "subject" not in header:
+        raise ImportFormatError(f"{where}: a CSV import needs a header with 'subject'")
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise ImportFormatError(f"{where}: the header names {twice[0][:40]!r} twice")
+    return header
+
+
+def _json_records(path: Path, data: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
+    if data.startswith(_UTF16_BOMS):
+        raise ImportFormatError(f"{path}: the file is UTF-16 or UTF-32 text; save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFormatError(
+            f"{path}, line {line}: not UTF-8 text; save the file as UTF-8"
+        ) from None
+    found = _json(text, str(path), whole=True)
+    if not isinstance(found, list):
+        raise ImportFormatError(f"{path}: a JSON import is a list of ticket objects")
+    for number, record in enumerate(found, 1):
+        yield f"{path}, record {number}", record
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a ticket can hold")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is out of range")
+    return number
+
+
+def _json(text: str, where: str, *, whole: bool = False) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise ImportFormatError(f"{path}:{line}: not valid JSON: {exc.msg}") from None
+        at = f"{where}, line {exc.lineno}" if whole else where
+        raise ImportFormatError(f"{at}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ImportFormatError(f"{where}: JSON nested too deeply") from None
+    except ValueError as exc:
+        # Infinity, NaN, 1e400, and integers of thousands of digits (Python's own limit).
+        message = str(exc).split(";")[0]
+        raise ImportFormatError(f"{where}: not a usable number: {message}") from None
 
 
-def to_ticket(record: Any, line: int, policy: sla.Policy, now: datetime) -> Ticket:
-    """Validate one record into a Ticket with its SLA columns; ImportFormatError if bad."""
+def to_ticket(record: Any, where: str, now: datetime) -> Ticket:
+    """One record as a Ticket, each field of the type it must have; ImportFormatError
+    naming `where` and the field if not. The rules on values (lengths, ranges, addresses,
+    agents, keys) are the service's, the same for an import as for `ticket create`."""
     if not isinstance(record, dict):
-        raise ImportFormatError(f"record {line}: expected an object")
+        raise ImportFormatError(f"{where}: expected an object with the ticket's fields")
+    unknown = sorted(str(name) for name in record if name not in _KNOWN)
+    if unknown:
+        raise ImportFormatError(f"{where}: unknown field {unknown[0][:40]!r}")
     values: dict[str, Any] = {}
     for name in EXPORTED:
         raw = record.get(name)
-        if raw in (None, "") and name != "subject":
+        if raw is None or (raw == "" and name != "subject"):
             continue
         try:
             values[name] = _convert(name, raw)
-        except (ValueError, TypeError) as exc:
-            raise ImportFormatError(f"record {line}: {name}: {exc}") from None
-    subject = str(values.get("subject") or "").strip()
-    if not subject:
-        raise ImportFormatError(f"record {line}: subject: cannot be empty")
-    values["subject"] = " ".join(subject.split())
-    if values.get("tier", 1) not in (1, 2, 3):
-        raise ImportFormatError(f"record {line}: tier: must be 1, 2 or 3")
-    score = values.get("csat_score")
-    if score is not None and not 1 <= score <= 5:
-        raise ImportFormatError(f"record {line}: csat_score: must be 1 to 5")
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ImportFormatError(f"{where}: {name}: {str(exc)[:200]}") from None
+    if "subject" not in values:
+        raise ImportFormatError(f"{where}: subject: cannot be empty")
     try:
         values["pauses"] = _pauses(record.get("pauses"))
-    except (ValueError, TypeError, IndexError) as exc:
-        raise ImportFormatError(f"record {line}: pauses: {exc}") from None
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
+        raise ImportFormatError(f"{where}: pauses: {str(exc)[:200]}") from None
     values.setdefault("created_at", now)
     values.setdefault("updated_at", values["created_at"])
     values.setdefault("key", "")
-    ticket = Ticket(**values)
-    due, risk = sla.sla_columns(ticket, policy)
-    return ticket.with_changes(sla_due_at=due, sla_risk_at=risk)
+    return Ticket(**values)
 
 
 def _convert(name: str, raw: Any) -> Any:
+    if name == "key":
+        return canonical_key(_text(raw))
     if name in _ENUMS:
-        return _ENUMS[name].parse(str(raw))
+        return _ENUMS[name].parse(_text(raw))
     if name in _TUPLES:
         items = json.loads(raw) if isinstance(raw, str) and raw.startswith("[") else raw
         if isinstance(items, str):
-            items = [part for part in items.replace(";", ",").split(",")]
-        return tuple(str(item).strip() for item in items if str(item).strip())
+            items = items.replace(";", ",").split(",")
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ValueError("must be a list of names")
+        return tuple(item.strip() for item in items if item.strip())
     if name in _INTS:
-        return int(raw)
+        return _whole_number(raw)
     if name in _TIMES:
-        at = datetime.fromisoformat(str(raw))
-        if at.tzinfo is None:
-            raise ValueError(f"{raw!r} has no timezone")
+        return _instant(raw)
+    return _text(raw)
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        kind = {dict: "an object", list: "a list", bool: "true/false"}.get(type(raw), "a number")
+        raise ValueError(f"must be text, not {kind}")
+    return raw
+
+
+def _whole_number(raw: Any) -> int:
+    # Never int() of anything: int(1.9) is 1, and int() of a 5,000-digit text raises.
+    if isinstance(raw, bool):
+        raise ValueError("must be a whole number, not true/false")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and _INT_TEXT.match(raw):
+        return int(raw)
+    raise ValueError(f"must be a whole number, not {str(raw)[:40]!r}")
+
+
+def _instant(raw: Any) -> datetime:
+    text = _text(raw)
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} is not an ISO 8601 date and time") from None
+    if at.tzinfo is None:
+        raise ValueError(f"{text[:40]!r} has no timezone")
+    try:
         return at.astimezone(UTC)
-    return str(raw)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is before the first instant Python can hold in UTC.
+        raise ValueError(f"{text[:40]!r} is out of range") from None
 
 
 def _pauses(raw: Any) -> tuple[PauseInterval, ...]:
     if raw in (None, ""):
         return ()
     items = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(items, list):
+        raise ValueError("must be a list of [start, end, status]")
     found = []
-    for start, end, status in items:
+    for item in items:
+        if not isinstance(item, list) or len(item) != 3:
+            raise ValueError("each pause is [start, end, status]")
+        start, end, status = item
         found.append(
             PauseInterval(
-                datetime.fromisoformat(start).astimezone(UTC),
-                datetime.fromisoformat(end).astimezone(UTC) if end else None,
-                Status(Status.parse(status)),
+                _instant(start),
+                _instant(end) if end is not None else None,
+                Status(Status.parse(_text(status))),
             )
         )
     return tuple(found)
 
 
 def import_file(service: HelpdeskService, path: Path, fmt: str) -> int:
-    """Import every record of `path`; all or nothing. Returns how many tickets."""
+    """Import every record of `path`; all or nothing. Returns how many tickets.
+
+    A refusal, whether of the file, a record's shape or a rule the service applies,
+    is one ImportFormatError naming the file and the line or record."""
     now = service.clock()
-    policy = service.policy
+    where: list[str] = []  # where the record the service is checking came from
 
     def tickets() -> Iterable[tuple[Ticket, list[Comment]]]:
-        for line, record in read_records(path, fmt):
-            yield to_ticket(record, line, policy, now), []
+        for place, record in read_records(path, fmt):
+            where[:] = [place]
+            yield to_ticket(record, place, now), []
 
-    return service.import_tickets(tickets())
+    try:
+        return service.import_tickets(tickets())
+    except ImportRefused as exc:
+        place = where[0] if where else str(path)
+        raise ImportFormatError(f"{place}: {exc}") from None
+    except StoreError as exc:
+        # The store refused the batch (a clash the checks could not see): the file is
+        # named, and the transaction was rolled back.
+        raise ImportFormatError(f"{path}: nothing imported: {exc}") from None

@@ -24,11 +24,12 @@ from .domain.model import (
     TicketType,
 )
 from .i18n import N_
-from .store.base import Query, SortKey
+from .store.base import InvalidInput, Query, SortKey
 
 
-class FilterError(ValueError):
-    """A filter term that cannot be read; the message names it."""
+class FilterError(InvalidInput, ValueError):
+    """A filter term that cannot be read; the message (one line) names it. An
+    InvalidInput, so whatever shows a store's refusals shows this one as well."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,9 @@ def custom_view(view_id: str, title: str, text: str, sort: str = "sla_due") -> V
 
 _DURATION_RE = re.compile(r"^<?(\d+)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+MAX_DUE_MINUTES = 3660 * 24 * 60
+"""due:<... looks at most ten years ahead: SLA targets fall within days."""
 
 
 def parse_filter(text: str, me: str, now: datetime, base: Query | None = None) -> Query:
@@ -203,6 +207,10 @@ def _due(q: Query, value: str, me: str, now: datetime) -> Query:
     match = _DURATION_RE.match(value.lower())
     if not match:
         raise FilterError(f"due:{value}: expected something like due:<30m, due:<2h or due:<1d")
+    # A number of any length reaches here: bounded first, so neither timedelta nor the
+    # date arithmetic overflows (an uncaught OverflowError ended the app at its filter bar).
+    if len(match[1]) > 9 or int(match[1]) * _MINUTES[match[2]] > MAX_DUE_MINUTES:
+        raise FilterError(f"due:{value[:40]}: at most {MAX_DUE_MINUTES // (24 * 60)} days ahead")
     delta = timedelta(**{_UNITS[match[2]]: int(match[1])})
     return replace(q, due_before=now + delta)
 

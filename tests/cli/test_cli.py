@@ -137,7 +137,7 @@ def test_import_bad_record_writes_nothing(
         + "\n"
     )
     code, _, err = run(capsys, "import", str(path))
-    assert code == 2 and "record 2: priority" in err
+    assert code == 2 and "in.jsonl, line 2: priority" in err
     _, out, _ = run(capsys, "ticket", "list", "--json")
     assert json.loads(out)["total"] == 0
 

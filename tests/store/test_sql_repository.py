@@ -75,6 +75,20 @@ def test_search_matches_word_prefixes_and_folds_diacritics(repo: SqlRepository) 
     assert _search(repo, "scanner") == [fire.key]  # a new description is indexed
 
 
+def test_search_for_an_emoji_finds_the_tickets_that_hold_it(repo: SqlRepository) -> None:
+    # No full-text index keeps emoji: "🔥" once had no words left and matched everything.
+    fire = repo.create(make_ticket(1, subject="Server room 🔥 again"), actor=ME)
+    thread = repo.create(make_ticket(2, subject="Plain"), actor=ME, comment=note("it is 🔥🔥"))
+    coder = repo.create(make_ticket(3, subject="Dev", description="by 👩\u200d💻 team"), actor=ME)
+    repo.create(make_ticket(4, subject="Nothing hot, 100% cold_case"), actor=ME)
+    assert _search(repo, "🔥") == [fire.key, thread.key]
+    assert _search(repo, "🔥🔥") == [thread.key]
+    assert _search(repo, "room 🔥") == [fire.key]  # words and symbols together
+    assert _search(repo, "👩\u200d💻") == [coder.key]  # a joined emoji is one symbol
+    assert _search(repo, "🧊") == []
+    assert repo.count(Query(text="🔥")) == 2  # the count's shortcuts agree with the page
+
+
 @settings(
     max_examples=150,
     deadline=None,
@@ -160,7 +174,8 @@ def test_attachment_failing_inside_the_transaction_rolls_everything_back(
     assert repo.get(ticket.key) == ticket
     assert [e.field for e in repo.history(ticket.key)] == ["created"]
     assert repo.comments(ticket.key) == []
-    assert sorted(p.name for p in repo.attachments_dir.iterdir()) == [str(ticket.id)]
+    assert sorted(p.name for p in repo.attachments_dir.iterdir()) == [".incoming", str(ticket.id)]
+    assert not any((repo.attachments_dir / ".incoming").iterdir())
 
 
 # --- attachments ---------------------------------------------------------------------
@@ -194,7 +209,83 @@ def test_attachments_keep_their_names_and_are_stored_under_safe_ones(
     assert path.read_bytes() == data
     assert repo.attachments_dir.resolve() in path.resolve().parents
     assert ".." not in path.name and "?" not in path.name
-    assert not list(repo.attachments_dir.glob(".incoming-*"))
+    assert not any((repo.attachments_dir / ".incoming").iterdir())
+
+
+def test_an_unreadable_source_is_named_not_the_attachments_folder(
+    repo: SqlRepository, tmp_path: Path
+) -> None:
+    ticket = repo.create(make_ticket(), actor=ME)
+    # /proc/self/mem stats as a regular file of size 0, and fails on the first read.
+    for source, why in ((Path("/proc/self/mem"), "Input/output error"), (tmp_path, "not a file")):
+        with pytest.raises(InvalidInput) as refused:
+            repo.apply(change(ticket, comment=note("x"), attachments=[NewAttachment("m", source)]))
+        assert str(source) in str(refused.value) and why in str(refused.value)
+        assert "attachments folder" not in str(refused.value)
+    assert repo.get(ticket.key) == ticket and repo.comments(ticket.key) == []
+    staging = repo.attachments_dir / ".incoming"
+    assert not staging.exists() or not any(staging.iterdir())
+
+
+def test_files_staged_by_a_writer_killed_mid_write_are_removed_at_open(
+    store_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "attachments"
+    repo = SqlRepository.open(store_url, folder)
+    ticket = repo.create(make_ticket(), actor=ME)
+    source = tmp_path / "log.txt"
+    source.write_text("x" * 1000)
+    staging = folder / ".incoming"
+    # A second writer, alive, mid-copy: its staged file is locked and must stay.
+    live = sql.SqlRepository.open(store_url, folder)
+    release = threading.Event()
+    copying = threading.Event()
+    real_hold = sql._hold
+
+    def hold_and_wait(handle: object) -> None:
+        real_hold(handle)  # type: ignore[arg-type]
+        copying.set()
+        release.wait(10)
+
+    try:
+        sql._hold = hold_and_wait  # type: ignore[assignment]
+        writer = threading.Thread(
+            target=live.apply,
+            args=(change(ticket, comment=note("live"), attachments=[NewAttachment("a", source)]),),
+        )
+        writer.start()
+        assert copying.wait(10)
+    finally:
+        sql._hold = real_hold  # type: ignore[assignment]
+    # Orphans: one with content, one empty and old (killed before it could write).
+    orphan = staging / "staged-dead1"
+    orphan.write_bytes(b"half a file")
+    empty = staging / "staged-dead2"
+    empty.write_bytes(b"")
+    os.utime(empty, (0, 0))
+    fresh_empty = staging / "staged-just-made"
+    fresh_empty.write_bytes(b"")
+    [live_file] = [
+        p for p in staging.iterdir() if p.name not in (orphan.name, empty.name, fresh_empty.name)
+    ]
+    other = SqlRepository.open(store_url, folder)  # the next start
+    try:
+        assert not orphan.exists() and not empty.exists()
+        assert live_file.exists()  # a live writer's file is left alone
+        assert fresh_empty.exists()  # maybe a writer between creating and locking it
+    finally:
+        release.set()
+        writer.join(10)
+        other.close()
+        live.close()
+        repo.close()
+    again = SqlRepository.open(store_url, folder)
+    try:
+        [comment] = again.comments(ticket.key)
+        assert comment.body == "live" and comment.attachments[0].size == 1000
+    finally:
+        again.close()
+    assert not live_file.exists()  # moved to its place when the write committed
 
 
 # --- purge ---------------------------------------------------------------------------

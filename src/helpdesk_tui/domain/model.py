@@ -177,10 +177,172 @@ KEY_RE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,9})-(?P<number>[1-9][0-9]{0,11
 
 def parse_key(text: str) -> tuple[str, int]:
     """Split `HD-1042` into ("HD", 1042); raise ValueError on anything else."""
-    match = KEY_RE.match(text.strip().upper())
+    # fullmatch, not match: KEY_RE's `$` also matches before a final newline.
+    match = KEY_RE.fullmatch(text.strip().upper()) if len(text) <= MAX_KEY else None
     if not match:
-        raise ValueError(f"not a ticket key: {text!r} (expected something like HD-1042)")
+        raise ValueError(f"not a ticket key: {text[:40]!r} (expected something like HD-1042)")
     return match["prefix"], int(match["number"])
+
+
+def canonical_key(text: str) -> str:
+    """`text` as a key is stored and shown ("hd-0042 " → "HD-42"); ValueError otherwise."""
+    prefix, number = parse_key(text)
+    return f"{prefix}-{number}"
+
+
+# --- what every new ticket must satisfy, however it comes in -----------------------------
+# One set of checks for `ticket create`, the TUI's form and an import: a record that could
+# not have been typed in cannot be imported either. The messages are one line each.
+
+MAX_KEY = 40
+"""Longer than any key KEY_RE accepts; checked first so a huge string is not uppercased."""
+MAX_SUBJECT = 250
+MAX_BODY = 1_000_000
+"""Descriptions, comments and other free text, in characters."""
+MAX_LINE = 1_000
+"""One-line fields (names, addresses, organization, category, each tag): in characters."""
+MAX_AFFECTED_USERS = 1_000_000_000
+"""Above any real head count, and well inside a 64-bit column."""
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""Timestamps outside these are typos: and SLA arithmetic near year 9999 overflows."""
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_LINE_FIELDS = (
+    "requester_name",
+    "requester_email",
+    "organization",
+    "team",
+    "assignee",
+    "integration",
+    "category",
+    "language",
+    "escalated_by",
+)
+_TEXT_FIELDS = ("description", "impact", "escalation_reason", "csat_comment")
+_ENUM_FIELDS: dict[str, type[enum.Enum]] = {
+    "type": TicketType,
+    "priority": Priority,
+    "status": Status,
+    "channel": Channel,
+    "escalation": Escalation,
+}
+_TIME_FIELDS = (
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "last_public_update_at",
+    "last_customer_reply_at",
+    "escalated_at",
+)
+
+
+class InvalidTicket(ValueError):
+    """A new ticket that breaks a rule; the message names the field."""
+
+
+def check_new_ticket(ticket: Ticket) -> Ticket:
+    """`ticket` as it may be stored (its subject on one line), or InvalidTicket saying why.
+
+    Checks types as well as values: an import hands over whatever a file held."""
+    if ticket.key:
+        _check_key("key", ticket.key)
+    for name in ("merged_into", "follow_up_of"):
+        if getattr(ticket, name) is not None:
+            _check_key(name, getattr(ticket, name))
+    if not isinstance(ticket.subject, str):
+        raise InvalidTicket(f"subject must be text, not {_kind(ticket.subject)}")
+    subject = " ".join(ticket.subject.split())
+    if not subject:
+        raise InvalidTicket("subject cannot be empty")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidTicket(f"subject is longer than {MAX_SUBJECT} characters")
+    for name in _LINE_FIELDS:
+        check_text(name, getattr(ticket, name), MAX_LINE)
+    for name in _TEXT_FIELDS:
+        check_text(name, getattr(ticket, name), MAX_BODY)
+    email = ticket.requester_email
+    if email and not EMAIL_RE.match(email):
+        raise InvalidTicket(f"requester email {email[:80]!r} is not an address")
+    for name, kind in _ENUM_FIELDS.items():
+        if not isinstance(getattr(ticket, name), kind):
+            raise InvalidTicket(f"{name} must be one of {', '.join(m.value for m in kind)}")
+    if ticket.environment is not None and not isinstance(ticket.environment, Environment):
+        raise InvalidTicket("environment must be production, uat or test")
+    if not _is_int(ticket.tier) or ticket.tier not in TIERS:
+        raise InvalidTicket(f"tier must be 1, 2 or 3, not {str(ticket.tier)[:40]}")
+    if ticket.escalated_from_tier is not None and (
+        not _is_int(ticket.escalated_from_tier) or ticket.escalated_from_tier not in TIERS
+    ):
+        raise InvalidTicket("escalated from tier must be 1, 2 or 3")
+    users = ticket.affected_users
+    if users is not None:
+        if not _is_int(users):
+            raise InvalidTicket("affected users must be a whole number")
+        if users < 0:
+            raise InvalidTicket("affected users cannot be negative")
+        if users > MAX_AFFECTED_USERS:
+            raise InvalidTicket(f"affected users cannot be more than {MAX_AFFECTED_USERS}")
+    score = ticket.csat_score
+    if score is not None and (not _is_int(score) or not 1 <= score <= 5):
+        raise InvalidTicket("csat score must be 1 to 5")
+    for name in ("watchers", "tags"):
+        items = getattr(ticket, name)
+        if not isinstance(items, tuple):
+            raise InvalidTicket(f"{name} must be a list of names")
+        for item in items:
+            check_text(name, item, MAX_LINE)
+    for name in _TIME_FIELDS:
+        required = name in ("created_at", "updated_at")
+        check_instant(name, getattr(ticket, name), optional=not required)
+    for pause in ticket.pauses:
+        check_instant("pauses", pause.start)
+        check_instant("pauses", pause.end, optional=True)
+    return ticket if subject == ticket.subject else replace(ticket, subject=subject)
+
+
+def check_text(name: str, value: object, limit: int) -> None:
+    """Text (or nothing) of at most `limit` characters."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidTicket(f"{name.replace('_', ' ')} must be text, not {_kind(value)}")
+    if len(value) > limit:
+        raise InvalidTicket(f"{name.replace('_', ' ')} is longer than {limit} characters")
+
+
+def check_instant(name: str, value: object, *, optional: bool = False) -> None:
+    """A timezone-aware instant between EARLIEST and LATEST."""
+    if value is None and optional:
+        return
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidTicket(f"{name.replace('_', ' ')} must be a date and time with a timezone")
+    if not EARLIEST <= value < LATEST:
+        raise InvalidTicket(
+            f"{name.replace('_', ' ')} {value.isoformat()} is outside "
+            f"{EARLIEST.year} to {LATEST.year - 1}"
+        )
+
+
+def _check_key(name: str, value: object) -> None:
+    # Stored keys are the canonical spelling: what a person types is parsed, not kept.
+    if not isinstance(value, str) or len(value) > MAX_KEY or not KEY_RE.fullmatch(value):
+        shown = repr(value)[:40] if isinstance(value, str) else _kind(value)
+        raise InvalidTicket(f"{name.replace('_', ' ')} {shown} is not a ticket key like HD-1042")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """What both stores accept in a `Change`, how a value reads in the history, and how a
-search box splits into words: one set of rules, so SQL and Request Tracker agree."""
+search box splits into words (and symbols): one set of rules, so SQL and Request Tracker
+agree."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
@@ -200,3 +202,30 @@ def search_tokens(text: str | None) -> list[str]:
     if not text:
         return []
     return _TOKEN_RE.findall(text)[:MAX_SEARCH_TOKENS]
+
+
+# Emoji and other pictographs (Unicode "So"), with what joins and shapes them (ZWJ,
+# variation selectors, skin tones, keycaps): no full-text index keeps them (FTS5's
+# unicode61 and PostgreSQL's parser both treat them as spaces), so a search for "🔥"
+# had no words left and matched every ticket. They are looked for as text instead.
+_SYMBOL_PARTS = frozenset({"\u200d", "\ufe0e", "\ufe0f", "\u20e3"})
+
+
+def search_symbols(text: str | None) -> list[str]:
+    """The runs of symbols in a search box ("🔥", "👩‍💻"), each to be found as it is
+    written (at most 16). Punctuation is not among them: it separates words."""
+    if not text:
+        return []
+    found: list[str] = []
+    run: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "So" or (run and (char in _SYMBOL_PARTS or category in ("Sk", "Mn"))):
+            run.append(char)
+            continue
+        if run:
+            found.append("".join(run))
+            run = []
+    if run:
+        found.append("".join(run))
+    return list(dict.fromkeys(found))[:MAX_SEARCH_TOKENS]

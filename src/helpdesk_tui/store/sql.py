@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import re
+import sys
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,12 +26,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
+
+if sys.platform != "win32":
+    import fcntl
 
 from ..domain.model import (
     ACTIVE_STATUSES,
@@ -87,6 +92,7 @@ from .fields import (
     check_strs,
     check_ts,
     enum_check,
+    search_symbols,
     search_tokens,
 )
 from .live import SqlChangeFeed, bump
@@ -116,6 +122,11 @@ PURGE_BATCH = 1_000
 """Tickets per purge transaction: other writers wait a fraction of a second at most."""
 
 _COPY_CHUNK = 1 << 20
+_STAGING = ".incoming"
+"""Where attachment files wait, under the attachments folder, until their write commits."""
+_STAGED_PREFIX = "staged-"
+_JUST_CREATED = 10.0
+_WINDOWS_STAGED_AGE = 24 * 3600.0
 _TOUCHED = "helpdesk_touched"
 """conn.info key: the ticket keys the current write transaction audited (`_bump` reads it)."""
 _PG_SEARCH_CHARS = 300_000
@@ -393,6 +404,19 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _symbol_condition(symbol: str) -> ColumnElement[bool]:
+    """Tickets whose subject, description or a comment holds `symbol` (an emoji)."""
+    t = tickets.c
+    in_comments = sa.select(comments.c.ticket_id).where(
+        comments.c.body.contains(symbol, autoescape=True)
+    )
+    return sa.or_(
+        t.subject.contains(symbol, autoescape=True),
+        t.description.contains(symbol, autoescape=True),
+        t.id.in_(in_comments),
+    )
+
+
 def _search_text(subject: str, description: str, comments: str) -> str:
     # A tsvector holds at most 1 MB: index the first part of a very long thread.
     return _fold(f"{subject} {description} {comments}"[:_PG_SEARCH_CHARS])
@@ -442,12 +466,15 @@ class _Batch:
 
 @dataclass(frozen=True, slots=True)
 class _StagedFile:
-    """An attachment copied into the store's folder under a temporary name."""
+    """An attachment copied into the store's staging folder under a temporary name."""
 
     source: NewAttachment
     temp: Path
     size: int
     sha256: str
+    held: IO[bytes] | None = None
+    """The temporary file, kept open (and locked) until the write ends: a store opened
+    meanwhile sees a writer that is still alive and leaves the file alone."""
 
 
 @dataclass
@@ -519,7 +546,33 @@ class SqlRepository(MailStore):
             raise StoreUnavailable(
                 f"cannot open database {describe(target)}: {_reason(exc, target.password)}"
             ) from exc
-        return cls(engine, Path(attachments_dir).expanduser(), key_prefix)
+        repo = cls(engine, Path(attachments_dir).expanduser(), key_prefix)
+        repo.remove_orphaned_files()
+        return repo
+
+    def remove_orphaned_files(self) -> int:
+        """Remove the staged attachment copies of writers that died mid-write (killed,
+        crashed, the machine lost power); returns how many. Run by `open`.
+
+        A live writer holds an exclusive lock on its staged file until its write ends;
+        a file nobody holds a lock on belongs to nobody. One folder is listed, not the
+        store's tree: this runs at every launch. Where there is no flock (Windows) a
+        staged file is left for a day, longer than any write takes."""
+        folder = self._attachments_dir / _STAGING
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return 0  # no staging folder yet (or unreadable: the next write will say so)
+        removed = 0
+        now = time.time()
+        for entry in entries:
+            if not entry.name.startswith(_STAGED_PREFIX):
+                continue
+            with suppress(OSError):
+                if _orphaned(entry.path, now):
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
 
     # -- protocol: properties --------------------------------------------------------
 
@@ -681,6 +734,8 @@ class SqlRepository(MailStore):
         t = tickets.c
         tokens = search_tokens(q.text)
         where = _Where([], tokens=tokens, text=self._text_condition(tokens) if tokens else None)
+        # Symbols no index holds are matched as text, after the words narrowed the rows.
+        where.conditions.extend(_symbol_condition(symbol) for symbol in search_symbols(q.text))
         statuses = frozenset(_STATUS_STR[s] for s in q.statuses)
         # The saved views ask for exactly the open or the closed set: `is_active` leads
         # the view indexes, so say it that way; a subset still narrows by is_active first.
@@ -1245,7 +1300,8 @@ class SqlRepository(MailStore):
     def _files(self, attachments: Sequence[NewAttachment]) -> Iterator[_FileWrite]:
         """Stage `attachments` for a write made inside this block. Unless the block ends
         normally (the write committed), every file it copied in is removed again: the
-        staged temporaries and the stored files alike."""
+        staged temporaries and the stored files alike. A writer killed before that is
+        cleaned up after by the next `open` (`remove_orphaned_files`)."""
         files = _FileWrite(self._stage_attachments(attachments))
         try:
             yield files
@@ -1254,6 +1310,11 @@ class SqlRepository(MailStore):
                 with suppress(OSError):
                     path.unlink()
             raise
+        finally:
+            for file in files.staged:
+                if file.held is not None:
+                    with suppress(OSError):
+                        file.held.close()  # releases the lock
 
     def _store_files(
         self,
@@ -1296,30 +1357,55 @@ class SqlRepository(MailStore):
                 staged.append(self._copy_in(file))
         except BaseException:
             for done in staged:
+                if done.held is not None:
+                    with suppress(OSError):
+                        done.held.close()
                 with suppress(OSError):
                     done.temp.unlink()
             raise
         return staged
 
     def _copy_in(self, file: NewAttachment) -> _StagedFile:
-        with self._guard():
-            self._attachments_dir.mkdir(parents=True, exist_ok=True)
-            temp = self._attachments_dir / f".incoming-{uuid.uuid4().hex}"
+        # The source is the user's file, the target the store's folder: a failure of
+        # either is said as such ("cannot read /proc/self/mem", not "attachments folder").
+        try:
+            src = open(file.path, "rb")  # noqa: SIM115 - closed below, after the copy
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file.path}: {exc.strerror or exc}") from exc
+        with src, self._guard():
+            folder = self._attachments_dir / _STAGING
+            folder.mkdir(parents=True, exist_ok=True)
+            temp = folder / f"{_STAGED_PREFIX}{uuid.uuid4().hex}"
+            dst = open(temp, "xb")  # noqa: SIM115 - held until the write ends (_files)
             digest = hashlib.sha256()
             size = 0
             try:
-                with open(file.path, "rb") as src, open(temp, "xb") as dst:
-                    while chunk := src.read(_COPY_CHUNK):
-                        size += len(chunk)
-                        if size > MAX_ATTACHMENT_BYTES:  # the file grew after the check
-                            raise InvalidInput(_too_big(file.filename, size))
-                        digest.update(chunk)
-                        dst.write(chunk)
+                _hold(dst)
+                while True:
+                    try:
+                        chunk = src.read(_COPY_CHUNK)
+                    except OSError as exc:
+                        raise InvalidInput(
+                            f"cannot read {file.path}: {exc.strerror or exc}"
+                        ) from exc
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > MAX_ATTACHMENT_BYTES:  # the file grew after the check
+                        raise InvalidInput(_too_big(file.filename, size))
+                    digest.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
             except BaseException:
+                with suppress(OSError):
+                    dst.close()
                 with suppress(OSError):
                     temp.unlink()
                 raise
-            return _StagedFile(file, temp, size, digest.hexdigest())
+            if sys.platform == "win32":
+                dst.close()  # Windows renames no open file; orphans there go by age
+                return _StagedFile(file, temp, size, digest.hexdigest())
+            return _StagedFile(file, temp, size, digest.hexdigest(), dst)
 
     def _store_attachment(
         self,
@@ -1720,6 +1806,29 @@ def _spellings(key: str) -> list[str]:
     wanted = key.strip()
     upper = wanted.upper()
     return [wanted] if upper == wanted else [wanted, upper]
+
+
+def _hold(handle: IO[bytes]) -> None:
+    """Lock a staged file for as long as `handle` is open (see `remove_orphaned_files`)."""
+    if sys.platform != "win32":
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+def _orphaned(path: str, now: float) -> bool:
+    """Whether no writer owns the staged file at `path` any more."""
+    info = os.stat(path)
+    if sys.platform == "win32":
+        return now - info.st_mtime > _WINDOWS_STAGED_AGE
+    if info.st_size == 0 and now - info.st_mtime < _JUST_CREATED:
+        # A writer takes its lock a moment after creating the file: an empty, fresh
+        # file may be one in that moment. A writer writes only once it holds the lock.
+        return False
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live writer holds it
+        return True
 
 
 def _safe_filename(name: str) -> str:
