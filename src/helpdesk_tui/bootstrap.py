@@ -111,6 +111,7 @@ def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
             timeout=rt.timeout,
             cache_seconds=rt.cache_seconds,
             agents={name: (tier, Role(role)) for name, (tier, role) in rt.agents.items()},
+            agent_groups=rt.agent_groups,
             # Downloaded attachments are kept (0600) so a file is fetched from RT once.
             cache_dir=settings.data_dir / "cache",
         )

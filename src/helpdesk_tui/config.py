@@ -49,6 +49,7 @@ class RtSettings:
     timeout: float = 15.0
     cache_seconds: float = 30.0
     agents: dict[str, tuple[int, str]] = field(default_factory=dict)
+    agent_groups: tuple[str, ...] = ()
 
 
 SECURITIES = ("none", "starttls", "ssl")
@@ -316,6 +317,9 @@ def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
                 f"backend.rt.agents.{name}.role: expected agent, lead or admin, got {role!r}"
             )
         agents[str(name)] = (tier, role)
+    groups = _get(raw, "backend.rt.agent_groups", list, [])
+    if not all(isinstance(g, str) and g.strip() for g in groups):
+        raise ConfigError('backend.rt.agent_groups: expected group names, e.g. ["Helpdesk"]')
     if kind == "rt":
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
             raise ConfigError(f"backend.url: RT needs an http(s) URL of the server, got {url!r}")
@@ -329,6 +333,7 @@ def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
         timeout=timeout,
         cache_seconds=cache,
         agents=agents,
+        agent_groups=tuple(groups),
     )
 
 

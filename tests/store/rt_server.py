@@ -41,6 +41,8 @@ RT_SETUP_DB = Path("/usr/sbin/rt-setup-database-5")
 RT_SQLITE_DRIVER = Path("/usr/share/doc/rt5-db-sqlite")
 REQUIRE_ENV = "HELPDESK_REQUIRE_RT"
 USERS = ("me", "alice", "bob", "carol", "dave")
+AGENT_GROUP = "Helpdesk agents"
+"""The user-defined group whose members are the helpdesk's agents (root and USERS)."""
 
 SITE_CONFIG = """\
 Set($rtname, 'helpdesk-test');
@@ -227,6 +229,13 @@ class RtServer:
             },
         )
 
+    def create_group(self, name: str, *members: str) -> int:
+        """A user-defined group holding `members` (user names), made through REST2."""
+        group = int(self.rest("POST", "group", {"Name": name})["id"])
+        ids = [int(self.rest("GET", f"user/{member}")["id"]) for member in members]
+        self.rest("PUT", f"group/{group}/members", ids)
+        return group
+
     def grant(self, user: str, queue: str, *rights: str) -> None:
         """Grant `user` (not a group) rights on one queue, through RT's Perl API."""
         self.perl(PERL_GRANT_USER, user, queue, *rights)
@@ -240,6 +249,7 @@ class RtServer:
         return queues
 
     def config(self, queues: dict[str, int], **changes: Any) -> RtConfig:
+        changes.setdefault("agent_groups", (AGENT_GROUP,))
         return RtConfig(url=self.url, queues=queues, key_prefix="HD", **changes)
 
     def repository(self, queues: dict[str, int] | None = None, **changes: Any) -> RtRepository:
@@ -306,6 +316,7 @@ def start_rt(work: Path) -> RtServer:
         server.perl(PERL_GRANT, "Privileged", *AGENT_RIGHTS)
         for user in USERS:
             server.create_user(user)
+        server.create_group(AGENT_GROUP, "root", *USERS)
     except BaseException:
         stop_rt(server)
         raise

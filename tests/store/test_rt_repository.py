@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from helpdesk_tui.domain.model import (
     ACTIVE_STATUSES,
     Agent,
     Priority,
+    Role,
     Status,
     Team,
 )
@@ -37,6 +39,7 @@ from helpdesk_tui.store.base import (
     ConflictError,
     InvalidInput,
     NewAttachment,
+    NotFound,
     Query,
     StoreError,
     StoreUnavailable,
@@ -132,6 +135,53 @@ def test_agents_are_rts_privileged_users(repo: RtRepository) -> None:
     names = [a.username for a in repo.agents()]
     assert {"root", ME, "bob", "carol"} <= set(names)
     assert repo.get_agent("bob").email == "bob@helpdesk.test"
+
+
+def test_agents_come_from_user_defined_groups_because_rt_hides_privileged(
+    rt_server: RtServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Since 5.0.3+dfsg-3~deb12u7 REST2 serves user-defined groups only: the Privileged
+    group is refused on purpose. Agents come from named groups (nested ones followed)
+    and named users; an unprivileged member is no agent; a missing group is one line."""
+    with rt_server.api() as client:
+        found = client.post("groups", json=[{"field": "Name", "value": "Privileged"}])
+    assert found.status_code == 200 and found.json()["items"] == []
+    suffix = uuid.uuid4().hex[:6]
+    customer = f"cust{suffix}"
+    rt_server.create_user(customer, privileged=False)
+    inner = rt_server.create_group(f"inner {suffix}", "dave")
+    outer = rt_server.create_group(f"outer {suffix}", "carol", customer)
+    rt_server.rest("PUT", f"group/{outer}/members", [inner])
+    repository = rt_server.repository(
+        cache_dir=tmp_path / "cache",
+        agent_groups=(f"outer {suffix}",),
+        agents={"alice": (1, Role.LEAD)},
+    )
+    try:
+        agents = {a.username: a for a in repository.agents()}
+        assert set(agents) == {"alice", "carol", "dave"}
+        assert (agents["alice"].tier, agents["alice"].role) == (1, Role.LEAD)
+        with pytest.raises(NotFound):
+            repository.get_agent(customer)
+    finally:
+        repository.close()
+    missing = rt_server.repository(agent_groups=(f"nobody {suffix}",))
+    try:
+        with pytest.raises(StoreUnavailable, match=f"no group 'nobody {suffix}'"):
+            missing.agents()
+    finally:
+        missing.close()
+
+
+def test_rt_stamps_created_with_its_own_clock(repo: RtRepository) -> None:
+    """REST2 drops a Created given on create since 5.0.3+dfsg-3~deb12u7: the store says so
+    (no KEEPS_CREATED) and reports RT's own time, never the one it was given."""
+    assert Capability.KEEPS_CREATED not in repo.capabilities
+    before = datetime.now(UTC).replace(microsecond=0)
+    stored = repo.create(make_ticket(created_at=NOW - timedelta(days=400)), actor=ME)
+    assert before <= stored.created_at <= datetime.now(UTC)
+    assert repo.get(stored.key).created_at == stored.created_at
 
 
 # --- files as RT keeps them --------------------------------------------------------------

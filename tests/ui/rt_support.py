@@ -22,7 +22,7 @@ from helpdesk_tui.domain.model import parse_key
 from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.store.rt import RtRepository
 from helpdesk_tui.ui.app import HelpdeskApp
-from tests.store.rt_server import RtProxy, RtServer, answer, rt_server, stall
+from tests.store.rt_server import AGENT_GROUP, RtProxy, RtServer, answer, rt_server, stall
 
 __all__ = [
     "AGENT",
@@ -69,7 +69,7 @@ def rt_settings(
         backend_url=rt_server.url,
         key_prefix=PREFIX,
         cursor_blink=False,
-        rt=RtSettings(queues=dict(rt_queues)),
+        rt=RtSettings(queues=dict(rt_queues), agent_groups=(AGENT_GROUP,)),
     )
 
 

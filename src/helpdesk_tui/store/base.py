@@ -57,6 +57,9 @@ class Capability(enum.StrEnum):
     names the tickets it touched; without it, the app polls `change_token`."""
     ATOMIC_CLAIM = "atomic_claim"
     """`claim_next` locks each candidate while it is taken: no two claims get one ticket."""
+    KEEPS_CREATED = "keeps_created"
+    """`create` keeps the `created_at` it is given (an import keeps its history's dates);
+    without it the store stamps a new ticket with its own clock, as RT does."""
     MAIL = "mail"
     """The store keeps mail with its tickets (the `MailQueue` protocol): outgoing mail is
     queued in the write that causes it, incoming mail is taken in once."""

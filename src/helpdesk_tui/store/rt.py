@@ -5,7 +5,8 @@ How RT's objects map to ours is written down in docs/backends-rt.md; in short:
 - a ticket is an RT ticket in one of the configured queues (queue → tier); its key is
   `{prefix}-{RT id}`; Subject, Status (through a lifecycle map), Priority (P1..P4 as
   100/75/50/25), Owner (assignee), Requestor (requester), AdminCc (watchers), Created and
-  LastUpdated are RT's own fields;
+  LastUpdated are RT's own fields (RT stamps Created with its own clock: REST2 has ignored
+  a Created given on create since 5.0.3+dfsg-3~deb12u7, so RT lacks KEEPS_CREATED);
 - what RT has no field for lives in ticket custom fields: searchable ones of their own
   (type, environment, organization, team, escalation, SLA due, SLA clock, closed) and one
   JSON field, "Helpdesk state", for the rest (SLA pauses and timestamps, escalation
@@ -226,7 +227,10 @@ class RtConfig:
     """How long a search result may be served again without asking RT; any change seen
     through `change_token` (which the queue polls) or made here drops it sooner."""
     agents: Mapping[str, tuple[int, Role]] = field(default_factory=dict)
-    """Tier and role of RT users (default tier 3, agent)."""
+    """Tier and role of RT users (default tier 3, agent); each named user is an agent."""
+    agent_groups: tuple[str, ...] = ()
+    """RT user-defined groups whose privileged members (nested groups followed) are the
+    helpdesk's agents, beside the users named in `agents`."""
     cache_dir: Path | None = None
     """Where downloaded attachments are kept (folders 0700, files 0600); None: a private
     temporary folder, removed when the repository is closed."""
@@ -1367,7 +1371,6 @@ class RtRepository:
             "Subject": ticket.subject,
             "Status": self._rt_status(ticket.status),
             "Priority": PRIORITY_VALUES[ticket.priority],
-            "Created": ticket.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             "CustomFields": cfs,
         }
         if ticket.description:
@@ -1629,25 +1632,53 @@ class RtRepository:
         )
 
     def agents(self) -> list[Agent]:
-        """RT's privileged users (members of its Privileged group), with tier and role
-        from [backend.rt.agents]. One request for the group, one a member."""
+        """The privileged RT users named in [backend.rt.agents] or found in the groups of
+        [backend.rt] agent_groups, with tier and role from the former.
+
+        RT's own Privileged group is out of REST2's reach since 5.0.3+dfsg-3~deb12u7
+        (CVE-2026-108353: /groups and /group/N serve user-defined groups only), so the
+        helpdesk's agents are named where RT lets a token read them: a group's members
+        need SeeGroup on the group, a user's privilege is on the user's own record."""
+        names = set(self._config.agents)
+        for group in self._config.agent_groups:
+            names |= self._group_users(group)
+        found = []
+        for name in sorted(names):
+            try:
+                found.append(self.get_agent(name))
+            except NotFound:
+                continue  # gone, or not privileged: not an agent
+        return found
+
+    def _group_users(self, name: str) -> set[str]:
+        """The users in the user-defined group `name`, through nested groups."""
         groups = self._json(
             self._request(
-                "POST",
-                "groups",
-                params={"fields": "Name"},
-                body=[
-                    {"field": "Domain", "value": "SystemInternal"},
-                    {"field": "Name", "value": "Privileged"},
-                ],
+                "POST", "groups", params={"fields": "Name"}, body=[{"field": "Name", "value": name}]
             )
         )
-        found = _expect_list(groups, "items", self._config.host)
-        if not found:
-            return []
-        members = self._items(f"group/{found[0]['id']}/members", {})
-        agents = [self._agent_from(self._get_json(f"user/{m['id']}")) for m in members]
-        return sorted(agents, key=lambda a: a.username)
+        matches = [g for g in _expect_list(groups, "items", self._config.host) if "id" in g]
+        if not matches:
+            raise StoreUnavailable(
+                f"RT at {self._config.host} has no group {name!r} that the token's user may "
+                "see (SeeGroup); fix [backend.rt] agent_groups"
+            )
+        users: set[str] = set()
+        pending, seen = [str(matches[0]["id"])], set()
+        while pending:
+            group_id = pending.pop()
+            if group_id in seen:
+                continue
+            seen.add(group_id)
+            for member in self._get_json(f"group/{group_id}").get("Members") or []:
+                ref = _ref_id(member)
+                if ref is None:
+                    continue
+                if isinstance(member, dict) and member.get("type") == "group":
+                    pending.append(ref)
+                else:
+                    users.add(ref)
+        return users
 
     def get_agent(self, username: str) -> Agent:
         if not re.fullmatch(r"[^/\s]{1,200}", username):
