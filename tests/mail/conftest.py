@@ -22,6 +22,7 @@ from helpdesk_tui.bootstrap import load_policy
 from helpdesk_tui.config import MailSettings
 from helpdesk_tui.domain.followup import FollowUpPolicy
 from helpdesk_tui.domain.model import Agent, Role
+from helpdesk_tui.mail.inbound import Inbound, parse
 from helpdesk_tui.mail.intake import Intake
 from helpdesk_tui.mail.outgoing import Composer, DeliveryReport, SmtpTransport, deliver
 from helpdesk_tui.mail.templates import Templates
@@ -31,6 +32,18 @@ from tests.conftest import FROZEN
 
 SUPPORT = "Support Desk <support@helpdesk.test>"
 T = TypeVar("T")
+Read = Callable[[bytes], Inbound]
+
+
+@pytest.fixture
+def read(tmp_path: Path) -> Read:
+    """`parse`, each message's files decoded into a folder of its own under tmp_path."""
+    count = iter(range(1_000_000))
+
+    def parse_one(raw: bytes) -> Inbound:
+        return parse(raw, tmp_path / f"parsed-{next(count)}")
+
+    return parse_one
 
 
 class Clock:

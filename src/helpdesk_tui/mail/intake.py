@@ -13,13 +13,16 @@
 - A bounce is noted on the ticket it names, never answered; one naming no ticket is
   kept aside (`Rejected`), as is mail the service refuses.
 
-Every write carries the message's Message-ID (`MailRecord`), so a message is taken in
-once however often it is fetched (`duplicate`).
+Every write carries the message's Message-ID and content hash (`MailRecord`), so a
+message is taken in once however often it is fetched (`duplicate`), while another
+message that reuses a Message-ID (clients and scripts do) is taken in as its own.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,16 +99,27 @@ class Intake:
         prefix = re.escape(service.repo.key_prefix)
         self._key_in_subject = re.compile(rf"\[\s*({prefix}-[1-9][0-9]{{0,11}})\s*\]", re.I)
 
-    def take(self, raw: bytes) -> Outcome:
-        """Take one message in; Malformed or Rejected (with the reason) if it cannot be."""
-        mail = parse(raw)
+    def take(self, source: bytes | Path) -> Outcome:
+        """Take one message in (its bytes, or better its file: it is read as a stream);
+        Malformed or Rejected (with the reason) if it cannot be."""
+        with tempfile.TemporaryDirectory(prefix="helpdesk-mail-") as work:
+            folder = Path(work)
+            if isinstance(source, bytes):
+                source_path = folder / "message.eml"
+                source_path.write_bytes(source)
+            else:
+                source_path = source
+            mail = parse(source_path, folder / "parts")
+            return self._take_once(mail, source_path, folder)
+
+    def _take_once(self, mail: Inbound, source: Path, folder: Path) -> Outcome:
         for attempt in range(ATTEMPTS):
-            seen = self.queue.mail_seen(mail.message_id)
+            seen = self._seen(mail)
             if seen is not None:
                 return Outcome("duplicate", seen, mail.message_id)
             try:
-                with tempfile.TemporaryDirectory(prefix="helpdesk-mail-") as folder:
-                    return self._take(mail, raw, Path(folder))
+                # A folder per attempt: the files of a failed one are not in the way.
+                return self._take(mail, source, folder / f"try-{attempt}")
             except DuplicateMail:
                 continue  # another fetch took it in meanwhile: the check above says which
             except ConflictError:
@@ -113,12 +127,21 @@ class Intake:
                     raise
             except (ServiceError, TransitionError, InvalidInput) as exc:
                 raise Rejected(f"refused: {exc}") from None
-        seen = self.queue.mail_seen(mail.message_id)
+        seen = self._seen(mail)
         return Outcome("duplicate", seen or "?", mail.message_id)
+
+    def _seen(self, mail: Inbound) -> str | None:
+        """The ticket that took this message in, if one did. A message bearing one of our
+        own Message-IDs is our own mail come back (a forward, a Bcc, a loop): seen."""
+        if parse_our_id(mail.message_id) is not None:
+            ours = self.queue.mail_seen(mail.message_id)
+            if ours is not None:
+                return ours
+        return self.queue.mail_seen(mail.record_id)
 
     # -- deciding ----------------------------------------------------------------------
 
-    def _take(self, mail: Inbound, raw: bytes, folder: Path) -> Outcome:
+    def _take(self, mail: Inbound, source: Path, folder: Path) -> Outcome:
         key = self._key(mail)
         try:
             ticket = self.service.repo.get(key) if key else None
@@ -132,7 +155,7 @@ class Intake:
                 body += f"\n\nThe returned message:\n{mail.returned}"
             return self._note(ticket.key, mail, "bounce", body, folder)
         if ticket is None:
-            return self._new(mail, raw, folder, follow_up_of=None)
+            return self._new(mail, source, folder, follow_up_of=None)
         if mail.nature is Nature.AUTOMATIC:
             body = f"Automatic message from {mail.sender} ({mail.why}):\n\n{mail.text}"
             return self._note(ticket.key, mail, "automatic", body, folder)
@@ -145,7 +168,7 @@ class Intake:
             self.service.customer_csat(ticket.key, score[0], score[1], mail.sender, received=record)
             return Outcome("csat", ticket.key, f"{score[0]}/5")
         if ticket.status.is_final:
-            return self._new(mail, raw, folder, follow_up_of=ticket.key)
+            return self._new(mail, source, folder, follow_up_of=ticket.key)
         if not from_requester and _domain(mail.sender) != _domain(requester):
             # Anybody can put a key in a subject: a stranger's mail reopens nothing.
             body = f"Mail from {mail.sender}, who is not the requester:\n\n{mail.text}"
@@ -187,15 +210,20 @@ class Intake:
 
     # -- writing -----------------------------------------------------------------------
 
-    def _new(self, mail: Inbound, raw: bytes, folder: Path, follow_up_of: str | None) -> Outcome:
+    def _new(self, mail: Inbound, source: Path, folder: Path, follow_up_of: str | None) -> Outcome:
         files = self._files(mail, folder)
         text = self._body(mail, files)
         if len(text) > MAX_BODY:
             # Too long for a description: the start, and the whole message as a file.
-            original = folder / "original-message.eml"
-            original.write_bytes(raw)
-            files.append(original)
-            text = text[: MAX_BODY - 200] + "\n\n[… cut: the whole message is attached]"
+            said = "the whole message is attached"
+            if source.stat().st_size <= MAX_ATTACHMENT_BYTES:
+                (folder / "original").mkdir(parents=True)
+                original = folder / "original" / "original-message.eml"
+                shutil.copyfile(source, original)
+                files.append(original)
+            else:
+                said = "the rest is in the files and the mail server's copy"
+            text = text[: MAX_BODY - 200] + f"\n\n[… cut: {said}]"
         subject = self._key_in_subject.sub("", mail.subject).strip(" -:")
         if follow_up_of:
             subject = re.sub(r"^((re|fwd?|aw|sv|vs)\s*:\s*)+", "", subject, flags=re.I).strip()
@@ -233,7 +261,7 @@ class Intake:
     @staticmethod
     def _received(mail: Inbound, kind: str) -> MailRecord:
         return MailRecord(
-            MailDirection.IN, kind, mail.sender, subject=mail.subject, message_id=mail.message_id
+            MailDirection.IN, kind, mail.sender, subject=mail.subject, message_id=mail.record_id
         )
 
     @staticmethod
@@ -242,12 +270,15 @@ class Intake:
         left out (the text says so: see `_body`)."""
         paths = []
         for index, file in enumerate(mail.files):
-            if len(file.data) > MAX_ATTACHMENT_BYTES:
+            if file.path is None:
                 continue
             place = folder / str(index)
-            place.mkdir()
+            place.mkdir(parents=True)
             path = place / file.filename
-            path.write_bytes(file.data)
+            try:
+                os.link(file.path, path)  # the decoded file under its name, not a copy
+            except OSError:
+                shutil.copyfile(file.path, path)
             paths.append(path)
         return paths
 
@@ -255,10 +286,10 @@ class Intake:
     def _body(mail: Inbound, files: list[Path]) -> str:
         """The text, saying which files were too large to keep."""
         text = mail.text.strip()
-        left_out = [f for f in mail.files if len(f.data) > MAX_ATTACHMENT_BYTES]
+        left_out = [f for f in mail.files if f.path is None]
         for file in left_out:
             text += (
-                f"\n\n[{file.filename} ({len(file.data) / 1e6:.1f} MB) was not kept: "
+                f"\n\n[{file.filename} ({file.size / 1e6:.1f} MB) was not kept: "
                 f"files are limited to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB]"
             )
         return text

@@ -35,6 +35,7 @@ from ..store.base import (
     TicketRepository,
     mail_queue,
 )
+from .inbound import thread_id
 from .templates import Templates
 
 RETRY_AFTER = (
@@ -127,10 +128,11 @@ class Composer:
         message["Subject"] = f"[{ticket.key}] {subject}"
         message["Date"] = format_datetime(now)
         message["Message-ID"] = self.message_id(entry)
-        earlier = [m.message_id for m in thread if m.message_id and m.id < entry.id]
+        # What the store keeps of a received message is its Message-ID and content hash.
+        earlier = [thread_id(m.message_id) for m in thread if m.message_id and m.id < entry.id]
         if earlier:
             answers = [
-                m.message_id
+                thread_id(m.message_id)
                 for m in thread
                 if m.direction is MailDirection.IN and m.message_id and m.id < entry.id
             ]

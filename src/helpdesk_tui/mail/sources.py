@@ -7,10 +7,13 @@
   the mailbox with a mail client: what they mark read is still taken in.
 
 Safe from cron: a message is marked done only after the store committed it, and the
-store takes each Message-ID once, so a run that dies half way, or two runs at once,
+store takes each message once, so a run that dies half way, or two runs at once,
 take nothing in twice; a lock file makes a second run at the same time simply wait
-its turn. Mail that cannot be taken in goes to the quarantine folder, as it came,
-beside a `.reason` file with one line saying why.
+its turn. Each message is taken in on its own: one that cannot be (malformed, refused,
+or failing in a way nobody foresaw) goes to the quarantine folder, as it came, beside a
+`.reason` file with one line saying why, is marked done, and the run goes on; else one
+bad message would stop every run and hold up all the mail behind it. Only a store that
+cannot be reached stops the run: that is no message's fault, and all of them wait.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import fcntl
 import imaplib
 import os
 import re
+import shutil
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import MailSettings
+from ..store.base import ConflictError, StoreUnavailable
 from .inbound import Malformed
 from .intake import Intake, Outcome, Rejected
 from .outgoing import MailError
@@ -50,7 +55,7 @@ class Quarantine:
         self.folder = folder
         self.clock = clock
 
-    def keep(self, raw: bytes, name: str, reason: str) -> Path:
+    def keep(self, raw: bytes | Path, name: str, reason: str) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name.removesuffix(".eml"))[-80:] or "message"
         base = f"{self.clock():%Y%m%dT%H%M%SZ}-{safe}"
@@ -65,23 +70,36 @@ class Quarantine:
         return path
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def _write_private(path: Path, data: bytes | Path) -> None:
     # Mail is personal data: readable by the helpdesk's user only.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
-        out.write(data)
+        if isinstance(data, bytes):
+            out.write(data)
+        else:
+            with data.open("rb") as source:
+                shutil.copyfileobj(source, out)  # a large message is copied, never read whole
 
 
 def _take(
-    intake: Intake, quarantine: Quarantine, raw: bytes, name: str, report: FetchReport
-) -> bool:
-    """Take one message in; False when it went to the quarantine."""
+    intake: Intake, quarantine: Quarantine, raw: bytes | Path, name: str, report: FetchReport
+) -> bool | None:
+    """Take one message in; False when it went to the quarantine, None when it is left
+    for the next run (an agent's writes kept getting in the way)."""
     try:
         report.taken.append(intake.take(raw))
         return True
+    except StoreUnavailable:
+        raise  # no message's fault: the run stops, every message waits for the next one
+    except ConflictError as exc:
+        report.taken.append(Outcome("deferred", exc.key, "changed meanwhile: next run"))
+        return None
     except (Malformed, Rejected) as exc:
-        report.quarantined.append((quarantine.keep(raw, name, str(exc)), str(exc)))
-        return False
+        reason = str(exc)
+    except Exception as exc:  # a failure nobody foresaw must not hold up the mail behind
+        reason = f"could not be taken in: {type(exc).__name__}: {exc}"[:300]
+    report.quarantined.append((quarantine.keep(raw, name, reason), reason))
+    return False
 
 
 @contextmanager
@@ -106,11 +124,14 @@ def fetch_maildir(
     report = FetchReport()
     names = sorted(entry.name for entry in os.scandir(new) if entry.is_file())[:limit]
     for name in names:
-        try:
-            raw = (new / name).read_bytes()
-        except FileNotFoundError:
+        if not (new / name).is_file():
             continue  # another fetch moved it meanwhile
-        _take(intake, quarantine, raw, name, report)
+        try:
+            taken = _take(intake, quarantine, new / name, name, report)
+        except FileNotFoundError:
+            continue  # another fetch moved it meanwhile (while it was read)
+        if taken is None:
+            continue
         with suppress(FileNotFoundError):  # another fetch moved it meanwhile
             # Maildir's ":2,S": read. The name is kept, so the move is idempotent.
             os.rename(new / name, cur / f"{name.partition(':')[0]}:2,S")
@@ -152,6 +173,8 @@ def fetch_imap(
                 continue  # expunged meanwhile
             name = f"imap-{settings.imap_folder}-{uid.decode()}"
             taken = _take(intake, quarantine, raw, name, report)
+            if taken is None:
+                continue
             flags = f"(\\Seen {DONE_KEYWORD})" if taken else f"(\\Seen \\Flagged {DONE_KEYWORD})"
             _ok(imap.uid("STORE", uid, "+FLAGS", flags), "store flags")
     except (imaplib.IMAP4.error, ssl.SSLError, OSError) as exc:
