@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -328,7 +329,7 @@ class TicketTable(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self._style("header")
-        text = " ".join(c.title.ljust(w)[:w] for c, _x, w in layout(width, self.columns))
+        text = " ".join(set_cell_size(c.title, w) for c, _x, w in layout(width, self.columns))
         return Strip([Segment(text.ljust(width)[:width], style)])
 
     def _row(self, ticket: Ticket, row: int, width: int) -> Strip:
@@ -344,7 +345,8 @@ class TicketTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         for column, _x, w in layout(width, self.columns):
             text, style = self._cell(ticket, column.key, row)
-            cell = text[:w].ljust(w)
+            # Cut and pad by terminal cells: a CJK character takes two, len() counts one.
+            cell = set_cell_size(text, w)
             segments.append(Segment(cell, base + style if style else base))
             segments.append(Segment(" ", base))
         strip = Strip(segments)
