@@ -153,13 +153,20 @@ def _config(tmp_path: Path, text: str = RT_CONFIG) -> Path:
 def test_rt_settings_are_read_and_checked(tmp_path: Path) -> None:
     settings = load_settings(_config(tmp_path))
     assert settings.backend_kind == "rt" and settings.rt.queues == {"Tier 1": 1, "Tier 2": 2}
-    assert settings.verify_tls is True
+    assert settings.verify_tls is True and settings.rt.agent_groups == ()
+    groups = load_settings(
+        _config(tmp_path, RT_CONFIG + '[backend.rt]\nagent_groups = ["Staff"]\n')
+    )
+    assert groups.rt.agent_groups == ("Staff",)
     for text, key in (
         (RT_CONFIG + '\n[backend.rt]\ntoken = "x"\n', "backend.rt.token"),
         ('[backend]\nkind = "rt"\nurl = "https://rt.test"\n', "backend.rt.queues"),
         (RT_CONFIG.replace('"Tier 2" = 2', '"Tier 2" = 5'), "backend.rt.queues.Tier 2"),
         ('[backend]\nkind = "rt"\nurl = "rt.test"\n', "backend.url"),
         (RT_CONFIG + '[backend.rt]\nlifecycle = "odd"\n', "backend.rt.lifecycle"),
+        (RT_CONFIG + '[backend.rt]\nagent_groups = "Staff"\n', "backend.rt.agent_groups"),
+        (RT_CONFIG + '[backend.rt]\nagent_groups = ["Staff", 3]\n', "backend.rt.agent_groups"),
+        (RT_CONFIG + '[backend.rt]\nagent_groups = [" "]\n', "backend.rt.agent_groups"),
     ):
         with pytest.raises(ConfigError) as caught:
             load_settings(_config(tmp_path, text))
