@@ -1,4 +1,4 @@
-"""`helpdesk-tui serve` in a real headless Chromium: the queue reaches the browser.
+"""`helpdesk-tui serve`: the queue reaches a real browser, and no other site's page does.
 
 The test starts the real server, opens its page in Debian's `chromium` and speaks the
 DevTools protocol to it. Before the page's own script runs, a hook records what the
@@ -6,6 +6,10 @@ page's WebSocket receives (the terminal bytes that xterm.js draws on a canvas), 
 test can read the screen the browser was sent. It then presses a key in the browser
 and checks the app answered, and keeps a screenshot (HELPDESK_BROWSER_SHOT=path copies
 it out: that is how docs/screenshots/browser.png is made).
+
+The other tests start the same server and speak raw HTTP and WebSocket to it as a
+hostile page would through the agent's browser: another site's `Origin`, or a rebound
+DNS name in `Host`. They check the refusal, and that no app process was started for it.
 """
 
 from __future__ import annotations
@@ -18,14 +22,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from helpdesk_tui.ui.serve import app_command, is_loopback
+from helpdesk_tui.ui.serve import (
+    Served,
+    app_command,
+    envelope,
+    is_loopback,
+    parse_authority,
+    parse_origin,
+)
 from tests.ui.conftest import ME
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -93,24 +105,67 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+@dataclass
+class Running:
+    """A `helpdesk-tui serve` process and where it answers."""
+
+    process: subprocess.Popen[bytes]
+    address: str
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}:{self.port}/"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def children(self) -> list[int]:
+        """The server's child processes: textual-serve starts one app per WebSocket."""
+        found: list[int] = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            found += [int(pid) for pid in (task / "children").read_text().split()]
+        return found
+
+
+Start = Callable[..., Running]
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    """The app served on a free loopback port, over a store with demo tickets."""
+def start_server(tmp_path: Path, data_dir: Path) -> Iterator[Start]:
+    """Starts real servers on free ports, over a store already holding demo tickets."""
     env = dict(os.environ, HELPDESK_AGENT=ME)
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpdesk_tui", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    started: list[tuple[subprocess.Popen[bytes], Any]] = []
+
+    def start(*, host: str = "127.0.0.1", remote: bool = False) -> Running:
+        port = _free_port()
+        log_path = tmp_path / f"serve-{port}.log"
+        log = log_path.open("wb")
+        argv = [sys.executable, "-m", "helpdesk_tui", "serve", "--host", host, "--port", str(port)]
+        process = subprocess.Popen(
+            [*argv, "--allow-remote"] if remote else argv,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log))
+        running = Running(process, host, port, log_path)
+        _wait_for_http(running.url, process)
+        return running
+
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}/", process)
-        yield f"http://127.0.0.1:{port}/"
+        yield start
     finally:
-        _stop(process)
-        log.close()
+        for process, log in started:
+            _stop(process)
+            log.close()
+
+
+@pytest.fixture
+def served(start_server: Start) -> Running:
+    """The app served on a free loopback port."""
+    return start_server()
 
 
 class DevTools:
@@ -213,9 +268,9 @@ async def _browse(url: str, profile: Path, shot: Path) -> str:
 
 
 @needs_browser
-def test_the_queue_appears_in_a_real_browser(served: str, tmp_path: Path) -> None:
+def test_the_queue_appears_in_a_real_browser(served: Running, tmp_path: Path) -> None:
     shot = tmp_path / "browser.png"
-    screen = asyncio.run(_browse(served, tmp_path / "chromium-profile", shot))
+    screen = asyncio.run(_browse(served.url, tmp_path / "chromium-profile", shot))
     # The app's queue, drawn by the app process the server started for this browser.
     assert "HD-" in screen and "My open" in screen
     png = shot.read_bytes()
@@ -244,3 +299,223 @@ def test_each_browser_session_runs_this_interpreter_with_the_same_config() -> No
     assert "'/etc/hd conf.toml'" in command and command.endswith("--as dana")
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("example.com")
+
+
+# -- who may talk to the server ---------------------------------------------------------
+
+UPGRADE = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+@dataclass
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+
+
+async def _ask(url: str, headers: dict[str, str]) -> Answer:
+    """One request with exactly these headers (Host included), read to the end."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(url, headers=headers, allow_redirects=False) as answer,
+    ):
+        return Answer(answer.status, answer.content_type, await answer.read())
+
+
+def ask(url: str, **headers: str) -> Answer:
+    return asyncio.run(_ask(url, headers))
+
+
+def assert_refused(answer: Answer, status: int = 403) -> None:
+    """A short plain-text refusal: no page, no app bytes, no traceback."""
+    assert answer.status == status, answer
+    assert answer.content_type == "text/plain"
+    text = answer.body.decode()
+    assert text.startswith(f"{status} ") and text.count("\n") == 1 and len(text) < 200
+    assert "Traceback" not in text and "<html" not in text.lower() and "\x1b" not in text
+
+
+async def _stream(
+    served: Running, origin: str, host: str, *needles: str
+) -> tuple[str, list[int], str]:
+    """Opens the app's WebSocket as a page would: the terminal text up to `needles`, the
+    server's children while connected, and the answer to a ping."""
+    url = served.url
+    screen = ""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{url}ws", origin=origin, headers={"Host": host}) as ws,
+    ):
+        deadline = time.monotonic() + 45
+        while not all(n in screen for n in needles) and time.monotonic() < deadline:
+            message = await ws.receive(timeout=45)
+            if message.type == aiohttp.WSMsgType.BINARY:
+                screen += message.data.decode(errors="replace")
+            elif message.type != aiohttp.WSMsgType.TEXT:
+                break
+        children = served.children()
+        await ws.send_json(["ping", "still-here"])
+        while True:
+            message = await ws.receive(timeout=10)
+            if message.type == aiohttp.WSMsgType.TEXT:
+                return screen, children, str(message.data)
+
+
+async def _refused_upgrade(url: str, headers: dict[str, str]) -> int:
+    async with aiohttp.ClientSession() as http:
+        try:
+            async with http.ws_connect(f"{url}ws", headers=headers):
+                pass
+        except aiohttp.WSServerHandshakeError as refusal:
+            return refusal.status
+    raise AssertionError(f"the WebSocket was accepted with {headers}")
+
+
+def test_another_sites_page_gets_no_websocket_and_no_app(served: Running) -> None:
+    mine = f"127.0.0.1:{served.port}"
+    # What a page on another site (or a sandboxed frame, or a file://) sends when it
+    # opens `new WebSocket("ws://127.0.0.1:<port>/ws")` in the agent's browser.
+    for origin in (
+        "https://evil.example",
+        "http://evil.example",
+        "null",
+        f"http://127.0.0.1:{served.port + 1}",
+        f"https://127.0.0.1:{served.port}",
+        f"http://127.0.0.1:{served.port}.evil.example",
+        f"http://evil.example@127.0.0.1:{served.port}",
+    ):
+        answer = ask(served.url + "ws", Host=mine, Origin=origin, **UPGRADE)
+        assert_refused(answer)
+        assert asyncio.run(_refused_upgrade(served.url, {"Origin": origin})) == 403
+    # A browser always sends Origin on an upgrade: one without is no page of ours.
+    assert_refused(ask(served.url + "ws", Host=mine, **UPGRADE))
+    assert served.children() == [], "an app process was started for a refused socket"
+    assert served.process.poll() is None
+    assert "refused GET '/ws'" in served.output()
+
+
+def test_a_rebound_dns_name_is_refused_on_every_route(served: Running) -> None:
+    port = served.port
+    for host in (
+        "evil.example",
+        f"evil.example:{port}",
+        f"127.0.0.1:{port + 1}",
+        f"evil.example@127.0.0.1:{port}",
+        f"127.0.0.1:{port}/x",
+        "",
+    ):
+        for path in ("", "static/js/textual.js", "download/x", "no-such-page"):
+            assert_refused(ask(served.url + path, Host=host))
+        # The rebound page's own origin is evil.example too.
+        answer = ask(served.url + "ws", Host=host, Origin=f"http://{host}", **UPGRADE)
+        assert_refused(answer)
+    assert served.children() == []
+
+
+def test_the_servers_own_addresses_still_get_the_page_and_the_queue(served: Running) -> None:
+    port = served.port
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
+        page = ask(served.url, Host=host)
+        assert page.status == 200 and b"textual.js" in page.body, host
+        # The page's own script, fetched with the page's Origin.
+        script = ask(served.url + "static/js/textual.js", Host=host, Origin=f"http://{host}")
+        assert script.status == 200 and len(script.body) > 10_000
+    # The page names the served address for its WebSocket, whatever name opened it.
+    assert f"ws://127.0.0.1:{port}/ws".encode() in ask(served.url, Host=f"localhost:{port}").body
+    # A tab opened as localhost talks to 127.0.0.1 with its own origin: that is ours too.
+    screen, children, pong = asyncio.run(
+        _stream(served, f"http://localhost:{port}", f"127.0.0.1:{port}", "HD-", "My open")
+    )
+    assert "HD-" in screen and "My open" in screen
+    # What the refusal tests check is absent: an accepted socket has its app process.
+    assert len(children) == 1
+    assert pong == '["pong", "still-here"]'
+    # A plain GET on the socket's route is told what it is, without a traceback.
+    plain = ask(served.url + "ws", Host=f"127.0.0.1:{port}", Origin=f"http://127.0.0.1:{port}")
+    assert_refused(plain, status=400)
+    assert "Traceback" not in served.output()
+
+
+async def _send_junk(url: str, origin: str) -> str:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{url}ws", origin=origin) as ws,
+    ):
+        for junk in ("not json", "{}", "[]", "[1, 2]", '["stdin", 5]', '["resize", "big"]'):
+            await ws.send_str(junk)
+        await ws.send_str('["resize", {"width": 99999999, "height": -1}]')
+        await ws.send_json(["ping", "after the junk"])
+        while True:
+            message = await ws.receive(timeout=30)
+            if message.type == aiohttp.WSMsgType.TEXT:
+                return str(message.data)
+            assert message.type == aiohttp.WSMsgType.BINARY, message
+
+
+def test_a_websocket_message_outside_the_protocol_is_ignored_not_a_traceback(
+    served: Running,
+) -> None:
+    pong = asyncio.run(_send_junk(served.url, f"http://127.0.0.1:{served.port}"))
+    # Still connected and answering after every malformed message.
+    assert pong == '["pong", "after the junk"]'
+    time.sleep(0.5)
+    log = served.output()
+    assert "Traceback" not in log and "Error" not in log, log[-2000:]
+    assert log.count("ignored a WebSocket message") == 4
+
+
+def _own_public_address() -> str | None:
+    """This machine's address on its default route, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if is_loopback(address) or address == "0.0.0.0" else address
+
+
+def test_with_allow_remote_only_the_configured_address_is_served(start_server: Start) -> None:
+    address = _own_public_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback address to listen on")
+    running = start_server(host=address, remote=True)
+    mine = f"{address}:{running.port}"
+    assert ask(running.url, Host=mine).status == 200
+    assert ask(running.url, Host=mine, Origin=f"http://{mine}").status == 200
+    # Loopback names are not the configured address, and another site is still another.
+    assert_refused(ask(running.url, Host=f"localhost:{running.port}"))
+    assert_refused(ask(running.url, Host="evil.example"))
+    assert_refused(ask(running.url + "ws", Host=mine, Origin="https://evil.example", **UPGRADE))
+    assert running.children() == []
+
+
+def test_the_accepted_names_follow_the_served_address() -> None:
+    loopback = Served.at("127.0.0.1", 8000)
+    assert loopback.url == "http://127.0.0.1:8000"
+    assert loopback.accepted == {("127.0.0.1", 8000), ("localhost", 8000), ("::1", 8000)}
+    assert Served.at("::1", 80).url == "http://[::1]"
+    assert ("localhost", 8000) in Served.at("0.0.0.0", 8000).accepted
+    assert Served.at("10.1.2.3", 8000).accepted == {("10.1.2.3", 8000)}
+    assert Served.at("Helpdesk.Example", 443).accepted == {("helpdesk.example", 443)}
+
+    assert parse_authority("[0:0:0:0:0:0:0:1]:8000") == ("::1", 8000)
+    assert parse_authority("LOCALHOST") == ("localhost", 80)
+    for bad in ("evil@127.0.0.1:8000", "127.0.0.1:99999", "127.0.0.1:", "a b", "[::1", ""):
+        assert parse_authority(bad) is None, bad
+    assert parse_origin("http://127.0.0.1:8000") == ("127.0.0.1", 8000)
+    for bad in ("null", "https://127.0.0.1:8000", "127.0.0.1:8000", "http://127.0.0.1:8000/"):
+        assert parse_origin(bad) is None, bad
+    # The default port is left out of an origin: it is the one the server listens on.
+    assert Served.at("127.0.0.1", 80).refusal(["127.0.0.1"], ["http://localhost"], True) is None
+    assert Served.at("127.0.0.1", 8000).refusal(["127.0.0.1:8000"], [], True) is not None
+
+    assert envelope('["stdin", "q"]') == ("stdin", "q")
+    assert envelope('["blur"]') == ("blur", None)
+    for junk in ("not json", "{}", "[]", "[1]", '"stdin"'):
+        assert envelope(junk) is None, junk
