@@ -16,14 +16,15 @@ from textual.screen import Screen
 
 from ..config import Settings
 from ..domain import sla
-from ..domain.model import ACTIVE_STATUSES, Priority
+from ..domain.model import ACTIVE_STATUSES, Priority, parse_key
 from ..domain.text import safe_line
 from ..i18n import _
 from ..i18n import label as tr
 from ..service import HelpdeskService
 from ..startup import PendingService
-from ..store.base import Query
+from ..store.base import NotFound, Query
 from ..views import View
+from .commands import TicketCommands
 from .jobs import StoreActivity, call_store
 from .live import ChangeListener, StoreChanged
 from .screens.base import LiveScreen
@@ -39,6 +40,7 @@ class HelpdeskApp(App[None]):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {TicketCommands}
 
     BINDINGS = [
         Binding("question_mark,f1", "help", _("Help"), id="app.help"),
@@ -236,17 +238,61 @@ class HelpdeskApp(App[None]):
     def action_goto_ticket(self) -> None:
         from .screens.dialogs import PromptScreen
 
-        def chosen(key: str | None) -> None:
-            if key:
-                self.open_ticket(key.strip().upper())
+        def chosen(text: str | None) -> None:
+            if text:
+                self.goto_ticket(text)
 
-        self.push_screen(PromptScreen(_("Go to ticket"), placeholder="HD-1042"), chosen)
+        prefix = self._service.repo.key_prefix if self._service is not None else "HD"
+        self.push_screen(
+            PromptScreen(_("Go to ticket"), placeholder=f"{prefix}-1042 · 1042"), chosen
+        )
+
+    def goto_ticket(self, text: str) -> None:
+        """Open the ticket `text` names (a key, or a bare number with the store's prefix)
+        once the store has found it; an unknown key is said, and no screen opens."""
+        if self.store_opening():
+            return
+        service = self.service
+        key = ticket_key(text, service.repo.key_prefix)
+        if key is None:
+            self.notify(
+                _("{text} is not a ticket key (like {prefix}-1042, or just 1042)").format(
+                    text=safe_line(text)[:40], prefix=service.repo.key_prefix
+                ),
+                severity="warning",
+            )
+            return
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, NotFound):
+                self.notify(_("There is no ticket {key}.").format(key=key), severity="warning")
+            else:
+                self.show_error(exc)
+
+        call_store(
+            self,
+            lambda: service.get(key),
+            lambda ticket: self.open_ticket(ticket.key),
+            failed,
+            what=_("looking for {key}").format(key=key),
+        )
 
     def open_ticket(self, key: str) -> None:
         from .screens.ticket import TicketScreen
 
         if not self.store_opening():
             self.push_screen(TicketScreen(key))
+
+    def action_help_quit(self) -> None:
+        # Textual's own ctrl+c hint is markup ("Press [b]ctrl+q[/b]…"), and every toast
+        # of ours is plain text (see notify): the brackets showed. The words, plainly.
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    _("Press {key} to quit the app").format(key=key),
+                    title=_("Do you want to quit?"),
+                )
+                return
 
     def show_error(self, exc: Exception) -> None:
         self.notify(safe_line(str(exc)), title=_("Not done"), severity="error", timeout=8)
@@ -394,6 +440,19 @@ class HelpdeskApp(App[None]):
                 self.bell()
 
         call_store(self, check, done, failed=lambda exc: None, group="oncall", exclusive=True)
+
+
+def ticket_key(text: str, prefix: str) -> str | None:
+    """The key `text` names: "hd-97" is HD-97, and a bare "97" is ticket 97 of the store
+    whose keys start with `prefix`; None when it names no ticket at all."""
+    text = text.strip().upper()
+    if text.isdigit():
+        text = f"{prefix}-{text.lstrip('0')}"
+    try:
+        found, number = parse_key(text)
+    except ValueError:
+        return None
+    return f"{found}-{number}"
 
 
 def run_app(settings: Settings, views: list[View], pending: PendingService) -> int:

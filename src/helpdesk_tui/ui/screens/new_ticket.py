@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static
 
 from ...domain.model import Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
@@ -17,7 +17,7 @@ from ...i18n import _
 from ...i18n import label as tr
 from ...service import TicketDraft
 from ..jobs import call_store
-from ..widgets.inputs import LineInput, TextEditor
+from ..widgets.inputs import LineInput, TextEditor, field_value
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
@@ -82,15 +82,7 @@ class NewTicketScreen(ModalScreen[str | None]):
         self.query_one("#subject", Input).focus()
 
     def _value(self, selector: str) -> str:
-        widget = self.query_one(selector)
-        if isinstance(widget, Input):
-            return widget.value.strip()
-        if isinstance(widget, Select):
-            value = widget.value
-            return "" if value is Select.BLANK else str(value)
-        if isinstance(widget, TextArea):
-            return widget.text
-        return ""
+        return field_value(self.query_one(selector))
 
     def action_create(self) -> None:
         app: HelpdeskApp = self.app  # type: ignore[assignment]

@@ -31,7 +31,7 @@ from ...domain.text import safe_line, safe_text
 from ...domain.triage import Triage
 from ...i18n import _
 from ...i18n import label as tr
-from ...service import HelpdeskService
+from ...service import Delivery, HelpdeskService
 from ...store.base import Capability, ConflictError
 from ..drafts import Drafts
 from ..jobs import call_store
@@ -59,7 +59,8 @@ from .dialogs import (
 if TYPE_CHECKING:
     from ..app import HelpdeskApp
 
-Loaded = tuple[Ticket, list[Comment], list[AuditEntry]]
+Loaded = tuple[Ticket, list[Comment], list[AuditEntry], list[Delivery | None]]
+"""A ticket, its conversation, its history, and the mail state of each message."""
 
 
 _NEEDS = {
@@ -91,6 +92,20 @@ def _waiting_for(ticket: Ticket) -> str | None:
     if ticket.escalation is Escalation.AWAITING_LEAD:
         return _("a lead's review")
     return None
+
+
+def reply_told(ticket: Ticket, delivery: Delivery) -> str:
+    """What became of a reply just saved. "Sent" only once it is: here it is queued for
+    `helpdesk-tui mail send` at best, and with mail off nobody is mailed at all."""
+    if delivery is Delivery.QUEUED:
+        text = _("{key}: reply saved; mail to {address} queued for sending")
+    elif delivery is Delivery.OFF:
+        text = _("{key}: reply saved; outgoing mail is off, so nobody was mailed")
+    elif delivery is Delivery.NO_ADDRESS:
+        text = _("{key}: reply saved; the requester has no e-mail address, nobody was mailed")
+    else:
+        text = _("{key}: reply saved; the store mails it to the requester")
+    return text.format(key=ticket.key, address=safe_line(ticket.requester_email))
 
 
 class TicketScreen(LiveScreen):
@@ -201,14 +216,24 @@ class TicketScreen(LiveScreen):
             return
         self._loading = True
         service, key = self.service, self.key
-        shown = None if self._load_failed_last else self.ticket
+        seen = None if self._load_failed_last else self._shown
         self._changed_while_writing = False
 
         def fetch() -> Loaded | None:
             ticket = service.get(key)
-            if live and shown is not None and ticket.version == shown.version:
-                return None  # every change to a ticket moves its version: not ours
-            return ticket, service.repo.comments(key), service.repo.history(key)
+            # Every change to a ticket moves its version, but for mail going out
+            # (delivery is recorded beside the ticket, never a conflict): the same
+            # version is re-read only if a message's mail state moved.
+            if (
+                live
+                and seen is not None
+                and ticket.version == seen[0].version
+                and service.conversation_mail(key, seen[1]) == seen[3]
+            ):
+                return None
+            comments = service.repo.comments(key)
+            mail = service.conversation_mail(key, comments)
+            return ticket, comments, service.repo.history(key), mail
 
         def arrived(loaded: Loaded | None) -> None:
             self._loading = False
@@ -262,7 +287,7 @@ class TicketScreen(LiveScreen):
             )
 
     def _show(self, loaded: Loaded) -> None:
-        ticket, comments, history = loaded
+        ticket, comments, history, mail = loaded
         before, self._shown = self._shown, loaded
         self._load_failed_last = False
         first_load = self.ticket is None
@@ -277,9 +302,9 @@ class TicketScreen(LiveScreen):
         if before is None or before[0] != ticket:
             self._show_sla(ticket)
         conversation = self.query_one(Conversation)
-        if before is None or before[:2] != loaded[:2]:
+        if before is None or before[:2] != loaded[:2] or before[3] != mail:
             y, at_end = conversation.scroll_y, conversation.scroll_y >= conversation.max_scroll_y
-            conversation.show(ticket, comments)  # scrolls to the newest message
+            conversation.show(ticket, comments, mail)  # scrolls to the newest message
             if before is not None and not at_end:
                 # The agent was reading further up: stay there (after show's scroll).
                 conversation.call_after_refresh(conversation.scroll_to, y=y, animate=False)
@@ -408,9 +433,11 @@ class TicketScreen(LiveScreen):
         job: Callable[[int], Ticket],
         after: Callable[[], None] | None = None,
         not_done: Callable[[Exception], None] | None = None,
+        told: Callable[[Ticket], str] | None = None,
     ) -> None:
         """Run a write based on the version on screen; a conflict shows what changed.
-        Any other failure goes to `not_done` (default: an error notification)."""
+        Any other failure goes to `not_done` (default: an error notification). Done, the
+        agent is told `told(ticket)`, or "<key>: <describe>"."""
         if self.ticket is None:
             return
         version = self.ticket.version
@@ -423,7 +450,7 @@ class TicketScreen(LiveScreen):
             self._writing -= 1
             if after:
                 after()
-            self.notify(f"{ticket.key}: {describe}")
+            self.notify(told(ticket) if told else f"{ticket.key}: {describe}")
             self.load()
 
         def failed(exc: Exception) -> None:
@@ -456,10 +483,11 @@ class TicketScreen(LiveScreen):
                 return
             if kind == "reply":
                 self._write(
-                    _("reply sent"),
+                    _("reply"),
                     lambda v: service.reply(key, v, text),
                     lambda: drafts.discard(key, kind),
                     lambda exc: self._not_sent(kind, text, exc),
+                    told=lambda ticket: reply_told(ticket, service.reply_delivery(ticket)),
                 )
             else:
                 self._write(

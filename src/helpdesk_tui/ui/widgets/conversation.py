@@ -12,15 +12,35 @@ from ...domain.model import Comment, Ticket
 from ...domain.text import safe_line, safe_text
 from ...i18n import _
 from ...i18n import label as tr
+from ...service import Delivery
 
 MAX_SHOWN_CHARS = 20_000
 """A message longer than this is cut on screen (the full text stays in the store)."""
 
 
-def _header(label: str, comment: Comment) -> Text:
+def mail_label(delivery: Delivery) -> str:
+    """A reply's mail state in a word or two, as its header shows it."""
+    return {
+        Delivery.QUEUED: _("mail queued"),
+        Delivery.SENT: _("mail sent"),
+        Delivery.FAILED: _("mail failed"),
+        Delivery.OFF: _("mail off"),
+        Delivery.NO_ADDRESS: _("no address, not mailed"),
+        Delivery.NOT_MAILED: _("not mailed"),
+        Delivery.BY_STORE: _("mailed by the store"),
+    }[delivery]
+
+
+def _header(label: str, comment: Comment, delivery: Delivery | None) -> Text:
     head = Text()
     head.append(f" {label} ", style="bold reverse")
     head.append(f" {safe_line(comment.author)} · {comment.created_at:%Y-%m-%d %H:%M} UTC")
+    if delivery is not None:
+        # Whether the customer got it: a failure stands out, the rest reads quietly.
+        head.append(" · ")
+        head.append(
+            f"✉ {mail_label(delivery)}", style="bold" if delivery is Delivery.FAILED else ""
+        )
     if comment.attachments:
         names = ", ".join(safe_line(a.filename) for a in comment.attachments)
         head.append(f" · 📎 {names}")
@@ -52,7 +72,13 @@ class Conversation(VerticalScroll, can_focus=True):
         Binding("k", "scroll_up", _("Up"), show=False, id="conversation.up"),
     ]
 
-    def show(self, ticket: Ticket, comments: list[Comment]) -> None:
+    def show(
+        self,
+        ticket: Ticket,
+        comments: list[Comment],
+        mail: list[Delivery | None] | None = None,
+    ) -> None:
+        """Show the conversation; `mail`: each comment's mail state (None: not mail)."""
         self.remove_children()
         widgets = []
         first = Text()
@@ -68,14 +94,15 @@ class Conversation(VerticalScroll, can_focus=True):
         )
         first.append_text(_body(ticket.description or _("(no description)")))
         widgets.append(Static(first, classes="message -description"))
-        for comment in comments:
+        states = mail if mail is not None else [None] * len(comments)
+        for comment, delivery in zip(comments, states, strict=True):
             if not comment.is_public:
                 label, kind = _("INTERNAL NOTE"), "-note"
             elif comment.from_customer:
                 label, kind = _("CUSTOMER"), "-customer"
             else:
                 label, kind = _("REPLY"), "-reply"
-            text = _header(label, comment)
+            text = _header(label, comment, delivery)
             text.append("\n")
             text.append_text(_body(comment.body))
             widgets.append(Static(text, classes=f"message {kind}"))

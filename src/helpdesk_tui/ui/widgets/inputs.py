@@ -1,4 +1,5 @@
-"""Text fields that follow the app's cursor-blink setting.
+"""Text fields that follow the app's cursor-blink setting, and the one way a form reads
+what was typed or chosen.
 
 A blinking cursor repaints twice a second: over a slow SSH link that is traffic for
 nothing, and in snapshot tests it is noise. `[ui] cursor_blink = false` stops it.
@@ -6,7 +7,10 @@ nothing, and in snapshot tests it is noise. `[ui] cursor_blink = false` stops it
 
 from __future__ import annotations
 
-from textual.widgets import Input, TextArea
+from typing import Any
+
+from textual.widget import Widget
+from textual.widgets import Input, Select, TextArea
 
 
 def _blink(widget: Input | TextArea) -> bool:
@@ -21,3 +25,23 @@ class LineInput(Input):
 class TextEditor(TextArea):
     def on_mount(self) -> None:
         self.cursor_blink = _blink(self)
+
+
+def field_value(widget: Widget) -> str:
+    """What a form field holds: an input's text (trimmed), a text area's text, or a
+    select's chosen value; "" when a select has nothing chosen.
+
+    Every form reads its fields here. Textual 8 keeps an unset Select at `Select.NULL`;
+    a form that compared with `Select.BLANK` (a widget flag, always False) took NULL for
+    a value, and `Environment("Select.NULL")` ended the app.
+    """
+    if isinstance(widget, Input):
+        return widget.value.strip()
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, Select):
+        select: Select[Any] = widget
+        chosen = select.selection  # None for Select.NULL, whatever the Textual version
+        return "" if chosen is None else str(chosen)
+    # A new kind of field must be taught here, not read as empty.
+    raise TypeError(f"{type(widget).__name__} is not a form field")
