@@ -25,8 +25,10 @@ from .domain.lifecycle import TransitionError
 from .domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
+    EMAIL_RE,
     MAX_ATTACHMENT_BYTES,
     MAX_BODY,
+    MAX_LINE,
     MAX_SUBJECT,
     TIERS,
     Agent,
@@ -44,6 +46,7 @@ from .domain.model import (
     Ticket,
     TicketType,
     check_new_ticket,
+    check_text,
 )
 from .domain.sla import BreachAction, Policy, TargetStatus
 from .domain.triage import (
@@ -912,10 +915,20 @@ class HelpdeskService:
             raise ServiceError(f"tier must be 1, 2 or 3, not {agent.tier}")
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", agent.username):
             raise ServiceError(f"username {agent.username!r}: letters, digits, . _ - only")
+        # The limits a ticket's names and addresses have (domain.model), for the same reasons.
+        _one_line(agent.name, "name")
+        if agent.email and not EMAIL_RE.match(agent.email):
+            raise ServiceError(f"email {agent.email[:80]!r} is not an address")
+        for name, value in (("email", agent.email), ("team", agent.team or "")):
+            _checked_text(name, value, MAX_LINE)
+        for organization in agent.organizations:
+            _one_line(organization, "organization")
         return self.repo.save_agent(agent)
 
     def save_team(self, team: Team) -> Team:
         self._require(Action.MANAGE_AGENTS)
+        _one_line(team.name, "team name")
+        _checked_text("description", team.description, MAX_BODY)
         return self.repo.save_team(team)
 
     # ---------------------------------------------------------------- internals
@@ -1091,6 +1104,22 @@ def _with_sla_columns(ticket: Ticket, policy: Policy) -> Ticket:
 def _valid_new(ticket: Ticket) -> Ticket:
     try:
         return check_new_ticket(ticket)
+    except InvalidTicket as exc:
+        raise ServiceError(str(exc)) from None
+
+
+def _one_line(text: str, what: str) -> None:
+    """A name: not empty, on one line, at most MAX_LINE characters."""
+    if not text.strip():
+        raise ServiceError(f"{what} cannot be empty")
+    if "\n" in text or "\r" in text:
+        raise ServiceError(f"{what} must be on one line")
+    _checked_text(what, text, MAX_LINE)
+
+
+def _checked_text(what: str, text: str, limit: int) -> None:
+    try:
+        check_text(what, text, limit)
     except InvalidTicket as exc:
         raise ServiceError(str(exc)) from None
 
