@@ -285,7 +285,11 @@ MAX_MESSAGE = 400
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _main(argv)
+        code = _main(argv)
+        # Output still buffered meets a closed pipe here, inside this handler, instead of
+        # at the interpreter's exit (which prints "Exception ignored" and exits 120).
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_CLOSED_PIPE

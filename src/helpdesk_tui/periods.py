@@ -17,6 +17,7 @@ _WEEK_RE = re.compile(r"^(?P<year>[0-9]{4})-?W(?P<week>[0-9]{1,2})$", re.IGNOREC
 _MONTH_RE = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})$")
 
 MAX_SPAN_DAYS = 1000 * 366
+MAX_SPAN_MONTHS = 1000 * 12
 """Longer spans mean nothing to a helpdesk, and reach past the calendar's first year."""
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -58,7 +59,7 @@ class Span:
             span = cls(days=7 * number)
         else:
             span = cls(months=number * (12 if unit == "y" else 1))
-        if span.days + span.months * 31 > MAX_SPAN_DAYS:
+        if span.days > MAX_SPAN_DAYS or span.months > MAX_SPAN_MONTHS:
             raise ValueError(f"{text.strip()!r} is longer than 1000 years")
         return span
 
@@ -193,8 +194,9 @@ class Period:
         """A period people asked for: within EARLIEST and LATEST, or ValueError."""
         for at in (since, until):
             if at.tzinfo is not None and not EARLIEST <= at <= LATEST:
-                raise ValueError(
-                    f"{at:%Y-%m-%d} is outside the years {EARLIEST.year} to {LATEST.year - 1}"
+                raise ValueError(  # isoformat: strftime writes year 1 as "1", not "0001"
+                    f"{at.date().isoformat()} is outside the years {EARLIEST.year} to "
+                    f"{LATEST.year - 1}"
                 )
         return cls(since, until, kind, days, name)
 
