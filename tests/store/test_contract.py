@@ -483,6 +483,21 @@ def test_search_finds_subject_description_and_comments(repo: TicketRepository) -
     assert repo.query(Query(text="toner")).total == 1
 
 
+def test_a_search_of_symbols_alone_finds_only_the_tickets_holding_them(
+    repo: TicketRepository,
+) -> None:
+    # No word index keeps emoji: "🔥" once had no words left and matched every ticket.
+    # (Messages too on SQL: test_sql_repository. RT keeps non-ASCII message text encoded
+    # on a database without binary-safe BLOBs, such as the test RT's SQLite.)
+    fire = repo.create(make_ticket(1, subject="Server room 🔥 again"), actor=ME)
+    hot = repo.create(make_ticket(2, subject="🔥🔥 hot"), actor=ME, comment=note("cold"))
+    repo.create(make_ticket(3, subject="Cold case"), actor=ME)
+    assert search(repo, "🔥") == [fire.key, hot.key]
+    assert search(repo, "room 🔥") == [fire.key]
+    assert search(repo, "🧊") == []
+    assert repo.count(Query(text="🔥")) == 2
+
+
 def test_search_combines_with_filters_and_counts(repo: TicketRepository) -> None:
     for n in range(6):
         status = Status.OPEN if n % 3 else Status.CLOSED

@@ -84,6 +84,7 @@ from .fields import (
     check_attachment_size,
     check_str,
     check_ts,
+    search_symbols,
     search_tokens,
 )
 
@@ -325,8 +326,11 @@ def _cf(name: str) -> str:
 
 
 def _search_tokens(text: str | None) -> list[str]:
-    """Letters and digits only: TicketSQL needs no escaping and nothing is an operator."""
-    return list(dict.fromkeys(t.lower() for t in search_tokens(text)))
+    """The words (letters and digits) and the runs of symbols ("🔥") of a search: a search
+    of symbols alone must not turn into no condition at all, which would match every
+    ticket. Each is quoted by `_sql_str`, so nothing in it is a TicketSQL operator."""
+    words = (t.lower() for t in search_tokens(text))
+    return list(dict.fromkeys([*words, *search_symbols(text)]))
 
 
 _E = TypeVar("_E", bound=Enum)
