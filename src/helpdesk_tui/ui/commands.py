@@ -48,7 +48,7 @@ class TicketCommands(Provider):
             return
         ticket = found[0]
         # The subject is the customer's: a Text, never markup (the help line is markup).
-        shown = Text(ticket.key, style="bold")
+        shown = Text(safe_line(ticket.key), style="bold")
         shown.append("  " + safe_line(ticket.subject))
         yield Hit(
             1.0,

@@ -293,7 +293,7 @@ class TicketScreen(LiveScreen):
         first_load = self.ticket is None
         self.ticket = ticket
         title = Text()
-        title.append(f"{ticket.key}  ", style="bold")
+        title.append(f"{safe_line(ticket.key)}  ", style="bold")
         title.append(safe_line(ticket.subject))
         self.query_one("#ticket-title", Static).update(title)
         self.query_one("#ticket-summary", Static).update(self._summary(ticket))

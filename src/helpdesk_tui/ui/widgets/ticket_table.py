@@ -356,7 +356,7 @@ class TicketTable(ScrollView, can_focus=True):
         if key == "mark":
             return ("●" if ticket.key in self.marked else " "), None
         if key == "key":
-            return ticket.key, None
+            return safe_line(ticket.key), None
         if key == "priority":
             style = {
                 Priority.CRITICAL: self._style("critical"),
