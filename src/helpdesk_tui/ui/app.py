@@ -28,7 +28,7 @@ from .commands import TicketCommands
 from .jobs import StoreActivity, call_store
 from .live import ChangeListener, StoreChanged
 from .screens.base import LiveScreen
-from .themes import load_themes
+from .themes import choose_theme, load_themes
 
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
@@ -92,10 +92,20 @@ class HelpdeskApp(App[None]):
             self.add_class("-no-color")
         for theme in load_themes():
             self.register_theme(theme)
-        remembered = self._state().get("theme")
-        wanted = remembered if remembered in self.available_themes else self.settings.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
+        choice = choose_theme(
+            self._state().get("theme"), self.settings.theme, set(self.available_themes)
+        )
+        if choice.name is not None:
+            self.theme = choice.name
+        if choice.missing is not None:
+            # Said, not passed over: a theme that is not there looks like a setting ignored.
+            self.notify(
+                _(
+                    "Theme {name} was not found; showing {theme}. ctrl+p, type theme, to pick one."
+                ).format(name=safe_line(choice.missing)[:40], theme=self.theme),
+                severity="warning",
+                timeout=30,
+            )
         self._theme_ready = True
         self.set_keymap(self.settings.keymap)
         from .screens.queue import QueueScreen

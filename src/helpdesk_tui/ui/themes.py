@@ -1,11 +1,15 @@
-"""Themes are files: `themes/*.toml` beside the project, and the user's own in the
-config dir. Each becomes a `textual.theme.Theme`; TCSS only uses `$primary`, `$error`,
-..., so one stylesheet serves them all."""
+"""Themes are files: the bundled ones (kept in the project's top-level `themes/`, shipped
+inside the package as `helpdesk_tui/themes/`) and the user's own in the config dir.
+Each becomes a `textual.theme.Theme`; TCSS only uses `$primary`, `$error`, ..., so one
+stylesheet serves them all."""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
@@ -27,15 +31,31 @@ _COLOURS = (
     "panel",
     "boost",
 )
+_PACKAGE = __name__.partition(".")[0]
 
 
-def theme_dirs() -> list[Path]:
-    dirs = []
+def bundled_dir() -> Traversable | None:
+    """Where the bundled themes are. An installed wheel has them in the package (the
+    build maps `themes/` there); an editable install or a bare checkout has only the
+    project's own `themes/` beside `src/`, so that is the fallback for development."""
+    packaged = files(_PACKAGE) / "themes"
+    if packaged.is_dir():
+        return packaged
+    root = Path(__file__).resolve().parents[3]  # src/helpdesk_tui/ui/themes.py
+    if (root / "pyproject.toml").is_file() and (root / "themes").is_dir():
+        return root / "themes"
+    return None
+
+
+def theme_dirs() -> list[Traversable]:
+    """Folders in the order they win: `$HELPDESK_TUI_THEMES`, the user's, the bundled."""
+    dirs: list[Traversable] = []
     if os.environ.get(THEMES_ENV):
         dirs.append(Path(os.environ[THEMES_ENV]))
     dirs.append(platformdirs.user_config_path(APP_NAME) / "themes")
-    # The project's own themes/ folder (src layout: src/helpdesk_tui/ui/themes.py).
-    dirs.append(Path(__file__).resolve().parents[3] / "themes")
+    bundled = bundled_dir()
+    if bundled is not None:
+        dirs.append(bundled)
     return dirs
 
 
@@ -70,7 +90,28 @@ def load_themes() -> list[Theme]:
     for folder in reversed(theme_dirs()):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
+        paths = [p for p in folder.iterdir() if p.name.endswith(".toml") and p.is_file()]
+        for path in sorted(paths, key=lambda p: p.name):
             theme = parse_theme(path.read_text(encoding="utf-8"), str(path))
             found[theme.name] = theme
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class ThemeChoice:
+    name: str | None
+    """The theme to switch to; None keeps the app's current one."""
+    missing: str | None = None
+    """A theme that was asked for and is not there: the app must say so."""
+
+
+def choose_theme(remembered: object, configured: str, available: set[str]) -> ThemeChoice:
+    """The theme picked in the app (remembered) wins over the config's. Either one not
+    being there is reported rather than passed over: a wheel without its themes, or a
+    typo in the config, would otherwise look like the app ignoring the setting."""
+    if isinstance(remembered, str) and remembered in available:
+        return ThemeChoice(remembered)
+    if configured in available:
+        lost = remembered if isinstance(remembered, str) and remembered else None
+        return ThemeChoice(configured, missing=lost)
+    return ThemeChoice(None, missing=configured)
