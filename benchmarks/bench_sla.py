@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from helpdesk_tui.domain.model import PauseInterval, Priority, Status, Ticket
 from helpdesk_tui.domain.sla import Policy, evaluate, evaluate_many, sla_columns
-from helpdesk_tui.policies import load_builtin
+from helpdesk_tui.settings.policies import load_builtin
 
 NOW = datetime(2026, 3, 18, 14, 30, tzinfo=UTC)  # a Wednesday afternoon
 

@@ -17,10 +17,10 @@ from types import ModuleType
 
 import pytest
 
-from helpdesk_tui import i18n
-from helpdesk_tui.config import ConfigError, load_settings
 from helpdesk_tui.domain.followup import MailKind
 from helpdesk_tui.mail.templates import PLACEHOLDERS, Templates
+from helpdesk_tui.settings import i18n
+from helpdesk_tui.settings.config import ConfigError, load_settings
 from tests.ui.test_tmux import tmux_app as tmux_app  # the entry-point tests' fixture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,13 +84,13 @@ def test_the_catalogues_translate_what_the_app_shows() -> None:
 def test_the_screens_names_for_stored_values_are_translated_and_the_cli_stays_english(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helpdesk_tui.cli import main
+    from helpdesk_tui.cli.main import main
     from helpdesk_tui.domain.model import Priority, Status, TicketType
+    from helpdesk_tui.domain.periods import Period
     from helpdesk_tui.domain.sla import TargetKind
-    from helpdesk_tui.periods import Period
+    from helpdesk_tui.service.views import SAVED_VIEWS
     from helpdesk_tui.store.base import SortKey
     from helpdesk_tui.ui.labels import period_title, sort_name
-    from helpdesk_tui.views import SAVED_VIEWS
 
     at = datetime(2026, 3, 9, 12, tzinfo=UTC)
     try:
@@ -283,7 +283,7 @@ def test_an_unknown_language_is_a_one_line_config_error(tmp_path: Path, table: s
 def test_the_cli_reports_an_unknown_language_without_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from helpdesk_tui.cli import main
+    from helpdesk_tui.cli.main import main
 
     path = _config(tmp_path, '[ui]\nlanguage = "xx"\n')
     assert main(["--config", str(path), "ticket", "list"]) != 0

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpdesk_tui import charts
-from helpdesk_tui.metrics import Durations, format_duration
-from helpdesk_tui.periods import Period, PeriodKind, Span, months_before, parse_instant
+from helpdesk_tui.domain.periods import Period, PeriodKind, Span, months_before, parse_instant
+from helpdesk_tui.reporting import charts
+from helpdesk_tui.reporting.metrics import Durations, format_duration
 
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)  # a Wednesday
 

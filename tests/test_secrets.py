@@ -13,8 +13,9 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 
-from helpdesk_tui import cli, secrets
-from helpdesk_tui.config import ConfigError, load_settings
+from helpdesk_tui.cli import main as cli
+from helpdesk_tui.settings import secrets
+from helpdesk_tui.settings.config import ConfigError, load_settings
 
 URL = "https://rt.example.test"
 TOKEN = "1-42-0123456789abcdef0123456789abcdef"

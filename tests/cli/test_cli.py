@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.cli import main
+from helpdesk_tui.cli.main import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -305,8 +305,8 @@ def test_keys_from_the_store_reach_the_terminal_as_text(
     # A key can only come in valid now; one already stored raw (an older import) is shown
     # through the same safe-text path as any other field.
     key = create(capsys)
-    from helpdesk_tui import bootstrap
-    from helpdesk_tui.config import load_settings
+    from helpdesk_tui.launch import bootstrap
+    from helpdesk_tui.settings.config import load_settings
 
     service = bootstrap.build_service(load_settings(None))
     try:
@@ -321,8 +321,8 @@ def test_keys_from_the_store_reach_the_terminal_as_text(
 def test_a_filter_past_the_calendar_is_one_invalid_input() -> None:
     from datetime import UTC, datetime
 
+    from helpdesk_tui.service.views import FilterError, custom_view, parse_filter
     from helpdesk_tui.store.base import InvalidInput
-    from helpdesk_tui.views import FilterError, custom_view, parse_filter
 
     now = datetime(2026, 3, 4, tzinfo=UTC)
     for text in ("due:<99999999999999999999d", "due:<999999999m", "due:<" + "9" * 5000 + "h"):

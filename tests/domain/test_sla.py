@@ -37,7 +37,7 @@ from helpdesk_tui.domain.sla import (
     parse_policy,
     sla_columns,
 )
-from helpdesk_tui.policies import builtin_names, load_builtin, read_builtin
+from helpdesk_tui.settings.policies import builtin_names, load_builtin, read_builtin
 
 FR = TargetKind.FIRST_RESPONSE
 RES = TargetKind.RESOLUTION

@@ -8,14 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.domain.model import (
-    AuditEntry,
-    Environment,
-    Priority,
-    Status,
-    Ticket,
-    TicketType,
-)
+from helpdesk_tui.domain.model import AuditEntry, Environment, Priority, Status, Ticket, TicketType
 from helpdesk_tui.domain.triage import (
     ACCEPTED_TAG,
     DISMISSED_TAG,

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.config import MailSettings
 from helpdesk_tui.domain.model import Status
 from helpdesk_tui.mail.outgoing import MailError
 from helpdesk_tui.mail.sources import DONE_KEYWORD, FetchReport, Quarantine, fetch_imap
+from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.sql import SqlRepository
 
 from .conftest import Clock, free_port, intake

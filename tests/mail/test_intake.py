@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.config import MailSettings
 from helpdesk_tui.domain.model import CommentKind, Status
 from helpdesk_tui.mail.sources import FetchReport, Quarantine, fetch_maildir
+from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.base import Query
 from helpdesk_tui.store.sql import SqlRepository
 

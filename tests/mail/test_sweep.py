@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from helpdesk_tui.config import MailSettings
 from helpdesk_tui.domain.model import Status
 from helpdesk_tui.mail.outgoing import parse_our_id
-from helpdesk_tui.service import TicketDraft
+from helpdesk_tui.service.helpdesk import TicketDraft
+from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from helpdesk_tui.bootstrap import load_policy
-from helpdesk_tui.cli import main
+from helpdesk_tui.cli.main import main
 from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.model import Agent, AuditEntry, Role
-from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service.helpdesk import ConflictError, HelpdeskService, TicketDraft
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.store.tables import audit

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui import service as service_module
-from helpdesk_tui.bootstrap import load_policy
 from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status, TicketType
 from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
-from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service import helpdesk as service_module
+from helpdesk_tui.service.helpdesk import HelpdeskService, ServiceError, TicketDraft
 from helpdesk_tui.store.base import ConflictError
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN

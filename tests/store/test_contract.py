@@ -41,6 +41,7 @@ from helpdesk_tui.domain.model import (
     Ticket,
     TicketType,
 )
+from helpdesk_tui.service.views import SAVED_VIEWS as APP_VIEWS
 from helpdesk_tui.store.base import (
     Capability,
     Change,
@@ -55,7 +56,6 @@ from helpdesk_tui.store.base import (
     Unsupported,
 )
 from helpdesk_tui.store.sql import SqlRepository
-from helpdesk_tui.views import SAVED_VIEWS as APP_VIEWS
 from tests.conftest import PG_URL
 
 from .conftest import NOW, make_ticket

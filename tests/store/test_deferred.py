@@ -8,13 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES
-from helpdesk_tui.store.base import (
-    ChangeFeed,
-    MailQueue,
-    Query,
-    TicketRepository,
-    mail_queue,
-)
+from helpdesk_tui.store.base import ChangeFeed, MailQueue, Query, TicketRepository, mail_queue
 from helpdesk_tui.store.deferred import DeferredRepository, protocols_of
 from helpdesk_tui.store.sql import SqlRepository
 from tests.store.conftest import make_ticket

@@ -26,14 +26,7 @@ from typing import Any
 
 import pytest
 
-from helpdesk_tui.domain.model import (
-    ACTIVE_STATUSES,
-    Agent,
-    Priority,
-    Role,
-    Status,
-    Team,
-)
+from helpdesk_tui.domain.model import ACTIVE_STATUSES, Agent, Priority, Role, Status, Team
 from helpdesk_tui.store.base import (
     Capability,
     ConflictError,

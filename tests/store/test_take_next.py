@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from helpdesk_tui.bootstrap import load_policy
 from helpdesk_tui.domain.model import (
     ACTIVE_STATUSES,
     Agent,
@@ -28,7 +27,8 @@ from helpdesk_tui.domain.model import (
     Status,
     Ticket,
 )
-from helpdesk_tui.service import HelpdeskService, TicketDraft
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service.helpdesk import HelpdeskService, TicketDraft
 from helpdesk_tui.store.base import Capability, Change, Query, SortKey
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN

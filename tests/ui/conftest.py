@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui import bootstrap, demo
-from helpdesk_tui.config import Settings
 from helpdesk_tui.domain.model import Agent, Role
+from helpdesk_tui.launch import bootstrap
+from helpdesk_tui.service import demo
+from helpdesk_tui.settings.config import Settings
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from tests.conftest import FROZEN

@@ -19,10 +19,11 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from helpdesk_tui import bootstrap, demo
-from helpdesk_tui.config import Settings
 from helpdesk_tui.domain.model import Ticket
-from helpdesk_tui.service import HelpdeskService
+from helpdesk_tui.launch import bootstrap
+from helpdesk_tui.service import demo
+from helpdesk_tui.service.helpdesk import HelpdeskService
+from helpdesk_tui.settings.config import Settings
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.ticket import TicketScreen

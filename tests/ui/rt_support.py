@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from helpdesk_tui import bootstrap
-from helpdesk_tui.config import TOKEN_ENV, RtSettings, Settings
 from helpdesk_tui.domain.model import parse_key
-from helpdesk_tui.service import HelpdeskService, TicketDraft
+from helpdesk_tui.launch import bootstrap
+from helpdesk_tui.service.helpdesk import HelpdeskService, TicketDraft
+from helpdesk_tui.settings.config import TOKEN_ENV, RtSettings, Settings
 from helpdesk_tui.store.rt import RtRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from tests.store.rt_server import AGENT_GROUP, RtProxy, RtServer, answer, rt_server, stall

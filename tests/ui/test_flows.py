@@ -6,11 +6,7 @@ from textual.pilot import Pilot
 
 from helpdesk_tui.domain.model import Escalation, Status
 from helpdesk_tui.ui.app import HelpdeskApp
-from helpdesk_tui.ui.screens.dialogs import (
-    ConfirmScreen,
-    ConflictScreen,
-    PromptScreen,
-)
+from helpdesk_tui.ui.screens.dialogs import ConfirmScreen, ConflictScreen, PromptScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable

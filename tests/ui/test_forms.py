@@ -14,23 +14,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
-from helpdesk_tui.config import MailSettings
-from helpdesk_tui.domain.model import (
-    Channel,
-    Environment,
-    Escalation,
-    Priority,
-    Status,
-    TicketType,
-)
-from helpdesk_tui.service import Delivery
+from helpdesk_tui.domain.model import Channel, Environment, Escalation, Priority, Status, TicketType
+from helpdesk_tui.service.helpdesk import Delivery
+from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.base import MailDirection, MailState, Query, mail_queue
 from helpdesk_tui.ui.app import HelpdeskApp, ticket_key
 from helpdesk_tui.ui.screens.compose import ComposeScreen
-from helpdesk_tui.ui.screens.dialogs import (
-    ConflictScreen,
-    PromptScreen,
-)
+from helpdesk_tui.ui.screens.dialogs import ConflictScreen, PromptScreen
 from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen

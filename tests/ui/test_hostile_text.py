@@ -34,8 +34,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from helpdesk_tui import bootstrap
-from helpdesk_tui.config import Settings
 from helpdesk_tui.domain import sla
 from helpdesk_tui.domain.model import (
     Agent,
@@ -49,6 +47,8 @@ from helpdesk_tui.domain.model import (
     Ticket,
 )
 from helpdesk_tui.domain.text import PLACEHOLDER
+from helpdesk_tui.launch import bootstrap
+from helpdesk_tui.settings.config import Settings
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui import app as app_module
 from helpdesk_tui.ui.app import HelpdeskApp

@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
 
-from helpdesk_tui import metrics, report
 from helpdesk_tui.domain.model import Agent, Ticket
-from helpdesk_tui.periods import Period
+from helpdesk_tui.domain.periods import Period
+from helpdesk_tui.reporting import metrics, report
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.screens.metrics import MetricsScreen
 from helpdesk_tui.ui.widgets.status_line import StatusLine

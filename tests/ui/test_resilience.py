@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from textual.widgets import TabbedContent, TextArea
 
-from helpdesk_tui import cli
+from helpdesk_tui.cli import main as cli
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.screens.compose import ComposeScreen
 from helpdesk_tui.ui.widgets.status_line import StatusLine

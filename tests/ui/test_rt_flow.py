@@ -19,10 +19,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 from textual.worker import WorkerCancelled
 
-from helpdesk_tui import bootstrap
-from helpdesk_tui.cli import main
-from helpdesk_tui.config import CONFIG_ENV, TOKEN_ENV, Settings
+from helpdesk_tui.cli.main import main
 from helpdesk_tui.domain.model import CommentKind, Priority, Status
+from helpdesk_tui.launch import bootstrap
+from helpdesk_tui.settings.config import CONFIG_ENV, TOKEN_ENV, Settings
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.compose import ComposeScreen

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from helpdesk_tui import bootstrap, startup
-from helpdesk_tui.config import ConfigError, Settings
-from helpdesk_tui.startup import PendingService
+from helpdesk_tui.launch import bootstrap, startup
+from helpdesk_tui.launch.startup import PendingService
+from helpdesk_tui.service.views import PAGE_ROWS
+from helpdesk_tui.settings.config import ConfigError, Settings
 from helpdesk_tui.store.base import Query, StoreUnavailable
 from helpdesk_tui.store.deferred import DeferredRepository
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
-from helpdesk_tui.views import PAGE_ROWS
 
 from .conftest import ME
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
-from ..i18n import N_
+from .text import N_
 
 MAX_ATTACHMENT_BYTES = 90 * 1024 * 1024
 """Attachments above this size are refused (product.md: at most 90 MB each)."""

@@ -38,8 +38,8 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..i18n import N_
 from .model import ACTIVE_STATUSES, Priority, Status, Ticket
+from .text import N_
 
 __all__ = [
     "ALWAYS_OPEN",

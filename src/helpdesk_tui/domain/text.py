@@ -47,3 +47,9 @@ def safe_line(text: str) -> str:
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
     text = _CONTROLS_ONE_LINE.sub(PLACEHOLDER, text)
     return _BIDI.sub(PLACEHOLDER, text)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the translation catalogues without translating it: the domain
+    names things in English, the outer rings translate them (settings.i18n)."""
+    return message

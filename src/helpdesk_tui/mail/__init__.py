@@ -8,9 +8,9 @@ Beside the service: it uses the service, the domain and the store's protocol, ne
 
 from __future__ import annotations
 
-from ..config import MailSettings, Settings
-from ..secrets import load_mail_password
-from ..service import HelpdeskService
+from ..service.helpdesk import HelpdeskService
+from ..settings.config import MailSettings, Settings
+from ..settings.secrets import load_mail_password
 from .intake import Intake
 from .outgoing import Composer, DeliveryReport, MailError, SmtpTransport, deliver
 from .sources import FetchReport, Quarantine, fetch_imap, fetch_maildir, one_at_a_time

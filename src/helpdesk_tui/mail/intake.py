@@ -27,11 +27,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import MailSettings
 from ..domain.followup import MailKind
 from ..domain.lifecycle import TransitionError
 from ..domain.model import MAX_ATTACHMENT_BYTES, Channel, Status
-from ..service import MAX_BODY, MAX_SUBJECT, HelpdeskService, ServiceError, TicketDraft
+from ..service.helpdesk import MAX_BODY, MAX_SUBJECT, HelpdeskService, ServiceError, TicketDraft
+from ..settings.config import MailSettings
 from ..store.base import (
     ConflictError,
     DuplicateMail,
@@ -41,15 +41,7 @@ from ..store.base import (
     NotFound,
     mail_queue,
 )
-from .inbound import (
-    MESSAGE_ID_RE,
-    Inbound,
-    Malformed,
-    Nature,
-    is_confirmation,
-    parse,
-    score_of,
-)
+from .inbound import MESSAGE_ID_RE, Inbound, Malformed, Nature, is_confirmation, parse, score_of
 from .outgoing import parse_our_id
 
 ATTEMPTS = 3

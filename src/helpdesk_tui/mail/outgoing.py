@@ -25,16 +25,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Protocol
 
-from ..config import MailSettings
 from ..domain.followup import MailKind
 from ..domain.model import Ticket
-from ..store.base import (
-    MailDirection,
-    MailEntry,
-    NotFound,
-    TicketRepository,
-    mail_queue,
-)
+from ..settings.config import MailSettings
+from ..store.base import MailDirection, MailEntry, NotFound, TicketRepository, mail_queue
 from .inbound import thread_id
 from .templates import Templates
 

@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..config import MailSettings
+from ..settings.config import MailSettings
 from ..store.base import ConflictError, StoreUnavailable
 from .inbound import Malformed
 from .intake import Intake, Outcome, Rejected

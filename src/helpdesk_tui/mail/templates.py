@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from .. import i18n
 from ..domain.followup import MailKind
+from ..settings import i18n
 
 PACKAGED = Path(__file__).resolve().parent / "templates"
 

@@ -1,7 +1,7 @@
 """A repository that opens later, for a process that already knows what it will read first.
 
 The app launches while a helper process opens the store and reads the queue's first page
-(helpdesk_tui/startup.py): importing the database layer takes as long as importing the
+(helpdesk_tui/launch/startup.py): importing the database layer takes as long as importing the
 screens, and the two run on two cores. The app then needs a repository before its own
 connection exists. This one answers at once what the helper learnt (capabilities, key
 prefix, that first page, once) and opens the real repository on the first call that needs

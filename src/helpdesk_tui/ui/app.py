@@ -14,16 +14,16 @@ from textual.binding import ActiveBinding, Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from ..config import Settings
 from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, Priority, parse_key
 from ..domain.text import safe_line
-from ..i18n import _
-from ..i18n import label as tr
-from ..service import HelpdeskService
-from ..startup import PendingService
+from ..launch.startup import PendingService
+from ..service.helpdesk import HelpdeskService
+from ..service.views import View
+from ..settings.config import Settings
+from ..settings.i18n import _
+from ..settings.i18n import label as tr
 from ..store.base import NotFound, Query
-from ..views import View
 from .commands import TicketCommands
 from .jobs import StoreActivity, call_store
 from .live import ChangeListener, StoreChanged

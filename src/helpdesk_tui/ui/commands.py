@@ -10,7 +10,7 @@ from textual.worker import WorkerError
 
 from ..domain.model import Ticket
 from ..domain.text import safe_line
-from ..i18n import _
+from ..settings.i18n import _
 from .jobs import call_store
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
 from ..domain.text import safe_line
-from ..i18n import _
+from ..settings.i18n import _
 from ..store.base import StoreUnavailable
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ are only for the screens."""
 
 from __future__ import annotations
 
-from ..i18n import N_, _, label, ngettext
-from ..periods import Period, PeriodKind, day_or_instant
+from ..domain.periods import Period, PeriodKind, day_or_instant
+from ..settings.i18n import N_, _, label, ngettext
 from ..store.base import SortKey
 
 # The sort keys as the queue's title names them ("by sla_due"): the English stays the

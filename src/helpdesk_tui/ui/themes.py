@@ -15,7 +15,7 @@ from pathlib import Path
 import platformdirs
 from textual.theme import Theme
 
-from ..config import APP_NAME, ConfigError
+from ..settings.config import APP_NAME, ConfigError
 
 THEMES_ENV = "HELPDESK_TUI_THEMES"
 _COLOURS = (

@@ -19,7 +19,7 @@ from textual.widgets import Label, Static
 
 from ...domain.model import Attachment
 from ...domain.text import safe_line, safe_text
-from ...i18n import _
+from ...settings.i18n import _
 
 MAX_PREVIEW = 256 * 1024
 """Bytes of a file shown at most: a long log's head, and a screen that stays quick."""

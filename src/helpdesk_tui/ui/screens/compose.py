@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
-from ...i18n import _
+from ...settings.i18n import _
 from ..drafts import Drafts
 from ..widgets.inputs import TextEditor
 

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.model import Agent, Role
 from ...domain.text import safe_line, safe_text
-from ...i18n import _
+from ...settings.i18n import _
 from ...store.base import ConflictError
 from ..widgets.inputs import LineInput
 

@@ -13,7 +13,7 @@ from textual.widgets import Footer
 
 from ...domain.escalation import ReviewDecision
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
-from ...i18n import _
+from ...settings.i18n import _
 from ...store.base import ConflictError, Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine

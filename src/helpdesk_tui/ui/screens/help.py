@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...i18n import _
+from ...settings.i18n import _
 
 if TYPE_CHECKING:
     from ..app import HelpdeskApp

@@ -23,13 +23,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from ... import charts, metrics
 from ...domain.model import TIER_NAMES, TIERS, Priority
+from ...domain.periods import Period, PeriodKind
 from ...domain.text import safe_line
-from ...i18n import _, ngettext
-from ...i18n import label as tr
-from ...metrics import AGE_BUCKETS, Compliance, Metrics, SlaFigures, format_duration
-from ...periods import Period, PeriodKind
+from ...reporting import charts, metrics
+from ...reporting.metrics import AGE_BUCKETS, Compliance, Metrics, SlaFigures, format_duration
+from ...settings.i18n import _, ngettext
+from ...settings.i18n import label as tr
 from ..jobs import call_store
 from ..labels import period_name, period_title
 from ..widgets.status_line import StatusLine

@@ -13,9 +13,9 @@ from textual.widgets import Input, Label, Select, Static
 
 from ...domain.model import Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
-from ...i18n import _
-from ...i18n import label as tr
-from ...service import TicketDraft
+from ...service.helpdesk import TicketDraft
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
 from ..jobs import call_store
 from ..widgets.inputs import LineInput, TextEditor, field_value
 

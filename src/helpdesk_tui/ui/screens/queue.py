@@ -15,11 +15,11 @@ from textual.widgets import Footer, Input
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...domain.triage import Suggestion
-from ...i18n import _
-from ...i18n import label as tr
-from ...service import HelpdeskService
+from ...service.helpdesk import HelpdeskService
+from ...service.views import FilterError, View, parse_filter
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
 from ...store.base import Page, Query, SortKey
-from ...views import FilterError, View, parse_filter
 from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.inputs import LineInput

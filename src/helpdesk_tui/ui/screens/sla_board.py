@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Footer
 
 from ...domain.model import ACTIVE_STATUSES
-from ...i18n import _
+from ...settings.i18n import _
 from ...store.base import Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine

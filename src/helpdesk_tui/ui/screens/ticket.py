@@ -29,9 +29,9 @@ from ...domain.model import (
 )
 from ...domain.text import safe_line, safe_text
 from ...domain.triage import Triage
-from ...i18n import _
-from ...i18n import label as tr
-from ...service import Delivery, HelpdeskService
+from ...service.helpdesk import Delivery, HelpdeskService
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
 from ...store.base import Capability, ConflictError
 from ..drafts import Drafts
 from ..jobs import call_store

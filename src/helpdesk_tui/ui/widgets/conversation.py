@@ -10,9 +10,9 @@ from textual.widgets import Static
 
 from ...domain.model import Comment, Ticket
 from ...domain.text import safe_line, safe_text
-from ...i18n import _
-from ...i18n import label as tr
-from ...service import Delivery
+from ...service.helpdesk import Delivery
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
 
 MAX_SHOWN_CHARS = 20_000
 """A message longer than this is cut on screen (the full text stays in the store)."""

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from ...domain import sla
 from ...domain.model import Ticket
 from ...domain.sla import ClockState, Policy, TargetStatus
-from ...i18n import _
+from ...settings.i18n import _
 
 
 def overdue_text(remaining: timedelta) -> str:

@@ -19,8 +19,8 @@ from textual.widgets import DataTable, Static
 from ...domain.model import Ticket
 from ...domain.text import safe_line
 from ...domain.triage import SimilarTicket, Suggestion
-from ...i18n import _
-from ...i18n import label as tr
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
 
 CACHE_SIZE = 500
 """Suggestions the queue remembers (by key and version): a few screens' worth."""

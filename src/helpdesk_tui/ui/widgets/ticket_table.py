@@ -27,10 +27,10 @@ from ...domain import sla
 from ...domain.model import Priority, Status, Ticket
 from ...domain.sla import ClockState, Policy
 from ...domain.text import safe_line
-from ...i18n import _
-from ...i18n import label as tr
+from ...service.views import PAGE_ROWS
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
 from ...store.base import Page
-from ...views import PAGE_ROWS
 from .countdown import overdue_text
 
 MAX_BLOCKS = 20

@@ -41,20 +41,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from .domain import sla
-from .domain.model import (
-    ACTIVE_STATUSES,
-    DONE_STATUSES,
-    TIERS,
-    Priority,
-    Status,
-    Ticket,
-)
-from .domain.sla import ClockState, TargetKind, TargetStatus
-from .i18n import N_
-from .periods import Period
-from .service import HelpdeskService
-from .store.base import Query, SortKey
+from ..domain import sla
+from ..domain.model import ACTIVE_STATUSES, DONE_STATUSES, TIERS, Priority, Status, Ticket
+from ..domain.periods import Period
+from ..domain.sla import ClockState, TargetKind, TargetStatus
+from ..service.helpdesk import HelpdeskService
+from ..settings.i18n import N_
+from ..store.base import Query, SortKey
 
 __all__ = [
     "AGE_BUCKETS",

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings
-from .domain.model import Agent, Role
-from .domain.sla import Policy, PolicyError, parse_policy
-from .policies import load_builtin
-from .service import HelpdeskService
-from .store.base import NotFound, Query, TicketRepository
-from .views import SAVED_VIEWS, FilterError, View, custom_view
+from ..domain.model import Agent, Role
+from ..domain.sla import Policy, PolicyError, parse_policy
+from ..service.helpdesk import HelpdeskService
+from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
+from ..settings.config import ConfigError, Settings
+from ..settings.policies import load_builtin
+from ..store.base import NotFound, Query, TicketRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -60,7 +60,7 @@ def open_repository(settings: Settings) -> TicketRepository:
     """Open (and upgrade) the configured store; StoreUnavailable if it cannot be reached."""
     if settings.backend_kind == "rt":
         return _open_rt(settings)
-    from .store.sql import SqlRepository
+    from ..store.sql import SqlRepository
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqlRepository.open(
@@ -80,7 +80,7 @@ def _with_password(settings: Settings) -> str | URL:
         return url
     from sqlalchemy.engine import make_url
 
-    from .secrets import SecretError, load_db_password
+    from ..settings.secrets import SecretError, load_db_password
 
     try:
         password = load_db_password(url, data_dir=settings.data_dir)
@@ -91,9 +91,9 @@ def _with_password(settings: Settings) -> str | URL:
 
 
 def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
-    from .secrets import SecretError, load_token
-    from .store.base import InvalidInput
-    from .store.rt import RtConfig, RtRepository
+    from ..settings.secrets import SecretError, load_token
+    from ..store.base import InvalidInput
+    from ..store.rt import RtConfig, RtRepository
 
     if token is None:
         try:
@@ -193,7 +193,7 @@ def fill_first_run(service: HelpdeskService, settings: Settings, *, say: bool = 
     """
     if not settings.is_default_store or service.repo.count(Query(limit=1)) != 0:
         return False
-    from . import demo
+    from ..service import demo
 
     if say:
         print(FIRST_RUN_MESSAGE, file=sys.stderr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from ..domain.sla import Policy, PolicyError, parse_policy
+from ...domain.sla import Policy, PolicyError, parse_policy
 
 __all__ = ["builtin_names", "load_builtin", "read_builtin"]
 

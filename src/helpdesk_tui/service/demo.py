@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .domain.access import serves
-from .domain.escalation import ReviewDecision
-from .domain.model import Agent, Channel, Environment, Priority, Role, Status, Team, TicketType
-from .domain.sla import Policy
-from .service import HelpdeskService, TicketDraft
-from .store.base import NotFound, TicketRepository
+from ..domain.access import serves
+from ..domain.escalation import ReviewDecision
+from ..domain.model import Agent, Channel, Environment, Priority, Role, Status, Team, TicketType
+from ..domain.sla import Policy
+from ..store.base import NotFound, TicketRepository
+from .helpdesk import HelpdeskService, TicketDraft
 
 ORGANIZATIONS = {
     "Acme Retail": "acme-retail.example",

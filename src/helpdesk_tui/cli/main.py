@@ -17,13 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import bootstrap, i18n, report, transfer
-from .config import ConfigError, Settings, load_settings
-from .domain import sla
-from .domain.access import AccessDenied
-from .domain.escalation import EscalationError, ReviewDecision
-from .domain.lifecycle import TransitionError
-from .domain.model import (
+from ..domain import sla
+from ..domain.access import AccessDenied
+from ..domain.escalation import EscalationError, ReviewDecision
+from ..domain.lifecycle import TransitionError
+from ..domain.model import (
     Agent,
     Channel,
     Environment,
@@ -35,15 +33,20 @@ from .domain.model import (
     TicketType,
     parse_key,
 )
-from .domain.sla import PolicyError
-from .domain.text import safe_line, safe_text
-from .periods import Period, Span, parse_instant
-from .service import HelpdeskService, ServiceError, TicketDraft
-from .store.base import Query, SortKey, StoreError
-from .views import SAVED_VIEWS, FilterError, parse_filter
+from ..domain.periods import Period, Span, parse_instant
+from ..domain.sla import PolicyError
+from ..domain.text import safe_line, safe_text
+from ..launch import bootstrap
+from ..reporting import report
+from ..service import transfer
+from ..service.helpdesk import HelpdeskService, ServiceError, TicketDraft
+from ..service.views import SAVED_VIEWS, FilterError, parse_filter
+from ..settings import i18n
+from ..settings.config import ConfigError, Settings, load_settings
+from ..store.base import Query, SortKey, StoreError
 
 if TYPE_CHECKING:
-    from .mail.outgoing import DeliveryReport
+    from ..mail.outgoing import DeliveryReport
 
 EXIT_REFUSED = 2
 MAX_OFFSET = 2**31 - 1
@@ -365,7 +368,7 @@ def _one_line(text: str) -> str:
 
 
 def _login(args: argparse.Namespace, settings: Settings) -> int:
-    from . import secrets
+    from ..settings import secrets
 
     if not settings.backend_url:
         raise CliError(
@@ -406,7 +409,7 @@ def _login(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui.serve import ServeError, serve
+    from ..ui.serve import ServeError, serve
 
     # Open the store once here: a wrong agent or an unreachable store is one line now,
     # not an error page in every browser tab; and the first run's demo data is made once.
@@ -422,12 +425,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_app(settings: Settings) -> int:
-    from . import startup
+    from ..launch import startup
 
     views = bootstrap.views(settings)
     # Fork the store's helper first, then import the UI: they load side by side.
     pending = startup.begin(settings, views)
-    from .ui.app import run_app
+    from ..ui.app import run_app
 
     return run_app(settings, views, pending)
 
@@ -530,7 +533,7 @@ def _sweep(args: argparse.Namespace, service: HelpdeskService, settings: Setting
 
 
 def _mail(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
-    from . import mail
+    from .. import mail
 
     if args.action == "send":
         report = _send_mail(service, settings)
@@ -568,8 +571,8 @@ def _mail(args: argparse.Namespace, service: HelpdeskService, settings: Settings
 
 
 def _send_mail(service: HelpdeskService, settings: Settings) -> DeliveryReport:
-    from . import mail
-    from .mail.templates import TemplateError
+    from .. import mail
+    from ..mail.templates import TemplateError
 
     try:
         return mail.send_queued(service, settings.mail)
@@ -598,7 +601,8 @@ def _print_delivery(report: DeliveryReport) -> None:
 
 
 def _mail_login(args: argparse.Namespace, settings: Settings) -> int:
-    from . import mail, secrets
+    from .. import mail
+    from ..settings import secrets
 
     host = settings.mail.smtp_host if args.server == "smtp" else settings.mail.imap_host
     user = settings.mail.smtp_user if args.server == "smtp" else settings.mail.imap_user
@@ -620,7 +624,7 @@ def _mail_login(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, service: HelpdeskService) -> int:
-    from . import charts, metrics
+    from ..reporting import charts, metrics
 
     now = service.clock()
     if args.until is not None and args.since is None:
@@ -648,7 +652,7 @@ def _report(args: argparse.Namespace, service: HelpdeskService) -> int:
 
 
 def _demo(args: argparse.Namespace, service: HelpdeskService) -> int:
-    from . import demo
+    from ..service import demo
 
     if args.tickets < 1 or args.tickets > 100_000:
         raise CliError("--tickets must be between 1 and 100000")

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn, cast
 
+from ..domain.model import Agent
+from ..service.helpdesk import HelpdeskService
+from ..service.views import PAGE_ROWS, View
+from ..settings.config import Settings
+from ..store.base import Capability, Page, Query, StoreError, StoreUnavailable, TicketRepository
+from ..store.deferred import DeferredRepository, protocols_of
 from . import bootstrap
-from .config import Settings
-from .domain.model import Agent
-from .service import HelpdeskService
-from .store.base import Capability, Page, Query, StoreError, StoreUnavailable, TicketRepository
-from .store.deferred import DeferredRepository, protocols_of
-from .views import PAGE_ROWS, View
 
 FirstQuery = Callable[[str, datetime], Query]
 """(agent's username, now) → the query of the rows the app shows first."""

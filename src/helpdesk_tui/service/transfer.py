@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .domain.model import (
+from ..domain.model import (
     MAX_BODY,
     Channel,
     Comment,
@@ -31,8 +31,8 @@ from .domain.model import (
     TicketType,
     canonical_key,
 )
-from .service import HelpdeskService, ImportRefused, iter_all
-from .store.base import Query, SortKey, StoreError
+from ..store.base import Query, SortKey, StoreError
+from .helpdesk import HelpdeskService, ImportRefused, iter_all
 
 FORMATS = ("csv", "json", "jsonl")
 

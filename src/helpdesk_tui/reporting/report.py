@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO, Any
 
+from ..domain.model import TIER_NAMES, TIERS, Priority
+from ..domain.text import safe_line
 from . import charts
-from .domain.model import TIER_NAMES, TIERS, Priority
-from .domain.text import safe_line
 from .metrics import (
     AGE_BUCKETS,
     AgentFigures,

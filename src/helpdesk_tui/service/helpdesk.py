@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Concatenate, ParamSpec
 
-from .domain import escalation, lifecycle, sla
-from .domain.access import AccessDenied, Action, can
-from .domain.escalation import EscalationError, ReviewDecision
-from .domain.followup import FollowUpAction, FollowUpPolicy, MailKind, next_step
-from .domain.lifecycle import TransitionError
-from .domain.model import (
+from ..domain import escalation, lifecycle, sla
+from ..domain.access import AccessDenied, Action, can
+from ..domain.escalation import EscalationError, ReviewDecision
+from ..domain.followup import FollowUpAction, FollowUpPolicy, MailKind, next_step
+from ..domain.lifecycle import TransitionError
+from ..domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
     EMAIL_RE,
@@ -48,8 +48,9 @@ from .domain.model import (
     check_new_ticket,
     check_text,
 )
-from .domain.sla import BreachAction, Policy, TargetStatus
-from .domain.triage import (
+from ..domain.periods import Span
+from ..domain.sla import BreachAction, Policy, TargetStatus
+from ..domain.triage import (
     ACCEPTED_TAG,
     DISMISSED_TAG,
     MIN_NEIGHBOUR_SCORE,
@@ -60,8 +61,7 @@ from .domain.triage import (
     suggest,
     why_not_offered,
 )
-from .periods import Span
-from .store.base import (
+from ..store.base import (
     Capability,
     Change,
     ConflictError,

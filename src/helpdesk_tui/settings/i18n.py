@@ -16,8 +16,10 @@ import gettext
 import os
 from pathlib import Path
 
+from ..domain.text import N_ as N_  # marked in the domain, re-exported for the outer rings
+
 DOMAIN = "helpdesk_tui"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parents[1] / "locale"
 LANGUAGES = {"en": "English", "sv": "Svenska", "pt": "Português"}
 DEFAULT = "en"
 
@@ -86,11 +88,6 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
-
-
-def N_(message: str) -> str:
-    """Mark `message` for the catalogues without translating it here."""
-    return message
 
 
 def label(text: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from .domain.model import (
+from ..domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
     TIER_NAMES,
@@ -23,8 +23,8 @@ from .domain.model import (
     Status,
     TicketType,
 )
-from .i18n import N_
-from .store.base import InvalidInput, Query, SortKey
+from ..settings.i18n import N_
+from ..store.base import InvalidInput, Query, SortKey
 
 
 class FilterError(InvalidInput, ValueError):

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from ..domain.followup import FollowUpError, FollowUpPolicy
 from . import i18n
-from .domain.followup import FollowUpError, FollowUpPolicy
 
 APP_NAME = "helpdesk-tui"
 CONFIG_ENV = "HELPDESK_TUI_CONFIG"

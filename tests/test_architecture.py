@@ -1,0 +1,88 @@
+"""The rings hold: every module sits in a ring folder that the import contracts name, and
+the contracts bite (a forbidden import added to a copy of the tree fails lint-imports)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "helpdesk_tui"
+CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+    "contracts"
+]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _contract(name: str) -> dict[str, object]:
+    return next(c for c in CONTRACTS if c["name"] == name)
+
+
+def _rings() -> list[str]:
+    layers = _contract("rings")["layers"]
+    assert isinstance(layers, list)
+    return [ring.strip() for layer in layers for ring in layer.split("|")]
+
+
+def test_every_module_sits_in_a_ring_folder_the_contracts_name() -> None:
+    rings = {ring.removeprefix("helpdesk_tui.") for ring in _rings()}
+    loose = sorted(
+        p.name
+        for p in PACKAGE.glob("*.py")
+        if p.name not in ("__init__.py", "__main__.py")  # the package and its `-m` entry
+    )
+    assert loose == [], "modules outside any ring folder"
+    folders = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert folders == rings, "a package folder that is not a ring, or a ring with no folder"
+
+
+def test_every_ring_but_the_ui_is_kept_from_textual() -> None:
+    guarded = set(_contract("only the UI imports Textual")["source_modules"])  # type: ignore[arg-type]
+    assert guarded == set(_rings()) - {"helpdesk_tui.ui"}
+
+
+def _lint_copy(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess[str]:
+    """lint-imports over a copy of the tree in which `module` gained `line`."""
+    src = tmp_path / "src"
+    shutil.copytree(PACKAGE, src / "helpdesk_tui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = src / "helpdesk_tui" / module
+    target.write_text(target.read_text() + f"\n{line}\n")
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--config", str(tmp_path / "pyproject.toml")],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        ("settings/config.py", "import textual  # noqa", "only the UI imports Textual BROKEN"),
+        ("service/helpdesk.py", "import textual.app  # noqa", "only the UI imports Textual BROKEN"),
+        ("domain/model.py", "from ..store import base  # noqa", "rings BROKEN"),
+        ("store/base.py", "from ..service import helpdesk  # noqa", "rings BROKEN"),
+        ("domain/sla.py", "import sqlalchemy  # noqa", "domain is pure BROKEN"),
+    ],
+)
+def test_a_forbidden_import_fails_the_contracts(
+    tmp_path: Path, module: str, line: str, broken: str
+) -> None:
+    done = _lint_copy(tmp_path, module, line)
+    assert done.returncode != 0, done.stdout[-2000:]
+    assert broken in done.stdout, done.stdout[-2000:]
+
+
+def test_the_tree_as_it_is_keeps_every_contract(tmp_path: Path) -> None:
+    done = _lint_copy(tmp_path, "__init__.py", "")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "BROKEN" not in done.stdout
