@@ -1,0 +1,155 @@
+"""The suggestion: rule and neighbour votes combined per field, with a reason for people."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..model import Priority, Ticket, TicketType
+from .index import SimilarTicket, TicketIndex, learned_scores
+from .rules import RuleHit, rule_hits, rule_scores
+from .votes import FIELDS
+
+CRITICAL_TIER_WEIGHT = 1.5
+"""Tier 3 "address[es] critical issues" (002): a critical verdict leans the tier to 3."""
+
+_DEFAULTS: dict[str, object] = {"priority": Priority.MEDIUM, "type": TicketType.INCIDENT, "tier": 1}
+
+
+def _verdict(
+    scores: Mapping[object, float], order: Sequence[object]
+) -> tuple[object, float] | None:
+    """The best value and a confidence from its margin over the runner-up (1 - e^-margin);
+    None when no value has a positive score (a rule may vote against a value)."""
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], order.index(kv[0])))
+    if not ranked or ranked[0][1] <= 0:
+        return None
+    best, top = ranked[0]
+    runner_up = max(ranked[1][1], 0.0) if len(ranked) > 1 else 0.0
+    return best, 1.0 - math.exp(-(top - runner_up))
+
+
+_ORDER: dict[str, Sequence[object]] = {
+    "priority": list(Priority),
+    "type": list(TicketType),
+    "tier": [1, 2, 3],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """What triage proposes for one ticket, and why, in one line for people."""
+
+    priority: Priority
+    type: TicketType
+    tier: int
+    confidence: float
+    """0..1: the mean of the three fields' confidences."""
+    reason: str
+    """Quotes the ticket's own words: untrusted text, show it as plain text only."""
+    sources: tuple[str, str, str] = ("default", "default", "default")
+    """Which source decided priority, type and tier: rules, learned or default."""
+
+    def fields(self) -> dict[str, object]:
+        return {"priority": self.priority, "type": self.type, "tier": self.tier}
+
+    def differs_from(self, ticket: Ticket) -> bool:
+        return any(getattr(ticket, name) != value for name, value in self.fields().items())
+
+    @property
+    def label(self) -> str:
+        """The compact form the screens show, e.g. "P2 · incident · tier 2"."""
+        return f"{self.priority.short} · {self.type.label} · tier {self.tier}"
+
+
+def suggest(
+    ticket: Ticket, index: TicketIndex | None = None, *, use_rules: bool = True
+) -> Suggestion:
+    """Suggest a priority, type and tier for `ticket`, from the rules and, when given,
+    the past tickets of `index`. Deterministic: the same input, the same suggestion."""
+    hits = rule_hits(ticket) if use_rules else []
+    scores = rule_scores(hits)
+    neighbours = index.neighbours(ticket) if index is not None and len(index) else []
+    learned = learned_scores(neighbours)
+    chosen: dict[str, object] = {}
+    confidence: dict[str, float] = {}
+    source: dict[str, str] = {}
+    for name in FIELDS:
+        if name == "tier" and use_rules and chosen["priority"] is Priority.CRITICAL:
+            tier_scores = scores["tier"]
+            tier_scores[3] = tier_scores.get(3, 0.0) + CRITICAL_TIER_WEIGHT
+        ruled, taught = scores[name], learned[name]
+        combined = {v: ruled.get(v, 0.0) + taught.get(v, 0.0) for v in {*ruled, *taught}}
+        verdict = _verdict(combined, _ORDER[name])
+        if verdict is None:
+            chosen[name], confidence[name], source[name] = _DEFAULTS[name], 0.0, "default"
+            continue
+        best, confidence[name] = verdict
+        chosen[name] = best
+        source[name] = "rules" if ruled.get(best, 0.0) >= taught.get(best, 0.0) else "learned"
+    priority = chosen["priority"]
+    kind = chosen["type"]
+    tier = chosen["tier"]
+    assert isinstance(priority, Priority) and isinstance(kind, TicketType)
+    assert isinstance(tier, int)
+    return Suggestion(
+        priority,
+        kind,
+        tier,
+        round(sum(confidence.values()) / len(FIELDS), 3),
+        _reason(chosen, source, hits, neighbours),
+        (source["priority"], source["type"], source["tier"]),
+    )
+
+
+def _reason(
+    chosen: Mapping[str, object],
+    source: Mapping[str, str],
+    hits: Sequence[RuleHit],
+    neighbours: Sequence[SimilarTicket],
+) -> str:
+    def shown(names: Sequence[str]) -> str:
+        return ", ".join(_shown(name, chosen[name]) for name in names)
+
+    parts: list[str] = []
+    by_rules = [name for name in FIELDS if source[name] == "rules"]
+    if by_rules:
+        # The words that weighed most for what was chosen, none twice ("slowdown" is
+        # already in "significant slowdown").
+        weighed: dict[str, float] = {}
+        for hit in hits:
+            weight = sum(
+                vote.weight
+                for vote in hit.votes
+                if vote.field in by_rules and vote.value == chosen[vote.field]
+            )
+            if weight > 0 and hit.quote:
+                weighed[hit.quote] = weighed.get(hit.quote, 0.0) + weight
+        quotes: list[str] = []
+        for quote in sorted(weighed, key=lambda q: -weighed[q]):
+            if not any(quote in q or q in quote for q in quotes):
+                quotes.append(quote)
+        said = ", ".join(f"‘{q}’" for q in quotes[:3]) or "policy"
+        parts.append(f"{said} → {shown(by_rules)}")
+    by_learned = [name for name in FIELDS if source[name] == "learned"]
+    if by_learned:
+        agreeing = [
+            n.ticket.key
+            for n in neighbours
+            if any(getattr(n.ticket, name) == chosen[name] for name in by_learned)
+        ]
+        like = ", ".join(agreeing[:2]) + (f" +{len(agreeing) - 2}" if len(agreeing) > 2 else "")
+        parts.append(f"{shown(by_learned)} like resolved {like}")
+    defaults = [name for name in FIELDS if source[name] == "default"]
+    if defaults:
+        parts.append("no clear signal for " + ", ".join(defaults))
+    return "; ".join(parts)
+
+
+def _shown(name: str, value: object) -> str:
+    if isinstance(value, Priority):
+        return value.short
+    if isinstance(value, TicketType):
+        return value.label
+    return f"tier {value}"
