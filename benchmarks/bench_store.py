@@ -209,7 +209,7 @@ def median_ms(action: Callable[[], _R], runs: int) -> tuple[float, _R]:
 
 def explain(repo: SqlRepository, query: Query) -> str:
     """The database's plan for a view's page query (for tuning)."""
-    from helpdesk_tui.store.sql import _SELECT_TICKET
+    from helpdesk_tui.store.sql.rows import SELECT_TICKET as _SELECT_TICKET
 
     where = repo._filter(query)  # a diagnostic, not an API
     terms = where.terms() if where is not None else []

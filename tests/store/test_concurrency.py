@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.store.base import Change, ConflictError
-from helpdesk_tui.store.engine import make_engine, writer_turn
 from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.store.sql.engine import make_engine, writer_turn
 
 from .conftest import make_ticket
 
@@ -171,7 +171,7 @@ def test_eight_writers_lose_nothing_and_hear_of_every_conflict(
 
 
 def test_sqlite_writers_queue_for_their_turn(tmp_path: Path) -> None:
-    # The queue in front of SQLite's write lock (store/engine.py): a second writer waits
+    # The queue in front of SQLite's write lock (store/sql/engine.py): a second writer waits
     # for the first, even in the same process; a write begun inside another write of the
     # same thread does not wait for itself (SQLite's busy timeout then has the last word).
     engine = make_engine(tmp_path / "store.db")

@@ -1,5 +1,5 @@
 """The change feed on real stores: another repository's writes wake a waiter soon, with
-the keys of the tickets they touched (store/live.py)."""
+the keys of the tickets they touched (store/sql/live.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk_tui.domain.model import Agent
-from helpdesk_tui.store import live
 from helpdesk_tui.store.base import Change, ChangeFeed, ChangeSet, StoreUnavailable
-from helpdesk_tui.store.engine import make_engine
-from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.store.sql import SqlRepository, live
+from helpdesk_tui.store.sql.engine import make_engine
 from tests.conftest import PG_URL
 from tests.store.conftest import NOW, make_ticket
 

@@ -19,8 +19,9 @@ from alembic.runtime.migration import MigrationContext
 
 from helpdesk_tui.domain.model import Priority, Status
 from helpdesk_tui.store.base import Query, SortKey
-from helpdesk_tui.store.engine import make_engine
-from helpdesk_tui.store.migrations import (
+from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.store.sql.engine import make_engine
+from helpdesk_tui.store.sql.migrations import (
     current_revision,
     downgrade,
     head_revision,
@@ -28,8 +29,7 @@ from helpdesk_tui.store.migrations import (
     revisions,
     upgrade,
 )
-from helpdesk_tui.store.sql import SqlRepository
-from helpdesk_tui.store.tables import metadata, to_epoch_us
+from helpdesk_tui.store.sql.tables import metadata, to_epoch_us
 
 from .conftest import NOW
 
@@ -289,6 +289,6 @@ def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
 
 def test_head_constant_matches_the_packaged_scripts() -> None:
     # The store skips importing alembic when a database is at HEAD; HEAD must be true.
-    from helpdesk_tui.store.migrations import HEAD, head_revision
+    from helpdesk_tui.store.sql.migrations import HEAD, head_revision
 
     assert head_revision() == HEAD

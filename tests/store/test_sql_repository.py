@@ -26,7 +26,6 @@ from helpdesk_tui.domain.model import (
     Team,
     Ticket,
 )
-from helpdesk_tui.store import sql
 from helpdesk_tui.store.base import (
     Capability,
     InvalidInput,
@@ -37,7 +36,7 @@ from helpdesk_tui.store.base import (
     StoreUnavailable,
     TicketRepository,
 )
-from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.store.sql import SqlRepository, bulk, files
 
 from .conftest import NOW, make_ticket
 from .support import ME, change, note
@@ -237,10 +236,10 @@ def test_files_staged_by_a_writer_killed_mid_write_are_removed_at_open(
     source.write_text("x" * 1000)
     staging = folder / ".incoming"
     # A second writer, alive, mid-copy: its staged file is locked and must stay.
-    live = sql.SqlRepository.open(store_url, folder)
+    live = SqlRepository.open(store_url, folder)
     release = threading.Event()
     copying = threading.Event()
-    real_hold = sql._hold
+    real_hold = files._hold
 
     def hold_and_wait(handle: object) -> None:
         real_hold(handle)  # type: ignore[arg-type]
@@ -248,7 +247,7 @@ def test_files_staged_by_a_writer_killed_mid_write_are_removed_at_open(
         release.wait(10)
 
     try:
-        sql._hold = hold_and_wait  # type: ignore[assignment]
+        files._hold = hold_and_wait  # type: ignore[assignment]
         writer = threading.Thread(
             target=live.apply,
             args=(change(ticket, comment=note("live"), attachments=[NewAttachment("a", source)]),),
@@ -256,7 +255,7 @@ def test_files_staged_by_a_writer_killed_mid_write_are_removed_at_open(
         writer.start()
         assert copying.wait(10)
     finally:
-        sql._hold = real_hold  # type: ignore[assignment]
+        files._hold = real_hold  # type: ignore[assignment]
     # Orphans: one with content, one empty and old (killed before it could write).
     orphan = staging / "staged-dead1"
     orphan.write_bytes(b"half a file")
@@ -346,7 +345,7 @@ def test_purge_dry_run_lists_and_real_run_removes_and_leaves_tombstones(
 def test_bulk_import_assigns_or_keeps_keys_and_imports_comments(
     repo: SqlRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sql, "BATCH_SIZE", 4)  # several batches
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 4)  # several batches
     items: list[tuple[Ticket, list[Comment]]] = [
         (make_ticket(n, subject=f"imported {n}"), []) for n in range(9)
     ]
@@ -373,7 +372,7 @@ def test_bulk_import_assigns_or_keeps_keys_and_imports_comments(
 def test_bulk_import_is_all_or_nothing(
     repo: SqlRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sql, "BATCH_SIZE", 3)
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 3)
     repo.create(make_ticket(), actor=ME)
     token = repo.change_token()
     duplicate: list[tuple[Ticket, list[Comment]]] = [(make_ticket(n), []) for n in range(7)]

@@ -28,7 +28,7 @@ from helpdesk_tui.domain.model import (
     Ticket,
 )
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service.helpdesk import HelpdeskService, TicketDraft
+from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.store.base import Capability, Change, Query, SortKey
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN

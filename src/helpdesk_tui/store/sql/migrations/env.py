@@ -1,6 +1,6 @@
 """Alembic environment for the SQL store.
 
-Normally run by `helpdesk_tui.store.migrations.upgrade`, which passes an open connection
+Normally run by `helpdesk_tui.store.sql.migrations.upgrade`, which passes an open connection
 (already inside a locked transaction) in `config.attributes["connection"]`. The alembic
 command line works too: `alembic -x url=sqlite:///path/to/store.db ...` with a config
 whose `script_location` points here (see the package docstring).
@@ -11,8 +11,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from helpdesk_tui.store.migrations import include_object
-from helpdesk_tui.store.tables import metadata
+from helpdesk_tui.store.sql.migrations import include_object
+from helpdesk_tui.store.sql.tables import metadata
 
 config = context.config
 
@@ -53,7 +53,7 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from helpdesk_tui.store.engine import WRITE, make_engine
+    from helpdesk_tui.store.sql.engine import WRITE, make_engine
 
     engine = make_engine(_url())
     try:

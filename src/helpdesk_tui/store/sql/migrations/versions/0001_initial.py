@@ -83,7 +83,7 @@ def upgrade() -> None:
     )
     # A unique index rather than a constraint: bulk_import can drop and rebuild it.
     op.create_index("uq_tickets_key", "tickets", ["key"], unique=True)
-    # Queue views: equality filters first, the view's sort last (see store/tables.py).
+    # Queue views: equality filters first, the view's sort last (see store/sql/tables.py).
     # The trailing id is the tie-break of every sort (most closed tickets have no due time).
     op.create_index("ix_tickets_active_sla", "tickets", ["is_active", "sla_due_at", "id"])
     op.create_index(

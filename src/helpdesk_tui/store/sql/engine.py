@@ -36,7 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from .base import InvalidInput, StoreUnavailable
+from ..base import InvalidInput, StoreUnavailable
 
 if sys.platform != "win32":
     import fcntl

@@ -1,6 +1,6 @@
 """The mail half of the SQL store (`MailQueue`): queued outgoing mail, incoming Message-IDs.
 
-Mixed into SqlRepository, whose `create` and `apply` call `_insert_mail` inside their
+Part of SqlRepository, whose `create` and `apply` call `_insert_mail` inside their
 own transactions: a ticket write and the mail it causes commit together or not at all.
 
 Delivery state changes (held, sent, failed) are writes of their own that add a history
@@ -11,16 +11,15 @@ ticket never sees a conflict because a notification went out meanwhile.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
-from .base import (
+from ..base import (
     DuplicateMail,
     InvalidInput,
     MailDirection,
@@ -29,8 +28,9 @@ from .base import (
     MailState,
     NotFound,
 )
-from .fields import check_str, check_ts
+from ..fields import check_str, check_ts
 from .tables import mail, tickets
+from .transactions import SqlTransactions
 
 _COLUMNS = (
     mail.c.id,
@@ -53,23 +53,8 @@ MAX_ERROR = 500
 """Characters of a server's error kept per attempt: enough to read, not a whole transcript."""
 
 
-class MailStore:
-    """`MailQueue` for SqlRepository; it supplies the transactions and the audit rows."""
-
-    if TYPE_CHECKING:
-
-        def _read(self) -> AbstractContextManager[Connection]: ...
-
-        def _write(self) -> AbstractContextManager[Connection]: ...
-
-        def _audit(self, conn: Connection, entries: list[dict[str, Any]]) -> None: ...
-
-        def _bump(self, conn: Connection) -> None: ...
-
-        def _id_of(self, conn: Connection, key: str) -> int: ...
-
-        # SqlRepository._entry: one audit row as a dict (see there).
-        _entry: Callable[..., dict[str, Any]]
+class MailStore(SqlTransactions):
+    """`MailQueue` for SqlRepository: the mail table, in the store's transactions."""
 
     # -- inside create and apply -----------------------------------------------------
 

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from .base import Capability, ChangeFeed, ChangeSet, StoreUnavailable, TicketRepository
+from ..base import Capability, ChangeFeed, ChangeSet, StoreUnavailable, TicketRepository
 from .engine import dialect_insert
 from .tables import CHANGE_COUNTER, store_meta
 

@@ -8,7 +8,7 @@ once migrate one after the other and a failed migration leaves the old schema in
 Writing a new revision (developers): create `versions/NNNN_what.py` from
 `script.py.mako`, or let alembic draft one against a store at the previous revision::
 
-    python -m helpdesk_tui.store.migrations sqlite:///tmp/store.db revision \
+    python -m helpdesk_tui.store.sql.migrations sqlite:///tmp/store.db revision \
         --autogenerate -m "what changed"
 
 Then keep it runnable on both SQLite and PostgreSQL (see the template's docstring).
@@ -26,7 +26,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection, Engine
 
-from ..base import StoreError, StoreUnavailable
+from ...base import StoreError, StoreUnavailable
 from ..engine import WRITE, describe, make_engine
 from ..tables import FTS_TABLE, SEARCH_VECTOR
 
@@ -152,14 +152,14 @@ def _locked(engine: Engine) -> Iterator[Connection]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m helpdesk_tui.store.migrations URL <alembic command and options>`."""
+    """`python -m helpdesk_tui.store.sql.migrations URL <alembic command and options>`."""
     from alembic.config import CommandLine
 
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0].startswith("-"):
-        raise SystemExit("usage: python -m helpdesk_tui.store.migrations URL COMMAND [OPTIONS]")
+        raise SystemExit("usage: python -m helpdesk_tui.store.sql.migrations URL COMMAND [OPTIONS]")
     url, rest = args[0], args[1:]
-    cli = CommandLine(prog="python -m helpdesk_tui.store.migrations")
+    cli = CommandLine(prog="python -m helpdesk_tui.store.sql.migrations")
     options = cli.parser.parse_args(rest)
     config = alembic_config(url)
     config.cmd_opts = options

@@ -1,0 +1,76 @@
+"""Agents and teams."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ...domain.model import Agent, Role, Team
+from ..base import NotFound
+from ..fields import check_int, check_opt_str, check_str, check_strs, enum_check
+from .engine import dialect_insert
+from .rows import agent_from_row, dump_strs
+from .tables import agents, teams
+from .transactions import SqlTransactions
+
+
+class PeopleStore(SqlTransactions):
+    """The store's agents and teams."""
+
+    def agents(self) -> list[Agent]:
+        """Every agent, by username."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(agents).order_by(agents.c.username)).all()
+        return [agent_from_row(r) for r in rows]
+
+    def get_agent(self, username: str) -> Agent:
+        """One agent; NotFound if unknown."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(agents).where(agents.c.username == username)).first()
+        if row is None:
+            raise NotFound(f"no agent {username}")
+        return agent_from_row(row)
+
+    def save_agent(self, agent: Agent) -> Agent:
+        """Insert or replace an agent (keyed by username)."""
+        values = {
+            "username": check_str("username", agent.username),
+            "name": check_str("name", agent.name),
+            "email": check_str("email", agent.email),
+            "tier": check_int("tier", agent.tier),
+            "role": enum_check(Role, False)("role", agent.role).value,
+            "team": check_opt_str("team", agent.team),
+            "organizations": dump_strs(check_strs("organizations", agent.organizations)),
+            "active": bool(agent.active),
+        }
+        with self._write() as conn:
+            self._upsert(conn, agents, values, "username")
+            self._bump(conn)
+        return replace(agent, organizations=tuple(agent.organizations))
+
+    def teams(self) -> list[Team]:
+        """Every team, by name."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(teams.c.name, teams.c.description).order_by(teams.c.name))
+            return [Team(name=r[0], description=r[1]) for r in rows]
+
+    def save_team(self, team: Team) -> Team:
+        """Insert or replace a team (keyed by name)."""
+        values = {
+            "name": check_str("name", team.name),
+            "description": check_str("description", team.description),
+        }
+        with self._write() as conn:
+            self._upsert(conn, teams, values, "name")
+            self._bump(conn)
+        return team
+
+    def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any], key: str) -> None:
+        stmt = dialect_insert(not self._sqlite)(table).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[key], set_={k: stmt.excluded[k] for k in values if k != key}
+        )
+        conn.execute(stmt)

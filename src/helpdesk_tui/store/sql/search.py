@@ -1,0 +1,102 @@
+"""Full-text search: FTS5 on SQLite, a tsvector column on PostgreSQL (see tables.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from .tables import FTS_TABLE, SEARCH_VECTOR, comments, tickets
+from .transactions import SqlTransactions
+
+_PG_SEARCH_CHARS = 300_000
+
+
+def fts5_match(tokens: Sequence[str]) -> str:
+    """An FTS5 MATCH expression: every token as a quoted prefix, ANDed. Never a syntax error."""
+    return " AND ".join(f'"{t}"*' for t in tokens)
+
+
+def tsquery(tokens: Sequence[str]) -> str:
+    """The PostgreSQL to_tsquery equivalent of `fts5_match` (diacritics folded alike)."""
+    return " & ".join(f"'{t}':*" for t in (_fold(t) for t in tokens) if t)
+
+
+def _fold(text: str) -> str:
+    # PostgreSQL's 'simple' configuration keeps accents (the unaccent extension may not be
+    # installable); fold them here, as FTS5's remove_diacritics does, so "cafe" finds "Café".
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def symbol_condition(symbol: str) -> ColumnElement[bool]:
+    """Tickets whose subject, description or a comment holds `symbol` (an emoji)."""
+    t = tickets.c
+    in_comments = sa.select(comments.c.ticket_id).where(
+        comments.c.body.contains(symbol, autoescape=True)
+    )
+    return sa.or_(
+        t.subject.contains(symbol, autoescape=True),
+        t.description.contains(symbol, autoescape=True),
+        t.id.in_(in_comments),
+    )
+
+
+def search_text(subject: str, description: str, comments: str) -> str:
+    # A tsvector holds at most 1 MB: index the first part of a very long thread.
+    return _fold(f"{subject} {description} {comments}"[:_PG_SEARCH_CHARS])
+
+
+class SearchIndex(SqlTransactions):
+    """The search index's side of reads and writes, kept in the write's transaction."""
+
+    def _text_condition(self, tokens: Sequence[str]) -> ColumnElement[bool]:
+        if self._sqlite:
+            matches: sa.Select[Any] = sa.select(sa.literal_column("rowid"))
+            matches = matches.select_from(sa.table(FTS_TABLE)).where(
+                sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("fts", fts5_match(tokens)))
+            )
+            return tickets.c.id.in_(matches)
+        vector: ColumnElement[Any] = sa.literal_column(f"tickets.{SEARCH_VECTOR}")
+        query = sa.func.to_tsquery(
+            sa.literal_column("'simple'::regconfig"), sa.bindparam("tsq", tsquery(tokens))
+        )
+        return vector.op("@@")(query)
+
+    def _refresh_search(self, conn: Connection, ticket_id: int) -> None:
+        """Re-index one ticket's subject, description and comments."""
+        if self._sqlite:
+            conn.exec_driver_sql(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (ticket_id,))
+            conn.exec_driver_sql(
+                f"INSERT INTO {FTS_TABLE} (rowid, subject, description, comments)"
+                " SELECT t.id, t.subject, t.description, COALESCE((SELECT group_concat(body,"
+                " char(10)) FROM (SELECT body FROM comments WHERE ticket_id = t.id"
+                " ORDER BY id)), '') FROM tickets t WHERE t.id = ?",
+                (ticket_id,),
+            )
+        else:
+            subject, description, thread = conn.exec_driver_sql(
+                "SELECT subject, description, COALESCE((SELECT string_agg(body, ' ' ORDER BY"
+                " id) FROM comments WHERE ticket_id = %s), '') FROM tickets WHERE id = %s",
+                (ticket_id, ticket_id),
+            ).one()
+            conn.exec_driver_sql(
+                f"UPDATE tickets SET {SEARCH_VECTOR} = to_tsvector('simple', %s) WHERE id = %s",
+                (search_text(subject, description, thread), ticket_id),
+            )
+
+    def _index_imported(self, conn: Connection, everything: bool) -> None:
+        """SQLite: add the imported tickets to the FTS table in one statement, all inside
+        SQLite (no Python per row). `everything`: the store was empty before."""
+        which = "" if everything else " WHERE t.id IN (SELECT id FROM temp.import_ids)"
+        conn.exec_driver_sql(
+            f"INSERT INTO {FTS_TABLE} (rowid, subject, description, comments)"
+            " SELECT t.id, t.subject, t.description, COALESCE((SELECT group_concat(body,"
+            f" char(10)) FROM comments c WHERE c.ticket_id = t.id), '') FROM tickets t{which}"
+        )
