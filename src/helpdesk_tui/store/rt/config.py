@@ -1,0 +1,61 @@
+"""RtConfig: where RT is and how its queues and statuses map to ours."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ...domain.model import Role
+from ..base import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class RtConfig:
+    """Where RT is and how its queues and statuses map to ours."""
+
+    url: str
+    queues: Mapping[str, int]
+    """RT queue name → tier (1-3); the first queue of a tier is where that tier's tickets go."""
+    key_prefix: str = "RT"
+    lifecycle: str = "helpdesk"
+    """"helpdesk" (our seven statuses configured in RT) or "default" (RT's stock one)."""
+    verify_tls: bool = True
+    timeout: float = 15.0
+    cache_seconds: float = 30.0
+    """How long a search result may be served again without asking RT; any change seen
+    through `change_token` (which the queue polls) or made here drops it sooner."""
+    agents: Mapping[str, tuple[int, Role]] = field(default_factory=dict)
+    """Tier and role of RT users (default tier 3, agent); each named user is an agent."""
+    agent_groups: tuple[str, ...] = ()
+    """RT user-defined groups whose privileged members (nested groups followed) are the
+    helpdesk's agents, beside the users named in `agents`."""
+    cache_dir: Path | None = None
+    """Where downloaded attachments are kept (folders 0700, files 0600); None: a private
+    temporary folder, removed when the repository is closed."""
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidInput(f"backend.url: expected an http(s) URL of RT, got {self.url!r:.80}")
+        if parts.password or parts.username:
+            raise InvalidInput("backend.url: must not hold a user or password")
+        if not self.queues:
+            raise InvalidInput("backend.rt.queues: name at least one RT queue and its tier")
+        for name, tier in self.queues.items():
+            if tier not in (1, 2, 3):
+                raise InvalidInput(f"backend.rt.queues.{name}: tier must be 1, 2 or 3")
+        if self.lifecycle not in ("helpdesk", "default"):
+            raise InvalidInput(
+                f"backend.rt.lifecycle: expected 'helpdesk' or 'default', got {self.lifecycle!r}"
+            )
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", self.key_prefix):
+            raise InvalidInput(f"key prefix must be 1-10 capitals/digits, not {self.key_prefix!r}")
+
+    @property
+    def host(self) -> str:
+        """The server as people name it in messages: scheme, host and port, no path."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"

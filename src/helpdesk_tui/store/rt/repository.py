@@ -1,0 +1,187 @@
+"""RtRepository: the TicketRepository protocol on RT, handing each call to the part of
+the package that does it (see the package docstring for how RT's objects map to ours)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
+from ..base import Capability, Change, Page, Query
+from .client import RtClient
+from .config import RtConfig
+from .errors import RtAuthError, RtUnsupported
+from .files import AttachmentFiles
+from .history import TicketHistory
+from .mapping import TicketMapping
+from .people import RtPeople
+from .search import TicketSearch
+from .session import RtSession
+from .writes import TicketWriter
+
+
+class RtRepository:
+    """Tickets in Request Tracker 5. Thread-safe: share one per process."""
+
+    def __init__(
+        self, config: RtConfig, token: str, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        if not token or any(c.isspace() for c in token):
+            raise RtAuthError(f"no usable RT token for {config.host}: run `helpdesk-tui login`")
+        self._config = config
+        self._client = RtClient(config, token, transport)
+        self._session = RtSession(self._client, TicketMapping(config))
+        self._search = TicketSearch(self._session)
+        self._files = AttachmentFiles(self._session)
+        self._history = TicketHistory(self._session, self._files)
+        self._writer = TicketWriter(self._session, self._files, self._history)
+        self._people = RtPeople(self._session)
+
+    @classmethod
+    def open(
+        cls, config: RtConfig, token: str, *, transport: httpx.BaseTransport | None = None
+    ) -> RtRepository:
+        """Connect, check the token, and learn the queues' and custom fields' ids.
+
+        Raises StoreUnavailable (or a subclass) when RT cannot be used as configured.
+        """
+        repo = cls(config, token, transport=transport)
+        try:
+            repo._session.mapping.discover(repo._client)
+        except BaseException:
+            repo.close()
+            raise
+        return repo
+
+    def __repr__(self) -> str:
+        return f"<RtRepository {self._config.host}>"
+
+    def close(self) -> None:
+        self._client.close()
+        self._files.close()
+
+    # -- protocol: properties --------------------------------------------------------
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """Search, attachments, watchers, CSAT and live polling; RT's REST2 offers no purge,
+        no bulk import, no agent admin and no locked claim."""
+        return frozenset(
+            {
+                Capability.FULL_TEXT,
+                Capability.ATTACHMENTS,
+                Capability.WATCHERS,
+                Capability.CSAT,
+                Capability.LIVE_CHANGES,
+            }
+        )
+
+    @property
+    def key_prefix(self) -> str:
+        return self._config.key_prefix
+
+    @property
+    def config(self) -> RtConfig:
+        return self._config
+
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests this repository sent (tests and benchmarks read it)."""
+        return self._client.requests
+
+    @property
+    def revalidated(self) -> int:
+        """How many single-ticket reads RT answered 304 Not Modified."""
+        return self._session.revalidated
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, key: str) -> Ticket:
+        ticket_id = self._session.mapping.id_of(key)
+        data, etag = self._session.fetch(ticket_id)
+        ticket = self._session.mapping.ticket_from(data, roles=True)
+        with self._session.lock:
+            self._session.version_etags.setdefault((ticket_id, ticket.version), etag)
+        return ticket
+
+    def query(self, query: Query) -> Page:
+        """One page and the total: one search request with `fields=` (cached), or a few
+        when the page is larger than RT's 100 rows or straddles two of RT's pages."""
+        return self._search.query(query)
+
+    def count(self, query: Query) -> int:
+        return self._search.count(query)
+
+    def change_token(self) -> str:
+        """The id of the newest transaction RT shows this user: moves on every write."""
+        return self._search.change_token()
+
+    def comments(self, key: str) -> list[Comment]:
+        """Replies and notes, oldest first, each with the files RT keeps in its message."""
+        return self._history.comments(key)
+
+    def history(self, key: str) -> list[AuditEntry]:
+        """Our writes as they recorded themselves, RT's own transactions (from RT's web UI,
+        mail, scrips) mapped to our fields, and every reply and note."""
+        return self._history.history(key)
+
+    def attachment_path(self, key: str, attachment_id: int) -> Path:
+        """Download one of the ticket's files into the cache folder and return its path
+        (once: RT never changes a stored file)."""
+        return self._files.path(key, attachment_id)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def create(self, ticket: Ticket, actor: str, comment: Comment | None = None) -> Ticket:
+        """Create the RT ticket (in the tier's queue) with its description as the first
+        message; the optional first comment follows as a Comment."""
+        return self._writer.create(ticket, actor, comment)
+
+    def apply(self, change: Change) -> Ticket:
+        """Write one change, based on the version it names: a stale base is a
+        ConflictError and nothing is written; what RT stored is read back and checked."""
+        return self._writer.apply(change)
+
+    # -- people ------------------------------------------------------------------------
+
+    def agents(self) -> list[Agent]:
+        """The privileged RT users named in [backend.rt.agents] or found in the groups of
+        [backend.rt] agent_groups, with tier and role from the former."""
+        return self._people.agents()
+
+    def get_agent(self, username: str) -> Agent:
+        return self._people.get_agent(username)
+
+    def save_agent(self, agent: Agent) -> Agent:
+        raise RtUnsupported("agents are RT users: manage them in RT (and tiers in the config)")
+
+    def teams(self) -> list[Team]:
+        return self._people.teams()
+
+    def save_team(self, team: Team) -> Team:
+        raise RtUnsupported("teams are a custom field in RT: manage its values in RT")
+
+    # -- what RT leaves to its own tools -------------------------------------------------
+
+    def bulk_import(self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]) -> int:
+        raise RtUnsupported("RT's REST2 API has no all-or-nothing bulk import; use RT's tools")
+
+    def purge(self, closed_before: datetime, actor: str, at: datetime, dry_run: bool) -> list[str]:
+        raise RtUnsupported("purging is RT's shredder's job (rt-shredder), not this store's")
+
+    def claim_next(self, query: Query, claim: Callable[[Ticket], Change | None]) -> Ticket | None:
+        raise RtUnsupported("RT cannot lock a ticket while it is claimed: take it by version")
+
+    refusal_log: Path | None = None
+    """Where refused actions are audited (JSON lines, see store/local_audit.py): RT has
+    no audit-only record. bootstrap sets it to a file in the app's state folder."""
+
+    def record_refusal(
+        self, actor: str, action: str, key: str | None, reason: str, at: datetime
+    ) -> None:
+        from ..local_audit import append_refusal
+
+        append_refusal(self.refusal_log, actor, action, key, reason, at)
