@@ -140,8 +140,7 @@ def cross_validated(examples: Sequence[Example], use_rules: bool) -> dict[int, S
 def demo_index() -> tuple[TicketIndex, float]:
     """An index of a generated demo store's resolved tickets, and the service's build time."""
     from helpdesk_tui.launch import bootstrap
-    from helpdesk_tui.service import demo
-    from helpdesk_tui.service.helpdesk import HelpdeskService
+    from helpdesk_tui.service import HelpdeskService, demo
     from helpdesk_tui.store.sql import SqlRepository
 
     folder = Path(tempfile.mkdtemp(prefix="bench-triage-"))
@@ -162,7 +161,7 @@ def demo_index() -> tuple[TicketIndex, float]:
 
 def store_training(path: Path, label: str) -> None:
     from helpdesk_tui.launch import bootstrap
-    from helpdesk_tui.service.helpdesk import HelpdeskService
+    from helpdesk_tui.service import HelpdeskService
     from helpdesk_tui.store.sql import SqlRepository
 
     if not path.exists():

@@ -37,7 +37,7 @@ from pathlib import Path
 import helpdesk_tui
 from helpdesk_tui.domain.model import ACTIVE_STATUSES, Agent, Role
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service.helpdesk import HelpdeskService
+from helpdesk_tui.service import HelpdeskService
 from helpdesk_tui.store.base import NotFound, Query
 from helpdesk_tui.store.sql import SqlRepository
 

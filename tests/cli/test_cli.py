@@ -308,12 +308,12 @@ def test_keys_from_the_store_reach_the_terminal_as_text(
     from helpdesk_tui.launch import bootstrap
     from helpdesk_tui.settings.config import load_settings
 
-    service = bootstrap.build_service(load_settings(None))
+    repo = bootstrap.open_repository(load_settings(None))
     try:
-        with service.repo.engine.begin() as conn:  # type: ignore[attr-defined]
+        with repo.engine.begin() as conn:  # type: ignore[attr-defined]
             conn.exec_driver_sql("UPDATE tickets SET key = ? WHERE key = ?", ("HD-1\x1b[2J", key))
     finally:
-        service.repo.close()
+        repo.close()
     code, out, _ = run(capsys, "ticket", "list")
     assert code == 0 and "\x1b" not in out and safe_line("HD-1\x1b[2J") in out
 

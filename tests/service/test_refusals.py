@@ -21,10 +21,10 @@ from helpdesk_tui.cli.main import main
 from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.model import Agent, AuditEntry, Role
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service.helpdesk import ConflictError, HelpdeskService, TicketDraft
+from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.store.sql import SqlRepository
-from helpdesk_tui.store.tables import audit
+from helpdesk_tui.store.sql.tables import audit
 from tests.conftest import FROZEN
 
 

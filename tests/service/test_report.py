@@ -35,7 +35,7 @@ from helpdesk_tui.domain.periods import Period
 from helpdesk_tui.domain.sla import TargetKind
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.reporting import charts, metrics, report
-from helpdesk_tui.service.helpdesk import HelpdeskService, TicketDraft
+from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.store.sql import SqlRepository
 from tests.cli.test_cli import run
 from tests.conftest import FROZEN

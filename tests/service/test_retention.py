@@ -29,7 +29,7 @@ from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.model import Agent, Role, Status
 from helpdesk_tui.domain.periods import Span
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service.helpdesk import HelpdeskService, TicketDraft
+from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.store.base import NotFound
 from helpdesk_tui.store.sql import SqlRepository
 from tests.cli.test_cli import run

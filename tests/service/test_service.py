@@ -13,7 +13,7 @@ from helpdesk_tui.domain.escalation import EscalationError, ReviewDecision
 from helpdesk_tui.domain.lifecycle import TransitionError
 from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service.helpdesk import HelpdeskService, ServiceError, TicketDraft
+from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
 from helpdesk_tui.store.base import ConflictError, Query
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN

@@ -14,8 +14,8 @@ from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status, TicketType
 from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service import helpdesk as service_module
-from helpdesk_tui.service.helpdesk import HelpdeskService, ServiceError, TicketDraft
+from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
+from helpdesk_tui.service import triage as triage_module
 from helpdesk_tui.store.base import ConflictError
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN
@@ -158,7 +158,7 @@ def test_only_who_may_update_may_accept(repo: SqlRepository) -> None:
 
 
 def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(service_module, "TRIAGE_REFRESH", 0.0)
+    monkeypatch.setattr(triage_module, "TRIAGE_REFRESH", 0.0)
     lead = as_(repo, "lead")
     key = new(lead, "Quantum rig drift again")
     assert lead.triage(key).suggestion.priority is Priority.MEDIUM  # the rules know nothing
@@ -173,7 +173,7 @@ def test_older_tickets_than_the_index_holds_are_found_by_search(
     repo: SqlRepository,
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    monkeypatch.setattr(service_module, "TRIAGE_DOCS", 2)
+    monkeypatch.setattr(triage_module, "TRIAGE_DOCS", 2)
     lead = as_(repo, "lead")
     oldest = resolved(lead, "Zeppelin hangar sensor offline", Priority.HIGH, 2)
     for n in range(3):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +49,12 @@ def make_app(data_dir: Path) -> AppFactory:
         return HelpdeskApp(service, settings, bootstrap.views(settings), oncall=False)
 
     return make
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[SqlRepository]:
+    """The apps' store, opened by the test itself: to set up and check what is stored
+    (the apps hold only their service)."""
+    repo = SqlRepository.open(data_dir / "helpdesk.db", data_dir / "attachments")
+    yield repo
+    repo.close()

@@ -21,8 +21,7 @@ from textual.widgets import Static
 
 from helpdesk_tui.domain.model import Ticket
 from helpdesk_tui.launch import bootstrap
-from helpdesk_tui.service import demo
-from helpdesk_tui.service.helpdesk import HelpdeskService
+from helpdesk_tui.service import HelpdeskService, demo
 from helpdesk_tui.settings.config import Settings
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
@@ -78,7 +77,7 @@ def shared_store_at(url: str, data_dir: Path) -> Iterator[SharedStore]:
         yield store
     finally:
         for service in store.opened:
-            service.repo.close()
+            service.close()
 
 
 def conversation_text(screen: TicketScreen) -> str:

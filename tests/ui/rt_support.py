@@ -18,7 +18,7 @@ import pytest
 
 from helpdesk_tui.domain.model import parse_key
 from helpdesk_tui.launch import bootstrap
-from helpdesk_tui.service.helpdesk import HelpdeskService, TicketDraft
+from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.settings.config import TOKEN_ENV, RtSettings, Settings
 from helpdesk_tui.store.rt import RtRepository
 from helpdesk_tui.ui.app import HelpdeskApp
@@ -85,8 +85,9 @@ def rt_proxy(rt_server: RtServer) -> Iterator[RtProxy]:
 
 def make_rt_app(settings: Settings) -> HelpdeskApp:
     """Exactly what the entry point does: bootstrap's service and views, then the app."""
-    service = bootstrap.build_service(settings)
-    assert isinstance(service.repo, RtRepository)
+    repo = bootstrap.open_repository(settings)
+    assert isinstance(repo, RtRepository)
+    service = bootstrap.build_service(settings, repo)
     return HelpdeskApp(service, settings, bootstrap.views(settings), oncall=False)
 
 

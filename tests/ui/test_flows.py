@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from helpdesk_tui.domain.model import Escalation, Status
+from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.dialogs import ConfirmScreen, ConflictScreen, PromptScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
@@ -26,7 +27,9 @@ async def open_view(pilot: Pilot[None], title: str) -> None:
     await choose(pilot, title)
 
 
-async def test_triage_new_ticket_to_a_sent_reply(make_app: AppFactory) -> None:
+async def test_triage_new_ticket_to_a_sent_reply(
+    make_app: AppFactory, store: SqlRepository
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -44,17 +47,17 @@ async def test_triage_new_ticket_to_a_sent_reply(make_app: AppFactory) -> None:
         await pilot.press(*"We are on it: restarting the gateway now.")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        stored = app.service.repo.get(ticket.key)
+        stored = store.get(ticket.key)
         assert stored.assignee == ME
         assert stored.status is Status.OPEN
         assert stored.first_response_at is not None
-        last = app.service.repo.comments(ticket.key)[-1]
+        last = store.comments(ticket.key)[-1]
         assert last.body == "We are on it: restarting the gateway now." and last.is_public
         # The draft is gone once sent.
         assert app.screen.drafts.pending(ticket.key) == []  # type: ignore[attr-defined]
 
 
-async def test_escalate_with_a_reason(make_app: AppFactory) -> None:
+async def test_escalate_with_a_reason(make_app: AppFactory, store: SqlRepository) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -72,13 +75,13 @@ async def test_escalate_with_a_reason(make_app: AppFactory) -> None:
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"database corruption needs tier 3", "enter")
         await settle(pilot)
-        stored = app.service.repo.get(ticket.key)
+        stored = store.get(ticket.key)
         assert stored.tier == target and stored.escalation is Escalation.AWAITING_TIER
-        tier_changes = [h for h in app.service.repo.history(ticket.key) if h.field == "tier"]
+        tier_changes = [h for h in store.history(ticket.key) if h.field == "tier"]
         assert tier_changes[-1].reason == "database corruption needs tier 3"
 
 
-async def test_bulk_assign_selected_tickets(make_app: AppFactory) -> None:
+async def test_bulk_assign_selected_tickets(make_app: AppFactory, store: SqlRepository) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -93,7 +96,7 @@ async def test_bulk_assign_selected_tickets(make_app: AppFactory) -> None:
         await pilot.press("y")  # three tickets: confirm
         await settle(pilot)
         for key in chosen:
-            assert app.service.repo.get(key).assignee == "dmitri"
+            assert store.get(key).assignee == "dmitri"
         assert not table.marked
 
 
@@ -113,7 +116,9 @@ async def test_search_shows_what_the_store_finds(make_app: AppFactory) -> None:
         assert shown and shown == found[: len(shown)]
 
 
-async def test_conflict_shows_their_change_and_retries(make_app: AppFactory) -> None:
+async def test_conflict_shows_their_change_and_retries(
+    make_app: AppFactory, store: SqlRepository
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -122,7 +127,7 @@ async def test_conflict_shows_their_change_and_retries(make_app: AppFactory) -> 
         await pilot.press("enter")
         await settle(pilot)
         # Another agent changes the ticket behind our back.
-        other = app.service.repo.get(ticket.key)
+        other = store.get(ticket.key)
         app.service.update(ticket.key, other.version, category="changed-by-colleague")
         await pilot.press("p")
         await settle(pilot)
@@ -131,11 +136,13 @@ async def test_conflict_shows_their_change_and_retries(make_app: AppFactory) -> 
         assert "category" in app.screen.error.changed_fields
         await pilot.press("r")
         await settle(pilot)
-        stored = app.service.repo.get(ticket.key)
+        stored = store.get(ticket.key)
         assert stored.priority.short == "P4" and stored.category == "changed-by-colleague"
 
 
-async def test_reply_draft_survives_a_killed_app(make_app: AppFactory) -> None:
+async def test_reply_draft_survives_a_killed_app(
+    make_app: AppFactory, store: SqlRepository
+) -> None:
     app = make_app()
     key = ""
     async with app.run_test(size=(120, 40)) as pilot:
@@ -157,10 +164,12 @@ async def test_reply_draft_survives_a_killed_app(make_app: AppFactory) -> None:
         await pilot.press("r")
         await settle(pilot)
         assert again.screen.query_one("#body").text == "half a sentence"  # type: ignore[attr-defined]
-    assert again.service.repo.comments(key)[-1].body != "half a sentence"
+    assert store.comments(key)[-1].body != "half a sentence"
 
 
-async def test_bulk_status_cancel_asks_first_and_needs_reason(make_app: AppFactory) -> None:
+async def test_bulk_status_cancel_asks_first_and_needs_reason(
+    make_app: AppFactory, store: SqlRepository
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -175,7 +184,7 @@ async def test_bulk_status_cancel_asks_first_and_needs_reason(make_app: AppFacto
         assert isinstance(app.screen, ConfirmScreen) and app.screen.destructive
         await pilot.press("n")  # the confirmation says no: nothing changes
         await settle(pilot)
-        assert app.service.repo.get(ticket.key).status is ticket.status
+        assert store.get(ticket.key).status is ticket.status
         await pilot.press("s")
         await settle(pilot)
         await choose(pilot, "cancelled")
@@ -183,8 +192,8 @@ async def test_bulk_status_cancel_asks_first_and_needs_reason(make_app: AppFacto
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        stored = app.service.repo.get(ticket.key)
+        stored = store.get(ticket.key)
         assert stored.status is Status.CANCELLED
-        assert [h.reason for h in app.service.repo.history(ticket.key) if h.field == "status"] == [
+        assert [h.reason for h in store.history(ticket.key) if h.field == "status"] == [
             "duplicate of an earlier ticket"
         ]

@@ -15,10 +15,12 @@ from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
 from helpdesk_tui.domain.model import Channel, Environment, Escalation, Priority, Status, TicketType
-from helpdesk_tui.service.helpdesk import Delivery
+from helpdesk_tui.service import Delivery
 from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.base import MailDirection, MailState, Query, mail_queue
-from helpdesk_tui.ui.app import HelpdeskApp, ticket_key
+from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.commands import ticket_key
 from helpdesk_tui.ui.screens.compose import ComposeScreen
 from helpdesk_tui.ui.screens.dialogs import ConflictScreen, PromptScreen
 from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
@@ -69,14 +71,14 @@ def alive(app: HelpdeskApp) -> None:
 class Frozen:
     """A ticket as the store holds it now: `unchanged()` after bad input."""
 
-    def __init__(self, app: HelpdeskApp, key: str) -> None:
-        self.app, self.key = app, key
-        self.ticket = app.service.repo.get(key)
-        self.comments = app.service.repo.comments(key)
+    def __init__(self, store: SqlRepository, key: str) -> None:
+        self.store, self.key = store, key
+        self.ticket = store.get(key)
+        self.comments = store.comments(key)
 
     def unchanged(self) -> None:
-        assert self.app.service.repo.get(self.key) == self.ticket
-        assert self.app.service.repo.comments(self.key) == self.comments
+        assert self.store.get(self.key) == self.ticket
+        assert self.store.comments(self.key) == self.comments
 
 
 def one_message(toasts: Toasts, *words: str) -> str:
@@ -217,20 +219,24 @@ def _headers(app: HelpdeskApp) -> list[str]:
     ]
 
 
-async def test_reply_with_mail_off_says_nobody_was_mailed(started: Any) -> None:
+async def test_reply_with_mail_off_says_nobody_was_mailed(
+    started: Any, store: SqlRepository
+) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
         toasts.new()
         await _compose(pilot, "r", "Restarted the gateway.")
         alive(app)
-        last = app.service.repo.comments(MINE)[-1]
+        last = store.comments(MINE)[-1]
         assert last.body == "Restarted the gateway." and last.is_public
         said = one_message(toasts, MINE, "reply saved", "outgoing mail is off")
         assert "sent" not in said
         assert _headers(app)[-1].endswith("✉ mail off")
 
 
-async def test_reply_with_mail_on_is_queued_then_shown_sent_or_failed(started: Any) -> None:
+async def test_reply_with_mail_on_is_queued_then_shown_sent_or_failed(
+    started: Any, store: SqlRepository
+) -> None:
     async with started(mail=MAIL_ON) as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
         toasts.new()
@@ -238,7 +244,7 @@ async def test_reply_with_mail_on_is_queued_then_shown_sent_or_failed(started: A
         one_message(toasts, "reply saved", "queued", "james.oconnor@umbrella-labs.example")
         await _compose(pilot, "r", "Second answer.")
         toasts.new()
-        queue = mail_queue(app.service.repo)
+        queue = mail_queue(store)
         assert queue is not None
         outgoing = [m for m in queue.mail_log(MINE) if m.direction is MailDirection.OUT]
         assert [(m.kind, m.body, m.state) for m in outgoing] == [
@@ -251,7 +257,7 @@ async def test_reply_with_mail_on_is_queued_then_shown_sent_or_failed(started: A
             queue.claim_mail(entry.id, FROZEN, FROZEN.replace(hour=11))
         queue.mail_sent(outgoing[0].id, FROZEN, "<1@helpdesk.example>", "[HD-23] re")
         queue.mail_failed(outgoing[1].id, FROZEN, "550 no such user", None)
-        comments = app.service.repo.comments(MINE)
+        comments = store.comments(MINE)
         assert app.service.conversation_mail(MINE, comments)[-2:] == [
             Delivery.SENT,
             Delivery.FAILED,
@@ -266,10 +272,12 @@ async def test_reply_with_mail_on_is_queued_then_shown_sent_or_failed(started: A
 
 
 @pytest.mark.parametrize(("key", "kind"), [("r", "reply"), ("n", "note")])
-async def test_reply_and_note_bodies(started: Any, key: str, kind: str) -> None:
+async def test_reply_and_note_bodies(
+    started: Any, key: str, kind: str, store: SqlRepository
+) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
-        frozen = Frozen(app, MINE)
+        frozen = Frozen(store, MINE)
         toasts.new()
         await press(pilot, key, "ctrl+s")  # bad: nothing typed
         alive(app)
@@ -278,17 +286,17 @@ async def test_reply_and_note_bodies(started: Any, key: str, kind: str) -> None:
         frozen.unchanged()
         await pilot.press(*f"A {kind} with every word.")
         await press(pilot, "ctrl+s")
-        last = app.service.repo.comments(MINE)[-1]
+        last = store.comments(MINE)[-1]
         assert last.body == f"A {kind} with every word." and last.is_public is (kind == "reply")
 
 
 # -- ticket pickers ----------------------------------------------------------------------
 
 
-async def test_status_without_and_with_a_reason(started: Any) -> None:
+async def test_status_without_and_with_a_reason(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
-        frozen = Frozen(app, MINE)
+        frozen = Frozen(store, MINE)
         toasts.new()
         # Bad: on hold needs a reason; an empty one is refused in the dialog.
         await press(pilot, "s")
@@ -302,14 +310,14 @@ async def test_status_without_and_with_a_reason(started: Any) -> None:
         # No optional field: pending asks for no reason.
         await press(pilot, "s")
         await choose(pilot, "pending")
-        assert app.service.repo.get(MINE).status is Status.PENDING
+        assert store.get(MINE).status is Status.PENDING
         # Every field: on hold, with its reason.
         await press(pilot, "s")
         await choose(pilot, "on hold")
         await pilot.press(*"waiting for the vendor")
         await press(pilot, "enter")
-        assert app.service.repo.get(MINE).status is Status.ON_HOLD
-        reasons = [h.reason for h in app.service.repo.history(MINE) if h.field == "status"]
+        assert store.get(MINE).status is Status.ON_HOLD
+        reasons = [h.reason for h in store.history(MINE) if h.field == "status"]
         assert reasons[-1] == "waiting for the vendor"
 
 
@@ -322,17 +330,17 @@ async def test_status_without_and_with_a_reason(started: Any) -> None:
     ids=["priority", "type"],
 )
 async def test_priority_and_type(
-    started: Any, key: str, label: str, field: str, value: object
+    started: Any, key: str, label: str, field: str, value: object, store: SqlRepository
 ) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
         await press(pilot, key)
         await choose(pilot, label)
-        assert getattr(app.service.repo.get(MINE), field) is value
+        assert getattr(store.get(MINE), field) is value
     # Bad: a tier-1 agent changing hana's ticket is refused, and told why.
     async with started("alice") as (app, pilot, toasts):
         await open_ticket(pilot, app, HANAS)
-        frozen = Frozen(app, HANAS)
+        frozen = Frozen(store, HANAS)
         toasts.new()
         await press(pilot, key)
         await choose(pilot, label)
@@ -340,61 +348,65 @@ async def test_priority_and_type(
         frozen.unchanged()
 
 
-async def test_assign_to_an_agent_to_nobody_and_to_one_gone(started: Any) -> None:
+async def test_assign_to_an_agent_to_nobody_and_to_one_gone(
+    started: Any, store: SqlRepository
+) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
         await press(pilot, "a")
         await choose(pilot, "dmitri")
-        assert app.service.repo.get(MINE).assignee == "dmitri"
+        assert store.get(MINE).assignee == "dmitri"
         await press(pilot, "a")
         await choose(pilot, "nobody")  # the optional assignee left empty
-        assert app.service.repo.get(MINE).assignee is None
+        assert store.get(MINE).assignee is None
         # Bad: the agent chosen is deactivated while the picker is open.
         await press(pilot, "a")
-        repo = app.service.repo
+        repo = store
         repo.save_agent(replace(repo.get_agent("elin"), active=False))
-        frozen = Frozen(app, MINE)
+        frozen = Frozen(store, MINE)
         toasts.new()
         await choose(pilot, "elin")
         one_message(toasts, "elin is deactivated")
         frozen.unchanged()
 
 
-async def test_take_and_a_take_refused(started: Any) -> None:
+async def test_take_and_a_take_refused(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, "HD-40")
         await press(pilot, "t")
-        assert app.service.repo.get("HD-40").assignee == "alex"
+        assert store.get("HD-40").assignee == "alex"
     async with started("alice") as (app, pilot, toasts):
         await open_ticket(pilot, app, "HD-18")
-        frozen = Frozen(app, "HD-18")
+        frozen = Frozen(store, "HD-18")
         toasts.new()
         await press(pilot, "t")
         one_message(toasts, "tier 3 ticket")
         frozen.unchanged()
 
 
-async def test_watch_on_off_and_a_watch_on_a_stale_ticket(started: Any) -> None:
+async def test_watch_on_off_and_a_watch_on_a_stale_ticket(
+    started: Any, store: SqlRepository
+) -> None:
     async with started() as (app, pilot, _toasts):
         await open_ticket(pilot, app, HANAS)
         await press(pilot, "w")
-        assert "alex" in app.service.repo.get(HANAS).watchers
+        assert "alex" in store.get(HANAS).watchers
         await press(pilot, "w")
-        assert "alex" not in app.service.repo.get(HANAS).watchers
+        assert "alex" not in store.get(HANAS).watchers
         # Bad: somebody changed the ticket meanwhile; discarding writes nothing of mine.
-        other = app.service.repo.get(HANAS)
+        other = store.get(HANAS)
         app.service.update(HANAS, other.version, category="from-a-colleague")
-        frozen = Frozen(app, HANAS)
+        frozen = Frozen(store, HANAS)
         await press(pilot, "w")
         assert isinstance(app.screen, ConflictScreen)
         await press(pilot, "d")
         frozen.unchanged()
 
 
-async def test_escalate_and_lead_review(started: Any) -> None:
+async def test_escalate_and_lead_review(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
-        frozen = Frozen(app, MINE)
+        frozen = Frozen(store, MINE)
         toasts.new()
         for key in ("e", "l"):  # bad: no reason
             await press(pilot, key)
@@ -409,20 +421,22 @@ async def test_escalate_and_lead_review(started: Any) -> None:
         await choose(pilot, "Tier 3")
         await pilot.press(*"needs the database team")
         await press(pilot, "enter")
-        stored = app.service.repo.get(MINE)
+        stored = store.get(MINE)
         assert stored.tier == 3 and stored.escalation is Escalation.AWAITING_TIER
         await press(pilot, "l")
         await pilot.press(*"customer disputes the fix")
         await press(pilot, "enter")
-        stored = app.service.repo.get(MINE)
+        stored = store.get(MINE)
         assert stored.escalation is Escalation.AWAITING_LEAD
         assert stored.escalation_reason == "customer disputes the fix"
 
 
-async def test_escalate_refused_for_an_agent_not_holding_it(started: Any) -> None:
+async def test_escalate_refused_for_an_agent_not_holding_it(
+    started: Any, store: SqlRepository
+) -> None:
     async with started("alice") as (app, pilot, toasts):
         await open_ticket(pilot, app, HANAS)
-        frozen = Frozen(app, HANAS)
+        frozen = Frozen(store, HANAS)
         toasts.new()
         await press(pilot, "e")
         await choose(pilot, "Tier 1")
@@ -432,10 +446,10 @@ async def test_escalate_refused_for_an_agent_not_holding_it(started: Any) -> Non
         frozen.unchanged()
 
 
-async def test_decide_accept_reassign_decline(started: Any) -> None:
+async def test_decide_accept_reassign_decline(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, AWAITING)
-        frozen = Frozen(app, AWAITING)
+        frozen = Frozen(store, AWAITING)
         toasts.new()
         # Bad: a decline needs a reason; a reassign to an agent gone meanwhile is refused.
         await press(pilot, "d")
@@ -445,7 +459,7 @@ async def test_decide_accept_reassign_decline(started: Any) -> None:
         await press(pilot, "escape")
         await press(pilot, "d")
         await choose(pilot, "Reassign")
-        repo = app.service.repo
+        repo = store
         repo.save_agent(replace(repo.get_agent("farah"), active=False))
         await choose(pilot, "farah")
         one_message(toasts, "farah is deactivated")
@@ -460,7 +474,7 @@ async def test_decide_accept_reassign_decline(started: Any) -> None:
         await open_ticket(pilot, app, "HD-24")
         await press(pilot, "d")
         await choose(pilot, "Accept")  # nothing optional to fill
-        stored = app.service.repo.get("HD-24")
+        stored = store.get("HD-24")
         assert stored.assignee == "alex" and stored.escalation is Escalation.NONE
         await press(pilot, "l")
         await pilot.press(*"second opinion")
@@ -468,16 +482,18 @@ async def test_decide_accept_reassign_decline(started: Any) -> None:
         await choose(pilot, "Decline")
         await pilot.press(*"the fix stands")
         await press(pilot, "enter")
-        history = app.service.repo.history("HD-24")
+        history = store.history("HD-24")
         assert any(h.field == "decision:decline" and h.new == "the fix stands" for h in history)
 
 
-async def test_attach_a_file_and_paths_that_are_not_one(started: Any, tmp_path: Path) -> None:
+async def test_attach_a_file_and_paths_that_are_not_one(
+    started: Any, tmp_path: Path, store: SqlRepository
+) -> None:
     log = tmp_path / "gateway.log"
     log.write_text("12:00 restart\n")
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
-        frozen = Frozen(app, MINE)
+        frozen = Frozen(store, MINE)
         toasts.new()
         await press(pilot, "A", "enter")  # bad: no path
         assert "cannot be empty" in dialog_error(app, "#prompt-error")
@@ -488,14 +504,14 @@ async def test_attach_a_file_and_paths_that_are_not_one(started: Any, tmp_path: 
         await press(pilot, "A")
         await pilot.press(*str(log))
         await press(pilot, "enter")
-        files = app.service.repo.comments(MINE)[-1].attachments
+        files = store.comments(MINE)[-1].attachments
         assert [f.filename for f in files] == ["gateway.log"]
 
 
-async def test_csat_without_and_with_a_comment(started: Any) -> None:
+async def test_csat_without_and_with_a_comment(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, MINE)
-        frozen = Frozen(app, MINE)
+        frozen = Frozen(store, MINE)
         toasts.new()
         await press(pilot, "c")  # bad: the ticket is not resolved
         await choose(pilot, "5")
@@ -506,28 +522,28 @@ async def test_csat_without_and_with_a_comment(started: Any) -> None:
         await press(pilot, "c")
         await choose(pilot, "4")
         await press(pilot, "enter")  # the comment is optional
-        stored = app.service.repo.get(RESOLVED)
+        stored = store.get(RESOLVED)
         assert (stored.csat_score, stored.csat_comment) == (4, None)
         await press(pilot, "c")
         await choose(pilot, "2")
         await pilot.press(*"slow to answer")
         await press(pilot, "enter")
-        stored = app.service.repo.get(RESOLVED)
+        stored = store.get(RESOLVED)
         assert (stored.csat_score, stored.csat_comment) == (2, "slow to answer")
 
 
-async def test_conflict_retry_and_discard(started: Any) -> None:
+async def test_conflict_retry_and_discard(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, _toasts):
         for answer, expected in (("d", Priority.MEDIUM), ("r", Priority.LOW)):
             await open_ticket(pilot, app, MINE)
-            other = app.service.repo.get(MINE)
+            other = store.get(MINE)
             app.service.update(MINE, other.version, category=f"colleague-{answer}")
             await press(pilot, "p")
             await choose(pilot, "P4")
             assert isinstance(app.screen, ConflictScreen)
             await press(pilot, answer)
             alive(app)
-            stored = app.service.repo.get(MINE)
+            stored = store.get(MINE)
             # Theirs is kept either way; mine only on retry.
             assert stored.category == f"colleague-{answer}" and stored.priority is expected
             await press(pilot, "escape")
@@ -541,7 +557,7 @@ def _queue(app: HelpdeskApp) -> QueueScreen:
     return app.screen
 
 
-async def test_bulk_assign_priority_status(started: Any) -> None:
+async def test_bulk_assign_priority_status(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, _toasts):
         await press(pilot, "v")
         await choose(pilot, "Unassigned")
@@ -552,16 +568,16 @@ async def test_bulk_assign_priority_status(started: Any) -> None:
         await press(pilot, "a")
         await choose(pilot, "nobody")  # the optional assignee left empty
         await press(pilot, "y")
-        assert all(app.service.repo.get(k).assignee is None for k in keys)
+        assert all(store.get(k).assignee is None for k in keys)
         await press(pilot, "home", "space", "space")
         assert sorted(screen.table.marked) == keys
         await press(pilot, "p")
         await choose(pilot, "P4")
         await press(pilot, "y")
-        assert all(app.service.repo.get(k).priority is Priority.LOW for k in keys)
+        assert all(store.get(k).priority is Priority.LOW for k in keys)
         # Bad: cancelling needs a reason.
         await press(pilot, "home", "space", "space", "s")
-        frozen = [Frozen(app, k) for k in screen.table.marked]
+        frozen = [Frozen(store, k) for k in screen.table.marked]
         await choose(pilot, "cancelled")
         await press(pilot, "enter")
         assert "cannot be empty" in dialog_error(app, "#prompt-error")
@@ -576,17 +592,17 @@ async def test_bulk_assign_priority_status(started: Any) -> None:
         await choose(pilot, "cancelled")
         await pilot.press(*"duplicates")
         await press(pilot, "enter", "y")
-        assert all(app.service.repo.get(k).status is Status.CANCELLED for k in keys)
+        assert all(store.get(k).status is Status.CANCELLED for k in keys)
 
 
-async def test_bulk_assign_to_an_agent_gone_meanwhile(started: Any) -> None:
+async def test_bulk_assign_to_an_agent_gone_meanwhile(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, toasts):
         screen = _queue(app)
         ticket = screen.table.current
         assert ticket is not None
-        frozen = Frozen(app, ticket.key)
+        frozen = Frozen(store, ticket.key)
         await press(pilot, "a")
-        repo = app.service.repo
+        repo = store
         repo.save_agent(replace(repo.get_agent("julia"), active=False))
         toasts.new()
         await choose(pilot, "julia")
@@ -594,10 +610,10 @@ async def test_bulk_assign_to_an_agent_gone_meanwhile(started: Any) -> None:
         frozen.unchanged()
 
 
-async def test_filter_and_search(started: Any) -> None:
+async def test_filter_and_search(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, _toasts):
         screen = _queue(app)
-        token = app.service.repo.change_token()
+        token = store.change_token()
         await press(pilot, "f")
         await pilot.press(*"priority:p9")  # bad: no such priority
         await press(pilot, "enter")
@@ -625,7 +641,7 @@ async def test_filter_and_search(started: Any) -> None:
         await pilot.press(*"replenishment")
         await press(pilot, "enter")
         assert screen.table.total == app.service.count(screen.current_query())
-        assert app.service.repo.change_token() == token  # reading writes nothing
+        assert store.change_token() == token  # reading writes nothing
 
 
 # -- go to ticket, the palette, ctrl+c ----------------------------------------------------
@@ -659,7 +675,7 @@ async def test_go_to_ticket(started: Any) -> None:
             await press(pilot, "escape")
 
 
-async def test_the_palette_finds_a_ticket_by_its_key(started: Any) -> None:
+async def test_the_palette_finds_a_ticket_by_its_key(started: Any, store: SqlRepository) -> None:
     from textual.command import CommandList, CommandPalette
 
     async with started() as (app, pilot, _toasts):
@@ -673,7 +689,7 @@ async def test_the_palette_finds_a_ticket_by_its_key(started: Any) -> None:
         prompts = [
             str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)
         ]
-        subject = app.service.repo.get(MINE).subject
+        subject = store.get(MINE).subject
         assert any(p.startswith(f"{MINE}  {subject}") for p in prompts), prompts
         await press(pilot, "ctrl+a", "ctrl+k")
         await pilot.press(*"97")

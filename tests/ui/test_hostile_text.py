@@ -174,9 +174,9 @@ def hostile_store(data_dir: Path) -> HostileStore:
     service = bootstrap.build_service(settings)
     try:
         service.customer_reply(mine.key, hostile("customer reply"), author=hostile("customer"))
-        fresh = service.repo.get(mine.key)
+        fresh = service.latest(mine.key)
         service.note(mine.key, fresh.version, hostile("internal note"))
-        fresh = service.repo.get(mine.key)
+        fresh = service.latest(mine.key)
         service.update(
             mine.key, fresh.version, category=hostile("new category"), reason=hostile("reason")
         )
@@ -187,17 +187,17 @@ def hostile_store(data_dir: Path) -> HostileStore:
         # Every escape but NUL in the text (a NUL makes it a binary file, described).
         text = f"{hostile('attachment')}\n{hostile('second line')}\n".replace("\x00", "")
         attached.write_text(text)
-        fresh = service.repo.get(mine.key)
+        fresh = service.latest(mine.key)
         service.attach(mine.key, fresh.version, attached, note=hostile("attach note"))
-        stored = service.repo.get(mine.key)
+        stored = service.get(mine.key)
         # The store kept every byte: otherwise this test would prove nothing.
         assert stored.subject == hostile("subject")
         assert stored.requester_email.startswith("eve\x1b]0;pwned\x07")
-        assert service.repo.comments(mine.key)[-2].body == hostile("internal note")
-        assert service.repo.comments(mine.key)[-1].attachments[0].filename == name
-        assert service.repo.get_agent("mallory").name == hostile("agent name")
+        assert service.conversation(mine.key)[-2].body == hostile("internal note")
+        assert service.conversation(mine.key)[-1].attachments[0].filename == name
+        assert {a.username: a.name for a in service.agents()}["mallory"] == hostile("agent name")
     finally:
-        service.repo.close()
+        service.close()
     return HostileStore(data_dir, mine.key, unassigned.key, closed.key)
 
 

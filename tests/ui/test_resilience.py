@@ -34,12 +34,10 @@ from tests.ui.test_flows import open_view, queue
 
 
 async def test_locked_store_shows_a_status_and_the_ui_keeps_answering(
-    make_app: AppFactory,
+    make_app: AppFactory, store: SqlRepository
 ) -> None:
     app = make_app()
-    repo = app.service.repo
-    assert isinstance(repo, SqlRepository)
-    database = repo.engine.url.database
+    database = store.engine.url.database
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await open_view(pilot, "Unassigned")
@@ -64,7 +62,7 @@ async def test_locked_store_shows_a_status_and_the_ui_keeps_answering(
             blocker.close()
         await settle(pilot)
     # The lock was held for less than the busy timeout: the write waited, then went through.
-    assert app.service.repo.get(first.key).assignee == app.service.me.username
+    assert store.get(first.key).assignee == app.service.me.username
 
 
 async def test_theme_choice_is_remembered(make_app: AppFactory) -> None:
@@ -146,7 +144,7 @@ async def test_store_lost_mid_session_keeps_the_text_and_recovers(tmp_path: Path
             await until(
                 pilot, lambda: screen.drafts.load(key, "reply") is None, 5, "the reply sent"
             )
-            bodies = [c.body for c in colleague.repo.comments(key)]
+            bodies = [c.body for c in colleague.conversation(key)]
             assert bodies.count(text) == 1  # sent once: the failed attempt wrote nothing
 
             # The listener came back too: a colleague's note shows live again.
@@ -204,7 +202,7 @@ async def test_killed_connections_are_replaced_quietly(store_url: str, tmp_path:
             await pilot.press(*"Checked the pool", "ctrl+s")
             await until(
                 pilot,
-                lambda: colleague.repo.comments(key)[-1].body == "Checked the pool",
+                lambda: colleague.conversation(key)[-1].body == "Checked the pool",
                 5,
                 "our own note written on new connections",
             )

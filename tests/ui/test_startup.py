@@ -8,15 +8,17 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
 from helpdesk_tui.launch import bootstrap, startup
 from helpdesk_tui.launch.startup import PendingService
+from helpdesk_tui.service import HelpdeskService
 from helpdesk_tui.service.views import PAGE_ROWS
 from helpdesk_tui.settings.config import ConfigError, Settings
-from helpdesk_tui.store.base import Query, StoreUnavailable
+from helpdesk_tui.store.base import Query, StoreUnavailable, TicketRepository
 from helpdesk_tui.store.deferred import DeferredRepository
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
@@ -24,6 +26,26 @@ from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 
 from .conftest import ME
+
+Handed = dict[HelpdeskService, TicketRepository]
+
+
+@pytest.fixture
+def handed(monkeypatch: pytest.MonkeyPatch) -> Handed:
+    """The repository the launch handed each service it built in this process (a service
+    keeps its own private): what the launch deferred, and when it opened."""
+    given: Handed = {}
+    service_for = bootstrap.service_for
+
+    def recording(
+        settings: Settings, repo: TicketRepository, *args: Any, **options: Any
+    ) -> HelpdeskService:
+        service = service_for(settings, repo, *args, **options)
+        given[service] = repo
+        return service
+
+    monkeypatch.setattr(bootstrap, "service_for", recording)
+    return given
 
 
 def _settings(data_dir: Path, agent: str = ME) -> Settings:
@@ -50,7 +72,7 @@ def _reaped(pid: int) -> bool:
     return False
 
 
-def test_the_helper_reads_what_opening_here_would(data_dir: Path) -> None:
+def test_the_helper_reads_what_opening_here_would(data_dir: Path, handed: Handed) -> None:
     settings = _settings(data_dir)
     pending = _pending(settings)
     assert not pending.first_run_expected
@@ -62,7 +84,7 @@ def test_the_helper_reads_what_opening_here_would(data_dir: Path) -> None:
     direct = bootstrap.build_service(settings)
     try:
         assert service.me == direct.me
-        repo = service.repo
+        repo = handed[service]
         assert isinstance(repo, DeferredRepository) and not repo.opened
         query = bootstrap.views(settings)[0].build(ME, service.clock()).page(0, PAGE_ROWS)
         page = service.query(query)
@@ -72,7 +94,7 @@ def test_the_helper_reads_what_opening_here_would(data_dir: Path) -> None:
         assert service.get(page.tickets[0].key) == page.tickets[0]  # now it opens
         assert repo.opened
     finally:
-        direct.repo.close()
+        direct.close()
         pending.close()
 
 
@@ -109,7 +131,7 @@ def test_a_first_run_fills_the_new_store_and_says_so(tmp_path: Path) -> None:
 
 
 async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
-    data_dir: Path,
+    data_dir: Path, handed: Handed
 ) -> None:
     settings = _settings(data_dir)
     pending = _pending(settings)
@@ -118,7 +140,7 @@ async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
         await _until(pilot, lambda: bool(app.screen.query_one(TicketTable).total))
         table = app.screen.query_one(TicketTable)
         assert app.ready and table.total > 0
-        repo = app.service.repo
+        repo = handed[app.service]
         assert isinstance(repo, DeferredRepository) and repo.served_first
 
         def listening() -> bool:
@@ -213,13 +235,13 @@ async def test_quitting_while_the_store_hangs_ends_the_app_and_its_helper(
 
 
 def test_without_fork_the_store_opens_in_the_waiting_thread(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, handed: Handed
 ) -> None:
     monkeypatch.delattr(os, "fork")  # Windows
     settings = _settings(data_dir)
     pending = _pending(settings)
     assert pending._pid is None
     service = pending.wait()
-    assert not isinstance(service.repo, DeferredRepository)
+    assert not isinstance(handed[service], DeferredRepository)
     assert service.me.username == ME and service.query(Query(limit=1)).tickets
     pending.close()

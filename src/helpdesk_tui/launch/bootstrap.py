@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from ..domain.model import Agent, Role
 from ..domain.sla import Policy, PolicyError, parse_policy
-from ..service.helpdesk import HelpdeskService
+from ..service import HelpdeskService
 from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
 from ..settings.config import ConfigError, Settings
 from ..settings.policies import load_builtin
-from ..store.base import NotFound, Query, TicketRepository
+from ..store.base import NotFound, TicketRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -191,11 +191,9 @@ def fill_first_run(service: HelpdeskService, settings: Settings, *, say: bool = 
     Says so on stderr (under `serve`, stdout is the web driver's channel), unless `say` is
     false: the app's launch helper tells it in the app instead.
     """
-    if not settings.is_default_store or service.repo.count(Query(limit=1)) != 0:
+    if not settings.is_default_store or not service.is_empty():
         return False
-    from ..service import demo
-
     if say:
         print(FIRST_RUN_MESSAGE, file=sys.stderr)
-    demo.generate(service.repo, service.policy, service.clock(), service.me.username)
+    service.generate_demo()
     return True

@@ -28,11 +28,11 @@ from datetime import datetime
 from typing import NoReturn, cast
 
 from ..domain.model import Agent
-from ..service.helpdesk import HelpdeskService
+from ..service import HelpdeskService
 from ..service.views import PAGE_ROWS, View
 from ..settings.config import Settings
 from ..store.base import Capability, Page, Query, StoreError, StoreUnavailable, TicketRepository
-from ..store.deferred import DeferredRepository, protocols_of
+from ..store.deferred import DeferredRepository
 from . import bootstrap
 
 FirstQuery = Callable[[str, datetime], Query]
@@ -113,7 +113,7 @@ class PendingService:
             service = self.wait()
         except BaseException:  # the app has ended: nobody to tell
             return
-        service.repo.close()
+        service.close()
 
     def abandon(self) -> None:
         """Nobody waits for the store any more: stop a helper that has not answered, so
@@ -151,7 +151,7 @@ class PendingService:
         try:
             self.first_run = bootstrap.fill_first_run(service, self.settings, say=False)
         except BaseException:
-            service.repo.close()
+            service.close()
             raise
         return service
 
@@ -159,18 +159,17 @@ class PendingService:
         service = self._open_here()
         try:
             query = service.scope(self._first_query(service.me.username, service.clock()))
-            page = service.repo.query(query)
-            repo = service.repo
+            page = service.query(query)
             return _Opened(
                 service.me,
-                repo.capabilities,
-                repo.key_prefix,
-                protocols_of(repo),
+                service.capabilities,
+                service.key_prefix,
+                service.store_protocols(),
                 (query, page),
                 self.first_run,
             )
         finally:
-            service.repo.close()
+            service.close()
 
     # ---------------------------------------------------------------- the app
 

@@ -15,10 +15,21 @@ from datetime import datetime, timedelta
 
 from ..domain.access import serves
 from ..domain.escalation import ReviewDecision
-from ..domain.model import Agent, Channel, Environment, Priority, Role, Status, Team, TicketType
+from ..domain.model import (
+    Agent,
+    Channel,
+    Environment,
+    Priority,
+    Role,
+    Status,
+    Team,
+    Ticket,
+    TicketType,
+)
 from ..domain.sla import Policy
 from ..store.base import NotFound, TicketRepository
-from .helpdesk import HelpdeskService, TicketDraft
+from .drafts import TicketDraft
+from .helpdesk import HelpdeskService
 
 ORGANIZATIONS = {
     "Acme Retail": "acme-retail.example",
@@ -385,6 +396,22 @@ def _service(
     return HelpdeskService(repo, policy, clock, agent)
 
 
+_FATES = [
+    "new",
+    "open",
+    "pending",
+    "on_hold",
+    "escalated",
+    "review",
+    "resolved",
+    "closed",
+    "cancelled",
+]
+_FATE_WEIGHTS = [8, 14, 6, 3, 4, 2, 10, 48, 3]
+_ACTIVE_FATES = ("new", "open", "pending", "on_hold", "escalated", "review")
+_TARGET_HOURS = {Priority.CRITICAL: 4, Priority.HIGH: 8, Priority.MEDIUM: 20, Priority.LOW: 60}
+
+
 def _live_one(
     repo: TicketRepository,
     policy: Policy,
@@ -396,35 +423,56 @@ def _live_one(
 ) -> None:
     # Where this ticket's story ends decides what the agent sees: about a third are
     # still open (some fresh, some old enough to breach), the rest done.
-    fate = rng.choices(
-        [
-            "new",
-            "open",
-            "pending",
-            "on_hold",
-            "escalated",
-            "review",
-            "resolved",
-            "closed",
-            "cancelled",
-        ],
-        weights=[8, 14, 6, 3, 4, 2, 10, 48, 3],
-    )[0]
-    active = fate in ("new", "open", "pending", "on_hold", "escalated", "review")
+    fate = rng.choices(_FATES, weights=_FATE_WEIGHTS)[0]
     # Open tickets are aged against their own resolution target, so the queue shows a
     # spread: mostly running, some at risk, a few breached; done ones reach months back.
-    target_hours = {Priority.CRITICAL: 4, Priority.HIGH: 8, Priority.MEDIUM: 20, Priority.LOW: 60}
-    if active:
+    if fate in _ACTIVE_FATES:
         share = rng.choice([0.05, 0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 1.1, 1.5])
-        age_hours = target_hours[scenario.priority] * share
+        age_hours = _TARGET_HOURS[scenario.priority] * share
     else:
         age_hours = rng.uniform(24, 24 * 120)
     clock = SimClock(now - timedelta(hours=age_hours))
+    ticket = _take_in(repo, policy, clock, rng, scenario, agents)
+    if fate == "new":
+        return
+    eligible = [
+        a
+        for a in agents
+        if a.tier >= ticket.tier and a.role is Role.AGENT and serves(a, ticket.organization)
+    ]
+    owner = me if rng.random() < 0.18 and me.tier >= ticket.tier else rng.choice(eligible)
+    clock.advance(rng, 2, _response_minutes(scenario.priority, rng))
+    ticket = _service(repo, policy, clock, _lead(agents)).assign(
+        ticket.key, ticket.version, owner.username
+    )
+    work = _service(repo, policy, clock, owner)
+    if rng.random() < 0.3:
+        ticket = work.watch(ticket.key, ticket.version)
+    for note in scenario.notes[:1]:
+        ticket = work.note(ticket.key, ticket.version, note)
+    clock.advance(rng, 1, 20)
+    ticket = work.reply(ticket.key, ticket.version, scenario.replies[0])
+    if fate == "open" or _stop_while_open(work, ticket, fate):
+        return
+    _resolve(repo, policy, clock, rng, scenario, agents, work, ticket, fate)
+
+
+def _lead(agents: list[Agent]) -> Agent:
+    return next(a for a in agents if a.role is Role.LEAD)
+
+
+def _take_in(
+    repo: TicketRepository,
+    policy: Policy,
+    clock: SimClock,
+    rng: random.Random,
+    scenario: Scenario,
+    agents: list[Agent],
+) -> Ticket:
+    """The ticket as the lead took the customer's call or mail in."""
     org = rng.choice(list(ORGANIZATIONS))
     person = rng.choice(PEOPLE)
     email = person.lower().replace(" ", ".").replace("'", "") + "@" + ORGANIZATIONS[org]
-    lead = next(a for a in agents if a.role is Role.LEAD)
-    intake = _service(repo, policy, clock, lead)
     draft = TicketDraft(
         subject=scenario.subject,
         description=scenario.description.format(org=org, person=rng.choice(PEOPLE), email=email),
@@ -442,46 +490,40 @@ def _live_one(
         category=scenario.category,
         tags=tuple(rng.sample(["vip", "nordics", "iberia", "regression", "mobile", "billing"], 1)),
     )
-    ticket = intake.create(draft)
-    if fate == "new":
-        return
-    eligible = [
-        a for a in agents if a.tier >= ticket.tier and a.role is Role.AGENT and serves(a, org)
-    ]
-    owner = me if rng.random() < 0.18 and me.tier >= ticket.tier else rng.choice(eligible)
-    clock.advance(rng, 2, _response_minutes(scenario.priority, rng))
-    ticket = intake.assign(ticket.key, ticket.version, owner.username)
-    work = _service(repo, policy, clock, owner)
-    if rng.random() < 0.3:
-        ticket = work.watch(ticket.key, ticket.version)
-    for note in scenario.notes[:1]:
-        ticket = work.note(ticket.key, ticket.version, note)
-    clock.advance(rng, 1, 20)
-    ticket = work.reply(ticket.key, ticket.version, scenario.replies[0])
-    if fate == "open":
-        return
+    return _service(repo, policy, clock, _lead(agents)).create(draft)
+
+
+def _stop_while_open(work: HelpdeskService, ticket: Ticket, fate: str) -> bool:
+    """Leave the ticket waiting, escalated or cancelled as its fate says; False: go on."""
+    key, version = ticket.key, ticket.version
     if fate == "pending":
-        work.set_status(ticket.key, ticket.version, Status.PENDING)
-        return
-    if fate == "on_hold":
-        work.set_status(
-            ticket.key, ticket.version, Status.ON_HOLD, "waiting on the hosting provider"
-        )
-        return
-    if fate == "escalated":
+        work.set_status(key, version, Status.PENDING)
+    elif fate == "on_hold":
+        work.set_status(key, version, Status.ON_HOLD, "waiting on the hosting provider")
+    elif fate == "escalated":
         to = min(3, ticket.tier + 1) if ticket.tier < 3 else 2
-        work.escalate(
-            ticket.key, ticket.version, to, "needs platform-level analysis beyond my tier"
-        )
-        return
-    if fate == "review":
-        work.request_review(ticket.key, ticket.version, "customer disputes the outcome")
-        return
-    if fate == "cancelled":
-        work.set_status(
-            ticket.key, ticket.version, Status.CANCELLED, "duplicate of an earlier ticket"
-        )
-        return
+        work.escalate(key, version, to, "needs platform-level analysis beyond my tier")
+    elif fate == "review":
+        work.request_review(key, version, "customer disputes the outcome")
+    elif fate == "cancelled":
+        work.set_status(key, version, Status.CANCELLED, "duplicate of an earlier ticket")
+    else:
+        return False
+    return True
+
+
+def _resolve(
+    repo: TicketRepository,
+    policy: Policy,
+    clock: SimClock,
+    rng: random.Random,
+    scenario: Scenario,
+    agents: list[Agent],
+    work: HelpdeskService,
+    ticket: Ticket,
+    fate: str,
+) -> None:
+    """The rest of a story that ends resolved or closed (with CSAT, sometimes)."""
     for said in scenario.customer[:1]:
         clock.advance(rng, 10, 240)
         ticket = work.customer_reply(ticket.key, said)
@@ -491,10 +533,8 @@ def _live_one(
             ticket.key, ticket.version, ticket.tier + 1, "root cause is in the platform"
         )
         senior = next(a for a in agents if a.tier >= ticket.tier and a.role is Role.AGENT)
-        ticket = _service(repo, policy, clock, senior).decide(
-            ticket.key, ticket.version, ReviewDecision.ACCEPT
-        )
         work = _service(repo, policy, clock, senior)
+        ticket = work.decide(ticket.key, ticket.version, ReviewDecision.ACCEPT)
     clock.advance(rng, 30, _resolution_minutes(scenario.priority, rng))
     final = scenario.replies[-1]
     ticket = work.reply(ticket.key, ticket.version, final, status=Status.RESOLVED)

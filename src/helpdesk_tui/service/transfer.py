@@ -32,7 +32,9 @@ from ..domain.model import (
     canonical_key,
 )
 from ..store.base import Query, SortKey, StoreError
-from .helpdesk import HelpdeskService, ImportRefused, iter_all
+from .core import iter_all
+from .errors import ImportRefused
+from .helpdesk import HelpdeskService
 
 FORMATS = ("csv", "json", "jsonl")
 

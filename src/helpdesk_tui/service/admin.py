@@ -1,0 +1,100 @@
+"""Administration: agents and teams, bulk import, and purging old tickets (retention)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
+
+from ..domain.access import Action
+from ..domain.model import EMAIL_RE, MAX_BODY, MAX_LINE, TIERS, Agent, Comment, Team, Ticket
+from ..domain.periods import Span
+from ..store.base import NotFound, Query
+from .checks import checked_text, one_line, valid_new, with_sla_columns
+from .core import ServiceCore
+from .errors import ImportRefused, ServiceError
+
+
+class AdminUseCases(ServiceCore):
+    """What a lead or an admin manages: people, teams, and what the store keeps."""
+
+    def agents(self) -> list[Agent]:
+        return self._repo.agents()
+
+    def teams(self) -> list[Team]:
+        return self._repo.teams()
+
+    def purge(self, older_than: timedelta | Span, dry_run: bool = True) -> list[str]:
+        """Remove closed and cancelled tickets closed more than `older_than` ago, with
+        their comments and attachment files; each leaves a tombstone in the audit log.
+        `dry_run` only lists the keys. A Span counts calendar months ("24m")."""
+        self._require(Action.PURGE)
+        now = self.clock()
+        cutoff = older_than.before(now) if isinstance(older_than, Span) else now - older_than
+        return self._repo.purge(cutoff, self.me.username, now, dry_run)
+
+    def import_tickets(self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]) -> int:
+        """Bulk import, all or nothing (the store's one-transaction path).
+
+        Every ticket passes what `create` checks, its assignee must be an active agent,
+        and its key (when it has one) must be new to the store and to the import: a
+        refusal is an ImportRefused naming the ticket's position, and nothing is written.
+        The SLA columns are derived here, as for a ticket created by hand."""
+        self._require(Action.IMPORT)
+        return self._repo.bulk_import(self._checked_imports(tickets))
+
+    def _checked_imports(
+        self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]
+    ) -> Iterator[tuple[Ticket, Sequence[Comment]]]:
+        # Checked one by one as the store pulls them: position n is refused before n + 1
+        # is read, so a caller reading a file knows which of its records it was.
+        agents = {a.username: a for a in self._repo.agents()}
+        check_store = self._repo.count(Query(limit=1)) > 0
+        seen: set[str] = set()
+        for position, (ticket, comments) in enumerate(tickets, 1):
+            try:
+                checked = valid_new(ticket)
+                if checked.assignee is not None:
+                    agent = agents.get(checked.assignee)
+                    if agent is None:
+                        raise ServiceError(f"no agent called {checked.assignee[:40]!r}")
+                    if not agent.active:
+                        raise ServiceError(f"{checked.assignee} is deactivated")
+                if checked.key:
+                    if checked.key in seen:
+                        raise ServiceError(f"key {checked.key} comes twice in the import")
+                    seen.add(checked.key)
+                    if check_store and self._exists(checked.key):
+                        raise ServiceError(f"key {checked.key} is already in the store")
+            except ServiceError as exc:
+                raise ImportRefused(position, str(exc)) from None
+            yield with_sla_columns(checked, self.policy), comments
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self._repo.get(key)
+        except NotFound:
+            return False
+        return True
+
+    def save_agent(self, agent: Agent) -> Agent:
+        self._require(Action.MANAGE_AGENTS)
+        if agent.tier not in TIERS:
+            raise ServiceError(f"tier must be 1, 2 or 3, not {agent.tier}")
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", agent.username):
+            raise ServiceError(f"username {agent.username!r}: letters, digits, . _ - only")
+        # The limits a ticket's names and addresses have (domain.model), for the same reasons.
+        one_line(agent.name, "name")
+        if agent.email and not EMAIL_RE.match(agent.email):
+            raise ServiceError(f"email {agent.email[:80]!r} is not an address")
+        for name, value in (("email", agent.email), ("team", agent.team or "")):
+            checked_text(name, value, MAX_LINE)
+        for organization in agent.organizations:
+            one_line(organization, "organization")
+        return self._repo.save_agent(agent)
+
+    def save_team(self, team: Team) -> Team:
+        self._require(Action.MANAGE_AGENTS)
+        one_line(team.name, "team name")
+        checked_text("description", team.description, MAX_BODY)
+        return self._repo.save_team(team)

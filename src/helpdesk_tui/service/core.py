@@ -1,0 +1,183 @@
+"""What every use case shares: who acts, access checks, scoped reads, and the one way
+a use case's write reaches the store (a version-checked `Change`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from ..domain.access import AccessDenied, Action, can
+from ..domain.followup import FollowUpPolicy, MailKind
+from ..domain.model import Agent, Comment, Role, Status, Ticket
+from ..domain.sla import Policy
+from ..domain.triage import TicketIndex
+from ..store.base import (
+    Change,
+    MailDirection,
+    MailRecord,
+    NewAttachment,
+    NotFound,
+    Page,
+    Query,
+    StoreError,
+    TicketRepository,
+    mail_queue,
+)
+from .checks import with_sla_columns
+from .errors import ServiceError
+
+Clock = Callable[[], datetime]
+
+
+class ServiceCore:
+    """The state and the internals the use-case parts of `HelpdeskService` build on."""
+
+    def __init__(
+        self,
+        repo: TicketRepository,
+        policy: Policy,
+        clock: Clock,
+        agent: Agent,
+        followup: FollowUpPolicy | None = None,
+        *,
+        sends_mail: bool = False,
+    ) -> None:
+        self._repo = repo
+        self.policy = policy
+        self.clock = clock
+        self.me = agent
+        self.followup = followup or FollowUpPolicy()
+        # Mail is queued only where it will be sent: a store that keeps it, and a
+        # configured sender; else a later `mail send` would flood customers with old news.
+        self.sends_mail = sends_mail and mail_queue(repo) is not None
+        self._triage_index: tuple[float, TicketIndex] | None = None
+        self._triage_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- reading
+
+    def get(self, key: str) -> Ticket:
+        ticket = self._repo.get(key)
+        self._require(Action.VIEW, ticket)
+        return ticket
+
+    def query(self, query: Query) -> Page:
+        return self._repo.query(self.scope(query))
+
+    def count(self, query: Query) -> int:
+        return self._repo.count(self.scope(query))
+
+    def scope(self, query: Query) -> Query:
+        """`query` as this agent may run it: the repository is asked exactly this."""
+        # Agents see the organizations they serve; leads and admins with none listed see all.
+        if self.me.organizations and self.me.role is not Role.ADMIN:
+            allowed = frozenset(self.me.organizations)
+            wanted = allowed if query.organizations is None else query.organizations & allowed
+            return replace(query, organizations=wanted)
+        return query
+
+    # ---------------------------------------------------------------- internals
+
+    def _require(self, action: Action, ticket: Ticket | None = None, *, audit: bool = True) -> None:
+        """Refuse with AccessDenied, saying why, unless I may; a refusal is audited
+        (who, what, which ticket, why, when) unless `audit` is off for a mere probe."""
+        decision = can(self.me, action, ticket)
+        if decision:
+            return
+        why = decision.why
+        if audit:
+            key = None if ticket is None else ticket.key
+            try:
+                self._repo.record_refusal(self.me.username, action.value, key, why, self.clock())
+            except StoreError as exc:
+                # The refusal stands; an unrecorded one says so rather than hiding it.
+                why = f"{why} (not audited: {exc})"
+        raise AccessDenied(why)
+
+    def _for(self, action: Action, key: str) -> Ticket:
+        ticket = self._repo.get(key)
+        self._require(action, ticket)
+        return ticket
+
+    def _agent(self, username: str) -> Agent:
+        try:
+            agent = self._repo.get_agent(username)
+        except NotFound:
+            raise ServiceError(f"no agent called {username!r}") from None
+        if not agent.active:
+            raise ServiceError(f"{username} is deactivated")
+        return agent
+
+    def _mail(
+        self, ticket: Ticket, kind: MailKind, body: str = "", **params: str
+    ) -> list[MailRecord]:
+        """Message `kind` to the ticket's requester, queued with the write that causes it;
+        none where this helpdesk sends no mail or the requester has no address."""
+        if not (self.sends_mail and ticket.requester_email):
+            return []
+        values = {"agent": self.me.name, **params}
+        return [MailRecord(MailDirection.OUT, kind.value, ticket.requester_email, body, values)]
+
+    def _status_mail(
+        self, ticket: Ticket, status: Status | None, body: str, now: datetime
+    ) -> list[MailRecord]:
+        """What a move to `status` tells the requester: a resolution, with the survey."""
+        if status is not Status.RESOLVED or ticket.status is Status.RESOLVED:
+            return []
+        window = self.followup.close_resolved_after
+        closes = "" if window is None else (now + window).isoformat()
+        return [
+            *self._mail(ticket, MailKind.RESOLUTION, body, close_date=closes),
+            *self._mail(ticket, MailKind.CSAT_REQUEST),
+        ]
+
+    def _change(
+        self,
+        ticket: Ticket,
+        base_version: int,
+        fields: Mapping[str, object],
+        reason: str | None = None,
+        *,
+        comment: Comment | None = None,
+        files: Sequence[NewAttachment] = (),
+        events: Sequence[tuple[str, str | None]] = (),
+        mail: Sequence[MailRecord] = (),
+    ) -> Change | None:
+        """The write of `fields` (with the SLA columns they move); None if nothing changes."""
+        changed = {k: v for k, v in fields.items() if getattr(ticket, k) != v}
+        after = with_sla_columns(ticket.with_changes(**changed), self.policy)
+        for column in ("sla_due_at", "sla_risk_at"):
+            if getattr(after, column) != getattr(ticket, column):
+                changed[column] = getattr(after, column)
+        if not changed and comment is None and not events and not mail:
+            return None
+        return Change(
+            key=ticket.key,
+            base_version=base_version,
+            actor=self.me.username,
+            at=self.clock(),
+            fields=changed,
+            reason=reason,
+            comment=comment,
+            attachments=files,
+            events=events,
+            mail=mail,
+        )
+
+    def _commit(self, ticket: Ticket, change: Change | None) -> Ticket:
+        """`change` written: the ticket as the store has it after (`ticket` when None)."""
+        return ticket if change is None else self._repo.apply(change)
+
+
+def iter_all(
+    source: ServiceCore | TicketRepository, query: Query, page_size: int = 1000
+) -> Iterable[Ticket]:
+    """Every ticket a query matches, one page at a time (export, sweeps)."""
+    offset = 0
+    while True:
+        page = source.query(query.page(offset, page_size))
+        yield from page.tickets
+        offset += len(page.tickets)
+        if not page.tickets or offset >= page.total:
+            return

@@ -1,0 +1,83 @@
+"""What became of the mail an agent's public reply causes, as the agent is told."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from ..domain.followup import MailKind
+from ..domain.model import Comment, Ticket
+from ..store.base import MailDirection, MailState, mail_queue
+from .core import ServiceCore
+
+
+class Delivery(enum.StrEnum):
+    """What became of the mail an agent's public reply causes, as the agent is told."""
+
+    QUEUED = "queued"
+    """Saved and waiting in the outbox for `helpdesk-tui mail send` (or a retry)."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Given up on after its last attempt."""
+    OFF = "off"
+    """Outgoing mail is off here: the reply is saved, nobody was mailed."""
+    NO_ADDRESS = "no_address"
+    """The requester has no e-mail address: nobody was mailed."""
+    NOT_MAILED = "not_mailed"
+    """No mail went with it, for a reason no longer known (mail was off then)."""
+    BY_STORE = "by_store"
+    """The store mails the requester itself (Request Tracker's scrips)."""
+
+
+_DELIVERY = {
+    MailState.QUEUED: Delivery.QUEUED,
+    MailState.SENT: Delivery.SENT,
+    MailState.FAILED: Delivery.FAILED,
+}
+"""Outgoing mail's stored states (RECEIVED is incoming only, filtered out before)."""
+
+
+class DeliveryUseCases(ServiceCore):
+    """The mail state of replies, read from the outbox where the store keeps one."""
+
+    def reply_delivery(self, ticket: Ticket) -> Delivery:
+        """What a public reply on `ticket` does with mail (the rule `_mail` follows);
+        no I/O: the UI says it the moment the reply is saved."""
+        if mail_queue(self._repo) is None:
+            return Delivery.BY_STORE
+        if not self.sends_mail:
+            return Delivery.OFF
+        return Delivery.QUEUED if ticket.requester_email else Delivery.NO_ADDRESS
+
+    def conversation_mail(self, key: str, comments: Sequence[Comment]) -> list[Delivery | None]:
+        """The mail state of each of `comments` (the ticket's, oldest first), as the outbox
+        records it; None for notes and what customers wrote, and for every message of a
+        store that mails by itself (it keeps no outbox to ask)."""
+        queue = mail_queue(self._repo)
+        if queue is None:
+            return [None] * len(comments)
+        self.get(key)
+        # The outbox keeps no comment id: a reply's mail is the one queued by the same
+        # write, carrying its text. Paired in order, so a text sent twice pairs twice.
+        sent = [
+            m
+            for m in queue.mail_log(key)
+            if m.direction is MailDirection.OUT
+            and m.state in _DELIVERY
+            and m.kind in (MailKind.REPLY.value, MailKind.RESOLUTION.value)
+        ]
+        shown: list[Delivery | None] = []
+        for comment in comments:
+            if not comment.is_public or comment.from_customer:
+                shown.append(None)
+                continue
+            match = next(
+                (m for m in sent if m.body == comment.body and m.created_at >= comment.created_at),
+                None,
+            )
+            if match is None:
+                shown.append(Delivery.NOT_MAILED if self.sends_mail else Delivery.OFF)
+                continue
+            sent.remove(match)
+            shown.append(_DELIVERY[match.state])
+        return shown

@@ -1,0 +1,216 @@
+"""Use cases on one ticket: open it, read it, change its fields and status, comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from ..domain import lifecycle, sla
+from ..domain.access import Action, can
+from ..domain.followup import MailKind
+from ..domain.model import MAX_SUBJECT, AuditEntry, Comment, CommentKind, Status, Ticket
+from ..domain.sla import TargetStatus
+from ..store.base import MailRecord, mail_queue
+from .checks import attachment, clean_body, clean_line, valid_new, with_sla_columns
+from .core import ServiceCore
+from .drafts import TicketDraft
+from .errors import ServiceError
+
+GUARDED_FIELDS = frozenset({"status", "tier", "assignee", "escalation", "watchers"})
+"""Editable fields `update` refuses: each has a use case of its own, with its own rules."""
+
+
+class TicketUseCases(ServiceCore):
+    """Open, read and change a ticket, and write on it."""
+
+    def sla(self, ticket: Ticket, now: datetime | None = None) -> list[TargetStatus]:
+        return sla.evaluate(ticket, self.policy, now or self.clock())
+
+    def conversation(self, key: str) -> list[Comment]:
+        self.get(key)
+        return self._repo.comments(key)
+
+    def history(self, key: str) -> list[AuditEntry]:
+        self.get(key)
+        return self._repo.history(key)
+
+    def conversation_of(self, ticket: Ticket) -> list[Comment]:
+        """The comments of a ticket just read through `get` (not read again)."""
+        self._require(Action.VIEW, ticket)
+        return self._repo.comments(ticket.key)
+
+    def history_of(self, ticket: Ticket) -> list[AuditEntry]:
+        """The audit history of a ticket just read through `get` (not read again)."""
+        self._require(Action.VIEW, ticket)
+        return self._repo.history(ticket.key)
+
+    def attachment_path(self, key: str, attachment_id: int) -> Path:
+        """The local file of one of the ticket's attachments (a remote store's is fetched
+        first), for an agent who may see the ticket."""
+        self.get(key)
+        return self._repo.attachment_path(key, attachment_id)
+
+    def create(
+        self,
+        draft: TicketDraft,
+        *,
+        first_comment: str | None = None,
+        attachments: Sequence[Path] = (),
+        received: MailRecord | None = None,
+        acknowledge: bool = True,
+    ) -> Ticket:
+        """Open a new ticket; the store gives it its key. Validation changes nothing.
+
+        The requester gets the acknowledgement with the key (when mail is sent and
+        `acknowledge`: never in answer to an automatic mail). `attachments` go with
+        `first_comment`; `received` records the mail the ticket came from, in the same
+        write, so it is never taken in twice."""
+        self._require(Action.CREATE)
+        subject = clean_line(draft.subject, "subject", MAX_SUBJECT)
+        if draft.assignee:
+            self._agent(draft.assignee)
+        files = [attachment(path) for path in attachments]
+        if files and not first_comment:
+            raise ServiceError("files of a new ticket go with its first comment")
+        now = self.clock()
+        ticket = Ticket(
+            key="",
+            subject=subject,
+            description=draft.description,
+            type=draft.type,
+            priority=draft.priority,
+            tier=draft.tier,
+            requester_name=draft.requester_name.strip(),
+            requester_email=draft.requester_email.strip(),
+            organization=draft.organization or None,
+            channel=draft.channel,
+            environment=draft.environment,
+            impact=draft.impact,
+            affected_users=draft.affected_users,
+            integration=draft.integration or None,
+            category=draft.category or None,
+            tags=tuple(dict.fromkeys(t.strip() for t in draft.tags if t.strip())),
+            language=draft.language,
+            assignee=draft.assignee or None,
+            team=draft.team or None,
+            follow_up_of=draft.follow_up_of or None,
+            created_at=now,
+            updated_at=now,
+        )
+        # The checks an import passes too (domain.model.check_new_ticket): one set of rules.
+        ticket = with_sla_columns(valid_new(ticket), self.policy)
+        comment = None
+        if first_comment:
+            comment = Comment(CommentKind.NOTE, self.me.username, first_comment, now)
+        mail = [received] if received else []
+        if acknowledge:
+            mail += self._mail(ticket, MailKind.ACKNOWLEDGEMENT)
+        queue = mail_queue(self._repo)
+        if queue is not None and (mail or files):
+            return queue.create(ticket, self.me.username, comment, attachments=files, mail=mail)
+        if files or mail:
+            raise ServiceError("this store keeps neither mail nor files with a new ticket")
+        return self._repo.create(ticket, self.me.username, comment)
+
+    def update(
+        self,
+        key: str,
+        base_version: int,
+        *,
+        reason: str | None = None,
+        **fields: object,
+    ) -> Ticket:
+        """Change plain fields (priority, type, subject, category, ...). Status, tier,
+        assignee and escalation have use cases of their own with their own rules."""
+        guarded = GUARDED_FIELDS & fields.keys()
+        if guarded:
+            raise ServiceError(
+                f"use the {sorted(guarded)[0]} action to change {', '.join(sorted(guarded))}"
+            )
+        ticket = self._for(Action.UPDATE, key)
+        if "subject" in fields:
+            fields["subject"] = clean_line(str(fields["subject"]), "subject", MAX_SUBJECT)
+        if "csat_score" in fields:
+            raise ServiceError("use record_csat to record satisfaction")
+        return self._commit(ticket, self._change(ticket, base_version, fields, reason=reason))
+
+    def set_status(
+        self, key: str, base_version: int, status: Status, reason: str | None = None
+    ) -> Ticket:
+        ticket = self._for(Action.UPDATE, key)
+        lifecycle.check_transition(ticket, status, reason)
+        now = self.clock()
+        return self._commit(
+            ticket,
+            self._change(
+                ticket,
+                base_version,
+                lifecycle.status_fields(ticket, status, now),
+                reason,
+                mail=self._status_mail(ticket, status, "", now),
+            ),
+        )
+
+    def reply(
+        self,
+        key: str,
+        base_version: int,
+        body: str,
+        *,
+        status: Status | None = None,
+        attachments: Sequence[Path] = (),
+    ) -> Ticket:
+        """A public reply to the customer. The first one is the first response and opens
+        a new ticket; `status` moves it in the same write (e.g. to pending or resolved)."""
+        return self._comment(key, base_version, CommentKind.REPLY, body, status, attachments)
+
+    def note(
+        self, key: str, base_version: int, body: str, *, attachments: Sequence[Path] = ()
+    ) -> Ticket:
+        """An internal note: never goes to the customer, stops no SLA clock."""
+        return self._comment(key, base_version, CommentKind.NOTE, body, None, attachments)
+
+    def attach(self, key: str, base_version: int, path: Path, note: str = "") -> Ticket:
+        return self.note(key, base_version, note or f"Attached {path.name}", attachments=[path])
+
+    def _comment(
+        self,
+        key: str,
+        base_version: int,
+        kind: CommentKind,
+        body: str,
+        status: Status | None,
+        attachments: Sequence[Path],
+    ) -> Ticket:
+        ticket = self._for(Action.COMMENT, key)
+        text = clean_body(body)
+        files = [attachment(path) for path in attachments]
+        now = self.clock()
+        fields: dict[str, object] = {}
+        if kind is CommentKind.REPLY:
+            fields["last_public_update_at"] = now
+            if ticket.first_response_at is None:
+                fields["first_response_at"] = now
+            if status is None and ticket.status is Status.NEW:
+                status = Status.OPEN
+        if status is not None and status is not ticket.status:
+            if not can(self.me, Action.UPDATE, ticket):
+                self._require(Action.UPDATE, ticket)
+            lifecycle.check_transition(
+                ticket, status, reason=None, replying=kind is CommentKind.REPLY
+            )
+            fields.update(lifecycle.status_fields(ticket, status, now))
+        comment = Comment(kind, self.me.username, text, now)
+        mail: list[MailRecord] = []
+        if kind is CommentKind.REPLY:
+            # A reply that resolves is the resolution notice itself (with the survey).
+            mail = self._status_mail(ticket, status, text, now) or self._mail(
+                ticket, MailKind.REPLY, text
+            )
+        return self._commit(
+            ticket,
+            self._change(
+                ticket, base_version, fields, None, comment=comment, files=files, mail=mail
+            ),
+        )

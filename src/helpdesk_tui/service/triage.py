@@ -1,0 +1,140 @@
+"""Triage: the suggested priority, type and tier of a new ticket, and similar past ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from ..domain import escalation
+from ..domain.access import Action
+from ..domain.model import DONE_STATUSES, Status, Ticket
+from ..domain.triage import (
+    ACCEPTED_TAG,
+    DISMISSED_TAG,
+    MIN_NEIGHBOUR_SCORE,
+    SimilarTicket,
+    Suggestion,
+    TicketIndex,
+    Triage,
+    suggest,
+    why_not_offered,
+)
+from ..store.base import Capability, Query, SortKey
+from .core import ServiceCore, iter_all
+from .errors import ServiceError
+
+TRIAGE_DOCS = 5000
+"""Resolved tickets triage learns from: the most recent ones, so memory stays bounded."""
+TRIAGE_REFRESH = 600.0
+"""Seconds before triage learns again from what was resolved meanwhile."""
+TRIAGE_SEARCH_WORDS = 2
+"""Full-text searches for similar tickets older than the index: each costs a store query."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class TriageUseCases(ServiceCore):
+    """Suggestions on new tickets, accepted or dismissed by an agent."""
+
+    def triage(self, key: str, similar: int = 5) -> Triage:
+        """The suggested priority, type and tier of a ticket (offered only while it is new
+        and untriaged; see `why_not_offered`) and its most similar past tickets."""
+        ticket = self.get(key)
+        history = self._repo.history(key) if ticket.status is Status.NEW else []
+        index = self.triage_index()
+        return Triage(
+            ticket.key,
+            ticket.version,
+            suggest(ticket, index),
+            why_not_offered(ticket, history),
+            tuple(self._similar(ticket, index, similar)),
+        )
+
+    def suggestions(self, tickets: Sequence[Ticket]) -> dict[str, Suggestion]:
+        """The suggestions offered for those of `tickets` that are new and untriaged (the
+        queue asks for the rows on screen): one history read per new ticket, no more."""
+        offered: dict[str, Suggestion] = {}
+        for ticket in tickets:
+            if why_not_offered(ticket) is None:
+                history = self._repo.history(ticket.key)
+                if why_not_offered(ticket, history) is None:
+                    offered[ticket.key] = suggest(ticket, self.triage_index())
+        return offered
+
+    def accept_suggestion(
+        self, key: str, base_version: int, suggestion: Suggestion | None = None
+    ) -> Ticket:
+        """Write the suggestion (the one shown, or a fresh one) as one version-checked
+        change. A tier change routes an unassigned ticket; a held one is escalated."""
+        ticket = self._for(Action.UPDATE, key)
+        why_not = why_not_offered(ticket, self._repo.history(key))
+        if why_not is not None:
+            raise ServiceError(f"no suggestion to accept on {key}: {why_not}")
+        chosen = suggestion or suggest(ticket, self.triage_index())
+        reason = "triage suggestion accepted"
+        fields: dict[str, object] = {
+            "priority": chosen.priority,
+            "type": chosen.type,
+            "tags": (*ticket.tags, ACCEPTED_TAG),
+        }
+        if chosen.tier != ticket.tier:
+            self._require(Action.ESCALATE, ticket)
+            if ticket.assignee is None:
+                fields["tier"] = chosen.tier
+            else:
+                moved = escalation.change_tier(
+                    ticket, chosen.tier, reason, self.me.username, self.clock()
+                )
+                fields.update(moved)
+        events = [("triage:accepted", f"{chosen.label}: {chosen.reason}")]
+        return self._commit(
+            ticket, self._change(ticket, base_version, fields, reason, events=events)
+        )
+
+    def dismiss_suggestion(self, key: str, base_version: int) -> Ticket:
+        """Remember that the agent declined the suggestion, so it is not offered again."""
+        ticket = self._for(Action.UPDATE, key)
+        if DISMISSED_TAG in ticket.tags:
+            return ticket
+        fields = {"tags": (*ticket.tags, DISMISSED_TAG)}
+        events: list[tuple[str, str | None]] = [("triage:dismissed", None)]
+        why = "triage suggestion dismissed"
+        return self._commit(ticket, self._change(ticket, base_version, fields, why, events=events))
+
+    def triage_index(self) -> TicketIndex:
+        """The index of the most recent resolved and closed tickets this agent may see,
+        built on first use and again when older than TRIAGE_REFRESH seconds."""
+        with self._triage_lock:
+            cached = self._triage_index
+            if cached is not None and time.monotonic() - cached[0] < TRIAGE_REFRESH:
+                return cached[1]
+            # Every done status, cancelled ones skipped here: the store counts "all done"
+            # from its open/closed split at once, "resolved or closed" row by row.
+            query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
+            done = iter_all(self, query, 500)
+            index = TicketIndex.build(_past(done), TRIAGE_DOCS)
+            self._triage_index = (time.monotonic(), index)
+            return index
+
+    def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:
+        if k <= 0:
+            return []
+        found = {s.ticket.key: s for s in index.neighbours(ticket, k)}
+        if index.truncated and Capability.FULL_TEXT in self._repo.capabilities:
+            # Older tickets than the index holds: the store's search finds candidates.
+            for word in index.distinctive_words(ticket, TRIAGE_SEARCH_WORDS):
+                page = self.query(Query(statuses=DONE_STATUSES, text=word, limit=20))
+                for other in _past(page.tickets):
+                    if other.key != ticket.key and other.key not in found:
+                        like = index.similarity(ticket, other)
+                        if like.score >= MIN_NEIGHBOUR_SCORE:
+                            found[other.key] = like
+        # Most similar first; of equals, the most recently resolved.
+        newest = sorted(found.values(), key=lambda s: s.ticket.resolved_at or _EPOCH, reverse=True)
+        return sorted(newest, key=lambda s: -s.score)[:k]
+
+
+def _past(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
+    """What triage learns from: resolved and closed tickets, not cancelled ones (spam,
+    duplicates, filed by mistake)."""
+    return (t for t in tickets if t.status is not Status.CANCELLED)

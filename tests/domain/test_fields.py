@@ -1,0 +1,75 @@
+"""The ticket's fields are declared once, by the `Ticket` dataclass (domain.model); every
+other list of field names (what a write may name, what a draft carries, the queue's
+columns, what Request Tracker keeps where) is checked against it here, so a field added
+or renamed in one place and forgotten in another fails a test instead of a write."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from helpdesk_tui.domain import model
+from helpdesk_tui.domain.model import DERIVED_FIELDS, EDITABLE_FIELDS, TICKET_FIELDS, Ticket
+from helpdesk_tui.service.drafts import TicketDraft
+from helpdesk_tui.service.tickets import GUARDED_FIELDS
+from helpdesk_tui.store.rt.mapping import CF_FOR_FIELD, STATE_FIELDS
+
+IDENTITY_FIELDS = frozenset({"id", "key", "version", "created_at"})
+"""Given by the store when a ticket is created, never named by a write."""
+
+RT_OWN_FIELDS = frozenset(
+    {"id", "key", "subject", "priority", "status", "tier", "assignee", "created_at", "updated_at"}
+)
+"""Kept in Request Tracker's own ticket fields (Subject, Priority, Status, Queue, Owner,
+Created, LastUpdated) rather than in a custom field or the "Helpdesk state" JSON."""
+
+RT_STATE_COUNTER = frozenset({"version"})
+"""Kept in the "Helpdesk state" JSON, but written by the store on every change, not mapped."""
+
+COMPUTED_COLUMNS = frozenset({"mark", "sla", "target", "requester"})
+"""Queue columns that show something computed from a ticket rather than one of its fields."""
+
+
+def test_every_ticket_field_is_editable_derived_or_identity() -> None:
+    assert frozenset(f.name for f in fields(Ticket)) == TICKET_FIELDS
+    assert not EDITABLE_FIELDS & DERIVED_FIELDS
+    assert not IDENTITY_FIELDS & (EDITABLE_FIELDS | DERIVED_FIELDS)
+    assert EDITABLE_FIELDS | DERIVED_FIELDS | IDENTITY_FIELDS == TICKET_FIELDS
+
+
+def test_the_checked_field_lists_name_ticket_fields() -> None:
+    # The checks a new or imported ticket passes (domain.model.check_new_ticket).
+    checked = [
+        *model._LINE_FIELDS,
+        *model._TEXT_FIELDS,
+        *model._ENUM_FIELDS,
+        *model._TIME_FIELDS,
+    ]
+    assert set(checked) <= TICKET_FIELDS
+    assert len(checked) == len(set(checked)), "a field is checked as two kinds"
+    for name, kind in model._ENUM_FIELDS.items():
+        assert isinstance(getattr(Ticket(key="", subject="x"), name), kind), name
+
+
+def test_a_draft_carries_editable_ticket_fields() -> None:
+    assert {f.name for f in fields(TicketDraft)} <= EDITABLE_FIELDS
+
+
+def test_the_fields_update_refuses_are_editable() -> None:
+    assert GUARDED_FIELDS <= EDITABLE_FIELDS
+
+
+def test_the_queue_columns_are_ticket_fields_or_computed() -> None:
+    from helpdesk_tui.ui.widgets.ticket_table import BOARD_COLUMNS, COLUMNS, QUEUE_COLUMNS
+
+    assert set(COLUMNS) <= TICKET_FIELDS | COMPUTED_COLUMNS
+    assert set(QUEUE_COLUMNS) | set(BOARD_COLUMNS) <= set(COLUMNS)
+    assert isinstance(Ticket.requester, property)  # shown as one column
+
+
+def test_request_tracker_keeps_every_ticket_field_in_exactly_one_place() -> None:
+    places = [RT_OWN_FIELDS, frozenset(CF_FOR_FIELD), frozenset(STATE_FIELDS), RT_STATE_COUNTER]
+    for place in places:
+        assert place <= TICKET_FIELDS, place - TICKET_FIELDS
+    assert len(STATE_FIELDS) == len(set(STATE_FIELDS))
+    assert sum(len(place) for place in places) == len(TICKET_FIELDS), "a field kept twice"
+    assert frozenset().union(*places) == TICKET_FIELDS, TICKET_FIELDS - frozenset().union(*places)
