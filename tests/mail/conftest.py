@@ -21,11 +21,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from helpdesk_tui.domain.followup import FollowUpPolicy
 from helpdesk_tui.domain.model import Agent, Role
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.mail.inbound import Inbound, parse
+from helpdesk_tui.mail.inbound import Inbound
 from helpdesk_tui.mail.intake import Intake
 from helpdesk_tui.mail.outgoing import Composer, DeliveryReport, SmtpTransport, deliver
+from helpdesk_tui.mail.parsing import parse
 from helpdesk_tui.mail.templates import Templates
-from helpdesk_tui.service.helpdesk import HelpdeskService
+from helpdesk_tui.service import HelpdeskService
 from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN

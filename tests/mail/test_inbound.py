@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk_tui.mail.inbound import (
-    Malformed,
-    Nature,
-    html_to_text,
-    is_confirmation,
-    reply_part,
-    score_of,
-)
+from helpdesk_tui.mail.htmltext import html_to_text
+from helpdesk_tui.mail.inbound import Malformed, Nature
+from helpdesk_tui.mail.replies import is_confirmation, reply_part, score_of
 
 from .conftest import Read
 from .messages import bounce, mail

@@ -215,7 +215,7 @@ def big_message(path: Path, attachment_mb: int) -> bytes:
 
 
 def test_a_large_message_is_read_as_a_stream(tmp_path: Path) -> None:
-    from helpdesk_tui.mail.inbound import parse
+    from helpdesk_tui.mail.parsing import parse
 
     source = tmp_path / "big.eml"
     block = big_message(source, 24)

@@ -14,7 +14,7 @@ from helpdesk_tui.domain.followup import MailKind
 from helpdesk_tui.domain.model import Status
 from helpdesk_tui.mail.outgoing import RETRY_AFTER, parse_our_id
 from helpdesk_tui.mail.templates import PLACEHOLDERS, TemplateError, Templates
-from helpdesk_tui.service.helpdesk import TicketDraft
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.base import MailState
 from helpdesk_tui.store.sql import SqlRepository

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from helpdesk_tui.domain.model import Status
 from helpdesk_tui.mail.outgoing import parse_our_id
-from helpdesk_tui.service.helpdesk import TicketDraft
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN

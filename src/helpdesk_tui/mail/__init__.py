@@ -8,7 +8,7 @@ Beside the service: it uses the service, the domain and the store's protocol, ne
 
 from __future__ import annotations
 
-from ..service.helpdesk import HelpdeskService
+from ..service import HelpdeskService
 from ..settings.config import MailSettings, Settings
 from ..settings.secrets import load_mail_password
 from .intake import Intake
@@ -36,7 +36,7 @@ def send_queued(service: HelpdeskService, settings: MailSettings) -> DeliveryRep
     if settings.smtp_user:
         password = load_mail_password(account(settings, "smtp"), SMTP_PASSWORD_ENV)
     transport = SmtpTransport(settings, password)
-    return deliver(service.repo, composer, transport, service.clock)
+    return deliver(service.mail_outbox(), composer, transport, service.clock)
 
 
 def fetch(service: HelpdeskService, settings: Settings) -> FetchReport:

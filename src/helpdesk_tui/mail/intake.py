@@ -30,7 +30,7 @@ from pathlib import Path
 from ..domain.followup import MailKind
 from ..domain.lifecycle import TransitionError
 from ..domain.model import MAX_ATTACHMENT_BYTES, Channel, Status
-from ..service.helpdesk import MAX_BODY, MAX_SUBJECT, HelpdeskService, ServiceError, TicketDraft
+from ..service import MAX_BODY, MAX_SUBJECT, HelpdeskService, ServiceError, TicketDraft
 from ..settings.config import MailSettings
 from ..store.base import (
     ConflictError,
@@ -39,10 +39,12 @@ from ..store.base import (
     MailDirection,
     MailRecord,
     NotFound,
-    mail_queue,
 )
-from .inbound import MESSAGE_ID_RE, Inbound, Malformed, Nature, is_confirmation, parse, score_of
+from .headers import MESSAGE_ID_RE
+from .inbound import Inbound, Malformed, Nature
 from .outgoing import parse_our_id
+from .parsing import parse
+from .replies import is_confirmation, score_of
 
 ATTEMPTS = 3
 """Tries of one message when an agent's write gets in between (a version conflict)."""
@@ -82,13 +84,13 @@ class Outcome:
 
 class Intake:
     def __init__(self, service: HelpdeskService, settings: MailSettings) -> None:
-        queue = mail_queue(service.repo)
+        queue = service.mail_queue()
         if queue is None:
             raise ServiceError("this store does not take mail in (Request Tracker has its own)")
         self.service = service
         self.queue = queue
         self.settings = settings
-        prefix = re.escape(service.repo.key_prefix)
+        prefix = re.escape(service.key_prefix)
         self._key_in_subject = re.compile(rf"\[\s*({prefix}-[1-9][0-9]{{0,11}})\s*\]", re.I)
 
     def take(self, source: bytes | Path) -> Outcome:
@@ -136,7 +138,7 @@ class Intake:
     def _take(self, mail: Inbound, source: Path, folder: Path) -> Outcome:
         key = self._key(mail)
         try:
-            ticket = self.service.repo.get(key) if key else None
+            ticket = self.service.latest(key) if key else None
         except NotFound:
             ticket = None  # a key of ours that is gone (purged): a new request
         if mail.nature is Nature.BOUNCE:
@@ -186,7 +188,7 @@ class Intake:
             return found.group(1).upper()
         answered = [*mail.references, *MESSAGE_ID_RE.findall(mail.returned)]
         for hit in map(parse_our_id, answered):
-            if hit and hit[0].startswith(f"{self.service.repo.key_prefix}-"):
+            if hit and hit[0].startswith(f"{self.service.key_prefix}-"):
                 return hit[0]
         return None
 

@@ -1,0 +1,155 @@
+"""`login` (the remote store's token), `agent` and `team` (admins)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..domain.model import Agent, Role, Team
+from ..domain.text import safe_line
+from ..launch import bootstrap
+from ..service import HelpdeskService
+from ..settings.config import Settings
+from .errors import CliError
+from .parser import Parser, enum_arg, tier_arg
+
+
+def add_login_parser(sub: argparse._SubParsersAction[Parser]) -> None:
+    login = sub.add_parser("login", help="keep the remote backend's token in the system keyring")
+    login.add_argument(
+        "--token-file",
+        action="store_true",
+        help="no keyring on this host: keep the token in a file only you can read (0600)",
+    )
+    login.add_argument("--stdin", action="store_true", help="read the token from stdin")
+    login.add_argument("--no-check", action="store_true", help="store without trying it")
+    login.add_argument("--forget", action="store_true", help="remove the stored token")
+
+
+def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
+    agent = sub.add_parser("agent", help="manage agents (admins)")
+    asub = agent.add_subparsers(dest="action", required=True, parser_class=Parser)
+    for name in ("add", "update"):
+        a = asub.add_parser(name)
+        a.add_argument("username")
+        a.add_argument("--name")
+        a.add_argument("--email")
+        a.add_argument("--tier", type=tier_arg)
+        a.add_argument("--role", type=enum_arg(Role))
+        a.add_argument("--team")
+        a.add_argument("--org", action="append", help="an organization served (repeat)")
+        if name == "update":
+            a.add_argument("--deactivate", action="store_true")
+    alist = asub.add_parser("list")
+    alist.add_argument("--json", action="store_true")
+
+    team = sub.add_parser("team", help="manage teams (admins)")
+    tsub2 = team.add_subparsers(dest="action", required=True, parser_class=Parser)
+    tadd = tsub2.add_parser("add")
+    tadd.add_argument("name")
+    tadd.add_argument("--description", default="")
+    tsub2.add_parser("list")
+
+
+def login(args: argparse.Namespace, settings: Settings) -> int:
+    from ..settings import secrets
+
+    if not settings.backend_url:
+        raise CliError(
+            'login is for a remote store: set [backend] url (PostgreSQL, or kind = "rt") first'
+        )
+    url = settings.backend_url
+    database = settings.backend_kind == "sql"
+    try:
+        if args.forget:
+            places = secrets.forget_token(url, data_dir=settings.data_dir)
+            print(f"forgot the token for {url}" + (f" ({', '.join(places)})" if places else ""))
+            return 0
+        if not args.token_file:
+            usable, backend = secrets.keyring_usable()
+            if not usable:
+                # Say so before asking for the token: nothing is kept in plaintext silently.
+                raise CliError(secrets.no_keyring_message(backend))
+        what = "Password" if database else "Token"
+        if args.stdin:
+            token = sys.stdin.readline().strip()
+        else:
+            import getpass
+
+            token = getpass.getpass(f"{what} for {url} (not shown): ").strip()
+        if not args.no_check and not database:
+            bootstrap.check_token(settings, token).close()
+        where = secrets.store_token(url, token, data_dir=settings.data_dir, to_file=args.token_file)
+    except secrets.SecretError as exc:
+        raise CliError(str(exc)) from None
+    if args.token_file:
+        print(
+            "helpdesk-tui: warning: the token is now in a plain file; anyone who can read it "
+            "(root, backups) can act as you in RT. Prefer a keyring where there is one.",
+            file=sys.stderr,
+        )
+    print(f"token for {url} kept in {where}")
+    return 0
+
+
+def agent(args: argparse.Namespace, service: HelpdeskService) -> int:
+    if args.action == "list":
+        agents = service.agents()
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "username": a.username,
+                            "name": a.name,
+                            "email": a.email,
+                            "tier": a.tier,
+                            "role": a.role.value,
+                            "team": a.team,
+                            "organizations": list(a.organizations),
+                            "active": a.active,
+                        }
+                        for a in agents
+                    ]
+                )
+            )
+        else:
+            for a in agents:
+                state = "" if a.active else " (inactive)"
+                print(f"{a.username:<12} T{a.tier} {a.role.value:<6} {safe_line(a.name)}{state}")
+        return 0
+    existing = {a.username: a for a in service.agents()}
+    if args.action == "add":
+        if args.username in existing:
+            raise CliError(f"agent {args.username} exists; use `agent update`")
+        base = Agent(args.username, args.name or args.username)
+    else:
+        if args.username not in existing:
+            raise CliError(f"no agent called {args.username!r}")
+        base = existing[args.username]
+    from dataclasses import replace
+
+    agent = replace(
+        base,
+        name=args.name or base.name,
+        email=args.email if args.email is not None else base.email,
+        tier=args.tier or base.tier,
+        role=args.role or base.role,
+        team=args.team if args.team is not None else base.team,
+        organizations=tuple(args.org) if args.org else base.organizations,
+        active=not getattr(args, "deactivate", False) and base.active,
+    )
+    service.save_agent(agent)
+    print(f"agent {agent.username} saved")
+    return 0
+
+
+def team(args: argparse.Namespace, service: HelpdeskService) -> int:
+    if args.action == "add":
+        service.save_team(Team(args.name, args.description))
+        print(f"team {args.name} saved")
+    else:
+        for team in service.teams():
+            print(f"{safe_line(team.name):<20} {safe_line(team.description)}")
+    return 0

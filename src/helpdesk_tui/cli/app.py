@@ -1,0 +1,63 @@
+"""The app itself: in the terminal, served to a browser (`serve`), and its demo data."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..launch import bootstrap
+from ..service import HelpdeskService
+from ..settings.config import Settings
+from .errors import CliError
+from .parser import Parser
+
+
+def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
+    serve = sub.add_parser("serve", help="serve the app to a web browser (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="listen on a non-loopback address (there is no login: put a proxy in front)",
+    )
+
+    demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
+    demo.add_argument("--tickets", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=7)
+
+
+def run_app(settings: Settings) -> int:
+    from ..launch import startup
+
+    views = bootstrap.views(settings)
+    # Fork the store's helper first, then import the UI: they load side by side.
+    pending = startup.begin(settings, views)
+    from ..ui.app import run_app
+
+    return run_app(settings, views, pending)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ..ui.serve import ServeError, serve
+
+    # Open the store once here: a wrong agent or an unreachable store is one line now,
+    # not an error page in every browser tab; and the first run's demo data is made once.
+    service = bootstrap.build_service(settings)
+    try:
+        bootstrap.fill_first_run(service, settings)
+    finally:
+        service.close()
+    try:
+        return serve(args.host, args.port, args.config, args.agent, args.allow_remote)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def demo(args: argparse.Namespace, service: HelpdeskService) -> int:
+    if args.tickets < 1 or args.tickets > 100_000:
+        raise CliError("--tickets must be between 1 and 100000")
+    if not service.is_empty():
+        raise CliError("the store already has tickets; demo data goes into an empty store")
+    made = service.generate_demo(args.tickets, args.seed)
+    print(f"created {made} demo tickets")
+    return 0

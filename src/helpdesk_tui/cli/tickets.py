@@ -1,0 +1,414 @@
+"""`ticket ...`: create, list, show, suggest and work tickets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..domain import sla
+from ..domain.escalation import ReviewDecision
+from ..domain.model import (
+    Channel,
+    Environment,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+    parse_key,
+)
+from ..domain.text import safe_line, safe_text
+from ..service import HelpdeskService, TicketDraft, transfer
+from ..service.views import SAVED_VIEWS, parse_filter
+from ..store.base import SortKey
+from .errors import CliError
+from .parser import Parser, enum_arg, tier_arg
+
+MAX_OFFSET = 2**31 - 1
+"""Beyond any store's row count; larger numbers overflow SQLite's OFFSET."""
+
+
+def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
+    ticket = sub.add_parser("ticket", help="create, list, show and work tickets")
+    tsub = ticket.add_subparsers(dest="action", required=True, parser_class=Parser)
+    _add_reading_parsers(tsub)
+    _add_work_parsers(tsub)
+
+
+def _add_reading_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
+    """create, list, show, suggest."""
+    create = tsub.add_parser("create", help="open a new ticket")
+    create.add_argument("--subject", required=True)
+    create.add_argument("--description", default="", help="text, or - to read stdin")
+    create.add_argument("--type", type=enum_arg(TicketType), default=TicketType.INCIDENT)
+    create.add_argument("--priority", type=enum_arg(Priority), default=Priority.MEDIUM)
+    create.add_argument("--tier", type=tier_arg, default=1)
+    create.add_argument("--requester", default="", help="name")
+    create.add_argument("--email", default="", help="requester e-mail")
+    create.add_argument("--org", default=None)
+    create.add_argument("--channel", type=enum_arg(Channel), default=Channel.PORTAL)
+    create.add_argument("--environment", type=enum_arg(Environment), default=None)
+    create.add_argument("--category", default=None)
+    create.add_argument("--tag", action="append", default=[])
+    create.add_argument("--assignee", default=None)
+    create.add_argument("--json", action="store_true")
+
+    lister = tsub.add_parser("list", help="list tickets of a view or a filter")
+    lister.add_argument("--view", choices=sorted(SAVED_VIEWS), default="all_open")
+    lister.add_argument("--filter", default="", help="e.g. 'priority:p1 tier:2 outage'")
+    lister.add_argument("--search", default=None, help="full-text search")
+    lister.add_argument("--sort", choices=[s.value for s in SortKey], default=None)
+    lister.add_argument("--desc", action="store_true")
+    lister.add_argument("--limit", type=int, default=50)
+    lister.add_argument("--offset", type=int, default=0)
+    lister.add_argument("--json", action="store_true")
+
+    show = tsub.add_parser("show", help="one ticket with its conversation and history")
+    show.add_argument("key")
+    show.add_argument("--json", action="store_true")
+
+    triage = tsub.add_parser("suggest", help="suggested priority, type and tier; similar tickets")
+    triage.add_argument("key")
+    triage.add_argument("--similar", type=int, default=5, help="how many similar tickets")
+    triage.add_argument("--json", action="store_true")
+    answer = triage.add_mutually_exclusive_group()
+    answer.add_argument("--accept", action="store_true", help="write the suggestion")
+    answer.add_argument("--dismiss", action="store_true", help="do not offer it again")
+
+
+def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
+    """update, reply, note, assign, take-next, escalate, decide, csat."""
+    update = tsub.add_parser("update", help="change status, priority, type or other fields")
+    update.add_argument("key")
+    update.add_argument("--status", type=enum_arg(Status))
+    update.add_argument("--priority", type=enum_arg(Priority))
+    update.add_argument("--type", type=enum_arg(TicketType))
+    update.add_argument("--subject")
+    update.add_argument("--category")
+    update.add_argument("--reason")
+
+    for name, helptext in (("reply", "a public reply"), ("note", "an internal note")):
+        comment = tsub.add_parser(name, help=helptext)
+        comment.add_argument("key")
+        comment.add_argument("body", help="text, or - to read stdin")
+        comment.add_argument("--attach", type=Path, action="append", default=[])
+        if name == "reply":
+            comment.add_argument("--status", type=enum_arg(Status))
+
+    assign = tsub.add_parser("assign", help="assign to an agent (--me to take, --none to drop)")
+    assign.add_argument("key")
+    who = assign.add_mutually_exclusive_group(required=True)
+    who.add_argument("assignee", nargs="?", metavar="agent")
+    who.add_argument("--me", action="store_true")
+    who.add_argument("--none", action="store_true")
+
+    tsub.add_parser("take-next", help="take the most urgent unassigned ticket of my tier")
+
+    escalate = tsub.add_parser("escalate", help="move to another tier, or to a lead")
+    escalate.add_argument("key")
+    target = escalate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--tier", type=tier_arg)
+    target.add_argument("--lead", action="store_true", help="ask a team lead to review")
+    escalate.add_argument("--reason", required=True)
+
+    decide = tsub.add_parser("decide", help="accept, reassign or decline an escalation")
+    decide.add_argument("key")
+    decide.add_argument("decision", choices=[d.value for d in ReviewDecision])
+    decide.add_argument("--to", help="agent, for reassign")
+    decide.add_argument("--reason")
+
+    csat = tsub.add_parser("csat", help="record customer satisfaction (1-5)")
+    csat.add_argument("key")
+    csat.add_argument("score", type=int)
+    csat.add_argument("--comment")
+
+
+def run(args: argparse.Namespace, service: HelpdeskService) -> int:
+    action = args.action
+    if action == "create":
+        return _create(args, service)
+    if action == "list":
+        return _list(args, service)
+    if action == "show":
+        return _show(args, service)
+    if action == "suggest":
+        return _suggest(args, service)
+    if action == "take-next":
+        taken = service.take_next()
+        print(
+            f"took {safe_line(taken.key)}: {safe_line(taken.subject)}"
+            if taken
+            else "nothing to take"
+        )
+        return 0
+    return _work(args, service)
+
+
+def _create(args: argparse.Namespace, service: HelpdeskService) -> int:
+    draft = TicketDraft(
+        subject=args.subject,
+        description=_read_body(args.description),
+        type=args.type,
+        priority=args.priority,
+        tier=args.tier,
+        requester_name=args.requester,
+        requester_email=args.email,
+        organization=args.org,
+        channel=args.channel,
+        environment=args.environment,
+        category=args.category,
+        tags=tuple(args.tag),
+        assignee=args.assignee,
+    )
+    ticket = service.create(draft)
+    if args.json:
+        print(json.dumps(_ticket_json(service, ticket)))
+    else:
+        print(f"created {safe_line(ticket.key)}")
+    return 0
+
+
+def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
+    """The actions on one ticket, each based on the version just read."""
+    action = args.action
+    ticket = service.get(_key(args.key))
+    key, version = ticket.key, ticket.version
+    shown = safe_line(key)  # a key from the store, shown like any other field
+    if action == "update":
+        fields = {
+            name: getattr(args, name)
+            for name in ("priority", "type", "subject", "category")
+            if getattr(args, name) is not None
+        }
+        if not fields and args.status is None:
+            raise CliError("nothing to update: give --status, --priority, --type, ...")
+        if fields:
+            ticket = service.update(key, version, reason=args.reason, **fields)
+        if args.status is not None:
+            ticket = service.set_status(key, ticket.version, args.status, args.reason)
+        print(f"updated {shown} (v{ticket.version})")
+    elif action == "reply":
+        service.reply(
+            key, version, _read_body(args.body), status=args.status, attachments=args.attach
+        )
+        print(f"replied on {shown}")
+    elif action == "note":
+        service.note(key, version, _read_body(args.body), attachments=args.attach)
+        print(f"noted on {shown}")
+    elif action == "assign":
+        who = service.me.username if args.me else None if args.none else args.assignee
+        service.assign(key, version, who)
+        print(f"{shown} assigned to {safe_line(who or 'nobody')}")
+    elif action == "escalate":
+        if args.lead:
+            service.request_review(key, version, args.reason)
+            print(f"{shown} sent to a lead for review")
+        else:
+            ticket = service.escalate(key, version, args.tier, args.reason)
+            print(f"{shown} moved to tier {ticket.tier}")
+    elif action == "decide":
+        service.decide(key, version, ReviewDecision(args.decision), args.reason, args.to)
+        print(f"{shown}: {args.decision} recorded")
+    elif action == "csat":
+        service.record_csat(key, version, args.score, args.comment)
+        print(f"{shown}: satisfaction {args.score}/5 recorded")
+    return 0
+
+
+def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
+    if not 1 <= args.limit <= 1000:
+        raise CliError("--limit must be between 1 and 1000")
+    if not 0 <= args.offset <= MAX_OFFSET:
+        raise CliError(f"--offset must be between 0 and {MAX_OFFSET}")
+    now = service.clock()
+    query = SAVED_VIEWS[args.view].build(service.me.username, now)
+    if args.filter:
+        query = parse_filter(args.filter, service.me.username, now, base=query)
+    from dataclasses import replace
+
+    if args.search:
+        query = replace(query, text=args.search)
+    if args.sort:
+        query = replace(query, sort=SortKey(args.sort), descending=args.desc)
+    page = service.query(query.page(args.offset, args.limit))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "total": page.total,
+                    "offset": page.offset,
+                    "tickets": [_ticket_json(service, t, now) for t in page.tickets],
+                }
+            )
+        )
+        return 0
+    print(f"{page.total} tickets ({SAVED_VIEWS[args.view].title})")
+    for ticket in page.tickets:
+        due = sla.next_due(service.sla(ticket, now))
+        clock = sla.format_remaining(due.remaining) if due else "-"
+        print(
+            f"{safe_line(ticket.key):<10} {ticket.priority.short} {ticket.status.value:<9} "
+            f"T{ticket.tier} {safe_line(ticket.assignee or '-'):<10} {clock:>8}  "
+            f"{safe_line(ticket.subject)[:60]}"
+        )
+    return 0
+
+
+def _ticket_json(
+    service: HelpdeskService, ticket: Ticket, now: datetime | None = None
+) -> dict[str, Any]:
+    record = transfer.to_record(ticket)
+    record["version"] = ticket.version
+    record["sla"] = [
+        {
+            "target": s.kind.value,
+            "state": s.state.value,
+            "due_at": s.due_at.isoformat() if s.due_at else None,
+            "remaining_seconds": s.remaining.total_seconds(),
+            "at_risk": s.at_risk,
+        }
+        for s in service.sla(ticket, now)
+    ]
+    return record
+
+
+def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
+    found = service.triage(_key(args.key), max(0, args.similar))
+    suggestion = found.suggestion
+    if args.accept or args.dismiss:
+        if not found.offered:
+            raise CliError(f"no suggestion is offered for {found.key}: {found.why_not}")
+        if args.accept:
+            service.accept_suggestion(found.key, found.version, suggestion)
+        else:
+            service.dismiss_suggestion(found.key, found.version)
+    if args.json:
+        record = {
+            "key": found.key,
+            "version": found.version,
+            "offered": found.offered,
+            "why_not": found.why_not,
+            "priority": suggestion.priority.value,
+            "type": suggestion.type.value,
+            "tier": suggestion.tier,
+            "confidence": suggestion.confidence,
+            "reason": suggestion.reason,
+            "sources": dict(zip(("priority", "type", "tier"), suggestion.sources, strict=True)),
+            "accepted": bool(args.accept),
+            "dismissed": bool(args.dismiss),
+            "similar": [
+                {
+                    "key": s.ticket.key,
+                    "score": round(s.score, 3),
+                    "status": s.ticket.status.value,
+                    "subject": s.ticket.subject,
+                    "shared": list(s.shared),
+                }
+                for s in found.similar
+            ],
+        }
+        print(json.dumps(record))
+        return 0
+    print(
+        f"{safe_line(found.key)}: {suggestion.priority.short} {suggestion.priority.label} · "
+        f"{suggestion.type.label} · tier {suggestion.tier} ({suggestion.confidence:.0%})"
+    )
+    print(f"  why: {safe_line(suggestion.reason)}")
+    if args.accept or args.dismiss:
+        print(f"  {'accepted' if args.accept else 'dismissed'}")
+    elif not found.offered:
+        print(f"  not offered: {safe_line(found.why_not or '')}")
+    for s in found.similar:
+        print(
+            f"  {safe_line(s.ticket.key):<10} {s.score:4.0%} {s.ticket.status.value:<9} "
+            f"{safe_line(s.ticket.subject)[:60]}"
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
+    ticket = service.get(_key(args.key))
+    comments = service.conversation_of(ticket)
+    history = service.history_of(ticket)
+    if args.json:
+        record = _ticket_json(service, ticket)
+        record["conversation"] = [
+            {
+                "kind": c.kind.value,
+                "author": c.author,
+                "from_customer": c.from_customer,
+                "at": c.created_at.isoformat(),
+                "body": c.body,
+                "attachments": [a.filename for a in c.attachments],
+            }
+            for c in comments
+        ]
+        record["history"] = [
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "field": h.field,
+                "old": h.old,
+                "new": h.new,
+                "reason": h.reason,
+            }
+            for h in history
+        ]
+        print(json.dumps(record))
+        return 0
+    print(f"{safe_line(ticket.key)}  {safe_line(ticket.subject)}")
+    print(
+        f"  {ticket.priority.short} {ticket.priority.label} · {ticket.type.label} · "
+        f"{ticket.status.label} · tier {ticket.tier} · {safe_line(ticket.assignee or 'unassigned')}"
+    )
+    print(
+        f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}"
+    )
+    if ticket.csat_score is not None:
+        said = f" “{safe_line(ticket.csat_comment)}”" if ticket.csat_comment else ""
+        print(f"  satisfaction: {ticket.csat_score}/5{said}")
+    for status in service.sla(ticket):
+        due = status.due_at.isoformat(timespec="minutes") if status.due_at else "paused"
+        print(
+            f"  SLA {status.kind.label}: {status.state.value} (due {due}, "
+            f"{sla.format_remaining(status.remaining)})"
+        )
+    print()
+    print(safe_text(ticket.description))
+    for c in comments:
+        label = "NOTE" if not c.is_public else ("CUSTOMER" if c.from_customer else "REPLY")
+        print(
+            f"\n--- {label} · {safe_line(c.author)} · {c.created_at.isoformat(timespec='minutes')}"
+        )
+        print(safe_text(c.body))
+    print("\nHistory:")
+    for h in history:
+        reason = f" ({safe_line(h.reason)})" if h.reason else ""
+        print(
+            f"  {h.at.isoformat(timespec='minutes')} {safe_line(h.actor)}: {h.field} "
+            f"{safe_line(h.old or '')} → {safe_line(h.new or '')}{reason}"
+        )
+    return 0
+
+
+def _key(text: str) -> str:
+    try:
+        prefix, number = parse_key(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return f"{prefix}-{number}"
+
+
+def _read_body(text: str) -> str:
+    if text != "-":
+        return text
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"stdin: not UTF-8 text (byte 0x{data[exc.start]:02x})") from None

@@ -1,0 +1,72 @@
+"""`import` and `export`: tickets from and to CSV, JSON or JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from ..domain.text import safe_line
+from ..service import HelpdeskService, transfer
+from ..service.views import parse_filter
+from ..store.base import Query, SortKey
+from .errors import CliError
+from .parser import Parser
+
+
+def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
+    imp = sub.add_parser("import", help="import tickets from CSV, JSON or JSON Lines")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=transfer.FORMATS)
+
+    exp = sub.add_parser("export", help="export tickets to CSV, JSON or JSON Lines")
+    exp.add_argument("file", type=Path, help="a path, or - for stdout")
+    exp.add_argument("--format", choices=transfer.FORMATS)
+    exp.add_argument("--filter", default="")
+
+
+def run_import(args: argparse.Namespace, service: HelpdeskService) -> int:
+    fmt = transfer.guess_format(args.file, args.format)
+    count = transfer.import_file(service, args.file, fmt)
+    print(f"imported {count} tickets from {safe_line(str(args.file))}")
+    return 0
+
+
+def run_export(args: argparse.Namespace, service: HelpdeskService) -> int:
+    fmt = args.format or ("jsonl" if str(args.file) == "-" else None)
+    fmt = transfer.guess_format(args.file, fmt)
+    query = None
+    if args.filter:
+        query = parse_filter(
+            args.filter, service.me.username, service.clock(), base=Query(sort=SortKey.KEY)
+        )
+    if str(args.file) == "-":
+        count = transfer.export(service, sys.stdout, fmt, query)
+        sys.stdout.flush()  # a closed pipe is found here, inside main's handler
+    else:
+        count = _export_to_file(service, args.file, fmt, query)
+    print(f"exported {count} tickets", file=sys.stderr)
+    return 0
+
+
+def _export_to_file(service: HelpdeskService, path: Path, fmt: str, query: Query | None) -> int:
+    """Write beside `path`, then rename over it: an export that fails (disk full, a
+    refusal) leaves the file that was there, never half of a new one."""
+    if path.is_dir():
+        raise CliError(f"cannot write {path}: it is a folder")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with temp.open("x", encoding="utf-8", newline="") as out:
+            count = transfer.export(service, out, fmt, query)
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return count
