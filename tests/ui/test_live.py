@@ -12,7 +12,7 @@ from textual.app import App
 from textual.widgets import DataTable, TextArea
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES, Priority
-from helpdesk_tui.service.helpdesk import TicketDraft
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.store.base import Query
 from helpdesk_tui.ui.screens.base import LiveScreen
 from helpdesk_tui.ui.screens.compose import ComposeScreen

@@ -144,7 +144,7 @@ async def conflict(pilot: Pilot[None]) -> None:
     assert isinstance(app, HelpdeskApp)
     key = app.screen.key  # type: ignore[attr-defined]
     # A colleague changes the ticket behind our back; our priority change then conflicts.
-    theirs = app.service.repo.get(key)
+    theirs = app.service.latest(key)
     app.service.update(key, theirs.version, category="changed-by-colleague")
     await press(pilot, "p")
     await choose(pilot, "P4")

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from helpdesk_tui.domain.model import Status
 from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
-from helpdesk_tui.service.helpdesk import TicketDraft
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.store.base import Query, SortKey
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.queue import QueueScreen

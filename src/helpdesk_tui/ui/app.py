@@ -1,39 +1,39 @@
-"""HelpdeskApp: screens, bindings, themes, the command palette, on-call alerts."""
+"""HelpdeskApp: screens, bindings, themes, the command palette, the on-call timer."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
-from textual.binding import ActiveBinding, Binding
+from textual.binding import ActiveBinding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from ..domain import sla
-from ..domain.model import ACTIVE_STATUSES, Priority, parse_key
 from ..domain.text import safe_line
 from ..launch.startup import PendingService
-from ..service.helpdesk import HelpdeskService
+from ..service import HelpdeskService
 from ..service.views import View
 from ..settings.config import Settings
 from ..settings.i18n import _
-from ..settings.i18n import label as tr
-from ..store.base import NotFound, Query
-from .commands import TicketCommands
-from .jobs import StoreActivity, call_store
+from ..store.base import NotFound
+from .activity import StoreActivity
+from .alerts import OnCallAlerts
+from .commands import TicketCommands, ticket_key
+from .context import APP_BINDINGS
+from .jobs import call_store
 from .live import ChangeListener, StoreChanged
 from .screens.base import LiveScreen
 from .themes import choose_theme, load_themes
 
+if TYPE_CHECKING:
+    from .context import HelpdeskContext
+
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
-ONCALL_TOASTS = 3
-"""Alerts shown one by one in a check; more than that are summed up in one toast."""
 
 
 class HelpdeskApp(App[None]):
@@ -42,16 +42,7 @@ class HelpdeskApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {TicketCommands}
 
-    BINDINGS = [
-        Binding("question_mark,f1", "help", _("Help"), id="app.help"),
-        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
-        Binding("ctrl+p", "command_palette", _("Commands"), id="app.palette", show=False),
-        Binding("f2", "go('queue')", _("Queue"), id="app.queue", show=False),
-        Binding("f3", "go('escalations')", _("Escalations"), id="app.escalations", show=False),
-        Binding("f4", "go('sla')", _("SLA board"), id="app.sla_board", show=False),
-        Binding("f5", "go('metrics')", _("Metrics"), id="app.metrics", show=False),
-        Binding("colon", "goto_ticket", _("Go to ticket"), id="app.goto", show=False),
-    ]
+    BINDINGS = APP_BINDINGS
 
     def __init__(
         self,
@@ -80,8 +71,7 @@ class HelpdeskApp(App[None]):
         self.store_activity = StoreActivity()
         self.change_listener: ChangeListener | None = None
         self._oncall_enabled = oncall
-        self._alerted: set[str] = set()
-        self._last_check: datetime | None = None
+        self._oncall = OnCallAlerts(self)
         self._theme_ready = False
         self.cursor_blink = settings.cursor_blink
 
@@ -112,8 +102,8 @@ class HelpdeskApp(App[None]):
 
         self.push_screen(QueueScreen())
         if self._oncall_enabled:
-            self._last_check = self.clock()
-            self.set_interval(ONCALL_EVERY, self._oncall_check)
+            self._oncall.last_check = self.clock()
+            self.set_interval(ONCALL_EVERY, self._oncall.check)
         if self._service is not None:
             self._listen(self._service)
         elif self._pending is not None:
@@ -173,7 +163,7 @@ class HelpdeskApp(App[None]):
     def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
         if self.change_listener is None:
             self.change_listener = ChangeListener(
-                self, service.repo, self.store_activity, catch_up=catch_up
+                self, service.change_source(), self.store_activity, catch_up=catch_up
             )
             self.change_listener.start()
 
@@ -252,7 +242,7 @@ class HelpdeskApp(App[None]):
             if text:
                 self.goto_ticket(text)
 
-        prefix = self._service.repo.key_prefix if self._service is not None else "HD"
+        prefix = self._service.key_prefix if self._service is not None else "HD"
         self.push_screen(
             PromptScreen(_("Go to ticket"), placeholder=f"{prefix}-1042 · 1042"), chosen
         )
@@ -263,11 +253,11 @@ class HelpdeskApp(App[None]):
         if self.store_opening():
             return
         service = self.service
-        key = ticket_key(text, service.repo.key_prefix)
+        key = ticket_key(text, service.key_prefix)
         if key is None:
             self.notify(
                 _("{text} is not a ticket key (like {prefix}-1042, or just 1042)").format(
-                    text=safe_line(text)[:40], prefix=service.repo.key_prefix
+                    text=safe_line(text)[:40], prefix=service.key_prefix
                 ),
                 severity="warning",
             )
@@ -380,90 +370,6 @@ class HelpdeskApp(App[None]):
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
 
-    # --------------------------------------------------------------- on call
-
-    def _oncall_check(self) -> None:
-        if not self.ready:
-            return
-        since = self._last_check or self.service.clock()
-        me = self.service.me.username
-        service = self.service
-
-        def check() -> list[str]:
-            now = service.clock()
-            alerts: list[str] = []
-            fresh = service.query(
-                Query(
-                    statuses=ACTIVE_STATUSES,
-                    priorities=frozenset({Priority.CRITICAL}),
-                    created_after=since,
-                    limit=20,
-                )
-            )
-            for ticket in fresh.tickets:
-                text = _("New P1 {key}: {subject}").format(
-                    key=ticket.key, subject=safe_line(ticket.subject)
-                )
-                alerts.append(f"new:{ticket.key}|{text}")
-            mine = service.query(
-                Query(
-                    statuses=ACTIVE_STATUSES, assignees=frozenset({me}), due_before=None, limit=50
-                )
-            )
-            for ticket in mine.tickets:
-                for status in sla.evaluate(ticket, service.policy, now):
-                    if status.state is sla.ClockState.BREACHED and status.stopped_at is None:
-                        state, shown = "breached", _("breached")
-                    elif status.state is sla.ClockState.RUNNING and status.at_risk:
-                        state, shown = "at risk", _("at risk")
-                    else:
-                        continue
-                    text = _("{key} {clock} is {state}: {subject}").format(
-                        key=ticket.key,
-                        clock=tr(status.kind.label),
-                        state=shown,
-                        subject=safe_line(ticket.subject),
-                    )
-                    alerts.append(f"{state}:{ticket.key}:{status.kind.value}|{text}")
-            return alerts
-
-        def done(alerts: list[str]) -> None:
-            self._last_check = self.service.clock()
-            fresh = [a.split("|", 1) for a in alerts if a.split("|", 1)[0] not in self._alerted]
-            self._alerted.update(ident for ident, _text in fresh)
-            # A few alerts are shown one by one; a flood (a morning of breaches) is one
-            # toast, not a screen full of them.
-            shown, rest = fresh[:ONCALL_TOASTS], fresh[ONCALL_TOASTS:]
-            for ident, text in shown:
-                urgent = ident.startswith(("new:", "breached:"))
-                self.notify(
-                    text, title=_("On call"), severity="error" if urgent else "warning", timeout=15
-                )
-            if rest:
-                self.notify(
-                    _("{count} more: see the SLA board (F4)").format(count=len(rest)),
-                    title=_("On call"),
-                    severity="error",
-                    timeout=15,
-                )
-            if fresh and self.settings.bell:
-                self.bell()
-
-        call_store(self, check, done, failed=lambda exc: None, group="oncall", exclusive=True)
-
-
-def ticket_key(text: str, prefix: str) -> str | None:
-    """The key `text` names: "hd-97" is HD-97, and a bare "97" is ticket 97 of the store
-    whose keys start with `prefix`; None when it names no ticket at all."""
-    text = text.strip().upper()
-    if text.isdigit():
-        text = f"{prefix}-{text.lstrip('0')}"
-    try:
-        found, number = parse_key(text)
-    except ValueError:
-        return None
-    return f"{found}-{number}"
-
 
 def run_app(settings: Settings, views: list[View], pending: PendingService) -> int:
     """Run the app while `pending` opens the store; a failure to open it is raised after."""
@@ -476,3 +382,9 @@ def run_app(settings: Settings, views: list[View], pending: PendingService) -> i
         raise app.startup_error
     # Textual prints a crash and returns from run(); the exit status must still say so.
     return app.return_code or 0
+
+
+if TYPE_CHECKING:
+
+    def _is_a_context(app: HelpdeskApp) -> HelpdeskContext:
+        return app  # mypy checks here that the app gives the screens all they ask of it

@@ -2,37 +2,44 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 from textual.worker import WorkerError
 
-from ..domain.model import Ticket
+from ..domain.model import Ticket, parse_key
 from ..domain.text import safe_line
 from ..settings.i18n import _
+from .context import app_context
 from .jobs import call_store
 
-if TYPE_CHECKING:
-    from .app import HelpdeskApp
+
+def ticket_key(text: str, prefix: str) -> str | None:
+    """The key `text` names: "hd-97" is HD-97, and a bare "97" is ticket 97 of the store
+    whose keys start with `prefix`; None when it names no ticket at all."""
+    text = text.strip().upper()
+    if text.isdigit():
+        text = f"{prefix}-{text.lstrip('0')}"
+    try:
+        found, number = parse_key(text)
+    except ValueError:
+        return None
+    return f"{found}-{number}"
 
 
 class TicketCommands(Provider):
     async def search(self, query: str) -> Hits:
-        from .app import ticket_key
-
-        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        app = app_context(self.app)
         if not app.ready:
             return  # no store to ask yet; the palette's other commands still show
         service = app.service
-        key = ticket_key(query, service.repo.key_prefix)
+        key = ticket_key(query, service.key_prefix)
         if key is None:
             return
         found: list[Ticket] = []
         # A store read, in a worker like every other (never on the event loop); a key
         # that names no ticket is simply not a hit.
         worker = call_store(
-            app,
+            self.app,
             lambda: service.get(key),
             found.append,
             failed=lambda exc: None,

@@ -22,7 +22,7 @@ from textual.app import App
 from textual.message import Message
 
 from ..store.base import ChangeFeed, TicketRepository
-from .jobs import StoreActivity
+from .activity import StoreActivity
 
 WAIT = 0.25
 """Seconds per wait on the feed: how soon the thread notices that the app ended."""
@@ -78,7 +78,7 @@ class ChangeListener:
     def _run(self) -> None:
         # Imported here, in the listener's thread: store.live pulls in SQLAlchemy, which
         # the app's first frame must not wait for.
-        from ..store.live import feed_for
+        from ..store.sql.live import feed_for
 
         feed = self._feed or feed_for(self._repo)
         token: str | None = None

@@ -13,10 +13,15 @@ on while the agent decides, and the write would then overwrite a change they nev
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.timer import Timer
+
+from ..context import HelpdeskContext, app_context
+
+if TYPE_CHECKING:
+    from ...service import HelpdeskService
 
 Keys = frozenset[str] | None
 """Keys of the tickets that changed; None: any may have."""
@@ -38,6 +43,15 @@ class LiveScreen(Screen[None]):
         self._resumed = False
         """ScreenResume has come: the screen is on top from the time it was pushed, but
         reads (REFRESH_ON_RESUME) only then, so a change before that is remembered."""
+
+    @property
+    def helpdesk(self) -> HelpdeskContext:
+        """The app, as the screens know it (ui/context.py)."""
+        return app_context(self)
+
+    @property
+    def service(self) -> HelpdeskService:
+        return self.helpdesk.service
 
     def every(self, seconds: float, callback: Callable[[], Any]) -> Timer:
         """Call `callback` every `seconds` while this screen is the one on top."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from ...domain.escalation import ReviewDecision
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
 from ...settings.i18n import _
 from ...store.base import ConflictError, Page, Query, SortKey
+from ..context import app_context
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import TicketTable
@@ -22,14 +23,11 @@ from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
 from .dialogs import ChoiceScreen, PromptScreen, agent_options, on_answer
 
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
-
 
 def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -> None:
     """Ask accept / reassign / decline (with a reason) and record the decision."""
-    app: HelpdeskApp = owner.app  # type: ignore[assignment]
-    service = app.service
+    app, context = owner.app, app_context(owner)
+    service = context.service
     key = ticket.key
     waiting = (
         _("a lead's review")
@@ -44,7 +42,7 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
 
     def record(decision: ReviewDecision, reason: str | None, assignee: str | None) -> None:
         def job() -> Ticket:
-            fresh = service.repo.get(key)
+            fresh = service.latest(key)
             return service.decide(key, fresh.version, decision, reason, assignee)
 
         def done(updated: Ticket) -> None:
@@ -58,7 +56,7 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
                 )
                 after()
             else:
-                app.show_error(exc)
+                context.show_error(exc)
 
         call_store(owner, job, done, failed, what=_("decision on {key}").format(key=key))
 
@@ -100,10 +98,6 @@ class EscalationScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.lead_reviews = False
-
-    @property
-    def helpdesk(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="escalation-title")

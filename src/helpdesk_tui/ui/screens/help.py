@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,13 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...settings.i18n import _
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
+from ..context import APP_BINDINGS, app_context
 
 
 def binding_sections() -> list[tuple[str, list[BindingType]]]:
-    from ..app import HelpdeskApp
     from ..widgets.conversation import Conversation
     from ..widgets.ticket_table import TicketTable
     from .attachment import AttachmentScreen
@@ -33,7 +28,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .ticket import TicketScreen
 
     return [
-        (_("Everywhere"), HelpdeskApp.BINDINGS),
+        (_("Everywhere"), APP_BINDINGS),
         (_("Queue"), QueueScreen.BINDINGS),
         (_("Ticket lists"), TicketTable.BINDINGS),
         (_("Ticket"), TicketScreen.BINDINGS),
@@ -66,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", _("Close"), id="help.close")]
 
     def compose(self) -> ComposeResult:
-        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        app = app_context(self)
         keymap = app.settings.keymap
         table = Table(box=None, padding=(0, 2), show_header=False, expand=True)
         table.add_column(style="bold", no_wrap=True)

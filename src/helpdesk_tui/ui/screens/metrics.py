@@ -10,7 +10,6 @@ One column of sections at 80 columns, two side by side from 110.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -30,13 +29,11 @@ from ...reporting import charts, metrics
 from ...reporting.metrics import AGE_BUCKETS, Compliance, Metrics, SlaFigures, format_duration
 from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
+from ..context import HelpdeskContext, app_context
 from ..jobs import call_store
 from ..labels import period_name, period_title
 from ..widgets.status_line import StatusLine
 from ..widgets.title_bar import TitleBar
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
 
 ROLLING_DAYS = (7, 30, 90)
 """What `p` cycles through: the last 7, 30 or 90 days."""
@@ -92,8 +89,8 @@ class MetricsScreen(Screen[None]):
         self.shown: Metrics | None = None
 
     @property
-    def helpdesk(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
+    def helpdesk(self) -> HelpdeskContext:
+        return app_context(self)
 
     def compose(self) -> ComposeResult:
         yield TitleBar(_("Metrics"), id="metrics-title")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,14 +11,12 @@ from textual.widgets import Input, Label, Select, Static
 
 from ...domain.model import Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
-from ...service.helpdesk import TicketDraft
+from ...service import TicketDraft
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
+from ..context import app_context
 from ..jobs import call_store
 from ..widgets.inputs import LineInput, TextEditor, field_value
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
 
 
 class NewTicketScreen(ModalScreen[str | None]):
@@ -85,7 +81,7 @@ class NewTicketScreen(ModalScreen[str | None]):
         return field_value(self.query_one(selector))
 
     def action_create(self) -> None:
-        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        app = app_context(self)
         environment = self._value("#environment")
         draft = TicketDraft(
             subject=self._value("#subject"),

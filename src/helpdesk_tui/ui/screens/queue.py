@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -14,8 +13,6 @@ from textual.widgets import Footer, Input
 
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
-from ...domain.triage import Suggestion
-from ...service.helpdesk import HelpdeskService
 from ...service.views import FilterError, View, parse_filter
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -24,27 +21,18 @@ from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import (
-    TRIAGE_ACTIONS,
-    SuggestionBar,
-    SuggestionCache,
-    key_hint,
-    triage_bindings,
-)
+from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
-from .base import LiveScreen
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, agent_options, on_answer
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
+from .queue_triage import QueueTriage
 
 SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, SortKey.KEY]
 TRIAGE_EVERY = 0.3
 """Seconds between looks at the cursor: the suggestion line follows it within this."""
 
 
-class QueueScreen(LiveScreen):
+class QueueScreen(QueueTriage):
     # The first showing, or back from a ticket: show what changed there without losing
     # our place (LiveScreen.on_screen_resume calls live_changed).
     REFRESH_ON_RESUME = True
@@ -79,7 +67,6 @@ class QueueScreen(LiveScreen):
         Binding("escape", "clear", _("Clear"), show=False, id="queue.clear"),
         *triage_bindings("queue"),
     ]
-    _triage: SuggestionCache | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,14 +75,6 @@ class QueueScreen(LiveScreen):
         self.search_text = ""
         self.sort: SortKey | None = None
         self.descending = False
-
-    @property
-    def helpdesk(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def service(self) -> HelpdeskService:
-        return self.helpdesk.service
 
     @property
     def view(self) -> View:
@@ -125,14 +104,6 @@ class QueueScreen(LiveScreen):
         # No query here: ScreenResume follows the first mount too, and runs it.
         self.every(1.0, self._tick)
         self.every(TRIAGE_EVERY, self._follow_triage)
-
-    @property
-    def table(self) -> TicketTable:
-        return self.query_one(TicketTable)
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
 
     # ----------------------------------------------------------------- query
 
@@ -303,7 +274,7 @@ class QueueScreen(LiveScreen):
         service = self.service
 
         def take() -> Ticket:
-            fresh = service.repo.get(ticket.key)
+            fresh = service.latest(ticket.key)
             return service.take(fresh.key, fresh.version)
 
         def done(updated: Ticket) -> None:
@@ -403,7 +374,7 @@ class QueueScreen(LiveScreen):
                 done_count, failures = 0, []
                 for key in keys:
                     try:
-                        fresh = service.repo.get(key)
+                        fresh = service.latest(key)
                         if what == "assign":
                             service.assign(key, fresh.version, value or None)
                         elif what == "priority":
@@ -437,94 +408,7 @@ class QueueScreen(LiveScreen):
 
         self.app.push_screen(picker, chosen)
 
-    # ------------------------------------------------------------------ triage
-
-    @property
-    def triage_cache(self) -> SuggestionCache:
-        if self._triage is None:
-            self._triage = SuggestionCache()
-        return self._triage
-
-    def _follow_triage(self) -> None:
-        """The suggestion line follows the cursor. Suggestions are asked for the new
-        tickets on screen only, in a worker, once per ticket version: never per row drawn."""
-        cache = self.triage_cache
-        if not cache.busy:
-            shown = self.table.visible_tickets()
-            asked = cache.missing(t for t in shown if t.status is Status.NEW)
-            if asked:
-                cache.busy = True
-                service = self.service
-
-                def done(found: dict[str, Suggestion]) -> None:
-                    cache.busy = False
-                    cache.store(asked, found)
-                    self._show_suggestion()
-
-                def failed(exc: Exception) -> None:
-                    cache.busy = False
-                    cache.store(asked, {})  # not asked again until the tickets change
-                    self.status.say(_("triage: {error}").format(error=exc), error=True)
-
-                call_store(
-                    self,
-                    lambda: service.suggestions(asked),
-                    done,
-                    failed,
-                    group="queue-triage",
-                    what=_("triage"),
-                )
-        self._show_suggestion()
-
-    def _show_suggestion(self) -> None:
-        bar = self.query_one(SuggestionBar)
-        ticket = self.table.current
-        suggestion = self.triage_cache.get(ticket) if ticket else None
-        if ticket is None or suggestion is None:
-            bar.hide()
-            return
-        accept = key_hint(self.app, "queue.accept_triage", "plus")
-        dismiss = key_hint(self.app, "queue.dismiss_triage", "minus")
-        bar.show(ticket, suggestion, accept, dismiss, key=True)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in TRIAGE_ACTIONS:
             return self.query_one(SuggestionBar).offering
         return True
-
-    def action_accept_suggestion(self) -> None:
-        self._triage_write(accept=True)
-
-    def action_dismiss_suggestion(self) -> None:
-        self._triage_write(accept=False)
-
-    def _triage_write(self, accept: bool) -> None:
-        ticket = self.table.current
-        suggestion = self.triage_cache.get(ticket) if ticket else None
-        if ticket is None or suggestion is None:
-            self.notify(_("No triage suggestion for the highlighted ticket."), severity="warning")
-            return
-        service, cache = self.service, self.triage_cache
-        cache.store([ticket], {})  # the line goes at once; one key, one write
-        self._show_suggestion()
-
-        def write() -> Ticket:
-            # Based on the version on screen: a ticket changed meanwhile is a conflict.
-            if accept:
-                return service.accept_suggestion(ticket.key, ticket.version, suggestion)
-            return service.dismiss_suggestion(ticket.key, ticket.version)
-
-        def done(updated: Ticket) -> None:
-            self.table.replace_ticket(updated)
-            if accept:
-                text = _("{key}: suggestion accepted: {label}")
-            else:
-                text = _("{key}: suggestion dismissed")
-            self.notify(text.format(key=updated.key, label=suggestion.label))
-
-        def failed(exc: Exception) -> None:
-            cache.forget(ticket)
-            self.run_query(keep_cursor=True)
-            self.helpdesk.show_error(exc)
-
-        call_store(self, write, done, failed, what=_("triage"))

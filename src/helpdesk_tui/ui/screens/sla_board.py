@@ -9,7 +9,6 @@ costs what the screen shows.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,9 +23,6 @@ from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import BOARD_COLUMNS, TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
 
 REQUERY_EVERY = 15.0
 """Seconds between re-reading the board: clocks tick locally in between."""
@@ -45,10 +41,6 @@ class SlaBoardScreen(LiveScreen):
         Binding("escape", "app.go('queue')", _("Queue"), id="sla.back"),
         Binding("r,ctrl+r", "refresh", _("Refresh"), id="sla.refresh"),
     ]
-
-    @property
-    def helpdesk(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         service = self.helpdesk.service

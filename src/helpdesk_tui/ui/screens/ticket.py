@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from contextlib import suppress
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...domain.lifecycle import allowed_next
-from ...domain.model import (
-    Attachment,
-    AuditEntry,
-    Comment,
-    Escalation,
-    Priority,
-    Status,
-    Ticket,
-    TicketType,
-)
-from ...domain.text import safe_line, safe_text
+from ...domain.model import Attachment, AuditEntry, Comment, Ticket
+from ...domain.text import safe_line
 from ...domain.triage import Triage
-from ...service.helpdesk import Delivery, HelpdeskService
+from ...service import Delivery
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
-from ...store.base import Capability, ConflictError
-from ..drafts import Drafts
+from ...store.base import Capability
 from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown
@@ -46,18 +30,9 @@ from ..widgets.suggestion import (
     triage_bindings,
 )
 from .attachment import AttachmentScreen, Preview, human_size, read_preview
-from .base import LiveScreen
-from .dialogs import (
-    ChoiceScreen,
-    ConfirmScreen,
-    ConflictScreen,
-    PromptScreen,
-    agent_options,
-    on_answer,
-)
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
+from .dialogs import ChoiceScreen, on_answer
+from .ticket_actions import TicketActions
+from .ticket_view import history_value, ticket_details, ticket_summary
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry], list[Delivery | None]]
 """A ticket, its conversation, its history, and the mail state of each message."""
@@ -70,45 +45,8 @@ _NEEDS = {
 }
 """Actions that only some backends offer, and the capability each needs."""
 
-_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 
-
-def _history_value(value: str | None) -> str:
-    """A history value for a 40-column cell; timestamps read like the When column."""
-    if not value:
-        return ""
-    if _ISO_TIME.match(value):
-        try:
-            return f"{datetime.fromisoformat(value).astimezone(UTC):%Y-%m-%d %H:%M}"
-        except ValueError:
-            pass
-    return safe_line(value)[:40]
-
-
-def _waiting_for(ticket: Ticket) -> str | None:
-    """Who the ticket waits for, in words (escalation.pending_for, translated)."""
-    if ticket.escalation is Escalation.AWAITING_TIER:
-        return _("tier {tier}").format(tier=ticket.tier)
-    if ticket.escalation is Escalation.AWAITING_LEAD:
-        return _("a lead's review")
-    return None
-
-
-def reply_told(ticket: Ticket, delivery: Delivery) -> str:
-    """What became of a reply just saved. "Sent" only once it is: here it is queued for
-    `helpdesk-tui mail send` at best, and with mail off nobody is mailed at all."""
-    if delivery is Delivery.QUEUED:
-        text = _("{key}: reply saved; mail to {address} queued for sending")
-    elif delivery is Delivery.OFF:
-        text = _("{key}: reply saved; outgoing mail is off, so nobody was mailed")
-    elif delivery is Delivery.NO_ADDRESS:
-        text = _("{key}: reply saved; the requester has no e-mail address, nobody was mailed")
-    else:
-        text = _("{key}: reply saved; the store mails it to the requester")
-    return text.format(key=ticket.key, address=safe_line(ticket.requester_email))
-
-
-class TicketScreen(LiveScreen):
+class TicketScreen(TicketActions):
     BINDINGS = [
         Binding("escape,backspace", "back", _("Back"), id="ticket.back"),
         Binding("r", "reply", _("Reply"), id="ticket.reply"),
@@ -139,30 +77,13 @@ class TicketScreen(LiveScreen):
     _triage_version: int | None = None
 
     def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-        self.ticket: Ticket | None = None
+        super().__init__(key)
         self._shown: Loaded | None = None
-        self._writing = 0
-        """Writes of this screen in flight: each re-reads the ticket when it is done."""
-        self._changed_while_writing = False
         self._load_failed_last = False
         """The last read failed: the screen says so until a read succeeds."""
         self._loading = False
         self._load_next: bool | None = None
         """A read asked for while one runs (None: none); True if only a live one."""
-
-    @property
-    def helpdesk(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def service(self) -> HelpdeskService:
-        return self.helpdesk.service
-
-    @property
-    def drafts(self) -> Drafts:
-        return Drafts(self.helpdesk.settings.state_dir / "drafts")
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -231,9 +152,9 @@ class TicketScreen(LiveScreen):
                 and service.conversation_mail(key, seen[1]) == seen[3]
             ):
                 return None
-            comments = service.repo.comments(key)
+            comments = service.conversation_of(ticket)
             mail = service.conversation_mail(key, comments)
-            return ticket, comments, service.repo.history(key), mail
+            return ticket, comments, service.history_of(ticket), mail
 
         def arrived(loaded: Loaded | None) -> None:
             self._loading = False
@@ -296,7 +217,8 @@ class TicketScreen(LiveScreen):
         title.append(f"{safe_line(ticket.key)}  ", style="bold")
         title.append(safe_line(ticket.subject))
         self.query_one("#ticket-title", Static).update(title)
-        self.query_one("#ticket-summary", Static).update(self._summary(ticket))
+        summary = ticket_summary(ticket, self.service.me.username)
+        self.query_one("#ticket-summary", Static).update(summary)
         # Parts that did not change are left alone: a re-read after someone else's change
         # (or our own, seen twice) must not move what the agent is reading.
         if before is None or before[0] != ticket:
@@ -316,7 +238,7 @@ class TicketScreen(LiveScreen):
             self._show_history(history)  # the cursor goes to the newest entry
             if before is not None and row < last:
                 table.move_cursor(row=row)  # unless the agent was on an older one
-        self.query_one("#details-view", Static).update(self._details(ticket))
+        self.query_one("#details-view", Static).update(ticket_details(ticket))
         self.query_one(StatusLine).say(
             _("v{version} · updated {time} UTC · {count} messages").format(
                 version=ticket.version,
@@ -325,25 +247,6 @@ class TicketScreen(LiveScreen):
             )
         )
         self._load_triage(ticket)
-
-    def _summary(self, ticket: Ticket) -> Text:
-        text = Text()
-        style = {"critical": "bold reverse", "high": "bold"}.get(ticket.priority.value, "")
-        text.append(f"{ticket.priority.short} {tr(ticket.priority.label)}", style=style)
-        parts = [
-            tr(ticket.type.label),
-            tr(ticket.status.label),
-            _("tier {tier}").format(tier=ticket.tier),
-            safe_line(ticket.assignee or _("unassigned")),
-            safe_line(ticket.organization or ticket.requester_email or ""),
-        ]
-        text.append(" · " + " · ".join(p for p in parts if p))
-        waiting = _waiting_for(ticket)
-        if waiting:
-            text.append("  " + _("⇧ waiting for {who}").format(who=waiting), style="bold")
-        if self.service.me.username in ticket.watchers:
-            text.append("  " + _("👁 watching"))
-        return text
 
     def _show_sla(self, ticket: Ticket) -> None:
         line = self.query_one("#sla-line", Horizontal)
@@ -364,337 +267,15 @@ class TicketScreen(LiveScreen):
                 f"{entry.at:%Y-%m-%d %H:%M}",
                 Text(safe_line(entry.actor)),
                 Text(safe_line(entry.field)),
-                Text(_history_value(entry.old)),
-                Text(_history_value(entry.new)),
+                Text(history_value(entry.old)),
+                Text(history_value(entry.new)),
                 Text(safe_line(entry.reason or "")[:60]),
             )
         table.move_cursor(row=max(0, len(history) - 1))
 
-    def _details(self, ticket: Ticket) -> Table:
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold")
-        grid.add_column()
-
-        def row(label: str, value: object) -> None:
-            if value in (None, "", ()):
-                value = "—"
-            if isinstance(value, tuple):
-                value = ", ".join(str(v) for v in value)
-            shown = tr(value.label) if hasattr(value, "label") else str(value)
-            grid.add_row(label, Text(safe_text(shown)))
-
-        row(_("Key"), ticket.key)
-        row(_("Subject"), ticket.subject)
-        row(_("Type"), ticket.type)
-        row(_("Priority"), f"{ticket.priority.short} {tr(ticket.priority.label)}")
-        row(_("Status"), ticket.status)
-        row(_("Tier"), ticket.tier)
-        row(_("Assignee"), ticket.assignee)
-        row(_("Team"), ticket.team)
-        row(_("Requester"), ticket.requester)
-        row(_("Organization"), ticket.organization)
-        row(_("Watchers"), ticket.watchers)
-        row(_("Channel"), ticket.channel)
-        row(_("Environment"), ticket.environment)
-        row(_("Impact"), ticket.impact)
-        row(_("Affected users"), ticket.affected_users)
-        row(_("Integration"), ticket.integration)
-        row(_("Category"), ticket.category)
-        row(_("Tags"), ticket.tags)
-        row(_("Language"), ticket.language)
-        row(_("Escalation"), _waiting_for(ticket) or _("none"))
-        row(_("Escalation reason"), ticket.escalation_reason)
-        times = {
-            "created_at": _("Created"),
-            "updated_at": _("Updated"),
-            "first_response_at": _("First response"),
-            "resolved_at": _("Resolved"),
-            "closed_at": _("Closed"),
-        }
-        for name, label in times.items():
-            value = getattr(ticket, name)
-            row(label, f"{value:%Y-%m-%d %H:%M} UTC" if value else None)
-        row(
-            _("Satisfaction"),
-            f"{ticket.csat_score}/5 {ticket.csat_comment or ''}" if ticket.csat_score else None,
-        )
-        row(_("Version"), ticket.version)
-        return grid
-
     def _tick(self) -> None:
         for countdown in self.query(Countdown):
             countdown.tick()
-
-    # --------------------------------------------------------------- writing
-
-    def _write(
-        self,
-        describe: str,
-        job: Callable[[int], Ticket],
-        after: Callable[[], None] | None = None,
-        not_done: Callable[[Exception], None] | None = None,
-        told: Callable[[Ticket], str] | None = None,
-    ) -> None:
-        """Run a write based on the version on screen; a conflict shows what changed.
-        Any other failure goes to `not_done` (default: an error notification). Done, the
-        agent is told `told(ticket)`, or "<key>: <describe>"."""
-        if self.ticket is None:
-            return
-        version = self.ticket.version
-
-        def run(base: int) -> None:
-            self._writing += 1
-            call_store(self, lambda: job(base), done, failed, what=describe)
-
-        def done(ticket: Ticket) -> None:
-            self._writing -= 1
-            if after:
-                after()
-            self.notify(told(ticket) if told else f"{ticket.key}: {describe}")
-            self.load()
-
-        def failed(exc: Exception) -> None:
-            self._writing -= 1
-            if isinstance(exc, ConflictError):
-
-                def resolved(choice: str | None) -> None:
-                    if choice == "retry":
-                        run(exc.current.version)
-                    else:
-                        self.load()
-
-                self.app.push_screen(ConflictScreen(exc, describe), resolved)
-                return
-            if self._changed_while_writing and not self._writing:
-                self.load(live=True)
-            (not_done or self.helpdesk.show_error)(exc)
-
-        run(version)
-
-    def _open_composer(self, kind: str) -> None:
-        from .compose import ComposeScreen
-
-        if self.ticket is None:
-            return
-        key, service, drafts = self.key, self.service, self.drafts
-
-        def send(text: str | None) -> None:
-            if text is None:
-                return
-            if kind == "reply":
-                self._write(
-                    _("reply"),
-                    lambda v: service.reply(key, v, text),
-                    lambda: drafts.discard(key, kind),
-                    lambda exc: self._not_sent(kind, text, exc),
-                    told=lambda ticket: reply_told(ticket, service.reply_delivery(ticket)),
-                )
-            else:
-                self._write(
-                    _("note added"),
-                    lambda v: service.note(key, v, text),
-                    lambda: drafts.discard(key, kind),
-                    lambda exc: self._not_sent(kind, text, exc),
-                )
-
-        self.app.push_screen(ComposeScreen(key, kind, drafts), send)
-
-    def _not_sent(self, kind: str, text: str, exc: Exception) -> None:
-        """A reply or note the store did not take: the text is kept, never lost."""
-        drafts = self.drafts
-        if drafts.load(self.key, kind) != text:
-            with suppress(OSError):  # it was saved as typed; this is a second chance
-                drafts.save(self.key, kind, text)
-        if kind == "reply":
-            text = _(
-                "Reply not sent: {error}. Your text is kept: "
-                "send it again with ctrl+s (esc keeps it as a draft)."
-            )
-        else:
-            text = _(
-                "Note not sent: {error}. Your text is kept: "
-                "send it again with ctrl+s (esc keeps it as a draft)."
-            )
-        self.notify(
-            text.format(error=safe_line(str(exc))),
-            title=_("Not sent"),
-            severity="error",
-            timeout=15,
-        )
-        if self.is_active:
-            self._open_composer(kind)  # back in the editor, as it was
-
-    def action_reply(self) -> None:
-        self._open_composer("reply")
-
-    def action_note(self) -> None:
-        self._open_composer("note")
-
-    def _choose(
-        self,
-        title: str,
-        options: list[tuple[str, str]],
-        current: str | None,
-        then: Callable[[str], None],
-    ) -> None:
-        self.app.push_screen(ChoiceScreen(title, options, current), on_answer(then))
-
-    def _ask(
-        self,
-        title: str,
-        then: Callable[[str], None],
-        *,
-        required: bool = True,
-        placeholder: str = "",
-    ) -> None:
-        self.app.push_screen(
-            PromptScreen(title, required=required, placeholder=placeholder),
-            on_answer(then),
-        )
-
-    def action_status(self) -> None:
-        if self.ticket is None:
-            return
-        ticket, key, service = self.ticket, self.key, self.service
-        options = [(tr(s.label), s.value) for s in sorted(allowed_next(ticket.status))]
-        if not options:
-            self.notify(
-                _("{key} is {status}: final").format(key=key, status=tr(ticket.status.label)),
-                severity="warning",
-            )
-            return
-
-        def apply(value: str, reason: str | None = None) -> None:
-            status = Status(value)
-            self._write(
-                _("status {status}").format(status=tr(status.label)),
-                lambda v: service.set_status(key, v, status, reason),
-            )
-
-        def chosen(value: str) -> None:
-            status = Status(value)
-            if status in (Status.CANCELLED, Status.ON_HOLD):
-                self._ask(
-                    _("Why {status}?").format(status=tr(status.label)),
-                    lambda reason: confirm(value, reason),
-                )
-            else:
-                confirm(value, None)
-
-        def confirm(value: str, reason: str | None) -> None:
-            if Status(value).is_final:
-                self.app.push_screen(
-                    ConfirmScreen(
-                        _("{status} {key}? This is final.").format(
-                            status=tr(Status(value).label).capitalize(), key=key
-                        ),
-                        destructive=True,
-                    ),
-                    on_answer(lambda _ok: apply(value, reason)),
-                )
-            else:
-                apply(value, reason)
-
-        self._choose(_("Status"), options, None, chosen)
-
-    def action_priority(self) -> None:
-        if self.ticket is None:
-            return
-        key, service = self.key, self.service
-        options = [(f"{p.short} {tr(p.label)}", p.value) for p in Priority]
-        self._choose(
-            _("Priority"),
-            options,
-            self.ticket.priority.value,
-            lambda v: self._write(
-                _("priority {priority}").format(priority=Priority(v).short),
-                lambda ver: service.update(key, ver, priority=Priority(v)),
-            ),
-        )
-
-    def action_type(self) -> None:
-        if self.ticket is None:
-            return
-        key, service = self.key, self.service
-        options = [(tr(t.label), t.value) for t in TicketType]
-        self._choose(
-            _("Type"),
-            options,
-            self.ticket.type.value,
-            lambda v: self._write(
-                _("type {type}").format(type=tr(TicketType(v).label)),
-                lambda ver: service.update(key, ver, type=TicketType(v)),
-            ),
-        )
-
-    def action_assign(self) -> None:
-        key, service = self.key, self.service
-
-        def show(agents: list[Any]) -> None:
-            options = agent_options(agents, unassign=True)
-            self._choose(
-                _("Assign to"),
-                options,
-                self.ticket.assignee if self.ticket else None,
-                lambda v: self._write(
-                    _("assigned to {agent}").format(agent=v or _("nobody")),
-                    lambda ver: service.assign(key, ver, v or None),
-                ),
-            )
-
-        call_store(self, service.agents, show, what=_("agents"))
-
-    def action_take(self) -> None:
-        key, service = self.key, self.service
-        self._write(_("taken"), lambda v: service.take(key, v))
-
-    def action_watch(self) -> None:
-        if self.ticket is None:
-            return
-        key, service = self.key, self.service
-        on = service.me.username not in self.ticket.watchers
-        self._write(_("watching") if on else _("not watching"), lambda v: service.watch(key, v, on))
-
-    def action_escalate(self) -> None:
-        if self.ticket is None:
-            return
-        key, service, tier = self.key, self.service, self.ticket.tier
-        options = [
-            (
-                (_("Tier {tier} (up)") if t > tier else _("Tier {tier} (down)")).format(tier=t),
-                str(t),
-            )
-            for t in (1, 2, 3)
-            if t != tier
-        ]
-
-        def chosen(value: str) -> None:
-            self._ask(
-                _("Why move {key} to tier {tier}?").format(key=key, tier=value),
-                lambda reason: self._write(
-                    _("moved to tier {tier}").format(tier=value),
-                    lambda v: service.escalate(key, v, int(value), reason),
-                ),
-            )
-
-        self._choose(_("Escalate to"), options, None, chosen)
-
-    def action_lead_review(self) -> None:
-        key, service = self.key, self.service
-        self._ask(
-            _("Why should a lead review {key}?").format(key=key),
-            lambda reason: self._write(
-                _("sent to a lead"), lambda v: service.request_review(key, v, reason)
-            ),
-        )
-
-    def action_decide(self) -> None:
-        if self.ticket is None or self.ticket.escalation is Escalation.NONE:
-            self.notify(_("Nothing is waiting for a decision on this ticket."), severity="warning")
-            return
-        from .escalation import decide_flow
-
-        decide_flow(self, self.ticket, self.load)
 
     # ------------------------------------------------------------------ triage
 
@@ -776,7 +357,7 @@ class TicketScreen(LiveScreen):
         if action == "files":
             return bool(self._attachments())
         needs = _NEEDS.get(action)
-        return needs is None or needs in self.service.repo.capabilities
+        return needs is None or needs in self.service.capabilities
 
     def _attachments(self) -> list[Attachment]:
         comments = self._shown[1] if self._shown is not None else []
@@ -812,33 +393,6 @@ class TicketScreen(LiveScreen):
             self.app.push_screen(AttachmentScreen(attachment, *found))
 
         call_store(self, read, show, what=_("read {name}").format(name=attachment.filename))
-
-    def action_attach(self) -> None:
-        key, service = self.key, self.service
-        self._ask(
-            _("Attach a file (path)"),
-            lambda path: self._write(
-                _("attached {name}").format(name=Path(path).name),
-                lambda v: service.attach(key, v, Path(path).expanduser()),
-            ),
-            placeholder="~/logs/app.log",
-        )
-
-    def action_csat(self) -> None:
-        key, service = self.key, self.service
-        options = [(f"{n} {'★' * n}", str(n)) for n in (5, 4, 3, 2, 1)]
-
-        def scored(score: str) -> None:
-            self._ask(
-                _("Customer's comment (optional)"),
-                lambda comment: self._write(
-                    _("satisfaction {score}/5").format(score=score),
-                    lambda v: service.record_csat(key, v, int(score), comment or None),
-                ),
-                required=False,
-            )
-
-        self._choose(_("Customer satisfaction"), options, None, scored)
 
     def action_refresh(self) -> None:
         self.load()

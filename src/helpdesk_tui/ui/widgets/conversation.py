@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from ...domain.model import Comment, Ticket
 from ...domain.text import safe_line, safe_text
-from ...service.helpdesk import Delivery
+from ...service import Delivery
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 

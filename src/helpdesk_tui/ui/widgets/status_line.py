@@ -3,15 +3,11 @@ or that it cannot be reached and when the next attempt is."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.widgets import Static
 
 from ...domain.text import safe_line
-
-if TYPE_CHECKING:
-    from ..app import HelpdeskApp
+from ..context import app_context
 
 
 class StatusLine(Static):
@@ -44,7 +40,7 @@ class StatusLine(Static):
         self._render_now()
 
     def _render_now(self) -> None:
-        app: HelpdeskApp = self.app  # type: ignore[assignment]
+        app = app_context(self)
         # An outage outranks everything: what the screen shows may be minutes old.
         outage = app.store_activity.outage()
         slow = None if outage else app.store_activity.slow()

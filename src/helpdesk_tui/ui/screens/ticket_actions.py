@@ -1,0 +1,359 @@
+"""The ticket screen's writes: every action that changes the ticket, each based on the
+version on screen (a conflict shows what changed), and the reply and note composer.
+TicketScreen (ticket.py) adds reading and showing the ticket to these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from ...domain.lifecycle import allowed_next
+from ...domain.model import Escalation, Priority, Status, Ticket, TicketType
+from ...domain.text import safe_line
+from ...service import Delivery
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
+from ...store.base import ConflictError
+from ..drafts import Drafts
+from ..jobs import call_store
+from .base import LiveScreen
+from .dialogs import (
+    ChoiceScreen,
+    ConfirmScreen,
+    ConflictScreen,
+    PromptScreen,
+    agent_options,
+    on_answer,
+)
+
+
+def reply_told(ticket: Ticket, delivery: Delivery) -> str:
+    """What became of a reply just saved. "Sent" only once it is: here it is queued for
+    `helpdesk-tui mail send` at best, and with mail off nobody is mailed at all."""
+    if delivery is Delivery.QUEUED:
+        text = _("{key}: reply saved; mail to {address} queued for sending")
+    elif delivery is Delivery.OFF:
+        text = _("{key}: reply saved; outgoing mail is off, so nobody was mailed")
+    elif delivery is Delivery.NO_ADDRESS:
+        text = _("{key}: reply saved; the requester has no e-mail address, nobody was mailed")
+    else:
+        text = _("{key}: reply saved; the store mails it to the requester")
+    return text.format(key=ticket.key, address=safe_line(ticket.requester_email))
+
+
+class TicketActions(LiveScreen):
+    """The writes of the screen of ticket `key`; `load` (the screen's) re-reads it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.ticket: Ticket | None = None
+        self._writing = 0
+        """Writes of this screen in flight: each re-reads the ticket when it is done."""
+        self._changed_while_writing = False
+
+    @property
+    def drafts(self) -> Drafts:
+        return Drafts(self.helpdesk.settings.state_dir / "drafts")
+
+    def load(self, live: bool = False) -> None:
+        """Read the ticket and show it (TicketScreen does)."""
+        raise NotImplementedError
+
+    def _write(
+        self,
+        describe: str,
+        job: Callable[[int], Ticket],
+        after: Callable[[], None] | None = None,
+        not_done: Callable[[Exception], None] | None = None,
+        told: Callable[[Ticket], str] | None = None,
+    ) -> None:
+        """Run a write based on the version on screen; a conflict shows what changed.
+        Any other failure goes to `not_done` (default: an error notification). Done, the
+        agent is told `told(ticket)`, or "<key>: <describe>"."""
+        if self.ticket is None:
+            return
+        version = self.ticket.version
+
+        def run(base: int) -> None:
+            self._writing += 1
+            call_store(self, lambda: job(base), done, failed, what=describe)
+
+        def done(ticket: Ticket) -> None:
+            self._writing -= 1
+            if after:
+                after()
+            self.notify(told(ticket) if told else f"{ticket.key}: {describe}")
+            self.load()
+
+        def failed(exc: Exception) -> None:
+            self._writing -= 1
+            if isinstance(exc, ConflictError):
+
+                def resolved(choice: str | None) -> None:
+                    if choice == "retry":
+                        run(exc.current.version)
+                    else:
+                        self.load()
+
+                self.app.push_screen(ConflictScreen(exc, describe), resolved)
+                return
+            if self._changed_while_writing and not self._writing:
+                self.load(live=True)
+            (not_done or self.helpdesk.show_error)(exc)
+
+        run(version)
+
+    def _open_composer(self, kind: str) -> None:
+        from .compose import ComposeScreen
+
+        if self.ticket is None:
+            return
+        key, service, drafts = self.key, self.service, self.drafts
+
+        def send(text: str | None) -> None:
+            if text is None:
+                return
+            if kind == "reply":
+                self._write(
+                    _("reply"),
+                    lambda v: service.reply(key, v, text),
+                    lambda: drafts.discard(key, kind),
+                    lambda exc: self._not_sent(kind, text, exc),
+                    told=lambda ticket: reply_told(ticket, service.reply_delivery(ticket)),
+                )
+            else:
+                self._write(
+                    _("note added"),
+                    lambda v: service.note(key, v, text),
+                    lambda: drafts.discard(key, kind),
+                    lambda exc: self._not_sent(kind, text, exc),
+                )
+
+        self.app.push_screen(ComposeScreen(key, kind, drafts), send)
+
+    def _not_sent(self, kind: str, text: str, exc: Exception) -> None:
+        """A reply or note the store did not take: the text is kept, never lost."""
+        drafts = self.drafts
+        if drafts.load(self.key, kind) != text:
+            with suppress(OSError):  # it was saved as typed; this is a second chance
+                drafts.save(self.key, kind, text)
+        if kind == "reply":
+            text = _(
+                "Reply not sent: {error}. Your text is kept: "
+                "send it again with ctrl+s (esc keeps it as a draft)."
+            )
+        else:
+            text = _(
+                "Note not sent: {error}. Your text is kept: "
+                "send it again with ctrl+s (esc keeps it as a draft)."
+            )
+        self.notify(
+            text.format(error=safe_line(str(exc))),
+            title=_("Not sent"),
+            severity="error",
+            timeout=15,
+        )
+        if self.is_active:
+            self._open_composer(kind)  # back in the editor, as it was
+
+    def action_reply(self) -> None:
+        self._open_composer("reply")
+
+    def action_note(self) -> None:
+        self._open_composer("note")
+
+    def _choose(
+        self,
+        title: str,
+        options: list[tuple[str, str]],
+        current: str | None,
+        then: Callable[[str], None],
+    ) -> None:
+        self.app.push_screen(ChoiceScreen(title, options, current), on_answer(then))
+
+    def _ask(
+        self,
+        title: str,
+        then: Callable[[str], None],
+        *,
+        required: bool = True,
+        placeholder: str = "",
+    ) -> None:
+        self.app.push_screen(
+            PromptScreen(title, required=required, placeholder=placeholder),
+            on_answer(then),
+        )
+
+    def action_status(self) -> None:
+        if self.ticket is None:
+            return
+        ticket, key, service = self.ticket, self.key, self.service
+        options = [(tr(s.label), s.value) for s in sorted(allowed_next(ticket.status))]
+        if not options:
+            self.notify(
+                _("{key} is {status}: final").format(key=key, status=tr(ticket.status.label)),
+                severity="warning",
+            )
+            return
+
+        def apply(value: str, reason: str | None = None) -> None:
+            status = Status(value)
+            self._write(
+                _("status {status}").format(status=tr(status.label)),
+                lambda v: service.set_status(key, v, status, reason),
+            )
+
+        def chosen(value: str) -> None:
+            status = Status(value)
+            if status in (Status.CANCELLED, Status.ON_HOLD):
+                self._ask(
+                    _("Why {status}?").format(status=tr(status.label)),
+                    lambda reason: confirm(value, reason),
+                )
+            else:
+                confirm(value, None)
+
+        def confirm(value: str, reason: str | None) -> None:
+            if Status(value).is_final:
+                self.app.push_screen(
+                    ConfirmScreen(
+                        _("{status} {key}? This is final.").format(
+                            status=tr(Status(value).label).capitalize(), key=key
+                        ),
+                        destructive=True,
+                    ),
+                    on_answer(lambda _ok: apply(value, reason)),
+                )
+            else:
+                apply(value, reason)
+
+        self._choose(_("Status"), options, None, chosen)
+
+    def action_priority(self) -> None:
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+        options = [(f"{p.short} {tr(p.label)}", p.value) for p in Priority]
+        self._choose(
+            _("Priority"),
+            options,
+            self.ticket.priority.value,
+            lambda v: self._write(
+                _("priority {priority}").format(priority=Priority(v).short),
+                lambda ver: service.update(key, ver, priority=Priority(v)),
+            ),
+        )
+
+    def action_type(self) -> None:
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+        options = [(tr(t.label), t.value) for t in TicketType]
+        self._choose(
+            _("Type"),
+            options,
+            self.ticket.type.value,
+            lambda v: self._write(
+                _("type {type}").format(type=tr(TicketType(v).label)),
+                lambda ver: service.update(key, ver, type=TicketType(v)),
+            ),
+        )
+
+    def action_assign(self) -> None:
+        key, service = self.key, self.service
+
+        def show(agents: list[Any]) -> None:
+            options = agent_options(agents, unassign=True)
+            self._choose(
+                _("Assign to"),
+                options,
+                self.ticket.assignee if self.ticket else None,
+                lambda v: self._write(
+                    _("assigned to {agent}").format(agent=v or _("nobody")),
+                    lambda ver: service.assign(key, ver, v or None),
+                ),
+            )
+
+        call_store(self, service.agents, show, what=_("agents"))
+
+    def action_take(self) -> None:
+        key, service = self.key, self.service
+        self._write(_("taken"), lambda v: service.take(key, v))
+
+    def action_watch(self) -> None:
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+        on = service.me.username not in self.ticket.watchers
+        self._write(_("watching") if on else _("not watching"), lambda v: service.watch(key, v, on))
+
+    def action_escalate(self) -> None:
+        if self.ticket is None:
+            return
+        key, service, tier = self.key, self.service, self.ticket.tier
+        options = [
+            (
+                (_("Tier {tier} (up)") if t > tier else _("Tier {tier} (down)")).format(tier=t),
+                str(t),
+            )
+            for t in (1, 2, 3)
+            if t != tier
+        ]
+
+        def chosen(value: str) -> None:
+            self._ask(
+                _("Why move {key} to tier {tier}?").format(key=key, tier=value),
+                lambda reason: self._write(
+                    _("moved to tier {tier}").format(tier=value),
+                    lambda v: service.escalate(key, v, int(value), reason),
+                ),
+            )
+
+        self._choose(_("Escalate to"), options, None, chosen)
+
+    def action_lead_review(self) -> None:
+        key, service = self.key, self.service
+        self._ask(
+            _("Why should a lead review {key}?").format(key=key),
+            lambda reason: self._write(
+                _("sent to a lead"), lambda v: service.request_review(key, v, reason)
+            ),
+        )
+
+    def action_decide(self) -> None:
+        if self.ticket is None or self.ticket.escalation is Escalation.NONE:
+            self.notify(_("Nothing is waiting for a decision on this ticket."), severity="warning")
+            return
+        from .escalation import decide_flow
+
+        decide_flow(self, self.ticket, self.load)
+
+    def action_attach(self) -> None:
+        key, service = self.key, self.service
+        self._ask(
+            _("Attach a file (path)"),
+            lambda path: self._write(
+                _("attached {name}").format(name=Path(path).name),
+                lambda v: service.attach(key, v, Path(path).expanduser()),
+            ),
+            placeholder="~/logs/app.log",
+        )
+
+    def action_csat(self) -> None:
+        key, service = self.key, self.service
+        options = [(f"{n} {'★' * n}", str(n)) for n in (5, 4, 3, 2, 1)]
+
+        def scored(score: str) -> None:
+            self._ask(
+                _("Customer's comment (optional)"),
+                lambda comment: self._write(
+                    _("satisfaction {score}/5").format(score=score),
+                    lambda v: service.record_csat(key, v, int(score), comment or None),
+                ),
+                required=False,
+            )
+
+        self._choose(_("Customer satisfaction"), options, None, scored)
