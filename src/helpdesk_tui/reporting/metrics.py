@@ -45,7 +45,7 @@ from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, DONE_STATUSES, TIERS, Priority, Status, Ticket
 from ..domain.periods import Period
 from ..domain.sla import ClockState, TargetKind, TargetStatus
-from ..service.helpdesk import HelpdeskService
+from ..service import HelpdeskService
 from ..settings.i18n import N_
 from ..store.base import Query, SortKey
 

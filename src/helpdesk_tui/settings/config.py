@@ -338,69 +338,17 @@ def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
 
 
 def _mail_settings(raw: dict[str, Any]) -> MailSettings:
-    table = _get(raw, "mail", dict, {})
-    for key in table:
-        if any(hint in key.lower() for hint in _SECRET_HINTS):
-            raise ConfigError(
-                f"mail.{key}: secrets do not belong in the config file; "
-                "use `helpdesk-tui mail login smtp|imap` (keyring) or $HELPDESK_SMTP_PASSWORD"
-            )
-    sender = _get(raw, "mail.from", str, "").strip()
-    if sender:
-        from email.headerregistry import Address
-        from email.utils import parseaddr
-
-        name, address = parseaddr(sender)
-        try:
-            Address(name, addr_spec=address)
-        except (ValueError, IndexError):
-            address = ""
-        if "@" not in address:
-            raise ConfigError(f'mail.from: not an address: {sender!r} (try "Support <s@x.org>")')
-    for protocol in ("smtp", "imap"):
-        security = _get(raw, f"mail.{protocol}_security", str, "starttls")
-        if security not in SECURITIES:
-            raise ConfigError(
-                f"mail.{protocol}_security: expected none, starttls or ssl, got {security!r}"
-            )
-        port = _get(raw, f"mail.{protocol}_port", int, 0)
-        if not 0 <= port <= 65535:
-            raise ConfigError(f"mail.{protocol}_port: expected a port number, got {port}")
-    inbound = _get(raw, "mail.inbound", str, "")
-    if inbound not in ("", "maildir", "imap"):
-        raise ConfigError(f"mail.inbound: expected 'maildir' or 'imap', got {inbound!r}")
-    if inbound == "maildir" and not _get(raw, "mail.maildir", str, ""):
-        raise ConfigError('mail.maildir: inbound = "maildir" needs the path of the Maildir')
-    if inbound == "imap" and not _get(raw, "mail.imap_host", str, ""):
-        raise ConfigError('mail.imap_host: inbound = "imap" needs the IMAP server')
+    _refuse_mail_secrets(raw)
+    sender = _mail_sender(raw)
+    inbound = _mail_inbound(raw)
     timeout = _get(raw, "mail.timeout", float, 30.0)
     if not 0 < timeout <= 600:
         raise ConfigError(f"mail.timeout: expected 0-600 seconds, got {timeout!r}")
-    organizations = {}
-    for domain, name in _get(raw, "mail.organizations", dict, {}).items():
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"mail.organizations.{domain}: expected an organization name")
-        organizations[str(domain).lower().strip()] = name.strip()
 
     def path(key: str) -> Path | None:
         text = _get(raw, f"mail.{key}", str, "")
         return Path(text).expanduser() if text else None
 
-    def days(key: str, default: float) -> timedelta | None:
-        value = _get(raw, f"mail.{key}", float, default)
-        if value < 0:
-            raise ConfigError(f"mail.{key}: a number of days, 0 for never; got {value}")
-        return timedelta(days=value) if value else None
-
-    try:
-        followup = FollowUpPolicy(
-            remind_after=days("remind_after_days", 3) or timedelta(0),
-            reminders=_get(raw, "mail.reminders", int, 2),
-            close_pending_after=days("close_pending_after_days", 10),
-            close_resolved_after=days("close_resolved_after_days", 5),
-        )
-    except FollowUpError as exc:
-        raise ConfigError(f"mail: {exc}") from None
     return MailSettings(
         sender=sender,
         smtp_host=_get(raw, "mail.smtp_host", str, "").strip(),
@@ -419,9 +367,82 @@ def _mail_settings(raw: dict[str, Any]) -> MailSettings:
         imap_security=_get(raw, "mail.imap_security", str, "ssl"),
         imap_user=_get(raw, "mail.imap_user", str, ""),
         imap_folder=_get(raw, "mail.imap_folder", str, "INBOX"),
-        organizations=organizations,
-        followup=followup,
+        organizations=_mail_organizations(raw),
+        followup=_followup_policy(raw),
     )
+
+
+def _refuse_mail_secrets(raw: dict[str, Any]) -> None:
+    for key in _get(raw, "mail", dict, {}):
+        if any(hint in key.lower() for hint in _SECRET_HINTS):
+            raise ConfigError(
+                f"mail.{key}: secrets do not belong in the config file; "
+                "use `helpdesk-tui mail login smtp|imap` (keyring) or $HELPDESK_SMTP_PASSWORD"
+            )
+
+
+def _mail_sender(raw: dict[str, Any]) -> str:
+    sender: str = _get(raw, "mail.from", str, "").strip()
+    if sender:
+        from email.headerregistry import Address
+        from email.utils import parseaddr
+
+        name, address = parseaddr(sender)
+        try:
+            Address(name, addr_spec=address)
+        except (ValueError, IndexError):
+            address = ""
+        if "@" not in address:
+            raise ConfigError(f'mail.from: not an address: {sender!r} (try "Support <s@x.org>")')
+    return sender
+
+
+def _mail_inbound(raw: dict[str, Any]) -> str:
+    """Where incoming mail is read from ("" for nowhere), checking the servers' settings."""
+    for protocol in ("smtp", "imap"):
+        security = _get(raw, f"mail.{protocol}_security", str, "starttls")
+        if security not in SECURITIES:
+            raise ConfigError(
+                f"mail.{protocol}_security: expected none, starttls or ssl, got {security!r}"
+            )
+        port = _get(raw, f"mail.{protocol}_port", int, 0)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"mail.{protocol}_port: expected a port number, got {port}")
+    inbound: str = _get(raw, "mail.inbound", str, "")
+    if inbound not in ("", "maildir", "imap"):
+        raise ConfigError(f"mail.inbound: expected 'maildir' or 'imap', got {inbound!r}")
+    if inbound == "maildir" and not _get(raw, "mail.maildir", str, ""):
+        raise ConfigError('mail.maildir: inbound = "maildir" needs the path of the Maildir')
+    if inbound == "imap" and not _get(raw, "mail.imap_host", str, ""):
+        raise ConfigError('mail.imap_host: inbound = "imap" needs the IMAP server')
+    return inbound
+
+
+def _mail_organizations(raw: dict[str, Any]) -> dict[str, str]:
+    organizations = {}
+    for domain, name in _get(raw, "mail.organizations", dict, {}).items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"mail.organizations.{domain}: expected an organization name")
+        organizations[str(domain).lower().strip()] = name.strip()
+    return organizations
+
+
+def _followup_policy(raw: dict[str, Any]) -> FollowUpPolicy:
+    def days(key: str, default: float) -> timedelta | None:
+        value = _get(raw, f"mail.{key}", float, default)
+        if value < 0:
+            raise ConfigError(f"mail.{key}: a number of days, 0 for never; got {value}")
+        return timedelta(days=value) if value else None
+
+    try:
+        return FollowUpPolicy(
+            remind_after=days("remind_after_days", 3) or timedelta(0),
+            reminders=_get(raw, "mail.reminders", int, 2),
+            close_pending_after=days("close_pending_after_days", 10),
+            close_resolved_after=days("close_resolved_after_days", 5),
+        )
+    except FollowUpError as exc:
+        raise ConfigError(f"mail: {exc}") from None
 
 
 def _os_user() -> str:
