@@ -340,7 +340,7 @@ class ChangeFeed(Protocol):
     """A store that can wait for other writers' changes (Capability.CHANGE_FEED).
 
     Apart from TicketRepository so that a backend without it still is one: the app
-    wraps those in `store.live.PollingFeed`, which polls `change_token`."""
+    wraps those in `store.sql.live.PollingFeed`, which polls `change_token`."""
 
     def wait_for_changes(self, token: str | None, timeout: float) -> ChangeSet:
         """Block until something changed after `token`, or `timeout` seconds passed.

@@ -76,7 +76,7 @@ class ChangeListener:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        # Imported here, in the listener's thread: store.live pulls in SQLAlchemy, which
+        # Imported here, in the listener's thread: store.sql.live pulls in SQLAlchemy, which
         # the app's first frame must not wait for.
         from ..store.sql.live import feed_for
 
