@@ -134,7 +134,7 @@ def test_the_wheel_ships_the_themes_and_all_the_package_data(installed: Installe
     for pattern in (
         r"ui/app\.tcss",
         r"ui/screens/metrics\.tcss",
-        r"policies/default\.toml",
+        r"settings/policies/default\.toml",
         r"store/sql/migrations/script\.py\.mako",
         r"store/sql/migrations/versions/0001_initial\.py",
         r"mail/templates/reply\.txt",
