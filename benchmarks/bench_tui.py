@@ -5,6 +5,9 @@ Run by hand (not part of the tests), after bench_store.py has made its stores::
     .venv/bin/python benchmarks/bench_tui.py --small benchmarks/data/bench-1000.db \\
         --big benchmarks/data/bench-1000000.db
 
+With `--against OTHER/src` it times only the launch, this checkout's and OTHER's in turn
+on the same store (a change's before and after, side by side in one run).
+
 Measures, with medians over several runs:
 - launch: process start → the queue's first ticket rows drawn (target ≤ 0.6 s, and the
   1M store within 1.2× the 1k one);
@@ -55,8 +58,11 @@ class Terminal:
         rows: int,
         now: str | None,
         argv: list[str] | None = None,
+        src: Path | None = None,
     ) -> None:
         env = dict(os.environ)
+        if src is not None:  # another checkout's package, ahead of the installed one
+            env["PYTHONPATH"] = str(src)
         env.update(
             TERM="xterm-256color",
             HELPDESK_TUI_DATA_DIR=str(data_dir),
@@ -140,10 +146,12 @@ def data_dir_for(store: Path) -> Path:
     return folder
 
 
-def launch_times(data_dir: Path, runs: int, argv: list[str] | None = None) -> list[float]:
+def launch_times(
+    data_dir: Path, runs: int, argv: list[str] | None = None, src: Path | None = None
+) -> list[float]:
     times = []
     for _ in range(runs):
-        term = Terminal(data_dir, 120, 40, None, argv)
+        term = Terminal(data_dir, 120, 40, None, argv, src)
         try:
             # The first row of tickets: a key in the table means the queue is interactive.
             term.read_until(b"HD-", timeout=60)
@@ -151,6 +159,24 @@ def launch_times(data_dir: Path, runs: int, argv: list[str] | None = None) -> li
         finally:
             term.close()
     return times
+
+
+def launch_against(data_dir: Path, runs: int, other: Path) -> None:
+    """This checkout's launch and `other`'s (a src/ folder, e.g. the commit before a
+    change), run by run in turn on the same store, with the ratio of each pair."""
+    compileall.compile_dir(other / "helpdesk_tui", quiet=1)
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours += launch_times(data_dir, 1)
+        theirs += launch_times(data_dir, 1, src=other)
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    print(
+        f"launch to queue, this checkout: median {statistics.median(ours):.3f}s "
+        f"(min {min(ours):.3f}, max {max(ours):.3f}); {other}: median "
+        f"{statistics.median(theirs):.3f}s (min {min(theirs):.3f}, max {max(theirs):.3f}); "
+        f"ratio median {statistics.median(ratios):.2f} "
+        f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {runs} pairs)"
+    )
 
 
 def key_to_frame(data_dir: Path, presses: int) -> list[float]:
@@ -213,11 +239,21 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--board-seconds", type=float, default=30.0)
     parser.add_argument("--board-only", action="store_true", help="skip launch and keys")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout's src/ folder: time both launches in turn, then stop",
+    )
     args = parser.parse_args()
     # As scripts/run does: measure the app as installed, not compiling itself each start.
     compileall.compile_dir(Path(helpdesk_tui.__file__).parent, quiet=1)
     dirs = {name: data_dir_for(path) for name, path in (("1k", args.small), ("1M", args.big))}
     try:
+        if args.against:
+            launch_against(dirs["1k"], args.runs, args.against.resolve())
+            floor = statistics.median(launch_times(dirs["1k"], args.runs, [str(FLOOR)]))
+            print(f"a bare Textual app (benchmarks/textual_floor.py) now: median {floor:.3f}s")
+            return
         if args.board_only:
             cpu, rate, shown = sla_board(dirs["1M"], args.board_seconds)
             print(f"SLA board, 1M store, {shown} rows: CPU {cpu * 100:.2f}%, {rate:.0f} bytes/s")
