@@ -1,7 +1,8 @@
 """Mail: the acknowledgement, replies, reminders, the resolution notice and the survey go
 out (`outgoing`, from editable `templates`); customers' mail comes in (`parsing` reads it
-into an `inbound` record, `intake` acts on it through the service, `sources` fetches it from a Maildir or
-IMAP). The command line and cron reach all of it through `send_queued` and `fetch`.
+into an `inbound` record, `intake` acts on it through the service, `sources` fetches it
+from a Maildir or IMAP). The command line and cron reach all of it through `send_queued`
+and `fetch`.
 
 Beside the service: it uses the service, the domain and the store's protocol, never UI.
 """
