@@ -12,6 +12,12 @@ from helpdesk_tui.domain.model import DERIVED_FIELDS, EDITABLE_FIELDS, TICKET_FI
 from helpdesk_tui.service.drafts import TicketDraft
 from helpdesk_tui.service.tickets import GUARDED_FIELDS
 from helpdesk_tui.store.rt.mapping import CF_FOR_FIELD, STATE_FIELDS
+from helpdesk_tui.store.sql.rows import (
+    INSERT_COLUMNS,
+    TICKET_COLUMNS,
+    ticket_from_row,
+    ticket_params,
+)
 
 IDENTITY_FIELDS = frozenset({"id", "key", "version", "created_at"})
 """Given by the store when a ticket is created, never named by a write."""
@@ -73,3 +79,14 @@ def test_request_tracker_keeps_every_ticket_field_in_exactly_one_place() -> None
     assert len(STATE_FIELDS) == len(set(STATE_FIELDS))
     assert sum(len(place) for place in places) == len(TICKET_FIELDS), "a field kept twice"
     assert frozenset().union(*places) == TICKET_FIELDS, TICKET_FIELDS - frozenset().union(*places)
+
+
+def test_the_sql_store_reads_and_writes_every_ticket_field_once() -> None:
+    # The SQL store lists its columns in the order it reads rows by position (a hot path);
+    # the list must still be exactly the Ticket's fields, each once.
+    assert len(TICKET_COLUMNS) == len(set(TICKET_COLUMNS))
+    assert set(TICKET_COLUMNS) == TICKET_FIELDS
+    sample = Ticket(key="HD-1", subject="s", id=1, version=3, tags=("a",), watchers=("b",))
+    written = ticket_params(sample, 1, "HD-1", lambda at: at)
+    assert len(written) == len(INSERT_COLUMNS)
+    assert ticket_from_row(written[: len(TICKET_COLUMNS)]) == sample

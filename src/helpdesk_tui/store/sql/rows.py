@@ -61,7 +61,7 @@ ACTIVE_VALUES = frozenset(s.value for s in ACTIVE_STATUSES)
 DONE_VALUES = frozenset(s.value for s in DONE_STATUSES)
 
 # Ticket columns in the order `ticket_from_row` reads them and raw inserts write them.
-_TICKET_COLUMNS = (
+TICKET_COLUMNS = (
     "id",
     "key",
     "subject",
@@ -106,11 +106,11 @@ _TICKET_COLUMNS = (
     "sla_flags",
     "version",
 )
-INSERT_COLUMNS = (*_TICKET_COLUMNS, "priority_rank", "is_active")
+INSERT_COLUMNS = (*TICKET_COLUMNS, "priority_rank", "is_active")
 # Booleans travel as 0/1 (pysqlite binds a bool slowly, via its adapter lookup) and
 # become booleans in SQL: "(? <> 0)" is a boolean to PostgreSQL and 0/1 to SQLite.
 INSERT_MARKS = ", ".join(["?"] * (len(INSERT_COLUMNS) - 1) + ["(? <> 0)"])
-SELECT_TICKET = sa.select(*(tickets.c[name] for name in _TICKET_COLUMNS))
+SELECT_TICKET = sa.select(*(tickets.c[name] for name in TICKET_COLUMNS))
 
 
 # --- row <-> domain -------------------------------------------------------------------
