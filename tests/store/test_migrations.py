@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from helpdesk_tui.domain.model import Priority, Status
 from helpdesk_tui.store.base import Query, SortKey
 from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.store.sql.column_types import to_epoch_us
 from helpdesk_tui.store.sql.engine import make_engine
 from helpdesk_tui.store.sql.migrations import (
     current_revision,
@@ -29,7 +30,7 @@ from helpdesk_tui.store.sql.migrations import (
     revisions,
     upgrade,
 )
-from helpdesk_tui.store.sql.tables import metadata, to_epoch_us
+from helpdesk_tui.store.sql.models import metadata
 
 from .conftest import NOW
 

@@ -24,7 +24,7 @@ from ..domain.model import (
     TicketType,
 )
 from .base import InvalidInput
-from .sql.tables import to_utc
+from .sql.column_types import to_utc
 
 AUDITED_FIELDS = EDITABLE_FIELDS | {"first_response_at", "resolved_at", "closed_at"}
 """Fields whose changes get a history entry (derived SLA columns and pauses do not)."""

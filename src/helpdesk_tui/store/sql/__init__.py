@@ -1,6 +1,8 @@
 """The SQL store: SqlRepository on SQLite (the default) or PostgreSQL, one module per job.
 
-- `tables`: the schema, declared once as SQLModel models; `migrations`: alembic revisions.
+- `models`: the schema, declared once as SQLModel models; `tables`: the same tables as
+  SQLAlchemy Core, generated from the models by `codegen` (what the store runs on);
+  `column_types`: timestamps and ids on both databases; `migrations`: alembic revisions.
 - `engine`: engines and SQLite's write queue; `transactions`: reads, writes, audit rows.
 - `rows`: rows <-> domain objects; `queries`: filters, sorts, pages, counts;
   `search`: FTS5 / tsvector; `writes`: create, apply, claim, refusals;
@@ -9,7 +11,7 @@
 - `repository`: SqlRepository, which combines them.
 
 `SqlRepository` is imported from here on first use: `store.fields` reads the timestamp
-helpers of `tables`, and `repository` imports `store.fields`, so an eager import here would
+helpers of `column_types`, and `repository` imports `store.fields`, so an eager import here would
 make a circle for whoever imports `store.fields` first (the RT store does).
 """
 

@@ -15,9 +15,10 @@ from sqlalchemy.engine import Connection
 from ...domain.model import KEY_RE, Comment, Status, Ticket
 from ..base import InvalidInput, StoreError
 from ..fields import check_ts
+from .column_types import FTS_TABLE
 from .engine import WRITE
 from .rows import KIND, ticket_params
-from .tables import FTS_TABLE, attachments, audit, tickets
+from .tables import attachments, audit, tickets
 from .writes import TicketWrites
 
 BATCH_SIZE = 10_000

@@ -40,8 +40,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from ..base import Capability, ChangeFeed, ChangeSet, StoreUnavailable, TicketRepository
+from .column_types import CHANGE_COUNTER
 from .engine import dialect_insert
-from .tables import CHANGE_COUNTER, store_meta
+from .tables import store_meta
 
 POLL_EVERY = 0.2
 """SQLite: seconds between two reads of the change counter while waiting."""

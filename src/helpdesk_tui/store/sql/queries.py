@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket
 from ..base import Page, Query, SortKey
 from ..fields import search_symbols, search_tokens
+from .column_types import CHANGE_COUNTER, FTS_TABLE, to_utc
 from .rows import (
     ACTIVE_VALUES,
     DONE_VALUES,
@@ -25,17 +26,7 @@ from .rows import (
     ticket_from_row,
 )
 from .search import SearchIndex, fts5_match, symbol_condition
-from .tables import (
-    CHANGE_COUNTER,
-    FTS_TABLE,
-    attachments,
-    audit,
-    comments,
-    store_meta,
-    tickets,
-    to_utc,
-    watchers,
-)
+from .tables import attachments, audit, comments, store_meta, tickets, watchers
 
 
 @dataclass(slots=True)

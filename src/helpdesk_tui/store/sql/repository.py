@@ -19,10 +19,10 @@ from sqlalchemy.engine import URL, Engine
 
 from ..base import Capability, ChangeSet, InvalidInput, StoreError, StoreUnavailable
 from .bulk import BulkOperations
+from .column_types import to_epoch_us, to_utc
 from .engine import database_url, describe, is_memory, make_engine
 from .live import SqlChangeFeed
 from .people import PeopleStore
-from .tables import to_epoch_us, to_utc
 from .transactions import error_reason
 
 __all__ = ["SqlRepository"]

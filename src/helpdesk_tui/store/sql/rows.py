@@ -30,7 +30,8 @@ from ...domain.model import (
     TicketType,
 )
 from ..base import InvalidInput
-from .tables import tickets, to_utc
+from .column_types import to_utc
+from .tables import tickets
 
 # --- lookup tables --------------------------------------------------------------------
 # StrEnum members hash and compare like their values, so one dict maps either an enum

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from .tables import FTS_TABLE, SEARCH_VECTOR, comments, tickets
+from .column_types import FTS_TABLE, SEARCH_VECTOR
+from .tables import comments, tickets
 from .transactions import SqlTransactions
 
 _PG_SEARCH_CHARS = 300_000

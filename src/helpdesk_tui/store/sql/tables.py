@@ -1,388 +1,205 @@
-"""The SQL schema, declared once as SQLModel models: the same tables serve SQLite and PostgreSQL.
+"""The SQL store's tables as SQLAlchemy Core. GENERATED from models.py: do not edit.
 
-These models describe what migration 0001 (and later revisions) create; a test compares
-their metadata with the migrated database so the two cannot drift apart. The repository
-reads and writes the Core tables behind them (`tickets = TicketRow.__table__`): mapping
-rows straight to domain objects is several times faster than building model instances,
-and the queue maps rows on every page. The models are named ...Row so that they are never
-taken for the domain's Ticket and Comment (domain/model.py), which the store returns.
+    .venv/bin/python -m helpdesk_tui.store.sql.codegen
 
-SQLModel brings pydantic and the SQLAlchemy ORM, about 0.2 s of import: the launch
-opens the store in a helper process while the screens load (launch/startup.py). The
-models live in a registry of their own (`StoreTable`), so `metadata` holds exactly this
-store's tables, whatever other SQLModel models a process declares.
-
-Storage choices, and why:
-
-- Timestamps are `UtcTimestamp`: on PostgreSQL a `timestamptz`; on SQLite an integer of
-  microseconds since 1970-01-01 UTC. Integers sort and compare correctly (ISO strings
-  only do while every writer uses the same format and offset), take 8 bytes in an index
-  instead of 32, and convert to and from `datetime` exactly.
-- Enums are stored as their string values; `priority_rank` (1 = critical) and
-  `is_active` (status is new/open/pending/on hold) are derived columns written with
-  them, so that priority sorts and the open/closed views are served by plain indexes.
-- Tuples (watchers, tags, SLA flags) and pauses are JSON text in the ticket row, so a
-  ticket is mapped from one row; watchers are also kept in `ticket_watchers` because
-  the "watching" view filters on them.
-- Audit rows carry the ticket key and no foreign key: they outlive a purged ticket.
-- Full text: on SQLite an FTS5 table `tickets_fts` (rowid = ticket id; subject,
-  description and all comments; unicode61 with diacritics folded; `columnsize=0` as
-  nothing ranks by bm25), created by the migration with raw DDL and kept by the
-  repository in the same transactions. On PostgreSQL a `search_vector` tsvector column
-  ('simple' configuration) behind a GIN index.
-- No index on closed_at: only the nightly purge filters on it, and a scan of a million
-  rows costs it well under a second, less than the index would cost every write.
+The declaration, and why the store runs on a generated copy of it, is in models.py.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import registry
-from sqlalchemy.types import TypeEngine
-from sqlmodel import Field, SQLModel
 
-from ..base import InvalidInput
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def to_epoch_us(value: datetime) -> int:
-    """A timezone-aware datetime as integer microseconds since the epoch (exact)."""
-    if value.tzinfo is None:
-        raise InvalidInput(f"timestamp without a timezone: {value.isoformat()}")
-    return (value - _EPOCH) // _MICROSECOND
-
-
-def from_epoch_us(value: int) -> datetime:
-    """The inverse of `to_epoch_us`: an aware UTC datetime."""
-    return _EPOCH + timedelta(microseconds=value)
-
-
-def to_utc(value: datetime) -> datetime:
-    """The same instant in UTC; refuses naive datetimes rather than guessing their zone."""
-    if value.tzinfo is None:
-        raise InvalidInput(f"timestamp without a timezone: {value.isoformat()}")
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
-class UtcTimestamp(sa.types.TypeDecorator[datetime]):
-    """An aware UTC datetime: `timestamptz` on PostgreSQL, epoch microseconds on SQLite."""
-
-    impl = sa.BigInteger
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(sa.BigInteger())
-        return dialect.type_descriptor(sa.DateTime(timezone=True))
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return to_epoch_us(value)
-        return to_utc(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return from_epoch_us(value)
-        return to_utc(value)
-
-
-def _id_type() -> TypeEngine[int]:
-    # SQLite only makes "INTEGER PRIMARY KEY" an alias of the rowid (BIGINT would not be).
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-# Each model field names its column exactly (type, nullability, keys): the declaration
-# must match the migrations, so nothing is left to SQLModel's defaults.
-
-
-def _text(name: str, nullable: bool = False) -> Any:
-    return Field(sa_column=sa.Column(name, sa.Text, nullable=nullable))
-
-
-def _ts(name: str, nullable: bool = True) -> Any:
-    return Field(sa_column=sa.Column(name, UtcTimestamp(), nullable=nullable))
-
-
-def _int(name: str, nullable: bool = True) -> Any:
-    return Field(sa_column=sa.Column(name, sa.Integer, nullable=nullable))
-
-
-def _bool(name: str) -> Any:
-    return Field(sa_column=sa.Column(name, sa.Boolean, nullable=False))
-
-
-def _id(name: str = "id") -> Any:
-    return Field(default=None, sa_column=sa.Column(name, _id_type(), primary_key=True))
-
-
-def _ref(name: str, target: str, *, nullable: bool = False, primary_key: bool = False) -> Any:
-    # Rows that go with the row they refer to (a ticket, a comment) when it is purged.
-    column = sa.Column(
-        name,
-        _id_type(),
-        sa.ForeignKey(target, ondelete="CASCADE"),
-        nullable=nullable,
-        primary_key=primary_key,
-    )
-    return Field(default=None, sa_column=column) if nullable else Field(sa_column=column)
-
-
-def _ticket_ref(name: str) -> Any:
-    return _ref(name, "tickets.id")
-
-
-def _name_key(name: str) -> Any:
-    return Field(sa_column=sa.Column(name, sa.Text, primary_key=True))
-
-
-class StoreTable(SQLModel, registry=registry()):
-    """The base of the store's table models: their own registry and `metadata`."""
-
-    # The store never validates through these models (it reads and writes their tables):
-    # pydantic builds their validators on first use, not in every launch's import.
-    model_config = SQLModel.model_config | {"defer_build": True}
-
-
-metadata = StoreTable.metadata
-
-
-# Column order matters nowhere: the repository selects columns by name.
-class TicketRow(StoreTable, table=True):
-    """One ticket."""
-
-    __tablename__ = "tickets"
-    __table_args__ = (
-        # The queue views: each index starts with the view's equality filters and ends
-        # with its default sort, so a page is an index range read in order (no sort) and
-        # the count reads one index range. `is_active` stands for the open/closed sets.
-        # The trailing id is the sort's tie-break: nearly every closed ticket has no due
-        # time, and PostgreSQL would otherwise sort that whole group (SQLite ends every
-        # index with the rowid anyway).
-        sa.Index("ix_tickets_active_sla", "is_active", "sla_due_at", "id"),
-        sa.Index("ix_tickets_assignee_active_sla", "assignee", "is_active", "sla_due_at", "id"),
-        sa.Index("ix_tickets_tier_active_sla", "tier", "is_active", "sla_due_at", "id"),
-        sa.Index("ix_tickets_active_priority", "is_active", "priority_rank", "sla_due_at", "id"),
-        # Sorts by created/updated within the open or closed set (every view filters on
-        # it). A sort over all tickets with no status filter has no index: it sorts.
-        sa.Index("ix_tickets_active_created", "is_active", "created_at"),
-        sa.Index("ix_tickets_active_updated", "is_active", "updated_at"),
-        # A unique index rather than a constraint: bulk_import can drop and rebuild it.
-        sa.Index("uq_tickets_key", "key", unique=True),
-        {"sqlite_autoincrement": True},
-    )
-
-    # Ids are never reused (AUTOINCREMENT): a purged key must not come back.
-    id: int | None = Field(
-        default=None, sa_column=sa.Column("id", _id_type(), sa.Identity(), primary_key=True)
-    )
-    key: str = _text("key")
-    subject: str = _text("subject")
-    description: str = _text("description")
-    type: str = _text("type")
-    priority: str = _text("priority")
-    priority_rank: int = _int("priority_rank", nullable=False)
-    status: str = _text("status")
-    is_active: bool = _bool("is_active")
-    tier: int = _int("tier", nullable=False)
-    assignee: str | None = _text("assignee", nullable=True)
-    team: str | None = _text("team", nullable=True)
-    requester_name: str = _text("requester_name")
-    requester_email: str = _text("requester_email")
-    organization: str | None = _text("organization", nullable=True)
-    watchers: str = _text("watchers")
-    channel: str = _text("channel")
-    environment: str | None = _text("environment", nullable=True)
-    impact: str = _text("impact")
-    affected_users: int | None = _int("affected_users")
-    integration: str | None = _text("integration", nullable=True)
-    category: str | None = _text("category", nullable=True)
-    tags: str = _text("tags")
-    language: str = _text("language")
-    created_at: datetime = _ts("created_at", nullable=False)
-    updated_at: datetime = _ts("updated_at", nullable=False)
-    first_response_at: datetime | None = _ts("first_response_at")
-    resolved_at: datetime | None = _ts("resolved_at")
-    closed_at: datetime | None = _ts("closed_at")
-    last_public_update_at: datetime | None = _ts("last_public_update_at")
-    last_customer_reply_at: datetime | None = _ts("last_customer_reply_at")
-    pauses: str = _text("pauses")
-    escalation: str = _text("escalation")
-    escalation_reason: str | None = _text("escalation_reason", nullable=True)
-    escalated_by: str | None = _text("escalated_by", nullable=True)
-    escalated_at: datetime | None = _ts("escalated_at")
-    escalated_from_tier: int | None = _int("escalated_from_tier")
-    merged_into: str | None = _text("merged_into", nullable=True)
-    follow_up_of: str | None = _text("follow_up_of", nullable=True)
-    csat_score: int | None = _int("csat_score")
-    csat_comment: str | None = _text("csat_comment", nullable=True)
-    sla_due_at: datetime | None = _ts("sla_due_at")
-    sla_risk_at: datetime | None = _ts("sla_risk_at")
-    sla_flags: str = _text("sla_flags")
-    version: int = _int("version", nullable=False)
-
-
-class WatcherRow(StoreTable, table=True):
-    """Who watches which ticket: the index behind the "watching" view."""
-
-    __tablename__ = "ticket_watchers"
-    __table_args__ = (
-        sa.Index("ix_ticket_watchers_username", "username", "ticket_id"),
-        # Only the two key columns: the primary key is the table (no separate rowid tree).
-        {"sqlite_with_rowid": False},
-    )
-
-    ticket_id: int = _ref("ticket_id", "tickets.id", primary_key=True)
-    username: str = _name_key("username")
-
-
-class CommentRow(StoreTable, table=True):
-    """A public reply or an internal note."""
-
-    __tablename__ = "comments"
-    __table_args__ = (sa.Index("ix_comments_ticket", "ticket_id", "id"),)
-
-    id: int | None = _id()
-    ticket_id: int = _ticket_ref("ticket_id")
-    kind: str = _text("kind")
-    author: str = _text("author")
-    body: str = _text("body")
-    created_at: datetime = _ts("created_at", nullable=False)
-    from_customer: bool = _bool("from_customer")
-
-
-class AttachmentRow(StoreTable, table=True):
-    """A stored file; `storage_path` is relative to the repository's attachments folder."""
-
-    __tablename__ = "attachments"
-    __table_args__ = (
-        sa.Index("ix_attachments_ticket", "ticket_id", "id"),
-        sa.Index("ix_attachments_comment", "comment_id"),
-    )
-
-    id: int | None = _id()
-    ticket_id: int = _ticket_ref("ticket_id")
-    comment_id: int | None = _ref("comment_id", "comments.id", nullable=True)
-    filename: str = _text("filename")
-    content_type: str = _text("content_type")
-    size: int = Field(sa_column=sa.Column("size", sa.BigInteger, nullable=False))
-    sha256: str = _text("sha256")
-    storage_path: str = _text("storage_path")
-    uploaded_by: str | None = _text("uploaded_by", nullable=True)
-    created_at: datetime = _ts("created_at", nullable=False)
-
-
-class AuditRow(StoreTable, table=True):
-    """One history entry."""
-
-    __tablename__ = "audit"
-    __table_args__ = (sa.Index("ix_audit_ticket_key", "ticket_key", "id"),)
-
-    id: int | None = _id()
-    # No foreign key on purpose: the tombstone of a purge stays.
-    ticket_id: int | None = Field(
-        default=None, sa_column=sa.Column("ticket_id", _id_type(), nullable=True)
-    )
-    # A refused action on no ticket (an import, a purge) has no ticket key (0002).
-    ticket_key: str | None = _text("ticket_key", nullable=True)
-    at: datetime = _ts("at", nullable=False)
-    actor: str = _text("actor")
-    field: str = _text("field")
-    old: str | None = _text("old", nullable=True)
-    new: str | None = _text("new", nullable=True)
-    reason: str | None = _text("reason", nullable=True)
-    version: int | None = _int("version")
-
-
-class AgentRow(StoreTable, table=True):
-    """An agent; `organizations` is a JSON list (empty = serves all)."""
-
-    __tablename__ = "agents"
-
-    username: str = _name_key("username")
-    name: str = _text("name")
-    email: str = _text("email")
-    tier: int = _int("tier", nullable=False)
-    role: str = _text("role")
-    team: str | None = _text("team", nullable=True)
-    organizations: str = _text("organizations")
-    active: bool = _bool("active")
-
-
-class TeamRow(StoreTable, table=True):
-    """A team of agents."""
-
-    __tablename__ = "teams"
-
-    name: str = _name_key("name")
-    description: str = _text("description")
-
-
-class StoreMetaRow(StoreTable, table=True):
-    """Small named counters; "changes" is bumped by every write (the change token)."""
-
-    __tablename__ = "store_meta"
-
-    name: str = _name_key("name")
-    value: int = Field(sa_column=sa.Column("value", sa.BigInteger, nullable=False))
-
-
-class MailRow(StoreTable, table=True):
-    """A message to or from a ticket's requester (0003): the outgoing queue and the record
-    of incoming Message-IDs. Rows go with their ticket when it is purged (addresses and
-    texts are personal data)."""
-
-    __tablename__ = "mail"
-    __table_args__ = (
-        # The delivery step's one query: queued mail whose next attempt is due.
-        sa.Index("ix_mail_due", "state", "next_attempt_at"),
-        sa.Index("ix_mail_ticket", "ticket_id", "id"),
-        # Incoming mail is taken in once; outgoing ids are ours and unique too.
-        sa.Index("uq_mail_message_id", "message_id", unique=True),
-    )
-
-    id: int | None = _id()
-    ticket_id: int = _ticket_ref("ticket_id")
-    ticket_key: str = _text("ticket_key")
-    direction: str = _text("direction")
-    kind: str = _text("kind")
-    address: str = _text("address")
-    subject: str = _text("subject")
-    body: str = _text("body")
-    params: str = _text("params")
-    message_id: str | None = _text("message_id", nullable=True)
-    state: str = _text("state")
-    attempts: int = _int("attempts", nullable=False)
-    created_at: datetime = _ts("created_at", nullable=False)
-    next_attempt_at: datetime | None = _ts("next_attempt_at")
-    claimed_until: datetime | None = _ts("claimed_until")
-    sent_at: datetime | None = _ts("sent_at")
-    last_error: str | None = _text("last_error", nullable=True)
-
-
-# The Core tables the repository reads and writes.
-tickets: sa.Table = metadata.tables["tickets"]
-watchers: sa.Table = metadata.tables["ticket_watchers"]
-comments: sa.Table = metadata.tables["comments"]
-attachments: sa.Table = metadata.tables["attachments"]
-audit: sa.Table = metadata.tables["audit"]
-agents: sa.Table = metadata.tables["agents"]
-teams: sa.Table = metadata.tables["teams"]
-store_meta: sa.Table = metadata.tables["store_meta"]
-mail: sa.Table = metadata.tables["mail"]
-
-FTS_TABLE = "tickets_fts"
-
-"""SQLite: the FTS5 table (rowid = ticket id; subject, description, comments)."""
-SEARCH_VECTOR = "search_vector"
-"""PostgreSQL: the tsvector column on tickets, behind a GIN index."""
-CHANGE_COUNTER = "changes"
+from .column_types import UtcTimestamp, id_type
+
+metadata = sa.MetaData()
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", id_type(), sa.Identity(), primary_key=True, nullable=False),
+    sa.Column("key", sa.Text(), nullable=False),
+    sa.Column("subject", sa.Text(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("type", sa.Text(), nullable=False),
+    sa.Column("priority", sa.Text(), nullable=False),
+    sa.Column("priority_rank", sa.Integer(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("is_active", sa.Boolean(), nullable=False),
+    sa.Column("tier", sa.Integer(), nullable=False),
+    sa.Column("assignee", sa.Text(), nullable=True),
+    sa.Column("team", sa.Text(), nullable=True),
+    sa.Column("requester_name", sa.Text(), nullable=False),
+    sa.Column("requester_email", sa.Text(), nullable=False),
+    sa.Column("organization", sa.Text(), nullable=True),
+    sa.Column("watchers", sa.Text(), nullable=False),
+    sa.Column("channel", sa.Text(), nullable=False),
+    sa.Column("environment", sa.Text(), nullable=True),
+    sa.Column("impact", sa.Text(), nullable=False),
+    sa.Column("affected_users", sa.Integer(), nullable=True),
+    sa.Column("integration", sa.Text(), nullable=True),
+    sa.Column("category", sa.Text(), nullable=True),
+    sa.Column("tags", sa.Text(), nullable=False),
+    sa.Column("language", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+    sa.Column("updated_at", UtcTimestamp(), nullable=False),
+    sa.Column("first_response_at", UtcTimestamp(), nullable=True),
+    sa.Column("resolved_at", UtcTimestamp(), nullable=True),
+    sa.Column("closed_at", UtcTimestamp(), nullable=True),
+    sa.Column("last_public_update_at", UtcTimestamp(), nullable=True),
+    sa.Column("last_customer_reply_at", UtcTimestamp(), nullable=True),
+    sa.Column("pauses", sa.Text(), nullable=False),
+    sa.Column("escalation", sa.Text(), nullable=False),
+    sa.Column("escalation_reason", sa.Text(), nullable=True),
+    sa.Column("escalated_by", sa.Text(), nullable=True),
+    sa.Column("escalated_at", UtcTimestamp(), nullable=True),
+    sa.Column("escalated_from_tier", sa.Integer(), nullable=True),
+    sa.Column("merged_into", sa.Text(), nullable=True),
+    sa.Column("follow_up_of", sa.Text(), nullable=True),
+    sa.Column("csat_score", sa.Integer(), nullable=True),
+    sa.Column("csat_comment", sa.Text(), nullable=True),
+    sa.Column("sla_due_at", UtcTimestamp(), nullable=True),
+    sa.Column("sla_risk_at", UtcTimestamp(), nullable=True),
+    sa.Column("sla_flags", sa.Text(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Index("ix_tickets_active_created", "is_active", "created_at"),
+    sa.Index("ix_tickets_active_priority", "is_active", "priority_rank", "sla_due_at", "id"),
+    sa.Index("ix_tickets_active_sla", "is_active", "sla_due_at", "id"),
+    sa.Index("ix_tickets_active_updated", "is_active", "updated_at"),
+    sa.Index("ix_tickets_assignee_active_sla", "assignee", "is_active", "sla_due_at", "id"),
+    sa.Index("ix_tickets_tier_active_sla", "tier", "is_active", "sla_due_at", "id"),
+    sa.Index("uq_tickets_key", "key", unique=True),
+    sqlite_autoincrement=True,
+)
+
+watchers = sa.Table(
+    "ticket_watchers",
+    metadata,
+    sa.Column(
+        "ticket_id",
+        id_type(),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+        nullable=False,
+    ),
+    sa.Column("username", sa.Text(), primary_key=True, nullable=False),
+    sa.Index("ix_ticket_watchers_username", "username", "ticket_id"),
+    sqlite_with_rowid=False,
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, nullable=False),
+    sa.Column(
+        "ticket_id",
+        id_type(),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("author", sa.Text(), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+    sa.Column("from_customer", sa.Boolean(), nullable=False),
+    sa.Index("ix_comments_ticket", "ticket_id", "id"),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, nullable=False),
+    sa.Column(
+        "ticket_id",
+        id_type(),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "comment_id",
+        id_type(),
+        sa.ForeignKey("comments.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("filename", sa.Text(), nullable=False),
+    sa.Column("content_type", sa.Text(), nullable=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("sha256", sa.Text(), nullable=False),
+    sa.Column("storage_path", sa.Text(), nullable=False),
+    sa.Column("uploaded_by", sa.Text(), nullable=True),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+    sa.Index("ix_attachments_comment", "comment_id"),
+    sa.Index("ix_attachments_ticket", "ticket_id", "id"),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, nullable=False),
+    sa.Column("ticket_id", id_type(), nullable=True),
+    sa.Column("ticket_key", sa.Text(), nullable=True),
+    sa.Column("at", UtcTimestamp(), nullable=False),
+    sa.Column("actor", sa.Text(), nullable=False),
+    sa.Column("field", sa.Text(), nullable=False),
+    sa.Column("old", sa.Text(), nullable=True),
+    sa.Column("new", sa.Text(), nullable=True),
+    sa.Column("reason", sa.Text(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=True),
+    sa.Index("ix_audit_ticket_key", "ticket_key", "id"),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("username", sa.Text(), primary_key=True, nullable=False),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("email", sa.Text(), nullable=False),
+    sa.Column("tier", sa.Integer(), nullable=False),
+    sa.Column("role", sa.Text(), nullable=False),
+    sa.Column("team", sa.Text(), nullable=True),
+    sa.Column("organizations", sa.Text(), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("name", sa.Text(), primary_key=True, nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+)
+
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("name", sa.Text(), primary_key=True, nullable=False),
+    sa.Column("value", sa.BigInteger(), nullable=False),
+)
+
+mail = sa.Table(
+    "mail",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, nullable=False),
+    sa.Column(
+        "ticket_id",
+        id_type(),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("ticket_key", sa.Text(), nullable=False),
+    sa.Column("direction", sa.Text(), nullable=False),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("address", sa.Text(), nullable=False),
+    sa.Column("subject", sa.Text(), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("params", sa.Text(), nullable=False),
+    sa.Column("message_id", sa.Text(), nullable=True),
+    sa.Column("state", sa.Text(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+    sa.Column("next_attempt_at", UtcTimestamp(), nullable=True),
+    sa.Column("claimed_until", UtcTimestamp(), nullable=True),
+    sa.Column("sent_at", UtcTimestamp(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Index("ix_mail_due", "state", "next_attempt_at"),
+    sa.Index("ix_mail_ticket", "ticket_id", "id"),
+    sa.Index("uq_mail_message_id", "message_id", unique=True),
+)

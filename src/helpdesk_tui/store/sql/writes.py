@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from ...domain.model import Comment, CommentKind, Ticket
 from ..base import REFUSED, Change, ConflictError, InvalidInput, MailRecord, NewAttachment, Query
 from ..fields import AUDITED_FIELDS, FIELD_CHECKS, audit_text, check_str, check_ts
+from .column_types import SEARCH_VECTOR
 from .files import AttachmentFiles, FileWrite
 from .outbox import MailStore
 from .queries import TicketQueries
@@ -28,7 +29,7 @@ from .rows import (
     ticket_params,
 )
 from .search import search_text
-from .tables import SEARCH_VECTOR, audit, comments, tickets, watchers
+from .tables import audit, comments, tickets, watchers
 
 
 class TicketWrites(TicketQueries, AttachmentFiles, MailStore):

@@ -27,8 +27,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection, Engine
 
 from ...base import StoreError, StoreUnavailable
+from ..column_types import FTS_TABLE, SEARCH_VECTOR
 from ..engine import WRITE, describe, make_engine
-from ..tables import FTS_TABLE, SEARCH_VECTOR
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from helpdesk_tui.store.sql.migrations import include_object
-from helpdesk_tui.store.sql.tables import metadata
+from helpdesk_tui.store.sql.models import metadata
 
 config = context.config
 
