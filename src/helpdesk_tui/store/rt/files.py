@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ...domain.model import MAX_ATTACHMENT_BYTES, Attachment, Comment
 from ..base import InvalidInput, NewAttachment, NotFound, StoreUnavailable
-from ..fields import check_attachment_size
+from ..validation import check_attachment_size
 from .client import expect_list, one_line
 from .errors import RtBadResponse
 from .mapping import int_or_zero, ref_id

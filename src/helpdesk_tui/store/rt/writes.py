@@ -12,7 +12,8 @@ from typing import Any
 
 from ...domain.model import Comment, CommentKind, Ticket
 from ..base import Change, ConflictError, InvalidInput, NotFound, StoreError
-from ..fields import AUDITED_FIELDS, FIELD_CHECKS, audit_text, check_str, check_ts
+from ..fields import AUDITED_FIELDS, audit_text
+from ..validation import FIELD_KINDS, check_fields, check_str, check_ts
 from .client import denied
 from .errors import RtBadResponse, RtForbidden
 from .files import AttachmentFiles, Upload, read_files
@@ -29,20 +30,9 @@ from .mapping import (
 from .session import RtSession
 
 
-def _checked(values: Mapping[str, object]) -> dict[str, Any]:
-    """The values as the field checks return them; a field no write may change is refused."""
-    checked: dict[str, Any] = {}
-    for name, value in values.items():
-        check = FIELD_CHECKS.get(name)
-        if check is None:
-            raise InvalidInput(f"{name!r} is not a field a write may change")
-        checked[name] = check(name, value)
-    return checked
-
-
 def _checked_change(change: Change) -> dict[str, Any]:
     """The change's field values, checked, once the rest of the change is found sound."""
-    updates = _checked(change.fields)
+    updates = check_fields(change.fields)
     check_ts("at", change.at)
     for name, _detail in change.events:
         check_str("event", name)
@@ -88,8 +78,8 @@ class TicketWriter:
     def create(self, ticket: Ticket, actor: str, comment: Comment | None = None) -> Ticket:
         """Create the RT ticket (in the tier's queue) with its description as the first
         message; the optional first comment follows as a Comment."""
-        checked = _checked(
-            {n: getattr(ticket, n) for n in FIELD_CHECKS if n not in ("updated_at",)}
+        checked = check_fields(
+            {n: getattr(ticket, n) for n in FIELD_KINDS if n not in ("updated_at",)}
         )
         ticket = replace(ticket, **checked, created_at=check_ts("created_at", ticket.created_at))
         state = state_of(ticket)

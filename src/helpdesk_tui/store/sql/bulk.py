@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from ...domain.model import KEY_RE, Comment, Status, Ticket
 from ..base import InvalidInput, StoreError
-from ..fields import check_ts
+from ..validation import check_ts
 from .column_types import FTS_TABLE
 from .engine import WRITE
 from .rows import KIND, ticket_params

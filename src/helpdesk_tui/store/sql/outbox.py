@@ -28,7 +28,7 @@ from ..base import (
     MailState,
     NotFound,
 )
-from ..fields import check_str, check_ts
+from ..validation import check_str, check_ts
 from .tables import mail, tickets
 from .transactions import SqlTransactions
 

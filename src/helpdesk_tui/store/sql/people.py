@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ...domain.model import Agent, Role, Team
+from ...domain.model import Agent, Team
 from ..base import NotFound
-from ..fields import check_int, check_opt_str, check_str, check_strs, enum_check
+from ..validation import check_int, check_opt_str, check_role, check_str, check_strs
 from .engine import dialect_insert
 from .rows import agent_from_row, dump_strs
 from .tables import agents, teams
@@ -41,7 +41,7 @@ class PeopleStore(SqlTransactions):
             "name": check_str("name", agent.name),
             "email": check_str("email", agent.email),
             "tier": check_int("tier", agent.tier),
-            "role": enum_check(Role, False)("role", agent.role).value,
+            "role": check_role("role", agent.role).value,
             "team": check_opt_str("team", agent.team),
             "organizations": dump_strs(check_strs("organizations", agent.organizations)),
             "active": bool(agent.active),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 
 from ...domain.model import Comment, CommentKind, Ticket
 from ..base import REFUSED, Change, ConflictError, InvalidInput, MailRecord, NewAttachment, Query
-from ..fields import AUDITED_FIELDS, FIELD_CHECKS, audit_text, check_str, check_ts
+from ..fields import AUDITED_FIELDS, audit_text
+from ..validation import FIELD_KINDS, check_fields, check_str, check_ts
 from .column_types import SEARCH_VECTOR
 from .files import AttachmentFiles, FileWrite
 from .outbox import MailStore
@@ -173,7 +174,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
 
     def _ticket_row(self, ticket: Ticket, id_: int, key: str, version: int) -> tuple[Any, ...]:
         # The same checks (and spellings: "" for nobody is None) as a Change gets.
-        checked = {name: check(name, getattr(ticket, name)) for name, check in FIELD_CHECKS.items()}
+        checked = check_fields({name: getattr(ticket, name) for name in FIELD_KINDS})
         checked["created_at"] = check_ts("created_at", ticket.created_at)
         return ticket_params(replace(ticket, **checked, version=version), id_, key, self._ts_param)
 
@@ -184,7 +185,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
         entry per changed user-visible field plus the comment, attachments and events,
         and refreshes the search entry — in one transaction.
         """
-        updates = self._checked_fields(change.fields)
+        updates = check_fields(change.fields)
         at = check_ts("at", change.at)
         with self._files(change.attachments) as files, self._write() as conn:
             current = ticket_from_row(self._row_by_key(conn, change.key, lock=True))
@@ -295,7 +296,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
                 if change.key != current.key or change.attachments:
                     # Files are copied in before a write's lock is taken (see `apply`).
                     raise InvalidInput("a claim changes the claimed ticket, without files")
-                updates = self._checked_fields(change.fields)
+                updates = check_fields(change.fields)
                 at = check_ts("at", change.at)
                 return self._write_change(conn, current, change, updates, at, FileWrite([]))
 
@@ -328,15 +329,6 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
                 ).first()
                 entry["ticket_id"], entry["ticket_key"] = found or (None, key.strip())
             self._audit(conn, [entry])
-
-    def _checked_fields(self, fields: Mapping[str, object]) -> dict[str, Any]:
-        checked: dict[str, Any] = {}
-        for name, value in fields.items():
-            check = FIELD_CHECKS.get(name)
-            if check is None:
-                raise InvalidInput(f"{name!r} is not a field a write may change")
-            checked[name] = check(name, value)
-        return checked
 
     def _conflict(self, conn: Connection, current: Ticket, base: int) -> ConflictError:
         changed = conn.execute(
