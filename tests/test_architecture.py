@@ -114,3 +114,25 @@ def test_no_file_class_or_function_is_over_its_limit() -> None:
         f"{kind} {where}: {size} lines" for kind, where, size in _sizes() if size > LIMITS[kind]
     ]
     assert over == []
+
+
+def test_no_service_method_hands_out_the_store() -> None:
+    # One way in: the UI, the command line and mail get tickets, tokens, feeds and an
+    # outbox from the service, never the repository to go around it.
+    import inspect
+    import typing
+
+    from helpdesk_tui.service import HelpdeskService
+    from helpdesk_tui.store.base import MailQueue, TicketRepository
+
+    store_types = (TicketRepository, MailQueue)
+    for name, member in inspect.getmembers(HelpdeskService):
+        if name.startswith("_"):
+            continue
+        target = member.fget if isinstance(member, property) else member
+        if not callable(target):
+            continue
+        returned = typing.get_type_hints(target).get("return")
+        kinds = typing.get_args(returned) or (returned,)
+        assert not any(kind in store_types for kind in kinds), f"HelpdeskService.{name}"
+    assert "repo" not in vars(HelpdeskService) and not hasattr(HelpdeskService, "repo")

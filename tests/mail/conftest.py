@@ -164,7 +164,9 @@ def as_(repo: SqlRepository, who: str, clock: Clock, settings: MailSettings) -> 
 def send(repo: SqlRepository, clock: Clock, settings: MailSettings) -> DeliveryReport:
     """One delivery run, as `helpdesk-tui mail send` does it."""
     composer = Composer(Templates(settings.templates_dir), settings.sender)
-    return deliver(repo, composer, SmtpTransport(settings, None), clock)
+    outbox = as_(repo, "mailbot", clock, settings).outbox()
+    assert outbox is not None
+    return deliver(outbox, composer, SmtpTransport(settings, None), clock)
 
 
 def intake(repo: SqlRepository, clock: Clock, settings: MailSettings) -> Intake:

@@ -32,12 +32,15 @@ def send_queued(service: HelpdeskService, settings: MailSettings) -> DeliveryRep
     """Send the queued mail that is due (`helpdesk-tui mail send`, and `sla sweep`)."""
     if not settings.sends:
         raise MailError("outgoing mail is off: set [mail] from and smtp_host")
+    outbox = service.outbox()
+    if outbox is None:
+        raise MailError("this store does not keep mail (Request Tracker sends its own)")
     composer = Composer(Templates(settings.templates_dir, settings.language), settings.sender)
     password = None
     if settings.smtp_user:
         password = load_mail_password(account(settings, "smtp"), SMTP_PASSWORD_ENV)
     transport = SmtpTransport(settings, password)
-    return deliver(service.mail_outbox(), composer, transport, service.clock)
+    return deliver(outbox, composer, transport, service.clock)
 
 
 def fetch(service: HelpdeskService, settings: Settings) -> FetchReport:

@@ -84,7 +84,7 @@ class Outcome:
 
 class Intake:
     def __init__(self, service: HelpdeskService, settings: MailSettings) -> None:
-        queue = service.mail_queue()
+        queue = service.outbox()
         if queue is None:
             raise ServiceError("this store does not take mail in (Request Tracker has its own)")
         self.service = service

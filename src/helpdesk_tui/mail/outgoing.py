@@ -27,8 +27,9 @@ from typing import Protocol
 
 from ..domain.followup import MailKind
 from ..domain.model import Ticket
+from ..service.delivery import Outbox
 from ..settings.config import MailSettings
-from ..store.base import MailDirection, MailEntry, NotFound, TicketRepository, mail_queue
+from ..store.base import MailDirection, MailEntry, NotFound
 from .inbound import thread_id
 from .templates import Templates
 
@@ -264,16 +265,13 @@ def _retry_at(attempts: int, error: SendError, now: datetime) -> datetime | None
 
 
 def deliver(
-    repo: TicketRepository,
+    queue: Outbox,
     composer: Composer,
     transport: Transport,
     clock: Callable[[], datetime],
     limit: int = 500,
 ) -> DeliveryReport:
     """Send the queued messages that are due, at most `limit` of them."""
-    queue = mail_queue(repo)
-    if queue is None:
-        raise MailError("this store does not keep mail (Request Tracker sends its own)")
     report = DeliveryReport()
     try:
         for due in queue.mail_due(clock(), limit):
@@ -283,7 +281,7 @@ def deliver(
                 continue  # another sender has it, or had it and is done
             what = (held.ticket_key, held.kind)
             try:
-                ticket = repo.get(held.ticket_key)
+                ticket = queue.get(held.ticket_key)
                 message = composer.compose(held, ticket, queue.mail_log(held.ticket_key), now)
                 transport.send(message, composer.envelope_sender, held.address)
             except NotFound:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from datetime import datetime
 
 from ..domain.followup import MailKind
 from ..domain.model import Comment, Ticket
-from ..store.base import MailDirection, MailState, mail_queue
+from ..store.base import (
+    MailDirection,
+    MailEntry,
+    MailQueue,
+    MailState,
+    TicketRepository,
+    mail_queue,
+)
 from .core import ServiceCore
 
 
@@ -37,8 +45,50 @@ _DELIVERY = {
 """Outgoing mail's stored states (RECEIVED is incoming only, filtered out before)."""
 
 
+class Outbox:
+    """The store's mail queue as the mail ring works it, sending and taking in: what is
+    due, holding and settling a message, a ticket's mail and the ticket a message is
+    about. Only these: mail never holds the store itself.
+
+    Delivery and intake act for the desk, not for an agent: the ticket a message is about
+    is read whoever's it is (the queue only names tickets the desk wrote to)."""
+
+    def __init__(self, repo: TicketRepository, queue: MailQueue) -> None:
+        self._repo = repo
+        self._queue = queue
+
+    def get(self, key: str) -> Ticket:
+        return self._repo.get(key)
+
+    def mail_due(self, now: datetime, limit: int = 100) -> list[MailEntry]:
+        return self._queue.mail_due(now, limit)
+
+    def claim_mail(self, mail_id: int, now: datetime, until: datetime) -> MailEntry | None:
+        return self._queue.claim_mail(mail_id, now, until)
+
+    def mail_sent(self, mail_id: int, at: datetime, message_id: str, subject: str) -> None:
+        self._queue.mail_sent(mail_id, at, message_id, subject)
+
+    def mail_failed(
+        self, mail_id: int, at: datetime, error: str, retry_at: datetime | None
+    ) -> None:
+        self._queue.mail_failed(mail_id, at, error, retry_at)
+
+    def mail_log(self, key: str) -> list[MailEntry]:
+        return self._queue.mail_log(key)
+
+    def mail_seen(self, message_id: str) -> str | None:
+        return self._queue.mail_seen(message_id)
+
+
 class DeliveryUseCases(ServiceCore):
     """The mail state of replies, read from the outbox where the store keeps one."""
+
+    def outbox(self) -> Outbox | None:
+        """The mail queue for sending and taking in mail, or None where the store mails
+        by itself (Request Tracker)."""
+        queue = mail_queue(self._repo)
+        return None if queue is None else Outbox(self._repo, queue)
 
     def reply_delivery(self, ticket: Ticket) -> Delivery:
         """What a public reply on `ticket` does with mail (the rule `_mail` follows);

@@ -11,7 +11,7 @@ and the store stays private to it.
 from __future__ import annotations
 
 from ..domain.model import Ticket
-from ..store.base import Capability, MailQueue, Query, TicketRepository, mail_queue
+from ..store.base import Capability, ChangeFeed, Query
 from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
@@ -58,24 +58,24 @@ class HelpdeskService(
         """Whether the store holds no ticket at all (whoever may see them)."""
         return self._repo.count(Query(limit=1)) == 0
 
-    def mail_queue(self) -> MailQueue | None:
-        """The store's outbox, or None where the store mails by itself (RT)."""
-        return mail_queue(self._repo)
-
     def generate_demo(self, count: int = 300, seed: int = 7) -> int:
         """Fill the store with `count` demo tickets ending now; how many were made."""
         from . import demo  # only a first run and `demo` need it
 
         return demo.generate(self._repo, self.policy, self.clock(), self.me.username, count, seed)
 
-    def change_source(self) -> TicketRepository:
-        """The store, for the UI's change listener to wait on (its change feed and
-        token): what it reads are change tokens, never tickets."""
-        return self._repo
+    def change_token(self) -> str:
+        """What changes with every write to the store (the UI's listener compares them)."""
+        return self._repo.change_token()
 
-    def mail_outbox(self) -> TicketRepository:
-        """The store, for the mail sender working its outbox (mail.outgoing.deliver)."""
-        return self._repo
+    def change_feed(self) -> ChangeFeed:
+        """The store's feed of changed ticket keys (or a poll of its change token), for
+        the UI's change listener: keys and tokens, never tickets."""
+        # SQLAlchemy comes with it: the listener calls this in its own thread, after
+        # the launch's first rows are drawn.
+        from ..store.sql.live import feed_for
+
+        return feed_for(self._repo)
 
     def close(self) -> None:
         self._repo.close()

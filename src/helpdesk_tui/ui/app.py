@@ -163,7 +163,7 @@ class HelpdeskApp(App[None]):
     def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
         if self.change_listener is None:
             self.change_listener = ChangeListener(
-                self, service.change_source(), self.store_activity, catch_up=catch_up
+                self, service, self.store_activity, catch_up=catch_up
             )
             self.change_listener.start()
 

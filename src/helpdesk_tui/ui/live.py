@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import threading
 from contextlib import suppress
-from typing import Any
+from typing import Any, Protocol
 
 from textual.app import App
 from textual.message import Message
 
-from ..store.base import ChangeFeed, TicketRepository
+from ..store.base import ChangeFeed
 from .activity import StoreActivity
 
 WAIT = 0.25
@@ -41,11 +41,19 @@ class StoreChanged(Message):
         self.keys = keys
 
 
+class ChangeSource(Protocol):
+    """What the listener waits on: the service's change token and feed."""
+
+    def change_token(self) -> str: ...
+
+    def change_feed(self) -> ChangeFeed: ...
+
+
 class ChangeListener:
     def __init__(
         self,
         app: App[Any],
-        repo: TicketRepository,
+        source: ChangeSource,
         activity: StoreActivity,
         feed: ChangeFeed | None = None,
         *,
@@ -55,7 +63,7 @@ class ChangeListener:
         self._catch_up = catch_up
         """Re-read once the feed answers: what the screens show was read before it did
         (by the launch's helper), and changes in between would go unseen."""
-        self._repo = repo
+        self._source = source
         self._activity = activity
         self._feed = feed
         self._stop = threading.Event()
@@ -76,11 +84,9 @@ class ChangeListener:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        # Imported here, in the listener's thread: store.sql.live pulls in SQLAlchemy, which
-        # the app's first frame must not wait for.
-        from ..store.sql.live import feed_for
-
-        feed = self._feed or feed_for(self._repo)
+        # Asked here, in the listener's thread: the feed pulls in SQLAlchemy, which the
+        # app's first frame must not wait for.
+        feed = self._feed or self._source.change_feed()
         token: str | None = None
         failures = 0
         while not self._stop.is_set():
@@ -88,7 +94,7 @@ class ChangeListener:
                 if self._activity.unreachable:
                     # A read or write failed somewhere: the same path must answer again
                     # before the outage is over (the feed may have its own connection).
-                    self._repo.change_token()
+                    self._source.change_token()
                 changes = feed.wait_for_changes(token, WAIT)
             except Exception as exc:  # StoreErrors, and anything else: never die silently
                 if self._stop.is_set():
