@@ -245,13 +245,13 @@ class BulkOperations(TicketWrites):
             t.status.in_([Status.CLOSED.value, Status.CANCELLED.value]), t.closed_at < cutoff
         )
         if dry_run:
-            with self._read() as conn:
+            with self._read_transaction() as conn:
                 return list(
                     conn.execute(sa.select(t.key).where(condition).order_by(t.id)).scalars()
                 )
         purged: list[str] = []
         while True:
-            with self._write() as conn:
+            with self._write_transaction() as conn:
                 found = conn.execute(
                     sa.select(t.id, t.key, t.version)
                     .where(condition)

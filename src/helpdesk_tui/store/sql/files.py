@@ -85,7 +85,7 @@ class AttachmentFiles(SqlTransactions):
 
     def attachment_path(self, key: str, attachment_id: int) -> Path:
         """Where the stored file of one of the ticket's attachments is."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             ticket_id = self._id_of(conn, key)
             stored = conn.execute(
                 sa.select(attachments.c.storage_path).where(

@@ -94,7 +94,7 @@ class MailStore(SqlTransactions):
     def mail_due(self, now: datetime, limit: int = 100) -> list[MailEntry]:
         """Queued outgoing mail whose next attempt is due and that nobody holds."""
         at = check_ts("now", now)
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             rows = conn.execute(
                 sa.select(*_COLUMNS)
                 .where(*_due(at))
@@ -106,7 +106,7 @@ class MailStore(SqlTransactions):
     def claim_mail(self, mail_id: int, now: datetime, until: datetime) -> MailEntry | None:
         """Hold one due message until `until`, counting the attempt; None if gone or held."""
         at, hold = check_ts("now", now), check_ts("until", until)
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             done = conn.execute(
                 sa.update(mail)
                 .where(mail.c.id == mail_id, *_due(at))
@@ -120,7 +120,7 @@ class MailStore(SqlTransactions):
     def mail_sent(self, mail_id: int, at: datetime, message_id: str, subject: str) -> None:
         """The held message went out: "mail:sent" on the ticket."""
         when = check_ts("at", at)
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             found = self._held(conn, mail_id)
             conn.execute(
                 sa.update(mail)
@@ -143,7 +143,7 @@ class MailStore(SqlTransactions):
         """The attempt failed: queue it again for `retry_at`, or give up (None)."""
         when = check_ts("at", at)
         reason = " ".join(check_str("error", error).split())[:MAX_ERROR]
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             found = self._held(conn, mail_id)
             what = f"{found.kind} to {found.address}, attempt {found.attempts}: {reason}"
             values: dict[str, Any] = {"claimed_until": None, "last_error": reason}
@@ -158,7 +158,7 @@ class MailStore(SqlTransactions):
 
     def mail_log(self, key: str) -> list[MailEntry]:
         """Every message to and from the ticket, oldest first."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             ticket_id = self._id_of(conn, key)
             rows = conn.execute(
                 sa.select(*_COLUMNS).where(mail.c.ticket_id == ticket_id).order_by(mail.c.id)
@@ -167,7 +167,7 @@ class MailStore(SqlTransactions):
 
     def mail_seen(self, message_id: str) -> str | None:
         """The ticket that took in (or sent) this Message-ID, if any."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             found = conn.execute(
                 sa.select(mail.c.ticket_key).where(mail.c.message_id == message_id).limit(1)
             ).scalar()

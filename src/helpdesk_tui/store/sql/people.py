@@ -22,13 +22,13 @@ class PeopleStore(SqlTransactions):
 
     def agents(self) -> list[Agent]:
         """Every agent, by username."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             rows = conn.execute(sa.select(agents).order_by(agents.c.username)).all()
         return [agent_from_row(r) for r in rows]
 
     def get_agent(self, username: str) -> Agent:
         """One agent; NotFound if unknown."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             row = conn.execute(sa.select(agents).where(agents.c.username == username)).first()
         if row is None:
             raise NotFound(f"no agent {username}")
@@ -46,14 +46,14 @@ class PeopleStore(SqlTransactions):
             "organizations": dump_strs(check_strs("organizations", agent.organizations)),
             "active": bool(agent.active),
         }
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             self._upsert(conn, agents, values, "username")
             self._bump(conn)
         return replace(agent, organizations=tuple(agent.organizations))
 
     def teams(self) -> list[Team]:
         """Every team, by name."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             rows = conn.execute(sa.select(teams.c.name, teams.c.description).order_by(teams.c.name))
             return [Team(name=r[0], description=r[1]) for r in rows]
 
@@ -63,7 +63,7 @@ class PeopleStore(SqlTransactions):
             "name": check_str("name", team.name),
             "description": check_str("description", team.description),
         }
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             self._upsert(conn, teams, values, "name")
             self._bump(conn)
         return team

@@ -59,7 +59,7 @@ class TicketQueries(SearchIndex):
 
     def get(self, key: str) -> Ticket:
         """The ticket with this key; NotFound if there is none."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             return ticket_from_row(self._row_by_key(conn, key))
 
     def query(self, query: Query) -> Page:
@@ -68,7 +68,7 @@ class TicketQueries(SearchIndex):
         where = self._filter(query)
         if where is None:
             return Page([], 0, offset, limit)
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             # One read transaction: the page and the count see the same snapshot.
             total = self._count(conn, where)
             tickets_: list[Ticket] = []
@@ -94,7 +94,7 @@ class TicketQueries(SearchIndex):
         where = self._filter(query)
         if where is None:
             return 0
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             return self._count(conn, where)
 
     def _count(self, conn: Connection, where: _Where) -> int:
@@ -198,7 +198,7 @@ class TicketQueries(SearchIndex):
 
     def comments(self, key: str) -> list[Comment]:
         """The ticket's replies and notes, oldest first, each with its attachments."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             ticket_id = self._id_of(conn, key)
             files: dict[int | None, list[Attachment]] = {}
             for a in conn.execute(
@@ -254,7 +254,7 @@ class TicketQueries(SearchIndex):
 
     def history(self, key: str) -> list[AuditEntry]:
         """The ticket's audit entries, oldest first (a purged ticket keeps its tombstone)."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             rows = conn.execute(
                 sa.select(
                     audit.c.ticket_key,
@@ -276,7 +276,7 @@ class TicketQueries(SearchIndex):
 
     def change_token(self) -> str:
         """Differs after every write: poll it to know when to refresh a view."""
-        with self._read() as conn:
+        with self._read_transaction() as conn:
             value = conn.execute(
                 sa.select(store_meta.c.value).where(store_meta.c.name == CHANGE_COUNTER)
             ).scalar()

@@ -63,12 +63,12 @@ class SqlTransactions:
             ) from exc
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read_transaction(self) -> Iterator[Connection]:
         with self._guard(), self._engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write_transaction(self) -> Iterator[Connection]:
         with self._guard(), self._engine.connect() as conn:
             conn.execution_options(**WRITE)
             try:

@@ -113,7 +113,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
         the optional first comment (with `attachments`), its search entry, and `mail`."""
         if attachments and comment is None:
             raise InvalidInput("files of a new ticket go with its first comment")
-        with self._files(attachments) as files, self._write() as conn:
+        with self._files(attachments) as files, self._write_transaction() as conn:
             return self._insert_new(conn, ticket, actor, comment, files, mail)
 
     def _insert_new(
@@ -187,11 +187,11 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
         """
         updates = check_fields(change.fields)
         at = check_ts("at", change.at)
-        with self._files(change.attachments) as files, self._write() as conn:
+        with self._files(change.attachments) as files, self._write_transaction() as conn:
             current = ticket_from_row(self._row_by_key(conn, change.key, lock=True))
-            return self._write_change(conn, current, change, updates, at, files)
+            return self._store_change(conn, current, change, updates, at, files)
 
-    def _write_change(
+    def _store_change(
         self,
         conn: Connection,
         current: Ticket,
@@ -278,7 +278,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
         if where is None:
             return None
         passed: list[int] = []  # candidates `claim` said no to
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             while True:
                 stmt = SELECT_TICKET.where(*where.terms())
                 if passed:
@@ -298,7 +298,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
                     raise InvalidInput("a claim changes the claimed ticket, without files")
                 updates = check_fields(change.fields)
                 at = check_ts("at", change.at)
-                return self._write_change(conn, current, change, updates, at, FileWrite([]))
+                return self._store_change(conn, current, change, updates, at, FileWrite([]))
 
     def record_refusal(
         self, actor: str, action: str, key: str | None, reason: str, at: datetime
@@ -320,7 +320,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
             check_str("reason", reason),
             None,
         )
-        with self._write() as conn:
+        with self._write_transaction() as conn:
             if key is not None:
                 found = conn.execute(
                     sa.select(tickets.c.id, tickets.c.key)

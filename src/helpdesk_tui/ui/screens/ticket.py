@@ -328,7 +328,7 @@ class TicketScreen(TicketActions):
             self.load()
             self.helpdesk.show_error(exc)
 
-        self._write(describe, job, not_done=not_done)
+        self._versioned_write(describe, job, not_done=not_done)
 
     def action_accept_suggestion(self) -> None:
         result = self._offered()

@@ -62,7 +62,7 @@ class TicketActions(LiveScreen):
         """Read the ticket and show it (TicketScreen does)."""
         raise NotImplementedError
 
-    def _write(
+    def _versioned_write(
         self,
         describe: str,
         job: Callable[[int], Ticket],
@@ -117,7 +117,7 @@ class TicketActions(LiveScreen):
             if text is None:
                 return
             if kind == "reply":
-                self._write(
+                self._versioned_write(
                     _("reply"),
                     lambda v: service.reply(key, v, text),
                     lambda: drafts.discard(key, kind),
@@ -125,7 +125,7 @@ class TicketActions(LiveScreen):
                     told=lambda ticket: reply_told(ticket, service.reply_delivery(ticket)),
                 )
             else:
-                self._write(
+                self._versioned_write(
                     _("note added"),
                     lambda v: service.note(key, v, text),
                     lambda: drafts.discard(key, kind),
@@ -201,7 +201,7 @@ class TicketActions(LiveScreen):
 
         def apply(value: str, reason: str | None = None) -> None:
             status = Status(value)
-            self._write(
+            self._versioned_write(
                 _("status {status}").format(status=tr(status.label)),
                 lambda v: service.set_status(key, v, status, reason),
             )
@@ -241,7 +241,7 @@ class TicketActions(LiveScreen):
             _("Priority"),
             options,
             self.ticket.priority.value,
-            lambda v: self._write(
+            lambda v: self._versioned_write(
                 _("priority {priority}").format(priority=Priority(v).short),
                 lambda ver: service.update(key, ver, priority=Priority(v)),
             ),
@@ -256,7 +256,7 @@ class TicketActions(LiveScreen):
             _("Type"),
             options,
             self.ticket.type.value,
-            lambda v: self._write(
+            lambda v: self._versioned_write(
                 _("type {type}").format(type=tr(TicketType(v).label)),
                 lambda ver: service.update(key, ver, type=TicketType(v)),
             ),
@@ -271,7 +271,7 @@ class TicketActions(LiveScreen):
                 _("Assign to"),
                 options,
                 self.ticket.assignee if self.ticket else None,
-                lambda v: self._write(
+                lambda v: self._versioned_write(
                     _("assigned to {agent}").format(agent=v or _("nobody")),
                     lambda ver: service.assign(key, ver, v or None),
                 ),
@@ -281,14 +281,16 @@ class TicketActions(LiveScreen):
 
     def action_take(self) -> None:
         key, service = self.key, self.service
-        self._write(_("taken"), lambda v: service.take(key, v))
+        self._versioned_write(_("taken"), lambda v: service.take(key, v))
 
     def action_watch(self) -> None:
         if self.ticket is None:
             return
         key, service = self.key, self.service
         on = service.me.username not in self.ticket.watchers
-        self._write(_("watching") if on else _("not watching"), lambda v: service.watch(key, v, on))
+        self._versioned_write(
+            _("watching") if on else _("not watching"), lambda v: service.watch(key, v, on)
+        )
 
     def action_escalate(self) -> None:
         if self.ticket is None:
@@ -306,7 +308,7 @@ class TicketActions(LiveScreen):
         def chosen(value: str) -> None:
             self._ask(
                 _("Why move {key} to tier {tier}?").format(key=key, tier=value),
-                lambda reason: self._write(
+                lambda reason: self._versioned_write(
                     _("moved to tier {tier}").format(tier=value),
                     lambda v: service.escalate(key, v, int(value), reason),
                 ),
@@ -318,7 +320,7 @@ class TicketActions(LiveScreen):
         key, service = self.key, self.service
         self._ask(
             _("Why should a lead review {key}?").format(key=key),
-            lambda reason: self._write(
+            lambda reason: self._versioned_write(
                 _("sent to a lead"), lambda v: service.request_review(key, v, reason)
             ),
         )
@@ -335,7 +337,7 @@ class TicketActions(LiveScreen):
         key, service = self.key, self.service
         self._ask(
             _("Attach a file (path)"),
-            lambda path: self._write(
+            lambda path: self._versioned_write(
                 _("attached {name}").format(name=Path(path).name),
                 lambda v: service.attach(key, v, Path(path).expanduser()),
             ),
@@ -349,7 +351,7 @@ class TicketActions(LiveScreen):
         def scored(score: str) -> None:
             self._ask(
                 _("Customer's comment (optional)"),
-                lambda comment: self._write(
+                lambda comment: self._versioned_write(
                     _("satisfaction {score}/5").format(score=score),
                     lambda v: service.record_csat(key, v, int(score), comment or None),
                 ),
