@@ -22,6 +22,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("HELPDESK_TUI_DATA_DIR", str(data))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HELPDESK_TUI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("HELPDESK_TUI_CONFIG", raising=False)
     monkeypatch.delenv("HELPDESK_AGENT", raising=False)
     monkeypatch.setenv("HELPDESK_TUI_NOW", FROZEN.isoformat())

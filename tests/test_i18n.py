@@ -276,7 +276,8 @@ def test_an_unknown_language_is_a_one_line_config_error(tmp_path: Path, table: s
         load_settings(_config(tmp_path, f'[{table}]\nlanguage = "klingon"\n'))
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith(f"{table}.language: no catalogue for 'klingon'"), message
+    assert message.startswith(f"{tmp_path / 'helpdesk-tui.toml'}, line 2: "), message
+    assert f"{table}.language: no catalogue for 'klingon'" in message
     assert "en, pt, sv" in message
 
 

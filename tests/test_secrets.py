@@ -159,19 +159,23 @@ def test_rt_settings_are_read_and_checked(tmp_path: Path) -> None:
         _config(tmp_path, RT_CONFIG + '[backend.rt]\nagent_groups = ["Staff"]\n')
     )
     assert groups.rt.agent_groups == ("Staff",)
-    for text, key in (
-        (RT_CONFIG + '\n[backend.rt]\ntoken = "x"\n', "backend.rt.token"),
-        ('[backend]\nkind = "rt"\nurl = "https://rt.test"\n', "backend.rt.queues"),
-        (RT_CONFIG.replace('"Tier 2" = 2', '"Tier 2" = 5'), "backend.rt.queues.Tier 2"),
-        ('[backend]\nkind = "rt"\nurl = "rt.test"\n', "backend.url"),
-        (RT_CONFIG + '[backend.rt]\nlifecycle = "odd"\n', "backend.rt.lifecycle"),
-        (RT_CONFIG + '[backend.rt]\nagent_groups = "Staff"\n', "backend.rt.agent_groups"),
-        (RT_CONFIG + '[backend.rt]\nagent_groups = ["Staff", 3]\n', "backend.rt.agent_groups"),
-        (RT_CONFIG + '[backend.rt]\nagent_groups = [" "]\n', "backend.rt.agent_groups"),
+    path = tmp_path / "helpdesk-tui.toml"
+    for text, where in (
+        (RT_CONFIG + '\n[backend.rt]\ntoken = "x"\n', "line 11: backend.rt.token: secrets"),
+        ('[backend]\nkind = "rt"\nurl = "https://rt.test"\n', "line 1: backend.rt.queues"),
+        (RT_CONFIG.replace('"Tier 2" = 2', '"Tier 2" = 5'), 'line 8: backend.rt.queues."Tier 2"'),
+        ('[backend]\nkind = "rt"\nurl = "rt.test"\n', "line 3: backend.url"),
+        (RT_CONFIG + '[backend.rt]\nlifecycle = "odd"\n', "line 10: backend.rt.lifecycle"),
+        (RT_CONFIG + '[backend.rt]\nagent_groups = "Staff"\n', "line 10: backend.rt.agent_groups"),
+        (
+            RT_CONFIG + '[backend.rt]\nagent_groups = ["Staff", 3]\n',
+            "line 10: backend.rt.agent_groups[1]",
+        ),
+        (RT_CONFIG + '[backend.rt]\nagent_groups = [" "]\n', "line 10: backend.rt.agent_groups[0]"),
     ):
         with pytest.raises(ConfigError) as caught:
             load_settings(_config(tmp_path, text))
-        assert str(caught.value).startswith(key), str(caught.value)
+        assert str(caught.value).startswith(f"{path}, {where}"), str(caught.value)
         assert "\n" not in str(caught.value)
 
 

@@ -99,10 +99,10 @@ def test_failures_are_reported_not_hidden(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ('password = "hunter2"', "mail.password: secrets do not belong in the config file"),
-        ('smtp_security = "tls"', "mail.smtp_security: expected none, starttls or ssl"),
-        ("imap_port = 70000", "mail.imap_port: expected a port number"),
-        ("reminders = 40", "mail: reminders: from 0 to 10"),
+        ('password = "hunter2"', "line 3: mail.password: secrets do not belong in the config"),
+        ('smtp_security = "tls"', "mail.smtp_security: expected 'none', 'starttls' or 'ssl'"),
+        ("imap_port = 70000", "line 3: mail.imap_port: expected a port number"),
+        ("reminders = 40", "line 3: mail.reminders: from 0 to 10, got 40"),
         ("remind_after_days = -1", "mail.remind_after_days: a number of days"),
     ],
 )

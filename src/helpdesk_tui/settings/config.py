@@ -1,29 +1,37 @@
 """Settings: where files live (platformdirs), what the TOML config says, and secrets.
 
 The config file is found by `--config`, then `$HELPDESK_TUI_CONFIG`, then
-`./helpdesk-tui.toml`, then the user config dir. Bad values end in a ConfigError
-with one line that names the key; secrets never live in this file.
+`./helpdesk-tui.toml`, then the user config dir. `schema.py` validates it (pydantic):
+a bad value or an unknown key ends in a ConfigError of one line naming the file, the
+line and the key; secrets never live in this file.
+
+Every launch reads the config before anything else, and pydantic costs more than the
+rest of this module, so the validated file is kept in a cache (`default_cache_dir()`)
+under a hash of its bytes and of the code that validates it: a launch whose file has
+not changed imports no pydantic. What the environment decides (the data folder, the
+agent, the locale's language, where `~` is) is never cached but applied on each load.
 """
 
 from __future__ import annotations
 
-import getpass
+import hashlib
 import os
-import tomllib
-from dataclasses import dataclass, field
-from datetime import timedelta
+import pickle
+import sys
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import platformdirs
 
-from ..domain.followup import FollowUpError, FollowUpPolicy
+from ..domain.followup import FollowUpPolicy
 from . import i18n
 
 APP_NAME = "helpdesk-tui"
 CONFIG_ENV = "HELPDESK_TUI_CONFIG"
 DATA_DIR_ENV = "HELPDESK_TUI_DATA_DIR"
+CACHE_DIR_ENV = "HELPDESK_TUI_CACHE_DIR"
 AGENT_ENV = "HELPDESK_AGENT"
 TOKEN_ENV = "HELPDESK_TOKEN"
 KEYRING_SERVICE = "helpdesk-tui"
@@ -122,6 +130,8 @@ class Settings:
     rt: RtSettings = field(default_factory=RtSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     raw: dict[str, Any] = field(default_factory=dict)
+    """The file's tables as tomllib read them; each key in them is one of the settings
+    above (schema.py refuses any other)."""
 
     @property
     def database_url(self) -> str:
@@ -146,9 +156,28 @@ class Settings:
         return self.backend_kind == "sql" and not self.backend_url
 
 
+@dataclass(frozen=True, slots=True)
+class FileSettings:
+    """What the config file says, validated: what the cache keeps."""
+
+    settings: Settings
+    """Settings as far as the file decides them; `load_settings` fills in data_dir, agent,
+    language and mail.language and expands `~` in the mail paths."""
+    data_dir: str = ""
+    username: str = ""
+    language: str = ""
+    mail_language: str = ""
+
+
 def default_data_dir() -> Path:
     env = os.environ.get(DATA_DIR_ENV)
     return Path(env) if env else platformdirs.user_data_path(APP_NAME)
+
+
+def default_cache_dir() -> Path:
+    """Where the validated config is kept: nothing in it is needed, all of it can go."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    return Path(env) if env else platformdirs.user_cache_path(APP_NAME)
 
 
 def find_config(explicit: Path | None) -> Path | None:
@@ -171,282 +200,147 @@ def find_config(explicit: Path | None) -> Path | None:
     return None
 
 
-def _get(table: dict[str, Any], path: str, kind: type, default: Any) -> Any:
-    value = table
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return default
-        value = value[part]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError(f"{path}: expected {kind.__name__}, got {value!r}")
-    return value
-
-
-_SECRET_HINTS = ("password", "token", "secret")
-
-
 def load_settings(explicit: Path | None = None) -> Settings:
     """Read and validate the config (all of it optional: no file means defaults)."""
     path = find_config(explicit)
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    backend = raw.get("backend", {})
-    if isinstance(backend, dict):
-        for key in backend:
-            if any(hint in key.lower() for hint in _SECRET_HINTS):
-                raise ConfigError(
-                    f"backend.{key}: secrets do not belong in the config file; "
-                    "use `helpdesk-tui login` (keyring) or $HELPDESK_TOKEN"
-                )
-    rt_table = backend.get("rt", {}) if isinstance(backend, dict) else {}
-    if isinstance(rt_table, dict):
-        for key in rt_table:
-            if any(hint in key.lower() for hint in _SECRET_HINTS):
-                raise ConfigError(
-                    f"backend.rt.{key}: secrets do not belong in the config file; "
-                    "use `helpdesk-tui login` (keyring) or $HELPDESK_TOKEN"
-                )
-    url = _get(raw, "backend.url", str, "")
-    if url and urlsplit(url).password:
-        raise ConfigError(
-            "backend.url: holds a password; keep it in the keyring or $HELPDESK_DB_PASSWORD"
-        )
-    kind = _get(raw, "backend.kind", str, "sql")
-    if kind not in ("sql", "rt"):
-        raise ConfigError(f"backend.kind: expected 'sql' or 'rt', got {kind!r}")
-    prefix = _get(raw, "backend.key_prefix", str, "HD")
-    if not (prefix.isalnum() and prefix.isupper() and 1 <= len(prefix) <= 10):
-        raise ConfigError(f"backend.key_prefix: expected 1-10 capital letters, got {prefix!r}")
-    data_dir = Path(_get(raw, "paths.data_dir", str, "")) if "paths" in raw else None
-    keymap = _get(raw, "keys", dict, {})
-    for binding_id, keys in keymap.items():
-        if not isinstance(keys, str):
-            raise ConfigError(f"keys.{binding_id}: expected a string of keys, got {keys!r}")
-    views = []
-    for index, view in enumerate(_get(raw, "views", list, [])):
-        if not isinstance(view, dict) or not isinstance(view.get("name"), str):
-            raise ConfigError(f"views[{index}]: each view needs a name and a filter")
-        views.append(
-            ViewConfig(
-                name=view["name"],
-                filter=str(view.get("filter", "")),
-                sort=str(view.get("sort", "sla_due")),
-            )
-        )
-    rt = _rt_settings(raw, kind, url)
-    retention = _get(raw, "retention.months", int, 24)
-    if retention < 1:
-        raise ConfigError(f"retention.months: must be at least 1, got {retention}")
-    agent = os.environ.get(AGENT_ENV) or _get(raw, "agent.username", str, "")
-    return Settings(
-        data_dir=data_dir or default_data_dir(),
+    if path is None:
+        return _with_environment(FileSettings(Settings(data_dir=Path())), None)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    key = _cache_key(data)
+    found = _cached(key) if key else None
+    if found is None:
+        # Here, not at the top: pydantic and the models cost about 0.1 s to import and
+        # build, and a launch whose config is in the cache never needs them.
+        from . import schema
+
+        found = schema.validate(data, path)
+        if key:
+            _keep(key, found)
+    return _with_environment(found, path)
+
+
+def _with_environment(found: FileSettings, path: Path | None) -> Settings:
+    """The file's settings with what the environment decides: the data folder
+    ($HELPDESK_TUI_DATA_DIR, else the platform's), the agent ($HELPDESK_AGENT, else the
+    OS user), the language (the locale's), and the home folder `~` stands for."""
+    settings, mail = found.settings, found.settings.mail
+    language = found.language or i18n.from_environment()
+    return replace(
+        settings,
+        data_dir=Path(found.data_dir).expanduser() if found.data_dir else default_data_dir(),
         config_path=path,
-        agent=agent or _os_user(),
-        backend_kind=kind,
-        backend_url=url,
-        key_prefix=prefix,
-        verify_tls=_get(raw, "backend.verify_tls", bool, True),
-        policy=_get(raw, "sla.policy", str, "default"),
-        theme=_get(raw, "ui.theme", str, "helpdesk-dark"),
-        language=_language(raw),
-        bell=_get(raw, "ui.bell", bool, False),
-        cursor_blink=_get(raw, "ui.cursor_blink", bool, True),
-        keymap=dict(keymap),
-        views=tuple(views),
-        retention_months=retention,
-        rt=rt,
-        mail=_mail_settings(raw),
-        raw=raw,
+        agent=os.environ.get(AGENT_ENV) or found.username or _os_user(),
+        language=language,
+        mail=replace(
+            mail,
+            language=found.mail_language or language,
+            ca_file=_expanded(mail.ca_file),
+            templates_dir=_expanded(mail.templates_dir),
+            maildir=_expanded(mail.maildir),
+            quarantine_dir=_expanded(mail.quarantine_dir),
+        ),
     )
 
 
-def _language(raw: dict[str, Any]) -> str:
-    """`[ui] language`, else the locale's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else en."""
-    configured: str = _get(raw, "ui.language", str, "")
-    try:
-        return i18n.choose(configured or None)
-    except i18n.LanguageError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def _mail_language(raw: dict[str, Any]) -> str:
-    configured: str = _get(raw, "mail.language", str, "")
-    configured = configured.strip().lower()
-    if not configured:
-        return _language(raw)
-    if configured not in i18n.LANGUAGES:
-        known = ", ".join(sorted(i18n.LANGUAGES))
-        raise ConfigError(f"mail.language: no catalogue for {configured!r} (have {known})")
-    return configured
-
-
-def _rt_settings(raw: dict[str, Any], kind: str, url: str) -> RtSettings:
-    queues = _get(raw, "backend.rt.queues", dict, {})
-    for name, tier in queues.items():
-        if isinstance(tier, bool) or tier not in (1, 2, 3):
-            raise ConfigError(f"backend.rt.queues.{name}: expected tier 1, 2 or 3, got {tier!r}")
-    lifecycle = _get(raw, "backend.rt.lifecycle", str, "helpdesk")
-    if lifecycle not in ("helpdesk", "default"):
-        raise ConfigError(
-            f"backend.rt.lifecycle: expected 'helpdesk' or 'default', got {lifecycle!r}"
-        )
-    timeout = _get(raw, "backend.rt.timeout", float, 15.0)
-    if not 0 < timeout <= 600:
-        raise ConfigError(f"backend.rt.timeout: expected 0-600 seconds, got {timeout!r}")
-    cache = _get(raw, "backend.rt.cache_seconds", float, 30.0)
-    if not 0 <= cache <= 3600:
-        raise ConfigError(f"backend.rt.cache_seconds: expected 0-3600 seconds, got {cache!r}")
-    agents: dict[str, tuple[int, str]] = {}
-    for name, spec in _get(raw, "backend.rt.agents", dict, {}).items():
-        if not isinstance(spec, dict):
-            raise ConfigError(f'backend.rt.agents.{name}: expected {{ tier = 2, role = "agent" }}')
-        tier = spec.get("tier", 3)
-        role = spec.get("role", "agent")
-        if isinstance(tier, bool) or tier not in (1, 2, 3):
-            raise ConfigError(f"backend.rt.agents.{name}.tier: expected 1, 2 or 3, got {tier!r}")
-        if role not in ("agent", "lead", "admin"):
-            raise ConfigError(
-                f"backend.rt.agents.{name}.role: expected agent, lead or admin, got {role!r}"
-            )
-        agents[str(name)] = (tier, role)
-    groups = _get(raw, "backend.rt.agent_groups", list, [])
-    if not all(isinstance(g, str) and g.strip() for g in groups):
-        raise ConfigError('backend.rt.agent_groups: expected group names, e.g. ["Helpdesk"]')
-    if kind == "rt":
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise ConfigError(f"backend.url: RT needs an http(s) URL of the server, got {url!r}")
-        if not queues:
-            raise ConfigError(
-                'backend.rt.queues: name the RT queues and their tiers, e.g. "Tier 1" = 1'
-            )
-    return RtSettings(
-        queues=dict(queues),
-        lifecycle=lifecycle,
-        timeout=timeout,
-        cache_seconds=cache,
-        agents=agents,
-        agent_groups=tuple(groups),
-    )
-
-
-def _mail_settings(raw: dict[str, Any]) -> MailSettings:
-    _refuse_mail_secrets(raw)
-    sender = _mail_sender(raw)
-    inbound = _mail_inbound(raw)
-    timeout = _get(raw, "mail.timeout", float, 30.0)
-    if not 0 < timeout <= 600:
-        raise ConfigError(f"mail.timeout: expected 0-600 seconds, got {timeout!r}")
-
-    def path(key: str) -> Path | None:
-        text = _get(raw, f"mail.{key}", str, "")
-        return Path(text).expanduser() if text else None
-
-    return MailSettings(
-        sender=sender,
-        smtp_host=_get(raw, "mail.smtp_host", str, "").strip(),
-        smtp_port=_get(raw, "mail.smtp_port", int, 0),
-        smtp_security=_get(raw, "mail.smtp_security", str, "starttls"),
-        smtp_user=_get(raw, "mail.smtp_user", str, ""),
-        ca_file=path("ca_file"),
-        timeout=timeout,
-        templates_dir=path("templates_dir"),
-        language=_mail_language(raw),
-        inbound=inbound,
-        maildir=path("maildir"),
-        quarantine_dir=path("quarantine_dir"),
-        imap_host=_get(raw, "mail.imap_host", str, "").strip(),
-        imap_port=_get(raw, "mail.imap_port", int, 0),
-        imap_security=_get(raw, "mail.imap_security", str, "ssl"),
-        imap_user=_get(raw, "mail.imap_user", str, ""),
-        imap_folder=_get(raw, "mail.imap_folder", str, "INBOX"),
-        organizations=_mail_organizations(raw),
-        followup=_followup_policy(raw),
-    )
-
-
-def _refuse_mail_secrets(raw: dict[str, Any]) -> None:
-    for key in _get(raw, "mail", dict, {}):
-        if any(hint in key.lower() for hint in _SECRET_HINTS):
-            raise ConfigError(
-                f"mail.{key}: secrets do not belong in the config file; "
-                "use `helpdesk-tui mail login smtp|imap` (keyring) or $HELPDESK_SMTP_PASSWORD"
-            )
-
-
-def _mail_sender(raw: dict[str, Any]) -> str:
-    sender: str = _get(raw, "mail.from", str, "").strip()
-    if sender:
-        from email.headerregistry import Address
-        from email.utils import parseaddr
-
-        name, address = parseaddr(sender)
-        try:
-            Address(name, addr_spec=address)
-        except (ValueError, IndexError):
-            address = ""
-        if "@" not in address:
-            raise ConfigError(f'mail.from: not an address: {sender!r} (try "Support <s@x.org>")')
-    return sender
-
-
-def _mail_inbound(raw: dict[str, Any]) -> str:
-    """Where incoming mail is read from ("" for nowhere), checking the servers' settings."""
-    for protocol in ("smtp", "imap"):
-        security = _get(raw, f"mail.{protocol}_security", str, "starttls")
-        if security not in SECURITIES:
-            raise ConfigError(
-                f"mail.{protocol}_security: expected none, starttls or ssl, got {security!r}"
-            )
-        port = _get(raw, f"mail.{protocol}_port", int, 0)
-        if not 0 <= port <= 65535:
-            raise ConfigError(f"mail.{protocol}_port: expected a port number, got {port}")
-    inbound: str = _get(raw, "mail.inbound", str, "")
-    if inbound not in ("", "maildir", "imap"):
-        raise ConfigError(f"mail.inbound: expected 'maildir' or 'imap', got {inbound!r}")
-    if inbound == "maildir" and not _get(raw, "mail.maildir", str, ""):
-        raise ConfigError('mail.maildir: inbound = "maildir" needs the path of the Maildir')
-    if inbound == "imap" and not _get(raw, "mail.imap_host", str, ""):
-        raise ConfigError('mail.imap_host: inbound = "imap" needs the IMAP server')
-    return inbound
-
-
-def _mail_organizations(raw: dict[str, Any]) -> dict[str, str]:
-    organizations = {}
-    for domain, name in _get(raw, "mail.organizations", dict, {}).items():
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"mail.organizations.{domain}: expected an organization name")
-        organizations[str(domain).lower().strip()] = name.strip()
-    return organizations
-
-
-def _followup_policy(raw: dict[str, Any]) -> FollowUpPolicy:
-    def days(key: str, default: float) -> timedelta | None:
-        value = _get(raw, f"mail.{key}", float, default)
-        if value < 0:
-            raise ConfigError(f"mail.{key}: a number of days, 0 for never; got {value}")
-        return timedelta(days=value) if value else None
-
-    try:
-        return FollowUpPolicy(
-            remind_after=days("remind_after_days", 3) or timedelta(0),
-            reminders=_get(raw, "mail.reminders", int, 2),
-            close_pending_after=days("close_pending_after_days", 10),
-            close_resolved_after=days("close_resolved_after_days", 5),
-        )
-    except FollowUpError as exc:
-        raise ConfigError(f"mail: {exc}") from None
+def _expanded(path: Path | None) -> Path | None:
+    return path.expanduser() if path is not None else None
 
 
 def _os_user() -> str:
+    import getpass  # only when neither $HELPDESK_AGENT nor [agent] username says
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (some containers)
         return "agent"
+
+
+# -- the cache of validated config files ------------------------------------------------
+
+_CACHE_FORMAT = b"helpdesk-tui config cache 1"
+_CACHE_ENTRIES = 8
+"""Config files kept at most (tests, a second config, the previous edit): the oldest go."""
+_SHAPING_SOURCES = (
+    "settings/config.py",
+    "settings/schema.py",
+    "settings/i18n.py",
+    "domain/followup.py",
+    "domain/periods.py",
+)
+"""The modules whose code decides what a validated file is: a change to any of them
+(an upgrade, a checkout, an edit) makes every cached file miss."""
+
+
+def _cache_key(data: bytes) -> str:
+    """The hash that names `data` validated by this code; "" where the code cannot be
+    read (an install without sources), for then no cached file can be trusted."""
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    digest.update(sys.version.encode())
+    package = Path(__file__).resolve().parents[1]
+    for name in _SHAPING_SOURCES:
+        try:
+            source = (package / name).read_bytes()
+        except OSError:
+            return ""
+        digest.update(len(source).to_bytes(8, "big") + source)
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _cache_file(key: str) -> Path:
+    return default_cache_dir() / f"config-{key[:40]}.pickle"
+
+
+def _cached(key: str) -> FileSettings | None:
+    """The validated file kept under `key`, or None: whatever is wrong with the cache
+    (missing, unreadable, corrupt, written by other code, not ours) means validating
+    again, never an error."""
+    try:
+        fd = os.open(_cache_file(key), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not _only_ours(os.fstat(handle.fileno())):
+                return None
+            stored_key, found = pickle.loads(handle.read())
+    except Exception:  # a corrupt pickle raises anything, and is only a miss
+        return None
+    return found if stored_key == key and isinstance(found, FileSettings) else None
+
+
+def _only_ours(status: os.stat_result) -> bool:
+    """A pickle runs code when loaded: only one that we wrote and nobody else can."""
+    owner_ok = not hasattr(os, "getuid") or status.st_uid == os.getuid()
+    return owner_ok and not status.st_mode & 0o022
+
+
+def _keep(key: str, found: FileSettings) -> None:
+    """Cache `found`, atomically: a reader sees the whole file or none. A cache that
+    cannot be written (read-only, full) only means validating again next time."""
+    import tempfile  # only a miss writes
+
+    folder = default_cache_dir()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".config-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pickle.dumps((key, found), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, _cache_file(key))
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+        kept = sorted(folder.glob("config-*.pickle"), key=_modified, reverse=True)
+        for stale in kept[_CACHE_ENTRIES:]:
+            stale.unlink(missing_ok=True)
+    except Exception:  # OSError mostly; nothing about a cache is worth stopping for
+        pass
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
