@@ -6,9 +6,18 @@ or renamed in one place and forgotten in another fails a test instead of a write
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin, get_type_hints
 
 from helpdesk_tui.domain import model
-from helpdesk_tui.domain.model import DERIVED_FIELDS, EDITABLE_FIELDS, TICKET_FIELDS, Ticket
+from helpdesk_tui.domain.model import (
+    DERIVED_FIELDS,
+    EDITABLE_FIELDS,
+    TICKET_FIELDS,
+    PauseInterval,
+    Ticket,
+)
 from helpdesk_tui.service.drafts import TicketDraft
 from helpdesk_tui.service.tickets import GUARDED_FIELDS
 from helpdesk_tui.store.rt.mapping import CF_FOR_FIELD, STATE_FIELDS
@@ -90,3 +99,36 @@ def test_the_sql_store_reads_and_writes_every_ticket_field_once() -> None:
     written = ticket_params(sample, 1, "HD-1", lambda at: at)
     assert len(written) == len(INSERT_COLUMNS)
     assert ticket_from_row(written[: len(TICKET_COLUMNS)]) == sample
+
+
+def _plain(annotation: object) -> object:
+    """A type without what pydantic adds to it, nor None: Annotated[int, ...] | None is int,
+    AwareDatetime is datetime, a tuple is (tuple, its item types...)."""
+    from pydantic import AwareDatetime
+
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _plain(args[0])
+    if origin in (Union, UnionType):
+        kept = [_plain(arg) for arg in args if arg is not type(None)]
+        return kept[0] if len(kept) == 1 else frozenset(kept)
+    if origin is tuple:
+        return (tuple, *(_plain(arg) for arg in args))
+    return datetime if annotation is AwareDatetime else annotation
+
+
+def test_an_import_record_carries_what_export_writes_each_of_the_ticket_s_type() -> None:
+    # The import's record model (service/records.py) declares its fields for pydantic:
+    # the same names as the Ticket's exported fields, in the same order, of the same types
+    # (each optional: a field left out takes the Ticket's default).
+    from helpdesk_tui.service.records import IGNORED, ImportRecord
+    from helpdesk_tui.service.transfer import EXPORTED
+
+    imported = {*EXPORTED, "pauses"}
+    assert list(ImportRecord.model_fields) == [f.name for f in fields(Ticket) if f.name in imported]
+    assert not IGNORED & imported
+    hints = get_type_hints(Ticket)
+    pause = (tuple, *(_plain(kind) for kind in get_type_hints(PauseInterval).values()))
+    for name, info in ImportRecord.model_fields.items():
+        expected = (tuple, pause, ...) if name == "pauses" else _plain(hints[name])
+        assert _plain(info.annotation) == expected, name

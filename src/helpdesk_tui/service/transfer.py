@@ -1,35 +1,29 @@
 """Import and export of tickets as CSV, JSON or JSON Lines.
 
-Export streams one page at a time. Import reads records into validated tickets and
-hands them to the store's bulk path in one transaction: a bad record stops the
-import with its line number and nothing is written.
+Export streams one page at a time. Import reads records one at a time, turns each into
+a ticket through the pydantic model of a record (records.py), and hands them to the
+store's bulk path in one transaction: a bad record stops the import with its line number
+and field, and nothing is written.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import math
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
 from ..domain.model import (
     MAX_BODY,
-    Channel,
     Comment,
-    Environment,
-    Escalation,
-    PauseInterval,
-    Priority,
-    Status,
     Ticket,
-    TicketType,
-    canonical_key,
 )
 from ..store.base import Query, SortKey, StoreError
 from .core import iter_all
@@ -39,23 +33,14 @@ from .helpdesk import HelpdeskService
 FORMATS = ("csv", "json", "jsonl")
 
 # What a record carries: every stored field but the internal id, version and SLA columns,
-# which an import derives again.
+# which an import derives again. records.ImportRecord reads these back (and pauses).
 EXPORTED = [
     f.name
     for f in fields(Ticket)
     if f.name not in ("id", "version", "sla_due_at", "sla_risk_at", "sla_flags", "pauses")
 ]
-_ENUMS: dict[str, Any] = {
-    "type": TicketType,
-    "priority": Priority,
-    "status": Status,
-    "channel": Channel,
-    "environment": Environment,
-    "escalation": Escalation,
-}
-_TUPLES = ("watchers", "tags")
-_INTS = ("tier", "affected_users", "csat_score", "escalated_from_tier")
-_TIMES = tuple(name for name in EXPORTED if name.endswith("_at"))
+_LISTS = ("watchers", "tags", "pauses")
+"""Written to a CSV cell as JSON."""
 
 
 class ImportFormatError(ValueError):
@@ -77,7 +62,7 @@ def to_record(ticket: Ticket) -> dict[str, Any]:
             value = value.isoformat()
         elif isinstance(value, tuple):
             value = list(value)
-        elif name in _ENUMS and value is not None:
+        elif isinstance(value, Enum):
             value = value.value
         record[name] = value
     record["pauses"] = [
@@ -97,7 +82,7 @@ def export(service: HelpdeskService, out: IO[str], fmt: str, query: Query | None
         writer.writeheader()
         for ticket in tickets:
             record = to_record(ticket)
-            for name in (*_TUPLES, "pauses"):
+            for name in _LISTS:
                 record[name] = json.dumps(record[name], ensure_ascii=False)
             writer.writerow(record)
             count += 1
@@ -118,14 +103,11 @@ def export(service: HelpdeskService, out: IO[str], fmt: str, query: Query | None
 # MAX_BODY characters, exported and read back), with room for quoting; no longer.
 _CSV_FIELD_LIMIT = 4 * MAX_BODY
 _UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_OUR_EXTRAS = frozenset({"version", "sla", "conversation", "history"})
-"""What `ticket show/list --json` adds to a record: read back, it is ignored."""
-_KNOWN = frozenset({*EXPORTED, "pauses"}) | _OUR_EXTRAS
-_INT_TEXT = re.compile(r"^\s*[+-]?[0-9]{1,18}\s*$")
 
 
 def read_records(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, raw record) pairs, `where` naming the file and the line or record;
+    """(where, raw record) pairs, `where` naming the file and the line (and in a JSON
+    list, which record: several may share a line);
     a file that cannot be read raises ImportFormatError saying where and why."""
     try:
         handle = path.open("rb")
@@ -218,7 +200,7 @@ def _csv_header(row: list[str], where: str) -> list[str]:
     return header
 
 
-def _json_records(path: Path, data: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
+def _json_records(path: Path, data: bytes) -> Iterator[tuple[str, Any]]:
     if data.startswith(_UTF16_BOMS):
         raise ImportFormatError(f"{path}: the file is UTF-16 or UTF-32 text; save it as UTF-8")
     try:
@@ -228,11 +210,49 @@ def _json_records(path: Path, data: bytes) -> Iterator[tuple[str, dict[str, Any]
         raise ImportFormatError(
             f"{path}, line {line}: not UTF-8 text; save the file as UTF-8"
         ) from None
-    found = _json(text, str(path), whole=True)
-    if not isinstance(found, list):
+    yield from _json_list_items(path, text)
+
+
+_BLANK = (" ", "\t", "\n", "\r")
+"""What JSON counts as white space."""
+
+
+def _json_list_items(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+    """The items of the JSON list `text` holds, read one at a time so that each is named
+    by the line it starts on (and its place in the list: a list may be one line)."""
+
+    def skip(at: int) -> int:
+        while text[at : at + 1] in _BLANK:
+            at += 1
+        return at
+
+    at = skip(0)
+    if at == len(text):
+        raise ImportFormatError(f"{path}: the file is empty; a JSON import is a list of tickets")
+    if text[at] != "[":
+        _json(text, str(path), whole=True)  # a syntax error is named as one
         raise ImportFormatError(f"{path}: a JSON import is a list of ticket objects")
-    for number, record in enumerate(found, 1):
-        yield f"{path}, record {number}", record
+    at, line, counted, number = skip(at + 1), 1, 0, 0
+    while not text.startswith("]", at):
+        number += 1
+        line += text.count("\n", counted, at)
+        counted = at
+        with _json_errors(str(path), whole=True):
+            record, at = _DECODER.raw_decode(text, at)
+        yield f"{path}, line {line} (record {number})", record
+        at = skip(at)
+        if text.startswith(",", at):
+            at = skip(at + 1)
+        elif not text.startswith("]", at):
+            _json_syntax(path, text, at, "expected ',' or ']' after a record")
+    at = skip(at + 1)
+    if at < len(text):
+        _json_syntax(path, text, at, "something follows the list")
+
+
+def _json_syntax(path: Path, text: str, at: int, message: str) -> None:
+    line = text.count("\n", 0, at) + 1
+    raise ImportFormatError(f"{path}, line {line}: not valid JSON: {message}")
 
 
 def _reject_constant(name: str) -> Any:
@@ -246,9 +266,15 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def _json(text: str, where: str, *, whole: bool = False) -> Any:
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+@contextlib.contextmanager
+def _json_errors(where: str, *, whole: bool = False) -> Iterator[None]:
+    """JSON that cannot be read as ImportFormatError; `whole`: `where` is the file, and
+    the line is the parser's."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        yield
     except json.JSONDecodeError as exc:
         at = f"{where}, line {exc.lineno}" if whole else where
         raise ImportFormatError(f"{at}: not valid JSON: {exc.msg}") from None
@@ -260,109 +286,28 @@ def _json(text: str, where: str, *, whole: bool = False) -> Any:
         raise ImportFormatError(f"{where}: not a usable number: {message}") from None
 
 
+def _json(text: str, where: str, *, whole: bool = False) -> Any:
+    with _json_errors(where, whole=whole):
+        return _DECODER.decode(text)
+
+
 def to_ticket(record: Any, where: str, now: datetime) -> Ticket:
-    """One record as a Ticket, each field of the type it must have; ImportFormatError
-    naming `where` and the field if not. The rules on values (lengths, ranges, addresses,
-    agents, keys) are the service's, the same for an import as for `ticket create`."""
-    if not isinstance(record, dict):
-        raise ImportFormatError(f"{where}: expected an object with the ticket's fields")
-    unknown = sorted(str(name) for name in record if name not in _KNOWN)
-    if unknown:
-        raise ImportFormatError(f"{where}: unknown field {unknown[0][:40]!r}")
-    values: dict[str, Any] = {}
-    for name in EXPORTED:
-        raw = record.get(name)
-        if raw is None or (raw == "" and name != "subject"):
-            continue
-        try:
-            values[name] = _convert(name, raw)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise ImportFormatError(f"{where}: {name}: {str(exc)[:200]}") from None
-    if "subject" not in values:
-        raise ImportFormatError(f"{where}: subject: cannot be empty")
+    """One record as a Ticket, each field of the type it must have (records.py, checked by
+    pydantic); ImportFormatError naming `where` and the field if not. The rules on values
+    (lengths, ranges, addresses, agents, keys) are the service's, the same for an import
+    as for `ticket create`."""
+    # Imported here, not with the module: the command line imports this module, and the
+    # app's launch must not import pydantic (records.py says what it costs).
+    from .records import RecordError, ticket_values
+
     try:
-        values["pauses"] = _pauses(record.get("pauses"))
-    except (ValueError, TypeError, IndexError, OverflowError) as exc:
-        raise ImportFormatError(f"{where}: pauses: {str(exc)[:200]}") from None
+        values = ticket_values(record)
+    except RecordError as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
     values.setdefault("created_at", now)
     values.setdefault("updated_at", values["created_at"])
     values.setdefault("key", "")
     return Ticket(**values)
-
-
-def _convert(name: str, raw: Any) -> Any:
-    if name == "key":
-        return canonical_key(_text(raw))
-    if name in _ENUMS:
-        return _ENUMS[name].parse(_text(raw))
-    if name in _TUPLES:
-        items = json.loads(raw) if isinstance(raw, str) and raw.startswith("[") else raw
-        if isinstance(items, str):
-            items = items.replace(";", ",").split(",")
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ValueError("must be a list of names")
-        return tuple(item.strip() for item in items if item.strip())
-    if name in _INTS:
-        return _whole_number(raw)
-    if name in _TIMES:
-        return _instant(raw)
-    return _text(raw)
-
-
-def _text(raw: Any) -> str:
-    if not isinstance(raw, str):
-        kind = {dict: "an object", list: "a list", bool: "true/false"}.get(type(raw), "a number")
-        raise ValueError(f"must be text, not {kind}")
-    return raw
-
-
-def _whole_number(raw: Any) -> int:
-    # Never int() of anything: int(1.9) is 1, and int() of a 5,000-digit text raises.
-    if isinstance(raw, bool):
-        raise ValueError("must be a whole number, not true/false")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    if isinstance(raw, str) and _INT_TEXT.match(raw):
-        return int(raw)
-    raise ValueError(f"must be a whole number, not {str(raw)[:40]!r}")
-
-
-def _instant(raw: Any) -> datetime:
-    text = _text(raw)
-    try:
-        at = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{text[:40]!r} is not an ISO 8601 date and time") from None
-    if at.tzinfo is None:
-        raise ValueError(f"{text[:40]!r} has no timezone")
-    try:
-        return at.astimezone(UTC)
-    except OverflowError:
-        # 0001-01-01T00:00+05:00 is before the first instant Python can hold in UTC.
-        raise ValueError(f"{text[:40]!r} is out of range") from None
-
-
-def _pauses(raw: Any) -> tuple[PauseInterval, ...]:
-    if raw in (None, ""):
-        return ()
-    items = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        raise ValueError("must be a list of [start, end, status]")
-    found = []
-    for item in items:
-        if not isinstance(item, list) or len(item) != 3:
-            raise ValueError("each pause is [start, end, status]")
-        start, end, status = item
-        found.append(
-            PauseInterval(
-                _instant(start),
-                _instant(end) if end is not None else None,
-                Status(Status.parse(_text(status))),
-            )
-        )
-    return tuple(found)
 
 
 def import_file(service: HelpdeskService, path: Path, fmt: str) -> int:

@@ -1,0 +1,396 @@
+"""`import` reads CSV, JSON and JSON Lines through one pydantic record model
+(service/records.py): a filled store survives export and import unchanged, an empty file
+is handled per format, and every bad record is one line naming the file, the line and the
+field, with nothing written."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.domain.model import Agent, Role
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service import HelpdeskService, demo, transfer
+from helpdesk_tui.service.transfer import ImportFormatError
+from helpdesk_tui.store.sql import SqlRepository
+from tests.conftest import FROZEN
+
+ADMIN = Agent("admin", "Ada Admin", tier=3, role=Role.ADMIN)
+
+EVERY_FIELD = {
+    "key": "HD-900",
+    "subject": "Payroll export: every field set",
+    "description": 'Line one\nline two, with "quotes" and a comma',
+    "type": "service_request",
+    "priority": "high",
+    "status": "on_hold",
+    "tier": 2,
+    "assignee": "dmitri",
+    "team": "Platform",
+    "requester_name": "Maria Souza",
+    "requester_email": "maria@acme.example",
+    "organization": "Acme",
+    "watchers": ["elin", "farah"],
+    "channel": "phone",
+    "environment": "uat",
+    "impact": "payroll for 40 people",
+    "affected_users": 40,
+    "integration": "SAP",
+    "category": "payroll",
+    "tags": ["payroll", "export"],
+    "language": "sv",
+    "created_at": "2026-03-01T08:00:00+00:00",
+    "updated_at": "2026-03-02T09:30:00+00:00",
+    "first_response_at": "2026-03-01T08:20:00+00:00",
+    "resolved_at": "2026-03-02T09:00:00+00:00",
+    "closed_at": "2026-03-02T09:30:00+00:00",
+    "last_public_update_at": "2026-03-02T09:00:00+00:00",
+    "last_customer_reply_at": "2026-03-01T12:00:00+00:00",
+    "escalation": "awaiting_lead",
+    "escalation_reason": "needs a decision on the export format",
+    "escalated_by": "dmitri",
+    "escalated_at": "2026-03-01T09:00:00+00:00",
+    "escalated_from_tier": 1,
+    "merged_into": "HD-1",
+    "follow_up_of": "HD-2",
+    "csat_score": 4,
+    "csat_comment": "quick, thanks",
+    "pauses": [
+        ["2026-03-01T10:00:00+00:00", "2026-03-01T11:00:00+00:00", "pending"],
+        ["2026-03-02T08:00:00+00:00", None, "on_hold"],
+    ],
+}
+"""One record with every field a ticket can be imported with, none left at its default."""
+
+
+def _service(path: Path, *, demo_tickets: int = 0) -> HelpdeskService:
+    repo = SqlRepository.open(str(path / "store" / "helpdesk.db"), path / "attachments")
+    service = HelpdeskService(repo, load_policy("default"), lambda: FROZEN, repo.save_agent(ADMIN))
+    if demo_tickets:
+        service.generate_demo(demo_tickets)
+    else:
+        demo.seed_agents(repo, ADMIN)  # the agents the demo assigns tickets to
+    return service
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[HelpdeskService]:
+    """A store with the demo's agents and one ticket, so that "unchanged" means something."""
+    made = _service(tmp_path / "target")
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"subject": "Already here", "key": "HD-1"}) + "\n")
+    transfer.import_file(made, path, "jsonl")
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def _exported(service: HelpdeskService, fmt: str = "jsonl") -> str:
+    out = io.StringIO()
+    transfer.export(service, out, fmt)
+    return out.getvalue()
+
+
+def _write(path: Path, fmt: str, records: list[dict[str, object]]) -> Path:
+    """`records` as a file of `fmt` the way a person or another tool would write it."""
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    elif fmt == "json":
+        path.write_text("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n")
+    else:
+        columns = list(dict.fromkeys(name for r in records for name in r))
+        rows = [",".join(columns)]
+        for record in records:
+            cells = [str(record.get(name, "")) for name in columns]
+            rows.append(",".join('"' + c.replace('"', '""') + '"' for c in cells))
+        path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+# --- a filled store, out and back in -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelpdeskService]:
+    """Demo tickets (pauses, escalations, scores...) and one record with every field set."""
+    made = _service(tmp_path_factory.mktemp("filled"), demo_tickets=40)
+    path = tmp_path_factory.mktemp("every") / "every.jsonl"
+    path.write_text(json.dumps(EVERY_FIELD) + "\n")
+    transfer.import_file(made, path, "jsonl")
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.mark.parametrize("fmt", transfer.FORMATS)
+def test_a_filled_store_survives_export_and_import_unchanged(
+    filled: HelpdeskService, tmp_path: Path, fmt: str
+) -> None:
+    path = tmp_path / f"all.{fmt}"
+    path.write_text(_exported(filled, fmt))
+    target = _service(tmp_path / "target")
+    assert transfer.import_file(target, path, fmt) == 41
+    assert _exported(target, fmt) == _exported(filled, fmt)
+    assert _exported(target) == _exported(filled)
+
+
+def test_the_round_trip_carries_every_field(filled: HelpdeskService) -> None:
+    # Else the round trip above would prove nothing about the fields left at defaults.
+    records = [json.loads(line) for line in _exported(filled).splitlines()]
+    assert set(records[0]) == {*transfer.EXPORTED, "pauses"}
+    [every] = [r for r in records if r["key"] == "HD-900"]
+    assert every == EVERY_FIELD
+    assert sum(1 for r in records if r["pauses"]) > 1
+
+
+# --- empty files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fmt", "text"), [("jsonl", ""), ("jsonl", "\n\n"), ("json", "[]")])
+def test_an_empty_list_imports_nothing(
+    service: HelpdeskService, tmp_path: Path, fmt: str, text: str
+) -> None:
+    before = _exported(service)
+    path = tmp_path / f"empty.{fmt}"
+    path.write_text(text)
+    assert transfer.import_file(service, path, fmt) == 0
+    assert _exported(service) == before
+
+
+def test_a_csv_header_alone_imports_nothing(service: HelpdeskService, tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("subject,priority\n")
+    assert transfer.import_file(service, path, "csv") == 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "message"),
+    [
+        ("csv", "empty.csv: a CSV import needs a header with 'subject'"),
+        ("json", "empty.json: the file is empty; a JSON import is a list of tickets"),
+    ],
+)
+def test_an_empty_csv_or_json_file_is_refused(
+    service: HelpdeskService, tmp_path: Path, fmt: str, message: str
+) -> None:
+    path = tmp_path / f"empty.{fmt}"
+    path.write_text("  \n")
+    with pytest.raises(ImportFormatError) as refused:
+        transfer.import_file(service, path, fmt)
+    assert str(refused.value) == f"{tmp_path}/{message}"
+
+
+# --- bad records -------------------------------------------------------------------------------
+
+HUGE = "9" * 5000
+
+# (id, the bad fields as JSON holds them, as a CSV cell holds them, what is wrong:
+# the same words for all three formats unless a fourth item gives CSV's own).
+BAD: list[tuple[str, dict[str, object], dict[str, object], str, str | None]] = [
+    (
+        "wrong-type",
+        {"description": 5},
+        {"pauses": '{"a": 1}'},
+        "description: must be text, not a number",
+        "pauses: must be a list of [start, end, status]",
+    ),
+    (
+        "bad-enum",
+        {"priority": "soon"},
+        {"priority": "soon"},
+        "priority: 'soon' is not one of 'critical', 'high', 'medium' or 'low'",
+        None,
+    ),
+    (
+        "bad-timestamp",
+        {"created_at": "yesterday"},
+        {"created_at": "yesterday"},
+        "created_at: 'yesterday' is not an ISO 8601 date and time",
+        None,
+    ),
+    (
+        "timestamp-without-zone",
+        {"created_at": "2026-03-01T09:00"},
+        {"created_at": "2026-03-01T09:00"},
+        "created_at: '2026-03-01T09:00' has no timezone",
+        None,
+    ),
+    (
+        "timestamp-as-a-number",
+        {"resolved_at": 1772355600},
+        {"resolved_at": "1772355600"},
+        "resolved_at: must be an ISO 8601 date and time, not a number",
+        "resolved_at: '1772355600' is not an ISO 8601 date and time",
+    ),
+    (
+        "unknown-field",
+        {"colour": "red"},
+        {"colour": "red"},
+        "'colour': unknown field",
+        None,
+    ),
+    (
+        "misspelt-field",
+        {"priorty": "high"},
+        {"priorty": "high"},
+        "'priorty': unknown field; did you mean priority?",
+        None,
+    ),
+    ("empty-subject", {"subject": ""}, {"subject": ""}, "subject: cannot be empty", None),
+    ("blank-subject", {"subject": " \t "}, {"subject": " \t "}, "subject: cannot be empty", None),
+    (
+        "float-tier",
+        {"tier": 1.5},
+        {"tier": "1.5"},
+        "tier: must be a whole number, not 1.5",
+        "tier: must be a whole number, not '1.5'",
+    ),
+    (
+        "bool-tier",
+        {"tier": True},
+        {"tier": "true"},
+        "tier: must be a whole number, not true/false",
+        "tier: must be a whole number, not 'true'",
+    ),
+    (
+        "huge-text",
+        {"affected_users": HUGE},
+        {"affected_users": HUGE},
+        f"affected_users: must be a whole number, not '{HUGE[:39]}",
+        None,
+    ),
+    (
+        "huge-number",  # read, then refused by the service's rule, as `ticket create` does
+        {"affected_users": 10**30},
+        {"affected_users": str(10**30)},
+        "affected users cannot be more than 1000000000",
+        None,
+    ),
+    (
+        "names-not-text",
+        {"watchers": ["elin", 7]},
+        {"watchers": '["elin", 7]'},
+        "watchers, item 2: must be text, not a number",
+        None,
+    ),
+    (
+        "bad-pause",
+        {"pauses": [["2026-03-01T10:00Z", None, "asleep"]]},
+        {"pauses": '[["2026-03-01T10:00Z", null, "asleep"]]'},
+        "pauses, item 1, status: 'asleep' is not one of 'new', 'open', 'pending', "
+        "'on_hold', 'resolved', 'closed' or 'cancelled'",
+        None,
+    ),
+    (
+        "pause-shape",
+        {"pauses": [["2026-03-01T10:00Z"]]},
+        {"pauses": '[["2026-03-01T10:00Z"]]'},
+        "pauses, item 1: each pause is [start, end, status]",
+        None,
+    ),
+]
+LINE_OF_THE_SECOND = {"jsonl": "line 2", "json": "line 3 (record 2)", "csv": "line 3"}
+
+
+@pytest.mark.parametrize("fmt", transfer.FORMATS)
+@pytest.mark.parametrize(
+    ("bad_json", "bad_csv", "wrong", "wrong_in_csv"),
+    [case[1:] for case in BAD],
+    ids=[case[0] for case in BAD],
+)
+def test_a_bad_record_is_one_line_naming_line_and_field_and_nothing_is_written(
+    service: HelpdeskService,
+    tmp_path: Path,
+    fmt: str,
+    bad_json: dict[str, object],
+    bad_csv: dict[str, object],
+    wrong: str,
+    wrong_in_csv: str | None,
+) -> None:
+    bad = {"subject": "bad", **(bad_csv if fmt == "csv" else bad_json)}
+    good = {"subject": "good", "priority": "low"}
+    path = _write(tmp_path / f"in.{fmt}", fmt, [good, bad])
+    before = _exported(service)
+    with pytest.raises(ImportFormatError) as refused:
+        transfer.import_file(service, path, fmt)
+    expected = wrong_in_csv if fmt == "csv" and wrong_in_csv else wrong
+    assert str(refused.value) == f"{path}, {LINE_OF_THE_SECOND[fmt]}: {expected}"
+    assert "\n" not in str(refused.value)
+    for jargon in ("pydantic", "Input should", "type=", "http"):
+        assert jargon not in str(refused.value)
+    assert _exported(service) == before
+
+
+def test_records_on_one_json_line_are_told_apart(service: HelpdeskService, tmp_path: Path) -> None:
+    path = tmp_path / "one-line.json"
+    path.write_text(json.dumps([{"subject": "a"}, {"subject": "b", "tier": "x"}]))
+    with pytest.raises(ImportFormatError, match=r"one-line\.json, line 1 \(record 2\): tier: "):
+        transfer.import_file(service, path, "json")
+
+
+def test_json_after_the_last_record_is_still_checked(
+    service: HelpdeskService, tmp_path: Path
+) -> None:
+    before = _exported(service)
+    path = tmp_path / "tail.json"
+    path.write_text('[{"subject": "a"}\n{"subject": "b"}]')
+    with pytest.raises(ImportFormatError, match=r"tail\.json, line 2: not valid JSON: expected"):
+        transfer.import_file(service, path, "json")
+    path.write_text('[{"subject": "a"}] []')
+    with pytest.raises(ImportFormatError, match="something follows the list"):
+        transfer.import_file(service, path, "json")
+    assert _exported(service) == before  # the records read before the error are not kept
+    assert transfer.import_file(service, _write(path, "json", [{"subject": "a"}]), "json") == 1
+
+
+# --- what a CSV cell may say --------------------------------------------------------------------
+
+
+def test_csv_cells_are_read_as_people_type_them(service: HelpdeskService, tmp_path: Path) -> None:
+    path = tmp_path / "typed.csv"
+    path.write_text(
+        "key,subject,tier,priority,status,tags,watchers,environment,created_at,affected_users\n"
+        'hd-77,Typed by hand, 3 ,P1,On hold,"vpn; urgent ,",,prod, 2026-03-01T09:00+01:00 ,+12\n'
+    )
+    assert transfer.import_file(service, path, "csv") == 1
+    [record] = [json.loads(line) for line in _exported(service).splitlines()][1:]
+    assert record["key"] == "HD-77"
+    assert record["tier"] == 3 and record["affected_users"] == 12
+    assert (record["priority"], record["status"]) == ("critical", "on_hold")
+    assert record["tags"] == ["vpn", "urgent"] and record["watchers"] == []
+    assert record["environment"] == "production"
+    assert record["created_at"] == "2026-03-01T08:00:00+00:00"
+    assert record["pauses"] == []
+
+
+def test_what_ticket_show_adds_to_a_record_is_ignored(
+    service: HelpdeskService, tmp_path: Path
+) -> None:
+    shown = {
+        "subject": "From show --json",
+        "version": 4,
+        "sla": [],
+        "history": [],
+        "conversation": [],
+    }
+    path = _write(tmp_path / "shown.jsonl", "jsonl", [shown])
+    assert transfer.import_file(service, path, "jsonl") == 1
+
+
+def test_the_command_line_loads_pydantic_only_to_import() -> None:
+    # The app's launch goes through the command line, which imports transfer.py.
+    code = (
+        "import sys\n"
+        "import helpdesk_tui.service, helpdesk_tui.service.transfer, helpdesk_tui.cli.main\n"
+        "print(sorted(m for m in ('pydantic', 'sqlmodel') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
