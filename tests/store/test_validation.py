@@ -96,3 +96,14 @@ def test_importing_the_stores_does_not_import_pydantic() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_a_ticket_field_of_a_type_with_no_write_check_is_refused_at_import() -> None:
+    # The kinds are read from Ticket's types: a new field of a new type must get a check.
+    from helpdesk_tui.store.validation import _kind_of
+
+    assert _kind_of("tier", int | None) == "optional whole number"
+    with pytest.raises(TypeError, match=r"Ticket\.score: no write check"):
+        _kind_of("score", float)
+    with pytest.raises(TypeError, match="no write check"):
+        _kind_of("pairs", tuple[int, ...])

@@ -18,20 +18,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from types import UnionType
+from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
 
 from ..domain.model import (
     DERIVED_FIELDS,
     EDITABLE_FIELDS,
     MAX_ATTACHMENT_BYTES,
-    Channel,
-    Environment,
-    Escalation,
     PauseInterval,
-    Priority,
     Role,
-    Status,
-    TicketType,
+    Ticket,
 )
 from .base import InvalidInput
 
@@ -51,55 +47,38 @@ PAUSES = "pauses"
 Kind = str | tuple[type[Enum], bool]
 """One of the names above, or (an enum, whether it may be None)."""
 
-FIELD_KINDS: dict[str, Kind] = {
-    **dict.fromkeys(
-        ("subject", "description", "requester_name", "requester_email", "impact", "language"),
-        TEXT,
-    ),
-    **dict.fromkeys(
-        (
-            "assignee",
-            "team",
-            "organization",
-            "integration",
-            "category",
-            "escalation_reason",
-            "escalated_by",
-            "merged_into",
-            "follow_up_of",
-            "csat_comment",
-        ),
-        OPTIONAL_TEXT,
-    ),
-    "type": (TicketType, False),
-    "priority": (Priority, False),
-    "status": (Status, False),
-    "channel": (Channel, False),
-    "escalation": (Escalation, False),
-    "environment": (Environment, True),
-    "tier": WHOLE,
-    **dict.fromkeys(("affected_users", "escalated_from_tier", "csat_score"), OPTIONAL_WHOLE),
-    "watchers": WATCHERS,
-    **dict.fromkeys(("tags", "sla_flags"), NAMES),
-    **dict.fromkeys(
-        (
-            "first_response_at",
-            "resolved_at",
-            "closed_at",
-            "last_public_update_at",
-            "last_customer_reply_at",
-            "escalated_at",
-            "sla_due_at",
-            "sla_risk_at",
-        ),
-        OPTIONAL_INSTANT,
-    ),
-    "updated_at": INSTANT,
-    "pauses": PAUSES,
+_SIMPLE_KINDS: dict[object, tuple[str, str]] = {
+    str: (TEXT, OPTIONAL_TEXT),
+    int: (WHOLE, OPTIONAL_WHOLE),
+    datetime: (INSTANT, OPTIONAL_INSTANT),
 }
-"""Every field a write may set, and its kind (tests/domain/test_fields.py checks the
-names against Ticket's)."""
-assert set(FIELD_KINDS) == EDITABLE_FIELDS | DERIVED_FIELDS, "a writable field lacks a kind"
+_ITEM_KINDS: dict[object, str] = {str: NAMES, PauseInterval: PAUSES}
+
+
+def _kind_of(name: str, annotation: object) -> Kind:
+    """The kind of a Ticket field, read from its type: the field list and the types are
+    declared once, on Ticket (domain/model.py)."""
+    members = get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    optional = type(None) in members
+    (base,) = [member for member in members if member is not type(None)]
+    if isinstance(base, type) and issubclass(base, Enum):
+        return (base, optional)
+    if base in _SIMPLE_KINDS:
+        return _SIMPLE_KINDS[base][optional]
+    if get_origin(base) is tuple and not optional:
+        item = _ITEM_KINDS.get(get_args(base)[0])
+        if item is not None:
+            return item
+    raise TypeError(f"Ticket.{name}: no write check for {annotation}")
+
+
+_TICKET_TYPES = get_type_hints(Ticket)
+FIELD_KINDS: dict[str, Kind] = {
+    **{name: _kind_of(name, _TICKET_TYPES[name]) for name in EDITABLE_FIELDS | DERIVED_FIELDS},
+    # Who watches is a set: one name once, and "" is nobody.
+    "watchers": WATCHERS,
+}
+"""Every field a write may set, and its kind."""
 
 _NEEDS = {
     TEXT: "must be text",
