@@ -74,10 +74,15 @@ def test_the_fields_update_refuses_are_editable() -> None:
 
 
 def test_the_queue_columns_are_ticket_fields_or_computed() -> None:
-    from helpdesk_tui.ui.widgets.ticket_table import BOARD_COLUMNS, COLUMNS, QUEUE_COLUMNS
+    from helpdesk_tui.ui.widgets.ticket_table import (
+        BOARD_COLUMNS,
+        COLUMNS,
+        ESCALATION_COLUMNS,
+        QUEUE_COLUMNS,
+    )
 
     assert set(COLUMNS) <= TICKET_FIELDS | COMPUTED_COLUMNS
-    assert set(QUEUE_COLUMNS) | set(BOARD_COLUMNS) <= set(COLUMNS)
+    assert set(QUEUE_COLUMNS) | set(BOARD_COLUMNS) | set(ESCALATION_COLUMNS) <= set(COLUMNS)
     assert isinstance(Ticket.requester, property)  # shown as one column
 
 

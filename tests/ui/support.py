@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from helpdesk_tui.settings.i18n import label
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
+from helpdesk_tui.ui.screens.escalation import DecideScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 
 
@@ -32,6 +34,31 @@ async def choose(pilot: Pilot[None], label_start: str) -> None:
     index = next(i for i, (label, _v) in enumerate(screen.options) if label.startswith(label_start))
     await pilot.press("home", *(["down"] * index), "enter")
     await settle(pilot)
+
+
+async def decide(pilot: Pilot[None], label_start: str, comment: str = "") -> None:
+    """In the open decision dialog: pick the decision whose label starts with
+    `label_start`, type `comment`, and record it with enter."""
+    screen = pilot.app.screen
+    assert isinstance(screen, DecideScreen), screen
+    labels = [label(text) for text, _decision in screen.OPTIONS]
+    index = next(i for i, text in enumerate(labels) if text.startswith(label_start))
+    await pilot.press("home", *(["down"] * index), "enter", *comment)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def wait_for_screen(
+    pilot: Pilot[None], kind: type[Screen[object]], seconds: float = 10
+) -> None:
+    """Settle until a screen of `kind` is up: a write's answer (a conflict, an error)
+    comes back from a worker, later on a loaded machine than on a quiet one."""
+    for _ in range(int(seconds / 0.05)):
+        if isinstance(pilot.app.screen, kind):
+            return
+        await settle(pilot)
+        await pilot.pause(0.05)
+    expect_screen(pilot, kind)
 
 
 def expect_screen(pilot: Pilot[None], kind: type[Screen[object]]) -> None:

@@ -31,7 +31,7 @@ from helpdesk_tui.ui.widgets.inputs import field_value
 from helpdesk_tui.ui.widgets.status_line import StatusLine
 from tests.conftest import FROZEN
 from tests.ui.conftest import AppFactory
-from tests.ui.support import choose, open_ticket, press, settle
+from tests.ui.support import choose, decide, open_ticket, press, settle, wait_for_screen
 
 MINE = "HD-23"
 """Open, assigned to alex (the lead the app runs as), tier 2, no escalation."""
@@ -453,35 +453,33 @@ async def test_decide_accept_reassign_decline(started: Any, store: SqlRepository
         toasts.new()
         # Bad: a decline needs a reason; a reassign to an agent gone meanwhile is refused.
         await press(pilot, "d")
-        await choose(pilot, "Decline")
-        await press(pilot, "enter")
-        assert "cannot be empty" in dialog_error(app, "#prompt-error")
+        await decide(pilot, "Decline")
+        assert "needs a reason" in dialog_error(app, "#decide-error")
         await press(pilot, "escape")
         await press(pilot, "d")
-        await choose(pilot, "Reassign")
+        await decide(pilot, "Reassign")
         repo = store
         repo.save_agent(replace(repo.get_agent("farah"), active=False))
         await choose(pilot, "farah")
         one_message(toasts, "farah is deactivated")
         frozen.unchanged()
-        # Every field: reassigned to an agent.
+        # Every field: reassigned to an agent, with a comment.
         await press(pilot, "d")
-        await choose(pilot, "Reassign")
+        await decide(pilot, "Reassign", "dmitri knows the ledger")
         await choose(pilot, "dmitri")
         stored = repo.get(AWAITING)
         assert stored.assignee == "dmitri" and stored.escalation is Escalation.NONE
+        assert repo.comments(AWAITING)[-1].body == "dmitri knows the ledger"
     async with started() as (app, pilot, toasts):
         await open_ticket(pilot, app, "HD-24")
         await press(pilot, "d")
-        await choose(pilot, "Accept")  # nothing optional to fill
+        await decide(pilot, "Accept")  # nothing optional to fill
         stored = store.get("HD-24")
         assert stored.assignee == "alex" and stored.escalation is Escalation.NONE
         await press(pilot, "l")
         await pilot.press(*"second opinion")
         await press(pilot, "enter", "d")
-        await choose(pilot, "Decline")
-        await pilot.press(*"the fix stands")
-        await press(pilot, "enter")
+        await decide(pilot, "Decline", "the fix stands")
         history = store.history("HD-24")
         assert any(h.field == "decision:decline" and h.new == "the fix stands" for h in history)
 
@@ -540,7 +538,7 @@ async def test_conflict_retry_and_discard(started: Any, store: SqlRepository) ->
             app.service.update(MINE, other.version, category=f"colleague-{answer}")
             await press(pilot, "p")
             await choose(pilot, "P4")
-            assert isinstance(app.screen, ConflictScreen)
+            await wait_for_screen(pilot, ConflictScreen)
             await press(pilot, answer)
             alive(app)
             stored = store.get(MINE)

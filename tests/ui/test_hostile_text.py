@@ -356,7 +356,7 @@ def test_the_real_app_never_writes_what_a_ticket_holds(
     terminal.press("escape")
     terminal.press("ctrl+p", expect="Search for commands")
     terminal.press("escape")
-    # The on-call check (every 10 s) toasts my breached tickets, quoting their subjects.
+    # The on-call check (every 10 s) puts my breached tickets on the status line.
     terminal.wait_for("On call", 0, timeout=max(1.0, deadline - 15 - time.monotonic()))
     terminal.quiet()
     terminal.press("ctrl+q")
@@ -496,25 +496,36 @@ async def test_every_screen_renders_hostile_fields_as_plain_text(
                 _check_screen(pilot, view.title)
 
 
-async def test_on_call_toasts_quote_subjects_as_text(
+async def test_on_call_alerts_quote_subjects_as_text(
     hostile_store: HostileStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A subject such as "[/]" crashed the app from a toast; "[@click=…]" became live."""
+    """A subject such as "[/]" crashed the app from a toast; "[@click=…]" became live.
+    Alerts wait on the status line, and `!` lists them: both show the subject as text."""
+    from helpdesk_tui.ui.widgets.status_line import StatusLine
+
     monkeypatch.setattr(app_module, "ONCALL_EVERY", 0.2)
     app = _app(hostile_store.data_dir, oncall=True)
     async with app.run_test(size=(WIDTH, HEIGHT), notifications=True) as pilot:
         await settle(pilot)
-        for _ in range(40):
-            if app._notifications:
+        line = app.screen.query_one(StatusLine)
+        for _ in range(60):
+            if line.text.startswith("On call"):
                 break
             await pilot.pause(0.05)
+        assert line.text.startswith("On call (") and "! to list" in line.text, line.text
+        assert not app.screen.query("Toast"), "an on-call alert became a toast"
+        _check_screen(pilot, "queue with on-call alerts waiting")
+        await pilot.press("exclamation_mark")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
-        assert any(hostile_store.mine in m and MARKUP in m for m in messages), messages
-        toasts = list(app.screen.query("Toast"))
-        assert toasts, "no toast on screen"
-        for toast in toasts:
-            shown = toast.render()
-            assert MARKUP in str(getattr(shown, "plain", shown))
-        _check_screen(pilot, "queue with on-call toasts")
+        from textual.widgets import OptionList
+
+        prompts = [
+            str(app.screen.query_one(OptionList).get_option_at_index(i).prompt)
+            for i in range(app.screen.query_one(OptionList).option_count)
+        ]
+        assert any(hostile_store.mine in p and MARKUP in p for p in prompts), prompts
+        _check_screen(pilot, "on-call alerts listed")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not line.text.startswith("On call"), "listed alerts still wait"
     assert app.return_code in (None, 0)

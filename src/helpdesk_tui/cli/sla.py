@@ -10,6 +10,7 @@ from typing import Any
 from ..domain.periods import Span
 from ..domain.text import safe_line
 from ..service import HelpdeskService
+from ..service.sweep import Outcome, SweepResult
 from ..settings.config import Settings
 from .errors import CliError
 from .mail import delivery_json, print_delivery, send_mail
@@ -41,6 +42,16 @@ def sweep(args: argparse.Namespace, service: HelpdeskService, settings: Settings
             "escalated": result.escalated,
             "reminded": result.reminded,
             "closed": result.closed,
+            "actions": [
+                {
+                    "key": a.key,
+                    "clock": a.clock,
+                    "event": a.event,
+                    "outcome": a.outcome.value,
+                    "detail": a.detail,
+                }
+                for a in result.actions
+            ],
         }
         if sent is not None:
             record["mail"] = delivery_json(sent)
@@ -49,15 +60,26 @@ def sweep(args: argparse.Namespace, service: HelpdeskService, settings: Settings
     print(
         f"evaluated {result.evaluated} open tickets: {len(result.breached)} new breaches, "
         f"{len(result.at_risk)} newly at risk, {len(result.escalated)} escalated, "
+        f"{result.count(Outcome.KEPT)} kept with their assignee, "
         f"{len(result.reminded)} reminded, {len(result.closed)} closed"
     )
-    for key, kind in result.breached:
-        print(f"  breached  {safe_line(key)}  {kind.replace('_', ' ')}")
-    for key in result.closed:
-        print(f"  closed    {safe_line(key)}")
+    for key, did in _per_ticket(result).items():
+        print(f"  {safe_line(key)}  {safe_line('; '.join(did))}")
     if sent is not None:
         print_delivery(sent)
     return 0
+
+
+def _per_ticket(result: SweepResult) -> dict[str, list[str]]:
+    """What the sweep did to each ticket, in the order it met them: one line each."""
+    lines: dict[str, list[str]] = {}
+    for action in result.actions:
+        lines.setdefault(action.key, []).append(str(action))
+    for key in result.reminded:
+        lines.setdefault(key, []).append("reminded the requester")
+    for key in result.closed:
+        lines.setdefault(key, []).append("closed: the requester did not answer in time")
+    return lines
 
 
 def purge(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:

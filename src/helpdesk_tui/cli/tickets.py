@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..domain import sla
 from ..domain.escalation import ReviewDecision
+from ..domain.history import narrate
 from ..domain.model import (
     Channel,
     Environment,
@@ -118,7 +119,8 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     decide.add_argument("key")
     decide.add_argument("decision", choices=[d.value for d in ReviewDecision])
     decide.add_argument("--to", help="agent, for reassign")
-    decide.add_argument("--reason")
+    decide.add_argument("--reason", help="why (a decline needs one, or a --comment)")
+    decide.add_argument("--comment", help="kept as an internal note; text, or - for stdin")
 
     csat = tsub.add_parser("csat", help="record customer satisfaction (1-5)")
     csat.add_argument("key")
@@ -208,10 +210,14 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
             print(f"{shown} sent to a lead for review")
         else:
             ticket = service.escalate(key, version, args.tier, args.reason)
-            print(f"{shown} moved to tier {ticket.tier}")
+            print(f"{shown} {_escalated(ticket, service.me.username)}")
     elif action == "decide":
-        service.decide(key, version, ReviewDecision(args.decision), args.reason, args.to)
-        print(f"{shown}: {args.decision} recorded")
+        comment = None if args.comment is None else _read_body(args.comment)
+        ticket = service.decide(
+            key, version, ReviewDecision(args.decision), args.reason, args.to, comment
+        )
+        noted = " with a note" if comment and comment.strip() else ""
+        print(f"{shown}: {args.decision} recorded{noted} (v{ticket.version})")
     elif action == "csat":
         service.record_csat(key, version, args.score, args.comment)
         print(f"{shown}: satisfaction {args.score}/5 recorded")
@@ -247,11 +253,10 @@ def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
         return 0
     print(f"{page.total} tickets ({SAVED_VIEWS[args.view].title})")
     for ticket in page.tickets:
-        due = sla.next_due(service.sla(ticket, now))
-        clock = sla.format_remaining(due.remaining) if due else "-"
+        clock = sla.ticket_cell(ticket.status, service.sla(ticket, now), now).text
         print(
             f"{safe_line(ticket.key):<10} {ticket.priority.short} {ticket.status.value:<9} "
-            f"T{ticket.tier} {safe_line(ticket.assignee or '-'):<10} {clock:>8}  "
+            f"T{ticket.tier} {safe_line(ticket.assignee or '-'):<10} {clock:>11}  "
             f"{safe_line(ticket.subject)[:60]}"
         )
     return 0
@@ -260,19 +265,34 @@ def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
 def _ticket_json(
     service: HelpdeskService, ticket: Ticket, now: datetime | None = None
 ) -> dict[str, Any]:
+    now = now or service.clock()
+    statuses = service.sla(ticket, now)
     record = transfer.to_record(ticket)
     record["version"] = ticket.version
+    # What `ticket list` and the screens show; its clock's time left (null: none counts).
+    headline = sla.list_clock(statuses)
+    record["time_left"] = sla.ticket_cell(ticket.status, statuses, now).text
+    record["time_left_seconds"] = _seconds(sla.time_left(headline, now) if headline else None)
     record["sla"] = [
         {
             "target": s.kind.value,
             "state": s.state.value,
             "due_at": s.due_at.isoformat() if s.due_at else None,
+            "time_left": sla.clock_cell(s, now).text,
+            "time_left_seconds": _seconds(sla.time_left(s, now)),
             "remaining_seconds": s.remaining.total_seconds(),
+            "working_seconds_used": s.elapsed.total_seconds(),
+            "target_seconds": s.target.total_seconds(),
             "at_risk": s.at_risk,
+            "paused": s.in_pause,
         }
-        for s in service.sla(ticket, now)
+        for s in statuses
     ]
     return record
+
+
+def _seconds(span: timedelta | None) -> float | None:
+    return None if span is None else span.total_seconds()
 
 
 def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
@@ -370,28 +390,49 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     if ticket.csat_score is not None:
         said = f" “{safe_line(ticket.csat_comment)}”" if ticket.csat_comment else ""
         print(f"  satisfaction: {ticket.csat_score}/5{said}")
-    for status in service.sla(ticket):
-        due = status.due_at.isoformat(timespec="minutes") if status.due_at else "paused"
-        print(
-            f"  SLA {status.kind.label}: {status.state.value} (due {due}, "
-            f"{sla.format_remaining(status.remaining)})"
-        )
+    now = service.clock()
+    for status in service.sla(ticket, now):
+        print(f"  SLA {status.kind.label}: {_clock_line(status, now)}")
     print()
     print(safe_text(ticket.description))
     for c in comments:
         label = "NOTE" if not c.is_public else ("CUSTOMER" if c.from_customer else "REPLY")
-        print(
-            f"\n--- {label} · {safe_line(c.author)} · {c.created_at.isoformat(timespec='minutes')}"
-        )
+        author = safe_line(sla.actor_label(c.author))
+        print(f"\n--- {label} · {author} · {c.created_at.isoformat(timespec='minutes')}")
         print(safe_text(c.body))
     print("\nHistory:")
-    for h in history:
-        reason = f" ({safe_line(h.reason)})" if h.reason else ""
-        print(
-            f"  {h.at.isoformat(timespec='minutes')} {safe_line(h.actor)}: {h.field} "
-            f"{safe_line(h.old or '')} → {safe_line(h.new or '')}{reason}"
-        )
+    customers = {str(c.id): c.author for c in comments if c.from_customer}
+    for item in narrate(history, from_customer=customers):
+        print(f"  {item.at.isoformat(timespec='minutes')} {item.text}")
     return 0
+
+
+def _escalated(ticket: Ticket, me: str) -> str:
+    """What an escalation did, as the agent who asked for it needs to hear it."""
+    if ticket.assignee is not None:
+        return f"moved to tier {ticket.tier}, still with {safe_line(ticket.assignee)}"
+    watching = "; you are watching it" if me in ticket.watchers else ""
+    return f"moved to tier {ticket.tier}, waiting for someone there to accept it{watching}"
+
+
+def _clock_line(status: sla.TargetStatus, now: datetime) -> str:
+    """The clock as the screens show it, then its state, due instant and working time:
+    "Mon 09:31 (running, due 2026-12-07 09:31 UTC; 2h45m working time left of 8h)"."""
+    due = f"due {status.due_at:%Y-%m-%d %H:%M} UTC" if status.due_at else "no due time"
+    target = sla.format_span(status.target)
+    if status.is_unmet and status.state is not sla.ClockState.BREACHED:
+        work = f"{sla.format_span(status.remaining)} working time left of {target}"
+    elif status.is_unmet:
+        work = f"{sla.format_span(-status.remaining)} working time over {target}"
+    else:
+        work = f"{sla.format_span(status.elapsed)} working time used of {target}"
+    cell = sla.clock_cell(status, now).text
+    broken = status.state is sla.ClockState.BREACHED
+    if sla.time_left(status, now) is None:  # met, missed, paused: the word says so
+        state = "breached, " if status.in_pause and broken else ""
+    else:
+        state = f"{status.state.value}{', at risk' if status.at_risk else ''}, "
+    return f"{cell} ({state}{due}; {work})"
 
 
 def _key(text: str) -> str:

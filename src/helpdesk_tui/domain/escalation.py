@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from .model import TIERS, Escalation, Ticket
+from .model import MAX_BODY, TIERS, Escalation, Ticket
 
 
 class EscalationError(ValueError):
@@ -39,11 +39,22 @@ def _check_open(ticket: Ticket) -> None:
 
 
 def change_tier(
-    ticket: Ticket, to_tier: int, reason: str | None, actor: str, at: datetime
+    ticket: Ticket,
+    to_tier: int,
+    reason: str | None,
+    actor: str,
+    at: datetime,
+    *,
+    assignee_tier: int | None = None,
+    follow: bool = False,
 ) -> dict[str, object]:
     """Move a ticket up (escalate) or down (de-escalate) a tier, with a required reason.
 
-    The ticket leaves its assignee and waits for the receiving tier to accept it.
+    Up to a tier its assignee works at (`assignee_tier`, the assignee's own tier, is at
+    least `to_tier`: a tier-3 engineer moving a tier-2 ticket into tier 3), the assignee
+    keeps it and nobody has to accept it. Otherwise the ticket is handed on: unassigned,
+    waiting for the receiving tier to accept it. With `follow` (`actor` is an agent,
+    not a rule), whoever escalates and the assignee it leaves keep it as watchers.
     """
     _check_open(ticket)
     if to_tier not in TIERS:
@@ -51,15 +62,50 @@ def change_tier(
     if to_tier == ticket.tier:
         raise EscalationError(f"{ticket.key} is already at tier {to_tier}")
     why = _need_reason(reason, "moving a ticket to another tier")
-    return {
-        "tier": to_tier,
-        "assignee": None,
-        "escalation": Escalation.AWAITING_TIER,
+    record: dict[str, object] = {
         "escalation_reason": why,
         "escalated_by": actor,
         "escalated_at": at,
         "escalated_from_tier": ticket.tier,
     }
+    kept = (
+        ticket.assignee is not None
+        and to_tier > ticket.tier
+        and assignee_tier is not None
+        and assignee_tier >= to_tier
+    )
+    if kept:
+        changes: dict[str, object] = {"tier": to_tier}
+        # A pending lead review keeps its own reason; the move's is in the history.
+        if ticket.escalation is not Escalation.AWAITING_LEAD:
+            changes |= {"escalation": Escalation.NONE, **record}
+        if follow:
+            changes["watchers"] = with_watchers(ticket, actor if actor != ticket.assignee else None)
+        return changes
+    changes = {"tier": to_tier, "assignee": None, "escalation": Escalation.AWAITING_TIER, **record}
+    if follow:
+        changes["watchers"] = with_watchers(ticket, actor, ticket.assignee)
+    return changes
+
+
+def with_watchers(ticket: Ticket, *names: str | None) -> tuple[str, ...]:
+    """The ticket's watchers with `names` added (each once; None skipped)."""
+    watchers = list(ticket.watchers)
+    for name in names:
+        if name and name not in watchers:
+            watchers.append(name)
+    return tuple(watchers)
+
+
+def decision_comment(text: str | None) -> str | None:
+    """A decision's comment as it is kept (None when there is none), or EscalationError
+    when it is longer than any message may be."""
+    if text is None or not text.strip():
+        return None
+    kept = text.strip()
+    if len(kept) > MAX_BODY:
+        raise EscalationError(f"the decision's comment is longer than {MAX_BODY} characters")
+    return kept
 
 
 def request_review(

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.model import Agent, Role
-from ..domain.sla import Policy, PolicyError, parse_policy
+from ..domain.sla import Policy, PolicyError
 from ..service import HelpdeskService
 from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
 from ..settings.config import ConfigError, Settings
-from ..settings.policies import load_builtin
+from ..settings.policies import load_builtin, parse_text
 from ..store.base import NotFound, TicketRepository
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def load_policy(name_or_path: str) -> Policy:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"sla.policy: cannot read {path}: {exc.strerror}") from None
-            return parse_policy(text)
+            return parse_text(text)
         return load_builtin(name_or_path)
     except PolicyError as exc:
         raise ConfigError(f"sla policy {name_or_path}: {exc}") from None

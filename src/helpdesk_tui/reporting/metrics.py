@@ -210,6 +210,9 @@ class Breach:
     """Seconds past due: until it was met late, or until now if it still runs."""
     running: bool
     """Still not met (the ticket still waits)."""
+    clock: TargetStatus | None = None
+    """The clock as it stood when the metrics were computed: what `sla.clock_cell`
+    shows for it, as every SLA cell does."""
 
 
 @dataclass(slots=True)
@@ -493,6 +496,7 @@ class _Tally:
             status.due_at,
             overdue,
             status.stopped_at is None,
+            status,
         )
         entry = (overdue, ticket.key, status.kind.value, breach)
         if len(self._worst) < self.keep:

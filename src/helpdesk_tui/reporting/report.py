@@ -11,15 +11,17 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
+from ..domain import sla
 from ..domain.model import TIER_NAMES, TIERS, Priority
 from ..domain.text import safe_line
 from . import charts
 from .metrics import (
     AGE_BUCKETS,
     AgentFigures,
+    Breach,
     Compliance,
     Durations,
     Metrics,
@@ -116,6 +118,9 @@ def to_json(m: Metrics) -> dict[str, Any]:
                     "due_at": b.due_at.isoformat() if b.due_at else None,
                     "overdue_seconds": b.overdue,
                     "still_running": b.running,
+                    # As every SLA cell shows it (null once met late): "-1d21h", "paused".
+                    "time_left": _time_left(b, m.computed_at),
+                    "time_left_seconds": _time_left_seconds(b, m.computed_at),
                 }
                 for b in m.worst
             ],
@@ -305,12 +310,24 @@ def _breach_lines(m: Metrics) -> Iterator[str]:
     if m.worst:
         yield "  most overdue:"
     for b in m.worst:
-        state = "still open" if b.running else "met late"
+        if b.running:
+            shown = f"{_time_left(b, m.computed_at)}, still open"
+        else:
+            shown = f"{format_duration(b.overdue)} over, met late"
         yield (
             f"  {safe_line(b.key):<10} {b.priority.short} T{b.tier} "
-            f"{safe_line(b.assignee or '-')[:12]:<12} {b.kind.label:<15} "
-            f"{format_duration(b.overdue):>7} over, {state}"
+            f"{safe_line(b.assignee or '-')[:12]:<12} {b.kind.label:<15} {shown:>18}"
         )
+
+
+def _time_left(b: Breach, now: datetime) -> str | None:
+    """A breach still open as every SLA cell shows it; None once it was met late."""
+    return sla.clock_cell(b.clock, now).text if b.running else None
+
+
+def _time_left_seconds(b: Breach, now: datetime) -> float | None:
+    left = sla.time_left(b.clock, now) if b.running and b.clock else None
+    return None if left is None else left.total_seconds()
 
 
 def _agent_lines(m: Metrics) -> Iterator[str]:

@@ -27,7 +27,20 @@ class AssignmentUseCases(EscalationUseCases):
         agent: Agent | None = None,
         audit: bool = True,
     ) -> Change | None:
-        """The checks and the Change of `assign`; `agent` is the assignee if already known."""
+        """The checks and the Change of `assign`; `agent` is the assignee if already known.
+
+        Handing a ticket that waits for its tier to someone decides that escalation:
+        taking it accepts it, giving it to another agent reassigns it (both audited as
+        the decision), so no ticket stays "waiting for tier N" while somebody holds it."""
+        if assignee is not None and ticket.escalation is Escalation.AWAITING_TIER:
+            mine = assignee == self.me.username
+            return self._decision_change(
+                ticket,
+                base_version,
+                ReviewDecision.ACCEPT if mine else ReviewDecision.REASSIGN,
+                assignee=None if mine else assignee,
+                audit=audit,
+            )
         if assignee == self.me.username and ticket.assignee in (None, self.me.username):
             self._require(Action.TAKE, ticket, audit=audit)
         else:
@@ -42,6 +55,7 @@ class AssignmentUseCases(EscalationUseCases):
         return self._change(ticket, base_version, {"assignee": assignee})
 
     def take(self, key: str, base_version: int) -> Ticket:
+        """Assign `key` to me; a ticket waiting for my tier is thereby accepted."""
         return self.assign(key, base_version, self.me.username)
 
     def take_next(self, rounds: int = 5, candidates: int = 10) -> Ticket | None:
@@ -68,10 +82,6 @@ class AssignmentUseCases(EscalationUseCases):
             # A candidate I may not take is passed over, not refused: take next never
             # asked for that ticket (so no refusal is audited either).
             try:
-                if ticket.escalation is Escalation.AWAITING_TIER:
-                    return self._decision_change(
-                        ticket, ticket.version, ReviewDecision.ACCEPT, audit=False
-                    )
                 return self._assign_change(
                     ticket, ticket.version, self.me.username, agent=me, audit=False
                 )

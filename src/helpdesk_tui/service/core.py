@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.access import AccessDenied, Action, can
 from ..domain.followup import FollowUpPolicy, MailKind
@@ -67,6 +67,18 @@ class ServiceCore:
 
     def count(self, query: Query) -> int:
         return self._repo.count(self.scope(query))
+
+    def urgency_counts(self, query: Query, soon: timedelta) -> tuple[int, int]:
+        """Of the tickets `query` finds: how many are past due, and how many more fall
+        due within `soon`. Two counts on the index the SLA sort uses."""
+        now = self.clock()
+
+        def due_before(instant: datetime) -> Query:
+            limit = query.due_before
+            return replace(query, due_before=instant if limit is None else min(instant, limit))
+
+        breached = self.count(due_before(now))
+        return breached, self.count(due_before(now + soon)) - breached
 
     def scope(self, query: Query) -> Query:
         """`query` as this agent may run it: the repository is asked exactly this."""

@@ -19,6 +19,7 @@ from ..domain.model import (
     Agent,
     Channel,
     Environment,
+    Escalation,
     Priority,
     Role,
     Status,
@@ -441,6 +442,11 @@ def _live_one(
         if a.tier >= ticket.tier and a.role is Role.AGENT and serves(a, ticket.organization)
     ]
     owner = me if rng.random() < 0.18 and me.tier >= ticket.tier else rng.choice(eligible)
+    if fate == "escalated" and owner.tier > ticket.tier:
+        # Whoever escalates works at the ticket's tier: one above it would keep the
+        # ticket, and the demo would show no escalation waiting. Chosen without the
+        # random source, so every other ticket of a seed stays as it was.
+        owner = next((a for a in eligible if a.tier == ticket.tier), owner)
     clock.advance(rng, 2, _response_minutes(scenario.priority, rng))
     ticket = _service(repo, policy, clock, _lead(agents)).assign(
         ticket.key, ticket.version, owner.username
@@ -532,9 +538,10 @@ def _resolve(
         ticket = work.escalate(
             ticket.key, ticket.version, ticket.tier + 1, "root cause is in the platform"
         )
-        senior = next(a for a in agents if a.tier >= ticket.tier and a.role is Role.AGENT)
-        work = _service(repo, policy, clock, senior)
-        ticket = work.decide(ticket.key, ticket.version, ReviewDecision.ACCEPT)
+        if ticket.escalation is Escalation.AWAITING_TIER:  # else its owner works there
+            senior = next(a for a in agents if a.tier >= ticket.tier and a.role is Role.AGENT)
+            work = _service(repo, policy, clock, senior)
+            ticket = work.decide(ticket.key, ticket.version, ReviewDecision.ACCEPT)
     clock.advance(rng, 30, _resolution_minutes(scenario.priority, rng))
     final = scenario.replies[-1]
     ticket = work.reply(ticket.key, ticket.version, final, status=Status.RESOLVED)

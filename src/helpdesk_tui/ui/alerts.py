@@ -1,5 +1,10 @@
 """On-call alerts: every few seconds (the app's timer), one cheap query for new P1s and
-one for the agent's own clocks at risk or breached, each alert shown once as a toast."""
+one for the agent's own clocks at risk or breached, each alert raised once.
+
+Alerts wait on the status line of every screen ("On call (3) · ! to list · HD-97 …")
+until the agent lists them with `!`, rather than as toasts: three toasts and
+"N more" covered half the list at 80x24, and went away after 15 seconds whether anyone
+had read them or not."""
 
 from __future__ import annotations
 
@@ -17,9 +22,6 @@ from ..settings.i18n import label as tr
 from ..store.base import Query
 from .context import app_context
 from .jobs import call_store
-
-ONCALL_TOASTS = 3
-"""Alerts shown one by one in a check; more than that are summed up in one toast."""
 
 
 def collect_alerts(service: HelpdeskService, since: datetime, me: str) -> list[str]:
@@ -67,6 +69,8 @@ class OnCallAlerts:
     def __init__(self, app: App[Any]) -> None:
         self._app = app
         self._alerted: set[str] = set()
+        self.waiting: list[tuple[str, str]] = []
+        """(ident, text) of the alerts raised and not yet listed, oldest first."""
         self.last_check: datetime | None = None
 
     def check(self) -> None:
@@ -90,20 +94,24 @@ class OnCallAlerts:
         self.last_check = context.service.clock()
         fresh = [a.split("|", 1) for a in alerts if a.split("|", 1)[0] not in self._alerted]
         self._alerted.update(ident for ident, _text in fresh)
-        # A few alerts are shown one by one; a flood (a morning of breaches) is one
-        # toast, not a screen full of them.
-        shown, rest = fresh[:ONCALL_TOASTS], fresh[ONCALL_TOASTS:]
-        for ident, text in shown:
-            urgent = ident.startswith(("new:", "breached:"))
-            app.notify(
-                text, title=_("On call"), severity="error" if urgent else "warning", timeout=15
-            )
-        if rest:
-            app.notify(
-                _("{count} more: see the SLA board (F4)").format(count=len(rest)),
-                title=_("On call"),
-                severity="error",
-                timeout=15,
-            )
+        self.waiting.extend((ident, text) for ident, text in fresh)
         if fresh and context.settings.bell:
             app.bell()
+
+    def line(self) -> tuple[str, bool] | None:
+        """The status line's alert text and whether it is urgent (a new P1 or a breach);
+        None when no alert waits."""
+        if not self.waiting:
+            return None
+        # The count and the key first: a narrow terminal cuts the end of the line.
+        text = _("On call ({count}) · ! to list · {alert}").format(
+            count=len(self.waiting), alert=self.waiting[-1][1]
+        )
+        urgent = any(ident.startswith(("new:", "breached:")) for ident, _t in self.waiting)
+        return text, urgent
+
+    def take(self) -> list[tuple[str, str]]:
+        """The waiting alerts as (ticket key, text), newest check last; none wait after."""
+        taken = [(ident.split(":")[1], text) for ident, text in self.waiting]
+        self.waiting.clear()
+        return taken

@@ -283,6 +283,25 @@ class HelpdeskApp(App[None]):
         if not self.store_opening():
             self.push_screen(TicketScreen(key))
 
+    def oncall_line(self) -> tuple[str, bool] | None:
+        return self._oncall.line() if self._oncall_enabled else None
+
+    def action_oncall_alerts(self) -> None:
+        """List the waiting on-call alerts; choosing one opens its ticket."""
+        from .screens.dialogs import ChoiceScreen
+
+        alerts = self._oncall.take()
+        if not alerts:
+            self.notify(_("No on-call alert is waiting."))
+            return
+        options = [(text, key) for key, text in alerts]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self.open_ticket(key)
+
+        self.push_screen(ChoiceScreen(_("On-call alerts"), options), chosen)
+
     def action_help_quit(self) -> None:
         # Textual's own ctrl+c hint is markup ("Press [b]ctrl+q[/b]…"), and every toast
         # of ours is plain text (see notify): the brackets showed. The words, plainly.
@@ -310,6 +329,9 @@ class HelpdeskApp(App[None]):
         # message as markup, and Widget.notify passes markup=True explicitly: a subject
         # holding "[/]" crashed the app (MarkupError) and "[@click=app.quit]" became a
         # live action. No toast of ours uses markup, so every one is plain text.
+        # One toast at a time (app.tcss keeps it to two rows): a pile of them hid half
+        # the list at 80x24. On-call alerts wait on the status line instead (alerts.py).
+        self.clear_notifications()
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ---------------------------------------------------------- command palette

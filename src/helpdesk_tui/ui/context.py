@@ -35,6 +35,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("f4", "go('sla')", _("SLA board"), id="app.sla_board", show=False),
     Binding("f5", "go('metrics')", _("Metrics"), id="app.metrics", show=False),
     Binding("colon", "goto_ticket", _("Go to ticket"), id="app.goto", show=False),
+    Binding("exclamation_mark", "oncall_alerts", _("On-call alerts"), id="app.alerts", show=False),
 ]
 """The keys that work on every screen (HelpdeskApp.BINDINGS)."""
 
@@ -64,6 +65,11 @@ class HelpdeskContext(Protocol):
         ...
 
     def open_ticket(self, key: str) -> None: ...
+
+    def oncall_line(self) -> tuple[str, bool] | None:
+        """The on-call alerts waiting to be listed, as one line, and whether one is
+        urgent; None when none waits (ui/alerts.py)."""
+        ...
 
     def show_error(self, exc: Exception) -> None: ...
 

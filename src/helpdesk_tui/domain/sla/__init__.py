@@ -7,7 +7,7 @@ every instant going in or out is a timezone-aware datetime (naive ones are refus
 - `policy`: a team's targets per priority, its pauses and breach rules.
 - `parsing`: a policy (and durations like "4h" or "1bd") from TOML text.
 - `evaluation`: every clock of a ticket at `now`; the columns a store indexes.
-- `formatting`: countdowns as a table cell shows them.
+- `formatting`: what "time left" means, and a clock as every SLA cell shows it.
 """
 
 from __future__ import annotations
@@ -22,10 +22,21 @@ from .calendar import (
     Window,
 )
 from .evaluation import TargetStatus, evaluate, evaluate_many, next_due, sla_columns
-from .formatting import format_remaining
+from .formatting import (
+    ClockCell,
+    clock_cell,
+    format_moment,
+    format_remaining,
+    format_span,
+    list_clock,
+    stands_still_before_due,
+    ticket_cell,
+    time_left,
+)
 from .parsing import parse_duration, parse_policy
 from .policy import (
     CLOCK_NAMES,
+    POLICY_ACTOR_LABEL,
     ActionVerb,
     BreachAction,
     BreachRule,
@@ -35,12 +46,18 @@ from .policy import (
     PriorityTargets,
     TargetKind,
     TargetSpec,
+    WhenWorked,
+    WorkedWindow,
+    actor_label,
+    is_policy_actor,
+    policy_actor,
 )
 
 __all__ = [
     "ALWAYS_CALENDAR_NAME",
     "ALWAYS_OPEN",
     "CLOCK_NAMES",
+    "POLICY_ACTOR_LABEL",
     "WEEKDAYS",
     "ActionVerb",
     "AlwaysOpenCalendar",
@@ -48,6 +65,7 @@ __all__ = [
     "BreachRule",
     "BusinessCalendar",
     "Calendar",
+    "ClockCell",
     "ClockState",
     "Policy",
     "PolicyError",
@@ -55,12 +73,24 @@ __all__ = [
     "TargetKind",
     "TargetSpec",
     "TargetStatus",
+    "WhenWorked",
     "Window",
+    "WorkedWindow",
+    "actor_label",
+    "clock_cell",
     "evaluate",
     "evaluate_many",
+    "format_moment",
     "format_remaining",
+    "format_span",
+    "is_policy_actor",
+    "list_clock",
     "next_due",
     "parse_duration",
     "parse_policy",
+    "policy_actor",
     "sla_columns",
+    "stands_still_before_due",
+    "ticket_cell",
+    "time_left",
 ]

@@ -31,7 +31,10 @@ class TargetStatus:
     `due_at` is None while the clock is paused short of its target. `at_risk_at` is
     when the clock turns at-risk (None once the clock has stopped, or while paused
     short of that point). `remaining` is negative past due. `at_risk` is true for a
-    clock that is unmet, not yet breached, and past its at-risk share.
+    clock that is unmet, not yet breached, and past its at-risk share. `in_pause` is
+    true for a clock still counting while the ticket stands in a pause the policy
+    counts: a paused clock, or one that breached before the pause began (it keeps its
+    due instant, but stands still like the store's `sla_due_at`, which is None then).
     """
 
     kind: TargetKind
@@ -43,6 +46,7 @@ class TargetStatus:
     elapsed: timedelta
     at_risk: bool
     stopped_at: datetime | None
+    in_pause: bool = False
 
     @property
     def is_unmet(self) -> bool:
@@ -65,6 +69,7 @@ _status_slot_setters = tuple(TargetStatus.__dict__[name].__set__ for name in Tar
     _set_elapsed,
     _set_at_risk,
     _set_stopped,
+    _set_in_pause,
 ) = _status_slot_setters
 assert TargetStatus.__slots__ == (
     "kind",
@@ -76,6 +81,7 @@ assert TargetStatus.__slots__ == (
     "elapsed",
     "at_risk",
     "stopped_at",
+    "in_pause",
 )
 
 
@@ -198,9 +204,8 @@ def _clock(
     """One target's state, from work values its caller shares between targets.
 
     `fa` is F(a0), `spans` the pauses on this target's calendar, `stop` the meeting
-    event's epoch (None while unmet) and `f_end` F(stop or now). This is the hot path
-    of `evaluate`, so it favours fewer calls over tidiness.
-    """
+    event's epoch (None while unmet) and `f_end` F(stop or now). The hot path of
+    `evaluate`: it favours fewer calls over tidiness."""
     w = c.w
     risk_w = c.risk
     td = c.td
@@ -263,6 +268,7 @@ def _clock(
     _set_elapsed(out, elapsed)
     _set_at_risk(out, (state is _RUNNING or state is _PAUSED) and el >= risk_w)
     _set_stopped(out, stopped_at)
+    _set_in_pause(out, paused and stop is None and not cancelled)
     return out
 
 

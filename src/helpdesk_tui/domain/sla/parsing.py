@@ -30,6 +30,7 @@ from .policy import (
     PolicyError,
     PriorityTargets,
     TargetSpec,
+    WhenWorked,
 )
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(bd|bh|d|h|m|s)", re.IGNORECASE)
@@ -63,7 +64,15 @@ def parse_duration(text: str, calendar: Calendar = ALWAYS_OPEN) -> timedelta:
     return timedelta(seconds=total)
 
 
-_TOP_KEYS = ("name", "description", "at_risk_share", "pause_on_hold", "calendars", "priorities")
+_TOP_KEYS = (
+    "name",
+    "description",
+    "at_risk_share",
+    "pause_on_hold",
+    "when_worked",
+    "calendars",
+    "priorities",
+)
 _CALENDAR_KEYS = ("timezone", "weekdays", "hours", "holidays", *WEEKDAYS)
 _PRIORITY_KEYS = (
     "clock",
@@ -72,6 +81,7 @@ _PRIORITY_KEYS = (
     "update_every",
     "on_at_risk",
     "on_breach",
+    "when_worked",
 )
 _TARGET_KEYS = ("within", "clock", "outside_hours", "hours")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -257,6 +267,13 @@ def _parse_action(value: object, path: str) -> BreachAction | None:
         raise PolicyError(f"{path}: {exc}") from None
 
 
+def _parse_when_worked(value: object, path: str) -> WhenWorked:
+    choices = " or ".join(f'"{w}"' for w in WhenWorked)
+    if not isinstance(value, str) or value.strip().lower() not in tuple(WhenWorked):
+        raise PolicyError(f"{path}: expected {choices}, got {value!r}")
+    return WhenWorked(value.strip().lower())
+
+
 def parse_policy(text: str) -> Policy:
     """Read a policy from TOML text. Raises PolicyError with one line naming the key.
 
@@ -277,6 +294,7 @@ def parse_policy(text: str) -> Policy:
     pause_on_hold = data.get("pause_on_hold", False)
     if not isinstance(pause_on_hold, bool):
         raise PolicyError(f"pause_on_hold: expected true or false, got {pause_on_hold!r}")
+    when_worked = _parse_when_worked(data.get("when_worked", "notify"), "when_worked")
 
     calendars: dict[str, Calendar] = {}
     for cal_name, value in _table(data.get("calendars", {}), "calendars").items():
@@ -311,6 +329,7 @@ def parse_policy(text: str) -> Policy:
         rules[priority] = BreachRule(
             _parse_action(table.get("on_at_risk"), f"{path}.on_at_risk"),
             _parse_action(table.get("on_breach"), f"{path}.on_breach"),
+            _parse_when_worked(table.get("when_worked", when_worked), f"{path}.when_worked"),
         )
     pause = set(ALWAYS_PAUSE)
     if pause_on_hold:

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from ..model import Priority, Status
+from ..model import Priority, Status, Ticket
 from ..text import N_
 from .calendar import ALWAYS_CALENDAR_NAME, ALWAYS_OPEN, Calendar
 
 
 class PolicyError(ValueError):
     """A policy that cannot be used; the message is one line naming the offending key."""
+
+    @property
+    def key_path(self) -> tuple[str, ...]:
+        """The dotted key the message starts with, split ("priorities", "high",
+        "when_worked"); empty when it names none (a TOML syntax error, say), so that
+        whoever holds the text can point at the line."""
+        named = _KEY_PREFIX.match(str(self))
+        return () if named is None else tuple(named[1].split("."))
+
+
+_KEY_PREFIX = re.compile(r"^([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*): ")
 
 
 CLOCK_NAMES = (N_("first response"), N_("resolution"), N_("update"))
@@ -76,12 +89,25 @@ class BreachAction:
         return f"{self.verb}:{self.target}"
 
 
+class WhenWorked(enum.StrEnum):
+    """What a rule that moves a ticket to another tier does to one an agent is working."""
+
+    NOTIFY = "notify"
+    """The ticket stays with its assignee; the leads and the tier the rule names are
+    made watchers, and an internal note says what breached."""
+    REASSIGN = "reassign"
+    """The rule applies as written: the ticket leaves its assignee for the other tier."""
+
+
 @dataclass(frozen=True, slots=True)
 class BreachRule:
     """What happens when a ticket's target turns at-risk, and when it breaches."""
 
     on_at_risk: BreachAction | None = None
     on_breach: BreachAction | None = None
+    when_worked: WhenWorked = WhenWorked.NOTIFY
+    """For an `escalate:tierN` action on an assigned ticket being worked (see
+    `Policy.is_worked`): notify instead of taking it from its assignee, or reassign."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +231,38 @@ class Policy:
         """The breach rule for `priority` (one that does nothing if none is configured)."""
         return self.breach_rules.get(priority, _NO_RULE)
 
+    @property
+    def actor(self) -> str:
+        """Who the history names for what this policy's rules did: "sla:<name>"."""
+        return policy_actor(self.name)
+
+    def worked_window(self, priority: Priority) -> WorkedWindow:
+        """How recent an agent's reply or note must be for a `priority` ticket to count
+        as being worked: the update interval; without one, the first-response target
+        (the longer of its two durations), since that is how long the policy lets a
+        customer wait for an answer; without either, 24 hours on the 24x7 clock."""
+        targets = self.targets.get(priority, PriorityTargets())
+        if targets.update_every is not None:
+            spec, source = targets.update_every, "update_every"
+        elif targets.first_response is not None:
+            spec, source = targets.first_response, "first_response"
+        else:
+            return WorkedWindow(WORKED_FALLBACK, ALWAYS_OPEN, "fallback")
+        longest = max(spec.duration, spec.outside_hours_duration or spec.duration)
+        return WorkedWindow(longest, self.calendar(spec.calendar), source)
+
+    def is_worked(self, ticket: Ticket, last_activity: datetime | None, now: datetime) -> bool:
+        """Whether an agent's reply or note at `last_activity` lies within the ticket's
+        worked window before `now`, counting only time the ticket's clocks ran: a week
+        spent waiting on the customer does not make the agent who asked idle."""
+        if last_activity is None:
+            return False
+        window = self.worked_window(ticket.priority)
+        ran = window.calendar.business_seconds(last_activity, now)
+        for start, end in _paused_spans(ticket, self.pause_statuses, last_activity, now):
+            ran -= window.calendar.business_seconds(start, end)
+        return ran <= window.duration.total_seconds()
+
     def action_for(self, priority: Priority, event: str) -> BreachAction | None:
         """What to do when a `priority` target turns "at_risk" or is "breached"."""
         rule = self.rule(priority)
@@ -216,3 +274,60 @@ class Policy:
 
 
 _NO_RULE = BreachRule()
+
+WORKED_FALLBACK = timedelta(hours=24)
+"""The worked window of a priority with neither an update nor a first-response target."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkedWindow:
+    """How recent an agent's reply or note must be for a ticket to count as worked."""
+
+    duration: timedelta
+    calendar: Calendar
+    source: str
+    """Where the duration comes from: "update_every", "first_response" or "fallback"."""
+
+
+def _paused_spans(
+    ticket: Ticket, statuses: frozenset[Status], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The ticket's counted pauses clipped to [start, end], merged so none counts twice."""
+    spans = sorted(
+        (max(p.start, start), min(p.end or end, end)) for p in ticket.pauses if p.status in statuses
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for s, e in spans:
+        if e <= s:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+POLICY_ACTOR_PREFIX = "sla:"
+"""Audit actors that are a policy, not a login: a username cannot hold a colon."""
+
+POLICY_ACTOR_LABEL = N_("SLA policy {name}")
+"""How the history names a policy as an actor."""
+
+
+def policy_actor(name: str) -> str:
+    """The audit actor of what policy `name`'s rules do."""
+    return f"{POLICY_ACTOR_PREFIX}{name}"
+
+
+def is_policy_actor(actor: str | None) -> bool:
+    """Whether an audit actor (or `escalated_by`) is a policy's rule, not a person: no
+    agent to hand a ticket back to."""
+    return actor is not None and actor.startswith(POLICY_ACTOR_PREFIX)
+
+
+def actor_label(actor: str, translate: Callable[[str], str] = str) -> str:
+    """How an audit actor (or a comment's author) reads: a login as it is, a policy as
+    "SLA policy <name>" (`translate` is the screens' `_`; the CLI prints English)."""
+    if not is_policy_actor(actor):
+        return actor
+    return translate(POLICY_ACTOR_LABEL).format(name=actor[len(POLICY_ACTOR_PREFIX) :])

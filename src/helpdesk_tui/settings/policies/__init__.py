@@ -1,6 +1,7 @@
 """The SLA policies that ship with helpdesk-tui, as TOML files beside this module.
 
-Reading the packaged file is the only I/O here; parsing is `domain.sla.parse_policy`.
+Reading the packaged file is the only I/O here; parsing is `domain.sla.parse_policy`,
+and `parse_text` adds the line of the key at fault to its error.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import re
 from importlib import resources
 
 from ...domain.sla import Policy, PolicyError, parse_policy
+from .. import toml_lines
 
-__all__ = ["builtin_names", "load_builtin", "read_builtin"]
+__all__ = ["builtin_names", "load_builtin", "parse_text", "read_builtin"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -31,4 +33,17 @@ def read_builtin(name: str = "default") -> str:
 
 def load_builtin(name: str = "default") -> Policy:
     """Parse a packaged policy. Each call builds a fresh Policy (its calendars' caches too)."""
-    return parse_policy(read_builtin(name))
+    return parse_text(read_builtin(name))
+
+
+def parse_text(text: str) -> Policy:
+    """`parse_policy`, its one-line error led by the line of the key it names
+    ("line 12: priorities.high.when_worked: ..."), where the text has that key."""
+    try:
+        return parse_policy(text)
+    except PolicyError as exc:
+        path = exc.key_path
+        line = toml_lines.line_of(toml_lines.key_lines(text), path) if path else None
+        if line is None:
+            raise
+        raise PolicyError(f"line {line}: {exc}") from None

@@ -17,7 +17,9 @@ from textual.widgets.option_list import Option
 from ...domain.model import Agent, Role
 from ...domain.text import safe_line, safe_text
 from ...settings.i18n import _
-from ...store.base import ConflictError
+from ...store.base import ConflictError, Query
+from ..context import app_context
+from ..jobs import call_store
 from ..widgets.inputs import LineInput
 
 
@@ -88,6 +90,38 @@ class ChoiceScreen(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.options[int(event.option.id or 0)][1])
+
+    def set_labels(self, labels: list[str]) -> None:
+        """Show new labels for the options, in order (a count read after opening)."""
+        if not self.is_mounted:
+            return  # already chosen or cancelled
+        options = self.query_one(OptionList)
+        for index, label in enumerate(labels):
+            options.replace_option_prompt_at_index(index, Text(safe_line(label)))
+
+
+class ViewPicker(ChoiceScreen):
+    """The saved views, each with how many tickets it holds: counted by the store once
+    the list is up (a count per view, on the views' own indexes)."""
+
+    def __init__(self, options: list[tuple[str, str]], current: str, queries: list[Query]) -> None:
+        super().__init__(_("Views"), options, current)
+        self._queries = queries
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        service, queries = app_context(self).service, self._queries
+
+        def counts() -> list[int]:
+            return [service.count(query) for query in queries]
+
+        def show(found: list[int]) -> None:
+            labels = [label for label, _value in self.options]
+            self.set_labels(
+                [f"{label}  ({count:,})" for label, count in zip(labels, found, strict=True)]
+            )
+
+        call_store(self, counts, show, failed=lambda exc: None, group="view-counts")
 
 
 class ConfirmScreen(ModalScreen[bool]):

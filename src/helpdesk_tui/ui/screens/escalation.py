@@ -6,47 +6,154 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
-from ...domain.escalation import ReviewDecision
+from ...domain.escalation import EscalationError, ReviewDecision, decision_comment
+from ...domain.history import quoted
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
-from ...settings.i18n import _
+from ...domain.sla import actor_label
+from ...domain.text import safe_line
+from ...settings.i18n import N_, _
+from ...settings.i18n import label as tr
 from ...store.base import ConflictError, Page, Query, SortKey
 from ..context import app_context
 from ..jobs import call_store
+from ..widgets.footer import HelpdeskFooter
+from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
-from ..widgets.ticket_table import TicketTable
+from ..widgets.ticket_table import ESCALATION_COLUMNS, TicketTable
 from ..widgets.title_bar import TitleBar
 from .base import LiveScreen
-from .dialogs import ChoiceScreen, PromptScreen, agent_options, on_answer
+from .dialogs import ChoiceScreen, agent_options, on_answer
+from .ticket_view import waiting_for
+
+
+class DecideScreen(ModalScreen[tuple[str, str] | None]):
+    """The decision on one escalation: who sent it, why, accept / reassign / decline,
+    and a comment (kept as an internal note; a decline's comment is its reason).
+
+    Enter on a choice moves to the comment, enter there records; escape cancels. It
+    answers (decision, comment); a reassignment asks for the agent afterwards."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", _("Cancel"), id="dialog.cancel")]
+
+    DEFAULT_CSS = """
+    DecideScreen #decide-about { max-height: 7; }
+    DecideScreen #decide-comment-label { padding: 1 0 0 0; }
+    """
+
+    OPTIONS = (
+        (N_("Accept: I take it"), ReviewDecision.ACCEPT),
+        (N_("Reassign to an agent…"), ReviewDecision.REASSIGN),
+        (N_("Decline: back to whoever sent it"), ReviewDecision.DECLINE),
+    )
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__()
+        self.ticket = ticket
+
+    def compose(self) -> ComposeResult:
+        ticket = self.ticket
+        with Vertical(classes="dialog"):
+            yield Label(
+                Text(
+                    _("{key} waits for {waiting}").format(
+                        key=safe_line(ticket.key), waiting=waiting_for(ticket) or "—"
+                    )
+                ),
+                classes="dialog-title",
+            )
+            yield Static(escalation_about(ticket), id="decide-about")
+            yield OptionList(*[Option(Text(tr(text))) for text, _d in self.OPTIONS])
+            yield Label(
+                Text(_("Comment (kept as an internal note; a decline needs one):")),
+                id="decide-comment-label",
+            )
+            yield LineInput(placeholder=_("optional"), id="decide-comment")
+            yield Static(Text(""), id="decide-error", classes="dialog-error")
+            yield Static(
+                Text(_("↑↓ choose · enter: to the comment · enter there: record · esc cancel")),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        options = self.query_one(OptionList)
+        if not options.has_focus:
+            return  # j and k are letters of the comment
+        if event.key == "j":
+            options.action_cursor_down()
+        elif event.key == "k":
+            options.action_cursor_up()
+
+    @property
+    def decision(self) -> ReviewDecision:
+        return self.OPTIONS[self.query_one(OptionList).highlighted or 0][1]
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self) -> None:
+        self._error("")
+        self.query_one("#decide-comment", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        decision = self.decision
+        try:
+            comment = decision_comment(event.value) or ""
+        except EscalationError as exc:
+            self._error(str(exc))
+            return
+        if decision is ReviewDecision.DECLINE and not comment:
+            self._error(_("A decline needs a reason: write it as the comment."))
+            return
+        self.dismiss((decision.value, comment))
+
+    def _error(self, text: str) -> None:
+        self.query_one("#decide-error", Static).update(Text(safe_line(text)))
+
+
+def escalation_about(ticket: Ticket) -> Text:
+    """Who sent the ticket where, when, and why (the reason as they wrote it, cut)."""
+    who = safe_line(actor_label(ticket.escalated_by or "?", _))
+    when = f"{ticket.escalated_at:%Y-%m-%d %H:%M} UTC" if ticket.escalated_at else "—"
+    if ticket.escalation is Escalation.AWAITING_LEAD:
+        line = _("Sent for a lead's review by {agent}, {when}")
+    else:
+        line = _("Escalated from tier {old} to tier {new} by {agent}, {when}")
+    text = Text(
+        line.format(old=ticket.escalated_from_tier or "?", new=ticket.tier, agent=who, when=when)
+        + "\n"
+    )
+    text.append(_("Reason: "), style="bold")
+    text.append(quoted(ticket.escalation_reason, 400) or "—")
+    return text
 
 
 def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -> None:
-    """Ask accept / reassign / decline (with a reason) and record the decision."""
+    """Show the decision dialog, then record it (asking whom, for a reassignment)."""
     app, context = owner.app, app_context(owner)
     service = context.service
     key = ticket.key
-    waiting = (
-        _("a lead's review")
-        if ticket.escalation is Escalation.AWAITING_LEAD
-        else _("tier {tier}").format(tier=ticket.tier)
-    )
-    options = [
-        (_("Accept: I take it"), ReviewDecision.ACCEPT.value),
-        (_("Reassign to an agent…"), ReviewDecision.REASSIGN.value),
-        (_("Decline, with a reason…"), ReviewDecision.DECLINE.value),
-    ]
 
-    def record(decision: ReviewDecision, reason: str | None, assignee: str | None) -> None:
+    def record(decision: ReviewDecision, comment: str | None, assignee: str | None) -> None:
+        reason = comment if decision is ReviewDecision.DECLINE else None
+
         def job() -> Ticket:
             fresh = service.latest(key)
-            return service.decide(key, fresh.version, decision, reason, assignee)
+            return service.decide(key, fresh.version, decision, reason, assignee, comment)
 
         def done(updated: Ticket) -> None:
-            app.notify(_("{key}: {decision} recorded").format(key=key, decision=decision.value))
+            app.notify(decision_told(updated, decision))
             after()
 
         def failed(exc: Exception) -> None:
@@ -60,31 +167,33 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
 
         call_store(owner, job, done, failed, what=_("decision on {key}").format(key=key))
 
-    def chosen(value: str | None) -> None:
-        if value is None:
+    def decided(answer: tuple[str, str]) -> None:
+        decision, comment = ReviewDecision(answer[0]), answer[1] or None
+        if decision is not ReviewDecision.REASSIGN:
+            record(decision, comment, None)
             return
-        decision = ReviewDecision(value)
-        if decision is ReviewDecision.ACCEPT:
-            record(decision, None, None)
-        elif decision is ReviewDecision.DECLINE:
+
+        def show(agents: list[Any]) -> None:
             owner.app.push_screen(
-                PromptScreen(_("Why decline {key}?").format(key=key), required=True),
-                on_answer(lambda reason: record(decision, reason, None)),
+                ChoiceScreen(_("Reassign to"), agent_options(agents, min_tier=ticket.tier)),
+                on_answer(lambda who: record(decision, comment, who)),
             )
-        else:
 
-            def show(agents: list[Any]) -> None:
-                owner.app.push_screen(
-                    ChoiceScreen(_("Reassign to"), agent_options(agents, min_tier=ticket.tier)),
-                    on_answer(lambda who: record(decision, None, who)),
-                )
+        call_store(owner, service.agents, show, what=_("agents"))
 
-            call_store(owner, service.agents, show, what=_("agents"))
+    owner.app.push_screen(DecideScreen(ticket), on_answer(decided))
 
-    owner.app.push_screen(
-        ChoiceScreen(_("{key} waits for {waiting}").format(key=key, waiting=waiting), options),
-        chosen,
-    )
+
+def decision_told(ticket: Ticket, decision: ReviewDecision) -> str:
+    """The toast after a decision: what became of the ticket."""
+    if decision is ReviewDecision.ACCEPT:
+        text = _("{key}: accepted, yours now")
+    elif decision is ReviewDecision.REASSIGN:
+        text = _("{key}: reassigned to {agent}")
+    else:
+        text = _("{key}: declined, back with {agent} at tier {tier}")
+    agent = safe_line(ticket.assignee or _("nobody"))
+    return text.format(key=ticket.key, agent=agent, tier=ticket.tier)
 
 
 class EscalationScreen(LiveScreen):
@@ -102,9 +211,9 @@ class EscalationScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="escalation-title")
         service = self.helpdesk.service
-        yield TicketTable(service.policy, service.clock, id="escalated")
+        yield TicketTable(service.policy, service.clock, columns=ESCALATION_COLUMNS, id="escalated")
         yield StatusLine()
-        yield Footer()
+        yield HelpdeskFooter()
 
     def on_mount(self) -> None:
         me = self.helpdesk.service.me

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...domain.model import TIER_NAMES, TIERS, Priority
@@ -32,6 +32,8 @@ from ...settings.i18n import label as tr
 from ..context import HelpdeskContext, app_context
 from ..jobs import call_store
 from ..labels import period_name, period_title
+from ..widgets.countdown import clock_text
+from ..widgets.footer import HelpdeskFooter
 from ..widgets.status_line import StatusLine
 from ..widgets.title_bar import TitleBar
 
@@ -99,7 +101,7 @@ class MetricsScreen(Screen[None]):
             for name in SECTIONS:
                 yield Static(id=f"metrics-{name}", classes="metrics-section")
         yield StatusLine()
-        yield Footer()
+        yield HelpdeskFooter()
 
     def on_mount(self) -> None:
         self.period = Period.rolling(self.helpdesk.service.clock(), 30)
@@ -364,7 +366,10 @@ class MetricsScreen(Screen[None]):
                 Text(safe_line(b.assignee or "—"), overflow="ellipsis", no_wrap=True),
                 Text(tr(b.kind.label), no_wrap=True),
                 Text(
-                    format_duration(b.overdue) + (_(" open") if b.running else ""),
+                    # Still open: the time left every SLA cell shows ("-1d21h").
+                    clock_text(b.clock, m.computed_at).text + _(" open")
+                    if b.running
+                    else format_duration(b.overdue),
                     style=self._style("poor"),
                 ),
             )

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
-from ...service.views import FilterError, View, parse_filter
+from ...service.views import BREACHING_SOON, FilterError, View, parse_filter
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Page, Query, SortKey
 from ..jobs import call_store
 from ..labels import sort_name
+from ..widgets.footer import HelpdeskFooter
 from ..widgets.inputs import LineInput
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
-from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, agent_options, on_answer
+from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, ViewPicker, agent_options, on_answer
 from .queue_triage import QueueTriage
 
 SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, SortKey.KEY]
@@ -71,6 +73,8 @@ class QueueScreen(QueueTriage):
     def __init__(self) -> None:
         super().__init__()
         self.view_index = 0
+        self._urgency: tuple[int, int] | None = None
+        """(breached, due within 30 minutes) in the view, once counted."""
         self.filter_text = ""
         self.search_text = ""
         self.sort: SortKey | None = None
@@ -95,7 +99,7 @@ class QueueScreen(QueueTriage):
         yield TicketTable(self.helpdesk.policy, self.helpdesk.clock, id="tickets")
         yield SuggestionBar(id="queue-suggestion")
         yield StatusLine(id="status")
-        yield Footer()
+        yield HelpdeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
@@ -136,6 +140,15 @@ class QueueScreen(QueueTriage):
         self.table.load(fetch, keep_cursor=keep_cursor)
         self._show_title(query)
 
+        # The rows' own read says what is wrong with the store: no second message.
+        urgency = partial(service.urgency_counts, query, BREACHING_SOON)
+        done, failed = self._show_urgency, lambda exc: None
+        call_store(self, urgency, done, failed, group="urgency", exclusive=True)
+
+    def _show_urgency(self, counts: tuple[int, int]) -> None:
+        self._urgency = counts
+        self._show_title()
+
     def _show_title(self, query: Query | None = None) -> None:
         query = query or self.current_query()
         parts = [
@@ -145,6 +158,10 @@ class QueueScreen(QueueTriage):
         ]
         if query.descending:
             parts[-1] += " ↓"
+        if self._urgency is not None:
+            breached, soon = self._urgency
+            parts.append(_("{count:,} breached").format(count=breached))
+            parts.append(_("{count:,} due ≤30m").format(count=soon))
         if self.filter_text:
             parts.append(_("filter: {text}").format(text=self.filter_text))
         if self.search_text:
@@ -187,7 +204,9 @@ class QueueScreen(QueueTriage):
                 self.view_index = int(value)
                 self.run_query()
 
-        self.app.push_screen(ChoiceScreen(_("Views"), options, str(self.view_index)), chosen)
+        me, now = self.helpdesk.username, self.helpdesk.clock()
+        queries = [view.build(me, now) for view in self.helpdesk.views]
+        self.app.push_screen(ViewPicker(options, str(self.view_index), queries), chosen)
 
     def action_filter(self) -> None:
         self._open_bar("#filter", self.filter_text)

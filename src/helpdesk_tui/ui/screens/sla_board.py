@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
 
 from ...domain.model import ACTIVE_STATUSES
+from ...service.views import BREACHING_SOON
 from ...settings.i18n import _
 from ...store.base import Page, Query, SortKey
 from ..jobs import call_store
+from ..widgets.footer import HelpdeskFooter
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_table import BOARD_COLUMNS, TicketTable
 from ..widgets.title_bar import TitleBar
@@ -47,7 +48,7 @@ class SlaBoardScreen(LiveScreen):
         yield TitleBar(_("SLA board"), id="board-title")
         yield TicketTable(service.policy, service.clock, columns=BOARD_COLUMNS, id="board")
         yield StatusLine()
-        yield Footer()
+        yield HelpdeskFooter()
 
     @property
     def table(self) -> TicketTable:
@@ -70,11 +71,7 @@ class SlaBoardScreen(LiveScreen):
         self.table.load(fetch, keep_cursor=True)
 
         def counts() -> tuple[int, int]:
-            breached = service.count(Query(statuses=ACTIVE_STATUSES, due_before=service.clock()))
-            soon = service.count(
-                Query(statuses=ACTIVE_STATUSES, due_before=service.clock() + timedelta(minutes=30))
-            )
-            return breached, soon - breached
+            return service.urgency_counts(Query(statuses=ACTIVE_STATUSES), BREACHING_SOON)
 
         call_store(
             self,

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket
 from ...domain.text import safe_line
@@ -20,7 +21,8 @@ from ...settings.i18n import label as tr
 from ...store.base import Capability
 from ..jobs import call_store
 from ..widgets.conversation import Conversation
-from ..widgets.countdown import Countdown
+from ..widgets.countdown import Countdown, WorkingTime
+from ..widgets.footer import HelpdeskFooter
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import (
     TRIAGE_ACTIONS,
@@ -32,7 +34,7 @@ from ..widgets.suggestion import (
 from .attachment import AttachmentScreen, Preview, human_size, read_preview
 from .dialogs import ChoiceScreen, on_answer
 from .ticket_actions import TicketActions
-from .ticket_view import history_value, ticket_details, ticket_summary
+from .ticket_view import WHEN_CELLS, history_rows, ticket_details, ticket_summary
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry], list[Delivery | None]]
 """A ticket, its conversation, its history, and the mail state of each message."""
@@ -93,6 +95,7 @@ class TicketScreen(TicketActions):
         )
         yield Static(id="ticket-summary")
         yield Horizontal(id="sla-line")
+        yield WorkingTime(None, self.service.policy, self.service.clock, id="sla-detail")
         yield SuggestionBar(id="ticket-suggestion")
         with TabbedContent(id="tabs"):
             with TabPane(_("Conversation"), id="conversation"):
@@ -104,11 +107,11 @@ class TicketScreen(TicketActions):
             with TabPane(_("Similar"), id="similar"):
                 yield SimilarTable(id="similar-table")
         yield StatusLine(id="status")
-        yield Footer()
+        yield HelpdeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        table.add_columns(_("When (UTC)"), _("Who"), _("What"), _("From"), _("To"), _("Why"))
+        table.add_columns(_("When (UTC)"), _("What"))
         self.load()
         self.every(1.0, self._tick)
         waiting = self.drafts.pending(self.key)
@@ -235,7 +238,7 @@ class TicketScreen(TicketActions):
         if before is None or before[2] != history:
             table = self.query_one("#history-table", DataTable)
             row, last = table.cursor_row, table.row_count - 1
-            self._show_history(history)  # the cursor goes to the newest entry
+            self._show_history(history, comments)  # the cursor goes to the newest entry
             if before is not None and row < last:
                 table.move_cursor(row=row)  # unless the agent was on an older one
         self.query_one("#details-view", Static).update(ticket_details(ticket))
@@ -258,20 +261,26 @@ class TicketScreen(TicketActions):
         if not widgets:
             widgets.append(Static(Text(" " + _("no SLA clock runs for this ticket"))))
         line.mount_all(widgets)
+        self.query_one(WorkingTime).set_ticket(ticket)
 
-    def _show_history(self, history: list[AuditEntry]) -> None:
+    def _show_history(self, history: list[AuditEntry], comments: list[Comment]) -> None:
+        """One row per action, its sentence wrapped to the screen's width."""
         table = self.query_one("#history-table", DataTable)
         table.clear()
-        for entry in history:
-            table.add_row(
-                f"{entry.at:%Y-%m-%d %H:%M}",
-                Text(safe_line(entry.actor)),
-                Text(safe_line(entry.field)),
-                Text(history_value(entry.old)),
-                Text(history_value(entry.new)),
-                Text(safe_line(entry.reason or "")[:60]),
-            )
-        table.move_cursor(row=max(0, len(history) - 1))
+        # The table's own width is 0 while its tab is hidden: the screen's is known.
+        width = self.size.width - WHEN_CELLS - 6  # cell padding and the scrollbar
+        for when, what in history_rows(history, comments, width):
+            table.add_row(when, what, height=len(what.plain.splitlines()) or 1)
+        table.move_cursor(row=max(0, table.row_count - 1))
+
+    @on(events.Resize)
+    def _rewrap_history(self) -> None:
+        if self._shown is None:
+            return
+        table = self.query_one("#history-table", DataTable)
+        row = table.cursor_row
+        self._show_history(self._shown[2], self._shown[1])
+        table.move_cursor(row=row)
 
     def _tick(self) -> None:
         for countdown in self.query(Countdown):

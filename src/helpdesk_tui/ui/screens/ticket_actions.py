@@ -43,6 +43,17 @@ def reply_told(ticket: Ticket, delivery: Delivery) -> str:
     return text.format(key=ticket.key, address=safe_line(ticket.requester_email))
 
 
+def escalation_told(ticket: Ticket, me: str) -> str:
+    """What an escalation did, for whoever asked for it: kept, or handed on and watched."""
+    if ticket.assignee is not None:
+        text = _("{key}: moved to tier {tier}, still with {agent}")
+    elif me in ticket.watchers:
+        text = _("{key}: handed to tier {tier}, waiting there; you are watching it")
+    else:
+        text = _("{key}: handed to tier {tier}, waiting there")
+    return text.format(key=ticket.key, tier=ticket.tier, agent=safe_line(ticket.assignee or ""))
+
+
 class TicketActions(LiveScreen):
     """The writes of the screen of ticket `key`; `load` (the screen's) re-reads it."""
 
@@ -281,7 +292,12 @@ class TicketActions(LiveScreen):
 
     def action_take(self) -> None:
         key, service = self.key, self.service
-        self._versioned_write(_("taken"), lambda v: service.take(key, v))
+        waiting = self.ticket is not None and self.ticket.escalation is Escalation.AWAITING_TIER
+        # Taking a ticket that waits for its tier accepts the escalation (the service's rule).
+        self._versioned_write(
+            _("escalation accepted, yours now") if waiting else _("taken"),
+            lambda v: service.take(key, v),
+        )
 
     def action_watch(self) -> None:
         if self.ticket is None:
@@ -311,6 +327,7 @@ class TicketActions(LiveScreen):
                 lambda reason: self._versioned_write(
                     _("moved to tier {tier}").format(tier=value),
                     lambda v: service.escalate(key, v, int(value), reason),
+                    told=lambda ticket: escalation_told(ticket, service.me.username),
                 ),
             )
 

@@ -1,32 +1,34 @@
 """What the ticket screen shows of a ticket: the summary line, the Details tab, and
-history values, built from the ticket alone (no store, no widgets)."""
+the History tab's rows, built from what was read (no store, no widgets)."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+import textwrap
 
 from rich.table import Table
 from rich.text import Text
 
-from ...domain.model import Escalation, Ticket
+from ...domain.history import narrate
+from ...domain.model import AuditEntry, Comment, Escalation, Ticket
 from ...domain.text import safe_line, safe_text
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 
-_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+WHEN_CELLS = 16
+"""The When column: "2026-03-04 10:30"."""
 
 
-def history_value(value: str | None) -> str:
-    """A history value for a 40-column cell; timestamps read like the When column."""
-    if not value:
-        return ""
-    if _ISO_TIME.match(value):
-        try:
-            return f"{datetime.fromisoformat(value).astimezone(UTC):%Y-%m-%d %H:%M}"
-        except ValueError:
-            pass
-    return safe_line(value)[:40]
+def history_rows(
+    history: list[AuditEntry], comments: list[Comment], width: int
+) -> list[tuple[str, Text]]:
+    """The History tab: (when, what) per action, each sentence wrapped to `width`
+    cells (one entry per write; `domain.history` says it in the UI's language)."""
+    customers = {str(c.id): c.author for c in comments if c.from_customer}
+    rows = []
+    for item in narrate(history, tr, from_customer=customers):
+        lines = textwrap.wrap(item.text, max(20, width), break_on_hyphens=False) or [""]
+        rows.append((f"{item.at:%Y-%m-%d %H:%M}", Text("\n".join(lines))))
+    return rows
 
 
 def waiting_for(ticket: Ticket) -> str | None:

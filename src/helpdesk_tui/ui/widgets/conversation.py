@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...domain.model import Comment, Ticket
+from ...domain.sla import actor_label
 from ...domain.text import safe_line, safe_text
 from ...service import Delivery
 from ...settings.i18n import _
@@ -34,7 +35,8 @@ def mail_label(delivery: Delivery) -> str:
 def _header(label: str, comment: Comment, delivery: Delivery | None) -> Text:
     head = Text()
     head.append(f" {label} ", style="bold reverse")
-    head.append(f" {safe_line(comment.author)} · {comment.created_at:%Y-%m-%d %H:%M} UTC")
+    author = safe_line(actor_label(comment.author, _))
+    head.append(f" {author} · {comment.created_at:%Y-%m-%d %H:%M} UTC")
     if delivery is not None:
         # Whether the customer got it: a failure stands out, the rest reads quietly.
         head.append(" · ")

@@ -44,8 +44,14 @@ class StatusLine(Static):
         # An outage outranks everything: what the screen shows may be minutes old.
         outage = app.store_activity.outage()
         slow = None if outage else app.store_activity.slow()
-        text = outage or slow or self._message
-        shown = (text, bool(slow), bool(outage) or (self._error and not slow))
+        # Then on-call alerts, until the agent lists them (`!`): they must not scroll by.
+        alert_text, urgent = (
+            (None, False) if outage or slow else (app.oncall_line() or (None, False))
+        )
+        text = outage or slow or alert_text or self._message
+        warn = bool(slow) or (alert_text is not None and not urgent)
+        error = bool(outage) or urgent or (self._error and not slow and alert_text is None)
+        shown = (text, warn, error)
         if shown == self._shown:
             return  # nothing new: repainting would only cost bytes on a slow link
         self._shown = shown

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -24,14 +24,14 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from ...domain import sla
-from ...domain.model import Priority, Status, Ticket
-from ...domain.sla import ClockState, Policy
+from ...domain.model import Priority, Ticket
+from ...domain.sla import Policy
 from ...domain.text import safe_line
 from ...service.views import PAGE_ROWS
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Page
-from .countdown import overdue_text
+from .countdown import ticket_sla_text
 
 MAX_BLOCKS = 20
 """Blocks kept; the rest are dropped so memory stays flat however far one scrolls."""
@@ -47,6 +47,8 @@ class Column:
     keep: int
     """Lower keeps longer: columns with the highest value go first when space is short."""
     flex: bool = False
+    words: bool = False
+    """Free text: cut between words, with "…", where it does not fit."""
 
 
 COLUMNS = {
@@ -56,13 +58,16 @@ COLUMNS = {
         Column("key", _("Key"), 8, 0),
         Column("priority", _("Pri"), 3, 0),
         Column("subject", _("Subject"), 20, 0, flex=True),
-        Column("sla", _("SLA"), 8, 1),
+        # "-154d23h", "Mon 09:31", "12-28 09:31": sla.clock_cell's longest.
+        Column("sla", _("SLA"), 11, 1),
         Column("target", _("Target"), 14, 4),
         Column("status", _("Status"), 9, 2),
         Column("assignee", _("Assignee"), 10, 3),
         Column("tier", _("T"), 2, 4),
         Column("type", _("Type"), 11, 6),
         Column("requester", _("Requester / Org"), 22, 5),
+        Column("escalated_by", _("By"), 10, 3),
+        Column("escalation_reason", _("Reason"), 20, 0, flex=True, words=True),
     )
 }
 QUEUE_COLUMNS = (
@@ -78,6 +83,8 @@ QUEUE_COLUMNS = (
     "requester",
 )
 BOARD_COLUMNS = ("key", "priority", "sla", "target", "tier", "assignee", "status", "subject")
+ESCALATION_COLUMNS = ("key", "priority", "sla", "escalated_by", "escalation_reason", "subject")
+"""F3: who escalated and why, beside what it is about."""
 
 
 def layout(width: int, keys: Sequence[str] = QUEUE_COLUMNS) -> list[tuple[Column, int, int]]:
@@ -86,10 +93,17 @@ def layout(width: int, keys: Sequence[str] = QUEUE_COLUMNS) -> list[tuple[Column
     while sum(c.width + 1 for c in chosen) > width and any(c.keep for c in chosen):
         chosen.remove(max(chosen, key=lambda c: c.keep))
     fixed = sum(c.width + 1 for c in chosen if not c.flex)
+    # The room left is shared by the flexible columns (F3's: reason and subject).
+    flexible = sum(1 for c in chosen if c.flex)
+    share, extra = divmod(width - fixed - flexible, max(1, flexible))
     placed = []
     x = 0
     for column in chosen:
-        w = max(column.width, width - fixed - 1) if column.flex else column.width
+        if column.flex:
+            w = max(column.width, share + (1 if extra > 0 else 0))
+            extra -= 1
+        else:
+            w = column.width
         placed.append((column, x, w))
         x += w + 1
     return placed
@@ -103,6 +117,19 @@ _TYPE_SHORT = {
     "information_request": _("info"),
     "complaint": _("complaint"),
 }
+
+
+def fit_words(text: str, width: int) -> str:
+    """`text` in exactly `width` cells: whole, or cut after its last word that fits,
+    with "…" (a single word longer than the cell is cut inside it)."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    head = set_cell_size(text, max(0, width - 1)).rstrip()  # a prefix of `text`
+    if head[-1:].isalnum() and text[len(head)].isalnum():  # inside a word: drop its start
+        space = head.rfind(" ")
+        if space > 0:
+            head = head[:space]
+    return set_cell_size(head.rstrip(" ,;:.-") + "…", width)
 
 
 class TicketTable(ScrollView, can_focus=True):
@@ -346,7 +373,7 @@ class TicketTable(ScrollView, can_focus=True):
         for column, _x, w in layout(width, self.columns):
             text, style = self._cell(ticket, column.key, row)
             # Cut and pad by terminal cells: a CJK character takes two, len() counts one.
-            cell = set_cell_size(text, w)
+            cell = fit_words(text, w) if column.words else set_cell_size(text, w)
             segments.append(Segment(cell, base + style if style else base))
             segments.append(Segment(" ", base))
         strip = Strip(segments)
@@ -365,6 +392,10 @@ class TicketTable(ScrollView, can_focus=True):
             return ticket.priority.short, style
         if key == "subject":
             return safe_line(ticket.subject), None
+        if key == "escalated_by":
+            return safe_line(sla.actor_label(ticket.escalated_by or "—", _)), None
+        if key == "escalation_reason":
+            return " ".join(safe_line(ticket.escalation_reason or "").split()), None
         if key == "sla":
             text, state = self._sla_state(ticket)
             self._sla_shown[row] = (text, state)
@@ -387,20 +418,9 @@ class TicketTable(ScrollView, can_focus=True):
 
     def _sla_state(self, ticket: Ticket) -> tuple[str, str]:
         """The SLA cell's text and its style name ("" for a plain running clock)."""
-        if ticket.status in (Status.CLOSED, Status.CANCELLED, Status.RESOLVED):
-            return _("done"), "met"
-        statuses = sla.evaluate(ticket, self.policy, self.clock())
-        due = sla.next_due(statuses)
-        if due is None:
-            if any(s.state is ClockState.PAUSED for s in statuses):
-                return _("paused"), "paused"
-            return _("met"), "met"
-        if due.state is ClockState.BREACHED:
-            return overdue_text(due.remaining), "breached"
-        text = sla.format_remaining(due.remaining)
-        if due.at_risk:
-            return text, "at-risk"
-        return text, ""
+        now = self.clock()
+        cell = ticket_sla_text(ticket, sla.evaluate(ticket, self.policy, now), now)
+        return cell.text, "" if cell.tone == "running" else cell.tone
 
     def tick(self) -> None:
         """Once a second: repaint the SLA cells whose text changed, and nothing else."""

@@ -1,0 +1,86 @@
+"""The footer of every screen: the screen's keys from the left, and help, quit and the
+command palette pinned to the right.
+
+Textual's footer lays the keys out in order and cuts what does not fit, so at 80 columns
+a screen with many keys lost `? Help` and `^q Quit` (the app's keys come last): the two
+keys a newcomer needs to find the others and to get out. Here they never scroll away;
+the screen's own keys get the rest of the width.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Footer
+
+# FooterKey is not exported by textual.widgets; the version is pinned (8.2.8).
+from textual.widgets._footer import FooterKey
+
+PINNED_ACTIONS = ("help", "quit", "command_palette")
+"""The app's keys shown at the right end of every footer, in this order."""
+
+
+class HelpdeskFooter(Footer):
+    DEFAULT_CSS = """
+    HelpdeskFooter > .footer--pinned {
+        dock: right;
+        width: auto;
+        height: 1;
+        background: $footer-background;
+    }
+    HelpdeskFooter > .footer--pinned > FooterKey {
+        width: auto;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(show_command_palette=False)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        pinned: dict[str, FooterKey] = {}
+        bindings = self.screen.active_bindings
+        for _key, binding, enabled, tooltip in bindings.values():
+            if binding.action in PINNED_ACTIONS and binding.action not in pinned:
+                pinned[binding.action] = FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    disabled=not enabled,
+                    tooltip=tooltip or binding.description,
+                ).data_bind(compact=Footer.compact)
+        for widget in super().compose():
+            # The app's pinned keys come in the flow too (help and quit are shown):
+            # leave them out there, they are drawn at the right end.
+            if isinstance(widget, FooterKey) and widget.action in PINNED_ACTIONS:
+                continue
+            yield widget
+        with Horizontal(classes="footer--pinned"):
+            for action in PINNED_ACTIONS:
+                if action in pinned:
+                    yield pinned[action]
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the screen's keys that fit whole before the pinned ones, in order, and
+        none after the first that does not: a key is never cut mid-word."""
+        keys = [key for key in self.query(FooterKey) if key.action not in PINNED_ACTIONS]
+        pinned = [key for key in self.query(FooterKey) if key.action in PINNED_ACTIONS]
+        room = self.size.width - sum(key_width(key) for key in pinned)
+        for key in keys:
+            room -= key_width(key)
+            key.display = room >= 0
+
+
+def key_width(key: FooterKey) -> int:
+    """The cells a key takes in the footer (FooterKey.render, not compact)."""
+    if not key.description:
+        return cell_len(key.key_display)
+    return cell_len(key.key_display) + 2 + cell_len(key.description) + 1

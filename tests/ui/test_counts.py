@@ -1,0 +1,71 @@
+"""Counts where agents decide: each view's count in the picker, and how many tickets of
+the view are breached or due soon in the queue's header (the store's own counts)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import OptionList
+
+from helpdesk_tui.domain.model import ACTIVE_STATUSES
+from helpdesk_tui.service.views import BREACHING_SOON
+from helpdesk_tui.store.base import Query
+from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
+from helpdesk_tui.ui.widgets.title_bar import TitleBar
+from tests.ui.conftest import AppFactory
+from tests.ui.support import settle
+from tests.ui.test_flows import queue
+
+
+async def test_the_view_picker_shows_each_view_s_count(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ChoiceScreen)
+        options = picker.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        service, now = app.service, app.clock()
+        for view, label in zip(app.views, shown, strict=True):
+            expected = service.count(view.build(app.username, now))
+            assert label.endswith(f"({expected:,})"), (view.id, label, expected)
+        assert any(not label.endswith("(0)") for label in shown)
+        await pilot.press("escape")  # closing it before the counts land is fine too
+        await settle(pilot)
+
+
+async def test_the_queue_header_counts_breached_and_due_soon_tickets(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = queue(app)
+        query = screen.current_query()
+        service, now = app.service, app.clock()
+        breached = service.count(
+            Query(statuses=query.statuses, assignees=query.assignees, due_before=now)
+        )
+        soon = service.count(
+            Query(
+                statuses=query.statuses, assignees=query.assignees, due_before=now + BREACHING_SOON
+            )
+        )
+        title = str(screen.query_one(TitleBar).render())
+        assert f"{breached:,} breached" in title and f"{soon - breached:,} due ≤30m" in title, title
+
+
+def test_urgency_counts_keep_a_view_s_own_due_limit(make_app: AppFactory) -> None:
+    service = make_app().service
+    now = service.clock()
+    everything = Query(statuses=ACTIVE_STATUSES)
+    breached, soon = service.urgency_counts(everything, BREACHING_SOON)
+    assert breached == service.count(Query(statuses=ACTIVE_STATUSES, due_before=now))
+    assert breached > 0
+    # A view that already ends before "soon" counts nothing beyond its own end.
+    tight = Query(statuses=ACTIVE_STATUSES, due_before=now + timedelta(minutes=1))
+    _b, tight_soon = service.urgency_counts(tight, BREACHING_SOON)
+    assert tight_soon == service.count(tight) - breached
+    assert soon >= tight_soon

@@ -1,0 +1,61 @@
+"""Every screen's footer keeps `? Help` and `^q Quit` whole at every width, and never
+shows a key cut mid-word; on-call alerts wait on the status line, not in toasts."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from helpdesk_tui.ui.widgets.footer import PINNED_ACTIONS, HelpdeskFooter, key_width
+from tests.ui.conftest import AppFactory
+from tests.ui.support import open_ticket, settle
+
+
+def _footer_line(pilot: Pilot[None]) -> str:
+    footer = pilot.app.screen.query_one(HelpdeskFooter)
+    strip = pilot.app.screen._compositor.render_strips()[footer.region.y]
+    return strip.text
+
+
+def _check_footer(pilot: Pilot[None], width: int) -> None:
+    line = _footer_line(pilot)
+    assert len(line.rstrip()) <= width
+    assert "? Help" in line and "^q Quit" in line, line
+    footer = pilot.app.screen.query_one(HelpdeskFooter)
+    shown = [key for key in footer.query("FooterKey") if key.display]
+    for key in shown:
+        label = f"{key.key_display} {key.description}".strip()
+        assert label in line, (label, line)  # whole, never cut
+    flow = [k for k in shown if k.action not in PINNED_ACTIONS]
+    pinned = [k for k in shown if k.action in PINNED_ACTIONS]
+    assert sum(map(key_width, flow + pinned)) <= width
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_every_screen_keeps_help_and_quit_in_its_footer(
+    make_app: AppFactory, width: int
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        _check_footer(pilot, width)  # the queue
+        await open_ticket(pilot, app, "HD-1")
+        _check_footer(pilot, width)
+        for key in ("f3", "f4", "f5"):
+            await pilot.press(key)
+            await settle(pilot)
+            _check_footer(pilot, width)
+
+
+async def test_a_toast_replaces_the_one_before_and_covers_two_rows_at_most(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        for n in range(4):
+            app.notify(f"HD-{n}: a very long message " * 6, title="Done")
+        await settle(pilot)
+        shown = [toast for toast in app.screen.query("Toast") if toast.region.height]
+        assert len(shown) == 1
+        assert "HD-3" in str(shown[0].render()) and shown[0].region.height <= 2
