@@ -59,3 +59,40 @@ async def test_a_toast_replaces_the_one_before_and_covers_two_rows_at_most(
         shown = [toast for toast in app.screen.query("Toast") if toast.region.height]
         assert len(shown) == 1
         assert "HD-3" in str(shown[0].render()) and shown[0].region.height <= 2
+
+
+TITLES = [
+    "Waiting for a lead's review   (tab: tier escalations · d: accept / reassign / decline)",
+    "My open · 1,204 tickets · by sla_due ↓ · 3 breached · 12 due ≤30m  [alexandra]",
+    "SLA board · 58 running clocks · 3 breached · 4 due within 30 min · most urgent first",
+]
+
+
+@pytest.mark.parametrize("width", [20, 40, 60, 80])
+@pytest.mark.parametrize("title", TITLES)
+def test_a_title_shortens_by_whole_parts(title: str, width: int) -> None:
+    from rich.text import Text
+
+    from helpdesk_tui.ui.widgets.title_bar import fit_title
+
+    shown = fit_title(Text(title), width).plain
+    assert len(shown) <= width
+    if shown == title:
+        return
+    assert shown.endswith(("…", "…)"))
+    kept = shown.removesuffix(")").removesuffix(" …")
+    assert title.startswith(kept)
+    following = title[len(kept) :]
+    # Cut before a separator, or (a first part too long alone) at a space: never mid-word.
+    assert following.startswith((" · ", "  ", " ")), (kept, following)
+    assert shown.count("(") == shown.count(")")
+
+
+def test_a_title_that_fits_is_left_alone_and_an_empty_width_changes_nothing() -> None:
+    from rich.text import Text
+
+    from helpdesk_tui.ui.widgets.title_bar import fit_title
+
+    assert fit_title(Text("Queue · 3 tickets"), 80).plain == "Queue · 3 tickets"
+    assert fit_title(Text("Queue · 3 tickets"), 0).plain == "Queue · 3 tickets"
+    assert fit_title(Text(""), 10).plain == ""
