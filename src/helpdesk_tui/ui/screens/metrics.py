@@ -354,7 +354,8 @@ class MetricsScreen(Screen[None]):
             "",
             "",
             _("target"),
-            _("over"),
+            # The same sign as every SLA cell: past due is negative.
+            _("time left"),
         )
         for column in table.columns[1:4]:
             column.justify = "left"
@@ -369,7 +370,7 @@ class MetricsScreen(Screen[None]):
                     # Still open: the time left every SLA cell shows ("-1d21h").
                     clock_text(b.clock, m.computed_at).text + _(" open")
                     if b.running
-                    else format_duration(b.overdue),
+                    else "-" + format_duration(b.overdue) + _(" late"),
                     style=self._style("poor"),
                 ),
             )
