@@ -72,14 +72,15 @@ def test_the_process_from_the_command_line(
     code, out, _ = run(capsys, "mail", "fetch", "--json")
     assert json.loads(out)["taken"] == [{"action": "csat", "key": "HD-1", "detail": "4/5"}]
     code, out, _ = run(capsys, "ticket", "show", "HD-1")
-    assert "satisfaction: 4/5 “fast”" in out and "mail:sent" in out
+    # The history reads as sentences now: the sent mail is "Mail sent: <kind> to <who>".
+    assert "satisfaction: 4/5 “fast”" in out and "Mail sent: csat_request to maria" in out
     # Two days later the sweep closes the resolved ticket; it sends nothing more.
     capsys.readouterr()
     with pytest.MonkeyPatch.context() as later:
         later.setenv("HELPDESK_TUI_NOW", "2026-03-06T10:30:00+00:00")
         code, out, err = run(capsys, "sla", "sweep")
     assert code == 0, err
-    assert "1 closed" in out and "  closed    HD-1" in out
+    assert "1 closed" in out and "  HD-1  closed: the requester did not answer in time" in out
     assert out.splitlines()[-1] == "mail: 0 sent, 0 to retry, 0 given up"
 
 

@@ -96,3 +96,23 @@ def test_a_title_that_fits_is_left_alone_and_an_empty_width_changes_nothing() ->
     assert fit_title(Text("Queue · 3 tickets"), 80).plain == "Queue · 3 tickets"
     assert fit_title(Text("Queue · 3 tickets"), 0).plain == "Queue · 3 tickets"
     assert fit_title(Text(""), 10).plain == ""
+
+
+async def test_lesser_news_goes_to_the_status_line_while_a_warning_is_up(
+    make_app: AppFactory,
+) -> None:
+    from helpdesk_tui.ui.widgets.status_line import StatusLine
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Theme x was not found", severity="warning")
+        app.notify("HD-3: priority P2")  # information: the warning stays
+        await settle(pilot)
+        shown = [toast for toast in app.screen.query("Toast") if toast.region.height]
+        assert len(shown) == 1 and "not found" in str(shown[0].render())
+        assert app.screen.query_one(StatusLine).text == "HD-3: priority P2"
+        app.notify("store: gone", title="Not done", severity="error")  # outranks it
+        await settle(pilot)
+        shown = [toast for toast in app.screen.query("Toast") if toast.region.height]
+        assert len(shown) == 1 and "gone" in str(shown[0].render())

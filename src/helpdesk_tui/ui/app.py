@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,9 +29,12 @@ from .jobs import call_store
 from .live import ChangeListener, StoreChanged
 from .screens.base import LiveScreen
 from .themes import choose_theme, load_themes
+from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from .context import HelpdeskContext
+
+_SEVERITY_RANK = {"information": 0, "warning": 1, "error": 2}
 
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
@@ -71,6 +75,8 @@ class HelpdeskApp(App[None]):
         self.store_activity = StoreActivity()
         self.change_listener: ChangeListener | None = None
         self._oncall_enabled = oncall
+        self._loudest_toast: tuple[int, float] = (0, 0.0)
+        """The severity of the toast on screen and until when (time.monotonic)."""
         self._oncall = OnCallAlerts(self)
         self._theme_ready = False
         self.cursor_blink = settings.cursor_blink
@@ -331,6 +337,18 @@ class HelpdeskApp(App[None]):
         # live action. No toast of ours uses markup, so every one is plain text.
         # One toast at a time (app.tcss keeps it to two rows): a pile of them hid half
         # the list at 80x24. On-call alerts wait on the status line instead (alerts.py).
+        # A warning or an error is not pushed away by lesser news: that goes to the
+        # status line while the toast is up.
+        # (Textual adds a notification a message later: the loudest is tracked here.)
+        rank, now = _SEVERITY_RANK[severity], time.monotonic()
+        louder_rank, louder_until = self._loudest_toast
+        if louder_rank > rank and now < louder_until:
+            lines = list(self.screen.query(StatusLine))
+            if lines:
+                lines[0].say(f"{title}: {message}" if title else message)
+                return
+        lasts = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self._loudest_toast = (rank, now + lasts)
         self.clear_notifications()
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 

@@ -29,6 +29,8 @@ WAIT = 0.25
 FIRST_RETRY = 0.5
 MAX_RETRY = 8.0
 """Backoff between attempts to reach a lost store: 0.5 s, doubling, at most 8 s."""
+QUIET_FAILURES = 2
+"""Failed waits in a row retried before the status line says the store is unreachable."""
 POST_GAP = 0.1
 """Seconds between two messages: a burst of writes becomes one re-read, not fifty."""
 
@@ -100,9 +102,13 @@ class ChangeListener:
                 if self._stop.is_set():
                     break
                 failures += 1
-                if failures == 1 and not self._activity.unreachable:
-                    continue  # one dropped connection: reconnect at once, and quietly
-                delay = min(MAX_RETRY, FIRST_RETRY * 2 ** (failures - 2))
+                if failures <= QUIET_FAILURES and not self._activity.unreachable:
+                    # A dropped connection: reconnect quietly. The first attempt may
+                    # meet the server still tearing the old one down, so a second
+                    # comes a moment later before the agent is told.
+                    self._stop.wait(0 if failures == 1 else FIRST_RETRY)
+                    continue
+                delay = min(MAX_RETRY, FIRST_RETRY * 2 ** (failures - QUIET_FAILURES - 1))
                 self._activity.lost(str(exc), retry_in=delay)
                 self._stop.wait(delay)
                 continue
