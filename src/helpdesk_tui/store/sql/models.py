@@ -11,8 +11,9 @@ tests/store/test_tables_generated.py. Why two files for one declaration: SQLMode
 pydantic and the SQLAlchemy ORM, about 0.13 s of import on the launch's longer leg (the
 helper that opens the store and reads the first page, launch/startup.py), and mapping
 rows straight to domain objects is several times faster than building model instances
-anyway. So the models are imported where they are used: migrations (alembic's
-autogenerate compares them with a database) and the tests. The models live in a
+anyway. So the models are imported where they are used: the tests, which compare them
+with the migrated database and with tables.py (migrations run on tables.py: an upgrade
+holds the store's write lock, and is no place for a heavy import). The models live in a
 registry of their own (`StoreTable`), so `metadata` holds exactly this store's tables,
 whatever other SQLModel models a process declares.
 

@@ -12,7 +12,11 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from helpdesk_tui.store.sql.migrations import include_object
-from helpdesk_tui.store.sql.models import metadata
+
+# The Core twin of models.py (equal by tests/store/test_tables_generated.py): an upgrade
+# runs inside the store's write lock, where importing SQLModel and pydantic (seconds on a
+# cold start) kept a second process opening the same new store waiting past its timeout.
+from helpdesk_tui.store.sql.tables import metadata
 
 config = context.config
 
