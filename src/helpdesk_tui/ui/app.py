@@ -175,6 +175,9 @@ class HelpdeskApp(App[None]):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         # Every live screen hears of it: the one on top re-reads now, the others on resume.
+        # A change heard while the app shuts down finds screens losing their widgets.
+        if not self.is_running:
+            return
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):
                 screen.store_changed(message.keys)
