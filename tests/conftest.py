@@ -43,6 +43,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 PG_URL = os.environ.get("HELPDESK_TEST_PG_URL")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+EVERY_STORE = pytest.mark.parametrize("backend", [*BACKENDS, "rt"], indirect=True)
+"""A module's `pytestmark` that runs its tests on Request Tracker as well (its `repo`
+fixture then serves "rt" from tests/store/rt_server.py)."""
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,96 +9,17 @@ internal note and in its history entry; the history reads as one sentence per ac
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
 from helpdesk_tui.domain import escalation
 from helpdesk_tui.domain.escalation import EscalationError, ReviewDecision
-from helpdesk_tui.domain.history import narrate
-from helpdesk_tui.domain.model import MAX_BODY, Agent, CommentKind, Escalation, Role, Ticket
-from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
-from helpdesk_tui.store.base import Change, TicketRepository
-from helpdesk_tui.store.sql import SqlRepository
-from tests.conftest import FROZEN, PG_URL
-from tests.store.rt_server import RtServer, rt_server  # noqa: F401  (the session fixture)
+from helpdesk_tui.domain.model import MAX_BODY, CommentKind, Escalation
+from helpdesk_tui.service import ServiceError
+from helpdesk_tui.store.base import Change
+from tests.conftest import EVERY_STORE, FROZEN
+from tests.service.conftest import Desk
 
-AGENTS = {
-    "alice": (1, Role.AGENT),
-    "bob": (2, Role.AGENT),
-    "carol": (3, Role.AGENT),
-    "dave": (3, Role.LEAD),
-}
-"""RT users of the test RT (tests/store/rt_server.py), saved as agents on the SQL stores."""
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "rt"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """Overrides tests/conftest.py's `backend` (which `store_url` follows) to add RT."""
-    name = str(request.param)
-    if name == "postgres" and not PG_URL:
-        required = os.environ.get("HELPDESK_REQUIRE_PG") == "1"
-        (pytest.fail if required else pytest.skip)("no PostgreSQL: HELPDESK_TEST_PG_URL unset")
-    return name
-
-
-@pytest.fixture
-def repo(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[TicketRepository]:
-    repository: TicketRepository
-    if backend == "rt":
-        server: RtServer = request.getfixturevalue("rt_server")
-        repository = server.repository(cache_dir=tmp_path / "cache", agents=AGENTS)
-    else:
-        sql = SqlRepository.open(request.getfixturevalue("store_url"), tmp_path / "files")
-        for name, (tier, role) in AGENTS.items():
-            sql.save_agent(Agent(name, name.title(), f"{name}@helpdesk.test", tier, role))
-        repository = sql
-    try:
-        yield repository
-    finally:
-        repository.close()
-
-
-@dataclass
-class Desk:
-    """The store and a service per agent, all on one frozen clock."""
-
-    repo: TicketRepository
-
-    def as_(self, who: str) -> HelpdeskService:
-        return HelpdeskService(
-            self.repo, load_policy("default"), lambda: FROZEN, self.repo.get_agent(who)
-        )
-
-    def held(self, who: str, tier: int) -> Ticket:
-        """A new ticket at `tier`, taken by `who`."""
-        service = self.as_(who)
-        ticket = self.as_("dave").create(TicketDraft("Reports time out", tier=tier))
-        return service.take(ticket.key, ticket.version)
-
-    def escalated(self) -> Ticket:
-        """A tier-1 ticket alice held, escalated by her to tier 2."""
-        ticket = self.held("alice", 1)
-        return self.as_("alice").escalate(ticket.key, ticket.version, 2, "needs log analysis")
-
-    def sentences(self, key: str) -> list[str]:
-        return [item.text for item in narrate(self.repo.history(key))]
-
-    def snapshot(self, key: str) -> tuple[Ticket, int, int]:
-        """The ticket, its message count and history length: what bad input must not move."""
-        return self.repo.get(key), len(self.repo.comments(key)), len(self.repo.history(key))
-
-
-@pytest.fixture
-def desk(repo: TicketRepository) -> Desk:
-    return Desk(repo)
-
+pytestmark = EVERY_STORE
 
 # --- who keeps the ticket ------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ from helpdesk_tui.domain.model import (
     Ticket,
     TicketType,
 )
+from helpdesk_tui.domain.sla.urgency import Urgency, ticket_urgency, urgency_key
+from helpdesk_tui.service.ordering import read_urgent_first
 from helpdesk_tui.service.views import SAVED_VIEWS as APP_VIEWS
 from helpdesk_tui.store.base import (
     Capability,
@@ -49,6 +51,7 @@ from helpdesk_tui.store.base import (
     InvalidInput,
     NewAttachment,
     NotFound,
+    Page,
     Query,
     SortKey,
     StoreError,
@@ -273,6 +276,9 @@ def seed(repo: TicketRepository) -> list[Ticket]:
                 created_at=NOW - timedelta(hours=rng.randint(1, 40)),
                 closed_at=NOW - timedelta(days=rng.randint(1, 900)) if status.is_final else None,
                 sla_due_at=due,
+                # Every third running clock has no at-risk time: it is never at risk.
+                sla_risk_at=None if due is None or n % 3 == 0 else due - timedelta(minutes=20),
+                first_response_at=NOW - timedelta(minutes=30) if n % 2 else None,
             ),
             actor=ME,
         )
@@ -322,6 +328,10 @@ def matches(t: Ticket, q: Query) -> bool:
         return False
     if q.due_before is not None and (t.sla_due_at is None or t.sla_due_at >= q.due_before):
         return False
+    if q.urgency is not None and ticket_urgency(t, q.as_of or NOW) is not q.urgency:
+        return False
+    if q.awaiting_first_response and t.first_response_at is not None:
+        return False
     if q.created_after is not None and t.created_at < q.created_after:
         return False
     if q.created_before is not None and t.created_at >= q.created_before:
@@ -351,7 +361,18 @@ def expected(tickets: list[Ticket], q: Query) -> list[Ticket]:
             return (sign * t.updated_at.timestamp(), sign * t.id)
         return (sign * t.id,)
 
-    return sorted((t for t in tickets if matches(t, q)), key=key)
+    chosen = [t for t in tickets if matches(t, q)]
+    if q.sort is SortKey.URGENCY:
+        urgent_first = sorted(chosen, key=lambda t: urgency_key(t, q.as_of or NOW))
+        return urgent_first[::-1] if q.descending else urgent_first
+    return sorted(chosen, key=key)
+
+
+def read(repository: TicketRepository, q: Query) -> Page:
+    """A page as the service reads it: most urgent first is read class by class."""
+    if q.sort is SortKey.URGENCY:
+        return read_urgent_first(replace(q, as_of=q.as_of or NOW), repository.query)
+    return repository.query(q)
 
 
 SAVED_VIEWS = {view.title: view.build(ME, NOW) for view in APP_VIEWS.values()}
@@ -373,6 +394,12 @@ OTHER_FILTERS = {
         created_after=NOW - timedelta(hours=30), created_before=NOW - timedelta(hours=10)
     ),
     "closed before": Query(closed_before=NOW - timedelta(days=300)),
+    "breached now": Query(urgency=Urgency.BREACHED, as_of=NOW),
+    "at risk now": Query(urgency=Urgency.AT_RISK, as_of=NOW),
+    "running now": Query(urgency=Urgency.RUNNING, as_of=NOW),
+    "paused": Query(urgency=Urgency.PAUSED, as_of=NOW),
+    "at risk an hour ago": Query(urgency=Urgency.AT_RISK, as_of=NOW - timedelta(hours=1)),
+    "no first response": Query(awaiting_first_response=True),
     "tiers 1 and 3, mixed statuses": Query(
         tiers=frozenset({1, 3}), statuses=frozenset({Status.NEW, Status.RESOLVED})
     ),
@@ -397,7 +424,7 @@ def test_views_page_sort_and_count_like_python_would(
         want = expected(tickets, query)
         offsets = (0, 5) if backend == "rt" else (0, 5, len(want) - 3, len(want) + 5)
         for offset in offsets:
-            page = repository.query(query.page(offset))
+            page = read(repository, query.page(offset))
             start = max(0, offset)
             assert page.total == len(want), (view, sort, descending)
             assert [t.key for t in page.tickets] == [t.key for t in want[start : start + 5]], (
@@ -418,7 +445,7 @@ def test_every_sort_both_ways_on_pages_of_any_size(
         query = Query(sort=sort, descending=descending, limit=7)
         want = expected(tickets, query)
         for offset in (0, 17):  # 17..23: a window no page of 7 (nor RT's paging) starts at
-            page = repository.query(query.page(offset))
+            page = read(repository, query.page(offset))
             assert [t.key for t in page.tickets] == [t.key for t in want[offset : offset + 7]], (
                 sort,
                 descending,

@@ -8,6 +8,7 @@ from ..domain.model import ACTIVE_STATUSES, Agent, Escalation, Role, Ticket
 from ..store.base import Capability, Change, ConflictError, Query, SortKey
 from .errors import ServiceError
 from .escalation import EscalationUseCases
+from .ordering import first_claimed
 
 
 class AssignmentUseCases(EscalationUseCases):
@@ -70,11 +71,13 @@ class AssignmentUseCases(EscalationUseCases):
         """
         self._require(Action.TAKE)  # a deactivated agent is refused (and audited) once
         me = self._agent(self.me.username)
+        # Most urgent first (domain/sla/urgency.py): a breached P4 waits behind a breached
+        # P2, and both come before any ticket merely at risk.
         query = Query(
             statuses=ACTIVE_STATUSES,
             unassigned=True,
             tiers=frozenset({self.me.tier}),
-            sort=SortKey.SLA_DUE,
+            sort=SortKey.URGENCY,
             limit=candidates,
         )
 
@@ -89,7 +92,7 @@ class AssignmentUseCases(EscalationUseCases):
                 return None
 
         if Capability.ATOMIC_CLAIM in self._repo.capabilities:
-            return self._repo.claim_next(self.scope(query), take)
+            return first_claimed(self.scope(query), lambda q: self._repo.claim_next(q, take))
         for _ in range(rounds):
             page = self.query(query)
             if not page.tickets:

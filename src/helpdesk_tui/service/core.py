@@ -21,12 +21,14 @@ from ..store.base import (
     NotFound,
     Page,
     Query,
+    SortKey,
     StoreError,
     TicketRepository,
     mail_queue,
 )
 from .checks import with_sla_columns
 from .errors import ServiceError
+from .ordering import read_urgent_first
 
 Clock = Callable[[], datetime]
 
@@ -63,7 +65,10 @@ class ServiceCore:
         return ticket
 
     def query(self, query: Query) -> Page:
-        return self._repo.query(self.scope(query))
+        scoped = self.scope(query)
+        if scoped.sort is SortKey.URGENCY:
+            return read_urgent_first(scoped, self._repo.query)
+        return self._repo.query(scoped)
 
     def count(self, query: Query) -> int:
         return self._repo.count(self.scope(query))
@@ -82,6 +87,9 @@ class ServiceCore:
 
     def scope(self, query: Query) -> Query:
         """`query` as this agent may run it: the repository is asked exactly this."""
+        if query.as_of is None:
+            # Urgency is judged at this service's clock (a frozen one in tests and demos).
+            query = replace(query, as_of=self.clock())
         # Agents see the organizations they serve; leads and admins with none listed see all.
         if self.me.organizations and self.me.role is not Role.ADMIN:
             allowed = frozenset(self.me.organizations)

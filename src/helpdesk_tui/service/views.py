@@ -3,7 +3,8 @@ file's `[[views]]` and `helpdesk-tui ticket list --filter`.
 
 A filter is words separated by spaces: `field:value[,value...]` terms and free text.
     status:open,pending  priority:p1,p2  type:incident  tier:2  assignee:me|none|alex
-    org:Acme  watching:me  due:<30m  escalation:tier|lead  and any other words → full text
+    org:Acme  watching:me  due:<30m  escalation:tier|lead
+    sla:breached|at-risk|running|paused  responded:no  and any other words → full text
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..domain.model import (
     Status,
     TicketType,
 )
+from ..domain.sla.urgency import Urgency
 from ..settings.i18n import N_
 from ..store.base import InvalidInput, Query, SortKey
 
@@ -77,7 +79,16 @@ def _saved() -> list[View]:
         View(
             "breaching_soon",
             N_("Breaching soon"),
-            lambda me, now: Query(statuses=active, due_before=now + BREACHING_SOON),
+            lambda me, now: Query(
+                statuses=active, due_before=now + BREACHING_SOON, sort=SortKey.URGENCY
+            ),
+        ),
+        View(
+            "needs_first_response",
+            N_("Needs first response"),
+            lambda me, now: Query(
+                statuses=active, awaiting_first_response=True, sort=SortKey.URGENCY
+            ),
         ),
         View(
             "escalations",
@@ -226,6 +237,23 @@ def _escalation(q: Query, value: str, me: str, now: datetime) -> Query:
     return replace(q, escalations=frozenset(found))
 
 
+_URGENCY_WORDS = {u.label.replace(" ", "-"): u for u in Urgency}
+
+
+def _sla(q: Query, value: str, me: str, now: datetime) -> Query:
+    urgency = _URGENCY_WORDS.get(value.lower().replace("_", "-"))
+    if urgency is None:
+        words = ", ".join(f"sla:{w}" for w in _URGENCY_WORDS)
+        raise FilterError(f"sla:{value[:40]}: expected one of {words}")
+    return replace(q, urgency=urgency, as_of=now)
+
+
+def _responded(q: Query, value: str, me: str, now: datetime) -> Query:
+    if value.lower() not in ("no", "none"):
+        raise FilterError(f"responded:{value[:40]}: only responded:no is searchable")
+    return replace(q, awaiting_first_response=True)
+
+
 _TERMS: dict[str, Callable[[Query, str, str, datetime], Query]] = {
     "status": _status,
     "is": _status,
@@ -241,4 +269,6 @@ _TERMS: dict[str, Callable[[Query, str, str, datetime], Query]] = {
     "watcher": _watching,
     "due": _due,
     "escalation": _escalation,
+    "sla": _sla,
+    "responded": _responded,
 }

@@ -25,6 +25,7 @@ from ..domain.model import (
     Ticket,
     TicketType,
 )
+from ..domain.sla.urgency import Urgency
 
 
 class SortKey(enum.StrEnum):
@@ -33,6 +34,9 @@ class SortKey(enum.StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     KEY = "key"
+    URGENCY = "urgency"
+    """Most urgent first (domain/sla/urgency.py): the service reads it class by class, as
+    `urgency` filters sorted by PRIORITY; a store is never asked for this sort itself."""
 
 
 class Capability(enum.StrEnum):
@@ -82,6 +86,12 @@ class Query:
     escalations: frozenset[Escalation] = frozenset()
     due_before: datetime | None = None
     """SLA: the next target falls due before this instant (paused clocks never match)."""
+    urgency: Urgency | None = None
+    """SLA: only tickets in this urgency class at `as_of` (domain/sla/urgency.py)."""
+    as_of: datetime | None = None
+    """The instant `urgency` is judged at; the service sets it (its clock) on every query."""
+    awaiting_first_response: bool = False
+    """Only tickets no agent has answered yet (no first response)."""
     text: str | None = None
     """Full-text search over subject, description and comments; any input is safe."""
     created_after: datetime | None = None

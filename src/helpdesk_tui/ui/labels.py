@@ -16,6 +16,7 @@ SORT_NAMES = {
     SortKey.CREATED: N_("created"),
     SortKey.UPDATED: N_("updated"),
     SortKey.KEY: N_("key"),
+    SortKey.URGENCY: N_("urgency"),
 }
 
 MONTHS = (

@@ -66,6 +66,8 @@ CUSTOM_FIELDS: dict[str, str] = {
     "escalation": "Escalation",
     "sla_due": "SLA due",
     "sla_clock": "SLA clock",
+    "sla_risk": "SLA risk",
+    "first_response": "First response",
     "closed": "Closed",
     "state": "Helpdesk state",
 }
@@ -80,6 +82,14 @@ CF_FOR_FIELD = {
     "sla_due_at": "sla_due",
     "closed_at": "closed",
 }
+
+SEARCH_COPIES = {"sla_risk_at": "sla_risk", "first_response_at": "first_response"}
+"""Fields of the "Helpdesk state" JSON also written to a custom field of their own, so
+TicketSQL can filter on them (urgency classes, "Needs first response"). The JSON stays
+what is read and what the history follows; the copy is only searched."""
+
+CF_WRITTEN = (*CF_FOR_FIELD, *SEARCH_COPIES)
+"""The ticket fields a write sends as custom fields."""
 
 STATE_FIELDS = (
     "description",
@@ -266,7 +276,7 @@ def custom_fields(ticket: Ticket, names: Iterable[str]) -> dict[str, Any]:
             out[CUSTOM_FIELDS["sla_due"]] = None if due is None else fmt_ts(due)
             out[CUSTOM_FIELDS["sla_clock"]] = "stopped" if due is None else "running"
             continue
-        cf = CF_FOR_FIELD.get(name)
+        cf = CF_FOR_FIELD.get(name) or SEARCH_COPIES.get(name)
         if cf is None:
             continue
         value = getattr(ticket, name)

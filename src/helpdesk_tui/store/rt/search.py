@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...domain.model import Escalation, Priority, TicketType
-from ..base import Page, Query, SortKey
+from ...domain.sla.urgency import Urgency
+from ..base import InvalidInput, Page, Query, SortKey
 from ..fields import search_symbols, search_tokens
 from .client import expect_list
 from .errors import RtBadResponse, RtUnsupported
@@ -73,6 +74,8 @@ def _order(q: Query) -> list[tuple[str, str]]:
     sort = SortKey(q.sort)
     if sort is SortKey.SLA_DUE:
         return [clock, due, ("id", up)]
+    if sort is SortKey.URGENCY:
+        raise InvalidInput("the urgency order is the service's to read (service/ordering.py)")
     if sort is SortKey.PRIORITY:
         return [("Priority", down), clock, due, ("id", up)]
     if sort is SortKey.CREATED:
@@ -80,6 +83,22 @@ def _order(q: Query) -> list[tuple[str, str]]:
     if sort is SortKey.UPDATED:
         return [("LastUpdated", up), ("id", up)]
     return [("id", up)]
+
+
+def _urgency_sql(urgency: Urgency, as_of: datetime | None) -> str:
+    """TicketSQL for one urgency class at `as_of` (domain/sla/urgency.py's bounds). The
+    custom fields hold sortable UTC text, so text comparison is time comparison."""
+    due, risk = _cf_term(CUSTOM_FIELDS["sla_due"]), _cf_term(CUSTOM_FIELDS["sla_risk"])
+    if urgency is Urgency.PAUSED:
+        return f"{due} IS NULL"
+    if as_of is None:
+        raise InvalidInput("an urgency filter needs the instant it is judged at")
+    now = _sql_str(fmt_ts(as_of))
+    if urgency is Urgency.BREACHED:
+        return f"{due} < {now}"
+    if urgency is Urgency.AT_RISK:
+        return f"({due} >= {now} AND {risk} < {now})"
+    return f"({due} >= {now} AND ({risk} IS NULL OR {risk} >= {now}))"
 
 
 class TicketSearch:
@@ -146,6 +165,10 @@ class TicketSearch:
             any_of(options)
         if q.due_before is not None:
             terms.append(f"{_cf_term(CUSTOM_FIELDS['sla_due'])} < {_sql_str(fmt_ts(q.due_before))}")
+        if q.urgency is not None:
+            terms.append(_urgency_sql(q.urgency, q.as_of))
+        if q.awaiting_first_response:
+            terms.append(f"{_cf_term(CUSTOM_FIELDS['first_response'])} IS NULL")
         if q.created_after is not None:
             terms.append(f"Created >= {_sql_str(_sql_date(q.created_after))}")
         if q.created_before is not None:

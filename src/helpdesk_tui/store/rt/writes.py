@@ -19,7 +19,7 @@ from .errors import RtBadResponse, RtForbidden
 from .files import AttachmentFiles, Upload, read_files
 from .history import TicketHistory
 from .mapping import (
-    CF_FOR_FIELD,
+    CF_WRITTEN,
     CUSTOM_FIELDS,
     PRIORITY_VALUES,
     custom_field_values,
@@ -86,7 +86,7 @@ class TicketWriter:
         state.update(version=1, created_by=actor)
         if comment is not None:  # who wrote the first comment, when not the creator
             state.update(first_author=comment.author, first_from_customer=comment.from_customer)
-        cfs = custom_fields(ticket, [*CF_FOR_FIELD, "sla_due_at"])
+        cfs = custom_fields(ticket, CF_WRITTEN)
         cfs = {k: v for k, v in cfs.items() if v is not None}
         cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
         body: dict[str, Any] = {
@@ -261,7 +261,7 @@ class TicketWriter:
     ) -> dict[str, Any]:
         """The PUT of a change: RT's own fields, the custom fields, and the state whose
         write record names the RT fields this write sets (so the history can tell them)."""
-        cfs = custom_fields(after, [n for n in diffs if n in (*CF_FOR_FIELD, "sla_due_at")])
+        cfs = custom_fields(after, [n for n in diffs if n in CF_WRITTEN])
         cfs[CUSTOM_FIELDS["state"]] = json.dumps(state, ensure_ascii=False)
         body: dict[str, Any] = {"CustomFields": cfs}
         if "subject" in diffs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket
-from ..base import Page, Query, SortKey
+from ...domain.sla.urgency import Urgency
+from ..base import InvalidInput, Page, Query, SortKey
 from ..fields import search_symbols, search_tokens
 from .column_types import CHANGE_COUNTER, FTS_TABLE, to_utc
 from .rows import (
@@ -167,6 +169,10 @@ class TicketQueries(SearchIndex):
             terms.append(t.escalation.in_(sorted(ESCALATION_STR[e] for e in q.escalations)))
         if q.due_before is not None:
             terms.append(t.sla_due_at < to_utc(q.due_before))  # NULL (paused) never matches
+        if q.urgency is not None:
+            terms.append(_urgency_condition(q.urgency, q.as_of))
+        if q.awaiting_first_response:
+            terms.append(t.first_response_at.is_(None))
         if q.created_after is not None:
             terms.append(t.created_at >= to_utc(q.created_after))
         if q.created_before is not None:
@@ -188,6 +194,8 @@ class TicketQueries(SearchIndex):
         sort = SortKey(q.sort)
         if sort is SortKey.SLA_DUE:
             return [sla, by(t.id)]
+        if sort is SortKey.URGENCY:
+            raise InvalidInput("the urgency order is the service's to read (service/ordering.py)")
         if sort is SortKey.PRIORITY:
             return [by(t.priority_rank), sla, by(t.id)]
         if sort is SortKey.CREATED:
@@ -281,3 +289,18 @@ class TicketQueries(SearchIndex):
                 sa.select(store_meta.c.value).where(store_meta.c.name == CHANGE_COUNTER)
             ).scalar()
         return str(value)
+
+
+def _urgency_condition(urgency: Urgency, as_of: datetime | None) -> ColumnElement[bool]:
+    """The tickets in one urgency class at `as_of` (domain/sla/urgency.py's bounds)."""
+    t = tickets.c
+    if urgency is Urgency.PAUSED:
+        return t.sla_due_at.is_(None)
+    if as_of is None:
+        raise InvalidInput("an urgency filter needs the instant it is judged at")
+    now = to_utc(as_of)
+    if urgency is Urgency.BREACHED:
+        return t.sla_due_at < now
+    if urgency is Urgency.AT_RISK:
+        return sa.and_(t.sla_due_at >= now, t.sla_risk_at < now)
+    return sa.and_(t.sla_due_at >= now, sa.or_(t.sla_risk_at.is_(None), t.sla_risk_at >= now))

@@ -29,7 +29,14 @@ from ..widgets.title_bar import TitleBar
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, ViewPicker, agent_options, on_answer
 from .queue_triage import QueueTriage
 
-SORTS = [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.UPDATED, SortKey.CREATED, SortKey.KEY]
+SORTS = [
+    SortKey.SLA_DUE,
+    SortKey.URGENCY,
+    SortKey.PRIORITY,
+    SortKey.UPDATED,
+    SortKey.CREATED,
+    SortKey.KEY,
+]
 TRIAGE_EVERY = 0.3
 """Seconds between looks at the cursor: the suggestion line follows it within this."""
 

@@ -32,7 +32,7 @@ RUNNING_HORIZON = timedelta(days=3650)
 
 
 def running_clocks(now: datetime) -> Query:
-    return Query(statuses=ACTIVE_STATUSES, due_before=now + RUNNING_HORIZON, sort=SortKey.SLA_DUE)
+    return Query(statuses=ACTIVE_STATUSES, due_before=now + RUNNING_HORIZON, sort=SortKey.URGENCY)
 
 
 class SlaBoardScreen(LiveScreen):

@@ -1,0 +1,53 @@
+"""Reading tickets most urgent first (domain/sla/urgency.py says what that means).
+
+No store can sort by urgency itself: the class of a ticket depends on the instant it is
+judged at, and RT's TicketSQL sorts only by stored fields. Every store can filter by
+class and sort by priority then due, so a page of the urgency order is read as the
+classes in order, each one a filtered query sorted by PRIORITY, and stitched: at most
+one query per class, each with its own count, all judged at the same instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from ..domain.model import Ticket
+from ..domain.sla.urgency import Urgency
+from ..store.base import Page, Query, SortKey
+
+
+def class_queries(query: Query) -> list[Query]:
+    """The urgency classes `query` asks for, in reading order, each as a store query
+    (sorted by priority then due, without its page)."""
+    assert query.as_of is not None, "the service judges urgency at its own clock"
+    classes = list(Urgency) if query.urgency is None else [query.urgency]
+    if query.descending:
+        classes.reverse()
+    return [replace(query, urgency=u, sort=SortKey.PRIORITY, offset=0) for u in classes]
+
+
+def read_urgent_first(query: Query, read: Callable[[Query], Page]) -> Page:
+    """One page of `query` most urgent first; `read` is the store's query."""
+    offset, limit = max(0, query.offset), max(0, query.limit)
+    tickets: list[Ticket] = []
+    total = 0
+    for part in class_queries(query):
+        start = max(0, offset - total)
+        wanted = max(0, offset + limit - total - start)
+        # A class before the page is still read (one row) for its count; the page's
+        # own classes are read for their rows.
+        page = read(part.page(start, wanted if wanted else 1))
+        if wanted and len(tickets) < limit:
+            tickets.extend(page.tickets[: limit - len(tickets)])
+        total += page.total
+    return Page(tickets, total, offset, limit)
+
+
+def first_claimed(query: Query, claim_in: Callable[[Query], Ticket | None]) -> Ticket | None:
+    """The ticket `claim_in` takes from the most urgent class that has one."""
+    for part in class_queries(query):
+        taken = claim_in(part)
+        if taken is not None:
+            return taken
+    return None

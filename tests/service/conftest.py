@@ -1,0 +1,82 @@
+"""Service tests on every store, with the test RT's users as agents: SQLite, PostgreSQL
+(HELPDESK_TEST_PG_URL) and, in a module marked `pytestmark = EVERY_STORE`
+(tests/conftest.py), Request Tracker 5 (tests/store/rt_server.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.domain.history import narrate
+from helpdesk_tui.domain.model import Agent, Role, Ticket
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service import HelpdeskService, TicketDraft
+from helpdesk_tui.store.base import TicketRepository
+from helpdesk_tui.store.sql import SqlRepository
+from tests.conftest import FROZEN
+from tests.store.rt_server import RtServer, rt_server  # noqa: F401  (the session fixture)
+
+AGENTS = {
+    "alice": (1, Role.AGENT),
+    "bob": (2, Role.AGENT),
+    "carol": (3, Role.AGENT),
+    "dave": (3, Role.LEAD),
+}
+"""RT users of the test RT (tests/store/rt_server.py), saved as agents on the SQL stores."""
+
+
+@pytest.fixture
+def every_repo(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[TicketRepository]:
+    repository: TicketRepository
+    if backend == "rt":
+        server: RtServer = request.getfixturevalue("rt_server")
+        repository = server.repository(cache_dir=tmp_path / "cache", agents=AGENTS)
+    else:
+        sql = SqlRepository.open(request.getfixturevalue("store_url"), tmp_path / "files")
+        for name, (tier, role) in AGENTS.items():
+            sql.save_agent(Agent(name, name.title(), f"{name}@helpdesk.test", tier, role))
+        repository = sql
+    try:
+        yield repository
+    finally:
+        repository.close()
+
+
+@dataclass
+class Desk:
+    """The store and a service per agent, all on one frozen clock."""
+
+    repo: TicketRepository
+
+    def as_(self, who: str) -> HelpdeskService:
+        return HelpdeskService(
+            self.repo, load_policy("default"), lambda: FROZEN, self.repo.get_agent(who)
+        )
+
+    def held(self, who: str, tier: int) -> Ticket:
+        """A new ticket at `tier`, taken by `who`."""
+        service = self.as_(who)
+        ticket = self.as_("dave").create(TicketDraft("Reports time out", tier=tier))
+        return service.take(ticket.key, ticket.version)
+
+    def escalated(self) -> Ticket:
+        """A tier-1 ticket alice held, escalated by her to tier 2."""
+        ticket = self.held("alice", 1)
+        return self.as_("alice").escalate(ticket.key, ticket.version, 2, "needs log analysis")
+
+    def sentences(self, key: str) -> list[str]:
+        return [item.text for item in narrate(self.repo.history(key))]
+
+    def snapshot(self, key: str) -> tuple[Ticket, int, int]:
+        """The ticket, its message count and history length: what bad input must not move."""
+        return self.repo.get(key), len(self.repo.comments(key)), len(self.repo.history(key))
+
+
+@pytest.fixture
+def desk(every_repo: TicketRepository) -> Desk:
+    return Desk(every_repo)
