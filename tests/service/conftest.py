@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -49,13 +50,15 @@ def every_repo(
 
 @dataclass
 class Desk:
-    """The store and a service per agent, all on one frozen clock."""
+    """The store and a service per agent, all on one clock (frozen unless moved)."""
 
     repo: TicketRepository
+    now: datetime = FROZEN
+    """The clock every service of this desk reads; a test may move it on."""
 
     def as_(self, who: str) -> HelpdeskService:
         return HelpdeskService(
-            self.repo, load_policy("default"), lambda: FROZEN, self.repo.get_agent(who)
+            self.repo, load_policy("default"), lambda: self.now, self.repo.get_agent(who)
         )
 
     def held(self, who: str, tier: int) -> Ticket:

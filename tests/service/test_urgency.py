@@ -10,6 +10,7 @@ import pytest
 
 from helpdesk_tui.domain.model import Priority, Status, Ticket
 from helpdesk_tui.domain.sla.urgency import Urgency, urgency_key
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.service.views import SAVED_VIEWS, FilterError, parse_filter
 from helpdesk_tui.store.base import Query, SortKey
 from tests.conftest import EVERY_STORE, FROZEN
@@ -129,3 +130,26 @@ def test_a_class_is_judged_at_the_instant_asked(desk: Desk) -> None:
         "breached P4",
         "at risk P1",
     }
+
+
+def test_p1s_wait_for_acknowledgement_until_someone_acknowledges(desk: Desk) -> None:
+    dave = desk.as_("dave")
+    new = dave.create(TicketDraft("Checkout down for everyone", priority=Priority.CRITICAL))
+    answered = dave.create(TicketDraft("Login loops", priority=Priority.CRITICAL))
+    answered = dave.reply(answered.key, answered.version, "Looking at it now.")
+    reopened = dave.create(TicketDraft("Payments fail again", priority=Priority.CRITICAL))
+    reopened = dave.reply(reopened.key, reopened.version, "Restarted the gateway.")
+    reopened = dave.set_status(reopened.key, reopened.version, Status.RESOLVED)
+    dave.create(TicketDraft("Printer jammed", priority=Priority.LOW))
+    desk.now += 10 * MINUTE
+    reopened = dave.customer_reply(reopened.key, "Still failing for us.")
+    assert reopened.status is Status.OPEN
+
+    waiting = desk.as_("alice").awaiting_acknowledgement()
+    assert {t.key for t in waiting} == {new.key, reopened.key}
+
+    # Acknowledging: a new one is set to open; a reopened one is answered.
+    desk.now += 2 * MINUTE
+    dave.set_status(new.key, desk.repo.get(new.key).version, Status.OPEN)
+    dave.reply(reopened.key, desk.repo.get(reopened.key).version, "On it again.")
+    assert desk.as_("alice").awaiting_acknowledgement() == []

@@ -43,10 +43,10 @@ def data_dir(tmp_path: Path, demo_template: Path) -> Path:
 
 @pytest.fixture
 def make_app(data_dir: Path) -> AppFactory:
-    def make(agent: str = ME, **overrides: object) -> HelpdeskApp:
+    def make(agent: str = ME, *, oncall: bool = False, **overrides: object) -> HelpdeskApp:
         settings = Settings(data_dir=data_dir, agent=agent, cursor_blink=False, **overrides)  # type: ignore[arg-type]
         service = bootstrap.build_service(settings)
-        return HelpdeskApp(service, settings, bootstrap.views(settings), oncall=False)
+        return HelpdeskApp(service, settings, bootstrap.views(settings), oncall=oncall)
 
     return make
 

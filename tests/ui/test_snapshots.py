@@ -18,6 +18,8 @@ from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from helpdesk_tui.domain.model import Priority
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.attachment import AttachmentScreen
 from helpdesk_tui.ui.screens.compose import ComposeScreen
@@ -231,3 +233,21 @@ def test_screen(
             raise failures[0] from None
         raise
     assert matched
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_queue_on_call_with_a_pinned_p1(
+    size: tuple[int, int], make_app: AppFactory, snap_compare: Callable[..., bool]
+) -> None:
+    """On-call mode: a new P1 pinned above the queue, with its marker and key."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, HelpdeskApp)
+        app.service.create(
+            TicketDraft("Card payments declined at every till", priority=Priority.CRITICAL)
+        )
+        await press(pilot, "r")
+        await queue(pilot)
+
+    assert snap_compare(make_app(oncall=True), terminal_size=size, run_before=run_before)

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from ..domain.access import AccessDenied, Action, can
 from ..domain.followup import FollowUpPolicy, MailKind
-from ..domain.model import Agent, Comment, Role, Status, Ticket
+from ..domain.model import Agent, Comment, Priority, Role, Status, Ticket
 from ..domain.sla import Policy
+from ..domain.sla.urgency import Urgency, awaits_acknowledgement, urgency_key
 from ..domain.triage import TicketIndex
 from ..store.base import (
     Change,
@@ -31,6 +32,10 @@ from .errors import ServiceError
 from .ordering import read_urgent_first
 
 Clock = Callable[[], datetime]
+PINNED_MAX = 20
+REOPENED_LOOKBACK = 50
+"""Open P1s read, most recently changed first, to find the reopened ones nobody answered:
+a reopening changes the ticket, so one is among the last changed while it waits."""
 
 
 class ServiceCore:
@@ -74,7 +79,7 @@ class ServiceCore:
         return self._repo.count(self.scope(query))
 
     def urgency_counts(self, query: Query, soon: timedelta) -> tuple[int, int]:
-        """Of the tickets `query` finds: how many are past due, and how many more fall
+        """Of the tickets `query` finds: how many are breached, and how many more fall
         due within `soon`. Two counts on the index the SLA sort uses."""
         now = self.clock()
 
@@ -82,8 +87,36 @@ class ServiceCore:
             limit = query.due_before
             return replace(query, due_before=instant if limit is None else min(instant, limit))
 
-        breached = self.count(due_before(now))
+        # Breached as the SLA engine and domain/sla/urgency.py say: due now or before.
+        breached = (
+            self.count(replace(query, urgency=Urgency.BREACHED, as_of=now))
+            if query.urgency in (None, Urgency.BREACHED)
+            else 0
+        )
         return breached, self.count(due_before(now + soon)) - breached
+
+    def awaiting_acknowledgement(self, limit: int = PINNED_MAX) -> list[Ticket]:
+        """The P1s nobody has acknowledged (domain/sla/urgency.py), most urgent first: the
+        new ones, and those the customer reopened that no agent has answered. Two reads,
+        each bounded: reopened ones are looked for among the P1s changed last."""
+        p1 = frozenset({Priority.CRITICAL})
+        new = self.query(
+            Query(
+                statuses=frozenset({Status.NEW}), priorities=p1, sort=SortKey.URGENCY, limit=limit
+            )
+        ).tickets
+        recent = self.query(
+            Query(
+                statuses=frozenset({Status.OPEN}),
+                priorities=p1,
+                sort=SortKey.UPDATED,
+                descending=True,
+                limit=REOPENED_LOOKBACK,
+            )
+        ).tickets
+        found = [*new, *(t for t in recent if awaits_acknowledgement(t))]
+        now = self.clock()
+        return sorted(found, key=lambda t: urgency_key(t, now))[:limit]
 
     def scope(self, query: Query) -> Query:
         """`query` as this agent may run it: the repository is asked exactly this."""

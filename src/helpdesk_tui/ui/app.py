@@ -292,6 +292,10 @@ class HelpdeskApp(App[None]):
         if not self.store_opening():
             self.push_screen(TicketScreen(key))
 
+    @property
+    def oncall(self) -> bool:
+        return self._oncall_enabled
+
     def oncall_line(self) -> tuple[str, bool] | None:
         return self._oncall.line() if self._oncall_enabled else None
 

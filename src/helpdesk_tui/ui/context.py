@@ -66,6 +66,11 @@ class HelpdeskContext(Protocol):
 
     def open_ticket(self, key: str) -> None: ...
 
+    @property
+    def oncall(self) -> bool:
+        """On-call mode: alerts on the status line, unacknowledged P1s pinned."""
+        ...
+
     def oncall_line(self) -> tuple[str, bool] | None:
         """The on-call alerts waiting to be listed, as one line, and whether one is
         urgent; None when none waits (ui/alerts.py)."""

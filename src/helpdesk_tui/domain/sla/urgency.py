@@ -2,8 +2,8 @@
 
 A ticket's urgency at an instant `now` is the state of its next SLA target:
 
-    breached  its due instant has passed               (sla_due_at < now)
-    at risk   past the policy's at-risk share, not due  (sla_risk_at < now <= sla_due_at)
+    breached  its due instant has come                 (sla_due_at <= now)
+    at risk   past the policy's at-risk share, not due  (sla_risk_at <= now < sla_due_at)
     running   neither yet                               (otherwise, with a due instant)
     paused    no clock runs towards a due instant       (sla_due_at is None)
 
@@ -14,8 +14,8 @@ response" views, the queue's "urgency" sort and take-next all read tickets in th
 order (service/ordering.py reads each class as one store query, in this order), and
 `urgency_key` is what the tests compare every store's answer with.
 
-The bounds are half-open, the same way as the `due:<30m` filter and the queue
-header's "N breached": a ticket due exactly now is not breached yet.
+The bounds are the SLA engine's (domain/sla/evaluation.py): a target due exactly now
+is breached, as its cell reads ("0s", breached), and the queue header counts it so.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ class Urgency(enum.IntEnum):
 def urgency_of(due: datetime | None, risk: datetime | None, now: datetime) -> Urgency:
     if due is None:
         return Urgency.PAUSED
-    if due < now:
+    if due <= now:
         return Urgency.BREACHED
-    if risk is not None and risk < now:
+    if risk is not None and risk <= now:
         return Urgency.AT_RISK
     return Urgency.RUNNING
 
@@ -74,13 +74,13 @@ def awaits_acknowledgement(ticket: Ticket) -> bool:
 
 
 def reopened_unanswered(ticket: Ticket) -> bool:
-    """The customer's reply ended a pause (pending or resolved) and no agent has replied
-    since: what a customer's reopening leaves behind until someone answers."""
+    """The last pause (pending or resolved) has ended, the customer has written since it
+    ended (their reply is what ends it), and no agent has answered since they wrote."""
     wrote = ticket.last_customer_reply_at
     if wrote is None or not ticket.pauses:
         return False
     last_pause = ticket.pauses[-1]
-    if last_pause.end is None or last_pause.end < wrote:
-        return False
+    if last_pause.end is None or wrote < last_pause.end:
+        return False  # still paused, or an agent reopened it before the customer wrote
     answered = ticket.last_public_update_at
     return answered is None or answered < wrote

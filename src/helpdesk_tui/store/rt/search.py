@@ -95,10 +95,10 @@ def _urgency_sql(urgency: Urgency, as_of: datetime | None) -> str:
         raise InvalidInput("an urgency filter needs the instant it is judged at")
     now = _sql_str(fmt_ts(as_of))
     if urgency is Urgency.BREACHED:
-        return f"{due} < {now}"
+        return f"{due} <= {now}"
     if urgency is Urgency.AT_RISK:
-        return f"({due} >= {now} AND {risk} < {now})"
-    return f"({due} >= {now} AND ({risk} IS NULL OR {risk} >= {now}))"
+        return f"({due} > {now} AND {risk} <= {now})"
+    return f"({due} > {now} AND ({risk} IS NULL OR {risk} > {now}))"
 
 
 class TicketSearch:

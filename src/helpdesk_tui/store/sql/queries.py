@@ -300,7 +300,7 @@ def _urgency_condition(urgency: Urgency, as_of: datetime | None) -> ColumnElemen
         raise InvalidInput("an urgency filter needs the instant it is judged at")
     now = to_utc(as_of)
     if urgency is Urgency.BREACHED:
-        return t.sla_due_at < now
+        return t.sla_due_at <= now
     if urgency is Urgency.AT_RISK:
-        return sa.and_(t.sla_due_at >= now, t.sla_risk_at < now)
-    return sa.and_(t.sla_due_at >= now, sa.or_(t.sla_risk_at.is_(None), t.sla_risk_at >= now))
+        return sa.and_(t.sla_due_at > now, t.sla_risk_at <= now)
+    return sa.and_(t.sla_due_at > now, sa.or_(t.sla_risk_at.is_(None), t.sla_risk_at > now))

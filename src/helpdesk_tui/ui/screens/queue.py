@@ -22,6 +22,7 @@ from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.footer import HelpdeskFooter
 from ..widgets.inputs import LineInput
+from ..widgets.pinned import PinnedTickets
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
@@ -68,6 +69,7 @@ class QueueScreen(QueueTriage):
         Binding("O", "reverse", _("Reverse"), show=False, id="queue.reverse"),
         Binding("t", "take", _("Take"), id="queue.take"),
         Binding("T", "take_next", _("Take next"), show=False, id="queue.take_next"),
+        Binding("A", "acknowledge", _("Acknowledge P1"), show=False, id="queue.acknowledge"),
         Binding("a", "bulk_assign", _("Assign"), id="queue.assign"),
         Binding("p", "bulk_priority", _("Priority"), id="queue.priority"),
         Binding("s", "bulk_status", _("Status"), id="queue.status"),
@@ -93,6 +95,7 @@ class QueueScreen(QueueTriage):
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="queue-title")
+        yield PinnedTickets(id="pinned")
         yield LineInput(
             placeholder=_("filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…"),
             id="filter",
@@ -149,8 +152,48 @@ class QueueScreen(QueueTriage):
 
         # The rows' own read says what is wrong with the store: no second message.
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
-        done, failed = self._show_urgency, lambda exc: None
-        call_store(self, urgency, done, failed, group="urgency", exclusive=True)
+        quiet = self._read_failed_quietly
+        call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
+        if self.helpdesk.oncall:
+            waiting = service.awaiting_acknowledgement
+            call_store(self, waiting, self._show_pinned, quiet, group="pinned", exclusive=True)
+
+    def _read_failed_quietly(self, exc: Exception) -> None:
+        """A count or the pinned list could not be read: the rows' read says why."""
+
+    def _show_pinned(self, tickets: list[Ticket]) -> None:
+        self.query_one(PinnedTickets).show(tickets, self.helpdesk.policy, self.helpdesk.clock())
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the most urgent pinned P1 (a new one is set to open) and open it."""
+        pinned = self.query_one(PinnedTickets).tickets
+        if not pinned:
+            self.notify(_("No P1 waits to be acknowledged."))
+            return
+        ticket = pinned[0]
+        if ticket.status is not Status.NEW:
+            # Reopened: what acknowledges it is an answer to the customer.
+            self.notify(
+                _("{key} was reopened by the customer: a reply acknowledges it.").format(
+                    key=ticket.key
+                )
+            )
+            self.helpdesk.open_ticket(ticket.key)
+            return
+        service = self.service
+
+        def acknowledge() -> Ticket:
+            fresh = service.latest(ticket.key)
+            if fresh.status is not Status.NEW:
+                return fresh  # someone acknowledged it meanwhile
+            return service.set_status(fresh.key, fresh.version, Status.OPEN)
+
+        def done(updated: Ticket) -> None:
+            self.notify(_("{key} acknowledged").format(key=updated.key))
+            self.run_query(keep_cursor=True)
+            self.helpdesk.open_ticket(updated.key)
+
+        call_store(self, acknowledge, done, what=_("acknowledge"))
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
         self._urgency = counts
@@ -191,6 +234,9 @@ class QueueScreen(QueueTriage):
 
     def _tick(self) -> None:
         self.table.tick()
+        pinned = self.query_one(PinnedTickets)
+        if pinned.tickets:
+            pinned.show(pinned.tickets, self.helpdesk.policy, self.helpdesk.clock())
 
     def live_changed(self, keys: frozenset[str] | None) -> None:
         # Any change may move a ticket into or out of this view: re-read the blocks on
