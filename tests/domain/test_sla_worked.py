@@ -20,6 +20,7 @@ from helpdesk_tui.domain.sla import (
     PolicyError,
     WhenWorked,
     actor_label,
+    actor_short,
     is_policy_actor,
     parse_policy,
     policy_actor,
@@ -209,3 +210,5 @@ def test_a_policy_is_named_as_a_policy() -> None:
     assert actor_label("sla:nexly", lambda text: text.replace("SLA policy", "SLA-policy")) == (
         "SLA-policy nexly"
     )
+    # F3's narrow "By" column keeps the policy's name, not the words before it.
+    assert actor_short("sla:default") == "SLA:default" and actor_short("dmitri") == "dmitri"

@@ -127,6 +127,17 @@ def test_a_held_ticket_moving_tier_is_escalated(repo: SqlRepository) -> None:
     assert after.tier == 3 and after.assignee is None
     assert after.escalation is Escalation.AWAITING_TIER
     assert after.escalation_reason == "triage suggestion accepted"
+    # As an escalation by hand: whoever had it, and whoever accepted, keep watching it.
+    assert set(after.watchers) >= {"t1", "lead"}
+
+
+def test_a_held_ticket_whose_assignee_works_at_the_new_tier_stays_held(
+    repo: SqlRepository,
+) -> None:
+    lead = as_(repo, "lead")
+    key = new(lead, "Database corruption", "Data corruption in the orders table.", assignee="lead")
+    after = lead.accept_suggestion(key, lead.get(key).version)
+    assert (after.tier, after.assignee, after.escalation) == (3, "lead", Escalation.NONE)
 
 
 def test_dismissing_is_remembered(repo: SqlRepository) -> None:

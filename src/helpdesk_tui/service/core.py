@@ -148,6 +148,15 @@ class ServiceCore:
                 why = f"{why} (not audited: {exc})"
         raise AccessDenied(why)
 
+    def _tier_of(self, username: str | None) -> int | None:
+        """The tier `username` works at; None for nobody, or a name that is no agent."""
+        if username is None:
+            return None
+        try:
+            return self._repo.get_agent(username).tier
+        except NotFound:
+            return None
+
     def _for(self, action: Action, key: str) -> Ticket:
         ticket = self._repo.get(key)
         self._require(action, ticket)

@@ -52,15 +52,6 @@ class EscalationUseCases(ServiceCore):
         change = self._decision_change(ticket, base_version, decision, reason, assignee, comment)
         return self._commit(ticket, change)
 
-    def _tier_of(self, username: str | None) -> int | None:
-        """The tier `username` works at; None for nobody, or a name that is no agent."""
-        if username is None:
-            return None
-        try:
-            return self._repo.get_agent(username).tier
-        except NotFound:
-            return None
-
     def _decision_change(
         self,
         ticket: Ticket,

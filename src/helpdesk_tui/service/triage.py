@@ -82,8 +82,16 @@ class TriageUseCases(ServiceCore):
             if ticket.assignee is None:
                 fields["tier"] = chosen.tier
             else:
+                # Escalated as `escalate` does it: an assignee who works at that tier
+                # keeps it, else it waits there and the people who had it watch it.
                 moved = escalation.change_tier(
-                    ticket, chosen.tier, reason, self.me.username, self.clock()
+                    ticket,
+                    chosen.tier,
+                    reason,
+                    self.me.username,
+                    self.clock(),
+                    assignee_tier=self._tier_of(ticket.assignee),
+                    follow=Capability.WATCHERS in self._repo.capabilities,
                 )
                 fields.update(moved)
         events = [("triage:accepted", f"{chosen.label}: {chosen.reason}")]

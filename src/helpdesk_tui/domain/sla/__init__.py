@@ -49,6 +49,7 @@ from .policy import (
     WhenWorked,
     WorkedWindow,
     actor_label,
+    actor_short,
     is_policy_actor,
     policy_actor,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "Window",
     "WorkedWindow",
     "actor_label",
+    "actor_short",
     "clock_cell",
     "evaluate",
     "evaluate_many",

@@ -325,6 +325,14 @@ def is_policy_actor(actor: str | None) -> bool:
     return actor is not None and actor.startswith(POLICY_ACTOR_PREFIX)
 
 
+def actor_short(actor: str) -> str:
+    """An actor in a narrow column (F3's "By"): a login as it is, a policy as
+    "SLA:<name>", so the policy's name survives where "SLA policy <name>" would not."""
+    if not is_policy_actor(actor):
+        return actor
+    return f"SLA:{actor[len(POLICY_ACTOR_PREFIX) :]}"
+
+
 def actor_label(actor: str, translate: Callable[[str], str] = str) -> str:
     """How an audit actor (or a comment's author) reads: a login as it is, a policy as
     "SLA policy <name>" (`translate` is the screens' `_`; the CLI prints English)."""

@@ -66,7 +66,7 @@ COLUMNS = {
         Column("tier", _("T"), 2, 4),
         Column("type", _("Type"), 11, 6),
         Column("requester", _("Requester / Org"), 22, 5),
-        Column("escalated_by", _("By"), 10, 3),
+        Column("escalated_by", _("By"), 12, 3),
         Column("escalation_reason", _("Reason"), 20, 0, flex=True, words=True),
     )
 }
@@ -356,7 +356,9 @@ class TicketTable(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self._style("header")
-        text = " ".join(set_cell_size(c.title, w) for c, _x, w in layout(width, self.columns))
+        # Every title fits its column in every language (tests/ui/test_headers.py); a
+        # narrower flexible column still cuts between words, never inside one.
+        text = " ".join(fit_words(c.title, w) for c, _x, w in layout(width, self.columns))
         return Strip([Segment(text.ljust(width)[:width], style)])
 
     def _row(self, ticket: Ticket, row: int, width: int) -> Strip:
@@ -393,7 +395,7 @@ class TicketTable(ScrollView, can_focus=True):
         if key == "subject":
             return safe_line(ticket.subject), None
         if key == "escalated_by":
-            return safe_line(sla.actor_label(ticket.escalated_by or "—", _)), None
+            return safe_line(sla.actor_short(ticket.escalated_by or "—")), None
         if key == "escalation_reason":
             return " ".join(safe_line(ticket.escalation_reason or "").split()), None
         if key == "sla":
