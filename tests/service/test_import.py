@@ -394,3 +394,77 @@ def test_the_command_line_loads_pydantic_only_to_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- spreadsheets and terminals (issue 15, acceptance line 8) -------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","Click")',
+    "+1 555 0100",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "'already quoted",
+    "plain words",
+]
+
+
+def test_csv_cells_no_spreadsheet_runs_and_import_restores_them(
+    service: HelpdeskService, tmp_path: Path
+) -> None:
+    records = [{"subject": text, "description": text, "category": text} for text in FORMULAS]
+    source = _write(tmp_path / "in.jsonl", "jsonl", records)
+    transfer.import_file(service, source, "jsonl")
+    exported = _exported(service, "csv")
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    mine = {row["subject"]: row for row in rows if row["category"]}
+    assert len(mine) == len(FORMULAS)
+    for cell, row in mine.items():
+        assert not cell.startswith(("=", "+", "-", "@", "\t")), cell
+        assert row["description"] == row["subject"] == row["category"]
+    assert "plain words" in mine  # nothing else changes
+    path = tmp_path / "out.csv"
+    path.write_text(exported)
+    target = _service(tmp_path / "again")
+    transfer.import_file(target, path, "csv")
+    back = {t["subject"] for t in map(json.loads, _exported(target).splitlines())}
+    assert set(FORMULAS) <= back
+
+
+def test_export_to_a_terminal_writes_no_escape_sequences_and_a_pipe_gets_them_exact(
+    tmp_path: Path,
+) -> None:
+    import os
+    import pty
+
+    hostile = "Invoice \x1b]0;pwned\x07 \x1b[31mred\x1b[0m \x9b2J done"
+    data = tmp_path / "data"
+    env = {**os.environ, "HELPDESK_TUI_DATA_DIR": str(data), "HELPDESK_AGENT": "root"}
+    env.pop("HELPDESK_TUI_CONFIG", None)
+    base = [sys.executable, "-m", "helpdesk_tui"]
+    made = subprocess.run(
+        [*base, "ticket", "create", "--subject", hostile], env=env, capture_output=True, timeout=120
+    )
+    assert made.returncode == 0, made.stderr
+    export = [*base, "export", "-", "--format", "csv"]
+    piped = subprocess.run(export, env=env, capture_output=True, timeout=120)
+    assert hostile.encode() in piped.stdout  # a pipe or a file: the exact text
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen(export, env=env, stdout=follower, stderr=subprocess.PIPE) as shown:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed: all read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert shown.wait(timeout=120) == 0
+    os.close(leader)
+    out = b"".join(chunks).decode()
+    assert "Invoice" in out and "done" in out
+    assert not any(ch in out for ch in ("\x1b", "\x07", "\x9b")), repr(out)

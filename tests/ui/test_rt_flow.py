@@ -416,7 +416,8 @@ def test_the_app_does_not_start_on_an_rt_it_cannot_use(
     url = f"http://127.0.0.1:{free_port()}" if failure == "unreachable" else rt_server.url
     config = tmp_path / "helpdesk-tui.toml"
     config.write_text(
-        f'[backend]\nkind = "rt"\nurl = "{url}"\n\n[backend.rt.queues]\n"Tier 1" = 1\n'
+        f'[backend]\nkind = "rt"\nurl = "{url}"\ninsecure = true\n\n'
+        '[backend.rt.queues]\n"Tier 1" = 1\n'
     )
     monkeypatch.setenv(CONFIG_ENV, str(config))
     monkeypatch.setenv(TOKEN_ENV, "1-14-not-a-real-token-0123456789abcdef")
@@ -438,7 +439,8 @@ def test_cli_ticket_list_json_on_rt(
     queues = "\n".join(f'"{name}" = {tier}' for name, tier in rt_queues.items())
     config = tmp_path / "helpdesk-tui.toml"
     config.write_text(
-        f'[backend]\nkind = "rt"\nurl = "{rt_server.url}"\nkey_prefix = "{PREFIX}"\n\n'
+        f'[backend]\nkind = "rt"\nurl = "{rt_server.url}"\ninsecure = true\n'
+        f'key_prefix = "{PREFIX}"\n\n'
         f"[backend.rt.queues]\n{queues}\n\n"
         f'[agent]\nusername = "{AGENT}"\n'
     )

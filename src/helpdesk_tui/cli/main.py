@@ -26,6 +26,7 @@ from ..service.transfer import ImportFormatError
 from ..service.views import FilterError
 from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
+from ..settings.private import restrict_umask
 from ..store.base import StoreError
 from . import admin, app, mail, report, sla, tickets, transfer
 from .errors import EXIT_REFUSED, CliError, one_line
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    restrict_umask()  # customers' data: nothing this process writes is for other users
     try:
         code = _main(argv)
         # Output still buffered meets a closed pipe here, inside this handler, instead of

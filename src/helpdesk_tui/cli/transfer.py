@@ -7,8 +7,9 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import IO
 
-from ..domain.text import safe_line
+from ..domain.text import safe_line, safe_text
 from ..service import HelpdeskService, transfer
 from ..service.views import parse_filter
 from ..store.base import Query, SortKey
@@ -43,7 +44,10 @@ def run_export(args: argparse.Namespace, service: HelpdeskService) -> int:
             args.filter, service.me.username, service.clock(), base=Query(sort=SortKey.KEY)
         )
     if str(args.file) == "-":
-        count = transfer.export(service, sys.stdout, fmt, query)
+        # To a terminal, what customers wrote must not drive it (an escape sequence in a
+        # subject): shown inert. A pipe or a file gets the exact text.
+        out: transfer.TextSink = _TerminalSafe(sys.stdout) if sys.stdout.isatty() else sys.stdout
+        count = transfer.export(service, out, fmt, query)
         sys.stdout.flush()  # a closed pipe is found here, inside main's handler
     else:
         count = _export_to_file(service, args.file, fmt, query)
@@ -70,3 +74,15 @@ def _export_to_file(service: HelpdeskService, path: Path, fmt: str, query: Query
             temp.unlink()
         raise
     return count
+
+
+class _TerminalSafe:
+    """A text stream that writes to `out` with escape sequences and control characters
+    made visible (domain/text.py); each write is whole records, so no sequence is split."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(safe_text(text))
+        return len(text)

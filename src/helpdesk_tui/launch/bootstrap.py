@@ -18,6 +18,7 @@ from ..service import HelpdeskService
 from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
 from ..settings.config import ConfigError, Settings
 from ..settings.policies import load_builtin, parse_text
+from ..settings.private import private_dir
 from ..store.base import NotFound, TicketRepository
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def open_repository(settings: Settings) -> TicketRepository:
         return _open_rt(settings)
     from ..store.sql import SqlRepository
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     return SqlRepository.open(
         _with_password(settings),
         attachments_dir=settings.attachments_dir,

@@ -18,7 +18,7 @@ from dataclasses import fields
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from ..domain.model import (
     MAX_BODY,
@@ -72,7 +72,13 @@ def to_record(ticket: Ticket) -> dict[str, Any]:
     return record
 
 
-def export(service: HelpdeskService, out: IO[str], fmt: str, query: Query | None = None) -> int:
+class TextSink(Protocol):
+    """Where an export writes: a file, stdout, or stdout made safe for a terminal."""
+
+    def write(self, text: str, /) -> int: ...
+
+
+def export(service: HelpdeskService, out: TextSink, fmt: str, query: Query | None = None) -> int:
     """Write every ticket the query matches (all, by default); returns how many."""
     query = query or Query(sort=SortKey.KEY)
     count = 0
@@ -84,7 +90,7 @@ def export(service: HelpdeskService, out: IO[str], fmt: str, query: Query | None
             record = to_record(ticket)
             for name in _LISTS:
                 record[name] = json.dumps(record[name], ensure_ascii=False)
-            writer.writerow(record)
+            writer.writerow({k: spreadsheet_cell(v) for k, v in record.items()})
             count += 1
     elif fmt == "jsonl":
         for ticket in tickets:
@@ -97,6 +103,24 @@ def export(service: HelpdeskService, out: IO[str], fmt: str, query: Query | None
             count += 1
         out.write("\n]\n")
     return count
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell no spreadsheet runs: text starting like a formula gets a leading
+    apostrophe, as OWASP recommends; so does text that starts with one already, so
+    that an import takes exactly one off and gets back what was exported."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, "'")):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet_cell(cell: str) -> str:
+    """The text `spreadsheet_cell` wrote: one leading apostrophe is the escape."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 # A CSV field may be as long as the longest text a ticket holds (a description of
@@ -178,7 +202,7 @@ def _csv_records(
                 raise ImportFormatError(
                     f"{where}: {len(row)} fields where the header has {len(header)}"
                 )
-            yield where, dict(zip(header, row, strict=True))
+            yield where, {k: from_spreadsheet_cell(v) for k, v in zip(header, row, strict=True)}
     except csv.Error as exc:
         message = str(exc)
         if "field larger than field limit" in message:

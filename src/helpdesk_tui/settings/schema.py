@@ -22,7 +22,7 @@ import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -38,11 +38,11 @@ from .config import (
     Settings,
     ViewConfig,
 )
+from .private import is_secret_name
 
 _RULE = "config_rule"
 """The error type of our own checks, whose message is already in our words; a table-wide
 check adds the key it is about, inside the table: "config_rule:rt.queues"."""
-_SECRET_HINTS = ("password", "token", "secret")
 _MAX_DAYS = 3650
 
 
@@ -93,11 +93,15 @@ def _language(configured: str) -> str:
 
 def _without_password(url: str) -> str:
     try:
-        password = urlsplit(url).password
+        parts = urlsplit(url)
+        password = parts.password
     except ValueError as exc:  # a broken [IPv6] host, a port that is not a number
         raise _rule(f"not a URL: {exc}") from None
-    if password:
-        raise _rule("holds a password; keep it in the keyring or $HELPDESK_DB_PASSWORD")
+    # libpq also takes a password (and a key's passphrase) as a query parameter.
+    in_query = [name for name, _value in parse_qsl(parts.query) if is_secret_name(name)]
+    if password or in_query:
+        where = f" (?{in_query[0]}=…)" if in_query and not password else ""
+        raise _rule(f"holds a password{where}; keep it in the keyring or $HELPDESK_DB_PASSWORD")
     return url
 
 
@@ -155,6 +159,9 @@ class BackendTable(_Table):
     url: Annotated[str, AfterValidator(_without_password)] = ""
     key_prefix: Annotated[str, AfterValidator(_key_prefix)] = "HD"
     verify_tls: bool = True
+    insecure: bool = False
+    """An http:// RT URL is allowed only with this: the token would cross the network in
+    clear (a test server on this machine, never a real one)."""
     rt: BackendRtTable = Field(default_factory=BackendRtTable)
 
     @model_validator(mode="after")
@@ -163,6 +170,12 @@ class BackendTable(_Table):
             parts = urlsplit(self.url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise _rule(f"RT needs an http(s) URL of the server, got {self.url!r}", "url")
+            if parts.scheme == "http" and not self.insecure:
+                raise _rule(
+                    "http:// would send the RT token in clear: use https, or set"
+                    " insecure = true in [backend] for a test server",
+                    "url",
+                )
             if not self.rt.queues:
                 raise _rule('name the RT queues and their tiers, e.g. "Tier 1" = 1', "rt.queues")
         return self
@@ -387,8 +400,7 @@ def _quoted(key: str) -> str:
 def _is_secret(details: ErrorDetails) -> bool:
     if details["type"] != "extra_forbidden" or not details["loc"]:
         return False
-    key = str(details["loc"][-1]).lower()
-    return any(hint in key for hint in _SECRET_HINTS)
+    return is_secret_name(str(details["loc"][-1]))
 
 
 _EXPECTED = {

@@ -10,6 +10,8 @@ import os
 import re
 from pathlib import Path
 
+from ..settings.private import FILE_MODE, private_dir
+
 
 class Drafts:
     def __init__(self, folder: Path) -> None:
@@ -31,9 +33,10 @@ class Drafts:
             self.discard(key, kind)
             return
         path = self._path(key, kind)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from ...settings.private import FILE_MODE, is_secret_name, private_dir, private_file
 from ..base import InvalidInput, StoreUnavailable
 
 if sys.platform != "win32":
@@ -88,6 +89,8 @@ def describe(target: str | Path | URL) -> str:
         return "(unparseable database URL)"
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
+    # libpq takes a password as a query parameter too: never print one from there either.
+    url = url.difference_update_query([name for name in url.query if is_secret_name(name)])
     return url.render_as_string(hide_password=True)
 
 
@@ -155,11 +158,15 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     else:
         path = Path(url.database or "")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
         except OSError as exc:
             raise StoreUnavailable(
                 f"cannot create the folder of database {path}: {exc.strerror or exc}"
             ) from exc
+        # Made here, owner-only, before SQLite makes it with the umask's mode (its
+        # journal takes the database's). A file that cannot be made is SQLite's to say.
+        with suppress(OSError):
+            private_file(path, create=True)
         engine = sa.create_engine(
             url,
             echo=echo,
@@ -190,7 +197,7 @@ def writer_turn(engine: Engine) -> Iterator[None]:
     fd = -1
     if path not in held:
         with suppress(OSError):  # a read-only folder: the write itself will say what is wrong
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     if fd < 0:
         yield
         return

@@ -22,6 +22,7 @@ if sys.platform != "win32":
     import fcntl
 
 from ...domain.model import MAX_ATTACHMENT_BYTES
+from ...settings.private import FILE_MODE, private_dir
 from ..base import InvalidInput, NewAttachment, NotFound
 from .tables import attachments
 from .transactions import SqlTransactions
@@ -178,10 +179,10 @@ class AttachmentFiles(SqlTransactions):
         except OSError as exc:
             raise InvalidInput(f"cannot read {file.path}: {exc.strerror or exc}") from exc
         with src, self._guard():
-            folder = self._attachments_dir / _STAGING
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = private_dir(self._attachments_dir / _STAGING)
             temp = folder / f"{_STAGED_PREFIX}{uuid.uuid4().hex}"
-            dst = open(temp, "xb")  # noqa: SIM115 - held until the write ends (_files)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            dst = os.fdopen(fd, "wb")  # held until the write ends (_files)
             digest = hashlib.sha256()
             size = 0
             try:
@@ -245,7 +246,7 @@ class AttachmentFiles(SqlTransactions):
             .values(storage_path=relative)
         )
         target = self._attachments_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         os.replace(file.temp, target)
         return attachment_id, target
 
