@@ -333,3 +333,30 @@ def test_a_filter_past_the_calendar_is_one_invalid_input() -> None:
     with pytest.raises(FilterError):  # a [[views]] entry: refused when the config is read
         custom_view("v", "Far", "due:<99999999999999999999d")
     assert parse_filter("due:<3650d", "me", now).due_before is not None
+
+
+def test_changes_to_agents_and_teams_are_audited(
+    store: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "agent", "add", "t1", "--tier", "1")[0] == 0
+    assert run(capsys, "agent", "update", "t1", "--role", "admin")[0] == 0
+    assert run(capsys, "agent", "update", "t1", "--deactivate")[0] == 0
+    assert run(capsys, "team", "add", "Platform", "--description", "infra")[0] == 0
+    code, out, err = run(capsys, "agent", "history")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split("  ", 2)[2] for line in lines[:4]] == [
+        "team:Platform: (new) → infra",
+        "agent:t1: tier 1 admin, active → tier 1 admin, deactivated",
+        "agent:t1: tier 1 agent, active → tier 1 admin, active",
+        "agent:t1: (new) → tier 1 agent, active",
+    ]
+    me = lines[0].split("  ")[1]
+    assert all(line.split("  ")[1] == me for line in lines)  # the admin who ran them
+    # A deactivated agent reads nothing; bad input is one line and exit 2.
+    code, out, err = run(capsys, "--as", "t1", "ticket", "list")
+    assert (code, out) == (2, "") and "t1 is deactivated" in err and err.count("\n") == 1
+    code, out, err = run(capsys, "agent", "history", "--limit", "0")
+    assert (code, out) == (2, "") and "1 to 10000" in err
+    code, out, err = run(capsys, "--as", "dmitri", "agent", "history")
+    assert (code, out) == (2, "") and err.count("\n") == 1

@@ -8,6 +8,7 @@ Tracker has no audit-only record: its refusals go to a local JSON-lines log.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,8 +21,11 @@ import sqlalchemy as sa
 from helpdesk_tui.cli.main import main
 from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.model import Agent, AuditEntry, Role
+from helpdesk_tui.domain.periods import Period
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft
+from helpdesk_tui.reporting import metrics
+from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft, transfer
+from helpdesk_tui.store.base import Query
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.store.sql.tables import audit
@@ -100,6 +104,25 @@ def test_a_refusal_of_no_ticket_is_audited_without_one(repo: SqlRepository) -> N
         (None, "lead", "refused:purge", "only an admin may purge"),
         (None, "gone", "refused:take", "gone is deactivated"),
     ]
+
+
+def test_a_deactivated_agent_reads_nothing(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    ticket = lead.create(TicketDraft("VPN drops"))
+    gone = repo.save_agent(Agent("gone", "Gone Agent", tier=3, role=Role.LEAD, active=False))
+    service = as_(repo, gone)
+    reads = {
+        "list": lambda: service.query(Query()),
+        "count": lambda: service.count(Query()),
+        "show": lambda: service.get(ticket.key),
+        "export": lambda: transfer.export(service, io.StringIO(), "jsonl"),
+        "report": lambda: metrics.compute(service, Period.rolling(FROZEN, 7)),
+    }
+    for name, read in reads.items():
+        with pytest.raises(AccessDenied, match=r"^gone is deactivated$"):
+            read()
+            pytest.fail(f"{name} read as a deactivated agent")
+    assert lead.count(Query()) == 1  # the others still read
 
 
 def test_a_stale_write_after_a_refusal_names_only_real_changes(repo: SqlRepository) -> None:

@@ -12,7 +12,7 @@ from ..launch import bootstrap
 from ..service import HelpdeskService
 from ..settings.config import Settings
 from .errors import CliError
-from .parser import Parser, enum_arg, tier_arg
+from .parser import Parser, count_arg, enum_arg, tier_arg
 
 
 def add_login_parser(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -43,6 +43,8 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
             a.add_argument("--deactivate", action="store_true")
     alist = asub.add_parser("list")
     alist.add_argument("--json", action="store_true")
+    ahist = asub.add_parser("history", help="who added, changed or deactivated agents and teams")
+    ahist.add_argument("--limit", type=count_arg, default=50)
 
     team = sub.add_parser("team", help="manage teams (admins)")
     tsub2 = team.add_subparsers(dest="action", required=True, parser_class=Parser)
@@ -118,6 +120,14 @@ def agent(args: argparse.Namespace, service: HelpdeskService) -> int:
             for a in agents:
                 state = "" if a.active else " (inactive)"
                 print(f"{a.username:<12} T{a.tier} {a.role.value:<6} {safe_line(a.name)}{state}")
+        return 0
+    if args.action == "history":
+        for entry in service.admin_history(args.limit):
+            was = safe_line(entry.old) if entry.old is not None else "(new)"
+            print(
+                f"{entry.at:%Y-%m-%d %H:%M} UTC  {safe_line(entry.actor)}  "
+                f"{safe_line(entry.field)}: {was} → {safe_line(entry.new or '')}"
+            )
         return 0
     existing = {a.username: a for a in service.agents()}
     if args.action == "add":

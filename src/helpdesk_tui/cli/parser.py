@@ -36,6 +36,15 @@ def tier_arg(text: str) -> int:
     return int(text)
 
 
+def count_arg(text: str) -> int:
+    """A count from 1 to 10,000."""
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to 10000, got {text[:40]!r}"
+        )
+    return int(text)
+
+
 def span_arg(text: str) -> Span:
     """`90d`, `12w`, `24m` (calendar months), `2y`."""
     try:

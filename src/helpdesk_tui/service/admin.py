@@ -7,9 +7,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
 from ..domain.access import Action
-from ..domain.model import EMAIL_RE, MAX_BODY, MAX_LINE, TIERS, Agent, Comment, Team, Ticket
+from ..domain.model import (
+    EMAIL_RE,
+    MAX_BODY,
+    MAX_LINE,
+    TIERS,
+    Agent,
+    AuditEntry,
+    Comment,
+    Team,
+    Ticket,
+)
 from ..domain.periods import Span
-from ..store.base import NotFound, Query
+from ..store.base import AdminRecord, NotFound, Query
 from .checks import checked_text, one_line, valid_new, with_sla_columns
 from .core import ServiceCore
 from .errors import ImportRefused, ServiceError
@@ -91,10 +101,39 @@ class AdminUseCases(ServiceCore):
             checked_text(name, value, MAX_LINE)
         for organization in agent.organizations:
             one_line(organization, "organization")
-        return self._repo.save_agent(agent)
+        try:
+            before: str | None = agent_summary(self._repo.get_agent(agent.username))
+        except NotFound:
+            before = None
+        after = agent_summary(agent)
+        record = AdminRecord(
+            self.me.username, self.clock(), f"agent:{agent.username}", before, after
+        )
+        return self._repo.save_agent(agent, record)
 
     def save_team(self, team: Team) -> Team:
         self._require(Action.MANAGE_AGENTS)
         one_line(team.name, "team name")
         checked_text("description", team.description, MAX_BODY)
-        return self._repo.save_team(team)
+        known = {t.name: t for t in self._repo.teams()}.get(team.name)
+        before = None if known is None else known.description
+        record = AdminRecord(
+            self.me.username, self.clock(), f"team:{team.name}", before, team.description
+        )
+        return self._repo.save_team(team, record)
+
+    def admin_history(self, limit: int = 200) -> list[AuditEntry]:
+        """Who added, changed or deactivated which agent or team, newest first."""
+        self._require(Action.MANAGE_AGENTS)
+        return self._repo.admin_history(limit)
+
+
+def agent_summary(agent: Agent) -> str:
+    """How an agent reads in the audit: "tier 2 lead, team Platform, orgs Acme, active"."""
+    parts = [f"tier {agent.tier} {agent.role.value}"]
+    if agent.team:
+        parts.append(f"team {agent.team}")
+    if agent.organizations:
+        parts.append("orgs " + ",".join(agent.organizations))
+    parts.append("active" if agent.active else "deactivated")
+    return ", ".join(parts)

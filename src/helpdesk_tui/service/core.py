@@ -120,6 +120,9 @@ class ServiceCore:
 
     def scope(self, query: Query) -> Query:
         """`query` as this agent may run it: the repository is asked exactly this."""
+        # Every list, count, export and report reads through here: a deactivated agent
+        # reads nothing (refused, and audited, as a ticket of theirs would be).
+        self._require(Action.VIEW)
         if query.as_of is None:
             # Urgency is judged at this service's clock (a frozen one in tests and demos).
             query = replace(query, as_of=self.clock())

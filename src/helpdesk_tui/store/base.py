@@ -109,6 +109,19 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminRecord:
+    """Who changed an agent or a team, when, and what it read before and after: written
+    to the audit log with the change, in the same transaction (field "agent:<name>" or
+    "team:<name>", no ticket)."""
+
+    actor: str
+    at: datetime
+    field: str
+    old: str | None
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     tickets: list[Ticket]
     total: int
@@ -310,11 +323,17 @@ class TicketRepository(Protocol):
 
     def get_agent(self, username: str) -> Agent: ...
 
-    def save_agent(self, agent: Agent) -> Agent: ...
+    def save_agent(self, agent: Agent, record: AdminRecord | None = None) -> Agent:
+        """Insert or replace an agent; `record`, when given, is audited in the same write."""
+        ...
 
     def teams(self) -> list[Team]: ...
 
-    def save_team(self, team: Team) -> Team: ...
+    def save_team(self, team: Team, record: AdminRecord | None = None) -> Team: ...
+
+    def admin_history(self, limit: int = 200) -> list[AuditEntry]:
+        """The changes to agents and teams (AdminRecord), newest first."""
+        ...
 
     def bulk_import(self, tickets: Iterable[tuple[Ticket, Sequence[Comment]]]) -> int:
         """Insert many tickets (with their comments) fast; returns how many were stored."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
-from ..base import Capability, Change, Page, Query
+from ..base import AdminRecord, Capability, Change, Page, Query
 from .client import RtClient
 from .config import RtConfig
 from .errors import RtAuthError, RtUnsupported
@@ -155,14 +155,17 @@ class RtRepository:
     def get_agent(self, username: str) -> Agent:
         return self._people.get_agent(username)
 
-    def save_agent(self, agent: Agent) -> Agent:
+    def save_agent(self, agent: Agent, record: AdminRecord | None = None) -> Agent:
         raise RtUnsupported("agents are RT users: manage them in RT (and tiers in the config)")
 
     def teams(self) -> list[Team]:
         return self._people.teams()
 
-    def save_team(self, team: Team) -> Team:
+    def save_team(self, team: Team, record: AdminRecord | None = None) -> Team:
         raise RtUnsupported("teams are a custom field in RT: manage its values in RT")
+
+    def admin_history(self, limit: int = 200) -> list[AuditEntry]:
+        return []  # agents and teams are RT's: its own history has their changes
 
     # -- what RT leaves to its own tools -------------------------------------------------
 

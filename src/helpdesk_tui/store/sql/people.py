@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ...domain.model import Agent, Team
-from ..base import NotFound
-from ..validation import check_int, check_opt_str, check_role, check_str, check_strs
+from ...domain.model import Agent, AuditEntry, Team
+from ..base import AdminRecord, NotFound
+from ..validation import check_int, check_opt_str, check_role, check_str, check_strs, check_ts
 from .engine import dialect_insert
 from .rows import agent_from_row, dump_strs
-from .tables import agents, teams
+from .tables import agents, audit, teams
 from .transactions import SqlTransactions
 
 
@@ -34,8 +34,8 @@ class PeopleStore(SqlTransactions):
             raise NotFound(f"no agent {username}")
         return agent_from_row(row)
 
-    def save_agent(self, agent: Agent) -> Agent:
-        """Insert or replace an agent (keyed by username)."""
+    def save_agent(self, agent: Agent, record: AdminRecord | None = None) -> Agent:
+        """Insert or replace an agent (keyed by username), with `record` audited."""
         values = {
             "username": check_str("username", agent.username),
             "name": check_str("name", agent.name),
@@ -48,6 +48,7 @@ class PeopleStore(SqlTransactions):
         }
         with self._write_transaction() as conn:
             self._upsert(conn, agents, values, "username")
+            self._record(conn, record)
             self._bump(conn)
         return replace(agent, organizations=tuple(agent.organizations))
 
@@ -57,16 +58,37 @@ class PeopleStore(SqlTransactions):
             rows = conn.execute(sa.select(teams.c.name, teams.c.description).order_by(teams.c.name))
             return [Team(name=r[0], description=r[1]) for r in rows]
 
-    def save_team(self, team: Team) -> Team:
-        """Insert or replace a team (keyed by name)."""
+    def save_team(self, team: Team, record: AdminRecord | None = None) -> Team:
+        """Insert or replace a team (keyed by name), with `record` audited."""
         values = {
             "name": check_str("name", team.name),
             "description": check_str("description", team.description),
         }
         with self._write_transaction() as conn:
             self._upsert(conn, teams, values, "name")
+            self._record(conn, record)
             self._bump(conn)
         return team
+
+    def _record(self, conn: Connection, record: AdminRecord | None) -> None:
+        if record is not None:
+            at, actor = check_ts("at", record.at), check_str("actor", record.actor)
+            field = check_str("field", record.field)
+            entry = self._entry(None, None, at, actor, field, record.old, record.new, None, None)
+            self._audit(conn, [entry])
+
+    def admin_history(self, limit: int = 200) -> list[AuditEntry]:
+        """The changes to agents and teams, newest first."""
+        c = audit.c
+        with self._read_transaction() as conn:
+            rows = conn.execute(
+                sa.select(c.at, c.actor, c.field, c.old, c.new)
+                .where(c.ticket_key.is_(None))
+                .where(sa.or_(c.field.startswith("agent:"), c.field.startswith("team:")))
+                .order_by(c.id.desc())
+                .limit(limit)
+            )
+            return [AuditEntry("", r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any], key: str) -> None:
         stmt = dialect_insert(not self._sqlite)(table).values(values)
