@@ -21,6 +21,7 @@ from helpdesk_tui.domain.followup import MailKind
 from helpdesk_tui.mail.templates import PLACEHOLDERS, Templates
 from helpdesk_tui.settings import i18n
 from helpdesk_tui.settings.config import ConfigError, load_settings
+from tests.ui.test_tmux import table_header
 from tests.ui.test_tmux import tmux_app as tmux_app  # the entry-point tests' fixture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -361,7 +362,8 @@ def test_the_app_speaks_the_locales_language(
     def queue(lines: list[str]) -> bool:
         # The queue is laid out before the store is open: wait for its rows too.
         rows = any(line.lstrip().startswith("HD-") for line in lines[2:-1])
-        return lines[1].split()[:3] == header and footer in lines[-1] and rows
+        shown = table_header(lines, header[0]).split()[:3] == header
+        return shown and footer in lines[-1] and rows
 
     lines = app.wait_until("the queue", queue, timeout=60)
     assert all(len(x) <= 100 for x in lines)

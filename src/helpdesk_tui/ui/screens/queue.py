@@ -28,7 +28,7 @@ from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, ViewPicker, agent_options, on_answer
-from .queue_triage import QueueTriage
+from .queue_urgent import QueueUrgent
 
 SORTS = [
     SortKey.SLA_DUE,
@@ -42,7 +42,7 @@ TRIAGE_EVERY = 0.3
 """Seconds between looks at the cursor: the suggestion line follows it within this."""
 
 
-class QueueScreen(QueueTriage):
+class QueueScreen(QueueUrgent):
     # The first showing, or back from a ticket: show what changed there without losing
     # our place (LiveScreen.on_screen_resume calls live_changed).
     REFRESH_ON_RESUME = True
@@ -154,46 +154,7 @@ class QueueScreen(QueueTriage):
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
         quiet = self._read_failed_quietly
         call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
-        if self.helpdesk.oncall:
-            waiting = service.awaiting_acknowledgement
-            call_store(self, waiting, self._show_pinned, quiet, group="pinned", exclusive=True)
-
-    def _read_failed_quietly(self, exc: Exception) -> None:
-        """A count or the pinned list could not be read: the rows' read says why."""
-
-    def _show_pinned(self, tickets: list[Ticket]) -> None:
-        self.query_one(PinnedTickets).show(tickets, self.helpdesk.policy, self.helpdesk.clock())
-
-    def action_acknowledge(self) -> None:
-        """Acknowledge the most urgent pinned P1 (a new one is set to open) and open it."""
-        pinned = self.query_one(PinnedTickets).tickets
-        if not pinned:
-            self.notify(_("No P1 waits to be acknowledged."))
-            return
-        ticket = pinned[0]
-        if ticket.status is not Status.NEW:
-            # Reopened: what acknowledges it is an answer to the customer.
-            self.notify(
-                _("{key} was reopened by the customer: a reply acknowledges it.").format(
-                    key=ticket.key
-                )
-            )
-            self.helpdesk.open_ticket(ticket.key)
-            return
-        service = self.service
-
-        def acknowledge() -> Ticket:
-            fresh = service.latest(ticket.key)
-            if fresh.status is not Status.NEW:
-                return fresh  # someone acknowledged it meanwhile
-            return service.set_status(fresh.key, fresh.version, Status.OPEN)
-
-        def done(updated: Ticket) -> None:
-            self.notify(_("{key} acknowledged").format(key=updated.key))
-            self.run_query(keep_cursor=True)
-            self.helpdesk.open_ticket(updated.key)
-
-        call_store(self, acknowledge, done, what=_("acknowledge"))
+        self.read_pinned()
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
         self._urgency = counts
@@ -234,9 +195,7 @@ class QueueScreen(QueueTriage):
 
     def _tick(self) -> None:
         self.table.tick()
-        pinned = self.query_one(PinnedTickets)
-        if pinned.tickets:
-            pinned.show(pinned.tickets, self.helpdesk.policy, self.helpdesk.clock())
+        self.tick_pinned()
 
     def live_changed(self, keys: frozenset[str] | None) -> None:
         # Any change may move a ticket into or out of this view: re-read the blocks on
@@ -338,40 +297,6 @@ class QueueScreen(QueueTriage):
             return found + [Ticket(key=k, subject="", version=-1) for k in sorted(missing)]
         current = self.table.current
         return [current] if current else []
-
-    def action_take(self) -> None:
-        ticket = self.table.current
-        if ticket is None:
-            return
-        service = self.service
-
-        def take() -> Ticket:
-            fresh = service.latest(ticket.key)
-            return service.take(fresh.key, fresh.version)
-
-        def done(updated: Ticket) -> None:
-            self.table.replace_ticket(updated)
-            self.notify(_("{key} is yours").format(key=updated.key))
-
-        call_store(self, take, done, what=_("take"))
-
-    def action_take_next(self) -> None:
-        if self.helpdesk.store_opening():
-            return
-
-        def done(ticket: Ticket | None) -> None:
-            if ticket is None:
-                self.notify(_("Nothing unassigned waits at your tier."))
-                return
-            self.run_query(keep_cursor=True)
-            self.notify(
-                _("{key} is yours: {subject}").format(
-                    key=ticket.key, subject=safe_line(ticket.subject)
-                )
-            )
-            self.helpdesk.open_ticket(ticket.key)
-
-        call_store(self, self.service.take_next, done, what=_("take next"))
 
     def action_new_ticket(self) -> None:
         from .new_ticket import NewTicketScreen

@@ -24,9 +24,10 @@ PINNED_ROWS = 2
 """Rows of tickets at most: at 80x24 the queue keeps most of its rows."""
 
 
-def pinned_lines(tickets: Sequence[Ticket], policy: sla.Policy, now: datetime, width: int) -> Text:
-    """ "▲ HD-97 P1 new, not acknowledged · 12m · Payments down", a row each, then how
-    many more wait and the key that acknowledges."""
+def pinned_lines(tickets: Sequence[Ticket], policy: sla.Policy, now: datetime) -> Text:
+    """A row each ("▲ HD-97 P1 new, not acknowledged · 12m · Payments down"), then how
+    many more wait and the key that acknowledges. A row too long for the strip ends in
+    "…", cut when drawn, at the strip's own width."""
     text = Text(no_wrap=True, overflow="ellipsis")
     for index, ticket in enumerate(tickets[:PINNED_ROWS]):
         if index:
@@ -37,14 +38,11 @@ def pinned_lines(tickets: Sequence[Ticket], policy: sla.Policy, now: datetime, w
             else _("reopened, not answered")
         )
         cell = ticket_sla_text(ticket, sla.evaluate(ticket, policy, now), now)
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("▲ ", style="bold")
-        line.append(f"{ticket.key} {ticket.priority.short} ", style="bold")
-        line.append(f"{why} · ")
-        line.append(cell.text, style="bold" if cell.tone in ("breached", "at-risk") else "")
-        line.append(" · " + safe_line(ticket.subject))
-        line.truncate(max(10, width - 2), overflow="ellipsis")
-        text.append_text(line)
+        text.append("▲ ", style="bold")
+        text.append(f"{ticket.key} {ticket.priority.short} ", style="bold")
+        text.append(f"{why} · ")
+        text.append(cell.text, style="bold" if cell.tone in ("breached", "at-risk") else "")
+        text.append(" · " + safe_line(ticket.subject))
     more = len(tickets) - PINNED_ROWS
     hint = _("A acknowledges the first")
     if more > 0:
@@ -59,7 +57,7 @@ class PinnedTickets(Static):
 
     DEFAULT_CSS = """
     PinnedTickets { height: auto; max-height: 3; padding: 0 1; background: $error 25%;
-                    display: none; }
+                    display: none; text-wrap: nowrap; text-overflow: ellipsis; }
     PinnedTickets.-shown { display: block; }
     """
 
@@ -71,5 +69,4 @@ class PinnedTickets(Static):
         self.tickets = list(tickets)
         self.set_class(bool(self.tickets), "-shown")
         if self.tickets:
-            width = self.size.width or self.app.size.width
-            self.update(pinned_lines(self.tickets, policy, now, width))
+            self.update(pinned_lines(self.tickets, policy, now))

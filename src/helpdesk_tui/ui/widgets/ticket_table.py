@@ -66,7 +66,7 @@ COLUMNS = {
         Column("tier", _("T"), 2, 4),
         Column("type", _("Type"), 11, 6),
         Column("requester", _("Requester / Org"), 22, 5),
-        Column("escalated_by", _("By"), 12, 3),
+        Column("escalated_by", _("By"), 11, 3),  # "SLA:default" whole
         Column("escalation_reason", _("Reason"), 20, 0, flex=True, words=True),
     )
 }
