@@ -61,7 +61,7 @@ def rt_settings(
 ) -> Settings:
     """Settings as load_settings() builds them for `[backend] kind = "rt"`; the token
     comes the way a headless host gives it: $HELPDESK_TOKEN."""
-    monkeypatch.setenv(TOKEN_ENV, rt_server.token)
+    monkeypatch.setenv(TOKEN_ENV, rt_server.token_for(AGENT))  # the agent is the token's user
     return Settings(
         data_dir=isolated_env,
         agent=AGENT,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from textual.widgets import DataTable
 
 from helpdesk_tui.domain.model import CommentKind, Escalation
 from helpdesk_tui.launch import bootstrap
 from helpdesk_tui.service import HelpdeskService
-from helpdesk_tui.settings.config import Settings
+from helpdesk_tui.settings.config import TOKEN_ENV, Settings
 from helpdesk_tui.ui.screens.escalation import EscalationScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.rt_support import (  # noqa: F401  (fixtures)
@@ -28,10 +29,13 @@ from tests.ui.rt_support import (  # noqa: F401  (fixtures)
 from tests.ui.support import decide, open_ticket, press, settle
 
 
-def as_agent(settings: Settings, username: str) -> HelpdeskService:
-    """Another agent's service on the same RT (a colleague at their own desk)."""
-    repo = bootstrap.open_repository(settings)
-    return bootstrap.build_service(replace(settings, agent=username), repo)
+def as_agent(settings: Settings, server: RtServer, username: str) -> HelpdeskService:
+    """Another agent's service on the same RT: a colleague at their own desk, with their
+    own token (on RT the agent is the token's user)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(TOKEN_ENV, server.token_for(username))
+        repo = bootstrap.open_repository(settings)
+    return bootstrap.build_service(settings, repo)
 
 
 async def test_escalate_and_decide_with_a_comment_on_rt(
@@ -43,7 +47,7 @@ async def test_escalate_and_decide_with_a_comment_on_rt(
     settings = replace(rt_settings, rt=rt)
     app = make_rt_app(settings)
     [key] = seed_tickets(app.service, 1)
-    alice = as_agent(settings, "alice")
+    alice = as_agent(settings, rt_server, "alice")
     try:
         held = alice.take(key, alice.get(key).version)
         moved = alice.escalate(key, held.version, 2, "needs log analysis on the gateway")

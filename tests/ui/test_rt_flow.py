@@ -445,7 +445,7 @@ def test_cli_ticket_list_json_on_rt(
         f'[agent]\nusername = "{AGENT}"\n'
     )
     monkeypatch.setenv(CONFIG_ENV, str(config))
-    monkeypatch.setenv(TOKEN_ENV, rt_server.token)
+    monkeypatch.setenv(TOKEN_ENV, rt_server.token_for(AGENT))
     code = main(["ticket", "create", "--subject", "Printer on fire", "--tier", "2", "--json"])
     created = json.loads(capsys.readouterr().out)
     assert code == 0 and created["key"].startswith(f"{PREFIX}-")
@@ -462,3 +462,25 @@ def test_cli_ticket_list_json_on_rt(
         2,
     )
     assert ticket["status"] == "new"
+
+    # On RT the agent is the token's user (issue 15, line 3): another name is refused,
+    # however it is asked for, with one line and nothing written.
+    for how in (["--as", "root"], ["--as", "alice"]):
+        code = main([*how, "ticket", "create", "--subject", "Not mine to file"])
+        out, err = capsys.readouterr()
+        assert (code, out) == (2, "") and err.count("\n") == 1
+        assert f"the RT token is {AGENT}'s" in err and "is refused" in err
+    monkeypatch.setenv("HELPDESK_AGENT", "root")
+    code = main(["ticket", "list", "--json"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "") and "($HELPDESK_AGENT) is refused" in err
+    monkeypatch.delenv("HELPDESK_AGENT")
+    # A token that does not say whose it is: refused, without the token in the message.
+    monkeypatch.setenv(TOKEN_ENV, "0123456789abcdef0123456789abcdef")
+    code = main(["ticket", "list"])
+    out, err = capsys.readouterr()
+    assert code != 0 and out == "" and "0123456789abcdef" not in err
+    assert err.count("\n") == 1
+    monkeypatch.setenv(TOKEN_ENV, rt_server.token_for(AGENT))
+    code = main(["ticket", "list", "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["total"] == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -80,16 +81,22 @@ def _free_port() -> int:
 
 
 def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until the server answers at `url` (a refusal is an answer: it is up)."""
+    import ssl
+    import urllib.error
     import urllib.request
 
+    # A TLS server's certificate is the test's own, self-signed: reaching it is enough.
+    unverified = ssl._create_unverified_context()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"{process.args} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
+            with urllib.request.urlopen(url, timeout=2, context=unverified):
+                return
+        except urllib.error.HTTPError:
+            return
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"nothing answered at {url} within {timeout}s")
@@ -113,10 +120,23 @@ class Running:
     address: str
     port: int
     log: Path
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}:{self.port}/"
+        return f"{self.scheme}://{self.address}:{self.port}/"
+
+    @property
+    def key(self) -> str:
+        """The session key, from the address `serve` printed to open."""
+        match = re.search(r"helpdesk-tui: open \S+\?key=(\S+)", self.output())
+        assert match, self.output()[-1000:]
+        return match[1]
+
+    @property
+    def cookie(self) -> str:
+        """The Cookie header of a browser signed in to this server."""
+        return f"helpdesk_session_{self.port}={self.key}"
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -132,6 +152,19 @@ class Running:
 Start = Callable[..., Running]
 
 
+def self_signed(folder: Path, host: str) -> tuple[Path, Path]:
+    """A certificate for `host` and its key, made by openssl for the test."""
+    cert, key = folder / "server.crt", folder / "server.key"
+    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subprocess.run(
+        [*request, "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
 @pytest.fixture
 def start_server(tmp_path: Path, data_dir: Path) -> Iterator[Start]:
     """Starts real servers on free ports, over a store already holding demo tickets."""
@@ -143,14 +176,12 @@ def start_server(tmp_path: Path, data_dir: Path) -> Iterator[Start]:
         log_path = tmp_path / f"serve-{port}.log"
         log = log_path.open("wb")
         argv = [sys.executable, "-m", "helpdesk_tui", "serve", "--host", host, "--port", str(port)]
-        process = subprocess.Popen(
-            [*argv, "--allow-remote"] if remote else argv,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        if remote:
+            cert, key = self_signed(tmp_path, host)
+            argv += ["--allow-remote", "--tls-cert", str(cert), "--tls-key", str(key)]
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append((process, log))
-        running = Running(process, host, port, log_path)
+        running = Running(process, host, port, log_path, "https" if remote else "http")
         _wait_for_http(running.url, process)
         return running
 
@@ -270,7 +301,9 @@ async def _browse(url: str, profile: Path, shot: Path) -> str:
 @needs_browser
 def test_the_queue_appears_in_a_real_browser(served: Running, tmp_path: Path) -> None:
     shot = tmp_path / "browser.png"
-    screen = asyncio.run(_browse(served.url, tmp_path / "chromium-profile", shot))
+    # The address `serve` printed: its key signs the browser in, as a cookie.
+    login = f"{served.url}?key={served.key}"
+    screen = asyncio.run(_browse(login, tmp_path / "chromium-profile", shot))
     # The app's queue, drawn by the app process the server started for this browser.
     assert "HD-" in screen and "My open" in screen
     png = shot.read_bytes()
@@ -278,6 +311,46 @@ def test_the_queue_appears_in_a_real_browser(served: Running, tmp_path: Path) ->
     keep = os.environ.get("HELPDESK_BROWSER_SHOT")
     if keep:
         shutil.copyfile(shot, keep)
+
+
+def test_a_browser_without_the_session_key_gets_nothing(served: Running) -> None:
+    mine = f"127.0.0.1:{served.port}"
+    origin = f"http://{mine}"
+    for path in ("", "static/js/textual.js", "no-such-page"):
+        assert_refused(ask(served.url + path, Host=mine))
+        assert_refused(ask(served.url + path, Host=mine, Cookie=f"{served.cookie}x"))
+    assert_refused(ask(served.url + "ws", Host=mine, Origin=origin, **UPGRADE))
+    other_port = f"helpdesk_session_{served.port + 1}={served.key}"
+    assert_refused(ask(served.url + "ws", Host=mine, Origin=origin, Cookie=other_port, **UPGRADE))
+    for wrong in ("", "x", served.key[:-1], served.key + "x"):
+        assert_refused(ask(f"{served.url}?key={wrong}", Host=mine))
+    assert served.children() == []
+    # The printed address signs in: a cookie only this server's pages send, and the key
+    # gone from the address bar.
+    answer = asyncio.run(_sign_in(f"{served.url}?key={served.key}", mine))
+    assert answer.status == 303 and answer.location == "/"
+    assert answer.cookie.startswith(f"{served.cookie};")
+    assert "HttpOnly" in answer.cookie and "SameSite=Strict" in answer.cookie
+    assert ask(served.url, Host=mine, Cookie=served.cookie).status == 200
+
+
+@dataclass
+class SignIn:
+    status: int
+    location: str
+    cookie: str
+
+
+async def _sign_in(url: str, host: str) -> SignIn:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(url, headers={"Host": host}, allow_redirects=False) as answer,
+    ):
+        return SignIn(
+            answer.status,
+            answer.headers.get("Location", ""),
+            answer.headers.get("Set-Cookie", ""),
+        )
 
 
 def test_serve_refuses_a_public_address_without_saying_so(tmp_path: Path) -> None:
@@ -291,6 +364,19 @@ def test_serve_refuses_a_public_address_without_saying_so(tmp_path: Path) -> Non
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("helpdesk-tui: 0.0.0.0 is not a loopback address")
+    # Meant, but without TLS: the key and every key press would cross the network.
+    for extra in ([], ["--tls-cert", str(tmp_path / "missing.crt")]):
+        serve = [sys.executable, "-m", "helpdesk_tui", "serve", "--host", "0.0.0.0", "--port", "9"]
+        refused = subprocess.run(
+            [*serve, "--allow-remote", *extra],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, HELPDESK_AGENT=ME),
+            timeout=60,
+        )
+        assert refused.returncode == 2 and refused.stdout == ""
+        said = refused.stderr.strip().splitlines()
+        assert len(said) == 1 and ("needs TLS" in said[0] or "both --tls-cert" in said[0])
 
 
 def test_each_browser_session_runs_this_interpreter_with_the_same_config() -> None:
@@ -322,7 +408,7 @@ async def _ask(url: str, headers: dict[str, str]) -> Answer:
     """One request with exactly these headers (Host included), read to the end."""
     async with (
         aiohttp.ClientSession() as http,
-        http.get(url, headers=headers, allow_redirects=False) as answer,
+        http.get(url, headers=headers, allow_redirects=False, ssl=False) as answer,
     ):
         return Answer(answer.status, answer.content_type, await answer.read())
 
@@ -349,7 +435,9 @@ async def _stream(
     screen = ""
     async with (
         aiohttp.ClientSession() as http,
-        http.ws_connect(f"{url}ws", origin=origin, headers={"Host": host}) as ws,
+        http.ws_connect(
+            f"{url}ws", origin=origin, headers={"Host": host, "Cookie": served.cookie}
+        ) as ws,
     ):
         deadline = time.monotonic() + 45
         while not all(n in screen for n in needles) and time.monotonic() < deadline:
@@ -389,11 +477,12 @@ def test_another_sites_page_gets_no_websocket_and_no_app(served: Running) -> Non
         f"http://127.0.0.1:{served.port}.evil.example",
         f"http://evil.example@127.0.0.1:{served.port}",
     ):
-        answer = ask(served.url + "ws", Host=mine, Origin=origin, **UPGRADE)
+        answer = ask(served.url + "ws", Host=mine, Origin=origin, Cookie=served.cookie, **UPGRADE)
         assert_refused(answer)
-        assert asyncio.run(_refused_upgrade(served.url, {"Origin": origin})) == 403
+        signed_in = {"Origin": origin, "Cookie": served.cookie}
+        assert asyncio.run(_refused_upgrade(served.url, signed_in)) == 403
     # A browser always sends Origin on an upgrade: one without is no page of ours.
-    assert_refused(ask(served.url + "ws", Host=mine, **UPGRADE))
+    assert_refused(ask(served.url + "ws", Host=mine, Cookie=served.cookie, **UPGRADE))
     assert served.children() == [], "an app process was started for a refused socket"
     assert served.process.poll() is None
     assert "refused GET '/ws'" in served.output()
@@ -410,9 +499,10 @@ def test_a_rebound_dns_name_is_refused_on_every_route(served: Running) -> None:
         "",
     ):
         for path in ("", "static/js/textual.js", "download/x", "no-such-page"):
-            assert_refused(ask(served.url + path, Host=host))
+            assert_refused(ask(served.url + path, Host=host, Cookie=served.cookie))
         # The rebound page's own origin is evil.example too.
-        answer = ask(served.url + "ws", Host=host, Origin=f"http://{host}", **UPGRADE)
+        origin = f"http://{host}"
+        answer = ask(served.url + "ws", Host=host, Origin=origin, Cookie=served.cookie, **UPGRADE)
         assert_refused(answer)
     assert served.children() == []
 
@@ -420,13 +510,19 @@ def test_a_rebound_dns_name_is_refused_on_every_route(served: Running) -> None:
 def test_the_servers_own_addresses_still_get_the_page_and_the_queue(served: Running) -> None:
     port = served.port
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
-        page = ask(served.url, Host=host)
+        page = ask(served.url, Host=host, Cookie=served.cookie)
         assert page.status == 200 and b"textual.js" in page.body, host
         # The page's own script, fetched with the page's Origin.
-        script = ask(served.url + "static/js/textual.js", Host=host, Origin=f"http://{host}")
+        script = ask(
+            served.url + "static/js/textual.js",
+            Host=host,
+            Origin=f"http://{host}",
+            Cookie=served.cookie,
+        )
         assert script.status == 200 and len(script.body) > 10_000
     # The page names the served address for its WebSocket, whatever name opened it.
-    assert f"ws://127.0.0.1:{port}/ws".encode() in ask(served.url, Host=f"localhost:{port}").body
+    page = ask(served.url, Host=f"localhost:{port}", Cookie=served.cookie)
+    assert f"ws://127.0.0.1:{port}/ws".encode() in page.body
     # A tab opened as localhost talks to 127.0.0.1 with its own origin: that is ours too.
     screen, children, pong = asyncio.run(
         _stream(served, f"http://localhost:{port}", f"127.0.0.1:{port}", "HD-", "My open")
@@ -436,15 +532,20 @@ def test_the_servers_own_addresses_still_get_the_page_and_the_queue(served: Runn
     assert len(children) == 1
     assert pong == '["pong", "still-here"]'
     # A plain GET on the socket's route is told what it is, without a traceback.
-    plain = ask(served.url + "ws", Host=f"127.0.0.1:{port}", Origin=f"http://127.0.0.1:{port}")
+    plain = ask(
+        served.url + "ws",
+        Host=f"127.0.0.1:{port}",
+        Origin=f"http://127.0.0.1:{port}",
+        Cookie=served.cookie,
+    )
     assert_refused(plain, status=400)
     assert "Traceback" not in served.output()
 
 
-async def _send_junk(url: str, origin: str) -> str:
+async def _send_junk(url: str, origin: str, cookie: str) -> str:
     async with (
         aiohttp.ClientSession() as http,
-        http.ws_connect(f"{url}ws", origin=origin) as ws,
+        http.ws_connect(f"{url}ws", origin=origin, headers={"Cookie": cookie}) as ws,
     ):
         for junk in ("not json", "{}", "[]", "[1, 2]", '["stdin", 5]', '["resize", "big"]'):
             await ws.send_str(junk)
@@ -460,7 +561,7 @@ async def _send_junk(url: str, origin: str) -> str:
 def test_a_websocket_message_outside_the_protocol_is_ignored_not_a_traceback(
     served: Running,
 ) -> None:
-    pong = asyncio.run(_send_junk(served.url, f"http://127.0.0.1:{served.port}"))
+    pong = asyncio.run(_send_junk(served.url, f"http://127.0.0.1:{served.port}", served.cookie))
     # Still connected and answering after every malformed message.
     assert pong == '["pong", "after the junk"]'
     time.sleep(0.5)
@@ -486,12 +587,19 @@ def test_with_allow_remote_only_the_configured_address_is_served(start_server: S
         pytest.skip("this machine has no non-loopback address to listen on")
     running = start_server(host=address, remote=True)
     mine = f"{address}:{running.port}"
-    assert ask(running.url, Host=mine).status == 200
-    assert ask(running.url, Host=mine, Origin=f"http://{mine}").status == 200
+    cookie = running.cookie
+    assert running.url.startswith("https://")
+    assert ask(running.url, Host=mine, Cookie=cookie).status == 200
+    assert ask(running.url, Host=mine, Origin=f"https://{mine}", Cookie=cookie).status == 200
+    # Without the session's key: refused, however right the address.
+    assert_refused(ask(running.url, Host=mine))
     # Loopback names are not the configured address, and another site is still another.
-    assert_refused(ask(running.url, Host=f"localhost:{running.port}"))
-    assert_refused(ask(running.url, Host="evil.example"))
-    assert_refused(ask(running.url + "ws", Host=mine, Origin="https://evil.example", **UPGRADE))
+    assert_refused(ask(running.url, Host=f"localhost:{running.port}", Cookie=cookie))
+    assert_refused(ask(running.url, Host="evil.example", Cookie=cookie))
+    evil = {"Origin": "https://evil.example", "Cookie": cookie}
+    assert_refused(ask(running.url + "ws", Host=mine, **evil, **UPGRADE))
+    # Plain http to a TLS server's page is another origin.
+    assert_refused(ask(running.url, Host=mine, Origin=f"http://{mine}", Cookie=cookie))
     assert running.children() == []
 
 

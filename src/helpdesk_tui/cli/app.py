@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..launch import bootstrap
 from ..service import HelpdeskService
@@ -18,8 +19,10 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     serve.add_argument(
         "--allow-remote",
         action="store_true",
-        help="listen on a non-loopback address (there is no login: put a proxy in front)",
+        help="listen on a non-loopback address (needs --tls-cert and --tls-key)",
     )
+    serve.add_argument("--tls-cert", type=Path, help="the server's certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
 
     demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
     demo.add_argument("--tickets", type=int, default=300)
@@ -38,8 +41,12 @@ def run_app(settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from ..ui.serve import ServeError, serve
+    from ..ui.serve import ServeError, serve, tls_context
 
+    try:
+        tls = tls_context(args.tls_cert, args.tls_key)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
     # Open the store once here: a wrong agent or an unreachable store is one line now,
     # not an error page in every browser tab; and the first run's demo data is made once.
     service = bootstrap.build_service(settings)
@@ -48,7 +55,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         service.close()
     try:
-        return serve(args.host, args.port, args.config, args.agent, args.allow_remote)
+        return serve(args.host, args.port, args.config, args.agent, args.allow_remote, tls)
     except ServeError as exc:
         raise CliError(str(exc)) from None
 

@@ -103,7 +103,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.agent:
             from dataclasses import replace
 
-            settings = replace(settings, agent=args.agent)
+            settings = replace(settings, agent=args.agent, agent_source="flag")
         if args.command is None:
             return app.run_app(settings)
         if args.command == "login":

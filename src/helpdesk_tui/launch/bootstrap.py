@@ -144,6 +144,23 @@ def resolve_agent(repo: TicketRepository, username: str) -> Agent:
     )
 
 
+def authenticated_name(repo: TicketRepository, settings: Settings) -> str:
+    """Who acts. A store that authenticates its users itself (RT: the token's user)
+    decides, and a different name asked for (--as, $HELPDESK_AGENT, [agent] username) is
+    refused: RT's own rights would apply to the token's user whatever name we wrote."""
+    login = repo.authenticated_user()
+    if login is None:
+        return settings.agent
+    if settings.agent_source != "os" and settings.agent != login:
+        asked = {"flag": "--as", "env": "$HELPDESK_AGENT", "config": "[agent] username"}
+        raise ConfigError(
+            f"the RT token is {login}'s: acting as {settings.agent!r} "
+            f"({asked.get(settings.agent_source, 'asked')}) is refused; "
+            "use that agent's own token (helpdesk-tui login)"
+        )
+    return login
+
+
 def views(settings: Settings) -> list[View]:
     found = list(SAVED_VIEWS.values())
     for index, view in enumerate(settings.views):
@@ -165,7 +182,7 @@ def build_service(
     clock are made from the settings unless the caller has them already."""
     repo = repo or open_repository(settings)
     try:
-        agent = resolve_agent(repo, settings.agent)
+        agent = resolve_agent(repo, authenticated_name(repo, settings))
         policy = policy or load_policy(settings.policy)
     except BaseException:
         repo.close()

@@ -115,6 +115,10 @@ class Settings:
     data_dir: Path
     config_path: Path | None = None
     agent: str = ""
+    agent_source: str = "os"
+    """Where `agent` came from: "flag" (--as), "env" ($HELPDESK_AGENT), "config"
+    ([agent] username) or "os" (the OS user). A store that knows who logged in (RT's
+    token) refuses a name asked for that is not theirs (launch/bootstrap.py)."""
     backend_kind: str = "sql"
     backend_url: str = ""
     key_prefix: str = "HD"
@@ -233,6 +237,7 @@ def _with_environment(found: FileSettings, path: Path | None) -> Settings:
         data_dir=Path(found.data_dir).expanduser() if found.data_dir else default_data_dir(),
         config_path=path,
         agent=os.environ.get(AGENT_ENV) or found.username or _os_user(),
+        agent_source=("env" if os.environ.get(AGENT_ENV) else "config" if found.username else "os"),
         language=language,
         mail=replace(
             mail,

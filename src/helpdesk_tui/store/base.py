@@ -303,6 +303,11 @@ class TicketRepository(Protocol):
         """
         ...
 
+    def authenticated_user(self) -> str | None:
+        """Who the store itself authenticated (RT: the token's user); None for a store
+        that takes the agent's name as given (a local file, today's SQL stores)."""
+        ...
+
     def record_refusal(
         self, actor: str, action: str, key: str | None, reason: str, at: datetime
     ) -> None:

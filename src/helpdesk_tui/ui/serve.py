@@ -5,8 +5,12 @@ this module builds (the same config and agent as `serve` itself), speaking Textu
 web driver protocol over a WebSocket. Nothing is sent anywhere but the browser that
 asked: the page, its script and its fonts come from the local server.
 
-textual-serve has no login of its own: whoever can reach the port acts as the agent
-who started it. So it listens on loopback unless told otherwise, explicitly.
+textual-serve has no login of its own: whoever can reach the port would act as the
+agent who started it, and on loopback that is every local user and program. So each
+`serve` makes a session key and prints the address to open with it (as Jupyter does):
+the page at that address sets it as a cookie (HttpOnly, SameSite=Strict) and every
+request, the WebSocket included, must carry it; without it, a plain 403 and no app
+process. It listens on loopback unless told otherwise, and elsewhere only over TLS.
 
 Listening on loopback is not enough on its own: any web page the agent opens can make
 their browser talk to 127.0.0.1, either by opening a WebSocket to it (browsers let a
@@ -19,11 +23,14 @@ textual-serve sees it, and no app process is started for it.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 import logging
 import re
+import secrets
 import shlex
+import ssl
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
     from aiohttp import web
     from aiohttp.typedefs import Handler, Middleware
     from textual_serve.app_service import AppService
+    from textual_serve.server import Server
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 # The names a browser on this machine may use for a loopback server, whichever of them
@@ -114,28 +122,62 @@ def parse_origin(text: str) -> tuple[str, int] | None:
     The server speaks plain HTTP, so the page it serves has an http origin; `null`
     (a sandboxed frame, a file:// page) and every other scheme are someone else's page.
     """
+    return _origin(text, "http")
+
+
+def _origin(text: str, wanted: str) -> tuple[str, int] | None:
     scheme, sep, authority = text.partition("://")
-    if not sep or scheme.lower() != "http":
+    if not sep or scheme.lower() != wanted:
         return None
-    return parse_authority(authority)
+    found = parse_authority(authority)
+    if found is not None and wanted == "https" and ":" not in authority.rsplit("]", 1)[-1]:
+        found = (found[0], 443)  # an https origin leaves out its default port, 443
+    return found
+
+
+KEY_PARAMETER = "key"
+"""The query parameter of the address `serve` prints: the session key."""
 
 
 @dataclass(frozen=True)
 class Served:
-    """The address this server answers to, and the only ones it accepts in headers."""
+    """The address this server answers to, the only ones it accepts in headers, and the
+    session key every request must carry (as the cookie `cookie`)."""
 
     url: str
     accepted: frozenset[tuple[str, int]]
+    key: str = ""
+    tls: bool = False
 
     @classmethod
-    def at(cls, host: str, port: int) -> Served:
+    def at(cls, host: str, port: int, *, key: str = "", tls: bool = False) -> Served:
         host = _normal_host(host)
         names = {host}
         if is_loopback(host) or host in WILDCARDS:
             names |= LOOPBACK_ALIASES
         shown = f"[{host}]" if ":" in host else host
-        url = f"http://{shown}" if port == 80 else f"http://{shown}:{port}"
-        return cls(url, frozenset((name, port) for name in names))
+        scheme, default = ("https", 443) if tls else ("http", 80)
+        url = f"{scheme}://{shown}" if port == default else f"{scheme}://{shown}:{port}"
+        return cls(url, frozenset((name, port) for name in names), key, tls)
+
+    @property
+    def cookie(self) -> str:
+        """The cookie's name: browsers share cookies between the ports of one host, so
+        two servers on one machine must not overwrite each other's key."""
+        port = next(iter(self.accepted))[1]
+        return f"helpdesk_session_{port}"
+
+    @property
+    def login_url(self) -> str:
+        """The address to open: it carries the session key."""
+        return f"{self.url}/?{KEY_PARAMETER}={self.key}"
+
+    def holds_key(self, presented: str | None) -> bool:
+        return (
+            bool(self.key)
+            and presented is not None
+            and hmac.compare_digest(presented.encode(), self.key.encode())
+        )
 
     def refusal(self, hosts: Sequence[str], origins: Sequence[str], websocket: bool) -> str | None:
         """Why a request with these headers is refused (one line), or None to serve it.
@@ -148,7 +190,10 @@ class Served:
             return f"the Host header must name this server ({self.url})"
         if websocket and not origins:
             return f"a WebSocket must come from this server's own page ({self.url})"
-        if len(origins) > 1 or (origins and parse_origin(origins[0].strip()) not in self.accepted):
+        scheme = "https" if self.tls else "http"
+        if len(origins) > 1 or (
+            origins and _origin(origins[0].strip(), scheme) not in self.accepted
+        ):
             return f"another site's page may not use this server (only {self.url})"
         return None
 
@@ -166,6 +211,10 @@ def guard(served: Served) -> Middleware:
         reason = served.refusal(
             request.headers.getall("Host", []), request.headers.getall("Origin", []), websocket
         )
+        if reason is None and not served.holds_key(request.cookies.get(served.cookie)):
+            if request.path == "/" and served.holds_key(request.query.get(KEY_PARAMETER)):
+                return _signed_in(served)
+            reason = "open the address `helpdesk-tui serve` printed: it carries this session's key"
         if reason is None and websocket and not upgrade:
             # textual-serve would log a traceback for it (its handler assumes an upgrade).
             return _plain(400, "this address is the app's WebSocket: open the page instead")
@@ -183,6 +232,18 @@ def guard(served: Served) -> Middleware:
         return await handler(request)
 
     return check
+
+
+def _signed_in(served: Served) -> web.Response:
+    """The key was in the address: keep it as a cookie and drop it from the address bar
+    (and from the history and any Referer) by sending the browser to the page itself."""
+    from aiohttp import web
+
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(
+        served.cookie, served.key, httponly=True, samesite="Strict", secure=served.tls, path="/"
+    )
+    return response
 
 
 def _plain(status: int, reason: str) -> web.Response:
@@ -211,17 +272,64 @@ def _cells(value: object) -> int | None:
     return max(1, min(value, MAX_CELLS_ACROSS))
 
 
-def serve(host: str, port: int, config: Path | None, agent: str | None, allow_remote: bool) -> int:
-    """Serve until interrupted; refuses a non-loopback address without `allow_remote`."""
+def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The server's TLS from a certificate and its key (PEM); None without either."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ServeError("TLS needs both --tls-cert and --tls-key")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise ServeError(f"cannot use {cert} and {key} for TLS: {reason}") from None
+    return context
+
+
+def serve(
+    host: str,
+    port: int,
+    config: Path | None,
+    agent: str | None,
+    allow_remote: bool,
+    tls: ssl.SSLContext | None = None,
+) -> int:
+    """Serve until interrupted; refuses a non-loopback address without `allow_remote`,
+    and with it, without TLS."""
     if not is_loopback(host) and not allow_remote:
         raise ServeError(
             f"{host} is not a loopback address: anyone who reaches it would act as you "
-            "(add --allow-remote to mean it, behind a proxy that asks for a login)"
+            "(add --allow-remote to mean it, with --tls-cert and --tls-key)"
+        )
+    if not is_loopback(host) and tls is None:
+        raise ServeError(
+            f"serving {host} to other machines needs TLS: the session key and every key "
+            "press would cross the network in clear (give --tls-cert and --tls-key)"
         )
     if not 0 < port < 65536:
         raise ServeError(f"port must be 1-65535, not {port}")
-    served = Served.at(host, port)
+    served = Served.at(host, port, key=secrets.token_urlsafe(32), tls=tls is not None)
+    server = _guarded_server(host, port, served, tls, app_command(config, agent))
+    # The one address that signs a browser in: on stdout, flushed before the server's own
+    # banner, for the person who started it (and nobody else: stdout is theirs).
+    print(f"helpdesk-tui: open {served.login_url}", flush=True)
+    print("  (the key in it is this session's login: anyone who has it acts as you)", flush=True)
+    server.serve()
+    return 0
+
+
+def _guarded_server(
+    host: str, port: int, served: Served, tls: ssl.SSLContext | None, command: str
+) -> Server:
+    """textual-serve's server for `command` on host:port, behind `guard(served)`, over
+    `tls` when given."""
     # Imported here: the terminal app must not pay for aiohttp at every launch.
+    import asyncio
+    import contextlib
+    import signal
+
+    from aiohttp import web
     from textual_serve.server import Server
 
     class GuardedServer(Server):
@@ -261,14 +369,30 @@ def serve(host: str, port: int, config: Path | None, agent: str | None, allow_re
                 elif kind == "focus":
                     await app_service.focus()
 
+        def serve(self, debug: bool = False) -> None:
+            # textual-serve's own serve() has no TLS: the same run, with the context.
+            self.debug = debug
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal.SIGINT, self.request_exit)
+                loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+            web.run_app(
+                self._make_app(),
+                host=self.host,
+                port=self.port,
+                handle_signals=False,
+                loop=loop,
+                ssl_context=tls,
+                print=lambda *args: None,
+            )
+
     # public_url: the page names this address for its script and WebSocket; textual-serve's
     # own guess writes an IPv6 host without brackets.
-    server = GuardedServer(
-        app_command(config, agent),
+    return GuardedServer(
+        command,
         host=host,
         port=port,
         title="helpdesk-tui",
         public_url=served.url,
     )
-    server.serve()
-    return 0

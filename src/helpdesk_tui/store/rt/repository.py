@@ -3,6 +3,7 @@ the package that does it (see the package docstring for how RT's objects map to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
 from ..base import AdminRecord, Capability, Change, Page, Query
 from .client import RtClient
 from .config import RtConfig
-from .errors import RtAuthError, RtUnsupported
+from .errors import RtAuthError, RtBadResponse, RtUnsupported
 from .files import AttachmentFiles
 from .history import TicketHistory
 from .mapping import TicketMapping
@@ -32,6 +33,10 @@ class RtRepository:
         if not token or any(c.isspace() for c in token):
             raise RtAuthError(f"no usable RT token for {config.host}: run `helpdesk-tui login`")
         self._config = config
+        # RT's tokens read "1-<user id>-<secret>" (RT::AuthToken): whose token it is.
+        owner = re.fullmatch(r"\d+-(\d+)-\S+", token)
+        self._token_user_id = owner[1] if owner else None
+        self._token_user: str | None = None
         self._client = RtClient(config, token, transport)
         self._session = RtSession(self._client, TicketMapping(config))
         self._search = TicketSearch(self._session)
@@ -58,6 +63,22 @@ class RtRepository:
 
     def __repr__(self) -> str:
         return f"<RtRepository {self._config.host}>"
+
+    def authenticated_user(self) -> str | None:
+        """The RT user the token belongs to: the agent, as RT's own rights know them."""
+        if self._token_user is None:
+            if self._token_user_id is None:
+                raise RtAuthError(
+                    f"RT at {self._config.host}: this token does not say whose it is "
+                    "(an RT auth token reads 1-<user id>-…); make one in RT's Settings → "
+                    "Auth Tokens"
+                )
+            data = self._client.get_json(f"user/{self._token_user_id}")
+            name = data.get("Name") if isinstance(data, dict) else None
+            if not isinstance(name, str) or not name:
+                raise RtBadResponse(f"RT at {self._config.host} did not name the token's user")
+            self._token_user = name
+        return self._token_user
 
     def close(self) -> None:
         self._client.close()
