@@ -106,6 +106,19 @@ def test_a_refusal_of_no_ticket_is_audited_without_one(repo: SqlRepository) -> N
     ]
 
 
+def test_refusals_show_in_the_history_for_leads_and_admins_only(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    ticket = lead.create(TicketDraft("Ledger totals wrong", tier=3))
+    with pytest.raises(AccessDenied):
+        as_(repo, "t1").take(ticket.key, ticket.version)
+    refused = [e.field for e in lead.history(ticket.key) if e.field.startswith("refused:")]
+    assert refused == ["refused:take"]
+    assert [e.field for e in lead.history_of(lead.get(ticket.key))].count("refused:take") == 1
+    agent = as_(repo, "acme")  # a tier-3 agent (the ticket has no organization)
+    assert all(not e.field.startswith("refused:") for e in agent.history(ticket.key))
+    assert any(e.field == "created" for e in agent.history(ticket.key))
+
+
 def test_a_deactivated_agent_reads_nothing(repo: SqlRepository) -> None:
     lead = as_(repo, "lead")
     ticket = lead.create(TicketDraft("VPN drops"))

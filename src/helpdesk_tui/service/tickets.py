@@ -9,9 +9,17 @@ from pathlib import Path
 from ..domain import lifecycle, sla
 from ..domain.access import Action, can
 from ..domain.followup import MailKind
-from ..domain.model import MAX_SUBJECT, AuditEntry, Comment, CommentKind, Status, Ticket
+from ..domain.model import (
+    MAX_SUBJECT,
+    AuditEntry,
+    Comment,
+    CommentKind,
+    Role,
+    Status,
+    Ticket,
+)
 from ..domain.sla import TargetStatus
-from ..store.base import MailRecord, mail_queue
+from ..store.base import REFUSED, MailRecord, mail_queue
 from .checks import attachment, clean_body, clean_line, valid_new, with_sla_columns
 from .core import ServiceCore
 from .drafts import TicketDraft
@@ -33,7 +41,7 @@ class TicketUseCases(ServiceCore):
 
     def history(self, key: str) -> list[AuditEntry]:
         self.get(key)
-        return self._repo.history(key)
+        return self._visible_history(self._repo.history(key))
 
     def conversation_of(self, ticket: Ticket) -> list[Comment]:
         """The comments of a ticket just read through `get` (not read again)."""
@@ -43,7 +51,14 @@ class TicketUseCases(ServiceCore):
     def history_of(self, ticket: Ticket) -> list[AuditEntry]:
         """The audit history of a ticket just read through `get` (not read again)."""
         self._require(Action.VIEW, ticket)
-        return self._repo.history(ticket.key)
+        return self._visible_history(self._repo.history(ticket.key))
+
+    def _visible_history(self, entries: list[AuditEntry]) -> list[AuditEntry]:
+        """Refusals ("refused:<action>") are for leads and admins, who answer for the
+        rules: an agent's history of a ticket shows what was done to it."""
+        if self.me.role in (Role.LEAD, Role.ADMIN):
+            return entries
+        return [e for e in entries if not e.field.startswith(REFUSED)]
 
     def attachment_path(self, key: str, attachment_id: int) -> Path:
         """The local file of one of the ticket's attachments (a remote store's is fetched
