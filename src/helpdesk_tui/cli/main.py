@@ -57,7 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    restrict_umask()  # customers' data: nothing this process writes is for other users
     try:
         code = _main(argv)
         # Output still buffered meets a closed pipe here, inside this handler, instead of
@@ -159,6 +158,10 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
 
 
 def entry() -> NoReturn:
+    """The `helpdesk-tui` command and `python -m helpdesk_tui`: the process is ours, so
+    nothing it writes is for other users (customers' data). `main` alone, as tests and
+    embedding code call it, leaves their process's umask as it is."""
+    restrict_umask()
     sys.exit(main())
 
 
