@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -74,3 +76,17 @@ async def open_ticket(pilot: Pilot[None], app: HelpdeskApp, key: str) -> TicketS
     screen = app.screen
     assert isinstance(screen, TicketScreen) and screen.ticket is not None, screen
     return screen
+
+
+async def without_live_updates(pilot: Pilot[None]) -> None:
+    """Stop the app's change listener and let what it already posted be handled: a test
+    that makes a colleague's write to see a stale write conflict must not race the live
+    refresh that would re-read the ticket first (and so leave nothing stale)."""
+    listener = getattr(pilot.app, "change_listener", None)
+    if listener is not None:
+        listener.stop()
+        deadline = time.monotonic() + 5
+        while listener.running and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert not listener.running, "the change listener did not stop"
+    await settle(pilot)

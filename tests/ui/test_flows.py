@@ -12,7 +12,7 @@ from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.conftest import ME, AppFactory
-from tests.ui.support import choose, settle
+from tests.ui.support import choose, settle, without_live_updates
 
 
 def queue(app: HelpdeskApp) -> QueueScreen:
@@ -127,6 +127,7 @@ async def test_conflict_shows_their_change_and_retries(
         await pilot.press("enter")
         await settle(pilot)
         # Another agent changes the ticket behind our back.
+        await without_live_updates(pilot)
         other = store.get(ticket.key)
         app.service.update(ticket.key, other.version, category="changed-by-colleague")
         await pilot.press("p")

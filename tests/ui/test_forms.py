@@ -31,7 +31,15 @@ from helpdesk_tui.ui.widgets.inputs import field_value
 from helpdesk_tui.ui.widgets.status_line import StatusLine
 from tests.conftest import FROZEN
 from tests.ui.conftest import AppFactory
-from tests.ui.support import choose, decide, open_ticket, press, settle, wait_for_screen
+from tests.ui.support import (
+    choose,
+    decide,
+    open_ticket,
+    press,
+    settle,
+    wait_for_screen,
+    without_live_updates,
+)
 
 MINE = "HD-23"
 """Open, assigned to alex (the lead the app runs as), tier 2, no escalation."""
@@ -394,6 +402,7 @@ async def test_watch_on_off_and_a_watch_on_a_stale_ticket(
         await press(pilot, "w")
         assert "alex" not in store.get(HANAS).watchers
         # Bad: somebody changed the ticket meanwhile; discarding writes nothing of mine.
+        await without_live_updates(pilot)
         other = store.get(HANAS)
         app.service.update(HANAS, other.version, category="from-a-colleague")
         frozen = Frozen(store, HANAS)
@@ -532,6 +541,7 @@ async def test_csat_without_and_with_a_comment(started: Any, store: SqlRepositor
 
 async def test_conflict_retry_and_discard(started: Any, store: SqlRepository) -> None:
     async with started() as (app, pilot, _toasts):
+        await without_live_updates(pilot)
         for answer, expected in (("d", Priority.MEDIUM), ("r", Priority.LOW)):
             await open_ticket(pilot, app, MINE)
             other = store.get(MINE)

@@ -38,7 +38,7 @@ from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.conftest import AppFactory
-from tests.ui.support import choose, expect_screen, press, settle
+from tests.ui.support import choose, expect_screen, press, settle, without_live_updates
 
 Steps = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -146,6 +146,7 @@ async def conflict(pilot: Pilot[None]) -> None:
     assert isinstance(app, HelpdeskApp)
     key = app.screen.key  # type: ignore[attr-defined]
     # A colleague changes the ticket behind our back; our priority change then conflicts.
+    await without_live_updates(pilot)
     theirs = app.service.latest(key)
     app.service.update(key, theirs.version, category="changed-by-colleague")
     await press(pilot, "p")
