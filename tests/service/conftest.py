@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.domain.history import narrate
-from helpdesk_tui.domain.model import Agent, Role, Ticket
+from helpdesk_tui.domain.model import Role, Ticket
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.store.base import TicketRepository
-from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN
-from tests.store.rt_server import RtServer, rt_server  # noqa: F401  (the session fixture)
+from tests.store.rt_server import rt_server  # noqa: F401  (the session fixture)
+from tests.store.support import open_store
 
 AGENTS = {
     "alice": (1, Role.AGENT),
@@ -33,15 +33,7 @@ AGENTS = {
 def every_repo(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[TicketRepository]:
-    repository: TicketRepository
-    if backend == "rt":
-        server: RtServer = request.getfixturevalue("rt_server")
-        repository = server.repository(cache_dir=tmp_path / "cache", agents=AGENTS)
-    else:
-        sql = SqlRepository.open(request.getfixturevalue("store_url"), tmp_path / "files")
-        for name, (tier, role) in AGENTS.items():
-            sql.save_agent(Agent(name, name.title(), f"{name}@helpdesk.test", tier, role))
-        repository = sql
+    repository = open_store(backend, request, tmp_path, AGENTS)
     try:
         yield repository
     finally:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from helpdesk_tui.domain.model import Comment, CommentKind, Ticket
-from helpdesk_tui.store.base import Change
+import pytest
+
+from helpdesk_tui.domain.model import Agent, Comment, CommentKind, Role, Ticket
+from helpdesk_tui.store.base import Change, TicketRepository
+from helpdesk_tui.store.sql import SqlRepository
 
 from .conftest import NOW
 
@@ -33,3 +38,23 @@ def note(body: str, minutes: int = 5) -> Comment:
 def reply(body: str, author: str = ME, from_customer: bool = False) -> Comment:
     """A public reply, by "me" unless `author` says who."""
     return Comment(CommentKind.REPLY, author, body, NOW, from_customer)
+
+
+def open_store(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    agents: Mapping[str, tuple[int, Role]] | None = None,
+) -> TicketRepository:
+    """A fresh store of `backend`: a database of its own (the `store_url` fixture), or
+    queues of its own on the session's RT (`rt_server`), with `agents` as its agents (on
+    RT they are users already: `agents` gives them their tiers and roles)."""
+    if backend == "rt":
+        server = request.getfixturevalue("rt_server")
+        extra = {"agents": dict(agents)} if agents else {}
+        repository: TicketRepository = server.repository(cache_dir=tmp_path / "cache", **extra)
+        return repository
+    sql = SqlRepository.open(request.getfixturevalue("store_url"), tmp_path / "attachments")
+    for name, (tier, role) in (agents or {}).items():
+        sql.save_agent(Agent(name, name.title(), f"{name}@helpdesk.test", tier, role))
+    return sql

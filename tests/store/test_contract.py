@@ -58,12 +58,11 @@ from helpdesk_tui.store.base import (
     TicketRepository,
     Unsupported,
 )
-from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import PG_URL
 
 from .conftest import NOW, make_ticket
 from .rt_server import RtServer, rt_server  # noqa: F401  (the session fixture)
-from .support import ME, change, note, reply
+from .support import ME, change, note, open_store, reply
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "rt"])
@@ -82,13 +81,7 @@ def repo(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[TicketRepository]:
     """An empty store: a fresh database, or three fresh RT queues of its own."""
-    repository: TicketRepository
-    if backend == "rt":
-        server: RtServer = request.getfixturevalue("rt_server")
-        repository = server.repository(cache_dir=tmp_path / "cache")
-    else:
-        url = request.getfixturevalue("store_url")
-        repository = SqlRepository.open(url, tmp_path / "attachments")
+    repository = open_store(backend, request, tmp_path)
     try:
         yield repository
     finally:
