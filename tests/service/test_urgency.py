@@ -11,8 +11,9 @@ import pytest
 from helpdesk_tui.domain.model import Priority, Status, Ticket
 from helpdesk_tui.domain.sla.urgency import Urgency, urgency_key
 from helpdesk_tui.service import TicketDraft
+from helpdesk_tui.service.ordering import read_urgent_first
 from helpdesk_tui.service.views import SAVED_VIEWS, FilterError, parse_filter
-from helpdesk_tui.store.base import Query, SortKey
+from helpdesk_tui.store.base import Page, Query, SortKey
 from tests.conftest import EVERY_STORE, FROZEN
 from tests.service.conftest import Desk
 
@@ -153,3 +154,20 @@ def test_p1s_wait_for_acknowledgement_until_someone_acknowledges(desk: Desk) -> 
     dave.set_status(new.key, desk.repo.get(new.key).version, Status.OPEN)
     dave.reply(reopened.key, desk.repo.get(reopened.key).version, "On it again.")
     assert desk.as_("alice").awaiting_acknowledgement() == []
+
+
+def test_a_full_page_reads_no_class_after_it(desk: Desk) -> None:
+    urgent_mix(desk)
+    asked: list[Urgency | None] = []
+
+    def read(query: Query) -> Page:
+        asked.append(query.urgency)
+        return desk.repo.query(query)
+
+    first = read_urgent_first(Query(sort=SortKey.URGENCY, as_of=FROZEN, limit=2), read)
+    assert [t.subject for t in first.tickets] == ORDER[:2] and first.total == len(ORDER)
+    assert asked == [Urgency.BREACHED, None]  # the breached class, then one whole count
+    asked.clear()
+    last = read_urgent_first(Query(sort=SortKey.URGENCY, as_of=FROZEN, offset=3, limit=5), read)
+    assert [t.subject for t in last.tickets] == ORDER[3:] and last.total == len(ORDER)
+    assert asked == list(Urgency)  # every class is before or in the page: no extra count
