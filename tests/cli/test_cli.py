@@ -360,3 +360,11 @@ def test_changes_to_agents_and_teams_are_audited(
     assert (code, out) == (2, "") and "1 to 10000" in err
     code, out, err = run(capsys, "--as", "dmitri", "agent", "history")
     assert (code, out) == (2, "") and err.count("\n") == 1
+
+
+def test_agent_history_of_a_new_store_is_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    # The first user becomes the admin without an audited change: nothing to list yet.
+    code, out, err = run(capsys, "agent", "history")
+    assert (code, out, err) == (0, "", "")
+    code, out, err = run(capsys, "agent", "history", "--limit", "many")
+    assert (code, out) == (2, "") and err.count("\n") == 1
