@@ -7,7 +7,10 @@ code) must still be there, unchanged, after each step and at head.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -266,8 +269,40 @@ def test_downgrade_to_nothing_and_back(store_url: str) -> None:
     assert current_revision(store_url) == head_revision()
 
 
-def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
-    # Both try to migrate; the write lock makes the second wait and then find head.
+_OPENER = """
+import sys, time
+from pathlib import Path
+from helpdesk_tui.store.sql import SqlRepository
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+SqlRepository.open(sys.argv[1]).close()
+"""
+
+
+def test_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
+    # Each may find a new file and try to make it WAL and migrate it: the writers' turn
+    # makes the others wait for the first, however long it takes, then find HEAD.
+    # (Run 60 times with three processes each before the turn: 3 failed "locked".)
+    for attempt in range(3):
+        url = tmp_path / f"shared{attempt}.db"
+        go = tmp_path / f"go{attempt}"
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPENER, str(url), str(go)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        time.sleep(1.0)  # let each import the store and wait at the line
+        go.touch()
+        failures = [p.communicate(timeout=120)[1] for p in openers if p.wait(timeout=120)]
+        assert failures == []
+        assert current_revision(str(url)) == head_revision()
+
+
+def test_threads_opening_a_new_store_at_once(tmp_path: Path) -> None:
     url = str(tmp_path / "shared.db")
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []

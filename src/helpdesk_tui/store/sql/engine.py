@@ -27,7 +27,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,6 @@ BUSY_TIMEOUT_MS = 5000
 sqlite3.register_adapter(type(None), lambda value: value)
 
 _SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",  # readers and one writer at the same time
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",  # wait for the write lock instead of failing
     "PRAGMA foreign_keys=ON",  # comments/attachments/watchers cascade with their ticket
     "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable across app crashes, fast commits
@@ -167,6 +166,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         # journal takes the database's). A file that cannot be made is SQLite's to say.
         with suppress(OSError):
             private_file(path, create=True)
+        _write_ahead_log(path)
         engine = sa.create_engine(
             url,
             echo=echo,
@@ -189,13 +189,18 @@ def writer_turn(engine: Engine) -> Iterator[None]:
     (it would wait for itself forever): SQLite's busy_timeout is then the only wait.
     """
     url = engine.url
-    if sys.platform == "win32" or url.get_backend_name() != "sqlite" or is_memory(url):
+    if url.get_backend_name() != "sqlite" or is_memory(url):
         yield
         return
-    path = f"{url.database}-lock"
+    with _file_turn(f"{url.database}-lock"):
+        yield
+
+
+@contextmanager
+def _file_turn(path: str) -> Iterator[None]:
     held: set[str] = _turns.__dict__.setdefault("held", set())
     fd = -1
-    if path not in held:
+    if sys.platform != "win32" and path not in held:
         with suppress(OSError):  # a read-only folder: the write itself will say what is wrong
             fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     if fd < 0:
@@ -208,6 +213,23 @@ def writer_turn(engine: Engine) -> Iterator[None]:
     finally:
         held.discard(path)
         os.close(fd)  # releases the lock
+
+
+def _write_ahead_log(path: Path) -> None:
+    """Put the database in WAL mode (readers and one writer at the same time), once.
+
+    The mode is kept in the file. Switching a new file to it needs SQLite's exclusive
+    lock, and SQLite answers "database is locked" at once, without its busy wait, when
+    another process is opening the same new file: so the switch takes the writers' turn
+    (see `writer_turn`), and a connection only reads the mode the file already has.
+    """
+    with _file_turn(f"{path}-lock"):
+        try:
+            with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
 
 
 _turns = threading.local()

@@ -1,9 +1,10 @@
 """Schema migrations for the SQL store, run programmatically (no alembic.ini at runtime).
 
 `SqlRepository.open` calls `upgrade()` so an older store is brought to the newest schema
-on start. Each upgrade runs in one transaction holding the database's write lock (BEGIN
-IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so two app instances starting at
-once migrate one after the other and a failed migration leaves the old schema intact.
+on start. Each upgrade runs in one transaction holding the database's write lock (the
+writers' turn and BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so two app
+instances starting at once migrate one after the other and a failed migration leaves the
+old schema intact.
 
 Writing a new revision (developers): create `versions/NNNN_what.py` from
 `script.py.mako`, or let alembic draft one against a store at the previous revision::
@@ -28,7 +29,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from ...base import StoreError, StoreUnavailable
 from ..column_types import FTS_TABLE, SEARCH_VECTOR
-from ..engine import WRITE, describe, make_engine
+from ..engine import WRITE, describe, make_engine, writer_turn
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -138,7 +139,10 @@ def _engine(engine_or_url: Engine | str | Path | URL) -> Iterator[Engine]:
 @contextmanager
 def _locked(engine: Engine) -> Iterator[Connection]:
     try:
-        with engine.connect() as conn:
+        # The writers' turn first: a second process opening the same new store then
+        # sleeps until this upgrade is committed, however long it takes, instead of
+        # running out SQLite's busy timeout.
+        with writer_turn(engine), engine.connect() as conn:
             conn.execution_options(**WRITE)
             with conn.begin():
                 if conn.dialect.name == "postgresql":
