@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -15,10 +15,10 @@ from helpdesk_tui.domain.history import narrate
 from helpdesk_tui.domain.model import Role, Ticket
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, TicketDraft
-from helpdesk_tui.store.base import TicketRepository
+from helpdesk_tui.store.base import Capability, TicketRepository
 from tests.conftest import FROZEN
 from tests.store.rt_server import rt_server  # noqa: F401  (the session fixture)
-from tests.store.support import open_store
+from tests.store.support import open_as, open_store
 
 AGENTS = {
     "alice": (1, Role.AGENT),
@@ -42,16 +42,34 @@ def every_repo(
 
 @dataclass
 class Desk:
-    """The store and a service per agent, all on one clock (frozen unless moved)."""
+    """The store and a service per agent, all on one clock (frozen unless moved).
+
+    On PostgreSQL each agent works through their own login, as on a team's server: the
+    database's grants and row-level security apply, and it records who signed in."""
 
     repo: TicketRepository
     now: datetime = FROZEN
     """The clock every service of this desk reads; a test may move it on."""
+    store_url: str = ""
+    tmp_path: Path = Path()
+    logins: dict[str, TicketRepository] = field(default_factory=dict)
 
     def as_(self, who: str) -> HelpdeskService:
         return HelpdeskService(
-            self.repo, load_policy("default"), lambda: self.now, self.repo.get_agent(who)
+            self.signed_in(who), load_policy("default"), lambda: self.now, self.repo.get_agent(who)
         )
+
+    def signed_in(self, who: str) -> TicketRepository:
+        """The store as `who` reaches it."""
+        if Capability.LOGINS not in self.repo.capabilities:
+            return self.repo
+        if who not in self.logins:
+            self.logins[who] = open_as(self.repo, self.store_url, who, self.tmp_path)
+        return self.logins[who]
+
+    def close(self) -> None:
+        for repository in self.logins.values():
+            repository.close()
 
     def held(self, who: str, tier: int) -> Ticket:
         """A new ticket at `tier`, taken by `who`."""
@@ -73,5 +91,12 @@ class Desk:
 
 
 @pytest.fixture
-def desk(every_repo: TicketRepository) -> Desk:
-    return Desk(every_repo)
+def desk(
+    every_repo: TicketRepository, backend: str, request: pytest.FixtureRequest
+) -> Iterator[Desk]:
+    url = request.getfixturevalue("store_url") if backend == "postgres" else ""
+    found = Desk(every_repo, store_url=url, tmp_path=request.getfixturevalue("tmp_path"))
+    try:
+        yield found
+    finally:
+        found.close()

@@ -8,6 +8,7 @@ Tracker has no audit-only record: its refusals go to a local JSON-lines log.
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 from collections.abc import Iterator
@@ -25,11 +26,12 @@ from helpdesk_tui.domain.periods import Period
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.reporting import metrics
 from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft, transfer
-from helpdesk_tui.store.base import Query
+from helpdesk_tui.store.base import Capability, Query
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.store.sql.tables import audit
 from tests.conftest import FROZEN
+from tests.store.support import AGENT_PASSWORD, agent_url
 
 
 @pytest.fixture
@@ -61,9 +63,14 @@ def test_a_refused_take_says_why_and_is_audited(repo: SqlRepository) -> None:
     # Who, what, which ticket, why (the words the agent was shown), when; no version,
     # as the ticket did not change.
     [entry] = refusals(repo, ticket.key)
-    assert replace(entry, id=None) == AuditEntry(
+    assert replace(entry, id=None, login=None) == AuditEntry(
         ticket.key, FROZEN, "t1", "refused:take", None, None, str(refused.value), None
     )
+    # PostgreSQL records who was signed in (here the migrating login, acting for t1); a
+    # local file records nobody else unless --as said so.
+    login = repo.authenticated_login()
+    assert login is not None
+    assert entry.login == (login.name if Capability.LOGINS in repo.capabilities else None)
     # The refused write itself did not happen.
     assert repo.get(ticket.key) == ticket
 
@@ -158,9 +165,13 @@ def test_ticket_show_lists_refusals(
 ) -> None:
     ticket = as_(repo, "lead").create(TicketDraft("Ledger totals wrong", tier=3))
     config = tmp_path / "helpdesk-tui.toml"
-    config.write_text(f"[backend]\nurl = {json.dumps(store_url)}\n")
+    if Capability.LOGINS in repo.capabilities:  # each agent signs in with their own login
+        for agent in ("t1", "lead"):
+            repo.set_agent_password(agent, AGENT_PASSWORD)
+        monkeypatch.setenv("HELPDESK_DB_PASSWORD", AGENT_PASSWORD)
 
     def cli(agent: str, *argv: str) -> tuple[int, str, str]:
+        config.write_text(f"[backend]\nurl = {json.dumps(agent_url(store_url, agent))}\n")
         # The agent from the environment: `--as` is lost to `ticket assign`'s own
         # positional "agent" argument (both parse into args.agent).
         monkeypatch.setenv("HELPDESK_AGENT", agent)
@@ -172,15 +183,20 @@ def test_ticket_show_lists_refusals(
     assert code != 0 and f"{ticket.key} is a tier 3 ticket" in err
     code, out, _ = cli("lead", "ticket", "show", ticket.key)
     assert code == 0
-    lines = [line for line in out.splitlines() if "Refused to let t1 take" in line]
+    # Who was signed in: t1's own login on PostgreSQL; on a local file, the OS user
+    # acting as t1 through $HELPDESK_AGENT, recorded as such.
+    login = "t1" if Capability.LOGINS in repo.capabilities else getpass.getuser()
+    by = "t1" if login == "t1" else f"{login} as t1"
+    lines = [line for line in out.splitlines() if f"Refused to let {by} take" in line]
     assert len(lines) == 1
-    assert lines[0].endswith(f"Refused to let t1 take: {ticket.key} is a tier 3 ticket")
+    assert lines[0].endswith(f"Refused to let {by} take: {ticket.key} is a tier 3 ticket")
     code, out, _ = cli("lead", "ticket", "show", ticket.key, "--json")
     history = json.loads(out)["history"]
     assert [h for h in history if h["field"].startswith("refused:")] == [
         {
             "at": FROZEN.isoformat(),
             "actor": "t1",
+            "login": login,
             "field": "refused:take",
             "old": None,
             "new": None,

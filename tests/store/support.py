@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from helpdesk_tui.domain.model import Agent, Comment, CommentKind, Role, Ticket
-from helpdesk_tui.store.base import Change, TicketRepository
+from helpdesk_tui.store.base import Capability, Change, TicketRepository
 from helpdesk_tui.store.sql import SqlRepository
 
 from .conftest import NOW
@@ -58,3 +59,26 @@ def open_store(
     for name, (tier, role) in (agents or {}).items():
         sql.save_agent(Agent(name, name.title(), f"{name}@helpdesk.test", tier, role))
     return sql
+
+
+AGENT_PASSWORD = "correct horse battery staple"
+"""The password of every agent's own PostgreSQL login in the tests (`open_as`)."""
+
+
+def agent_url(store_url: str, agent: str) -> str:
+    """The store's URL signed in as `agent`'s own login on PostgreSQL (its password is
+    AGENT_PASSWORD, given apart: the app refuses one in the URL); a SQLite URL as it is."""
+    if not store_url.startswith("postgresql"):
+        return store_url
+    url = sa.make_url(store_url)
+    return url.set(username=agent).render_as_string(hide_password=False)
+
+
+def open_as(owner: TicketRepository, store_url: str, agent: str, tmp_path: Path) -> SqlRepository:
+    """The store as `agent` signs in to it on PostgreSQL: their own login, its password
+    set by `owner` (the migrating login), under the database's grants and row-level
+    security."""
+    assert Capability.LOGINS in owner.capabilities
+    owner.set_agent_password(agent, AGENT_PASSWORD)
+    url = sa.make_url(agent_url(store_url, agent)).set(password=AGENT_PASSWORD)
+    return SqlRepository.open(url, tmp_path / "attachments")

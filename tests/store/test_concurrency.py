@@ -19,11 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helpdesk_tui.store.base import Change, ConflictError
+import sqlalchemy as sa
+
+from helpdesk_tui.domain.model import Agent
+from helpdesk_tui.store.base import Capability, Change, ConflictError
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.store.sql.engine import make_engine, writer_turn
 
 from .conftest import make_ticket
+from .support import AGENT_PASSWORD, agent_url
 
 WRITERS = 8
 WRITES = 500
@@ -48,23 +52,21 @@ class WriterLog:
     """time.time() when the writes began (all writers at once) and when this one was done."""
 
 
-def run_writers(
-    url: str, files: Path, keys: list[str], writers: int, writes: int
-) -> list[WriterLog]:
-    """Start `writers` processes making `writes` writes each to `keys`; their logs.
+def run_writers(urls: list[str], files: Path, keys: list[str], writes: int) -> list[WriterLog]:
+    """Start a process per URL making `writes` writes each to `keys`; their logs.
 
     Spawned, not forked: each writer is a fresh interpreter with its own engine and
     connections, as eight agents' apps on eight machines would be. They start writing
     together (a barrier), after each has opened the store and read the tickets.
     """
     context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(writers)
+    barrier = context.Barrier(len(urls))
     out = context.Queue()
     workers = [
         context.Process(
             target=_writer, args=(url, str(files), keys, n, writes, barrier, out), daemon=True
         )
-        for n in range(writers)
+        for n, url in enumerate(urls)
     ]
     for worker in workers:
         worker.start()
@@ -118,6 +120,20 @@ def _writer(
         out.put(log)
 
 
+def writer_urls(repo: SqlRepository, store_url: str) -> list[str]:
+    """Where each writer signs in: on PostgreSQL an agent's own login, under the
+    database's grants and row-level security, as on a team's server."""
+    if Capability.LOGINS not in repo.capabilities:
+        return [store_url] * WRITERS
+    urls = []
+    for n in range(WRITERS):
+        repo.save_agent(Agent(f"writer{n}", f"Writer {n}"))
+        repo.set_agent_password(f"writer{n}", AGENT_PASSWORD)
+        url = sa.make_url(agent_url(store_url, f"writer{n}")).set(password=AGENT_PASSWORD)
+        urls.append(url.render_as_string(hide_password=False))
+    return urls
+
+
 def test_eight_writers_lose_nothing_and_hear_of_every_conflict(
     store_url: str, tmp_path: Path
 ) -> None:
@@ -129,7 +145,7 @@ def test_eight_writers_lose_nothing_and_hear_of_every_conflict(
             for n in range(1, TICKETS + 1)
         ]
         before = {key: repo.get(key) for key in keys}
-        logs = run_writers(store_url, files, keys, WRITERS, WRITES)
+        logs = run_writers(writer_urls(repo, store_url), files, keys, WRITES)
 
         # Every attempt was either written or refused as a conflict, and nothing else.
         for log in logs:
@@ -157,6 +173,8 @@ def test_eight_writers_lose_nothing_and_hear_of_every_conflict(
             assert all(c == START + v - before[key].version for v, c, _ in done), key
             # The audit has one entry per success, naming its writer, version and values.
             entries = [e for e in repo.history(key) if e.field != "created"]
+            if Capability.LOGINS in repo.capabilities:  # each signed in as itself
+                assert all(e.login == e.actor for e in entries), key
             assert sorted(
                 (e.version or 0, int(e.new or 0), e.actor, int(e.old or 0)) for e in entries
             ) == sorted((v, c, w, c - 1) for v, c, w in done), key

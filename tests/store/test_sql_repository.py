@@ -44,9 +44,11 @@ from .support import ME, change, note
 # --- basics --------------------------------------------------------------------------
 
 
-def test_is_a_ticket_repository_with_every_capability(repo: SqlRepository) -> None:
+def test_is_a_ticket_repository_with_every_capability(repo: SqlRepository, backend: str) -> None:
+    # Logins of the agents' own are PostgreSQL's: a local file's user is its OS user.
     assert isinstance(repo, TicketRepository)
-    assert repo.capabilities == frozenset(Capability)
+    local = {Capability.LOGINS} if backend == "sqlite" else set()
+    assert repo.capabilities == frozenset(Capability) - local
     assert repo.key_prefix == "HD"
 
 

@@ -11,6 +11,7 @@ from ..domain.text import safe_line
 from ..launch import bootstrap
 from ..service import HelpdeskService
 from ..settings.config import Settings
+from ..store.base import Capability
 from .errors import CliError
 from .parser import Parser, count_arg, enum_arg, tier_arg
 
@@ -39,6 +40,17 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         a.add_argument("--role", type=enum_arg(Role))
         a.add_argument("--team")
         a.add_argument("--org", action="append", help="an organization served (repeat)")
+        a.add_argument(
+            "--db-role",
+            metavar="LOGIN",
+            help="PostgreSQL: the existing login this agent signs in with (default: one "
+            "named as the agent, made if missing)",
+        )
+        a.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="PostgreSQL: read the password of the agent's login from stdin",
+        )
         if name == "update":
             a.add_argument("--deactivate", action="store_true")
     alist = asub.add_parser("list")
@@ -111,6 +123,7 @@ def agent(args: argparse.Namespace, service: HelpdeskService) -> int:
                             "team": a.team,
                             "organizations": list(a.organizations),
                             "active": a.active,
+                            "db_role": a.db_role,
                         }
                         for a in agents
                     ]
@@ -125,7 +138,7 @@ def agent(args: argparse.Namespace, service: HelpdeskService) -> int:
         for entry in service.admin_history(args.limit):
             was = safe_line(entry.old) if entry.old is not None else "(new)"
             print(
-                f"{entry.at:%Y-%m-%d %H:%M} UTC  {safe_line(entry.actor)}  "
+                f"{entry.at:%Y-%m-%d %H:%M} UTC  {safe_line(entry.by)}  "
                 f"{safe_line(entry.field)}: {was} → {safe_line(entry.new or '')}"
             )
         return 0
@@ -138,6 +151,7 @@ def agent(args: argparse.Namespace, service: HelpdeskService) -> int:
         if args.username not in existing:
             raise CliError(f"no agent called {args.username!r}")
         base = existing[args.username]
+    password = _new_password(args, service)
     from dataclasses import replace
 
     agent = replace(
@@ -149,10 +163,29 @@ def agent(args: argparse.Namespace, service: HelpdeskService) -> int:
         team=args.team if args.team is not None else base.team,
         organizations=tuple(args.org) if args.org else base.organizations,
         active=not getattr(args, "deactivate", False) and base.active,
+        db_role=args.db_role if args.db_role is not None else base.db_role,
     )
     service.save_agent(agent)
-    print(f"agent {agent.username} saved")
+    if password is not None:
+        service.set_agent_password(agent.username, password)
+    print(f"agent {agent.username} saved" + (", with a new password" if password else ""))
     return 0
+
+
+def _new_password(args: argparse.Namespace, service: HelpdeskService) -> str | None:
+    """The password given with --password-stdin (read before anything is written)."""
+    asked = args.db_role is not None or args.password_stdin
+    if asked and Capability.LOGINS not in service.capabilities:
+        raise CliError(
+            "--db-role and --password-stdin are for PostgreSQL, where each agent signs "
+            "in with a login of their own"
+        )
+    if not args.password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password.strip():
+        raise CliError("--password-stdin: the password read is empty")
+    return password
 
 
 def team(args: argparse.Namespace, service: HelpdeskService) -> int:

@@ -370,6 +370,7 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
             {
                 "at": h.at.isoformat(),
                 "actor": h.actor,
+                "login": h.login,
                 "field": h.field,
                 "old": h.old,
                 "new": h.new,

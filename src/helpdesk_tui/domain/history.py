@@ -141,6 +141,7 @@ def grouped(entries: Iterable[AuditEntry]) -> list[list[AuditEntry]]:
         if (
             last is not None
             and last[0].actor == entry.actor
+            and last[0].login == entry.login
             and last[0].version == entry.version
             and abs(entry.at - last[0].at) <= SAME_WRITE_WITHIN
         ):
@@ -184,7 +185,12 @@ class _Teller:
 
     def sentence(self, group: Sequence[AuditEntry]) -> str:
         by = {e.field: e for e in group}
-        actor = safe_line(actor_label(group[0].actor, self.tr))
+        first = group[0]
+        actor = safe_line(actor_label(first.actor, self.tr))
+        if first.login and first.login != first.actor:
+            actor = self.tr(N_("{login} as {actor}")).format(
+                login=safe_line(first.login), actor=actor
+            )
         reason = next((e.reason for e in group if e.reason), None)
         headline, told = self._headline(by, actor, reason)
         events: list[str] = []

@@ -512,6 +512,16 @@ class AuditEntry:
     reason: str | None = None
     version: int | None = None
     id: int | None = None
+    login: str | None = None
+    """Who was signed in, where that is not the actor: an admin acting as another agent
+    ("julia as ivan"), the owner of a database, the OS user of a local file."""
+
+    @property
+    def by(self) -> str:
+        """The actor, and the login that acted for them where that was someone else."""
+        if self.login and self.login != self.actor:
+            return f"{self.login} as {self.actor}"
+        return self.actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,6 +535,9 @@ class Agent:
     organizations: tuple[str, ...] = ()
     """Organizations this agent serves; empty means all of them."""
     active: bool = True
+    db_role: str | None = None
+    """The database login this agent signs in with, where it is not named as the agent
+    (PostgreSQL; a local file's agents sign in as its OS user)."""
 
 
 @dataclass(frozen=True, slots=True)

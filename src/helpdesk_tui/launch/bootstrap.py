@@ -19,7 +19,7 @@ from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
 from ..settings.config import ConfigError, Settings
 from ..settings.policies import load_builtin, parse_text
 from ..settings.private import private_dir
-from ..store.base import NotFound, TicketRepository
+from ..store.base import Capability, NotFound, TicketRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -81,14 +81,46 @@ def _with_password(settings: Settings) -> str | URL:
         return url
     from sqlalchemy.engine import make_url
 
-    from ..settings.secrets import SecretError, load_db_password
+    from ..settings.secrets import DB_LOGIN_ENV, SecretError, load_db_password
 
     try:
         password = load_db_password(url, data_dir=settings.data_dir)
     except SecretError as exc:
         raise ConfigError(f"database password: {exc}") from None
     parsed = make_url(url)
+    login = os.environ.get(DB_LOGIN_ENV, "").strip()
+    if login:
+        parsed = parsed.set(username=login)
     return parsed.set(password=password) if password else parsed
+
+
+def sign_in(settings: Settings, login: str, secret: str) -> str:
+    """The agent `login` is, signed in to the configured store with `secret` (a database
+    password, or an RT token and no login); ConfigError or StoreError, one line, if the
+    store does not take them or they are no active agent's."""
+    if settings.backend_kind == "rt":
+        repo = _open_rt(settings, secret)
+    elif settings.database_url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        from ..store.sql import SqlRepository
+
+        url = make_url(settings.database_url).set(username=login, password=secret)
+        repo = SqlRepository.open(url, settings.attachments_dir, settings.key_prefix)
+    else:
+        raise ConfigError("a local file has no logins to sign in with")
+    try:
+        who = repo.authenticated_login()
+        name = login if who is None else who.name
+        try:
+            agent = None if who is None or who.agent is None else repo.get_agent(who.agent)
+        except NotFound:
+            agent = None
+        if agent is None or not agent.active:
+            raise ConfigError(f"the login {name!r} is no active agent of this store")
+        return agent.username
+    finally:
+        repo.close()
 
 
 def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
@@ -144,21 +176,42 @@ def resolve_agent(repo: TicketRepository, username: str) -> Agent:
     )
 
 
+_ASKED = {"flag": "--as", "env": "$HELPDESK_AGENT", "config": "[agent] username"}
+
+
 def authenticated_name(repo: TicketRepository, settings: Settings) -> str:
-    """Who acts. A store that authenticates its users itself (RT: the token's user)
-    decides, and a different name asked for (--as, $HELPDESK_AGENT, [agent] username) is
-    refused: RT's own rights would apply to the token's user whatever name we wrote."""
-    login = repo.authenticated_user()
+    """Who acts: the agent the store authenticated (a PostgreSQL login, an RT token).
+
+    Another name asked for (--as, $HELPDESK_AGENT, [agent] username) is taken only from
+    a login that may act for others (an admin's, the database's owner, a local file's
+    OS user), and every write then records both names; from any other login it is
+    refused, as the store's own rights would still apply to that login.
+    """
+    login = repo.authenticated_login()
     if login is None:
         return settings.agent
-    if settings.agent_source != "os" and settings.agent != login:
-        asked = {"flag": "--as", "env": "$HELPDESK_AGENT", "config": "[agent] username"}
+    asked = settings.agent_source != "os" and settings.agent != login.agent
+    if not asked:
+        if login.agent is not None:
+            return login.agent
+        if login.acts_for_others:
+            return settings.agent
         raise ConfigError(
-            f"the RT token is {login}'s: acting as {settings.agent!r} "
-            f"({asked.get(settings.agent_source, 'asked')}) is refused; "
-            "use that agent's own token (helpdesk-tui login)"
+            f"the login {login.name!r} is no active agent of this store; "
+            f"an admin maps it with `helpdesk-tui agent add NAME --db-role {login.name}`"
         )
-    return login
+    how = _ASKED.get(settings.agent_source, "asked")
+    if not login.acts_for_others:
+        if Capability.LOGINS in repo.capabilities:
+            whose = f"the database login is {login.name!r}"
+            fix = "only an admin's login may act as another agent"
+        else:
+            whose = f"the RT token is {login.name}'s"
+            fix = "use that agent's own token (helpdesk-tui login)"
+        raise ConfigError(f"{whose}: acting as {settings.agent!r} ({how}) is refused; {fix}")
+    if settings.agent_source in ("flag", "env"):
+        repo.sign_as(login.name)
+    return settings.agent
 
 
 def views(settings: Settings) -> list[View]:

@@ -93,6 +93,8 @@ class AdminUseCases(ServiceCore):
             raise ServiceError(f"tier must be 1, 2 or 3, not {agent.tier}")
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", agent.username):
             raise ServiceError(f"username {agent.username!r}: letters, digits, . _ - only")
+        if agent.db_role is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,63}", agent.db_role):
+            raise ServiceError(f"login {agent.db_role[:80]!r}: letters, digits, . _ - only")
         # The limits a ticket's names and addresses have (domain.model), for the same reasons.
         one_line(agent.name, "name")
         if agent.email and not EMAIL_RE.match(agent.email):
@@ -110,6 +112,20 @@ class AdminUseCases(ServiceCore):
             self.me.username, self.clock(), f"agent:{agent.username}", before, after
         )
         return self._repo.save_agent(agent, record)
+
+    def set_agent_password(self, username: str, password: str) -> None:
+        """Set the password of the agent's own database login (PostgreSQL); audited
+        as "password set", never with the password."""
+        self._require(Action.MANAGE_AGENTS)
+        if not password.strip():
+            raise ServiceError("the password is empty")
+        record = AdminRecord(
+            self.me.username, self.clock(), f"agent:{username}", None, "password set"
+        )
+        try:
+            self._repo.set_agent_password(username, password, record)
+        except NotFound:
+            raise ServiceError(f"no agent called {username!r}") from None
 
     def save_team(self, team: Team) -> Team:
         self._require(Action.MANAGE_AGENTS)
@@ -135,5 +151,7 @@ def agent_summary(agent: Agent) -> str:
         parts.append(f"team {agent.team}")
     if agent.organizations:
         parts.append("orgs " + ",".join(agent.organizations))
+    if agent.db_role:
+        parts.append(f"login {agent.db_role}")
     parts.append("active" if agent.active else "deactivated")
     return ", ".join(parts)

@@ -64,6 +64,10 @@ class Capability(enum.StrEnum):
     KEEPS_CREATED = "keeps_created"
     """`create` keeps the `created_at` it is given (an import keeps its history's dates);
     without it the store stamps a new ticket with its own clock, as RT does."""
+    LOGINS = "logins"
+    """Each agent signs in to the store with a login of their own, and the store itself
+    decides what that login may read and write (PostgreSQL roles and row-level security):
+    `agent add` makes the login, `set_agent_password` sets its password."""
     MAIL = "mail"
     """The store keeps mail with its tickets (the `MailQueue` protocol): outgoing mail is
     queued in the write that causes it, incoming mail is taken in once."""
@@ -106,6 +110,20 @@ class Query:
         from dataclasses import replace
 
         return replace(self, offset=max(0, offset), limit=self.limit if limit is None else limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """Who the store itself authenticated: a PostgreSQL role, an RT token's user, the
+    OS user who owns a SQLite file."""
+
+    name: str
+    agent: str | None
+    """The agent this login is; None where no agent maps to it (a superuser, the owner of
+    the database, the OS user of a local file)."""
+    acts_for_others: bool
+    """May act as another agent, every write then recording both names ("julia as
+    ivan"): an admin's login, the database's owner, a local file's OS user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +271,11 @@ class StoreUnavailable(StoreError):
     """The backend cannot be reached; the message names it, never a secret."""
 
 
+class StoreRefused(StoreError):
+    """The store's own rights refused the signed-in login (a PostgreSQL role's grants or
+    row-level security). Nothing was written."""
+
+
 class InvalidInput(StoreError):
     """The backend refused a value (too large, malformed)."""
 
@@ -303,9 +326,22 @@ class TicketRepository(Protocol):
         """
         ...
 
-    def authenticated_user(self) -> str | None:
-        """Who the store itself authenticated (RT: the token's user); None for a store
-        that takes the agent's name as given (a local file, today's SQL stores)."""
+    def authenticated_login(self) -> Login | None:
+        """Who the store itself authenticated; None for a store that takes the agent's
+        name as given (an in-memory database)."""
+        ...
+
+    def sign_as(self, login: str) -> None:
+        """Record `login` as who was signed in with every history entry written from now
+        on, where the store does not know it itself (a local file: the OS user acting
+        as another agent with --as)."""
+        ...
+
+    def set_agent_password(
+        self, username: str, password: str, record: AdminRecord | None = None
+    ) -> None:
+        """Set the password of `username`'s own login, with `record` audited
+        (Capability.LOGINS only)."""
         ...
 
     def record_refusal(

@@ -140,6 +140,7 @@ class HelpdeskApp(App[None]):
         if self._service is None:
             assert self._pending is not None
             self._service = self._pending.wait()
+            self.username = self._service.me.username
         return self._service
 
     def store_opening(self) -> bool:
@@ -151,7 +152,9 @@ class HelpdeskApp(App[None]):
         return True
 
     def _store_ready(self, service: HelpdeskService) -> None:
-        self._service = service
+        # The name the launch guessed (the config's, the OS user's) gives way to the one
+        # the store signed in: a PostgreSQL login or an RT token says who this is.
+        self._service, self.username = service, service.me.username
         if self._pending is not None and self._pending.first_run:
             self.notify(_("First run: a local store with demo tickets was created."))
         self.post_message(StoreChanged(None))

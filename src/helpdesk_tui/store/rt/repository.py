@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
-from ..base import AdminRecord, Capability, Change, Page, Query
+from ..base import AdminRecord, Capability, Change, Login, Page, Query
 from .client import RtClient
 from .config import RtConfig
 from .errors import RtAuthError, RtBadResponse, RtUnsupported
@@ -64,8 +64,20 @@ class RtRepository:
     def __repr__(self) -> str:
         return f"<RtRepository {self._config.host}>"
 
-    def authenticated_user(self) -> str | None:
+    def authenticated_login(self) -> Login:
         """The RT user the token belongs to: the agent, as RT's own rights know them."""
+        return Login(self._token_owner(), self._token_owner(), acts_for_others=False)
+
+    def sign_as(self, login: str) -> None:
+        """Nothing to record: RT writes its own history under the token's user."""
+
+    def set_agent_password(
+        self, username: str, password: str, record: AdminRecord | None = None
+    ) -> None:
+        """RT's passwords are RT's: set them in RT."""
+        raise RtUnsupported("RT keeps its users' passwords; set them in RT")
+
+    def _token_owner(self) -> str:
         if self._token_user is None:
             if self._token_user_id is None:
                 raise RtAuthError(

@@ -250,6 +250,9 @@ class AuditRow(StoreTable, table=True):
     new: str | None = _text("new", nullable=True)
     reason: str | None = _text("reason", nullable=True)
     version: int | None = _int("version")
+    # Who was signed in, where not the actor ("julia as ivan", 0004). PostgreSQL fills it
+    # with session_user itself and refuses anybody else's (row-level security).
+    login: str | None = _text("login", nullable=True)
 
 
 class AgentRow(StoreTable, table=True):
@@ -265,6 +268,8 @@ class AgentRow(StoreTable, table=True):
     team: str | None = _text("team", nullable=True)
     organizations: str = _text("organizations")
     active: bool = _bool("active")
+    # The database login of another name this agent signs in with (0004); NULL: its own.
+    db_role: str | None = _text("db_role", nullable=True)
 
 
 class TeamRow(StoreTable, table=True):

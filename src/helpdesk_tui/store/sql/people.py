@@ -10,8 +10,9 @@ from sqlalchemy.engine import Connection
 
 from ...domain.model import Agent, AuditEntry, Team
 from ..base import AdminRecord, NotFound
-from ..validation import check_int, check_opt_str, check_role, check_str, check_strs, check_ts
+from ..validation import check_int, check_opt_str, check_role, check_str, check_strs
 from .engine import dialect_insert
+from .logins import provision
 from .rows import agent_from_row, dump_strs
 from .tables import agents, audit, teams
 from .transactions import SqlTransactions
@@ -36,18 +37,23 @@ class PeopleStore(SqlTransactions):
 
     def save_agent(self, agent: Agent, record: AdminRecord | None = None) -> Agent:
         """Insert or replace an agent (keyed by username), with `record` audited."""
+        role = check_role("role", agent.role).value
         values = {
             "username": check_str("username", agent.username),
             "name": check_str("name", agent.name),
             "email": check_str("email", agent.email),
             "tier": check_int("tier", agent.tier),
-            "role": check_role("role", agent.role).value,
+            "role": role,
             "team": check_opt_str("team", agent.team),
             "organizations": dump_strs(check_strs("organizations", agent.organizations)),
             "active": bool(agent.active),
+            "db_role": check_opt_str("db_role", agent.db_role),
         }
         with self._write_transaction() as conn:
             self._upsert(conn, agents, values, "username")
+            if not self._sqlite:
+                # The agent's own login follows its row, in the same transaction.
+                provision(conn, agent.username, agent.db_role, role, agent.active)
             self._record(conn, record)
             self._bump(conn)
         return replace(agent, organizations=tuple(agent.organizations))
@@ -70,25 +76,18 @@ class PeopleStore(SqlTransactions):
             self._bump(conn)
         return team
 
-    def _record(self, conn: Connection, record: AdminRecord | None) -> None:
-        if record is not None:
-            at, actor = check_ts("at", record.at), check_str("actor", record.actor)
-            field = check_str("field", record.field)
-            entry = self._entry(None, None, at, actor, field, record.old, record.new, None, None)
-            self._audit(conn, [entry])
-
     def admin_history(self, limit: int = 200) -> list[AuditEntry]:
         """The changes to agents and teams, newest first."""
         c = audit.c
         with self._read_transaction() as conn:
             rows = conn.execute(
-                sa.select(c.at, c.actor, c.field, c.old, c.new)
+                sa.select(c.at, c.actor, c.field, c.old, c.new, c.login)
                 .where(c.ticket_key.is_(None))
                 .where(sa.or_(c.field.startswith("agent:"), c.field.startswith("team:")))
                 .order_by(c.id.desc())
                 .limit(limit)
             )
-            return [AuditEntry("", r[0], r[1], r[2], r[3], r[4]) for r in rows]
+            return [AuditEntry("", *r[:5], login=r[5]) for r in rows]
 
     def _upsert(self, conn: Connection, table: sa.Table, values: dict[str, Any], key: str) -> None:
         stmt = dialect_insert(not self._sqlite)(table).values(values)

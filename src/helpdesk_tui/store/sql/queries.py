@@ -274,13 +274,14 @@ class TicketQueries(SearchIndex):
                     audit.c.reason,
                     audit.c.version,
                     audit.c.id,
+                    audit.c.login,
                 )
                 .where(audit.c.ticket_key.in_(spellings(key)))
                 .order_by(audit.c.id)
             ).all()
             if not rows:
                 self._id_of(conn, key)  # NotFound for a key that never existed
-        return [AuditEntry(*r) for r in rows]
+        return [AuditEntry(*r[:9], login=r[9]) for r in rows]
 
     def change_token(self) -> str:
         """Differs after every write: poll it to know when to refresh a view."""

@@ -22,13 +22,14 @@ from .bulk import BulkOperations
 from .column_types import to_epoch_us, to_utc
 from .engine import database_url, describe, is_memory, make_engine
 from .live import SqlChangeFeed
+from .logins import LoginStore
 from .people import PeopleStore
 from .transactions import error_reason
 
 __all__ = ["SqlRepository"]
 
 
-class SqlRepository(BulkOperations, PeopleStore):
+class SqlRepository(BulkOperations, PeopleStore, LoginStore):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
     def __init__(self, engine: Engine, attachments_dir: Path, key_prefix: str = "HD") -> None:
@@ -96,7 +97,10 @@ class SqlRepository(BulkOperations, PeopleStore):
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """Everything: search, attachments, CSAT, watchers, admin, purge, import, polling."""
+        """Everything (search, attachments, CSAT, watchers, admin, purge, import, polling);
+        logins of the agents' own on PostgreSQL only."""
+        if self._sqlite:
+            return frozenset(Capability) - {Capability.LOGINS}
         return frozenset(Capability)
 
     @property

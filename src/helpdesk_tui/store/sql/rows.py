@@ -291,6 +291,7 @@ def agent_from_row(r: Any) -> Agent:
         team=r.team,
         organizations=load_strs(r.organizations),
         active=bool(r.active),
+        db_role=r.db_role,
     )
 
 

@@ -144,6 +144,7 @@ audit = sa.Table(
     sa.Column("new", sa.Text(), nullable=True),
     sa.Column("reason", sa.Text(), nullable=True),
     sa.Column("version", sa.Integer(), nullable=True),
+    sa.Column("login", sa.Text(), nullable=True),
     sa.Index("ix_audit_ticket_key", "ticket_key", "id"),
 )
 
@@ -158,6 +159,7 @@ agents = sa.Table(
     sa.Column("team", sa.Text(), nullable=True),
     sa.Column("organizations", sa.Text(), nullable=False),
     sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("db_role", sa.Text(), nullable=True),
 )
 
 teams = sa.Table(

@@ -18,11 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from ..base import InvalidInput, NotFound, StoreError, StoreUnavailable
+from ..base import AdminRecord, InvalidInput, NotFound, StoreError, StoreRefused, StoreUnavailable
+from ..validation import check_str, check_ts
 from .engine import WRITE, writer_turn
 from .live import bump
 from .rows import SELECT_TICKET, spellings
 from .tables import audit, tickets
+
+INSUFFICIENT_PRIVILEGE = "42501"
+"""PostgreSQL's SQLSTATE for a missing grant and for a row-level security check."""
 
 _TOUCHED = "helpdesk_touched"
 """conn.info key: the ticket keys the current write transaction audited (`_bump` reads it)."""
@@ -40,6 +44,8 @@ class SqlTransactions:
     _qmark: bool
     """Raw (driver-level) SQL is written with "?" placeholders; psycopg wants "%s"."""
     _ts_param: Callable[[datetime], Any]
+    _signed_as: str | None = None
+    """Who was signed in, for the history, where the database cannot tell (`sign_as`)."""
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -52,6 +58,8 @@ class SqlTransactions:
             if isinstance(exc.orig, StoreError):
                 raise exc.orig from exc
             reason = error_reason(exc, self._secret)
+            if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                raise StoreRefused(f"{self._name} refused this login: {reason}") from exc
             if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
                 raise InvalidInput(f"{self._name} refused the write: {reason}") from exc
             raise StoreUnavailable(f"{self._name}: {reason}") from exc
@@ -107,10 +115,19 @@ class SqlTransactions:
         return int(found)
 
     def _audit(self, conn: Connection, entries: list[dict[str, Any]]) -> None:
+        if entries and self._signed_as is not None:
+            entries = [{**entry, "login": self._signed_as} for entry in entries]
         if entries:
             conn.execute(sa.insert(audit), entries)
             touched = conn.info.setdefault(_TOUCHED, set())
             touched.update(e["ticket_key"] for e in entries if e["ticket_key"])
+
+    def _record(self, conn: Connection, record: AdminRecord | None) -> None:
+        if record is not None:
+            at, actor = check_ts("at", record.at), check_str("actor", record.actor)
+            field = check_str("field", record.field)
+            entry = self._entry(None, None, at, actor, field, record.old, record.new, None, None)
+            self._audit(conn, [entry])
 
     @staticmethod
     def _entry(

@@ -300,10 +300,6 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
                 at = check_ts("at", change.at)
                 return self._store_change(conn, current, change, updates, at, FileWrite([]))
 
-    def authenticated_user(self) -> str | None:
-        """None: the SQL stores take the agent's name as the launch resolved it."""
-        return None
-
     def record_refusal(
         self, actor: str, action: str, key: str | None, reason: str, at: datetime
     ) -> None:
