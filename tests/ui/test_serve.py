@@ -34,11 +34,11 @@ import pytest
 from helpdesk_tui.ui.serve import (
     Served,
     app_command,
-    envelope,
     is_loopback,
     parse_authority,
     parse_origin,
 )
+from helpdesk_tui.ui.web_server import envelope
 from tests.ui.conftest import ME
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -171,17 +171,14 @@ def start_server(tmp_path: Path, data_dir: Path) -> Iterator[Start]:
     env = dict(os.environ, HELPDESK_AGENT=ME)
     started: list[tuple[subprocess.Popen[bytes], Any]] = []
 
-    def start(*, host: str = "127.0.0.1", remote: bool = False) -> Running:
+    def start(*, host: str = "127.0.0.1") -> Running:
         port = _free_port()
         log_path = tmp_path / f"serve-{port}.log"
         log = log_path.open("wb")
         argv = [sys.executable, "-m", "helpdesk_tui", "serve", "--host", host, "--port", str(port)]
-        if remote:
-            cert, key = self_signed(tmp_path, host)
-            argv += ["--allow-remote", "--tls-cert", str(cert), "--tls-key", str(key)]
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append((process, log))
-        running = Running(process, host, port, log_path, "https" if remote else "http")
+        running = Running(process, host, port, log_path)
         _wait_for_http(running.url, process)
         return running
 
@@ -575,39 +572,6 @@ def test_a_websocket_message_outside_the_protocol_is_ignored_not_a_traceback(
     log = served.output()
     assert "Traceback" not in log and "Error" not in log, log[-2000:]
     assert log.count("ignored a WebSocket message") == 4
-
-
-def _own_public_address() -> str | None:
-    """This machine's address on its default route, if it has one (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            return None
-        address = str(probe.getsockname()[0])
-    return None if is_loopback(address) or address == "0.0.0.0" else address
-
-
-def test_with_allow_remote_only_the_configured_address_is_served(start_server: Start) -> None:
-    address = _own_public_address()
-    if address is None:
-        pytest.skip("this machine has no non-loopback address to listen on")
-    running = start_server(host=address, remote=True)
-    mine = f"{address}:{running.port}"
-    cookie = running.cookie
-    assert running.url.startswith("https://")
-    assert ask(running.url, Host=mine, Cookie=cookie).status == 200
-    assert ask(running.url, Host=mine, Origin=f"https://{mine}", Cookie=cookie).status == 200
-    # Without the session's key: refused, however right the address.
-    assert_refused(ask(running.url, Host=mine))
-    # Loopback names are not the configured address, and another site is still another.
-    assert_refused(ask(running.url, Host=f"localhost:{running.port}", Cookie=cookie))
-    assert_refused(ask(running.url, Host="evil.example", Cookie=cookie))
-    evil = {"Origin": "https://evil.example", "Cookie": cookie}
-    assert_refused(ask(running.url + "ws", Host=mine, **evil, **UPGRADE))
-    # Plain http to a TLS server's page is another origin.
-    assert_refused(ask(running.url, Host=mine, Origin=f"http://{mine}", Cookie=cookie))
-    assert running.children() == []
 
 
 def test_the_accepted_names_follow_the_served_address() -> None:

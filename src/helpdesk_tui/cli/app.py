@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..launch import bootstrap
 from ..service import HelpdeskService
-from ..settings.config import Settings
+from ..settings.config import ConfigError, Settings
 from .errors import CliError
 from .parser import Parser
+
+if TYPE_CHECKING:
+    from ..ui.web_sign_in import SignIn
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -41,10 +45,12 @@ def run_app(settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from ..ui.serve import ServeError, serve, tls_context
+    from ..ui.serve import ServeError, check, serve, tls_context
 
+    sign_in = _web_sign_in(settings) if args.allow_remote else None
     try:
         tls = tls_context(args.tls_cert, args.tls_key)
+        check(args.host, args.port, args.allow_remote, tls, sign_in)
     except ServeError as exc:
         raise CliError(str(exc)) from None
     # Open the store once here: a wrong agent or an unreachable store is one line now,
@@ -55,9 +61,34 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         service.close()
     try:
-        return serve(args.host, args.port, args.config, args.agent, args.allow_remote, tls)
+        return serve(args.host, args.port, args.config, args.agent, args.allow_remote, tls, sign_in)
     except ServeError as exc:
         raise CliError(str(exc)) from None
+
+
+def _web_sign_in(settings: Settings) -> SignIn | None:
+    """How a browser signs in to this store: its own logins (PostgreSQL) or tokens (RT);
+    None for a local file, which has none."""
+    from ..settings.config import TOKEN_ENV
+    from ..settings.secrets import DB_LOGIN_ENV, DB_PASSWORD_ENV
+    from ..store.base import StoreError
+    from ..ui.web_sign_in import SignIn, SignInRefused
+
+    def verify(login: str, secret: str) -> str:
+        try:
+            return bootstrap.sign_in(settings, login, secret)
+        except (ConfigError, StoreError) as exc:
+            raise SignInRefused(str(exc)) from None
+
+    if settings.backend_kind == "rt":
+        return SignIn("rt", verify, environment=lambda _login, token: {TOKEN_ENV: token})
+    if settings.database_url.startswith("postgresql"):
+        return SignIn(
+            "database",
+            verify,
+            environment=lambda login, password: {DB_LOGIN_ENV: login, DB_PASSWORD_ENV: password},
+        )
+    return None
 
 
 def demo(args: argparse.Namespace, service: HelpdeskService) -> int:

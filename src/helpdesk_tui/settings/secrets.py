@@ -131,6 +131,9 @@ def _from_keyring(url: str) -> str | None:
 
 
 DB_PASSWORD_ENV = "HELPDESK_DB_PASSWORD"
+DB_LOGIN_ENV = "HELPDESK_DB_LOGIN"
+"""The database login to sign in with in place of the URL's user: how `serve` gives each
+browser session's app the login it signed in with."""
 
 
 def load_db_password(url: str, *, data_dir: Path) -> str | None:

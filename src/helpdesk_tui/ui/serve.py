@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 import re
 import secrets
@@ -37,10 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .web_sign_in import SIGN_IN_PATH, SignIn
+
 if TYPE_CHECKING:
     from aiohttp import web
     from aiohttp.typedefs import Handler, Middleware
-    from textual_serve.app_service import AppService
     from textual_serve.server import Server
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
@@ -49,10 +49,6 @@ LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 LOOPBACK_ALIASES = frozenset({"127.0.0.1", "localhost", "::1"})
 # Binding to these listens on loopback too, so the loopback names reach it as well.
 WILDCARDS = frozenset({"0.0.0.0", "::"})
-
-# A resize beyond this is not a screen: clamped, so a page cannot make the app draw a
-# terminal of millions of cells.
-MAX_CELLS_ACROSS = 1000
 
 log = logging.getLogger("helpdesk_tui.serve")
 
@@ -198,8 +194,9 @@ class Served:
         return None
 
 
-def guard(served: Served) -> Middleware:
-    """The aiohttp middleware that refuses, before any route runs, what `served` refuses."""
+def guard(served: Served, sign_in: SignIn | None = None) -> Middleware:
+    """The aiohttp middleware that refuses, before any route runs, what `served` refuses;
+    with `sign_in`, a browser without a session gets the sign-in form and nothing else."""
     from aiohttp import web
 
     @web.middleware
@@ -211,7 +208,14 @@ def guard(served: Served) -> Middleware:
         reason = served.refusal(
             request.headers.getall("Host", []), request.headers.getall("Origin", []), websocket
         )
-        if reason is None and not served.holds_key(request.cookies.get(served.cookie)):
+        cookie = request.cookies.get(served.cookie)
+        if reason is None and sign_in is not None and sign_in.session(cookie) is None:
+            if request.path == SIGN_IN_PATH and request.method == "POST" and not websocket:
+                return await sign_in.answer(request, served.cookie, served.tls)
+            if request.path == "/" and request.method == "GET" and not websocket:
+                return sign_in.page()
+            reason = "sign in first, on this server's page"
+        elif reason is None and sign_in is None and not served.holds_key(cookie):
             if request.path == "/" and served.holds_key(request.query.get(KEY_PARAMETER)):
                 return _signed_in(served)
             reason = "open the address `helpdesk-tui serve` printed: it carries this session's key"
@@ -255,23 +259,6 @@ def _plain(status: int, reason: str) -> web.Response:
     return response
 
 
-def envelope(text: str) -> tuple[str, object] | None:
-    """A message of the page's protocol, `[kind, data]`, or None if it is not one."""
-    try:
-        message = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(message, list) or not message or not isinstance(message[0], str):
-        return None
-    return message[0], message[1] if len(message) > 1 else None
-
-
-def _cells(value: object) -> int | None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return None
-    return max(1, min(value, MAX_CELLS_ACROSS))
-
-
 def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
     """The server's TLS from a certificate and its key (PEM); None without either."""
     if cert is None and key is None:
@@ -294,9 +281,32 @@ def serve(
     agent: str | None,
     allow_remote: bool,
     tls: ssl.SSLContext | None = None,
+    sign_in: SignIn | None = None,
 ) -> int:
-    """Serve until interrupted; refuses a non-loopback address without `allow_remote`,
-    and with it, without TLS."""
+    """Serve until interrupted, if `check` lets it."""
+    check(host, port, allow_remote, tls, sign_in)
+    served = Served.at(host, port, key=secrets.token_urlsafe(32), tls=tls is not None)
+    remote = allow_remote and sign_in is not None
+    command = app_command(config, None if remote else agent)
+    server = _guarded_server(host, port, served, tls, command, sign_in if remote else None)
+    if remote:
+        print(f"helpdesk-tui: serving {served.url}; each browser signs in", flush=True)
+    else:
+        # The one address that signs a browser in: on stdout, flushed before the server's
+        # own banner, for the person who started it (and nobody else: stdout is theirs).
+        print(f"helpdesk-tui: open {served.login_url}", flush=True)
+        print(
+            "  (the key in it is this session's login: anyone who has it acts as you)", flush=True
+        )
+    server.serve()
+    return 0
+
+
+def check(
+    host: str, port: int, allow_remote: bool, tls: ssl.SSLContext | None, sign_in: SignIn | None
+) -> None:
+    """Refuse (ServeError, one line) a non-loopback address without `allow_remote`, and
+    `allow_remote` without TLS or without `sign_in` (the store's own logins)."""
     if not is_loopback(host) and not allow_remote:
         raise ServeError(
             f"{host} is not a loopback address: anyone who reaches it would act as you "
@@ -307,89 +317,41 @@ def serve(
             f"serving {host} to other machines needs TLS: the session key and every key "
             "press would cross the network in clear (give --tls-cert and --tls-key)"
         )
+    if allow_remote and tls is None:
+        raise ServeError(
+            "--allow-remote needs TLS: every password and key press would cross the "
+            "network in clear (give --tls-cert and --tls-key)"
+        )
+    if allow_remote and sign_in is None:
+        raise ServeError(
+            "--allow-remote signs each browser in with the store's own logins (a "
+            "PostgreSQL login or an RT token); this store has none"
+        )
     if not 0 < port < 65536:
         raise ServeError(f"port must be 1-65535, not {port}")
-    served = Served.at(host, port, key=secrets.token_urlsafe(32), tls=tls is not None)
-    server = _guarded_server(host, port, served, tls, app_command(config, agent))
-    # The one address that signs a browser in: on stdout, flushed before the server's own
-    # banner, for the person who started it (and nobody else: stdout is theirs).
-    print(f"helpdesk-tui: open {served.login_url}", flush=True)
-    print("  (the key in it is this session's login: anyone who has it acts as you)", flush=True)
-    server.serve()
-    return 0
 
 
 def _guarded_server(
-    host: str, port: int, served: Served, tls: ssl.SSLContext | None, command: str
+    host: str,
+    port: int,
+    served: Served,
+    tls: ssl.SSLContext | None,
+    command: str,
+    sign_in: SignIn | None = None,
 ) -> Server:
     """textual-serve's server for `command` on host:port, behind `guard(served)`, over
-    `tls` when given."""
+    `tls` when given; with `sign_in`, each session's app signs in as its browser did."""
     # Imported here: the terminal app must not pay for aiohttp at every launch.
-    import asyncio
-    import contextlib
-    import signal
+    from .web_server import GuardedServer
 
-    from aiohttp import web
-    from textual_serve.server import Server
-
-    class GuardedServer(Server):
-        # textual-serve offers no hook for middleware; its app factory is the one place
-        # the aiohttp app exists before it is frozen (textual-serve is pinned, and
-        # tests/ui/test_serve.py fails if this stops guarding).
-        async def _make_app(self) -> web.Application:
-            app = await super()._make_app()
-            app.middlewares.insert(0, guard(served))
-            return app
-
-        # textual-serve's own loop asserts on each message and logs a traceback with
-        # its locals for one that is not JSON; this one ignores what is not the protocol.
-        async def _process_messages(
-            self, websocket: web.WebSocketResponse, app_service: AppService
-        ) -> None:
-            from aiohttp import WSMsgType
-
-            async for message in websocket:
-                if message.type != WSMsgType.TEXT:
-                    continue
-                parsed = envelope(message.data)
-                if parsed is None:
-                    log.warning("ignored a WebSocket message that is not [kind, data]")
-                    continue
-                kind, data = parsed
-                if kind == "stdin" and isinstance(data, str):
-                    await app_service.send_bytes(data.encode("utf-8"))
-                elif kind == "resize" and isinstance(data, dict):
-                    width, height = _cells(data.get("width")), _cells(data.get("height"))
-                    if width is not None and height is not None:
-                        await app_service.set_terminal_size(width, height)
-                elif kind == "ping":
-                    await websocket.send_json(["pong", data])
-                elif kind == "blur":
-                    await app_service.blur()
-                elif kind == "focus":
-                    await app_service.focus()
-
-        def serve(self, debug: bool = False) -> None:
-            # textual-serve's own serve() has no TLS: the same run, with the context.
-            self.debug = debug
-            self.initialize_logging()
-            loop = asyncio.new_event_loop()
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signal.SIGINT, self.request_exit)
-                loop.add_signal_handler(signal.SIGTERM, self.request_exit)
-            web.run_app(
-                self._make_app(),
-                host=self.host,
-                port=self.port,
-                handle_signals=False,
-                loop=loop,
-                ssl_context=tls,
-                print=lambda *args: None,
-            )
+    middleware = guard(served, sign_in)
 
     # public_url: the page names this address for its script and WebSocket; textual-serve's
     # own guess writes an IPv6 host without brackets.
     return GuardedServer(
+        middleware,
+        tls,
+        (sign_in, served.cookie),
         command,
         host=host,
         port=port,
