@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import subprocess
 import sys
@@ -368,3 +369,25 @@ def test_agent_history_of_a_new_store_is_empty(capsys: pytest.CaptureFixture[str
     assert (code, out, err) == (0, "", "")
     code, out, err = run(capsys, "agent", "history", "--limit", "many")
     assert (code, out) == (2, "") and err.count("\n") == 1
+
+
+def test_on_a_local_file_as_another_agent_the_os_user_is_recorded_too(
+    store: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The file is its OS user's, who may act as any of its agents; with --as, the history
+    # says both ("root as dmitri"), and without it just the agent.
+    me = getpass.getuser()
+    key = create(capsys)
+    assert run(capsys, "--as", "dmitri", "ticket", "note", key, "seen the logs")[0] == 0
+    assert run(capsys, "ticket", "note", key, "thanks")[0] == 0
+    code, out, err = run(capsys, "ticket", "show", key, "--json")
+    assert code == 0, err
+    history = json.loads(out)["history"]
+    notes = [(h["actor"], h["login"]) for h in history if h["field"] == "note"]
+    assert notes == [("dmitri", me), (me, None)]
+    code, out, _ = run(capsys, "ticket", "show", key)
+    assert f"Internal note by {me} as dmitri" in out
+    # --db-role and --password-stdin are for PostgreSQL: one line, nothing written.
+    code, out, err = run(capsys, "agent", "add", "kim", "--db-role", "kim_db")
+    assert (code, out) == (2, "") and "are for PostgreSQL" in err
+    assert "kim" not in run(capsys, "agent", "list")[1]
