@@ -5,6 +5,7 @@ nothing written."""
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 from typing import Any
@@ -70,11 +71,13 @@ def test_escalate_hands_on_and_a_decision_carries_a_comment(
     assert {"escalated_from_tier", "escalation", "decision:accept", "note"} <= raw
     code, out, _ = run(capsys, "ticket", "show", key)
     history = out.split("\nHistory:\n", 1)[1].splitlines()
+    # The file's OS user acted as alice and dmitri with --as: the history says so.
+    me = getpass.getuser()
     assert [line.split(" ", 3)[-1] for line in history] == [
-        "Created by root",
-        "Escalated from tier 1 to tier 2 by alice: needs logs"
+        f"Created by {me}",
+        f"Escalated from tier 1 to tier 2 by {me} as alice: needs logs"
         " · Assignee: alice → nobody · Watchers: + alice",
-        "Escalation accepted by dmitri: on it",
+        f"Escalation accepted by {me} as dmitri: on it",
     ]
     assert "escalated_" not in out and "awaiting_tier" not in out
 
