@@ -8,6 +8,10 @@ Run by hand (not part of the tests)::
     .venv/bin/python benchmarks/bench_store.py --reuse \
         --pg postgresql+psycopg://helpdesk@127.0.0.1:55432/bench1m  # SQLite and PostgreSQL
 
+    .venv/bin/python benchmarks/bench_store.py --reuse --pg URL --pg-only --pg-login t1
+        # the owner's login with the app's scope against t1's own login (row-level
+        # security), t1 serving --pg-orgs organizations: the cost of the policies
+
 With --pg the same tickets (same seed) also go into that PostgreSQL database (created if
 missing; dropped and re-created unless --reuse finds it holding --tickets tickets), and
 every view and search is timed on both stores in the same run, printed side by side.
@@ -36,6 +40,7 @@ from typing import TypeVar
 from helpdesk_tui.domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
+    Agent,
     Channel,
     Comment,
     CommentKind,
@@ -296,10 +301,18 @@ def measurements(now: datetime) -> dict[str, Query]:
     return timed
 
 
-def measure(repo: SqlRepository, runs: int, show_plans: bool) -> dict[str, tuple[float, int]]:
-    """Median ms and total of each measurement (page of 50 + count), plus two point reads."""
+def measure(
+    repo: SqlRepository,
+    runs: int,
+    show_plans: bool,
+    organizations: frozenset[str] | None = None,
+) -> dict[str, tuple[float, int]]:
+    """Median ms and total of each measurement (page of 50 + count), plus two point reads;
+    with `organizations`, each query scoped to them as the service scopes an agent's."""
     results: dict[str, tuple[float, int]] = {}
     for name, query in measurements(NOW).items():
+        if organizations is not None:
+            query = replace(query, organizations=organizations)
         read = repo.query
         if query.sort is SortKey.URGENCY:
             query = replace(query, as_of=NOW)
@@ -312,6 +325,24 @@ def measure(repo: SqlRepository, runs: int, show_plans: bool) -> dict[str, tuple
     key = repo.query(Query(statuses=ACTIVE_STATUSES, sort=SortKey.KEY, limit=1)).tickets[0].key
     results[f"get({key})"] = (median_ms(lambda: repo.get(key), runs)[0], 0)
     return results
+
+
+def agent_login(url: str, name: str, organizations: frozenset[str]) -> SqlRepository:
+    """The store as agent `name` (tier 1, serving `organizations`) signs in with a login
+    of its own: made (or mapped) by the owner, with a throwaway password."""
+    import secrets as random_secrets
+
+    import sqlalchemy as sa
+
+    owner = SqlRepository.open(url, DATA / "attachments-pg")
+    password = random_secrets.token_urlsafe(16)
+    try:
+        owner.save_agent(Agent(name, name, organizations=tuple(sorted(organizations))))
+        owner.set_agent_password(name, password)
+    finally:
+        owner.close()
+    signed_in = sa.make_url(url).set(username=name, password=password)
+    return SqlRepository.open(signed_in, DATA / "attachments-pg")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,9 +360,18 @@ def main(argv: list[str] | None = None) -> int:
         "postgresql+psycopg://helpdesk@127.0.0.1:55432/bench1m",
     )
     parser.add_argument("--pg-only", action="store_true", help="skip the SQLite store")
+    parser.add_argument(
+        "--pg-login",
+        metavar="NAME",
+        help="PostgreSQL only: also time an agent's own login serving --pg-orgs (row-level "
+        "security) against the owner's login with the app's scope alone",
+    )
+    parser.add_argument("--pg-orgs", type=int, default=3, help="organizations NAME serves")
     args = parser.parse_args(argv)
     if args.pg_only and not args.pg:
         parser.error("--pg-only needs --pg URL")
+    if args.pg_login and not args.pg_only:
+        parser.error("--pg-login needs --pg URL --pg-only")
 
     path = DATA / f"bench-{args.tickets}.db"
     stores: dict[str, Callable[[], SqlRepository]] = {}
@@ -366,6 +406,13 @@ def main(argv: list[str] | None = None) -> int:
             repo.close()
         del items
 
+    served: frozenset[str] | None = None
+    if args.pg_login:
+        served = frozenset(f"org{n:02d}" for n in range(1, args.pg_orgs + 1))
+        stores = {
+            "owner, scoped": stores["PostgreSQL"],
+            f"{args.pg_login}, RLS": partial(agent_login, args.pg, args.pg_login, served),
+        }
     results: dict[str, dict[str, tuple[float, int]]] = {}
     for name, opener in stores.items():
         repo = opener()
@@ -380,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"PostgreSQL store: {repo.engine.url.render_as_string()} ({size / 2**20:,.0f} MiB)"
             )
-        results[name] = measure(repo, args.runs, args.explain)
+        results[name] = measure(repo, args.runs, args.explain, served)
         repo.close()
 
     print()

@@ -8,7 +8,7 @@ records who was signed in, and the database refuses a row naming anybody else.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,22 +60,29 @@ def owner(store_url: str, tmp_path: Path) -> Iterator[SqlRepository]:
         repo.close()
 
 
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
 def cli(
     store_url: str,
-    login: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    *argv: str,
-) -> tuple[int, str, str]:
-    """The command line as `login` runs it, signed in with their own password."""
-    config = tmp_path / f"{login}.toml"
-    config.write_text(f"[backend]\nurl = {json.dumps(agent_url(store_url, login))}\n")
-    monkeypatch.setenv("HELPDESK_DB_PASSWORD", AGENT_PASSWORD)
-    monkeypatch.delenv("HELPDESK_AGENT", raising=False)
-    code = main(["--config", str(config), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+) -> Cli:
+    """The command line as a login runs it (`cli(login, *argv)`), signed in with its own
+    password: exit status, stdout, stderr."""
+
+    def run(login: str, *argv: str) -> tuple[int, str, str]:
+        config = tmp_path / f"{login}.toml"
+        config.write_text(f"[backend]\nurl = {json.dumps(agent_url(store_url, login))}\n")
+        monkeypatch.setenv("HELPDESK_DB_PASSWORD", AGENT_PASSWORD)
+        monkeypatch.delenv("HELPDESK_AGENT", raising=False)
+        code = main(["--config", str(config), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 def raw(repo: SqlRepository, sql: str, **params: Any) -> list[Any]:
@@ -85,20 +92,15 @@ def raw(repo: SqlRepository, sql: str, **params: Any) -> list[Any]:
 
 
 def test_each_login_writes_under_its_own_name_and_may_not_claim_another(
-    owner: SqlRepository,
-    store_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    owner: SqlRepository, store_url: str, tmp_path: Path, cli: Cli
 ) -> None:
     for name in ("t1", "julia", "root"):
         open_as(owner, store_url, name, tmp_path).close()  # sets each one's password
-    run = lambda login, *argv: cli(store_url, login, tmp_path, monkeypatch, capsys, *argv)  # noqa: E731
 
     # The agent is the login, whoever the OS user or the config says.
-    code, _, err = run("t1", "ticket", "note", "HD-1", "t1 was here")
+    code, _, err = cli("t1", "ticket", "note", "HD-1", "t1 was here")
     assert (code, err) == (0, "")
-    code, _, err = run("julia", "ticket", "note", "HD-3", "julia was here")
+    code, _, err = cli("julia", "ticket", "note", "HD-3", "julia was here")
     assert (code, err) == (0, "")
     notes = {c.body: c.author for key in ("HD-1", "HD-3") for c in owner.comments(key)}
     assert notes["t1 was here"] == "t1" and notes["julia was here"] == "julia"
@@ -108,7 +110,7 @@ def test_each_login_writes_under_its_own_name_and_may_not_claim_another(
 
     # A tier-1 login claiming the admin: one line, exit 2, nothing written.
     before = len(owner.history("HD-1"))
-    code, out, err = run("t1", "--as", "root", "ticket", "note", "HD-1", "as root")
+    code, out, err = cli("t1", "--as", "root", "ticket", "note", "HD-1", "as root")
     assert (code, out) == (2, "")
     assert err.strip() == (
         "helpdesk-tui: the database login is 't1': acting as 'root' (--as) is refused; "
@@ -117,11 +119,11 @@ def test_each_login_writes_under_its_own_name_and_may_not_claim_another(
     assert len(owner.history("HD-1")) == before
 
     # An admin's login may act as another agent, and the history says both names.
-    code, _, err = run("root", "--as", "ivan", "ticket", "note", "HD-1", "for ivan")
+    code, _, err = cli("root", "--as", "ivan", "ticket", "note", "HD-1", "for ivan")
     assert (code, err) == (0, "")
     entry = owner.history("HD-1")[-1]
     assert (entry.actor, entry.login, entry.by) == ("ivan", "root", "root as ivan")
-    code, out, _ = run("root", "ticket", "show", "HD-1")
+    code, out, _ = cli("root", "ticket", "show", "HD-1")
     assert code == 0 and "root as ivan" in out
 
 
@@ -173,11 +175,7 @@ def test_row_level_security_keeps_a_login_to_its_organizations(
 
 
 def test_a_deactivated_login_reads_nothing_and_a_wrong_password_is_one_line(
-    owner: SqlRepository,
-    store_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    owner: SqlRepository, store_url: str, tmp_path: Path, cli: Cli
 ) -> None:
     t1 = open_as(owner, store_url, "t1", tmp_path)
     try:
@@ -185,7 +183,7 @@ def test_a_deactivated_login_reads_nothing_and_a_wrong_password_is_one_line(
         # Out of every group: not even a plain SQL session reads a row.
         with pytest.raises(sa.exc.ProgrammingError, match="permission denied for table tickets"):
             raw(t1, "SELECT count(*) FROM tickets")
-        code, out, err = cli(store_url, "t1", tmp_path, monkeypatch, capsys, "ticket", "list")
+        code, out, err = cli("t1", "ticket", "list")
         assert (code, out) == (2, "")
         assert "the login 't1' is no active agent of this store" in err
     finally:
@@ -197,14 +195,13 @@ def test_a_deactivated_login_reads_nothing_and_a_wrong_password_is_one_line(
 
 
 def test_agent_add_makes_a_login_or_maps_one_and_refuses_bad_input(
-    owner: SqlRepository,
-    store_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    owner: SqlRepository, store_url: str, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_as(owner, store_url, "root", tmp_path).close()
-    run = lambda *argv: cli(store_url, "root", tmp_path, monkeypatch, capsys, *argv)  # noqa: E731
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        return cli("root", *argv)
+
     stdin = tmp_path / "stdin"
 
     def with_stdin(text: str, *argv: str) -> tuple[int, str, str]:
@@ -248,5 +245,5 @@ def test_agent_add_makes_a_login_or_maps_one_and_refuses_bad_input(
     assert {"boss", "tess", "x"}.isdisjoint(a.username for a in owner.agents())
     # A tier-1 login may not add agents, whatever the service is told.
     open_as(owner, store_url, "t1", tmp_path).close()
-    code, out, err = cli(store_url, "t1", tmp_path, monkeypatch, capsys, "agent", "add", "eve")
+    code, out, err = cli("t1", "agent", "add", "eve")
     assert code == 2 and "eve" not in {a.username for a in owner.agents()}

@@ -23,7 +23,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,9 @@ class DevTools:
             )
 
 
-async def _browse(url: str, profile: Path, shot: Path) -> str:
+@asynccontextmanager
+async def chromium(profile: Path, *flags: str) -> AsyncIterator[DevTools]:
+    """Headless Chromium on a page of its own, recording what its WebSockets receive."""
     port = _free_port()
     assert CHROMIUM is not None
     browser = subprocess.Popen(
@@ -257,6 +260,7 @@ async def _browse(url: str, profile: Path, shot: Path) -> str:
             "--no-sandbox",  # the tests may run as root, where the sandbox refuses to start
             "--disable-gpu",
             "--no-first-run",
+            *flags,
             f"--user-data-dir={profile}",
             f"--remote-debugging-port={port}",
             "--window-size=1280,800",
@@ -282,17 +286,22 @@ async def _browse(url: str, profile: Path, shot: Path) -> str:
                 tools = DevTools(ws)
                 await tools.call("Page.enable")
                 await tools.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_FRAMES)
-                await tools.call("Page.navigate", url=url)
-                queue = await tools.wait_for("HD-", "My open")
-                await tools.type("?")
-                await tools.wait_for("remap any of them by id")
-                await tools.escape()
-                await asyncio.sleep(1.0)
-                picture = await tools.call("Page.captureScreenshot", format="png")
-                shot.write_bytes(base64.b64decode(picture["data"]))
-                return queue
+                yield tools
     finally:
         _stop(browser)
+
+
+async def _browse(url: str, profile: Path, shot: Path) -> str:
+    async with chromium(profile) as tools:
+        await tools.call("Page.navigate", url=url)
+        queue = await tools.wait_for("HD-", "My open")
+        await tools.type("?")
+        await tools.wait_for("remap any of them by id")
+        await tools.escape()
+        await asyncio.sleep(1.0)
+        picture = await tools.call("Page.captureScreenshot", format="png")
+        shot.write_bytes(base64.b64decode(picture["data"]))
+        return queue
 
 
 @needs_browser

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -29,8 +28,6 @@ from helpdesk_tui.ui.serve import is_loopback
 from tests.store.conftest import make_ticket
 from tests.store.support import AGENT_PASSWORD
 from tests.ui.test_serve import (
-    CHROMIUM,
-    RECORD_FRAMES,
     UPGRADE,
     DevTools,
     _free_port,
@@ -38,6 +35,7 @@ from tests.ui.test_serve import (
     _wait_for_http,
     ask,
     assert_refused,
+    chromium,
     needs_browser,
     self_signed,
 )
@@ -183,49 +181,14 @@ def test_serve_allow_remote_refuses_a_store_without_logins(tmp_path: Path, data_
 
 
 async def _sign_in_and_read(remote: Remote, profile: Path) -> tuple[str, str]:
-    port = _free_port()
-    assert CHROMIUM is not None
-    browser = subprocess.Popen(
-        [
-            CHROMIUM,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--ignore-certificate-errors",  # the test's own self-signed certificate
-            f"--user-data-dir={profile}",
-            f"--remote-debugging-port={port}",
-            "--window-size=1280,800",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        async with aiohttp.ClientSession() as http:
-            targets: list[dict[str, Any]] = []
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/json/list") as answer:
-                        targets = [t for t in await answer.json() if t.get("type") == "page"]
-                    if targets:
-                        break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
-            assert targets, "chromium opened no page to drive"
-            async with http.ws_connect(targets[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                tools = DevTools(ws)
-                await tools.call("Page.enable")
-                await tools.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_FRAMES)
-                await tools.call("Page.navigate", url=remote.url)
-                refused = await _submit(tools, "t1", "wrong password")
-                await _submit(tools, "t1", AGENT_PASSWORD)
-                await tools.wait_for("HD-1", "Acme invoices stuck")
-                await asyncio.sleep(1.0)  # everything the first page has
-                return refused, await tools.screen()
-    finally:
-        _stop(browser)
+    # The test's own self-signed certificate: Chromium is told to take it.
+    async with chromium(profile, "--ignore-certificate-errors") as tools:
+        await tools.call("Page.navigate", url=remote.url)
+        refused = await _submit(tools, "t1", "wrong password")
+        await _submit(tools, "t1", AGENT_PASSWORD)
+        await tools.wait_for("HD-1", "Acme invoices stuck")
+        await asyncio.sleep(1.0)  # everything the first page has
+        return refused, await tools.screen()
 
 
 async def _submit(tools: DevTools, login: str, password: str) -> str:
