@@ -247,6 +247,11 @@ PEOPLE = (ME, "bob", "carol", None)
 SIZE = 24
 
 
+def _spelled(organization: str | None, n: int) -> str | None:
+    """Every other acme ticket's organization under its full name: "Acme Retail"."""
+    return "Acme Retail" if organization == "acme" and n % 2 else organization
+
+
 def seed(repo: TicketRepository) -> list[Ticket]:
     """A seeded mix with ties (same due times, creation hours) for the tie-breaks."""
     rng = random.Random(42)
@@ -263,7 +268,9 @@ def seed(repo: TicketRepository) -> list[Ticket]:
                 type=rng.choice([TicketType.INCIDENT, TicketType.SERVICE_REQUEST]),
                 tier=rng.choice([1, 2, 3]),
                 assignee=rng.choice(PEOPLE),
-                organization=rng.choice(["acme", "globex", None]),
+                # Derived from n, not drawn: the draws after it stay as they were.
+                organization=_spelled(rng.choice(["acme", "globex", None]), n),
+                requester_email="bo@globex.test" if n % 3 == 0 else "ada@example.com",
                 watchers=tuple(sorted(set(rng.sample([ME, "bob", "carol"], rng.randint(0, 2))))),
                 escalation=rng.choice(list(Escalation)),
                 created_at=NOW - timedelta(hours=rng.randint(1, 40)),
@@ -314,6 +321,14 @@ def matches(t: Ticket, q: Query) -> bool:
     ):
         return False
     if q.organizations is not None and t.organization not in q.organizations:
+        return False
+    if q.organization_like is not None and (
+        t.organization is None or q.organization_like.lower() not in t.organization.lower()
+    ):
+        return False
+    if q.requester_like is not None and not any(
+        q.requester_like.lower() in who.lower() for who in (t.requester_name, t.requester_email)
+    ):
         return False
     if q.watcher is not None and q.watcher not in t.watchers:
         return False
@@ -377,6 +392,10 @@ OTHER_FILTERS = {
     "two people": Query(assignees=frozenset({ME, "bob"}), statuses=DONE_STATUSES),
     "acme and globex": Query(organizations=frozenset({"acme", "globex"})),
     "no organization": Query(organizations=frozenset()),
+    "organizations holding ACME": Query(organization_like="ACME"),
+    "organizations holding 'e r'": Query(organization_like="e r"),
+    "organizations holding a literal %": Query(organization_like="%"),
+    "requesters at GLOBEX.test": Query(requester_like="GLOBEX.test"),
     "critical/high incidents": Query(
         priorities=frozenset({Priority.CRITICAL, Priority.HIGH}),
         types=frozenset({TicketType.INCIDENT}),

@@ -3,12 +3,14 @@ file's `[[views]]` and `helpdesk-tui ticket list --filter`.
 
 A filter is words separated by spaces: `field:value[,value...]` terms and free text.
     status:open,pending  priority:p1,p2  type:incident  tier:2  assignee:me|none|alex
-    org:Acme  watching:me  due:<30m  escalation:tier|lead
-    sla:breached|at-risk|running|paused  responded:no  and any other words → full text
+    org:acme  org:"Acme Retail"  requester:ada  watching:me  due:<30m
+    escalation:tier|lead  sla:breached|at-risk|running|paused  responded:no
+    an e-mail address → that requester's tickets; any other words → full text
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -18,6 +20,7 @@ from typing import TypeVar
 from ..domain.model import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
+    EMAIL_RE,
     TIER_NAMES,
     Escalation,
     Priority,
@@ -138,18 +141,56 @@ MAX_DUE_MINUTES = 3660 * 24 * 60
 
 
 def parse_filter(text: str, me: str, now: datetime, base: Query | None = None) -> Query:
-    """Read a filter string into a Query (narrowing `base`). Raises FilterError."""
+    """Read a filter string into a Query (narrowing `base`). Raises FilterError.
+
+    `field:value` terms filter (`org:"Acme Retail"` quotes a value with spaces); an
+    unknown field is an error naming the nearest known one, never a search for the
+    text. Other words search, and a word that is an e-mail address finds that
+    requester's tickets. `"error:404"` in quotes searches for the text itself.
+    """
     query = base or Query()
     words: list[str] = []
-    for term in text.split():
-        name, sep, value = term.partition(":")
-        if not sep or not value or name.lower() not in _TERMS:
-            words.append(term)
+    for match in _TOKEN.finditer(text):
+        if match["open"] or match["unclosed"]:
+            raise FilterError(f"{match[0].strip()}: a quote is not closed")
+        name = match["field"]
+        if name is None:
+            word = match["phrase"] if match["phrase"] is not None else match["word"]
+            if EMAIL_RE.match(word):
+                query = replace(query, requester_like=word)
+            elif word.strip():
+                words.append(word)
             continue
-        query = _TERMS[name.lower()](query, value, me, now)
+        value = match["quoted"] if match["quoted"] is not None else match["value"]
+        term = _TERMS.get(name.lower())
+        if term is None:
+            if value.startswith("//"):  # a URL: search for it
+                words.append(match[0])
+                continue
+            raise FilterError(_unknown_field(name))
+        if not value.strip():
+            raise FilterError(f"{name}: needs a value ({name}:something)")
+        query = term(query, value, me, now)
     if words:
         query = replace(query, text=" ".join(words))
     return query
+
+
+# A term: `field:"quoted value"`, `field:value`, a "quoted phrase", a word, or a quote
+# left open (an error).
+_TOKEN = re.compile(
+    r'(?P<field>[A-Za-z][A-Za-z_-]*):(?:"(?P<quoted>[^"]*)"|(?P<unclosed>"[^"]*$)|(?P<value>[^\s"]*))'
+    r'|"(?P<phrase>[^"]*)"'
+    r'|(?P<open>"[^"]*$)'
+    r'|(?P<word>[^\s"]+)'
+)
+
+
+def _unknown_field(name: str) -> str:
+    nearest = difflib.get_close_matches(name.lower(), _TERMS, n=1, cutoff=0.5)
+    hint = f"; did you mean {nearest[0]}:?" if nearest else ""
+    known = ", ".join(sorted({t for t in _TERMS if len(t) > 2}))
+    return f"{name}: is no field{hint} (fields: {known}; quote text with a colon to search it)"
 
 
 def _values(value: str) -> list[str]:
@@ -207,7 +248,11 @@ def _assignee(q: Query, value: str, me: str, now: datetime) -> Query:
 
 
 def _org(q: Query, value: str, me: str, now: datetime) -> Query:
-    return replace(q, organizations=frozenset(_values(value)))
+    return replace(q, organization_like=value.strip())
+
+
+def _requester(q: Query, value: str, me: str, now: datetime) -> Query:
+    return replace(q, requester_like=value.strip())
 
 
 def _watching(q: Query, value: str, me: str, now: datetime) -> Query:
@@ -265,6 +310,8 @@ _TERMS: dict[str, Callable[[Query, str, str, datetime], Query]] = {
     "assigned": _assignee,
     "org": _org,
     "organization": _org,
+    "requester": _requester,
+    "from": _requester,
     "watching": _watching,
     "watcher": _watching,
     "due": _due,

@@ -86,6 +86,10 @@ class Query:
     """Only tickets nobody holds (combined with `assignees` as OR)."""
     organizations: frozenset[str] | None = None
     """Tickets of these organizations only; None means every organization."""
+    organization_like: str | None = None
+    """Organizations whose name holds this text, in any case (`org:acme`)."""
+    requester_like: str | None = None
+    """Requesters whose name or e-mail address holds this text, in any case."""
     watcher: str | None = None
     escalations: frozenset[Escalation] = frozenset()
     due_before: datetime | None = None

@@ -150,6 +150,15 @@ class TicketSearch:
             if q.unassigned:
                 people.append("Nobody")
             any_of(f"Owner = {_sql_str(p)}" for p in people)
+        # RT's LIKE is a substring match in any case.
+        if q.organization_like:
+            cf = _cf_term(CUSTOM_FIELDS["organization"])
+            terms.append(f"{cf} LIKE {_sql_str(q.organization_like)}")
+        if q.requester_like:
+            literal = _sql_str(q.requester_like)
+            terms.append(
+                f"(Requestor.EmailAddress LIKE {literal} OR Requestor.RealName LIKE {literal})"
+            )
         if q.organizations is not None:
             if not q.organizations:
                 return None

@@ -157,6 +157,13 @@ class TicketQueries(SearchIndex):
                 held = t.assignee.is_(None) if held is None else sa.or_(held, t.assignee.is_(None))
             assert held is not None
             terms.append(held)
+        if q.organization_like:
+            terms.append(_holds(t.organization, q.organization_like))
+        if q.requester_like:
+            wanted = q.requester_like
+            terms.append(
+                sa.or_(_holds(t.requester_name, wanted), _holds(t.requester_email, wanted))
+            )
         if q.organizations is not None:
             if not q.organizations:
                 return None
@@ -290,6 +297,11 @@ class TicketQueries(SearchIndex):
                 sa.select(store_meta.c.value).where(store_meta.c.name == CHANGE_COUNTER)
             ).scalar()
         return str(value)
+
+
+def _holds(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    """`column` holds `text` in any case (LIKE's % and _ in it are taken literally)."""
+    return sa.func.lower(column).contains(text.lower(), autoescape=True)
 
 
 def _urgency_condition(urgency: Urgency, as_of: datetime | None) -> ColumnElement[bool]:
