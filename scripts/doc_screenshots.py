@@ -22,6 +22,7 @@ SHOWN = (
     "queue-filter-120x40",
     "ticket-conversation-120x40",
     "ticket-history-120x40",
+    "ticket-customer-80x24",
     "attachment-120x40",
     "reply-composer-120x40",
     "conflict-120x40",

@@ -36,6 +36,7 @@ from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
+from helpdesk_tui.ui.widgets.customer import CustomerTable
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.conftest import AppFactory
 from tests.ui.support import choose, expect_screen, press, settle, without_live_updates
@@ -95,6 +96,18 @@ async def ticket_history(pilot: Pilot[None]) -> None:
 async def ticket_details(pilot: Pilot[None]) -> None:
     await ticket(pilot)
     await press(pilot, "3")
+
+
+async def ticket_customer(pilot: Pilot[None]) -> None:
+    await ticket(pilot)
+    await press(pilot, "5")
+    table = pilot.app.screen.query_one(CustomerTable)
+    for _ in range(100):  # read in a worker of its own
+        if table.row_count > 2:
+            break
+        await pilot.pause(0.05)
+    assert table.row_count > 2, "the demo ticket's requester and organization have no others"
+    await settle(pilot)
 
 
 async def composer(pilot: Pilot[None]) -> None:
@@ -198,6 +211,7 @@ SCREENS: dict[str, Steps] = {
     "ticket-conversation": ticket,
     "ticket-history": ticket_history,
     "ticket-details": ticket_details,
+    "ticket-customer": ticket_customer,
     "reply-composer": composer,
     "escalations": escalations,
     "escalations-tier": escalations_tier,

@@ -16,6 +16,7 @@ from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
+from .requesters import RequesterUseCases
 from .sweep import SweepUseCases
 from .tickets import TicketUseCases
 from .triage import TriageUseCases
@@ -24,6 +25,7 @@ from .triage import TriageUseCases
 class HelpdeskService(
     TicketUseCases,
     CustomerUseCases,
+    RequesterUseCases,
     AssignmentUseCases,
     TriageUseCases,
     SweepUseCases,

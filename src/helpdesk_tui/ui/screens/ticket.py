@@ -16,12 +16,14 @@ from ...domain.model import Attachment, AuditEntry, Comment, Ticket
 from ...domain.text import safe_line
 from ...domain.triage import Triage
 from ...service import Delivery
+from ...service.requesters import CustomerHistory
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Capability
 from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown, WorkingTime
+from ..widgets.customer import CustomerTable
 from ..widgets.footer import HelpdeskFooter
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import (
@@ -72,11 +74,13 @@ class TicketScreen(TicketActions):
         Binding("2", "tab('history')", _("History"), show=False, id="ticket.tab_history"),
         Binding("3", "tab('details')", _("Details"), show=False, id="ticket.tab_details"),
         Binding("4", "tab('similar')", _("Similar"), show=False, id="ticket.tab_similar"),
+        Binding("5", "tab('customer')", _("Customer"), show=False, id="ticket.tab_customer"),
         *triage_bindings("ticket"),
     ]
     triage: Triage | None = None
     """What smart triage said about the ticket on screen (suggestion, similar tickets)."""
     _triage_version: int | None = None
+    _customer_version: int | None = None
 
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -106,6 +110,8 @@ class TicketScreen(TicketActions):
                 yield Static(id="details-view")
             with TabPane(_("Similar"), id="similar"):
                 yield SimilarTable(id="similar-table")
+            with TabPane(_("Customer"), id="customer"):
+                yield CustomerTable(self.service.policy, self.service.clock, id="customer-table")
         yield StatusLine(id="status")
         yield HelpdeskFooter()
 
@@ -250,6 +256,7 @@ class TicketScreen(TicketActions):
             )
         )
         self._load_triage(ticket)
+        self._load_customer(ticket)
 
     def _show_sla(self, ticket: Ticket) -> None:
         line = self.query_one("#sla-line", Horizontal)
@@ -287,6 +294,33 @@ class TicketScreen(TicketActions):
             countdown.tick()
 
     # ------------------------------------------------------------------ triage
+
+    def _load_customer(self, ticket: Ticket) -> None:
+        """The requester's and the organization's other tickets, once per version."""
+        if self._customer_version == ticket.version:
+            return
+        self._customer_version = ticket.version
+        service = self.service
+
+        def show(history: CustomerHistory) -> None:
+            self.query_one(CustomerTable).show(ticket, history)
+
+        call_store(
+            self,
+            lambda: service.customer_history(ticket),
+            show,
+            self._customer_failed,
+            group="ticket-customer",
+            exclusive=True,
+            what=_("the customer's tickets"),
+        )
+
+    def _customer_failed(self, exc: Exception) -> None:
+        self._customer_version = None
+        self.query_one(StatusLine).say(_("customer: {error}").format(error=exc), error=True)
+
+    def on_customer_table_opened(self, message: CustomerTable.Opened) -> None:
+        self.helpdesk.open_ticket(message.key)
 
     def _load_triage(self, ticket: Ticket) -> None:
         """The suggestion and the similar tickets, asked again only when the ticket changed."""
@@ -413,6 +447,7 @@ class TicketScreen(TicketActions):
             "conversation": "#conversation-view",
             "history": "#history-table",
             "similar": "#similar-table",
+            "customer": "#customer-table",
         }.get(tab)
         if target:
             self.query_one(target).focus()
