@@ -28,7 +28,7 @@ from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, ViewPicker, agent_options, on_answer
-from .queue_urgent import QueueUrgent
+from .queue_selection import QueueSelection
 
 SORTS = [
     SortKey.SLA_DUE,
@@ -42,7 +42,7 @@ TRIAGE_EVERY = 0.3
 """Seconds between looks at the cursor: the suggestion line follows it within this."""
 
 
-class QueueScreen(QueueUrgent):
+class QueueScreen(QueueSelection):
     # The first showing, or back from a ticket: show what changed there without losing
     # our place (LiveScreen.on_screen_resume calls live_changed).
     REFRESH_ON_RESUME = True
@@ -165,8 +165,12 @@ class QueueScreen(QueueUrgent):
         parts = [
             tr(self.view.title),
             _("{count:,} tickets").format(count=self.table.total),
-            _("by {sort}").format(sort=sort_name(query.sort)),
         ]
+        if self.table.marked:
+            # Next to the count, where a narrow terminal still shows it: a bulk action
+            # acts on these.
+            parts.append(_("{count} selected").format(count=len(self.table.marked)))
+        parts.append(_("by {sort}").format(sort=sort_name(query.sort)))
         if query.descending:
             parts[-1] += " ↓"
         if self._urgency is not None:
@@ -177,8 +181,6 @@ class QueueScreen(QueueUrgent):
             parts.append(_("filter: {text}").format(text=self.filter_text))
         if self.search_text:
             parts.append(_("search: {text}").format(text=self.search_text))
-        if self.table.marked:
-            parts.append(_("{count} selected").format(count=len(self.table.marked)))
         text = Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
         text.append(f"  [{self.helpdesk.username}]", style="dim")
         self.query_one(TitleBar).show(text)
