@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk_tui.service.views import FilterError, parse_filter
+from helpdesk_tui.service.views import FilterError, parse_filter, search_query
 from helpdesk_tui.store.base import Query
 from tests.conftest import FROZEN
 
@@ -52,3 +52,15 @@ def test_a_wrong_filter_is_one_line_naming_what_is_wrong(text: str, said: str) -
 def test_an_empty_filter_is_everything() -> None:
     assert read("") == read("   ")
     assert read("").text is None and read("").organization_like is None
+
+
+def test_the_search_box_finds_a_customer_by_address() -> None:
+    base = read("status:open")
+    found = search_query("  ada@example.com ", base)
+    assert (found.requester_like, found.text, found.statuses) == (
+        "ada@example.com",
+        None,
+        base.statuses,
+    )
+    assert search_query("printer jams", base).text == "printer jams"
+    assert search_query("   ", base).text is None

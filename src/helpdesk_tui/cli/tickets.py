@@ -23,7 +23,7 @@ from ..domain.model import (
 )
 from ..domain.text import safe_line, safe_text
 from ..service import HelpdeskService, TicketDraft, transfer
-from ..service.views import SAVED_VIEWS, parse_filter
+from ..service.views import SAVED_VIEWS, parse_filter, search_query
 from ..store.base import SortKey
 from .errors import CliError
 from .parser import Parser, enum_arg, tier_arg
@@ -236,7 +236,7 @@ def _list(args: argparse.Namespace, service: HelpdeskService) -> int:
     from dataclasses import replace
 
     if args.search:
-        query = replace(query, text=args.search)
+        query = search_query(args.search, query)
     if args.sort:
         query = replace(query, sort=SortKey(args.sort), descending=args.desc)
     page = service.query(query.page(args.offset, args.limit))

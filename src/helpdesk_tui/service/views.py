@@ -176,6 +176,15 @@ def parse_filter(text: str, me: str, now: datetime, base: Query | None = None) -
     return query
 
 
+def search_query(text: str, base: Query) -> Query:
+    """`base` searching for `text`: its tickets holding the words, or, for an e-mail
+    address, its requester's tickets (a search box finds a customer by address)."""
+    words = text.strip()
+    if EMAIL_RE.match(words):
+        return replace(base, requester_like=words)
+    return replace(base, text=words or None)
+
+
 # A term: `field:"quoted value"`, `field:value`, a "quoted phrase", a word, or a quote
 # left open (an error).
 _TOKEN = re.compile(

@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
-from ...service.views import BREACHING_SOON, FilterError, View, parse_filter
+from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Page, Query, SortKey
@@ -127,7 +127,7 @@ class QueueScreen(QueueSelection):
         if self.filter_text:
             query = parse_filter(self.filter_text, me, now, base=query)
         if self.search_text:
-            query = replace(query, text=self.search_text)
+            query = search_query(self.search_text, query)
         if self.sort is not None:
             query = replace(query, sort=self.sort, descending=self.descending)
         return query
