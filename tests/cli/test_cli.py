@@ -391,3 +391,59 @@ def test_on_a_local_file_as_another_agent_the_os_user_is_recorded_too(
     code, out, err = run(capsys, "agent", "add", "kim", "--db-role", "kim_db")
     assert (code, out) == (2, "") and "are for PostgreSQL" in err
     assert "kim" not in run(capsys, "agent", "list")[1]
+
+
+def test_ticket_update_edits_every_field_and_refuses_bad_values(
+    store: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = create(capsys, "--org", "Acme", "--tag", "vpn")
+    # Filled: each field, audited.
+    code, out, err = run(
+        capsys,
+        "ticket", "update", key,
+        "--requester-name", "Ada  Lovelace",
+        "--requester-email", "ada@example.com",
+        "--organization", "Acme Retail",
+        "--team", "Platform",
+        "--impact", "cannot take payments",
+        "--affected-users", "40",
+        "--integration", "ERP",
+        "--language", "sv",
+        "--environment", "uat",
+        "--add-tag", "outage", "--remove-tag", "vpn",
+    )  # fmt: skip
+    assert code == 0, err
+    shown = json.loads(run(capsys, "ticket", "show", key, "--json")[1])
+    assert {name: shown[name] for name in (
+        "requester_name", "requester_email", "organization", "team", "impact",
+        "affected_users", "integration", "language", "environment", "tags",
+    )} == {
+        "requester_name": "Ada Lovelace", "requester_email": "ada@example.com",
+        "organization": "Acme Retail", "team": "Platform", "impact": "cannot take payments",
+        "affected_users": 40, "integration": "ERP", "language": "sv",
+        "environment": "uat", "tags": ["outage"],
+    }  # fmt: skip
+    changed = {h["field"] for h in shown["history"]}
+    assert {"organization", "requester_email", "affected_users", "tags"} <= changed
+    # A name typed over two lines is kept on one.
+    assert run(capsys, "ticket", "update", key, "--team", "two\nlines")[0] == 0
+    assert json.loads(run(capsys, "ticket", "show", key, "--json")[1])["team"] == "two lines"
+    # Empty: "none" clears what may be empty; nothing given is one line.
+    assert run(capsys, "ticket", "update", key, "--organization", "none")[0] == 0
+    assert json.loads(run(capsys, "ticket", "show", key, "--json")[1])["organization"] is None
+    code, out, err = run(capsys, "ticket", "update", key)
+    assert (code, out) == (2, "") and "nothing to update" in err
+    # Bad: one line each, exit 2, nothing written.
+    before = run(capsys, "ticket", "show", key, "--json")[1]
+    for argv, said in (
+        (["--requester-email", "not an address"], "is not an address"),
+        (["--affected-users", "many"], "a whole number or none"),
+        (["--affected-users", "-3"], "a whole number or none"),
+        (["--environment", "staging"], "production, uat, test or none"),
+        (["--requester-name", "x" * 5000], "longer than"),
+        (["--add-tag", "t" * 5000], "longer than"),
+    ):
+        code, out, err = run(capsys, "ticket", "update", key, *argv)
+        assert (code, out) == (2, ""), argv
+        assert said in err and err.count("\n") == 1, (argv, err)
+    assert run(capsys, "ticket", "show", key, "--json")[1] == before

@@ -89,6 +89,12 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     update.add_argument("--type", type=enum_arg(TicketType))
     update.add_argument("--subject")
     update.add_argument("--category")
+    for flag, helptext in EDIT_FLAGS.items():
+        update.add_argument(flag, metavar="TEXT", help=helptext)
+    update.add_argument("--affected-users", metavar="N|none", help="how many users it affects")
+    update.add_argument("--environment", metavar="production|uat|test|none")
+    update.add_argument("--add-tag", action="append", default=[], metavar="TAG")
+    update.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
     update.add_argument("--reason")
 
     for name, helptext in (("reply", "a public reply"), ("note", "an internal note")):
@@ -173,6 +179,54 @@ def _create(args: argparse.Namespace, service: HelpdeskService) -> int:
     return 0
 
 
+EDIT_FLAGS = {
+    "--requester-name": "the requester's name",
+    "--requester-email": "the requester's e-mail address",
+    "--organization": "the requester's organization (none: no organization)",
+    "--team": "the team that works it (none: no team)",
+    "--impact": "what the problem stops (none: not said)",
+    "--integration": "the integration it concerns (none: not said)",
+    "--language": "the customer's language, e.g. sv or pt (none: not said)",
+}
+"""The free-text fields `ticket update` edits; "none" empties one that may be empty."""
+
+_CLEARABLE = {"organization", "team", "impact", "integration", "language"}
+
+
+def _edited_fields(args: argparse.Namespace, ticket: Ticket) -> dict[str, object]:
+    """What `ticket update`'s flags change, read from text; the service checks values."""
+    fields: dict[str, object] = {
+        name: getattr(args, name)
+        for name in ("priority", "type", "subject", "category")
+        if getattr(args, name) is not None
+    }
+    for flag in EDIT_FLAGS:
+        name = flag[2:].replace("-", "_")
+        value = getattr(args, name)
+        if value is not None:
+            empty = name in _CLEARABLE and value.strip().lower() in ("", "none")
+            fields[name] = None if empty else value
+    if args.affected_users is not None:
+        text = args.affected_users.strip().lower()
+        if text != "none" and not text.isdigit():
+            raise CliError(f"--affected-users: a whole number or none, not {text[:40]!r}")
+        fields["affected_users"] = None if text == "none" else int(text)
+    if args.environment is not None:
+        text = args.environment.strip().lower()
+        fields["environment"] = None if text == "none" else _environment(text)
+    if args.add_tag or args.remove_tag:
+        kept = [t for t in ticket.tags if t not in set(args.remove_tag)]
+        fields["tags"] = tuple(dict.fromkeys([*kept, *(t.strip() for t in args.add_tag)]))
+    return fields
+
+
+def _environment(text: str) -> Environment:
+    try:
+        return Environment(text)
+    except ValueError:
+        raise CliError(f"--environment: production, uat, test or none, not {text[:40]!r}") from None
+
+
 def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
     """The actions on one ticket, each based on the version just read."""
     action = args.action
@@ -180,13 +234,9 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
     key, version = ticket.key, ticket.version
     shown = safe_line(key)  # a key from the store, shown like any other field
     if action == "update":
-        fields = {
-            name: getattr(args, name)
-            for name in ("priority", "type", "subject", "category")
-            if getattr(args, name) is not None
-        }
+        fields = _edited_fields(args, ticket)
         if not fields and args.status is None:
-            raise CliError("nothing to update: give --status, --priority, --type, ...")
+            raise CliError("nothing to update: give --status, --priority, --organization, ...")
         if fields:
             ticket = service.update(key, version, reason=args.reason, **fields)
         if args.status is not None:

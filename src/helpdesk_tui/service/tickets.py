@@ -10,6 +10,7 @@ from ..domain import lifecycle, sla
 from ..domain.access import Action, can
 from ..domain.followup import MailKind
 from ..domain.model import (
+    EDITABLE_FIELDS,
     MAX_SUBJECT,
     AuditEntry,
     Comment,
@@ -148,6 +149,19 @@ class TicketUseCases(ServiceCore):
             fields["subject"] = clean_line(str(fields["subject"]), "subject", MAX_SUBJECT)
         if "csat_score" in fields:
             raise ServiceError("use record_csat to record satisfaction")
+        unknown = set(fields) - EDITABLE_FIELDS
+        if unknown:
+            raise ServiceError(f"{sorted(unknown)[0]} cannot be changed")
+        for name in ("requester_name", "requester_email", "organization", "team"):
+            if isinstance(fields.get(name), str):
+                fields[name] = " ".join(str(fields[name]).split()) or None
+        tags = fields.get("tags")
+        if isinstance(tags, tuple):
+            words = (" ".join(str(tag).split()) for tag in tags)
+            fields["tags"] = tuple(tag for tag in words if tag)
+        # The edited ticket passes the checks a new one does (one line, lengths, the
+        # address, whole numbers): an edit cannot store what creating could not.
+        valid_new(ticket.with_changes(**fields))
         return self._commit(ticket, self._change(ticket, base_version, fields, reason=reason))
 
     def set_status(
