@@ -58,6 +58,7 @@ class TicketScreen(TicketActions):
         Binding("s", "status", _("Status"), id="ticket.status"),
         Binding("p", "priority", _("Priority"), id="ticket.priority"),
         Binding("y", "type", _("Type"), show=False, id="ticket.type"),
+        Binding("E", "edit", _("Edit fields"), show=False, id="ticket.edit"),
         Binding("a", "assign", _("Assign"), show=False, id="ticket.assign"),
         Binding("t", "take", _("Take"), id="ticket.take"),
         Binding("w", "watch", _("Watch"), show=False, id="ticket.watch"),

@@ -273,6 +273,26 @@ class TicketActions(LiveScreen):
             ),
         )
 
+    def action_edit(self) -> None:
+        """The fields with no key of their own, in one form; what changed, one write."""
+        if self.ticket is None:
+            return
+        from .edit_ticket import EditTicketScreen
+
+        key, service, version = self.key, self.service, self.ticket.version
+
+        def save(changed: dict[str, Any]) -> Ticket:
+            # On the version on screen: a colleague's change meanwhile is a conflict,
+            # said in the form.
+            return service.update(key, version, **changed)
+
+        def edited(ticket: Ticket | None) -> None:
+            if ticket is not None:
+                self.notify(_("{key}: fields saved").format(key=ticket.key))
+                self.load()
+
+        self.app.push_screen(EditTicketScreen(self.ticket, save), edited)
+
     def action_assign(self) -> None:
         key, service = self.key, self.service
 

@@ -1,0 +1,144 @@
+"""Edit a ticket's fields after it was opened: who asked, for whom, and what it is about.
+
+Status, priority, type, tier, assignee and watchers have keys of their own, with their
+own rules (`s`, `p`, `y`, `e`, `a`, `w`); this form edits the rest. What is left as it
+was is not written; what changed is one version-checked write, audited field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Select, Static
+
+from ...domain.model import Environment, Ticket
+from ...domain.text import safe_line
+from ...settings.i18n import _
+from ...settings.i18n import label as tr
+from ..jobs import call_store
+from ..widgets.inputs import LineInput, field_value
+
+TEXT_FIELDS = {
+    "subject": _("Subject"),
+    "requester_name": _("Requester name"),
+    "requester_email": _("Requester e-mail"),
+    "organization": _("Organization"),
+    "team": _("Team"),
+    "category": _("Category"),
+    "impact": _("Impact"),
+    "affected_users": _("Affected users"),
+    "integration": _("Integration"),
+    "language": _("Language"),
+    "tags": _("Tags (comma-separated)"),
+}
+"""The fields the form edits as a line of text, in the order it shows them."""
+
+
+class EditTicketScreen(ModalScreen[Ticket | None]):
+    """Writes what changed with `save` (the service checks the values; a refusal is
+    said in the form, which stays open) and returns the ticket written, or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", _("Save"), id="edit.save", priority=True),
+        Binding("escape", "dismiss(None)", _("Cancel"), id="edit.cancel"),
+    ]
+
+    def __init__(self, ticket: Ticket, save: Callable[[dict[str, Any]], Ticket]) -> None:
+        super().__init__()
+        self.ticket = ticket
+        self._save = save
+
+    def compose(self) -> ComposeResult:
+        ticket = self.ticket
+        with VerticalScroll(classes="dialog form edit-form"):
+            yield Label(
+                Text(
+                    _("Edit {key} · ctrl+s save · esc cancel · tab next field").format(
+                        key=safe_line(ticket.key)
+                    )
+                ),
+                classes="dialog-title",
+            )
+            for name, label in TEXT_FIELDS.items():
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield LineInput(value=_shown(ticket, name), id=f"edit-{name}")
+            with Horizontal(classes="form-row"):
+                yield Label(_("Environment"), classes="form-label")
+                yield Select(
+                    [(tr(e.label), e.value) for e in Environment],
+                    value=ticket.environment.value if ticket.environment else Select.NULL,
+                    id="edit-environment",
+                    prompt=_("not said"),
+                )
+            yield Static(Text(""), id="form-error", classes="dialog-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#edit-subject", LineInput).focus()
+
+    def action_save(self) -> None:
+        try:
+            changed = self.changes()
+        except ValueError as exc:
+            self._say(str(exc))
+            return
+        if not changed:
+            self.notify(_("Nothing changed."), timeout=3)
+            self.dismiss(None)
+            return
+        save = self._save
+        call_store(
+            self,
+            lambda: save(changed),
+            self.dismiss,
+            lambda exc: self._say(str(exc)),
+            what=_("save"),
+        )
+
+    def _say(self, problem: str) -> None:
+        self.query_one("#form-error", Static).update(Text(safe_line(problem)))
+
+    def changes(self) -> dict[str, Any]:
+        """The fields whose text differs from the ticket's; ValueError for one that is
+        no value at all (affected users that are no whole number)."""
+        ticket = self.ticket
+        found: dict[str, Any] = {}
+        for name in TEXT_FIELDS:
+            text = field_value(self.query_one(f"#edit-{name}"))
+            if text.strip() != _shown(ticket, name).strip():
+                found[name] = _parsed(name, text)
+        environment = field_value(self.query_one("#edit-environment"))
+        wanted = Environment(environment) if environment else None
+        if wanted != ticket.environment:
+            found["environment"] = wanted
+        return found
+
+
+def _shown(ticket: Ticket, name: str) -> str:
+    value = getattr(ticket, name)
+    if value is None:
+        return ""
+    if name == "tags":
+        return ", ".join(value)
+    return str(value)
+
+
+def _parsed(name: str, text: str) -> object:
+    words = " ".join(text.split())
+    if name == "tags":
+        return tuple(tag.strip() for tag in text.split(",") if tag.strip())
+    if name == "affected_users":
+        if not words:
+            return None
+        if not words.isdigit():
+            raise ValueError(_("Affected users: a whole number, or empty"))
+        return int(words)
+    if name in ("subject", "requester_name", "requester_email"):
+        return words
+    return words or None
