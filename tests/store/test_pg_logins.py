@@ -166,6 +166,11 @@ def test_row_level_security_keeps_a_login_to_its_organizations(
             ]
             assert own.count(query) == via_owner.count(query)
         assert [t.key for t in own.query(Query(text="ledger")).tickets] == ["HD-1"]
+        # The search's own function (which uses the index the policy would not let it)
+        # keeps to the same rule, asked directly too: globex's HD-3 holds "ledger".
+        searched = {r[0] for r in raw(t1, "SELECT helpdesk_search('ledger')")}
+        assert searched == {r.id for r in raw(owner, "SELECT id FROM tickets WHERE key = 'HD-1'")}
+        assert len(raw(owner, "SELECT helpdesk_search('ledger')")) == 2
         # The store refuses, in one line, what the service would have let through.
         with pytest.raises(StoreRefused, match="refused this login"):
             t1.save_agent(Agent("t1", "Tess One", tier=3, role=Role.ADMIN))

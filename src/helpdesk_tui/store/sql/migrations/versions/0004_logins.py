@@ -19,6 +19,11 @@ On PostgreSQL only (docs/backends-sql.md says what each grant is for):
   The table owner and superusers are not subject to it (the migrating login).
 - `audit.login` defaults to `session_user`, and a row whose login is anybody else's is
   refused: the history says who was signed in, and nobody can write it for another.
+- `helpdesk_search()`: the full-text search's matching ticket ids, under the same rule
+  the policy states. Row-level security evaluates a policy before any condition that is
+  not leakproof, and `@@` is not: under the policy a search could not use its GIN index
+  and read every row (0.8 ms → 111 ms on 200,000 tickets). The function runs as the
+  owner, uses the index, and applies the rule itself.
 - `helpdesk_provision()`: what `agent add` and `agent update` call to create or map the
   agent's login and set its group; only an admin's login (or a superuser) may run it.
 """
@@ -66,6 +71,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $$
       OR pg_has_role(session_user, (SELECT relowner FROM pg_class
                                     WHERE oid = 'agents'::regclass), 'MEMBER') THEN 'admin'
     ELSE (SELECT role FROM {_ME} ORDER BY username LIMIT 1) END
+$$;
+
+CREATE FUNCTION helpdesk_search(words text) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $$
+  SELECT id FROM tickets
+  WHERE search_vector @@ to_tsquery('simple'::regconfig, words)
+    AND ((SELECT helpdesk_role()) = 'admin' OR (SELECT helpdesk_sees_all())
+         OR organization = ANY ((SELECT helpdesk_organizations())::text[]))
 $$;
 
 CREATE FUNCTION helpdesk_provision(
@@ -211,6 +224,7 @@ def downgrade() -> None:
                 op.execute(f"DROP POLICY helpdesk_scope_{number} ON {table}")
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         for function in (
+            "helpdesk_search(text)",
             "helpdesk_provision(text, text, text, boolean, text)",
             "helpdesk_role()",
             "helpdesk_organizations()",
