@@ -50,6 +50,12 @@ class TriageUseCases(ServiceCore):
             tuple(self._similar(ticket, index, similar)),
         )
 
+    def suggest_draft(self, subject: str, description: str) -> Suggestion:
+        """What triage would suggest for a ticket not written yet: the intake form asks
+        as the agent types (subject and description are all it reads)."""
+        draft = Ticket(key="", subject=subject, description=description)
+        return suggest(draft, self.triage_index())
+
     def suggestions(self, tickets: Sequence[Ticket]) -> dict[str, Suggestion]:
         """The suggestions offered for those of `tickets` that are new and untriaged (the
         queue asks for the rows on screen): one history read per new ticket, no more."""

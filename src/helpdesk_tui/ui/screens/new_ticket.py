@@ -1,4 +1,12 @@
-"""A new ticket: a form that validates before anything is written."""
+"""A new ticket: a form that validates before anything is written.
+
+It takes what the support process asks a caller for (seeds 000 and 001): type,
+priority, tier, who and for which organization, the channel, the environment, the
+impact and how many users it affects, the integration, the category and tags, and a
+description with the steps; a phone call is assigned to whoever takes it unless they
+choose otherwise. As the subject and description are typed, triage's suggestion for
+priority, type and tier is shown, and ctrl+t applies it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static
+from textual.timer import Timer
+from textual.widgets import Input, Label, Select, Static, TextArea
 
-from ...domain.model import Channel, Environment, Priority, TicketType
+from ...domain.model import Agent, Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
+from ...domain.triage import Suggestion
 from ...service import TicketDraft
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -18,14 +28,21 @@ from ..context import app_context
 from ..jobs import call_store
 from ..widgets.inputs import LineInput, TextEditor, field_value
 
+SUGGEST_AFTER = 0.4
+"""Seconds of no typing before triage is asked about the draft."""
+
 
 class NewTicketScreen(ModalScreen[str | None]):
     """Returns the new ticket's key, or None when cancelled."""
 
     BINDINGS = [
         Binding("ctrl+s", "create", _("Create"), id="new.create", priority=True),
+        Binding("ctrl+t", "apply_suggestion", _("Apply suggestion"), id="new.suggest"),
         Binding("escape", "dismiss(None)", _("Cancel"), id="new.cancel"),
     ]
+
+    suggestion: Suggestion | None = None
+    """Triage's suggestion for what is typed so far (None until there is one)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog form"):
@@ -70,12 +87,98 @@ class NewTicketScreen(ModalScreen[str | None]):
                     id="environment",
                     prompt=_("Environment"),
                 )
-            yield LineInput(placeholder=_("Category"), id="category")
+            with Horizontal(classes="form-row"):
+                yield LineInput(placeholder=_("Impact"), id="impact")
+                yield LineInput(placeholder=_("Affected users"), id="affected")
+                yield LineInput(placeholder=_("Integration"), id="integration")
+            with Horizontal(classes="form-row"):
+                yield LineInput(placeholder=_("Category"), id="category")
+                yield LineInput(placeholder=_("Tags: a, b"), id="tags")
+                yield Select([], id="assignee", prompt=_("Assignee: nobody"))
+            yield Label(
+                Text(_("Description: what happened, the steps to see it, what was expected")),
+                classes="form-hint",
+            )
             yield TextEditor(id="description", soft_wrap=True)
+            yield Static(Text(""), id="draft-suggestion", classes="form-hint")
             yield Static(Text(""), id="form-error", classes="dialog-error")
 
     def on_mount(self) -> None:
         self.query_one("#subject", Input).focus()
+        service = app_context(self).service
+        call_store(self, service.agents, self._show_agents, lambda _exc: None, what=_("agents"))
+
+    def _show_agents(self, agents: list[Agent]) -> None:
+        picker = self.query_one("#assignee", Select)
+        # Short labels: a select's line is a third of the form's width.
+        options = [(f"{a.username} T{a.tier}", a.username) for a in agents if a.active]
+        self._agent_names = {value for _label, value in options}
+        picker.set_options(options)
+        self._follow_channel()
+
+    _agent_names: set[str] = set()
+    """Who may be picked as assignee, once the agents are read."""
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "channel":
+            self._follow_channel()
+
+    def _follow_channel(self) -> None:
+        """A phone call is the taker's to work: default the assignee to me (and back to
+        nobody when the channel changes), unless someone else was chosen."""
+        picker = self.query_one("#assignee", Select)
+        me = app_context(self).username
+        phone = self._value("#channel") == Channel.PHONE.value
+        if phone and picker.value == Select.NULL and me in self._agent_names:
+            picker.value = me
+        elif not phone and picker.value == me:
+            picker.clear()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "subject":
+            self._suggest_soon()
+
+    def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+        self._suggest_soon()
+
+    def _suggest_soon(self) -> None:
+        # Asked once typing pauses, in a worker, the newest question replacing the last.
+        if self._suggest_timer is not None:
+            self._suggest_timer.stop()
+        self._suggest_timer = self.set_timer(SUGGEST_AFTER, self._suggest)
+
+    _suggest_timer: Timer | None = None
+
+    def _suggest(self) -> None:
+        subject, description = self._value("#subject"), self._value("#description")
+        if not (subject or description).strip():
+            return
+        service = app_context(self).service
+        call_store(
+            self,
+            lambda: service.suggest_draft(subject, description),
+            self._show_suggestion,
+            lambda _exc: None,
+            group="draft-triage",
+            exclusive=True,
+            what=_("triage"),
+        )
+
+    def _show_suggestion(self, found: Suggestion) -> None:
+        self.suggestion = found
+        line = _("Suggested: {label} ({confidence:.0%}) · ctrl+t applies").format(
+            label=found.label, confidence=found.confidence
+        )
+        self.query_one("#draft-suggestion", Static).update(Text(line))
+
+    def action_apply_suggestion(self) -> None:
+        found = self.suggestion
+        if found is None:
+            self.notify(_("No suggestion yet: type the subject or the description."))
+            return
+        self.query_one("#type", Select).value = found.type.value
+        self.query_one("#priority", Select).value = found.priority.value
+        self.query_one("#tier", Select).value = str(found.tier)
 
     def _value(self, selector: str) -> str:
         return field_value(self.query_one(selector))
@@ -83,6 +186,10 @@ class NewTicketScreen(ModalScreen[str | None]):
     def action_create(self) -> None:
         app = app_context(self)
         environment = self._value("#environment")
+        affected = self._value("#affected")
+        if affected and not affected.isdigit():
+            self._say(_("Affected users: a whole number, or empty"))
+            return
         draft = TicketDraft(
             subject=self._value("#subject"),
             description=self._value("#description"),
@@ -94,17 +201,21 @@ class NewTicketScreen(ModalScreen[str | None]):
             organization=self._value("#org") or None,
             channel=Channel(self._value("#channel")),
             environment=Environment(environment) if environment else None,
+            impact=self._value("#impact"),
+            affected_users=int(affected) if affected else None,
+            integration=self._value("#integration") or None,
             category=self._value("#category") or None,
+            tags=tuple(t.strip() for t in self._value("#tags").split(",") if t.strip()),
+            assignee=self._value("#assignee") or None,
         )
         service = app.service
-
-        def failed(exc: Exception) -> None:
-            self.query_one("#form-error", Static).update(Text(safe_line(str(exc))))
-
         call_store(
             self,
             lambda: service.create(draft),
             lambda t: self.dismiss(t.key),
-            failed,
+            lambda exc: self._say(str(exc)),
             what=_("create"),
         )
+
+    def _say(self, problem: str) -> None:
+        self.query_one("#form-error", Static).update(Text(safe_line(problem)))

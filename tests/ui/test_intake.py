@@ -1,0 +1,99 @@
+"""Taking a call into a ticket (n): every field the seeds ask a caller for, the phone's
+taker as its assignee, and triage's suggestion as it is typed."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+
+from helpdesk_tui.domain.model import Priority, TicketType
+from helpdesk_tui.store.base import Query
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
+from helpdesk_tui.ui.screens.ticket import TicketScreen
+from tests.ui.conftest import AppFactory
+from tests.ui.support import press, settle
+
+
+async def open_form(pilot: Pilot[None], app: HelpdeskApp) -> NewTicketScreen:
+    await settle(pilot)
+    await press(pilot, "n")
+    form = app.screen
+    assert isinstance(form, NewTicketScreen)
+    await settle(pilot)  # the agents, for the assignee
+    return form
+
+
+def value(form: NewTicketScreen, selector: str) -> object:
+    return form.query_one(selector, Select).value
+
+
+async def test_a_call_is_the_takers_and_every_field_is_kept(make_app: AppFactory) -> None:
+    app = make_app("alex")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        # A phone call (the default channel) is assigned to whoever takes it...
+        assert value(form, "#assignee") == "alex"
+        form.query_one("#channel", Select).value = "email"
+        await settle(pilot)
+        assert value(form, "#assignee") == Select.NULL  # ...an e-mail is nobody's yet
+        form.query_one("#channel", Select).value = "phone"
+        await settle(pilot)
+        assert value(form, "#assignee") == "alex"
+        for selector, text in {
+            "#subject": "Checkout rejects every card",
+            "#impact": "no sales in the web shop",
+            "#affected": "40",
+            "#integration": "Payments gateway",
+            "#tags": "checkout, cards ,",
+        }.items():
+            form.query_one(selector, Input).value = text
+        await press(pilot, "ctrl+s")
+        opened = app.screen
+        assert isinstance(opened, TicketScreen)
+        stored = app.service.get(opened.key)
+        assert (stored.impact, stored.affected_users, stored.integration) == (
+            "no sales in the web shop",
+            40,
+            "Payments gateway",
+        )
+        assert stored.tags == ("checkout", "cards") and stored.assignee == "alex"
+
+
+async def test_bad_affected_users_are_said_and_nothing_is_written(make_app: AppFactory) -> None:
+    app = make_app("alex")
+    async with app.run_test(size=(80, 24)) as pilot:
+        before = app.service.count(Query())
+        form = await open_form(pilot, app)
+        form.query_one("#subject", Input).value = "Laptop will not boot"
+        form.query_one("#affected", Input).value = "a few"
+        await press(pilot, "ctrl+s")
+        assert app.screen is form
+        said = str(form.query_one("#form-error", Static).render())
+        assert said == "Affected users: a whole number, or empty"
+        assert app.service.count(Query()) == before
+
+
+async def test_the_suggestion_follows_the_typing_and_ctrl_t_applies_it(
+    make_app: AppFactory,
+) -> None:
+    app = make_app("alex")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        # Nothing typed: nothing to apply, and nothing changes.
+        await press(pilot, "ctrl+t")
+        assert (value(form, "#priority"), value(form, "#tier")) == ("medium", "1")
+        await pilot.press(*"Complete outage: nobody can log in")
+        for _ in range(60):  # asked once typing pauses, in a worker
+            await pilot.pause(0.05)
+            if form.suggestion is not None:
+                break
+        await settle(pilot)
+        found = form.suggestion
+        assert found is not None and found.priority is Priority.CRITICAL
+        shown = str(form.query_one("#draft-suggestion", Static).render())
+        assert shown.startswith(f"Suggested: {found.label}")
+        await press(pilot, "ctrl+t")
+        assert value(form, "#priority") == found.priority.value
+        assert value(form, "#type") == found.type.value == TicketType.INCIDENT.value
+        assert value(form, "#tier") == str(found.tier)
