@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from helpdesk_tui.domain.model import Status
-from helpdesk_tui.service import TicketDraft
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service import HelpdeskService, TicketDraft
 from tests.conftest import EVERY_STORE
 
 from .conftest import Desk
@@ -46,7 +47,10 @@ def test_an_agent_sees_only_the_organizations_it_serves(desk: Desk) -> None:
     mine = lead.create(TicketDraft("Printer jams", requester_email="ada@example.com")).key
     lead.create(TicketDraft("VPN drops", requester_email="ada@example.com", organization="Globex"))
     lead.create(TicketDraft("Toner", requester_email="ada@example.com", organization="Acme"))
-    alice = desk.repo.get_agent("alice")
-    desk.repo.save_agent(replace(alice, organizations=("Acme",)))
-    history = desk.as_("alice").customer_history(lead.get(mine))
+    # Alice serving Acme only (as the service is told: RT's agents come from its config).
+    alice = replace(desk.repo.get_agent("alice"), organizations=("Acme",))
+    service = HelpdeskService(
+        desk.signed_in("alice"), load_policy("default"), lambda: desk.now, alice
+    )
+    history = service.customer_history(lead.get(mine))
     assert [t.subject for t in history.requester] == ["Toner"]
