@@ -447,3 +447,26 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
         assert (code, out) == (2, ""), argv
         assert said in err and err.count("\n") == 1, (argv, err)
     assert run(capsys, "ticket", "show", key, "--json")[1] == before
+
+
+def test_ticket_merge_moves_a_duplicate_and_refuses_bad_pairs(
+    store: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kept, duplicate = create(capsys), create(capsys)
+    assert run(capsys, "ticket", "note", duplicate, "seen twice")[0] == 0
+    # Empty: both keys are needed (argparse's own one line).
+    code, out, err = run(capsys, "ticket", "merge", duplicate)
+    assert (code, out) == (2, "") and "into" in err
+    # Bad: itself, a key that names no ticket; nothing written.
+    before = run(capsys, "ticket", "show", duplicate, "--json")[1]
+    for into, said in ((duplicate, "into itself"), ("HD-9999", "no ticket HD-9999")):
+        code, out, err = run(capsys, "ticket", "merge", duplicate, into)
+        assert (code, out) == (2, "") and said in err and err.count("\n") == 1
+    assert run(capsys, "ticket", "show", duplicate, "--json")[1] == before
+    # Filled: the note moves, the duplicate closes as merged.
+    code, out, err = run(capsys, "ticket", "merge", duplicate, kept)
+    assert code == 0 and out.startswith(f"merged {duplicate} into {kept}"), err
+    shown = json.loads(run(capsys, "ticket", "show", kept, "--json")[1])
+    assert "seen twice" in [c["body"] for c in shown["conversation"]]
+    gone = json.loads(run(capsys, "ticket", "show", duplicate, "--json")[1])
+    assert (gone["status"], gone["merged_into"], gone["conversation"]) == ("closed", kept, [])

@@ -97,6 +97,10 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     update.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
     update.add_argument("--reason")
 
+    merge = tsub.add_parser("merge", help="merge a duplicate into the ticket it repeats")
+    merge.add_argument("key", help="the duplicate: it closes as merged")
+    merge.add_argument("into", help="the ticket it repeats: the conversation moves there")
+
     for name, helptext in (("reply", "a public reply"), ("note", "an internal note")):
         comment = tsub.add_parser(name, help=helptext)
         comment.add_argument("key")
@@ -242,6 +246,10 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
         if args.status is not None:
             ticket = service.set_status(key, ticket.version, args.status, args.reason)
         print(f"updated {shown} (v{ticket.version})")
+    elif action == "merge":
+        target = service.get(_key(args.into))
+        kept = service.merge(key, version, target.key, target.version)
+        print(f"merged {shown} into {safe_line(kept.key)} (v{kept.version})")
     elif action == "reply":
         service.reply(
             key, version, _read_body(args.body), status=args.status, attachments=args.attach

@@ -336,6 +336,10 @@ class _Teller:
                 text = self.tr(N_("SLA {target} target at risk (by {actor})"))
             said = text.format(target=what, actor=actor)
             return said if detail in ("", "recorded") else f"{said}: {detail}"
+        if field == "merge:from":
+            return self.tr(N_("{key} merged into this ticket by {actor}")).format(
+                key=detail, actor=actor
+            )
         if field == "followup:reminder":
             return self.tr(N_("Reminder {number} sent to the requester")).format(number=detail)
         if field == "triage:accepted":

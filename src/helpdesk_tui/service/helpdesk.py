@@ -16,6 +16,7 @@ from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
+from .merging import MergeUseCases
 from .requesters import RequesterUseCases
 from .sweep import SweepUseCases
 from .tickets import TicketUseCases
@@ -26,6 +27,7 @@ class HelpdeskService(
     TicketUseCases,
     CustomerUseCases,
     RequesterUseCases,
+    MergeUseCases,
     AssignmentUseCases,
     TriageUseCases,
     SweepUseCases,

@@ -64,6 +64,9 @@ class Capability(enum.StrEnum):
     KEEPS_CREATED = "keeps_created"
     """`create` keeps the `created_at` it is given (an import keeps its history's dates);
     without it the store stamps a new ticket with its own clock, as RT does."""
+    MERGE = "merge"
+    """`merge` moves a duplicate's messages and files into the ticket it repeats and
+    writes both tickets' changes in one transaction."""
     LOGINS = "logins"
     """Each agent signs in to the store with a login of their own, and the store itself
     decides what that login may read and write (PostgreSQL roles and row-level security):
@@ -333,6 +336,12 @@ class TicketRepository(Protocol):
     def authenticated_login(self) -> Login | None:
         """Who the store itself authenticated; None for a store that takes the agent's
         name as given (an in-memory database)."""
+        ...
+
+    def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
+        """Move every comment and file of `source.key` to `target.key` and apply both
+        changes, in one transaction; ConflictError (nothing written) if either is stale.
+        Capability.MERGE only."""
         ...
 
     def sign_as(self, login: str) -> None:

@@ -68,6 +68,10 @@ class RtRepository:
         """The RT user the token belongs to: the agent, as RT's own rights know them."""
         return Login(self._token_owner(), self._token_owner(), acts_for_others=False)
 
+    def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
+        """Not yet: RT's own merge is not mapped."""
+        raise RtUnsupported("merging tickets on RT is not supported yet; merge them in RT")
+
     def sign_as(self, login: str) -> None:
         """Nothing to record: RT writes its own history under the token's user."""
 

@@ -23,13 +23,14 @@ from .column_types import to_epoch_us, to_utc
 from .engine import database_url, describe, is_memory, make_engine
 from .live import SqlChangeFeed
 from .logins import LoginStore
+from .merge import MergeStore
 from .people import PeopleStore
 from .transactions import error_reason
 
 __all__ = ["SqlRepository"]
 
 
-class SqlRepository(BulkOperations, PeopleStore, LoginStore):
+class SqlRepository(BulkOperations, MergeStore, PeopleStore, LoginStore):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
     def __init__(self, engine: Engine, attachments_dir: Path, key_prefix: str = "HD") -> None:

@@ -16,7 +16,6 @@ from ...domain.model import Attachment, AuditEntry, Comment, Ticket
 from ...domain.text import safe_line
 from ...domain.triage import Triage
 from ...service import Delivery
-from ...service.requesters import CustomerHistory
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Capability
@@ -35,7 +34,7 @@ from ..widgets.suggestion import (
 )
 from .attachment import AttachmentScreen, Preview, human_size, read_preview
 from .dialogs import ChoiceScreen, on_answer
-from .ticket_actions import TicketActions
+from .ticket_customer import TicketCustomer
 from .ticket_view import WHEN_CELLS, history_rows, ticket_details, ticket_summary
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry], list[Delivery | None]]
@@ -46,11 +45,12 @@ _NEEDS = {
     "attach": Capability.ATTACHMENTS,
     "csat": Capability.CSAT,
     "watch": Capability.WATCHERS,
+    "merge": Capability.MERGE,
 }
 """Actions that only some backends offer, and the capability each needs."""
 
 
-class TicketScreen(TicketActions):
+class TicketScreen(TicketCustomer):
     BINDINGS = [
         Binding("escape,backspace", "back", _("Back"), id="ticket.back"),
         Binding("r", "reply", _("Reply"), id="ticket.reply"),
@@ -59,6 +59,7 @@ class TicketScreen(TicketActions):
         Binding("p", "priority", _("Priority"), id="ticket.priority"),
         Binding("y", "type", _("Type"), show=False, id="ticket.type"),
         Binding("E", "edit", _("Edit fields"), show=False, id="ticket.edit"),
+        Binding("m", "merge", _("Merge into"), show=False, id="ticket.merge"),
         Binding("a", "assign", _("Assign"), show=False, id="ticket.assign"),
         Binding("t", "take", _("Take"), id="ticket.take"),
         Binding("w", "watch", _("Watch"), show=False, id="ticket.watch"),
@@ -81,7 +82,6 @@ class TicketScreen(TicketActions):
     triage: Triage | None = None
     """What smart triage said about the ticket on screen (suggestion, similar tickets)."""
     _triage_version: int | None = None
-    _customer_version: int | None = None
 
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -295,33 +295,6 @@ class TicketScreen(TicketActions):
             countdown.tick()
 
     # ------------------------------------------------------------------ triage
-
-    def _load_customer(self, ticket: Ticket) -> None:
-        """The requester's and the organization's other tickets, once per version."""
-        if self._customer_version == ticket.version:
-            return
-        self._customer_version = ticket.version
-        service = self.service
-
-        def show(history: CustomerHistory) -> None:
-            self.query_one(CustomerTable).show(ticket, history)
-
-        call_store(
-            self,
-            lambda: service.customer_history(ticket),
-            show,
-            self._customer_failed,
-            group="ticket-customer",
-            exclusive=True,
-            what=_("the customer's tickets"),
-        )
-
-    def _customer_failed(self, exc: Exception) -> None:
-        self._customer_version = None
-        self.query_one(StatusLine).say(_("customer: {error}").format(error=exc), error=True)
-
-    def on_customer_table_opened(self, message: CustomerTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.key)
 
     def _load_triage(self, ticket: Ticket) -> None:
         """The suggestion and the similar tickets, asked again only when the ticket changed."""

@@ -273,6 +273,37 @@ class TicketActions(LiveScreen):
             ),
         )
 
+    def action_merge(self) -> None:
+        """Merge this ticket, a duplicate, into the one it repeats: asked for that one's
+        key, confirmed, then one write; the merged-into ticket opens."""
+        if self.ticket is None:
+            return
+        key, service, version = self.key, self.service, self.ticket.version
+
+        def target(into: str) -> None:
+            question = _(
+                "Merge {key} into {into}? Its messages, files and watchers move there "
+                "and {key} closes as merged."
+            ).format(key=key, into=safe_line(into.strip().upper()))
+            self.app.push_screen(
+                ConfirmScreen(question, destructive=True),
+                on_answer(lambda _ok: merge(into)),
+            )
+
+        def merge(into: str) -> None:
+            def run() -> Ticket:
+                found = service.get(into.strip())
+                return service.merge(key, version, found.key, found.version)
+
+            call_store(self, run, merged, self.helpdesk.show_error, what=_("merge"))
+
+        def merged(kept: Ticket) -> None:
+            self.notify(_("{key} merged into {into}").format(key=key, into=kept.key))
+            self.app.pop_screen()
+            self.helpdesk.open_ticket(kept.key)
+
+        self._ask(_("Merge {key} into which ticket? (its key)").format(key=key), target)
+
     def action_edit(self) -> None:
         """The fields with no key of their own, in one form; what changed, one write."""
         if self.ticket is None:
