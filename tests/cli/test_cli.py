@@ -470,3 +470,20 @@ def test_ticket_merge_moves_a_duplicate_and_refuses_bad_pairs(
     assert "seen twice" in [c["body"] for c in shown["conversation"]]
     gone = json.loads(run(capsys, "ticket", "show", duplicate, "--json")[1])
     assert (gone["status"], gone["merged_into"], gone["conversation"]) == ("closed", kept, [])
+
+
+def test_demo_history_names_no_os_user(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # $HELPDESK_AGENT records the OS user with what that agent writes, not with the
+    # demo tickets written in the names of the demo agents (the first run's too).
+    monkeypatch.setenv("HELPDESK_AGENT", "gustavo")
+    assert run(capsys, "demo", "--tickets", "30")[0] == 0
+    code, out, err = run(capsys, "ticket", "list", "--view", "all_open", "--limit", "1")
+    assert code == 0, err
+    key = out.splitlines()[1].split()[0]
+    history = json.loads(run(capsys, "ticket", "show", key, "--json")[1])["history"]
+    assert history and all(h["login"] is None for h in history)
+    assert run(capsys, "ticket", "note", key, "checked")[0] == 0
+    history = json.loads(run(capsys, "ticket", "show", key, "--json")[1])["history"]
+    assert (history[-1]["actor"], history[-1]["login"]) == ("gustavo", getpass.getuser())

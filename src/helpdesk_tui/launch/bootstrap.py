@@ -210,7 +210,7 @@ def authenticated_name(repo: TicketRepository, settings: Settings) -> str:
             fix = "use that agent's own token (helpdesk-tui login)"
         raise ConfigError(f"{whose}: acting as {settings.agent!r} ({how}) is refused; {fix}")
     if settings.agent_source in ("flag", "env"):
-        repo.sign_as(login.name)
+        repo.sign_as(login.name, settings.agent)
     return settings.agent
 
 

@@ -344,10 +344,10 @@ class TicketRepository(Protocol):
         Capability.MERGE only."""
         ...
 
-    def sign_as(self, login: str) -> None:
-        """Record `login` as who was signed in with every history entry written from now
-        on, where the store does not know it itself (a local file: the OS user acting
-        as another agent with --as)."""
+    def sign_as(self, login: str, agent: str) -> None:
+        """Record `login` as who was signed in with every history entry `agent` writes
+        from now on, where the store does not know it itself (a local file: the OS user
+        acting as another agent with --as)."""
         ...
 
     def set_agent_password(

@@ -72,7 +72,7 @@ class RtRepository:
         """Not yet: RT's own merge is not mapped."""
         raise RtUnsupported("merging tickets on RT is not supported yet; merge them in RT")
 
-    def sign_as(self, login: str) -> None:
+    def sign_as(self, login: str, agent: str) -> None:
         """Nothing to record: RT writes its own history under the token's user."""
 
     def set_agent_password(

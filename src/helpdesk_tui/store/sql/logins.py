@@ -44,11 +44,12 @@ class LoginStore(SqlTransactions):
             ).one()
         return Login(str(name), agent, acts_for_others=role == "admin")
 
-    def sign_as(self, login: str) -> None:
-        """SQLite: write `login` into each history entry from now on. PostgreSQL records
-        `session_user` itself and refuses any other name."""
+    def sign_as(self, login: str, agent: str) -> None:
+        """SQLite: write `login` into each history entry `agent` writes from now on (not
+        into what others do meanwhile: a first run's demo tickets, a customer's reply).
+        PostgreSQL records `session_user` itself and refuses any other name."""
         if self._sqlite:
-            self._signed_as = login
+            self._signed_as = (login, agent)
 
     def set_agent_password(
         self, username: str, password: str, record: AdminRecord | None = None

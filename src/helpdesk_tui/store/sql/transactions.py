@@ -44,8 +44,9 @@ class SqlTransactions:
     _qmark: bool
     """Raw (driver-level) SQL is written with "?" placeholders; psycopg wants "%s"."""
     _ts_param: Callable[[datetime], Any]
-    _signed_as: str | None = None
-    """Who was signed in, for the history, where the database cannot tell (`sign_as`)."""
+    _signed_as: tuple[str, str] | None = None
+    """(login, agent): who was signed in, for the history entries that agent writes, where
+    the database cannot tell (`sign_as`)."""
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -116,7 +117,10 @@ class SqlTransactions:
 
     def _audit(self, conn: Connection, entries: list[dict[str, Any]]) -> None:
         if entries and self._signed_as is not None:
-            entries = [{**entry, "login": self._signed_as} for entry in entries]
+            login, agent = self._signed_as
+            entries = [
+                {**entry, "login": login} if entry["actor"] == agent else entry for entry in entries
+            ]
         if entries:
             conn.execute(sa.insert(audit), entries)
             touched = conn.info.setdefault(_TOUCHED, set())
