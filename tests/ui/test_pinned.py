@@ -13,7 +13,7 @@ from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.pinned import PinnedTickets
 from tests.conftest import FROZEN
 from tests.ui.conftest import ME, AppFactory
-from tests.ui.support import press, settle
+from tests.ui.support import press, settle, without_live_updates
 
 
 def _service(store: SqlRepository, who: str = ME) -> HelpdeskService:
@@ -101,3 +101,35 @@ async def test_off_call_nothing_is_pinned(make_app: AppFactory, store: SqlReposi
         assert _pinned_text(app.screen) == ""
         await press(pilot, "A")
         assert store.get(p1.key).status is Status.NEW
+
+
+async def test_the_pinned_p1s_are_read_when_the_store_changes_not_per_view(
+    make_app: AppFactory, store: SqlRepository
+) -> None:
+    # Two reads (RT: two searches) at every view, filter or sort change were wasted: the
+    # pinned P1s are the store's, whichever view is shown.
+    _acknowledge_all(store)
+    p1 = _new_p1(store, "Payments down")
+    app = make_app(oncall=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await without_live_updates(pilot)  # the reads counted are the keys' own
+        service = app.service
+        reads: list[int] = []
+        original = service.awaiting_acknowledgement
+
+        def counted(limit: int = 50) -> list[Ticket]:
+            reads.append(limit)
+            return original(limit)
+
+        service.awaiting_acknowledgement = counted  # type: ignore[method-assign]
+        for key in ("right_square_bracket", "right_square_bracket", "o", "O"):
+            await press(pilot, key)
+        assert reads == []
+        queue = app.screen
+        assert isinstance(queue, QueueScreen) and p1.key in _pinned_text(queue)
+        await press(pilot, "r")  # a refresh reads them again
+        assert len(reads) == 1
+        _service(store).set_status(p1.key, p1.version, Status.OPEN)  # a colleague's
+        await press(pilot, "r")
+        assert len(reads) == 2 and _pinned_text(queue) == ""

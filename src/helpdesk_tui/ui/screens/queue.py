@@ -154,7 +154,6 @@ class QueueScreen(QueueSelection):
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
         quiet = self._read_failed_quietly
         call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
-        self.read_pinned()
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
         self._urgency = counts
@@ -201,8 +200,10 @@ class QueueScreen(QueueSelection):
 
     def live_changed(self, keys: frozenset[str] | None) -> None:
         # Any change may move a ticket into or out of this view: re-read the blocks on
-        # screen, keeping the rows shown until fresh ones arrive (and the cursor).
+        # screen, keeping the rows shown until fresh ones arrive (and the cursor). The
+        # pinned P1s are the store's, not the view's: read on a change, not per view.
         self.run_query(keep_cursor=True)
+        self.read_pinned()
 
     # ------------------------------------------------------- views and filter
 
@@ -286,6 +287,7 @@ class QueueScreen(QueueSelection):
 
     def action_refresh(self) -> None:
         self.run_query(keep_cursor=True)
+        self.read_pinned()
 
     # ----------------------------------------------------------------- actions
 

@@ -14,8 +14,8 @@ from .queue_triage import QueueTriage
 
 
 class QueueUrgent(QueueTriage):
-    """Pinned P1s, acknowledge, take and take next; the queue's `run_query` calls
-    `read_pinned`, its clock `tick_pinned`."""
+    """Pinned P1s, acknowledge, take and take next; the queue calls `read_pinned` when
+    the store changed (not when only the view did), its clock `tick_pinned`."""
 
     def read_pinned(self) -> None:
         if self.helpdesk.oncall:
@@ -61,6 +61,7 @@ class QueueUrgent(QueueTriage):
         def done(updated: Ticket) -> None:
             self.notify(_("{key} acknowledged").format(key=updated.key))
             self.run_query(keep_cursor=True)
+            self.read_pinned()
             self.helpdesk.open_ticket(updated.key)
 
         call_store(self, acknowledge, done, what=_("acknowledge"))
