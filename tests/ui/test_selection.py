@@ -8,7 +8,7 @@ from dataclasses import replace
 from textual.widgets import Label
 
 from helpdesk_tui.domain.model import Priority
-from helpdesk_tui.ui.screens.dialogs import ConfirmScreen
+from helpdesk_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.conftest import AppFactory
@@ -67,3 +67,32 @@ async def test_select_all_of_an_empty_view_selects_nothing(make_app: AppFactory)
         assert table.marked == set()
         await press(pilot, "p")  # nothing to act on: no dialog
         assert app.screen is screen
+
+
+async def test_tags_in_bulk_add_and_remove_on_the_selection(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one(TicketTable)
+        first, second = table.visible_tickets()[:2]
+        app.service.update(first.key, app.service.get(first.key).version, tags=("vpn",))
+        await press(pilot, "space", "space", "number_sign")
+        # Empty: the prompt will not take nothing.
+        await press(pilot, "enter")
+        assert isinstance(app.screen, PromptScreen)
+        # Bad: words with nothing to add or remove are said, and nothing is written.
+        await pilot.press(*"+ -")
+        await press(pilot, "enter")
+        assert app.screen is screen
+        assert app.service.get(second.key).tags == second.tags
+        # Filled: added to both, removed where it was, after a confirmation naming two.
+        await press(pilot, "number_sign")
+        await pilot.press(*"+outage -vpn")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        await press(pilot, "y")
+        await settle(pilot)
+        assert app.service.get(first.key).tags == ("outage",)
+        assert app.service.get(second.key).tags == (*second.tags, "outage")

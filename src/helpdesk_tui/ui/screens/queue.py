@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
+from ...service import HelpdeskService
 from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -73,6 +74,7 @@ class QueueScreen(QueueSelection):
         Binding("a", "bulk_assign", _("Assign"), id="queue.assign"),
         Binding("p", "bulk_priority", _("Priority"), id="queue.priority"),
         Binding("s", "bulk_status", _("Status"), id="queue.status"),
+        Binding("number_sign", "bulk_tags", _("Tags"), show=False, id="queue.tags"),
         Binding("n", "new_ticket", _("New"), id="queue.new"),
         Binding("r,ctrl+r", "refresh", _("Refresh"), show=False, id="queue.refresh"),
         Binding("escape", "clear", _("Clear"), show=False, id="queue.clear"),
@@ -333,14 +335,26 @@ class QueueScreen(QueueSelection):
         options = [(tr(s.label), s.value) for s in Status if s is not Status.NEW]
         self._bulk("status", ChoiceScreen(_("Status"), options))
 
+    def action_bulk_tags(self) -> None:
+        prompt = _("Tags on the selected tickets: +tag adds, -tag removes")
+        self._bulk("tags", PromptScreen(prompt, placeholder="+outage -vpn", required=True))
+
     def _bulk(self, what: str, picker: Screen[str | None]) -> None:
         targets = self._targets()
         if not targets:
             return
-        names = {"assign": _("assign"), "priority": _("priority"), "status": _("status")}
+        names = {
+            "assign": _("assign"),
+            "priority": _("priority"),
+            "status": _("status"),
+            "tags": _("tags"),
+        }
 
         def chosen(value: str | None) -> None:
             if value is None:
+                return
+            if what == "tags" and tag_edit(value) == ((), ()):
+                self.notify(_("Nothing to add or remove: +tag adds, -tag removes."))
                 return
             needs_reason = what == "status" and value in ("cancelled", "on_hold")
             if needs_reason:
@@ -375,13 +389,7 @@ class QueueScreen(QueueSelection):
                 done_count, failures = 0, []
                 for key in keys:
                     try:
-                        fresh = service.latest(key)
-                        if what == "assign":
-                            service.assign(key, fresh.version, value or None)
-                        elif what == "priority":
-                            service.update(key, fresh.version, priority=Priority(value))
-                        else:
-                            service.set_status(key, fresh.version, Status(value), reason)
+                        _write_one(service, what, key, value, reason)
                         done_count += 1
                     except Exception as exc:  # report each refusal, keep going
                         failures.append(f"{key}: {exc}")
@@ -413,3 +421,35 @@ class QueueScreen(QueueSelection):
         if action in TRIAGE_ACTIONS:
             return self.query_one(SuggestionBar).offering
         return True
+
+
+def tag_edit(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tags `+a -b c` adds (a, c) and removes (b)."""
+    added, removed = [], []
+    for word in text.split():
+        if word.startswith("-"):
+            removed.append(word[1:])
+        else:
+            added.append(word.removeprefix("+"))
+    return tuple(t for t in added if t), tuple(t for t in removed if t)
+
+
+def edited_tags(ticket: Ticket, text: str) -> tuple[str, ...]:
+    """`ticket`'s tags after `text`'s additions and removals, in their order."""
+    added, removed = tag_edit(text)
+    return tuple(dict.fromkeys(t for t in (*ticket.tags, *added) if t not in removed))
+
+
+def _write_one(
+    service: HelpdeskService, what: str, key: str, value: str, reason: str | None
+) -> None:
+    """One ticket's part of a bulk action, on the version it has now."""
+    fresh = service.latest(key)
+    if what == "assign":
+        service.assign(key, fresh.version, value or None)
+    elif what == "priority":
+        service.update(key, fresh.version, priority=Priority(value))
+    elif what == "tags":
+        service.update(key, fresh.version, tags=edited_tags(fresh, value))
+    else:
+        service.set_status(key, fresh.version, Status(value), reason)
