@@ -106,7 +106,8 @@ def sign_in(settings: Settings, login: str, secret: str) -> str:
         from ..store.sql import SqlRepository
 
         url = make_url(settings.database_url).set(username=login, password=secret)
-        repo = SqlRepository.open(url, settings.attachments_dir, settings.key_prefix)
+        # An agent's login cannot migrate: the server's own start did that.
+        repo = SqlRepository.open(url, settings.attachments_dir, settings.key_prefix, migrate=False)
     else:
         raise ConfigError("a local file has no logins to sign in with")
     try:

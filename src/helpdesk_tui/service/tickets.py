@@ -159,9 +159,11 @@ class TicketUseCases(ServiceCore):
         if isinstance(tags, tuple):
             words = (" ".join(str(tag).split()) for tag in tags)
             fields["tags"] = tuple(tag for tag in words if tag)
-        # The edited ticket passes the checks a new one does (one line, lengths, the
-        # address, whole numbers): an edit cannot store what creating could not.
-        valid_new(ticket.with_changes(**fields))
+        # What is edited passes the checks a new ticket's fields do (one line, lengths,
+        # the address, whole numbers): an edit cannot store what creating could not.
+        # Only what is edited: a field a remote backend or an import stored as it was
+        # must not stop a change to another one.
+        valid_new(Ticket(key="", subject="-").with_changes(**fields))
         return self._commit(ticket, self._change(ticket, base_version, fields, reason=reason))
 
     def set_status(

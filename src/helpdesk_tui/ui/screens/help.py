@@ -22,19 +22,22 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen
     from .escalation import EscalationScreen
     from .metrics import MetricsScreen
+    from .edit_ticket import EditTicketScreen
     from .new_ticket import NewTicketScreen
     from .queue import QueueScreen
+    from .queue_selection import QueueSelection
     from .sla_board import SlaBoardScreen
     from .ticket import TicketScreen
 
     return [
         (_("Everywhere"), APP_BINDINGS),
-        (_("Queue"), QueueScreen.BINDINGS),
+        (_("Queue"), [*QueueScreen.BINDINGS, *QueueSelection.BINDINGS]),
         (_("Ticket lists"), TicketTable.BINDINGS),
         (_("Ticket"), TicketScreen.BINDINGS),
         (_("Conversation"), Conversation.BINDINGS),
         (_("Reply / note"), ComposeScreen.BINDINGS),
         (_("New ticket"), NewTicketScreen.BINDINGS),
+        (_("Edit fields"), EditTicketScreen.BINDINGS),
         (_("Escalations"), EscalationScreen.BINDINGS),
         (_("SLA board"), SlaBoardScreen.BINDINGS),
         (_("Metrics"), MetricsScreen.BINDINGS),
