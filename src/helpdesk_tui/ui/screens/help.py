@@ -20,9 +20,9 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .attachment import AttachmentScreen
     from .compose import ComposeScreen
     from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen
+    from .edit_ticket import EditTicketScreen
     from .escalation import EscalationScreen
     from .metrics import MetricsScreen
-    from .edit_ticket import EditTicketScreen
     from .new_ticket import NewTicketScreen
     from .queue import QueueScreen
     from .queue_selection import QueueSelection
