@@ -425,6 +425,11 @@ def test_views_page_sort_and_count_like_python_would(
 ) -> None:
     repository, tickets = views
     base = VIEWS[view]
+    if backend == "rt" and base.organization_like == "%":
+        # RT's LIKE has no escape: a % would match every name, so RT refuses it.
+        with pytest.raises(Unsupported, match="cannot look for a %"):
+            repository.count(base)
+        return
     if view in SAVED_VIEWS:
         assert len(expected(tickets, base)) >= 2, f"the seed leaves {view!r} (nearly) empty"
     orders = [(sort, down) for sort in SortKey for down in (False, True)]

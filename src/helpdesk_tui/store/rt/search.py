@@ -101,6 +101,14 @@ def _urgency_sql(urgency: Urgency, as_of: datetime | None) -> str:
     return f"({due} > {now} AND ({risk} IS NULL OR {risk} > {now}))"
 
 
+def _literal(text: str) -> str:
+    """`text` for RT's LIKE, which has no escape: a % would match every name, so it is
+    refused; an _ matches any one character there (a name with one still matches)."""
+    if "%" in text:
+        raise RtUnsupported(f"RT cannot look for a % in a name ({text[:40]!r})")
+    return text
+
+
 class TicketSearch:
     """Queue pages and counts, one search request each (cached for `cache_seconds`)."""
 
@@ -150,12 +158,12 @@ class TicketSearch:
             if q.unassigned:
                 people.append("Nobody")
             any_of(f"Owner = {_sql_str(p)}" for p in people)
-        # RT's LIKE is a substring match in any case.
+        # RT's LIKE is a substring match in any case, with no escape for its wildcards.
         if q.organization_like:
             cf = _cf_term(CUSTOM_FIELDS["organization"])
-            terms.append(f"{cf} LIKE {_sql_str(q.organization_like)}")
+            terms.append(f"{cf} LIKE {_sql_str(_literal(q.organization_like))}")
         if q.requester_like:
-            literal = _sql_str(q.requester_like)
+            literal = _sql_str(_literal(q.requester_like))
             terms.append(
                 f"(Requestor.EmailAddress LIKE {literal} OR Requestor.RealName LIKE {literal})"
             )
