@@ -337,7 +337,8 @@ class QueueScreen(QueueSelection):
 
     def action_bulk_tags(self) -> None:
         prompt = _("Tags on the selected tickets: +tag adds, -tag removes")
-        self._bulk("tags", PromptScreen(prompt, placeholder="+outage -vpn", required=True))
+        example = _("+outage -vpn")
+        self._bulk("tags", PromptScreen(prompt, placeholder=example, required=True))
 
     def _bulk(self, what: str, picker: Screen[str | None]) -> None:
         targets = self._targets()

@@ -18,7 +18,8 @@ class QueueUrgent(QueueTriage):
     the store changed (not when only the view did), its clock `tick_pinned`."""
 
     def read_pinned(self) -> None:
-        if self.helpdesk.oncall:
+        # Not while the launch still opens the store: its StoreChanged asks again.
+        if self.helpdesk.oncall and self.helpdesk.ready:
             waiting = self.service.awaiting_acknowledgement
             quiet = self._read_failed_quietly
             call_store(self, waiting, self._show_pinned, quiet, group="pinned", exclusive=True)
