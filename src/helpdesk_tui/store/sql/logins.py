@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ...domain.model import Agent
 from ..base import AdminRecord, InvalidInput, Login, NotFound
+from .engine import is_memory
 from .tables import agents
 from .transactions import SqlTransactions
 
@@ -35,7 +36,7 @@ class LoginStore(SqlTransactions):
         """PostgreSQL: the session's role and the agent mapped to it. SQLite: the OS user,
         who owns the file (it is made owner-only) and so may act as any of its agents."""
         if self._sqlite:
-            if self._engine.url.database in (None, "", ":memory:"):
+            if is_memory(self._engine.url):
                 return None
             return Login(getpass.getuser(), None, acts_for_others=True)
         with self._read_transaction() as conn:
