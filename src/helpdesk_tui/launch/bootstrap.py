@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.model import Agent, Role
-from ..domain.sla import Policy, PolicyError
+from ..domain.sla import Policy, PolicyError, with_agreements
 from ..service import HelpdeskService
 from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
 from ..settings.config import ConfigError, Settings
-from ..settings.policies import load_builtin, parse_text
+from ..settings.policies import is_policy_path, load_builtin, parse_text
 from ..settings.private import private_dir
+from ..settings.toml_lines import is_bare_key
 from ..store.base import Capability, NotFound, TicketRepository
 
 if TYPE_CHECKING:
@@ -43,18 +44,47 @@ def make_clock() -> Callable[[], datetime]:
     return lambda: datetime.now(UTC)
 
 
-def load_policy(name_or_path: str) -> Policy:
+def load_policy(name_or_path: str, key: str = "sla.policy") -> Policy:
+    """A bundled policy by name, or a policy file by path; `key` is the config key that
+    names it, for the one line that says what is wrong with it."""
     try:
-        if name_or_path.endswith(".toml") or "/" in name_or_path:
+        if is_policy_path(name_or_path):
             path = Path(name_or_path).expanduser()
             try:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
-                raise ConfigError(f"sla.policy: cannot read {path}: {exc.strerror}") from None
+                raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from None
             return parse_text(text)
         return load_builtin(name_or_path)
     except PolicyError as exc:
-        raise ConfigError(f"sla policy {name_or_path}: {exc}") from None
+        named = "sla policy" if key == "sla.policy" else f"{key}: policy"
+        raise ConfigError(f"{named} {name_or_path}: {exc}") from None
+
+
+def load_policies(settings: Settings) -> Policy:
+    """The configured policy, knowing the organizations that have an agreement of their
+    own (`[sla.agreements]`) and each agreement's policy. A policy named by several
+    agreements is read once."""
+    policy = load_policy(settings.policy)
+    if not settings.agreements:
+        return policy
+    read: dict[str, Policy] = {}
+    agreements: dict[str, Policy] = {}
+    for organization, name in settings.agreements.items():
+        if name not in read:
+            read[name] = load_policy(name, f"sla.agreements.{_toml_key(organization)}")
+        agreements[organization] = read[name]
+    try:
+        return with_agreements(policy, agreements)
+    except PolicyError as exc:  # the config's own check keeps this from happening
+        raise ConfigError(f"sla.{exc}") from None
+
+
+def _toml_key(name: str) -> str:
+    """A key as the config file writes it: bare, or quoted ("Acme Corp")."""
+    if is_bare_key(name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def open_repository(settings: Settings) -> TicketRepository:
@@ -237,7 +267,7 @@ def build_service(
     repo = repo or open_repository(settings)
     try:
         agent = resolve_agent(repo, authenticated_name(repo, settings))
-        policy = policy or load_policy(settings.policy)
+        policy = policy or load_policies(settings)
     except BaseException:
         repo.close()
         raise

@@ -59,7 +59,7 @@ class PendingService:
 
     def __init__(self, settings: Settings, first_query: FirstQuery) -> None:
         self.settings = settings
-        self.policy = bootstrap.load_policy(settings.policy)
+        self.policy = bootstrap.load_policies(settings)
         self.clock = bootstrap.make_clock()
         self.username = settings.agent
         self.first_run = False

@@ -175,21 +175,22 @@ class SweepUseCases(ServiceCore):
     def _sweep_sla(self, ticket: Ticket, now: datetime, result: SweepResult, run: _Run) -> Ticket:
         key = ticket.key
         result.evaluated += 1
-        for status in sla.evaluate(ticket, self.policy, now):
+        policy = self._policy_of(ticket)
+        for status in sla.evaluate(ticket, policy, now):
             event = _sla_event(status)
             if event is None:
                 continue
             flag = f"{status.kind.value}:{event}"
             if flag in ticket.sla_flags:
                 continue
-            action = self.policy.action_for(ticket.priority, event)
+            action = policy.action_for(ticket.priority, event)
             reason = f"SLA {status.kind.label} {event.replace('_', ' ')}"
             plan = self._plan(ticket, action, reason, now, run)
             done = SweepAction(key, status.kind.value, event, plan.outcome, plan.detail)
             fields: dict[str, object] = {"sla_flags": (*ticket.sla_flags, flag), **plan.fields}
             note = None
             if plan.note is not None:
-                note = Comment(CommentKind.NOTE, self.policy.actor, plan.note, now)
+                note = Comment(CommentKind.NOTE, policy.actor, plan.note, now)
             taken = f"{action or 'no rule'} → {plan.outcome} (run by {self.me.username})"
             change = self._change(
                 ticket,
@@ -199,7 +200,7 @@ class SweepUseCases(ServiceCore):
                 comment=note,
                 events=[(f"sla:{event}:{status.kind.value}", taken)],
             )
-            ticket = self._commit(ticket, self._as_policy(change))
+            ticket = self._commit(ticket, self._as_policy(change, policy))
             (result.breached if event == "breached" else result.at_risk).append(
                 (key, status.kind.value)
             )
@@ -208,10 +209,15 @@ class SweepUseCases(ServiceCore):
                 result.escalated.append(key)
         return ticket
 
-    def _as_policy(self, change: Change | None) -> Change | None:
+    def _policy_of(self, ticket: Ticket) -> sla.Policy:
+        """The policy of the ticket's agreement: its rules act on the ticket, and its name
+        signs what they do."""
+        return self.policy.for_organization(ticket.organization)
+
+    def _as_policy(self, change: Change | None, policy: sla.Policy) -> Change | None:
         """`change` as the policy's doing: the history names the policy, not the login
         that ran the sweep (which the event's detail keeps)."""
-        return None if change is None else replace(change, actor=self.policy.actor)
+        return None if change is None else replace(change, actor=policy.actor)
 
     def _plan(
         self,
@@ -229,12 +235,13 @@ class SweepUseCases(ServiceCore):
         if action.target == "lead":
             if ticket.escalation is Escalation.AWAITING_LEAD:
                 return _Plan(Outcome.RECORDED, "recorded (already waiting for a lead's review)")
-            fields = escalation.request_review(ticket, reason, self.policy.actor, now)
+            fields = escalation.request_review(ticket, reason, self._policy_of(ticket).actor, now)
             return _Plan(Outcome.REVIEW, "sent to a lead's review", fields)
         if action.tier is None or action.tier <= ticket.tier:
             return _Plan(Outcome.RECORDED, f"recorded (already at tier {ticket.tier})")
         if ticket.assignee is None:
-            fields = escalation.change_tier(ticket, action.tier, reason, self.policy.actor, now)
+            actor = self._policy_of(ticket).actor
+            fields = escalation.change_tier(ticket, action.tier, reason, actor, now)
             detail = f"tier {ticket.tier} → {action.tier}, unassigned: waits for tier {action.tier}"
             return _Plan(Outcome.ESCALATED, detail, fields)
         return self._escalate_assigned(ticket, action, reason, now, run)
@@ -259,13 +266,14 @@ class SweepUseCases(ServiceCore):
         """An escalation of a ticket somebody holds: a notice instead when an agent is
         working it and the policy says so, else the move the rule names."""
         assert action.tier is not None and ticket.assignee is not None
-        window = self.policy.worked_window(ticket.priority)
+        policy = self._policy_of(ticket)
+        window = policy.worked_window(ticket.priority)
         last = run.last_activity(ticket)
-        worked = self.policy.is_worked(ticket, last.created_at if last else None, now)
+        worked = policy.is_worked(ticket, last.created_at if last else None, now)
         lately = _lately(last, now)
-        when_worked = self.policy.rule(ticket.priority).when_worked
+        when_worked = policy.rule(ticket.priority).when_worked
         if not worked or when_worked is WhenWorked.REASSIGN:
-            moved = escalation.change_tier(ticket, action.tier, reason, self.policy.actor, now)
+            moved = escalation.change_tier(ticket, action.tier, reason, policy.actor, now)
             why = (
                 f"{lately}, but when_worked = reassign"
                 if worked

@@ -124,6 +124,9 @@ class Settings:
     key_prefix: str = "HD"
     verify_tls: bool = True
     policy: str = "default"
+    agreements: dict[str, str] = field(default_factory=dict)
+    """`[sla.agreements]`: an organization → the policy (a bundled one's name or a
+    file's path) of its own agreement."""
     theme: str = "helpdesk-dark"
     language: str = "en"
     bell: bool = False
@@ -272,6 +275,7 @@ _SHAPING_SOURCES = (
     "settings/config.py",
     "settings/schema.py",
     "settings/i18n.py",
+    "settings/policies/__init__.py",
     "domain/followup.py",
     "domain/periods.py",
 )

@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from ..domain.followup import FollowUpError, FollowUpPolicy
@@ -38,6 +46,7 @@ from .config import (
     Settings,
     ViewConfig,
 )
+from .policies import builtin_names, is_policy_path
 from .private import is_secret_name
 
 _RULE = "config_rule"
@@ -189,8 +198,39 @@ class AgentTable(_Table):
     username: str = ""
 
 
+def _policy_name(configured: str) -> str:
+    """A bundled policy's name, or the path of a policy file (read when the app starts)."""
+    name = configured.strip()
+    if is_policy_path(name):
+        return name
+    if name not in builtin_names():
+        known = ", ".join(builtin_names())
+        raise _rule(f"no built-in policy {name!r} (choose from {known}, or a path to a .toml file)")
+    return name
+
+
 class SlaTable(_Table):
     policy: str = "default"
+    agreements: dict[str, Annotated[str, AfterValidator(_policy_name)]] = Field(
+        default_factory=dict
+    )
+    """An organization (matched whatever its case) → the policy of its own agreement."""
+
+    @field_validator("agreements")
+    @classmethod
+    def _one_agreement_per_organization(cls, agreements: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        for organization in agreements:
+            key = organization.strip().casefold()
+            if not key:
+                raise _rule(f"{organization!r}: an organization's name cannot be empty")
+            if key in seen:
+                raise _rule(
+                    f"{seen[key]!r} and {organization!r} are one organization"
+                    " (names match whatever their case)"
+                )
+            seen[key] = organization
+        return agreements
 
 
 class UiTable(_Table):
@@ -290,6 +330,7 @@ def _file_settings(
         key_prefix=backend.key_prefix,
         verify_tls=backend.verify_tls,
         policy=config.sla.policy,
+        agreements=dict(config.sla.agreements),
         theme=ui.theme,
         bell=ui.bell,
         cursor_blink=ui.cursor_blink,

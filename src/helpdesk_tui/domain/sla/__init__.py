@@ -4,7 +4,8 @@ Pure Python: no I/O, no wall clock, no framework. Time is a parameter (`now`), a
 every instant going in or out is a timezone-aware datetime (naive ones are refused).
 
 - `calendar`: when a clock runs (24/7 or business hours), working-time arithmetic.
-- `policy`: a team's targets per priority, its pauses and breach rules.
+- `policy`: a team's targets per priority, its pauses and breach rules; the
+  organizations with an agreement (a policy) of their own.
 - `parsing`: a policy (and durations like "4h" or "1bd") from TOML text.
 - `evaluation`: every clock of a ticket at `now`; the columns a store indexes.
 - `formatting`: what "time left" means, and a clock as every SLA cell shows it.
@@ -37,6 +38,7 @@ from .parsing import parse_duration, parse_policy
 from .policy import (
     CLOCK_NAMES,
     POLICY_ACTOR_LABEL,
+    STANDARD_AGREEMENT,
     ActionVerb,
     BreachAction,
     BreachRule,
@@ -50,8 +52,11 @@ from .policy import (
     WorkedWindow,
     actor_label,
     actor_short,
+    agreement_name,
     is_policy_actor,
+    organization_key,
     policy_actor,
+    with_agreements,
 )
 
 __all__ = [
@@ -59,6 +64,7 @@ __all__ = [
     "ALWAYS_OPEN",
     "CLOCK_NAMES",
     "POLICY_ACTOR_LABEL",
+    "STANDARD_AGREEMENT",
     "WEEKDAYS",
     "ActionVerb",
     "AlwaysOpenCalendar",
@@ -79,6 +85,7 @@ __all__ = [
     "WorkedWindow",
     "actor_label",
     "actor_short",
+    "agreement_name",
     "clock_cell",
     "evaluate",
     "evaluate_many",
@@ -88,6 +95,7 @@ __all__ = [
     "is_policy_actor",
     "list_clock",
     "next_due",
+    "organization_key",
     "parse_duration",
     "parse_policy",
     "policy_actor",
@@ -95,4 +103,5 @@ __all__ = [
     "stands_still_before_due",
     "ticket_cell",
     "time_left",
+    "with_agreements",
 ]

@@ -286,7 +286,8 @@ def _resolution_stop(ticket: Ticket) -> datetime | None:
 
 
 def evaluate(ticket: Ticket, policy: Policy, now: datetime) -> list[TargetStatus]:
-    """Every SLA clock of `ticket` under `policy` at instant `now`.
+    """Every SLA clock of `ticket` under `policy` at instant `now`: under the policy of
+    the ticket's agreement, when its organization has one (`Policy.for_organization`).
 
     Order: first response, resolution, update (those the policy sets for the ticket's
     current priority). Targets are measured from `created_at`; the update target from
@@ -301,6 +302,8 @@ def evaluate(ticket: Ticket, policy: Policy, now: datetime) -> list[TargetStatus
     """
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware (got naive {now.isoformat()})")
+    if policy.agreements:
+        policy = policy.for_organization(ticket.organization)
     return _evaluate(ticket, policy, now.timestamp(), {})
 
 
@@ -311,8 +314,16 @@ def evaluate_many(
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware (got naive {now.isoformat()})")
     now_ts = now.timestamp()
-    f_now: dict[int, float] = {}
-    return [_evaluate(ticket, policy, now_ts, f_now) for ticket in tickets]
+    if not policy.agreements:
+        f_now: dict[int, float] = {}
+        return [_evaluate(ticket, policy, now_ts, f_now) for ticket in tickets]
+    # F(now) is cached by calendar index, which is only unique within one policy.
+    per_policy: dict[int, dict[int, float]] = {}
+    out: list[list[TargetStatus]] = []
+    for ticket in tickets:
+        terms = policy.for_organization(ticket.organization)
+        out.append(_evaluate(ticket, terms, now_ts, per_policy.setdefault(id(terms), {})))
+    return out
 
 
 def _evaluate(
@@ -456,7 +467,11 @@ def sla_columns(ticket: Ticket, policy: Policy) -> tuple[datetime | None, dateti
     passing of time changes whether that instant is past, never the instant itself.
     A clock that is paused has no due instant until the pause ends (a write), so the
     service recomputes these columns on every write and they stay exact in between.
+    They follow the ticket's agreement, as `evaluate` does, so a list sorted by them is
+    in the order of the SLA cells it shows.
     """
+    if policy.agreements:
+        policy = policy.for_organization(ticket.organization)
     targets = policy._compiled.get(ticket.priority)
     status = ticket.status
     if not targets or status is _CANCELLED:

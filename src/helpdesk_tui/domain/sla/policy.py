@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..model import Priority, Status, Ticket
@@ -191,6 +191,10 @@ class Policy:
     breach_rules: dict[Priority, BreachRule] = field(default_factory=dict)
     at_risk_share: float = 0.75
     pause_statuses: frozenset[Status] = ALWAYS_PAUSE
+    agreements: Mapping[str, Policy] = field(default_factory=dict)
+    """The organizations with an SLA agreement of their own (by `organization_key`) and
+    its policy; a ticket of any other organization, or of none, is measured by this one.
+    Made by `with_agreements`."""
     _compiled: dict[Priority, tuple[CompiledTarget, ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -216,6 +220,19 @@ class Policy:
                         raise PolicyError(f"priorities.{priority}.{exc}") from None
             compiled[Priority(priority)] = tuple(parts)
         object.__setattr__(self, "_compiled", compiled)
+
+    def agreement_of(self, organization: str | None) -> Policy | None:
+        """The policy of `organization`'s own agreement; None when it has none."""
+        if not self.agreements or not organization:
+            return None
+        return self.agreements.get(organization_key(organization))
+
+    def for_organization(self, organization: str | None) -> Policy:
+        """The policy a ticket of `organization` is measured by: its agreement's, else
+        this one. Every SLA entry point resolves a ticket's policy through here."""
+        if not self.agreements or not organization:
+            return self
+        return self.agreements.get(organization_key(organization), self)
 
     def calendar(self, name: str, path: str = "calendar") -> Calendar:
         """The calendar called `name`; "24x7" is always known. PolicyError if unknown."""
@@ -274,6 +291,46 @@ class Policy:
 
 
 _NO_RULE = BreachRule()
+
+STANDARD_AGREEMENT = N_("standard")
+"""The agreement of a ticket whose organization has none of its own."""
+
+
+def organization_key(organization: str) -> str:
+    """How an organization's name is matched to an agreement: exact but for case and
+    the spaces around it ("ACME Corp " is "Acme Corp", "Acme" is not "Acme Corp")."""
+    return organization.strip().casefold()
+
+
+def with_agreements(policy: Policy, agreements: Mapping[str, Policy]) -> Policy:
+    """`policy`, knowing the policy of each organization (as named in `agreements`)
+    that has an agreement of its own. PolicyError, naming the organization, for an empty
+    name or two names that match the same organization."""
+    keyed: dict[str, Policy] = {}
+    named: dict[str, str] = {}
+    for organization, terms in agreements.items():
+        key = organization_key(organization)
+        if not key:
+            raise PolicyError(
+                f"agreements.{organization!r}: an organization's name cannot be empty"
+            )
+        if key in named:
+            raise PolicyError(
+                f"agreements.{organization!r}: the same organization as {named[key]!r}"
+                " (names match whatever their case)"
+            )
+        named[key] = organization
+        # An agreement's own agreements would never be consulted: drop them.
+        keyed[key] = replace(terms, agreements={}) if terms.agreements else terms
+    return replace(policy, agreements=keyed)
+
+
+def agreement_name(policy: Policy, organization: str | None) -> str:
+    """The name of the agreement a ticket of `organization` is under: its policy's name,
+    or `STANDARD_AGREEMENT` (untranslated) when it has none of its own."""
+    terms = policy.agreement_of(organization)
+    return STANDARD_AGREEMENT if terms is None else terms.name
+
 
 WORKED_FALLBACK = timedelta(hours=24)
 """The worked window of a priority with neither an update nor a first-response target."""

@@ -12,9 +12,15 @@ from importlib import resources
 from ...domain.sla import Policy, PolicyError, parse_policy
 from .. import toml_lines
 
-__all__ = ["builtin_names", "load_builtin", "parse_text", "read_builtin"]
+__all__ = ["builtin_names", "is_policy_path", "load_builtin", "parse_text", "read_builtin"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def is_policy_path(name_or_path: str) -> bool:
+    """Whether the config names a policy by its file ("~/care365.toml", "./sla/x.toml")
+    rather than a bundled policy by name ("default")."""
+    return name_or_path.endswith(".toml") or "/" in name_or_path
 
 
 def builtin_names() -> tuple[str, ...]:
