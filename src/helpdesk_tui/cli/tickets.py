@@ -331,6 +331,7 @@ def _ticket_json(
     headline = sla.list_clock(statuses)
     record["time_left"] = sla.ticket_cell(ticket.status, statuses, now).text
     record["time_left_seconds"] = _seconds(sla.time_left(headline, now) if headline else None)
+    record["sla_agreement"] = sla.agreement_name(service.policy, ticket.organization)
     record["sla"] = [
         {
             "target": s.kind.value,
@@ -450,6 +451,8 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
         said = f" “{safe_line(ticket.csat_comment)}”" if ticket.csat_comment else ""
         print(f"  satisfaction: {ticket.csat_score}/5{said}")
     now = service.clock()
+    agreement = sla.agreement_name(service.policy, ticket.organization)
+    print(f"  SLA agreement: {safe_line(agreement)}")
     for status in service.sla(ticket, now):
         print(f"  SLA {status.kind.label}: {_clock_line(status, now)}")
     print()

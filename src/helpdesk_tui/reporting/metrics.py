@@ -19,7 +19,9 @@ What is counted
   for a ticket closed without being resolved). Median is the middle value (mean of the
   two middle ones); p90 is the nearest rank (the smallest value that 90 % of the
   tickets did not exceed).
-- Per agent and per tier: the ticket's current assignee and tier.
+- Per agent and per tier: the ticket's current assignee and tier. Per agreement: the
+  SLA agreement of the ticket's organization now (`sla.agreement_name`), each ticket
+  measured by its agreement's policy; every configured agreement has its row.
 - CSAT: the scores (1-5) of the period's tickets; "satisfied" is the share of 4 and 5.
 - Backlog: the open tickets *now* (new, open, pending, on hold) by tier and age; it is
   counted by the store, whatever the period.
@@ -53,6 +55,7 @@ __all__ = [
     "AGE_BUCKETS",
     "AgeBucket",
     "AgentFigures",
+    "AgreementFigures",
     "Breach",
     "Cancelled",
     "Compliance",
@@ -233,6 +236,16 @@ class AgentFigures:
 
 
 @dataclass(slots=True)
+class AgreementFigures:
+    """The period's tickets measured under one SLA agreement; `sla.STANDARD_AGREEMENT`
+    holds those of the organizations without one."""
+
+    agreement: str
+    tickets: int = 0
+    sla: SlaFigures = field(default_factory=SlaFigures)
+
+
+@dataclass(slots=True)
 class WeekFigures:
     """One 7-day bucket of the trend."""
 
@@ -261,6 +274,8 @@ class Metrics:
     """The most overdue breaches, most overdue first (at most WORST_BREACHES)."""
     csat: Counter[int] = field(default_factory=Counter)
     agents: dict[str | None, AgentFigures] = field(default_factory=dict)
+    by_agreement: dict[str, AgreementFigures] = field(default_factory=dict)
+    """Agreement name → its figures: every configured agreement, and the standard one."""
     weeks: list[WeekFigures] = field(default_factory=list)
     backlog: dict[int, dict[str, int]] = field(default_factory=dict)
     """Open tickets now: tier → age bucket label → count."""
@@ -299,6 +314,13 @@ class Metrics:
             bucket.label: sum(self.backlog.get(tier, {}).get(bucket.label, 0) for tier in TIERS)
             for bucket in AGE_BUCKETS
         }
+
+    def agreements_by_name(self) -> list[AgreementFigures]:
+        """The agreements in name order; the standard one (no agreement) last."""
+        return sorted(
+            self.by_agreement.values(),
+            key=lambda a: (a.agreement == sla.STANDARD_AGREEMENT, a.agreement.casefold()),
+        )
 
     def agents_by_load(self) -> list[AgentFigures]:
         """Agents with the most tickets first; the unassigned last."""
@@ -381,8 +403,9 @@ def compute(
     result = Metrics(period, now)
     result.by_priority = {p: SlaFigures() for p in Priority}
     result.by_tier = {tier: SlaFigures() for tier in TIERS}
+    result.by_agreement = {name: AgreementFigures(name) for name in agreements(service.policy)}
     result.weeks = trend_weeks(period, now)
-    tally = _Tally(result, now, worst)
+    tally = _Tally(result, now, worst, service.policy)
     scan_since = min(period.since, result.weeks[0].since)
     for page in created_between(service, scan_since, period.until, page_size):
         if should_stop is not None and should_stop():
@@ -394,6 +417,12 @@ def compute(
     result.worst = tally.worst()
     result.backlog = backlog(service, now)
     return result
+
+
+def agreements(policy: sla.Policy) -> list[str]:
+    """The names of the configured agreements, and the standard one."""
+    names = {terms.name for terms in policy.agreements.values()}
+    return [*sorted(names), sla.STANDARD_AGREEMENT]
 
 
 def backlog(service: HelpdeskService, now: datetime) -> dict[int, dict[str, int]]:
@@ -415,8 +444,9 @@ def backlog(service: HelpdeskService, now: datetime) -> dict[int, dict[str, int]
 class _Tally:
     """Adds tickets one by one into a Metrics, keeping only counters and durations."""
 
-    def __init__(self, into: Metrics, now: datetime, worst: int) -> None:
+    def __init__(self, into: Metrics, now: datetime, worst: int, policy: sla.Policy) -> None:
         self.m = into
+        self.policy = policy
         self.now = now
         self.since = into.period.since
         self.until = into.period.until
@@ -456,7 +486,12 @@ class _Tally:
         if agent is None:
             agent = m.agents[ticket.assignee] = AgentFigures(ticket.assignee)
         agent.tickets += 1
-        groups = (m.by_priority[ticket.priority], m.by_tier[ticket.tier], agent.sla)
+        name = sla.agreement_name(self.policy, ticket.organization)
+        terms = m.by_agreement.get(name)
+        if terms is None:
+            terms = m.by_agreement[name] = AgreementFigures(name)
+        terms.tickets += 1
+        groups = (m.by_priority[ticket.priority], m.by_tier[ticket.tier], agent.sla, terms.sla)
         for kind, status in states.items():
             for group in groups:
                 group.of(kind).add(status.state)

@@ -3,7 +3,8 @@
 JSON is the whole report, nested; durations in seconds, shares from 0 to 1, null where
 there is nothing to measure. CSV is the same figures in long form, one per row
 (section, group, metric, value), so a spreadsheet can pivot it. Text is for people
-(80 columns); every name in it comes from the store and is made safe to print.
+(80 columns); every name in it comes from the store or the config and is made safe
+to print.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import charts
 from .metrics import (
     AGE_BUCKETS,
     AgentFigures,
+    AgreementFigures,
     Breach,
     Compliance,
     Durations,
@@ -83,6 +85,15 @@ def _agent(a: AgentFigures) -> dict[str, Any]:
     }
 
 
+def _agreement(a: AgreementFigures) -> dict[str, Any]:
+    return {
+        "agreement": a.agreement,
+        "tickets": a.tickets,
+        "breaches": a.sla.overall.breached,
+        **_sla(a.sla),
+    }
+
+
 def to_json(m: Metrics) -> dict[str, Any]:
     """The whole report as JSON-ready data. The first field of each list item names it."""
     overall = m.sla
@@ -98,6 +109,7 @@ def to_json(m: Metrics) -> dict[str, Any]:
             **_sla(overall),
             "by_priority": [{"priority": p.value, **_sla(m.by_priority[p])} for p in Priority],
             "by_tier": [{"tier": tier, **_sla(m.by_tier[tier])} for tier in TIERS],
+            "by_agreement": [_agreement(a) for a in m.agreements_by_name()],
         },
         "times": {
             "first_response": _times(m.first_response_times),
@@ -243,11 +255,26 @@ def text_lines(m: Metrics, glyphs: charts.Glyphs = charts.UNICODE) -> Iterator[s
             f"  {label:<20}{format_duration(durations.median):>8}"
             f"{format_duration(durations.p90):>10}{len(durations):>10,}"
         )
+    yield from _agreement_lines(m)
     yield from _backlog_lines(m, glyphs)
     yield from _trend_lines(m, glyphs)
     yield from _breach_lines(m)
     yield from _agent_lines(m)
     yield from _csat_lines(m, glyphs)
+
+
+def _agreement_lines(m: Metrics) -> Iterator[str]:
+    """Only where agreements are configured: otherwise every ticket is standard."""
+    if len(m.by_agreement) < 2:
+        return
+    yield ""
+    yield "SLA by agreement     tickets   SLA met   breaches   1st resp  resolution"
+    for a in m.agreements_by_name():
+        yield (
+            f"  {safe_line(a.agreement)[:18]:<18}{a.tickets:>9,}{_share(a.sla.overall.share):>10}"
+            f"{a.sla.overall.breached:>11,}{_share(a.sla.first_response.share):>11}"
+            f"{_share(a.sla.resolution.share):>12}"
+        )
 
 
 def _backlog_lines(m: Metrics, glyphs: charts.Glyphs) -> Iterator[str]:
