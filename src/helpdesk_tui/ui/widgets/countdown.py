@@ -17,6 +17,7 @@ from textual.widget import Widget
 from ...domain import sla
 from ...domain.model import Ticket
 from ...domain.sla import ClockState, Policy, TargetStatus
+from ...domain.text import safe_line
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 
@@ -152,10 +153,10 @@ class Countdown(Widget):
 class WorkingTime(Countdown):
     """The ticket's working time under its SLA: what the policy measures, beside the
     time left the countdowns show ("resolution: due Mon 09:31 · 2h45m working time left
-    of 8h"). Hidden for a ticket no clock runs for."""
+    of 8h"), and under it the SLA agreement the ticket is measured by."""
 
     DEFAULT_CSS = """
-    WorkingTime { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
+    WorkingTime { width: 1fr; height: auto; padding: 0 1; color: $text-muted; }
     """
 
     def shown(self) -> tuple[str, str]:
@@ -163,5 +164,14 @@ class WorkingTime(Countdown):
             return "", ""
         now = self.clock()
         statuses = sla.evaluate(self.ticket, self.policy, now)
-        self.display = bool(statuses)
-        return " " + working_time_text(statuses, now), ""
+        lines = [working_time_text(statuses, now)] if statuses else []
+        lines.append(agreement_text(self.policy, self.ticket))
+        return "\n".join(" " + line for line in lines), ""
+
+
+def agreement_text(policy: Policy, ticket: Ticket) -> str:
+    """ "SLA agreement: care365", or "SLA agreement: standard" for a ticket whose
+    organization has no agreement of its own."""
+    name = sla.agreement_name(policy, ticket.organization)
+    shown = tr(name) if name == sla.STANDARD_AGREEMENT else safe_line(name)
+    return _("SLA agreement: {name}").format(name=shown)
