@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk_tui.cli.main import main
+from helpdesk_tui.domain.links import LinkKind, TicketLink
 from helpdesk_tui.domain.model import Agent, Role
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, TicketDraft
@@ -252,3 +253,31 @@ def test_agent_add_makes_a_login_or_maps_one_and_refuses_bad_input(
     open_as(owner, store_url, "t1", tmp_path).close()
     code, out, err = cli("t1", "agent", "add", "eve")
     assert code == 2 and "eve" not in {a.username for a in owner.agents()}
+
+
+def test_a_link_shows_and_moves_only_for_a_login_that_sees_both_tickets(
+    owner: SqlRepository, store_url: str, tmp_path: Path
+) -> None:
+    owner.add_link(TicketLink("HD-1", LinkKind.RELATES, "HD-3"), "root", FROZEN)
+    owner.add_link(TicketLink("HD-2", LinkKind.CHILD_OF, "HD-1"), "root", FROZEN)
+    ids = {r.key: r.id for r in raw(owner, "SELECT key, id FROM tickets")}
+    t1 = open_as(owner, store_url, "t1", tmp_path)
+    try:
+        # HD-3 is globex's: t1 sees neither the link nor, through it, that HD-3 exists.
+        assert t1.links("HD-1") == [TicketLink("HD-2", LinkKind.CHILD_OF, "HD-1")]
+        assert len(raw(t1, "SELECT * FROM ticket_links")) == 1
+        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
+            raw(
+                t1,
+                "INSERT INTO ticket_links (source_id, kind, target_id, created_by, created_at)"
+                " VALUES (:acme, 'relates', :globex, 't1', now())",
+                acme=ids["HD-2"],
+                globex=ids["HD-3"],
+            )
+        gone = raw(
+            t1, "DELETE FROM ticket_links WHERE target_id = :g RETURNING kind", g=ids["HD-3"]
+        )
+        assert gone == []
+        assert len(owner.links("HD-1")) == 2
+    finally:
+        t1.close()

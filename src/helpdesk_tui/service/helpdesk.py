@@ -16,6 +16,7 @@ from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
+from .links import LinkUseCases
 from .merging import MergeUseCases
 from .requesters import RequesterUseCases
 from .sweep import SweepUseCases
@@ -24,6 +25,7 @@ from .triage import TriageUseCases
 
 
 class HelpdeskService(
+    LinkUseCases,
     TicketUseCases,
     CustomerUseCases,
     RequesterUseCases,

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from ..domain.links import TicketLink
 from ..domain.model import (
     Agent,
     AuditEntry,
@@ -342,6 +343,19 @@ class TicketRepository(Protocol):
         """Move every comment and file of `source.key` to `target.key` and apply both
         changes, in one transaction; ConflictError (nothing written) if either is stale.
         Capability.MERGE only."""
+        ...
+
+    def links(self, key: str) -> list[TicketLink]:
+        """The ticket's links to other tickets, both ways (merges included)."""
+        ...
+
+    def add_link(self, link: TicketLink, actor: str, at: datetime) -> None:
+        """Link two tickets, audited on both; InvalidInput if they are linked already.
+        Neither ticket's version changes: a link is not a field of either."""
+        ...
+
+    def remove_link(self, link: TicketLink, actor: str, at: datetime) -> None:
+        """Remove a link made with `add_link`; InvalidInput if there is no such link."""
         ...
 
     def sign_as(self, login: str, agent: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from ...domain.links import TicketLink
 from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
 from ..base import AdminRecord, Capability, Change, Login, Page, Query
 from .client import RtClient
@@ -17,6 +18,7 @@ from .config import RtConfig
 from .errors import RtAuthError, RtBadResponse, RtUnsupported
 from .files import AttachmentFiles
 from .history import TicketHistory
+from .links import RtLinks
 from .mapping import TicketMapping
 from .people import RtPeople
 from .search import TicketSearch
@@ -44,6 +46,7 @@ class RtRepository:
         self._history = TicketHistory(self._session, self._files)
         self._writer = TicketWriter(self._session, self._files, self._history)
         self._people = RtPeople(self._session)
+        self._links = RtLinks(self._client, self._session)
 
     @classmethod
     def open(
@@ -71,6 +74,16 @@ class RtRepository:
     def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
         """Not yet: RT's own merge is not mapped."""
         raise RtUnsupported("merging tickets on RT is not supported yet; merge them in RT")
+
+    def links(self, key: str) -> list[TicketLink]:
+        """RT's RefersTo, MemberOf and DependsOn links, both ways."""
+        return self._links.links(key)
+
+    def add_link(self, link: TicketLink, actor: str, at: datetime) -> None:
+        self._links.change(link, actor, at, add=True)
+
+    def remove_link(self, link: TicketLink, actor: str, at: datetime) -> None:
+        self._links.change(link, actor, at, add=False)
 
     def sign_as(self, login: str, agent: str) -> None:
         """Nothing to record: RT writes its own history under the token's user."""

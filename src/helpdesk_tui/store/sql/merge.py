@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ...domain.links import LinkKind
 from ...domain.model import Ticket
 from ..base import Change, InvalidInput
 from ..validation import check_fields, check_ts
 from .files import FileWrite
+from .links import LinkStore
 from .rows import ticket_from_row
 from .tables import attachments, comments
-from .writes import TicketWrites
 
 
-class MergeStore(TicketWrites):
+class MergeStore(LinkStore):
     """`merge`: the source's messages and files move to the target, and both changes
-    (the source closed as merged, the target's note and fields) are written together."""
+    (the source closed as merged, the target's note and fields) are written together,
+    with a link from the one to the other that either end shows."""
 
     def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
         """Move every comment and file of `source.key` to `target.key`, then apply both
@@ -37,8 +39,9 @@ class MergeStore(TicketWrites):
                 conn.execute(
                     sa.update(table).where(table.c.ticket_id == old.id).values(ticket_id=new.id)
                 )
-            none = FileWrite([])
             at = check_ts("at", source.at)
+            self._insert_link(conn, old.id, LinkKind.MERGED_INTO, new.id, source.actor, at)
+            none = FileWrite([])
             merged = self._store_change(conn, old, source, check_fields(source.fields), at, none)
             at = check_ts("at", target.at)
             kept = self._store_change(conn, new, target, check_fields(target.fields), at, none)

@@ -194,6 +194,23 @@ class WatcherRow(StoreTable, table=True):
     username: str = _name_key("username")
 
 
+class TicketLinkRow(StoreTable, table=True):
+    """A link from one ticket to another (domain/links.py), stored once: read from
+    either end, so the target has an index of its own."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        sa.Index("ix_ticket_links_target", "target_id", "source_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    source_id: int = _ref("source_id", "tickets.id", primary_key=True)
+    kind: str = _name_key("kind")
+    target_id: int = _ref("target_id", "tickets.id", primary_key=True)
+    created_by: str = _text("created_by")
+    created_at: datetime = _ts("created_at", nullable=False)
+
+
 class CommentRow(StoreTable, table=True):
     """A public reply or an internal note."""
 

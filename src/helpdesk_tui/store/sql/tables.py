@@ -86,6 +86,30 @@ watchers = sa.Table(
     sqlite_with_rowid=False,
 )
 
+links = sa.Table(
+    "ticket_links",
+    metadata,
+    sa.Column(
+        "source_id",
+        id_type(),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+        nullable=False,
+    ),
+    sa.Column("kind", sa.Text(), primary_key=True, nullable=False),
+    sa.Column(
+        "target_id",
+        id_type(),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+        nullable=False,
+    ),
+    sa.Column("created_by", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+    sa.Index("ix_ticket_links_target", "target_id", "source_id"),
+    sqlite_with_rowid=False,
+)
+
 comments = sa.Table(
     "comments",
     metadata,
