@@ -9,6 +9,7 @@ import argparse
 from datetime import datetime
 from typing import Any, NoReturn
 
+from ..domain.model import canonical_key
 from ..domain.periods import Span, parse_instant
 from .errors import EXIT_REFUSED, one_line
 
@@ -56,5 +57,13 @@ def span_arg(text: str) -> Span:
 def instant_arg(text: str) -> datetime:
     try:
         return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def key_arg(text: str) -> str:
+    """A ticket key in any spelling a person types (hd-7, HD 7), as stored: HD-7."""
+    try:
+        return canonical_key(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

@@ -25,6 +25,7 @@ from ..domain.text import safe_line, safe_text
 from ..service import HelpdeskService, TicketDraft, transfer
 from ..service.views import SAVED_VIEWS, parse_filter, search_query
 from ..store.base import SortKey
+from . import links
 from .errors import CliError
 from .parser import Parser, enum_arg, tier_arg
 
@@ -37,6 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     tsub = ticket.add_subparsers(dest="action", required=True, parser_class=Parser)
     _add_reading_parsers(tsub)
     _add_work_parsers(tsub)
+    links.add_parsers(tsub)
 
 
 def _add_reading_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
@@ -148,6 +150,8 @@ def run(args: argparse.Namespace, service: HelpdeskService) -> int:
         return _show(args, service)
     if action == "suggest":
         return _suggest(args, service)
+    if action in links.ACTIONS:
+        return links.run(args, service, _read_body)
     if action == "take-next":
         taken = service.take_next()
         print(
@@ -425,6 +429,10 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
             }
             for c in comments
         ]
+        record["links"] = [
+            {"relation": item.relation, "key": item.other.key, "kind": item.link.kind.value}
+            for item in service.links(ticket)
+        ]
         record["history"] = [
             {
                 "at": h.at.isoformat(),
@@ -447,6 +455,9 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     print(
         f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}"
     )
+    linked = [f"{item.relation} {safe_line(item.other.key)}" for item in service.links(ticket)]
+    if linked:
+        print(f"  links: {' · '.join(linked)}")
     if ticket.csat_score is not None:
         said = f" “{safe_line(ticket.csat_comment)}”" if ticket.csat_comment else ""
         print(f"  satisfaction: {ticket.csat_score}/5{said}")

@@ -336,6 +336,11 @@ class _Teller:
                 text = self.tr(N_("SLA {target} target at risk (by {actor})"))
             said = text.format(target=what, actor=actor)
             return said if detail in ("", "recorded") else f"{said}: {detail}"
+        if field == "link":
+            if entry.new is None:
+                text = self.tr(N_("Unlinked by {actor}: was {detail}"))
+                return text.format(actor=actor, detail=quoted(entry.old))
+            return self.tr(N_("Linked by {actor}: {detail}")).format(actor=actor, detail=detail)
         if field == "merge:from":
             return self.tr(N_("{key} merged into this ticket by {actor}")).format(
                 key=detail, actor=actor
