@@ -21,6 +21,11 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     imp = sub.add_parser("import", help="import tickets from CSV, JSON or JSON Lines")
     imp.add_argument("file", type=Path)
     imp.add_argument("--format", choices=transfer.FORMATS)
+    imp.add_argument(
+        "--update",
+        action="store_true",
+        help="a ticket whose key the store has takes the file's fields and new comments",
+    )
 
     exp = sub.add_parser("export", help="export tickets to CSV, JSON or JSON Lines")
     exp.add_argument("file", type=Path, help="a path, or - for stdout")
@@ -30,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def run_import(args: argparse.Namespace, service: HelpdeskService) -> int:
     fmt = transfer.guess_format(args.file, args.format)
-    count = transfer.import_file(service, args.file, fmt)
+    count = transfer.import_file(service, args.file, fmt, update=args.update)
     print(f"imported {count} tickets from {safe_line(str(args.file))}")
     return 0
 
@@ -51,6 +56,8 @@ def run_export(args: argparse.Namespace, service: HelpdeskService) -> int:
         sys.stdout.flush()  # a closed pipe is found here, inside main's handler
     else:
         count = _export_to_file(service, args.file, fmt, query)
+    if fmt != "jsonl":
+        print(transfer.FLAT_NOTE.format(fmt=fmt.upper()), file=sys.stderr)
     print(f"exported {count} tickets", file=sys.stderr)
     return 0
 

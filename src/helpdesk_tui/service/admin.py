@@ -19,7 +19,15 @@ from ..domain.model import (
     Ticket,
 )
 from ..domain.periods import Span
-from ..store.base import AdminRecord, NotFound, Query
+from ..store.base import (
+    AdminRecord,
+    ArchivedTicket,
+    LinkRecord,
+    NotFound,
+    Query,
+    Unsupported,
+    ticket_archive,
+)
 from .checks import checked_text, one_line, valid_new, with_sla_columns
 from .core import ServiceCore
 from .errors import ImportRefused, ServiceError
@@ -79,6 +87,66 @@ class AdminUseCases(ServiceCore):
             except ServiceError as exc:
                 raise ImportRefused(position, str(exc)) from None
             yield with_sla_columns(checked, self.policy), comments
+
+    def link_records(self, ticket: Ticket) -> list[LinkRecord]:
+        """The links whose source is `ticket` (a ticket just read through `get`), with who
+        made them when where the store keeps that (a lossless export)."""
+        self._require(Action.VIEW, ticket)
+        archive = ticket_archive(self._repo)
+        if archive is not None:
+            return archive.link_records(ticket.key)
+        return [
+            LinkRecord(link.kind, link.target)
+            for link in self._repo.links(ticket.key)
+            if link.source == ticket.key
+        ]
+
+    def restore_tickets(self, tickets: Iterable[ArchivedTicket], *, update: bool = False) -> int:
+        """Restore a full export, all or nothing (store.base.TicketArchive.restore).
+
+        Each ticket passes what `create` checks, its assignee must be an agent of this
+        store (one deactivated since is kept), its key must come once in the import and,
+        unless `update`, be new to the store; every link must lead to a ticket of the
+        import or of the store. A refusal is an ImportRefused naming the ticket's
+        position, and nothing is written."""
+        self._require(Action.IMPORT)
+        archive = ticket_archive(self._repo)
+        if archive is None:
+            self._repo.bulk_import(())  # the store's own refusal says why (RT: its tools)
+            raise Unsupported("this store cannot restore a full export")
+        checked = self._checked_restore(tickets, update)
+        return archive.restore(checked, update=update, actor=self.me.username, at=self.clock())
+
+    def _checked_restore(
+        self, tickets: Iterable[ArchivedTicket], update: bool
+    ) -> Iterator[ArchivedTicket]:
+        agents = {a.username for a in self._repo.agents()}
+        check_store = self._repo.count(Query(limit=1)) > 0
+        seen: set[str] = set()
+        targets: list[tuple[int, str]] = []
+        for position, item in enumerate(tickets, 1):
+            try:
+                ticket = valid_new(item.ticket)
+                if ticket.assignee is not None and ticket.assignee not in agents:
+                    raise ServiceError(f"no agent called {ticket.assignee[:40]!r}")
+                if ticket.key in seen:
+                    raise ServiceError(f"key {ticket.key} comes twice in the import")
+                seen.add(ticket.key)
+                if not update and check_store and self._exists(ticket.key):
+                    raise ServiceError(
+                        f"key {ticket.key} is already in the store (--update replaces it)"
+                    )
+            except ServiceError as exc:
+                raise ImportRefused(position, str(exc)) from None
+            targets.extend((position, link.target) for link in item.links)
+            yield ArchivedTicket(ticket, item.comments, item.links, item.history)
+        # Every ticket of the import is in by now (the store takes them one by one): a
+        # link may lead to one that came later.
+        for position, target in targets:
+            if target not in seen and not (check_store and self._exists(target)):
+                raise ImportRefused(
+                    position, f"links to {target}, which is neither in the import nor in the store"
+                )
 
     def _exists(self, key: str) -> bool:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import itertools
 import json
 import math
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,12 @@ from .errors import ImportRefused
 from .helpdesk import HelpdeskService
 
 FORMATS = ("csv", "json", "jsonl")
+FULL_FORMAT = 2
+"""JSON Lines exports hold every ticket whole (archive.py); CSV and JSON its fields only."""
+FLAT_NOTE = (
+    "note: {fmt} holds ticket fields only (no conversation, files, links or history);"
+    " JSON Lines holds everything"
+)
 
 # What a record carries: every stored field but the internal id, version and SLA columns,
 # which an import derives again. records.ImportRecord reads these back (and pauses).
@@ -93,9 +100,9 @@ def export(service: HelpdeskService, out: TextSink, fmt: str, query: Query | Non
             writer.writerow({k: spreadsheet_cell(v) for k, v in record.items()})
             count += 1
     elif fmt == "jsonl":
-        for ticket in tickets:
-            out.write(json.dumps(to_record(ticket), ensure_ascii=False) + "\n")
-            count += 1
+        from .archive import write_full
+
+        count = write_full(service, out, tickets)
     else:
         out.write("[\n")
         for ticket in tickets:
@@ -334,16 +341,28 @@ def to_ticket(record: Any, where: str, now: datetime) -> Ticket:
     return Ticket(**values)
 
 
-def import_file(service: HelpdeskService, path: Path, fmt: str) -> int:
+def import_file(service: HelpdeskService, path: Path, fmt: str, *, update: bool = False) -> int:
     """Import every record of `path`; all or nothing. Returns how many tickets.
 
+    A file whose first record is a full one ("format": 2, archive.py) is restored whole;
+    `update` then lays a ticket the store has over it, and is refused for flat records.
     A refusal, whether of the file, a record's shape or a rule the service applies,
     is one ImportFormatError naming the file and the line or record."""
+    records = read_records(path, fmt)
+    first = next(records, None)
+    if first is not None and isinstance(first[1], dict) and "format" in first[1]:
+        from .archive import import_archive
+
+        return import_archive(service, path, itertools.chain([first], records), update=update)
+    if update and first is not None:
+        raise ImportFormatError(
+            f'{path}: --update needs a full export (JSON Lines with "format": {FULL_FORMAT})'
+        )
     now = service.clock()
     where: list[str] = []  # where the record the service is checking came from
 
     def tickets() -> Iterable[tuple[Ticket, list[Comment]]]:
-        for place, record in read_records(path, fmt):
+        for place, record in itertools.chain([] if first is None else [first], records):
             where[:] = [place]
             yield to_ticket(record, place, now), []
 

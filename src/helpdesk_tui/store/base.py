@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ..domain.links import TicketLink
+from ..domain.links import LinkKind, TicketLink
 from ..domain.model import (
     Agent,
     AuditEntry,
@@ -495,6 +495,77 @@ class MailQueue(Protocol):
     def mail_seen(self, message_id: str) -> str | None:
         """The key of the ticket that took in this incoming Message-ID, if one did."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedFile:
+    """A file of an archived comment, as `TicketArchive.restore` stores it: its bytes in a
+    local file (`path`), and the size and SHA-256 the archive declared for them (the
+    store checks both, and refuses a file over MAX_ATTACHMENT_BYTES)."""
+
+    filename: str
+    path: Path
+    size: int
+    sha256: str
+    content_type: str = "application/octet-stream"
+    uploaded_by: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """A link as the ticket at its source keeps it: the kind, the other ticket, and who
+    made it when (None where the store cannot tell)."""
+
+    kind: LinkKind
+    target: str
+    created_by: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedTicket:
+    """One ticket with all it holds, for `TicketArchive.restore`: the ticket (its key,
+    version and SLA columns kept), its comments in order each with its files, the links
+    it is the source of, and its history entries exactly as they were written."""
+
+    ticket: Ticket
+    comments: Sequence[tuple[Comment, Sequence[ArchivedFile]]] = ()
+    links: Sequence[LinkRecord] = ()
+    history: Sequence[AuditEntry] = ()
+
+
+@runtime_checkable
+class TicketArchive(Protocol):
+    """A store that restores what a lossless export holds (SQL stores: Capability.BULK_IMPORT
+    and this protocol). Apart from TicketRepository, as MailQueue is: RT has neither."""
+
+    def link_records(self, key: str) -> list[LinkRecord]:
+        """The links whose source is `key`, oldest first, with who made them when."""
+        ...
+
+    def restore(
+        self, tickets: Iterable[ArchivedTicket], *, update: bool, actor: str, at: datetime
+    ) -> int:
+        """Store every ticket in one transaction, all or nothing; returns how many.
+
+        A new key is inserted as archived: fields, version, comments with their authors
+        and times, files, links and history, and no entry of its own in any ticket's
+        history; the import itself is one audit entry of no ticket ("import", by `actor`
+        at `at`). A key the store has is refused (InvalidInput naming it) unless `update`:
+        then its fields are set to the archived ones (an "import" history entry per field
+        that changes, the version one past the higher of the two), the comments it does
+        not have (same kind, author, time and text) are appended with their files, and the
+        links it lacks are added. Links are made once every ticket is in; one to a key
+        that is neither imported nor stored is InvalidInput naming both keys."""
+        ...
+
+
+def ticket_archive(repo: TicketRepository) -> TicketArchive | None:
+    """`repo` as a TicketArchive, or None for a store that cannot restore one (RT)."""
+    if Capability.BULK_IMPORT in repo.capabilities and isinstance(repo, TicketArchive):
+        return repo
+    return None
 
 
 def mail_queue(repo: TicketRepository) -> MailQueue | None:

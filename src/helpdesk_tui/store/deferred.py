@@ -16,7 +16,15 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from .base import Capability, ChangeFeed, MailQueue, Page, Query, TicketRepository
+from .base import (
+    Capability,
+    ChangeFeed,
+    MailQueue,
+    Page,
+    Query,
+    TicketArchive,
+    TicketRepository,
+)
 
 
 def _methods(protocol: type) -> frozenset[str]:
@@ -28,6 +36,7 @@ PROTOCOLS: dict[str, type] = {
     "TicketRepository": TicketRepository,
     "ChangeFeed": ChangeFeed,
     "MailQueue": MailQueue,
+    "TicketArchive": TicketArchive,
 }
 """The protocols a caller may test a repository for with isinstance (feed_for, mail_queue)."""
 _METHODS = {name: _methods(protocol) for name, protocol in PROTOCOLS.items()}

@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine
 
 from ..base import Capability, ChangeSet, InvalidInput, StoreError, StoreUnavailable
-from .bulk import BulkOperations
+from .archive import ArchiveStore
 from .column_types import to_epoch_us, to_utc
 from .engine import database_url, describe, is_memory, make_engine
 from .live import SqlChangeFeed
@@ -30,7 +30,7 @@ from .transactions import error_reason
 __all__ = ["SqlRepository"]
 
 
-class SqlRepository(BulkOperations, MergeStore, PeopleStore, LoginStore):
+class SqlRepository(ArchiveStore, MergeStore, PeopleStore, LoginStore):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
     def __init__(self, engine: Engine, attachments_dir: Path, key_prefix: str = "HD") -> None:
