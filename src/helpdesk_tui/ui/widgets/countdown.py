@@ -153,7 +153,8 @@ class Countdown(Widget):
 class WorkingTime(Countdown):
     """The ticket's working time under its SLA: what the policy measures, beside the
     time left the countdowns show ("resolution: due Mon 09:31 · 2h45m working time left
-    of 8h"), and under it the SLA agreement the ticket is measured by."""
+    of 8h"), and under it the SLA agreement the ticket is measured by, where there are
+    agreements. Hidden when it has neither to say."""
 
     DEFAULT_CSS = """
     WorkingTime { width: 1fr; height: auto; padding: 0 1; color: $text-muted; }
@@ -165,7 +166,11 @@ class WorkingTime(Countdown):
         now = self.clock()
         statuses = sla.evaluate(self.ticket, self.policy, now)
         lines = [working_time_text(statuses, now)] if statuses else []
-        lines.append(agreement_text(self.policy, self.ticket))
+        # Only where organizations have agreements: elsewhere every ticket is on the one
+        # policy, and 80x24 has no row to spare for saying so.
+        if self.policy.agreements:
+            lines.append(agreement_text(self.policy, self.ticket))
+        self.display = bool(lines)
         return "\n".join(" " + line for line in lines), ""
 
 
