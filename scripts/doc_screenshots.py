@@ -23,6 +23,8 @@ SHOWN = (
     "ticket-conversation-120x40",
     "ticket-history-120x40",
     "ticket-customer-80x24",
+    "ticket-links-80x24",
+    "outage-update-80x24",
     "attachment-120x40",
     "reply-composer-120x40",
     "conflict-120x40",

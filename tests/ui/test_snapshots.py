@@ -20,6 +20,7 @@ from textual.widgets import Input
 
 from helpdesk_tui.domain.model import Priority
 from helpdesk_tui.service import TicketDraft
+from helpdesk_tui.store.base import Query
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.attachment import AttachmentScreen
 from helpdesk_tui.ui.screens.compose import ComposeScreen
@@ -33,10 +34,12 @@ from helpdesk_tui.ui.screens.escalation import EscalationScreen
 from helpdesk_tui.ui.screens.help import HelpScreen
 from helpdesk_tui.ui.screens.metrics import MetricsScreen
 from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
+from helpdesk_tui.ui.screens.outage import OutageScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.customer import CustomerTable
+from helpdesk_tui.ui.widgets.links import LinksTable
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from tests.ui.conftest import AppFactory
 from tests.ui.support import choose, expect_screen, press, settle, without_live_updates
@@ -107,6 +110,36 @@ async def ticket_customer(pilot: Pilot[None]) -> None:
             break
         await pilot.pause(0.05)
     assert table.row_count > 2, "the demo ticket's requester and organization have no others"
+    await settle(pilot)
+
+
+async def ticket_links(pilot: Pilot[None]) -> None:
+    """The first ticket of the queue as a problem with an incident, and related to one."""
+    await queue(pilot)
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    current = app.screen.query_one(TicketTable).current
+    assert current is not None
+    others = [t.key for t in app.service.query(Query(limit=3)).tickets if t.key != current.key]
+    app.service.link(current.key, "problem-of", others[0])
+    app.service.link(current.key, "relates-to", others[1])
+    await press(pilot, "enter")
+    expect_screen(pilot, TicketScreen)
+    await press(pilot, "6")
+    table = app.screen.query_one(LinksTable)
+    for _ in range(100):  # read in a worker of its own
+        if len(table.links) == 2:
+            break
+        await pilot.pause(0.05)
+    assert len(table.links) == 2
+    await settle(pilot)
+
+
+async def outage(pilot: Pilot[None]) -> None:
+    await ticket_links(pilot)
+    await press(pilot, "O")
+    expect_screen(pilot, OutageScreen)
+    await pilot.press(*"The certificate is renewed.")
     await settle(pilot)
 
 
@@ -212,6 +245,8 @@ SCREENS: dict[str, Steps] = {
     "ticket-history": ticket_history,
     "ticket-details": ticket_details,
     "ticket-customer": ticket_customer,
+    "ticket-links": ticket_links,
+    "outage-update": outage,
     "reply-composer": composer,
     "escalations": escalations,
     "escalations-tier": escalations_tier,

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from .model import canonical_key
+from .text import N_
 
 
 class LinkKind(enum.StrEnum):
@@ -35,14 +36,14 @@ class LinkKind(enum.StrEnum):
 
 EDITABLE = (LinkKind.RELATES, LinkKind.CHILD_OF, LinkKind.INCIDENT_OF)
 
-# How each end reads a link: (from its source, from its target). Marked for the
-# catalogues by the UI's labels module; `.label` stays English for the command line.
+# How each end reads a link: (from its source, from its target). English, marked for
+# the catalogues: the screens translate them, the command line prints them as they are.
 RELATION_NAMES: dict[LinkKind, tuple[str, str]] = {
-    LinkKind.RELATES: ("related to", "related to"),
-    LinkKind.CHILD_OF: ("child of", "parent of"),
-    LinkKind.INCIDENT_OF: ("incident of", "problem of"),
-    LinkKind.MERGED_INTO: ("merged into", "merged from"),
-    LinkKind.FOLLOW_UP_OF: ("follow-up of", "followed up by"),
+    LinkKind.RELATES: (N_("related to"), N_("related to")),
+    LinkKind.CHILD_OF: (N_("child of"), N_("parent of")),
+    LinkKind.INCIDENT_OF: (N_("incident of"), N_("problem of")),
+    LinkKind.MERGED_INTO: (N_("merged into"), N_("merged from")),
+    LinkKind.FOLLOW_UP_OF: (N_("follow-up of"), N_("followed up by")),
 }
 
 # What a person may type for a relation, read from the first ticket: "HD-1 parent-of
@@ -80,8 +81,8 @@ class TicketLink:
         return self.target if key == self.source else self.source
 
     def relation(self, key: str) -> str:
-        """What the ticket at the far end is to `key`, in English ("parent of" from the
-        child means the far end is its parent: read as "<key> is child of <other>")."""
+        """What `key` is to the ticket at the far end, in English: "<key> is child of
+        <other>" from the child, "<key> is parent of <other>" from its parent."""
         outward, inward = RELATION_NAMES[self.kind]
         return outward if key == self.source else inward
 

@@ -24,6 +24,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .escalation import EscalationScreen
     from .metrics import MetricsScreen
     from .new_ticket import NewTicketScreen
+    from .outage import OutageScreen
     from .queue import QueueScreen
     from .queue_selection import QueueSelection
     from .sla_board import SlaBoardScreen
@@ -36,6 +37,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
         (_("Ticket"), TicketScreen.BINDINGS),
         (_("Conversation"), Conversation.BINDINGS),
         (_("Reply / note"), ComposeScreen.BINDINGS),
+        (_("Outage update"), OutageScreen.BINDINGS),
         (_("New ticket"), NewTicketScreen.BINDINGS),
         (_("Edit fields"), EditTicketScreen.BINDINGS),
         (_("Escalations"), EscalationScreen.BINDINGS),

@@ -24,6 +24,7 @@ from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown, WorkingTime
 from ..widgets.customer import CustomerTable
 from ..widgets.footer import HelpdeskFooter
+from ..widgets.links import LinksTable
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import (
     TRIAGE_ACTIONS,
@@ -34,7 +35,7 @@ from ..widgets.suggestion import (
 )
 from .attachment import AttachmentScreen, Preview, human_size, read_preview
 from .dialogs import ChoiceScreen, on_answer
-from .ticket_customer import TicketCustomer
+from .ticket_links import TicketLinks
 from .ticket_view import WHEN_CELLS, history_rows, ticket_details, ticket_summary
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry], list[Delivery | None]]
@@ -50,7 +51,7 @@ _NEEDS = {
 """Actions that only some backends offer, and the capability each needs."""
 
 
-class TicketScreen(TicketCustomer):
+class TicketScreen(TicketLinks):
     BINDINGS = [
         Binding("escape,backspace", "back", _("Back"), id="ticket.back"),
         Binding("r", "reply", _("Reply"), id="ticket.reply"),
@@ -60,6 +61,9 @@ class TicketScreen(TicketCustomer):
         Binding("y", "type", _("Type"), show=False, id="ticket.type"),
         Binding("E", "edit", _("Edit fields"), show=False, id="ticket.edit"),
         Binding("m", "merge", _("Merge into"), show=False, id="ticket.merge"),
+        Binding("L", "link", _("Link"), show=False, id="ticket.link"),
+        Binding("U", "unlink", _("Unlink"), show=False, id="ticket.unlink"),
+        Binding("O", "outage", _("Outage update"), show=False, id="ticket.outage"),
         Binding("a", "assign", _("Assign"), show=False, id="ticket.assign"),
         Binding("t", "take", _("Take"), id="ticket.take"),
         Binding("w", "watch", _("Watch"), show=False, id="ticket.watch"),
@@ -77,6 +81,7 @@ class TicketScreen(TicketCustomer):
         Binding("3", "tab('details')", _("Details"), show=False, id="ticket.tab_details"),
         Binding("4", "tab('similar')", _("Similar"), show=False, id="ticket.tab_similar"),
         Binding("5", "tab('customer')", _("Customer"), show=False, id="ticket.tab_customer"),
+        Binding("6", "tab('links')", _("Links"), show=False, id="ticket.tab_links"),
         *triage_bindings("ticket"),
     ]
     triage: Triage | None = None
@@ -113,6 +118,8 @@ class TicketScreen(TicketCustomer):
                 yield SimilarTable(id="similar-table")
             with TabPane(_("Customer"), id="customer"):
                 yield CustomerTable(self.service.policy, self.service.clock, id="customer-table")
+            with TabPane(_("Links"), id="links"):
+                yield LinksTable(self.service.policy, self.service.clock, id="links-table")
         yield StatusLine(id="status")
         yield HelpdeskFooter()
 
@@ -258,6 +265,7 @@ class TicketScreen(TicketCustomer):
         )
         self._load_triage(ticket)
         self._load_customer(ticket)
+        self._load_links(ticket)
 
     def _show_sla(self, ticket: Ticket) -> None:
         line = self.query_one("#sla-line", Horizontal)
@@ -422,6 +430,7 @@ class TicketScreen(TicketCustomer):
             "history": "#history-table",
             "similar": "#similar-table",
             "customer": "#customer-table",
+            "links": "#links-table",
         }.get(tab)
         if target:
             self.query_one(target).focus()

@@ -58,18 +58,22 @@ class CustomerTable(DataTable[Text]):
         self.add_row(blank, blank, blank, blank, Text(title, style="bold"), blank)
         now = self._clock()
         for other in tickets:
-            cell = ticket_sla_text(other, sla.evaluate(other, self._policy, now), now)
-            self.add_row(
-                Text(safe_line(other.key)),
-                Text(other.priority.short),
-                Text(tr(other.status.label)),
-                Text("—" if other.status in DONE_STATUSES else cell.text),
-                Text(safe_line(other.subject)),
-                Text(safe_line(other.requester_name or other.requester_email)),
-                key=f"{other.key}#{title}",
-            )
+            self.add_row(*brief_cells(other, self._policy, now), key=f"{other.key}#{title}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value:
             self.post_message(self.Opened(event.row_key.value.split("#", 1)[0]))
+
+
+def brief_cells(other: Ticket, policy: Policy, now: datetime) -> list[Text]:
+    """Another ticket in a row: key, priority, status, SLA time, subject, requester."""
+    cell = ticket_sla_text(other, sla.evaluate(other, policy, now), now)
+    return [
+        Text(safe_line(other.key)),
+        Text(other.priority.short),
+        Text(tr(other.status.label)),
+        Text("—" if other.status in DONE_STATUSES else cell.text),
+        Text(safe_line(other.subject)),
+        Text(safe_line(other.requester_name or other.requester_email)),
+    ]
