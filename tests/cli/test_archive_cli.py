@@ -144,6 +144,9 @@ def test_a_key_the_store_has_is_refused_by_name_unless_update(
     assert code == 2 and err.count("\n") == 1
     assert "all.jsonl, line 1: key HD-1 is already in the store" in err
     assert _export(capsys) == before
+    # --update with what the store holds already changes nothing, not even a version.
+    assert run(capsys, "import", str(exported), "--update")[0] == 0
+    assert _export(capsys) == before
     # --update: the file's fields; the comments it holds already are not added twice.
     first, second = exported.read_text().splitlines()
     record = json.loads(first)

@@ -216,6 +216,13 @@ class ArchiveStore(BulkOperations, LinkStore):
         lacks appended, each change in its history."""
         current = ticket_from_row(self._row_by_key(conn, item.ticket.key, lock=True))
         assert current.id is not None
+        had = {_same(c) for c in self._stored_comments(conn, current.id)}
+        thread = [(c, files) for c, files in item.comments if _same(c) not in had]
+        as_stored = replace(item.ticket, id=current.id, key=current.key, version=current.version)
+        if as_stored == current and not thread:
+            # Nothing to change: an update run twice writes nothing the second time.
+            job.links.extend((current.id, current.key, x, current.version) for x in item.links)
+            return
         version = max(current.version, item.ticket.version) + 1
         new = replace(item.ticket, id=current.id, key=current.key, version=version)
         row = dict(
@@ -250,10 +257,7 @@ class ArchiveStore(BulkOperations, LinkStore):
             for name in sorted(AUDITED_FIELDS)
             if getattr(current, name) != getattr(new, name)
         ]
-        had = {_same(c) for c in self._stored_comments(conn, current.id)}
-        for comment, files in item.comments:
-            if _same(comment) in had:
-                continue
+        for comment, files in thread:
             comment_id = self._restore_comment(conn, current.id, comment, files, job)
             entries.append(entry(KIND[comment.kind].value, None, str(comment_id)))
         self._audit(conn, entries)
