@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import lifecycle
 from ..domain.access import Action
-from ..domain.model import Comment, CommentKind, Status, Ticket
+from ..domain.model import Comment, CommentKind, Status, Ticket, canonical_key
 from ..store.base import Capability
 from .core import ServiceCore
 from .errors import ServiceError
@@ -24,6 +26,9 @@ class MergeUseCases(ServiceCore):
             raise ServiceError("this store cannot merge tickets")
         source = self._for(Action.UPDATE, key)
         target = self._for(Action.UPDATE, into)
+        if source.merged_into is None and source.key != canonical_key(key):
+            # RT answers for a merged ticket with the one it was merged into.
+            source = replace(source, key=canonical_key(key), merged_into=source.key)
         problem = _why_not(source, target)
         if problem:
             raise ServiceError(problem)

@@ -10,7 +10,6 @@ with `Add<Type>`/`Delete<Type>` in a ticket update; RT writes their history itse
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ...domain.links import LinkKind, TicketLink
 from ..base import InvalidInput
@@ -60,17 +59,6 @@ class RtLinks:
                 found.append(link)
         return found
 
-    def _carry_versions(self, before: dict[int, tuple[dict[str, Any], str]]) -> None:
-        """A link is no field of ours, but RT gives both tickets a new ETag: an agent's
-        write on the version they saw before the link is not a conflict."""
-        mapping = self._session.mapping
-        for ticket_id, (data, etag) in before.items():
-            version = mapping.ticket_from(data).version
-            data_now, etag_now = self._session.fetch(ticket_id, fresh=True)
-            seen = self._session.version_etags.get((ticket_id, version))
-            if mapping.ticket_from(data_now).version == version and seen in (None, etag):
-                self._session.version_etags[(ticket_id, version)] = etag_now
-
     def change(self, link: TicketLink, actor: str, at: datetime, *, add: bool) -> None:
         """Add or delete one link with a ticket update on its source."""
         kind = LinkKind(link.kind)
@@ -105,7 +93,8 @@ class RtLinks:
             if refusal is not None:
                 raise RtForbidden(f"RT refused to change the links of {link.source}: {refusal}")
             self._session.forget_searches()
-            self._carry_versions(before)
+            for ticket_id, seen in before.items():
+                self._session.carry_version(ticket_id, seen)
         # RT answers 200 with its messages whether or not it made the link: read it back.
         if add != any(link.same_as(seen) for seen in self.links(link.source)):
             said = one_line(" ".join(m for m in messages if isinstance(m, str)), 120)

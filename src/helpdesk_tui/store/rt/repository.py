@@ -72,8 +72,8 @@ class RtRepository:
         return Login(self._token_owner(), self._token_owner(), acts_for_others=False)
 
     def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
-        """Not yet: RT's own merge is not mapped."""
-        raise RtUnsupported("merging tickets on RT is not supported yet; merge them in RT")
+        """RT's own merge: afterwards RT answers for the source with the target."""
+        return self._writer.merge(source, target)
 
     def links(self, key: str) -> list[TicketLink]:
         """RT's RefersTo, MemberOf and DependsOn links, both ways."""
@@ -126,6 +126,7 @@ class RtRepository:
                 Capability.WATCHERS,
                 Capability.CSAT,
                 Capability.LIVE_CHANGES,
+                Capability.MERGE,
             }
         )
 

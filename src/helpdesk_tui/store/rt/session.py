@@ -63,6 +63,18 @@ class RtSession:
             self.tickets[ticket_id] = CachedTicket(etag, data)
         return data, etag
 
+    def carry_version(self, ticket_id: int, before: tuple[dict[str, Any], str]) -> None:
+        """After a write of RT's own that is no change of ours (a link, a merge's moved
+        messages), the ETag RT gave the ticket stands for the version it was at: an
+        agent's write on that version is not a conflict. Unless it moved on meanwhile."""
+        data, etag = before
+        version = self.mapping.ticket_from(data).version
+        data_now, etag_now = self.fetch(ticket_id, fresh=True)
+        with self.lock:
+            seen = self.version_etags.get((ticket_id, version))
+            if self.mapping.ticket_from(data_now).version == version and seen in (None, etag):
+                self.version_etags[(ticket_id, version)] = etag_now
+
     def forget_searches(self) -> None:
         """Drop every cached search result (after a write, or a change seen in RT)."""
         with self.lock:

@@ -216,6 +216,34 @@ class TicketWriter:
             self._session.version_etags[(ticket_id, stored.version)] = etag
         return stored
 
+    def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
+        """RT's own merge (MergeInto): RT moves the source's messages, files, watchers and
+        links to the target, and from then on answers for the source with the target.
+        Both tickets are checked against the versions the agent saw first; then the
+        target's change (the merge's note, the earlier first response) is written."""
+        if source.key == target.key:
+            raise InvalidInput("a ticket cannot be merged into itself")
+        if source.attachments or target.attachments:
+            raise InvalidInput("a merge moves files; it adds none")
+        ids = self._mapping.id_of(source.key), self._mapping.id_of(target.key)
+        with self._session.write_lock:
+            seen: list[tuple[dict[str, Any], str]] = []
+            for change, ticket_id in zip((source, target), ids, strict=True):
+                data, etag = self._session.fetch(ticket_id, fresh=True)
+                current = self._mapping.ticket_from(data, roles=True)
+                known = self._session.version_etags.get((ticket_id, change.base_version))
+                if current.version != change.base_version or known not in (None, etag):
+                    raise self._conflict(current, change.base_version, known, etag)
+                seen.append((data, etag))
+            merged = self._mapping.ticket_from(seen[0][0], roles=True)
+            self._put(ids[0], seen[0][1], {"MergeInto": ids[1]}, source.base_version, source.key)
+            effective, _etag = self._session.fetch(ids[0], fresh=True)
+            if str(effective.get("id")) != str(ids[1]):
+                raise InvalidInput(f"RT did not merge {source.key} into {target.key}")
+            self._session.carry_version(ids[1], seen[1])
+        closed = {k: v for k, v in _checked_change(source).items() if k != "updated_at"}
+        return replace(merged, **closed), self.apply(target)
+
     def _state_after(
         self,
         change: Change,
