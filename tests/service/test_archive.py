@@ -217,3 +217,32 @@ def test_a_bad_full_record_is_one_line_and_nothing_is_written(
     assert target.exported() == ""
     stored = target.repo.attachments_dir  # type: ignore[attr-defined]
     assert [p for p in Path(stored).rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("backend", ["rt"], indirect=True)
+def test_rt_exports_a_ticket_whole_and_refuses_the_import_in_one_line(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    repo = open_store(backend, request, tmp_path, AGENTS)
+    try:
+        lead = HelpdeskService(repo, load_policy("default"), lambda: FROZEN, repo.get_agent("dave"))
+        ticket = lead.create(TicketDraft("Export me from RT"), first_comment="It broke.")
+        shot = tmp_path / "capture.png"
+        shot.write_bytes(FILE)
+        ticket = lead.note(ticket.key, ticket.version, "the capture", attachments=[shot])
+        out = io.StringIO()
+        transfer.export(lead, out, "jsonl")
+        [record] = [r for r in _records(out.getvalue()).values() if r["key"] == ticket.key]
+        files = [f for c in record["comments"] for f in c["files"]]  # type: ignore[attr-defined]
+        assert [base64.b64decode(f["content"]) for f in files] == [FILE]
+        assert any(c["body"] == "the capture" for c in record["comments"])  # type: ignore[attr-defined]
+        assert record["history"]
+        path = tmp_path / "rt.jsonl"
+        path.write_text(json.dumps(record) + "\n")
+        admin = Agent("dave", "Dave", tier=3, role=Role.ADMIN)
+        service = HelpdeskService(repo, load_policy("default"), lambda: FROZEN, admin)
+        with pytest.raises(ImportFormatError) as refused:
+            transfer.import_file(service, path, "jsonl")
+        assert "bulk import" in str(refused.value) and "\n" not in str(refused.value)
+    finally:
+        repo.close()
