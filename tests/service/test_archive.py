@@ -151,6 +151,8 @@ def test_an_empty_store_takes_a_full_export_back_byte_for_byte(
     )
     links = target.repo.links(str(outage["key"]))
     assert [(x.source, x.kind.value) for x in links] == [(key, "incident_of")]
+    # The next ticket is numbered past those kept.
+    assert target.as_("admin").create(TicketDraft("After the import")).key == "HD-4"
 
 
 def test_a_key_the_store_has_is_refused_naming_it_and_nothing_is_written(
