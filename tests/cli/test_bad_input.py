@@ -19,6 +19,7 @@ from tests.conftest import FROZEN
 
 SCRIPT = Path(sys.executable).with_name("helpdesk-tui")
 HEADER = "key,subject,priority,tier\n"
+HELLO_SHA256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,19 @@ def _write(folder: Path, name: str, data: str | bytes) -> str:
 
 def _record(**fields: object) -> str:
     return json.dumps({"subject": "fine", **fields}) + "\n"
+
+
+def _full(*, content: str = "aGVsbG8=", sha256: str = HELLO_SHA256, **fields: object) -> str:
+    """A record of a full export ("format": 2): one note with one file ("hello")."""
+    file = {"filename": "a.txt", "size": 5, "sha256": sha256, "content": content}
+    note = {"kind": "note", "author": "dmitri", "body": "log", "created_at": FROZEN.isoformat()}
+    record = {
+        "format": 2,
+        "key": "HD-50",
+        "subject": "fine",
+        "comments": [{**note, "files": [file]}],
+    }
+    return json.dumps({**record, **fields}) + "\n"
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +186,28 @@ def _cases(files: Path, write: bool = True) -> list[tuple[str, list[str], bytes,
         ),
         ("jsonl-bad-line", ["import", w("b2.jsonl", _record() + "{oops\n")], b"", "line 2"),
         ("jsonl-not-object", ["import", w("a.jsonl", "[1, 2]\n")], b"", "object"),
+        # -- import: a full export ("format": 2)
+        ("full-bad-base64", ["import", w("f1.jsonl", _full(content="%%%%"))], b"", "base64"),
+        ("full-bad-sha256", ["import", w("f2.jsonl", _full(sha256="0" * 64))], b"", "sha256"),
+        (
+            "full-unknown-link",
+            ["import", w("f3.jsonl", _full(links=[{"kind": "relates", "target": "HD-404"}]))],
+            b"",
+            "HD-404, which is neither",
+        ),
+        (
+            "full-known-key",
+            ["import", w("f4.jsonl", _full(key="HD-1"))],
+            b"",
+            "key HD-1 is already in the store",
+        ),
+        ("full-format-7", ["import", w("f5.jsonl", _full(format=7))], b"", "format: 7"),
+        (
+            "update-flat",
+            ["import", w("f6.jsonl", _record()), "--update"],
+            b"",
+            "--update needs a full export",
+        ),
         # -- import: what `ticket create` refuses, refused here too
         ("key-zero", ["import", w("k0.jsonl", _record(key="HD-0"))], b"", "HD-0"),
         ("key-double-dash", ["import", w("k1.jsonl", _record(key="HD--5"))], b"", "key"),
