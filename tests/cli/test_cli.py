@@ -467,7 +467,8 @@ def test_ticket_merge_moves_a_duplicate_and_refuses_bad_pairs(
     code, out, err = run(capsys, "ticket", "merge", duplicate, kept)
     assert code == 0 and out.startswith(f"merged {duplicate} into {kept}"), err
     shown = json.loads(run(capsys, "ticket", "show", kept, "--json")[1])
-    assert "seen twice" in [c["body"] for c in shown["conversation"]]
+    moved = [c["merged_from"] for c in shown["conversation"] if c["body"] == "seen twice"]
+    assert moved == [duplicate]  # marked with the ticket it was written on
     gone = json.loads(run(capsys, "ticket", "show", duplicate, "--json")[1])
     assert (gone["status"], gone["merged_into"], gone["conversation"]) == ("closed", kept, [])
 

@@ -40,6 +40,9 @@ def test_a_duplicate_moves_into_the_ticket_it_repeats(
 
     kept = lead.merge(source.key, source.version, target.key, target.version)
 
+    came = {c.body: c.merged_from for c in desk.repo.comments(target.key)}
+    assert {came[body] for body in before} == {source.key}  # each moved message is marked
+    assert came["Load balancer checked."] is None
     if backend == "rt":
         # RT's own merge: RT answers for the source with the target from then on.
         assert desk.repo.get(source.key).key == target.key

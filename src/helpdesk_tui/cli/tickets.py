@@ -426,6 +426,7 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
                 "at": c.created_at.isoformat(),
                 "body": c.body,
                 "attachments": [a.filename for a in c.attachments],
+                "merged_from": c.merged_from,
             }
             for c in comments
         ]
@@ -471,7 +472,8 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     for c in comments:
         label = "NOTE" if not c.is_public else ("CUSTOMER" if c.from_customer else "REPLY")
         author = safe_line(sla.actor_label(c.author))
-        print(f"\n--- {label} · {author} · {c.created_at.isoformat(timespec='minutes')}")
+        came = f" · merged from {safe_line(c.merged_from)}" if c.merged_from else ""
+        print(f"\n--- {label} · {author} · {c.created_at.isoformat(timespec='minutes')}{came}")
         print(safe_text(c.body))
     print("\nHistory:")
     customers = {str(c.id): c.author for c in comments if c.from_customer}

@@ -493,6 +493,8 @@ class Comment:
     from_customer: bool = False
     attachments: tuple[Attachment, ...] = ()
     id: int | None = None
+    merged_from: str | None = None
+    """The key of the ticket this message was written on, when a merge moved it here."""
 
     @property
     def is_public(self) -> bool:

@@ -8,7 +8,7 @@ and the rest (RT's web UI, mail, scrips) is mapped to our fields.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,7 +86,7 @@ class TicketHistory:
         return list(
             self._client.items(
                 f"ticket/{ticket_id}/history",
-                {"fields": "Type,Field,OldValue,NewValue,Data,Creator,Created,ObjectType"},
+                {"fields": "Type,Field,OldValue,NewValue,Data,Creator,Created,ObjectType,ObjectId"},
             )
         )
 
@@ -153,6 +153,7 @@ class TicketHistory:
                     from_customer=from_customer,
                     attachments=message_files(files.get(txn_id, []), recorded, txn_id, author, at),
                     id=txn_id,
+                    merged_from=_merged_from(txn, ticket_id, self._mapping.key),
                 )
             )
         return found
@@ -368,3 +369,11 @@ class TicketHistory:
                 self._user_names[text] = text
         name = self._user_names[text]
         return None if name == "Nobody" else name
+
+
+def _merged_from(txn: Mapping[str, Any], ticket_id: int, key: Callable[[int], str]) -> str | None:
+    """A transaction of a ticket RT merged into this one is still that ticket's."""
+    written_on = ref_id(txn.get("ObjectId"))
+    if written_on is None or not written_on.isdigit() or int(written_on) == ticket_id:
+        return None
+    return key(int(written_on))

@@ -35,10 +35,20 @@ class MergeStore(LinkStore):
             }
             old, new = rows[source.key], rows[target.key]
             assert old.id is not None and new.id is not None
-            for table in (comments, attachments):
-                conn.execute(
-                    sa.update(table).where(table.c.ticket_id == old.id).values(ticket_id=new.id)
+            conn.execute(
+                sa.update(attachments)
+                .where(attachments.c.ticket_id == old.id)
+                .values(ticket_id=new.id)
+            )
+            # Each message keeps the ticket it was written on, through merges of merges.
+            conn.execute(
+                sa.update(comments)
+                .where(comments.c.ticket_id == old.id)
+                .values(
+                    ticket_id=new.id,
+                    merged_from=sa.func.coalesce(comments.c.merged_from, old.key),
                 )
+            )
             at = check_ts("at", source.at)
             self._insert_link(conn, old.id, LinkKind.MERGED_INTO, new.id, source.actor, at)
             none = FileWrite([])

@@ -224,6 +224,8 @@ class CommentRow(StoreTable, table=True):
     body: str = _text("body")
     created_at: datetime = _ts("created_at", nullable=False)
     from_customer: bool = _bool("from_customer")
+    # The key of the ticket a merge moved this message from (0005); NULL: written here.
+    merged_from: str | None = _text("merged_from", nullable=True)
 
 
 class AttachmentRow(StoreTable, table=True):

@@ -250,6 +250,7 @@ class TicketQueries(SearchIndex):
                     comments.c.body,
                     comments.c.created_at,
                     comments.c.from_customer,
+                    comments.c.merged_from,
                 )
                 .where(comments.c.ticket_id == ticket_id)
                 .order_by(comments.c.id)
@@ -263,6 +264,7 @@ class TicketQueries(SearchIndex):
                     from_customer=bool(r[5]),
                     attachments=tuple(files.get(r[0], ())),
                     id=r[0],
+                    merged_from=r[6],
                 )
                 for r in rows
             ]

@@ -125,6 +125,7 @@ comments = sa.Table(
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("created_at", UtcTimestamp(), nullable=False),
     sa.Column("from_customer", sa.Boolean(), nullable=False),
+    sa.Column("merged_from", sa.Text(), nullable=True),
     sa.Index("ix_comments_ticket", "ticket_id", "id"),
 )
 

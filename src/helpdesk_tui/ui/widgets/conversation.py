@@ -37,6 +37,9 @@ def _header(label: str, comment: Comment, delivery: Delivery | None) -> Text:
     head.append(f" {label} ", style="bold reverse")
     author = safe_line(actor_label(comment.author, _))
     head.append(f" {author} · {comment.created_at:%Y-%m-%d %H:%M} UTC")
+    if comment.merged_from:
+        head.append(" · ")
+        head.append(_("merged from {key}").format(key=safe_line(comment.merged_from)), "italic")
     if delivery is not None:
         # Whether the customer got it: a failure stands out, the rest reads quietly.
         head.append(" · ")

@@ -1,8 +1,11 @@
-"""Links between tickets: related, parent and child, problem and incident.
+"""Links between tickets: related, parent and child, problem and incident; and the
+ticket a merged message came from.
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05
+
+`comments.merged_from` names the ticket a merge moved a message from.
 
 `ticket_links` holds each link once, from its source to its target (domain/links.py).
 On PostgreSQL a link is visible, and may be made or removed, only by a login that sees
@@ -47,6 +50,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_ticket_links_target", "ticket_links", ["target_id", "source_id"])
+    op.add_column("comments", sa.Column("merged_from", sa.Text(), nullable=True))
     if sqlite:
         return
     op.execute("ALTER TABLE ticket_links ENABLE ROW LEVEL SECURITY")
@@ -55,5 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("comments") as batch:
+        batch.drop_column("merged_from")
     op.drop_index("ix_ticket_links_target", "ticket_links")
     op.drop_table("ticket_links")
