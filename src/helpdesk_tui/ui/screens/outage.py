@@ -13,9 +13,8 @@ from textual.widgets import Label, Select, Static, TextArea
 
 from ...domain.model import Status, Ticket
 from ...domain.text import safe_line
-from ...settings.i18n import _
+from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
-from ...settings.i18n import ngettext
 from ..widgets.inputs import TextEditor
 
 OUTAGE_STATUSES = (Status.PENDING, Status.RESOLVED)
