@@ -137,6 +137,8 @@ def test_an_empty_store_takes_a_full_export_back_byte_for_byte(
     assert _links(vpn) == [("incident_of", outage["key"])]
     assert _links(again) == [("merged_into", vpn["key"])]
     assert again["merged_into"] == vpn["key"] and again["status"] == "closed"
+    moved = [c["merged_from"] for c in vpn["comments"] if c["merged_from"]]  # type: ignore[union-attr]
+    assert moved and set(moved) == {again["key"]}
     assert outage["escalation"] == "awaiting_tier" and outage["tier"] == 2
     assert outage["version"] == 3 and outage["sla_due_at"] is not None
     fields = [h["field"] for h in vpn["history"]]  # type: ignore[union-attr]

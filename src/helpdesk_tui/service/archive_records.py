@@ -55,6 +55,8 @@ class CommentRecord(SQLModel):
     body: Text
     created_at: Instant
     from_customer: StrictBool = False
+    merged_from: Key | None = None
+    """The ticket it was written on, when a merge moved it to this one."""
     files: list[FileRecord] = []
 
 
@@ -126,7 +128,12 @@ def archived_parts(
             for place, file in enumerate(item.files, 1)
         ]
         comment = Comment(
-            item.kind, item.author, item.body, item.created_at, from_customer=item.from_customer
+            item.kind,
+            item.author,
+            item.body,
+            item.created_at,
+            from_customer=item.from_customer,
+            merged_from=item.merged_from,
         )
         thread.append((comment, files))
     return Ticket(**values), thread, parts

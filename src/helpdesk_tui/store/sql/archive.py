@@ -169,6 +169,12 @@ class ArchiveStore(BulkOperations, LinkStore):
         job: _Restore,
     ) -> int:
         comment_id = self._add_comment(conn, ticket_id, comment)
+        if comment.merged_from is not None:
+            conn.execute(
+                sa.update(comments)
+                .where(comments.c.id == comment_id)
+                .values(merged_from=check_str("merged_from", comment.merged_from))
+            )
         for file in files:
             self._restore_file(conn, ticket_id, comment_id, file, job)
         return comment_id
