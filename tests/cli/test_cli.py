@@ -411,6 +411,7 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
         "--language", "sv",
         "--environment", "uat",
         "--add-tag", "outage", "--remove-tag", "vpn",
+        "--add-contact", "Bo Svensson <bo@example.com>", "--add-contact", "cy@example.com",
     )  # fmt: skip
     assert code == 0, err
     shown = json.loads(run(capsys, "ticket", "show", key, "--json")[1])
@@ -423,8 +424,13 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
         "affected_users": 40, "integration": "ERP", "language": "sv",
         "environment": "uat", "tags": ["outage"],
     }  # fmt: skip
+    assert shown["contacts"] == ["Bo Svensson <bo@example.com>", "cy@example.com"]
     changed = {h["field"] for h in shown["history"]}
-    assert {"organization", "requester_email", "affected_users", "tags"} <= changed
+    assert {"organization", "requester_email", "affected_users", "tags", "contacts"} <= changed
+    assert run(capsys, "ticket", "update", key, "--remove-contact", "BO@example.com")[0] == 0
+    assert json.loads(run(capsys, "ticket", "show", key, "--json")[1])["contacts"] == [
+        "cy@example.com"
+    ]
     # A name typed over two lines is kept on one.
     assert run(capsys, "ticket", "update", key, "--team", "two\nlines")[0] == 0
     assert json.loads(run(capsys, "ticket", "show", key, "--json")[1])["team"] == "two lines"
@@ -442,6 +448,7 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
         (["--environment", "staging"], "production, uat, test or none"),
         (["--requester-name", "x" * 5000], "longer than"),
         (["--add-tag", "t" * 5000], "longer than"),
+        (["--add-contact", "Bo <bo at example>"], "is not an e-mail address"),
     ):
         code, out, err = run(capsys, "ticket", "update", key, *argv)
         assert (code, out) == (2, ""), argv

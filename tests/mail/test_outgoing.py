@@ -15,6 +15,7 @@ from helpdesk_tui.domain.model import Status
 from helpdesk_tui.mail.outgoing import RETRY_AFTER, parse_our_id
 from helpdesk_tui.mail.templates import PLACEHOLDERS, TemplateError, Templates
 from helpdesk_tui.service import TicketDraft
+from helpdesk_tui.service.errors import ServiceError
 from helpdesk_tui.settings.config import MailSettings
 from helpdesk_tui.store.base import MailState
 from helpdesk_tui.store.sql import SqlRepository
@@ -318,3 +319,27 @@ def test_a_broken_template_is_refused_at_load_naming_the_file(
     with pytest.raises(TemplateError) as caught:
         Templates(tmp_path)
     assert "reminder.txt" in str(caught.value) and message in str(caught.value)
+
+
+def test_contacts_hear_the_replies_and_the_resolution_but_not_the_survey(
+    repo: SqlRepository, clock: Clock, settings: MailSettings, smtp: Sink
+) -> None:
+    key = new_ticket(repo, clock, settings)
+    svc = as_(repo, "tia", clock, settings)
+    # Bad: an address that is none is refused, and nothing is written or queued.
+    before = len(repo.mail_log(key))
+    with pytest.raises(ServiceError, match="is not an e-mail address"):
+        svc.update(key, repo.get(key).version, contacts=("Bo Svensson <bo at acme>",))
+    assert repo.get(key).contacts == () and len(repo.mail_log(key)) == before
+    t = svc.update(
+        key, repo.get(key).version, contacts=("Bo Svensson <BO@acme.example>", "bo@acme.example")
+    )
+    assert t.contacts == ("Bo Svensson <BO@acme.example>",)  # one address once
+    t = svc.reply(key, t.version, "Fixed: the certificate was renewed.", status=Status.RESOLVED)
+    sent = send(repo, clock, settings).sent
+    assert sent.count((key, "resolution")) == 2 and sent.count((key, "csat_request")) == 1
+    [resolution] = smtp.to("bo@acme.example")
+    assert resolution["To"] == "Bo Svensson <bo@acme.example>"
+    assert "Hello Bo Svensson" in resolution.get_content()
+    assert "Maria" not in resolution.get_content()
+    assert [m["Subject"] for m in smtp.to(MARIA)][-1].startswith(f"[{key}] How did we do")

@@ -37,6 +37,7 @@ EVERY_FIELD = {
     "requester_email": "maria@acme.example",
     "organization": "Acme",
     "watchers": ["elin", "farah"],
+    "contacts": ["Bo Svensson <bo@example.com>"],
     "channel": "phone",
     "environment": "uat",
     "impact": "payroll for 40 people",

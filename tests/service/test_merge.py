@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.domain.access import AccessDenied
-from helpdesk_tui.domain.model import Status
+from helpdesk_tui.domain.model import Status, contact_address
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft
 from helpdesk_tui.service.errors import ServiceError
@@ -40,6 +40,8 @@ def test_a_duplicate_moves_into_the_ticket_it_repeats(
 
     kept = lead.merge(source.key, source.version, target.key, target.version)
 
+    # The duplicate's requester is kept as a contact of the kept ticket (hears its replies).
+    assert [contact_address(c) for c in kept.contacts] == ["bo@example.com"]
     came = {c.body: c.merged_from for c in desk.repo.comments(target.key)}
     assert {came[body] for body in before} == {source.key}  # each moved message is marked
     assert came["Load balancer checked."] is None

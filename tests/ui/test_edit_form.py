@@ -54,6 +54,7 @@ async def test_the_edit_form_saves_every_field_it_shows(make_app: AppFactory) ->
             integration="CUPS",
             language="sv",
             tags="hw, printers",
+            contacts='"Svensson, Bo" <bo@example.com>, cy@example.com',
         )
         form.query_one("#edit-environment", Select).value = "uat"
         await press(pilot, "ctrl+s")
@@ -70,6 +71,7 @@ async def test_the_edit_form_saves_every_field_it_shows(make_app: AppFactory) ->
             saved.integration,
             saved.language,
             saved.tags,
+            saved.contacts,
             saved.environment,
         ) == (
             "Ada Lovelace",
@@ -81,6 +83,7 @@ async def test_the_edit_form_saves_every_field_it_shows(make_app: AppFactory) ->
             "CUPS",
             "sv",
             ("hw", "printers"),
+            ('"Svensson, Bo" <bo@example.com>', "cy@example.com"),
             Environment.UAT,
         )
         changed = {e.field for e in app.service.history(ticket.key)}
@@ -105,6 +108,7 @@ async def test_bad_input_is_said_in_the_form_and_nothing_is_written(
             ({"requester_email": "not an address"}, "is not an address"),
             ({"subject": "   "}, "subject cannot be empty"),
             ({"team": "x" * 5000}, "longer than"),
+            ({"contacts": "Bo <bo at example>"}, "is not an e-mail address"),
         ):
             form = await open_form(pilot, app, ticket.key)
             fill(form, **values)

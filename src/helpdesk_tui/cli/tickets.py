@@ -19,6 +19,7 @@ from ..domain.model import (
     Status,
     Ticket,
     TicketType,
+    contact_address,
     parse_key,
 )
 from ..domain.text import safe_line, safe_text
@@ -97,6 +98,8 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     update.add_argument("--environment", metavar="production|uat|test|none")
     update.add_argument("--add-tag", action="append", default=[], metavar="TAG")
     update.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
+    update.add_argument("--add-contact", action="append", default=[], metavar="'NAME <ADDRESS>'")
+    update.add_argument("--remove-contact", action="append", default=[], metavar="ADDRESS")
     update.add_argument("--reason")
 
     merge = tsub.add_parser("merge", help="merge a duplicate into the ticket it repeats")
@@ -222,6 +225,10 @@ def _edited_fields(args: argparse.Namespace, ticket: Ticket) -> dict[str, object
     if args.environment is not None:
         text = args.environment.strip().lower()
         fields["environment"] = None if text == "none" else _environment(text)
+    if args.add_contact or args.remove_contact:
+        gone = {contact_address(c) for c in args.remove_contact}
+        kept = [c for c in ticket.contacts if contact_address(c) not in gone]
+        fields["contacts"] = (*kept, *args.add_contact)
     if args.add_tag or args.remove_tag:
         kept = [t for t in ticket.tags if t not in set(args.remove_tag)]
         fields["tags"] = tuple(dict.fromkeys([*kept, *(t.strip() for t in args.add_tag)]))
@@ -456,6 +463,8 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     print(
         f"  requester: {safe_line(ticket.requester)}  org: {safe_line(ticket.organization or '-')}"
     )
+    if ticket.contacts:
+        print(f"  contacts: {safe_line(', '.join(ticket.contacts))}")
     linked = [f"{item.relation} {safe_line(item.other.key)}" for item in service.links(ticket)]
     if linked:
         print(f"  links: {' · '.join(linked)}")

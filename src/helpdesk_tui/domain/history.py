@@ -53,6 +53,7 @@ FIELD_LABELS = {
     "requester_email": N_("Requester e-mail"),
     "organization": N_("Organization"),
     "watchers": N_("Watchers"),
+    "contacts": N_("Contacts"),
     "channel": N_("Channel"),
     "environment": N_("Environment"),
     "impact": N_("Impact"),

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from email.utils import formataddr, parseaddr
 
 from .text import N_
 
@@ -243,6 +245,27 @@ class InvalidTicket(ValueError):
     """A new ticket that breaks a rule; the message names the field."""
 
 
+def contact_address(contact: str) -> str:
+    """The address of a contact written "Name <address>" (or a bare address), lowercased."""
+    return parseaddr(contact)[1].strip().lower()
+
+
+def contact_line(name: str, address: str) -> str:
+    """A contact as stored: "Name <address>", or the address alone."""
+    return (
+        formataddr((" ".join(name.split()), address.strip())) if name.strip() else address.strip()
+    )
+
+
+def distinct_contacts(contacts: Iterable[str]) -> tuple[str, ...]:
+    """Each address once (the first spelling kept), blanks dropped."""
+    seen: dict[str, str] = {}
+    for contact in contacts:
+        if contact.strip():
+            seen.setdefault(contact_address(contact) or contact.strip(), contact.strip())
+    return tuple(seen.values())
+
+
 def check_new_ticket(ticket: Ticket) -> Ticket:
     """`ticket` as it may be stored (its subject on one line), or InvalidTicket saying why.
 
@@ -294,6 +317,12 @@ def check_new_ticket(ticket: Ticket) -> Ticket:
             raise InvalidTicket(f"{name} must be a list of names")
         for item in items:
             check_text(name, item, MAX_LINE)
+    if not isinstance(ticket.contacts, tuple):
+        raise InvalidTicket("contacts must be a list of addresses")
+    for contact in ticket.contacts:
+        check_text("contact", contact, MAX_LINE)
+        if not EMAIL_RE.match(contact_address(contact)):
+            raise InvalidTicket(f"contact {contact[:60]!r} is not an e-mail address")
     for name in _TIME_FIELDS:
         required = name in ("created_at", "updated_at")
         check_instant(name, getattr(ticket, name), optional=not required)
@@ -371,6 +400,9 @@ class Ticket:
     requester_email: str = ""
     organization: str | None = None
     watchers: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = ()
+    """Other customers kept informed ("Name <address>"): the public replies and the
+    resolution notice go to them too. A merge adds the duplicate's requester."""
     channel: Channel = Channel.EMAIL
     environment: Environment | None = None
     impact: str = ""
@@ -433,6 +465,7 @@ EDITABLE_FIELDS = frozenset(
         "requester_email",
         "organization",
         "watchers",
+        "contacts",
         "channel",
         "environment",
         "impact",

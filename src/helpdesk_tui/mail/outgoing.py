@@ -26,7 +26,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Protocol
 
 from ..domain.followup import MailKind
-from ..domain.model import Ticket
+from ..domain.model import Ticket, contact_address
 from ..service.delivery import Outbox
 from ..settings.config import MailSettings
 from ..store.base import MailDirection, MailEntry, NotFound
@@ -115,9 +115,7 @@ class Composer:
         message = EmailMessage()
         message["From"] = self.sender
         try:
-            message["To"] = Address(
-                " ".join(ticket.requester_name.split()), addr_spec=entry.address
-            )
+            message["To"] = Address(_name_of(ticket, entry.address), addr_spec=entry.address)
         except (ValueError, IndexError) as exc:
             raise SendError(f"{entry.address!r} is not an address: {exc}", permanent=True) from None
         message["Subject"] = f"[{ticket.key}] {subject}"
@@ -145,7 +143,8 @@ class Composer:
         return {
             "key": ticket.key,
             "subject": ticket.subject,
-            "requester": ticket.requester_name or ticket.requester_email or "there",
+            # Whom this message greets: the requester, or the contact it goes to.
+            "requester": _name_of(ticket, entry.address) or entry.address or "there",
             "requester_email": ticket.requester_email,
             "status": ticket.status.label,
             "priority": f"{ticket.priority.short} {ticket.priority.label}",
@@ -301,3 +300,14 @@ def deliver(
     finally:
         transport.close()
     return report
+
+
+def _name_of(ticket: Ticket, address: str) -> str:
+    """The requester's name, or the contact's: a merged duplicate's requester is not
+    greeted by the kept ticket's."""
+    if address.lower() == ticket.requester_email.strip().lower():
+        return " ".join(ticket.requester_name.split())
+    for contact in ticket.contacts:
+        if contact_address(contact) == address.lower():
+            return " ".join(parseaddr(contact)[0].split())
+    return ""

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from ..domain.access import AccessDenied, Action, can
 from ..domain.followup import FollowUpPolicy, MailKind
-from ..domain.model import Agent, Comment, Priority, Role, Status, Ticket
+from ..domain.model import Agent, Comment, Priority, Role, Status, Ticket, contact_address
 from ..domain.sla import Policy
 from ..domain.sla.urgency import Urgency, awaits_acknowledgement, urgency_key
 from ..domain.triage import TicketIndex
@@ -182,7 +182,15 @@ class ServiceCore:
         if not (self.sends_mail and ticket.requester_email):
             return []
         values = {"agent": self.me.name, **params}
-        return [MailRecord(MailDirection.OUT, kind.value, ticket.requester_email, body, values)]
+        to = [ticket.requester_email]
+        if kind in (MailKind.REPLY, MailKind.RESOLUTION):
+            # What the customer hears, the contacts kept informed hear too; the survey,
+            # reminders and the acknowledgement are the requester's alone.
+            to += [contact_address(c) for c in ticket.contacts]
+        return [
+            MailRecord(MailDirection.OUT, kind.value, address, body, values)
+            for address in dict.fromkeys(a for a in to if a)
+        ]
 
     def _status_mail(
         self, ticket: Ticket, status: Status | None, body: str, now: datetime

@@ -6,7 +6,16 @@ from dataclasses import replace
 
 from ..domain import lifecycle
 from ..domain.access import Action
-from ..domain.model import Comment, CommentKind, Status, Ticket, canonical_key
+from ..domain.model import (
+    Comment,
+    CommentKind,
+    Status,
+    Ticket,
+    canonical_key,
+    contact_address,
+    contact_line,
+    distinct_contacts,
+)
 from ..store.base import Capability
 from .core import ServiceCore
 from .errors import ServiceError
@@ -38,8 +47,13 @@ class MergeUseCases(ServiceCore):
         contact = source.requester if source.requester_email != target.requester_email else ""
         note = _note(source, len(moved), contact)
         answered = [t.first_response_at for t in (source, target) if t.first_response_at]
+        contacts = [*target.contacts, *source.contacts]
+        if source.requester_email and source.requester_email != target.requester_email:
+            contacts.append(contact_line(source.requester_name, source.requester_email))
+        mine = contact_address(target.requester_email)
         kept: dict[str, object] = {
             "watchers": tuple(dict.fromkeys([*target.watchers, *source.watchers])),
+            "contacts": tuple(c for c in distinct_contacts(contacts) if contact_address(c) != mine),
             "first_response_at": min(answered) if answered else None,
         }
         source_change = self._change(
@@ -79,5 +93,8 @@ def _note(source: Ticket, messages: int, contact: str) -> str:
         "message(s) and its files are in this conversation now, in time order."
     ]
     if contact:
-        lines.append(f"{source.key} was asked by {contact}: keep them informed too.")
+        lines.append(
+            f"{source.key} was asked by {contact}: a contact of this ticket now, who hears"
+            " its public replies too."
+        )
     return "\n".join(lines)

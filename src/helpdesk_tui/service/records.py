@@ -177,6 +177,7 @@ class ImportRecord(SQLModel):
     requester_email: Text | None = None
     organization: Text | None = None
     watchers: Names = None
+    contacts: Names = None
     channel: ChannelChoice | None = None
     environment: EnvironmentChoice | None = None
     impact: Text | None = None
@@ -257,6 +258,7 @@ def _shown(value: object) -> str:
 _SHAPES = {
     "watchers": "must be a list of names",
     "tags": "must be a list of names",
+    "contacts": "must be a list of addresses",
     "pauses": "must be a list of [start, end, status]",
 }
 _PAUSE_PARTS = ("start", "end", "status")

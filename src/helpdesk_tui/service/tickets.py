@@ -18,6 +18,7 @@ from ..domain.model import (
     Role,
     Status,
     Ticket,
+    distinct_contacts,
 )
 from ..domain.sla import TargetStatus
 from ..store.base import REFUSED, MailRecord, mail_queue
@@ -155,6 +156,9 @@ class TicketUseCases(ServiceCore):
         for name in ("requester_name", "requester_email", "organization", "team"):
             if isinstance(fields.get(name), str):
                 fields[name] = " ".join(str(fields[name]).split()) or None
+        contacts = fields.get("contacts")
+        if isinstance(contacts, tuple):
+            fields["contacts"] = distinct_contacts(" ".join(str(c).split()) for c in contacts)
         tags = fields.get("tags")
         if isinstance(tags, tuple):
             words = (" ".join(str(tag).split()) for tag in tags)

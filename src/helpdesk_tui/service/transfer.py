@@ -46,7 +46,7 @@ EXPORTED = [
     for f in fields(Ticket)
     if f.name not in ("id", "version", "sla_due_at", "sla_risk_at", "sla_flags", "pauses")
 ]
-_LISTS = ("watchers", "tags", "pauses")
+_LISTS = ("watchers", "contacts", "tags", "pauses")
 """Written to a CSV cell as JSON."""
 
 

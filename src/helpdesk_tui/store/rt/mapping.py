@@ -102,6 +102,7 @@ STATE_FIELDS = (
     "integration",
     "category",
     "tags",
+    "contacts",
     "language",
     "first_response_at",
     "resolved_at",
@@ -243,7 +244,7 @@ def _from_state(name: str, value: Any) -> Any:
             PauseInterval(parse_ts(s), None if e is None else parse_ts(e), Status(st))
             for s, e, st in value
         )
-    if name in ("watchers", "tags", "sla_flags"):
+    if name in ("watchers", "contacts", "tags", "sla_flags"):
         return tuple(str(v) for v in value)
     if name == "channel":
         return Channel(value)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from ...domain.model import Comment, CommentKind, Ticket
+from ...domain.model import Comment, CommentKind, Ticket, contact_address
 from ..base import Change, ConflictError, InvalidInput, NotFound, StoreError
 from ..fields import AUDITED_FIELDS, audit_text
 from ..validation import FIELD_KINDS, check_fields, check_str, check_ts
@@ -105,6 +105,8 @@ class TicketWriter:
             body["Requestor"] = ticket.requester_email
         if ticket.watchers:
             body["AdminCc"] = list(ticket.watchers)
+        if ticket.contacts:
+            body["Cc"] = [contact_address(c) for c in ticket.contacts]
         self._require_users([ticket.assignee], "assignee")
         self._require_users(ticket.watchers, "watcher")
         with self._session.write_lock:
@@ -304,6 +306,9 @@ class TicketWriter:
             body["AdminCc"] = list(after.watchers)
         if "requester_email" in diffs and after.requester_email:
             body["Requestor"] = [after.requester_email]
+        if "contacts" in diffs:
+            # RT's Cc gets its correspondence: RT mails the contacts, as it mails the requestor.
+            body["Cc"] = [contact_address(c) for c in after.contacts]
         if new_status is not None and change.comment is None:
             body["Status"] = new_status
         rt_fields = [k for k in body if k != "CustomFields"]

@@ -149,6 +149,9 @@ class TicketRow(StoreTable, table=True):
     requester_email: str = _text("requester_email")
     organization: str | None = _text("organization", nullable=True)
     watchers: str = _text("watchers")
+    # JSON, like the watchers: "Name <address>" each (0005; its default there fills the
+    # rows of before, every write names it).
+    contacts: str = _text("contacts")
     channel: str = _text("channel")
     environment: str | None = _text("environment", nullable=True)
     impact: str = _text("impact")

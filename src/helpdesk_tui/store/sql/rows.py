@@ -106,6 +106,7 @@ TICKET_COLUMNS = (
     "sla_risk_at",
     "sla_flags",
     "version",
+    "contacts",
 )
 INSERT_COLUMNS = (*TICKET_COLUMNS, "priority_rank", "is_active")
 # Booleans travel as 0/1 (pysqlite binds a bool slowly, via its adapter lookup) and
@@ -203,6 +204,7 @@ def ticket_from_row(r: Sequence[Any]) -> Ticket:
         sla_risk_at=r[40],
         sla_flags=load_strs(r[41]),
         version=r[42],
+        contacts=load_strs(r[43]),
     )
 
 
@@ -260,6 +262,7 @@ def ticket_params(t: Ticket, id_: int, key: str, ts: Callable[[datetime], Any]) 
         None if t.sla_risk_at is None else ts(t.sla_risk_at),
         "[]" if not t.sla_flags else dump_strs(t.sla_flags),
         1 if t.version is None else t.version,
+        "[]" if not t.contacts else dump_strs(t.contacts),
         _RANK[priority],
         1 if status in ACTIVE_VALUES else 0,
     )
@@ -267,7 +270,7 @@ def ticket_params(t: Ticket, id_: int, key: str, ts: Callable[[datetime], Any]) 
 
 def column_values(name: str, value: Any) -> dict[str, Any]:
     """The column values (for a Core UPDATE) that store one checked field value."""
-    if name in ("watchers", "tags", "sla_flags"):
+    if name in ("watchers", "contacts", "tags", "sla_flags"):
         return {name: dump_strs(value)}
     if name == "pauses":
         return {name: _dump_pauses(value)}

@@ -32,6 +32,7 @@ tickets = sa.Table(
     sa.Column("requester_email", sa.Text(), nullable=False),
     sa.Column("organization", sa.Text(), nullable=True),
     sa.Column("watchers", sa.Text(), nullable=False),
+    sa.Column("contacts", sa.Text(), nullable=False),
     sa.Column("channel", sa.Text(), nullable=False),
     sa.Column("environment", sa.Text(), nullable=True),
     sa.Column("impact", sa.Text(), nullable=False),

@@ -8,6 +8,7 @@ was is not written; what changed is one version-checked write, audited field by 
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.utils import getaddresses
 from typing import Any
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
-from ...domain.model import Environment, Ticket
+from ...domain.model import Environment, Ticket, contact_line
 from ...domain.text import safe_line
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -29,6 +30,7 @@ TEXT_FIELDS = {
     "requester_name": _("Requester name"),
     "requester_email": _("Requester e-mail"),
     "organization": _("Organization"),
+    "contacts": _("Contacts kept informed (Name <address>, …)"),
     "team": _("Team"),
     "category": _("Category"),
     "impact": _("Impact"),
@@ -124,7 +126,7 @@ def _shown(ticket: Ticket, name: str) -> str:
     value = getattr(ticket, name)
     if value is None:
         return ""
-    if name == "tags":
+    if name in ("tags", "contacts"):
         return ", ".join(value)
     return str(value)
 
@@ -133,6 +135,10 @@ def _parsed(name: str, text: str) -> object:
     words = " ".join(text.split())
     if name == "tags":
         return tuple(tag.strip() for tag in text.split(",") if tag.strip())
+    if name == "contacts":
+        # A name may hold a comma ("Svensson, Bo" <bo@example.com>): read as addresses.
+        found = getaddresses([text])
+        return tuple(contact_line(n, a) if a else n for n, a in found if (n or a).strip())
     if name == "affected_users":
         if not words:
             return None

@@ -85,6 +85,7 @@ def ticket_details(ticket: Ticket) -> Table:
     row(_("Team"), ticket.team)
     row(_("Requester"), ticket.requester)
     row(_("Organization"), ticket.organization)
+    row(_("Contacts"), ticket.contacts)
     row(_("Watchers"), ticket.watchers)
     row(_("Channel"), ticket.channel)
     row(_("Environment"), ticket.environment)

@@ -5,7 +5,8 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05
 
-`comments.merged_from` names the ticket a merge moved a message from.
+`comments.merged_from` names the ticket a merge moved a message from; `tickets.contacts`
+holds the other customers a ticket keeps informed.
 
 `ticket_links` holds each link once, from its source to its target (domain/links.py).
 On PostgreSQL a link is visible, and may be made or removed, only by a login that sees
@@ -51,6 +52,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_ticket_links_target", "ticket_links", ["target_id", "source_id"])
     op.add_column("comments", sa.Column("merged_from", sa.Text(), nullable=True))
+    op.add_column("tickets", sa.Column("contacts", sa.Text(), nullable=False, server_default="[]"))
     if sqlite:
         return
     op.execute("ALTER TABLE ticket_links ENABLE ROW LEVEL SECURITY")
@@ -61,5 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("comments") as batch:
         batch.drop_column("merged_from")
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("contacts")
     op.drop_index("ix_ticket_links_target", "ticket_links")
     op.drop_table("ticket_links")
