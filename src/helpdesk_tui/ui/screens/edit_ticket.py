@@ -30,7 +30,7 @@ TEXT_FIELDS = {
     "requester_name": _("Requester name"),
     "requester_email": _("Requester e-mail"),
     "organization": _("Organization"),
-    "contacts": _("Contacts kept informed (Name <address>, …)"),
+    "contacts": _("Contacts"),
     "team": _("Team"),
     "category": _("Category"),
     "impact": _("Impact"),
@@ -40,6 +40,10 @@ TEXT_FIELDS = {
     "tags": _("Tags (comma-separated)"),
 }
 """The fields the form edits as a line of text, in the order it shows them."""
+
+PLACEHOLDERS = {
+    "contacts": _("kept informed: Name <address>, …"),
+}
 
 
 class EditTicketScreen(ModalScreen[Ticket | None]):
@@ -70,7 +74,11 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
             for name, label in TEXT_FIELDS.items():
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="form-label")
-                    yield LineInput(value=_shown(ticket, name), id=f"edit-{name}")
+                    yield LineInput(
+                        value=_shown(ticket, name),
+                        id=f"edit-{name}",
+                        placeholder=PLACEHOLDERS.get(name, ""),
+                    )
             with Horizontal(classes="form-row"):
                 yield Label(_("Environment"), classes="form-label")
                 yield Select(
