@@ -62,8 +62,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def store_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of the backend under test."""
+    yield from empty_database(backend, tmp_path / "store")
+
+
+def empty_database(backend: str, folder: Path) -> Iterator[str]:
+    """A URL to an empty database of `backend`: a file in `folder`, or a PostgreSQL
+    schema of its own, dropped afterwards."""
     if backend == "sqlite":
-        yield str(tmp_path / "store" / "helpdesk.db")
+        yield str(folder / "helpdesk.db")
         return
     assert PG_URL is not None
     schema = f"test_{uuid.uuid4().hex[:12]}"

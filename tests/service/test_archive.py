@@ -9,13 +9,11 @@ import base64
 import hashlib
 import io
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from helpdesk_tui.domain.model import Agent, Role
 from helpdesk_tui.launch.bootstrap import load_policy
@@ -23,7 +21,7 @@ from helpdesk_tui.service import HelpdeskService, TicketDraft, transfer
 from helpdesk_tui.service.transfer import ImportFormatError
 from helpdesk_tui.store.base import TicketRepository
 from helpdesk_tui.store.sql import SqlRepository
-from tests.conftest import FROZEN, PG_URL, _psycopg
+from tests.conftest import FROZEN, empty_database
 from tests.service.conftest import AGENTS
 from tests.store.support import open_store
 
@@ -54,21 +52,7 @@ class Desk:
 @pytest.fixture
 def second_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A second empty database of the backend under test (the first is `store_url`)."""
-    if backend == "sqlite":
-        yield str(tmp_path / "second" / "helpdesk.db")
-        return
-    assert PG_URL is not None
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(_psycopg(PG_URL))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = sa.make_url(_psycopg(PG_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    yield from empty_database(backend, tmp_path / "second")
 
 
 @pytest.fixture

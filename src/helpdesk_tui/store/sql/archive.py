@@ -3,7 +3,6 @@ files, links and history, in one transaction."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -16,15 +15,14 @@ from sqlalchemy.engine import Connection
 
 from ...domain.links import LinkKind, TicketLink
 from ...domain.model import KEY_RE, Comment
-from ...settings.private import private_dir
 from ..base import ArchivedFile, ArchivedTicket, InvalidInput, LinkRecord, NewAttachment
 from ..fields import AUDITED_FIELDS, audit_text
 from ..validation import check_attachment_size, check_str, check_ts
 from .bulk import BulkOperations
-from .files import StagedFile, _safe_filename
+from .files import StagedFile
 from .links import LinkStore
 from .rows import INSERT_COLUMNS, KIND, ticket_from_row, ticket_params
-from .tables import attachments, audit, comments, tickets, watchers
+from .tables import audit, comments, tickets, watchers
 from .tables import links as ticket_links
 
 UPDATED = "import --update"
@@ -183,37 +181,17 @@ class ArchiveStore(BulkOperations, LinkStore):
         self, conn: Connection, ticket_id: int, comment_id: int, file: ArchivedFile, job: _Restore
     ) -> int:
         check_attachment_size(file.filename, file.size)
+        content_type = check_str("content_type", file.content_type)
         [staged] = self._stage_attachments(
-            [NewAttachment(check_str("filename", file.filename), file.path, file.content_type)]
+            [NewAttachment(check_str("filename", file.filename), file.path, content_type)]
         )
         job.staged.append(staged)
         if staged.size != file.size or staged.sha256 != file.sha256:
             raise InvalidInput(f"{file.filename}: its content does not match its size and sha256")
-        result = conn.execute(
-            sa.insert(attachments).values(
-                ticket_id=ticket_id,
-                comment_id=comment_id,
-                filename=file.filename,
-                content_type=check_str("content_type", file.content_type),
-                size=staged.size,
-                sha256=staged.sha256,
-                storage_path="",
-                uploaded_by=file.uploaded_by,
-                created_at=check_ts("created_at", file.created_at or job.at),
-            )
+        at = check_ts("created_at", file.created_at or job.at)
+        attachment_id, target = self._store_attachment(
+            conn, ticket_id, comment_id, staged, file.uploaded_by, at
         )
-        pk = result.inserted_primary_key
-        assert pk is not None
-        attachment_id = int(pk[0])
-        relative = f"{ticket_id}/{attachment_id}-{_safe_filename(file.filename)}"
-        conn.execute(
-            sa.update(attachments)
-            .where(attachments.c.id == attachment_id)
-            .values(storage_path=relative)
-        )
-        target = self._attachments_dir / relative
-        private_dir(target.parent)
-        os.replace(staged.temp, target)
         job.placed.append(target)
         return attachment_id
 

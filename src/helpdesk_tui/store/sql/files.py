@@ -219,7 +219,7 @@ class AttachmentFiles(SqlTransactions):
         ticket_id: int,
         comment_id: int | None,
         file: StagedFile,
-        actor: str,
+        actor: str | None,
         at: datetime,
     ) -> tuple[int, Path]:
         result = conn.execute(

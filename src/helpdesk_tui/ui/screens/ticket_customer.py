@@ -8,6 +8,7 @@ from ...settings.i18n import _
 from ..jobs import call_store
 from ..widgets.customer import CustomerTable
 from ..widgets.status_line import StatusLine
+from ..widgets.ticket_rows import TicketRows
 from .ticket_actions import TicketActions
 
 
@@ -40,5 +41,6 @@ class TicketCustomer(TicketActions):
         self._customer_version = None
         self.query_one(StatusLine).say(_("customer: {error}").format(error=exc), error=True)
 
-    def on_customer_table_opened(self, message: CustomerTable.Opened) -> None:
+    def on_ticket_rows_opened(self, message: TicketRows.Opened) -> None:
+        """Enter on another ticket in the Customer or Links tab opens it."""
         self.helpdesk.open_ticket(message.key)

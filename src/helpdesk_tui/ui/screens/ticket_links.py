@@ -48,9 +48,6 @@ class TicketLinks(TicketCustomer):
     def _links_failed(self, exc: Exception) -> None:
         self.query_one(StatusLine).say(_("links: {error}").format(error=exc), error=True)
 
-    def on_links_table_opened(self, message: LinksTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.key)
-
     def _links_changed(self, said: str) -> None:
         self.notify(said)
         if self.ticket is not None:

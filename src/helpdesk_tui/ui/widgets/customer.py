@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
-from textual.message import Message
-from textual.widgets import DataTable
 
 from ...domain import sla
 from ...domain.model import DONE_STATUSES, Ticket
@@ -17,20 +15,12 @@ from ...service.requesters import CustomerHistory
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from .countdown import ticket_sla_text
+from .ticket_rows import TicketRows
 
 
-class CustomerTable(DataTable[Text]):
+class CustomerTable(TicketRows):
     """The requester's other tickets, then the organization's, open ones first with
     their SLA time; enter opens one."""
-
-    class Opened(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
-
-    def __init__(self, policy: Policy, clock: Callable[[], datetime], *, id: str | None = None):
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._policy, self._clock = policy, clock
 
     def on_mount(self) -> None:
         self.add_columns(_("Key"), _("Pri"), _("Status"), _("SLA"), _("Subject"), _("Requester"))
@@ -59,11 +49,6 @@ class CustomerTable(DataTable[Text]):
         now = self._clock()
         for other in tickets:
             self.add_row(*brief_cells(other, self._policy, now), key=f"{other.key}#{title}")
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value:
-            self.post_message(self.Opened(event.row_key.value.split("#", 1)[0]))
 
 
 def brief_cells(other: Ticket, policy: Policy, now: datetime) -> list[Text]:

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
 from rich.text import Text
-from textual.message import Message
-from textual.widgets import DataTable
 
 from ...domain.links import LinkKind
-from ...domain.sla import Policy
 from ...service.links import LinkedTicket
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from .customer import brief_cells
+from .ticket_rows import TicketRows
 
 
-class LinksTable(DataTable[Text]):
+class LinksTable(TicketRows):
     """One row per link; enter opens the linked ticket."""
 
-    class Opened(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
-
-    def __init__(self, policy: Policy, clock: Callable[[], datetime], *, id: str | None = None):
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._policy, self._clock = policy, clock
-        self.links: list[LinkedTicket] = []
+    links: Sequence[LinkedTicket] = ()
 
     def on_mount(self) -> None:
         self.add_columns(
@@ -62,8 +51,3 @@ class LinksTable(DataTable[Text]):
     @property
     def incidents(self) -> int:
         return sum(1 for item in self.links if item.link.kind is LinkKind.INCIDENT_OF)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value and self.links:
-            self.post_message(self.Opened(event.row_key.value))
