@@ -24,6 +24,7 @@ from ..domain.model import (
 )
 from ..domain.text import safe_line, safe_text
 from ..service import HelpdeskService, TicketDraft, transfer
+from ..service.archive import history_record
 from ..service.views import SAVED_VIEWS, parse_filter, search_query
 from ..store.base import SortKey
 from . import links
@@ -441,18 +442,7 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
             {"relation": item.relation, "key": item.other.key, "kind": item.link.kind.value}
             for item in service.links(ticket)
         ]
-        record["history"] = [
-            {
-                "at": h.at.isoformat(),
-                "actor": h.actor,
-                "login": h.login,
-                "field": h.field,
-                "old": h.old,
-                "new": h.new,
-                "reason": h.reason,
-            }
-            for h in history
-        ]
+        record["history"] = [history_record(h) for h in history]
         print(json.dumps(record))
         return 0
     print(f"{safe_line(ticket.key)}  {safe_line(ticket.subject)}")

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..domain.model import Attachment, Comment, Ticket
+from ..domain.model import Attachment, AuditEntry, Comment, Ticket
 from ..store.base import ArchivedFile, ArchivedTicket, LinkRecord, StoreError
 from .errors import ImportRefused
 from .helpdesk import HelpdeskService
@@ -61,20 +61,22 @@ def full_record(service: HelpdeskService, ticket: Ticket) -> dict[str, Any]:
         }
         for link in service.link_records(ticket)
     ]
-    record["history"] = [
-        {
-            "at": entry.at.isoformat(),
-            "actor": entry.actor,
-            "field": entry.field,
-            "old": entry.old,
-            "new": entry.new,
-            "reason": entry.reason,
-            "version": entry.version,
-            "login": entry.login,
-        }
-        for entry in service.history_of(ticket)
-    ]
+    record["history"] = [history_record(entry) for entry in service.history_of(ticket)]
     return record
+
+
+def history_record(entry: AuditEntry) -> dict[str, Any]:
+    """One history entry as JSON: the full export and `ticket show --json` write it so."""
+    return {
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "field": entry.field,
+        "old": entry.old,
+        "new": entry.new,
+        "reason": entry.reason,
+        "version": entry.version,
+        "login": entry.login,
+    }
 
 
 def _comment(service: HelpdeskService, key: str, comment: Comment) -> dict[str, Any]:
