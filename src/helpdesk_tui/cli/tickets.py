@@ -13,6 +13,7 @@ from ..domain import sla
 from ..domain.escalation import ReviewDecision
 from ..domain.history import narrate
 from ..domain.model import (
+    MAX_BODY,
     Channel,
     Environment,
     Priority,
@@ -22,7 +23,7 @@ from ..domain.model import (
     contact_address,
     parse_key,
 )
-from ..domain.text import safe_line, safe_text
+from ..domain.text import plain_output, safe_line, safe_text
 from ..service import HelpdeskService, TicketDraft, transfer
 from ..service.archive import history_record
 from ..service.views import SAVED_VIEWS, parse_filter, search_query
@@ -518,12 +519,25 @@ def _key(text: str) -> str:
 
 
 def _read_body(text: str) -> str:
+    """The text given, or with `-` standard input: a command's output piped in is kept
+    as plain text (plain_output), and more than a message may hold is refused before
+    anything is written."""
     if text != "-":
         return text
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CliError(f"stdin: not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+    too_long = CliError(
+        f"stdin: more than {MAX_BODY:,} characters; attach it as a file instead (--attach)"
+    )
+    limit = MAX_BODY * 4  # bytes: UTF-8 needs at most four for a character
+    if hasattr(sys.stdin, "buffer"):
+        raw = sys.stdin.buffer.read(limit + 1)
+        if len(raw) > limit:
+            raise too_long
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CliError(f"stdin: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+    else:
+        data = sys.stdin.read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise too_long
+    return plain_output(data)

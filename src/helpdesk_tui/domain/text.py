@@ -39,6 +39,18 @@ def safe_text(text: str) -> str:
     return _BIDI.sub(PLACEHOLDER, text)
 
 
+def plain_output(text: str) -> str:
+    """A command's output as text to keep: colour and cursor escape sequences and control
+    characters removed (not shown as placeholders: `ls --color | ...` reads as plain
+    text), carriage-return progress lines reduced to their last state, tabs expanded,
+    the lines and their spacing otherwise as they were."""
+    lines = []
+    for line in _ESCAPES.sub("", text).replace("\r\n", "\n").split("\n"):
+        line = line.rsplit("\r", 1)[-1]  # a progress bar redrawn in place: its last frame
+        lines.append(_CONTROLS.sub("", line.expandtabs(8)))
+    return _BIDI.sub("", "\n".join(lines))
+
+
 def safe_line(text: str) -> str:
     """Like `safe_text`, for one table cell: newlines and tabs become spaces."""
     if text.isprintable():

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ...domain.links import LinkKind, TicketLink
+from ...domain.links import EDITABLE, LinkKind, TicketLink
 from ..base import InvalidInput
 from ..validation import check_str, check_ts
 from .tables import links as ticket_links
@@ -76,14 +76,16 @@ class LinkStore(TicketWrites):
             self._link_entries(conn, (one, two), link, actor, when, added=False)
 
     def _linked(self, conn: Connection, one: int, two: int) -> tuple[int, LinkKind, int] | None:
-        """The link between two tickets, either way round: two tickets have one at most."""
+        """The link a person made between two tickets, either way round: two tickets have
+        one at most (a merge's own link aside)."""
         row = conn.execute(
             sa.select(ticket_links.c.source_id, ticket_links.c.kind, ticket_links.c.target_id)
             .where(
                 sa.or_(
                     sa.and_(ticket_links.c.source_id == one, ticket_links.c.target_id == two),
                     sa.and_(ticket_links.c.source_id == two, ticket_links.c.target_id == one),
-                )
+                ),
+                ticket_links.c.kind.in_([kind.value for kind in EDITABLE]),
             )
             .limit(1)
         ).first()
@@ -118,11 +120,7 @@ class LinkStore(TicketWrites):
         for ticket_id, key in zip(ids, (link.source, link.target), strict=True):
             text = f"{link.relation(key)} {link.other(key)}"
             old, new = (None, text) if added else (text, None)
-            entries.append(
-                self._entry(
-                    ticket_id, key, at, check_str("actor", actor), "link", old, new, None, None
-                )
-            )
+            entries.append(self._entry(ticket_id, key, at, actor, "link", old, new, None, None))
         self._audit(conn, entries)
         self._bump(conn)
 
