@@ -17,13 +17,14 @@ class Drafts:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def _path(self, key: str, kind: str) -> Path:
+    def path(self, key: str, kind: str) -> Path:
+        """The draft's file (an editor opens it in place)."""
         safe_key = re.sub(r"[^A-Za-z0-9-]", "_", key)
         return self.folder / f"{safe_key}.{kind}.txt"
 
     def load(self, key: str, kind: str) -> str | None:
         try:
-            text = self._path(key, kind).read_text(encoding="utf-8")
+            text = self.path(key, kind).read_text(encoding="utf-8")
         except OSError:
             return None
         return text or None
@@ -32,7 +33,7 @@ class Drafts:
         if not text.strip():
             self.discard(key, kind)
             return
-        path = self._path(key, kind)
+        path = self.path(key, kind)
         private_dir(path.parent)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
@@ -43,8 +44,8 @@ class Drafts:
         tmp.replace(path)
 
     def discard(self, key: str, kind: str) -> None:
-        self._path(key, kind).unlink(missing_ok=True)
+        self.path(key, kind).unlink(missing_ok=True)
 
     def pending(self, key: str) -> list[str]:
         """Kinds ("reply", "note") with a saved draft for `key`."""
-        return [kind for kind in ("reply", "note") if self._path(key, kind).exists()]
+        return [kind for kind in ("reply", "note") if self.path(key, kind).exists()]

@@ -118,19 +118,20 @@ class TicketActions(LiveScreen):
         run(version)
 
     def _open_composer(self, kind: str) -> None:
-        from .compose import ComposeScreen
+        from .compose import Composed, ComposeScreen
 
         if self.ticket is None:
             return
         key, service, drafts = self.key, self.service, self.drafts
 
-        def send(text: str | None) -> None:
-            if text is None:
+        def send(sent: Composed | None) -> None:
+            if sent is None:
                 return
+            text, files = sent.text, list(sent.files)
             if kind == "reply":
                 self._versioned_write(
                     _("reply"),
-                    lambda v: service.reply(key, v, text),
+                    lambda v: service.reply(key, v, text, status=sent.status, attachments=files),
                     lambda: drafts.discard(key, kind),
                     lambda exc: self._not_sent(kind, text, exc),
                     told=lambda ticket: reply_told(ticket, service.reply_delivery(ticket)),
@@ -138,7 +139,7 @@ class TicketActions(LiveScreen):
             else:
                 self._versioned_write(
                     _("note added"),
-                    lambda v: service.note(key, v, text),
+                    lambda v: service.note(key, v, text, attachments=files),
                     lambda: drafts.discard(key, kind),
                     lambda exc: self._not_sent(kind, text, exc),
                 )
