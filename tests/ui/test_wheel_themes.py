@@ -135,6 +135,8 @@ def test_the_wheel_ships_the_themes_and_all_the_package_data(installed: Installe
         r"ui/app\.tcss",
         r"ui/screens/metrics\.tcss",
         r"settings/policies/default\.toml",
+        r"settings/macros_default/password-reset\.toml",
+        r"settings/macros_default/need-logs\.md",
         r"store/sql/migrations/script\.py\.mako",
         r"store/sql/migrations/versions/0001_initial\.py",
         r"mail/templates/reply\.txt",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..domain.access import AccessDenied, Action
 from ..domain.escalation import EscalationError, ReviewDecision
-from ..domain.model import ACTIVE_STATUSES, Agent, Escalation, Role, Ticket
+from ..domain.model import ACTIVE_STATUSES, Agent, Escalation, Ticket
 from ..store.base import Capability, Change, ConflictError, Query, SortKey
 from .errors import ServiceError
 from .escalation import EscalationUseCases
@@ -42,17 +42,7 @@ class AssignmentUseCases(EscalationUseCases):
                 assignee=None if mine else assignee,
                 audit=audit,
             )
-        if assignee == self.me.username and ticket.assignee in (None, self.me.username):
-            self._require(Action.TAKE, ticket, audit=audit)
-        else:
-            self._require(Action.ASSIGN, ticket, audit=audit)
-        if assignee is not None:
-            agent = agent or self._agent(assignee)
-            if agent.tier < ticket.tier and agent.role is Role.AGENT:
-                raise ServiceError(
-                    f"{assignee} is tier {agent.tier}; {ticket.key} needs tier {ticket.tier}"
-                    " or a lead"
-                )
+        self._check_assignee(ticket, assignee, agent=agent, audit=audit)
         return self._change(ticket, base_version, {"assignee": assignee})
 
     def take(self, key: str, base_version: int) -> Ticket:

@@ -174,6 +174,30 @@ class ServiceCore:
             raise ServiceError(f"{username} is deactivated")
         return agent
 
+    def _check_assignee(
+        self,
+        ticket: Ticket,
+        assignee: str | None,
+        *,
+        agent: Agent | None = None,
+        audit: bool = True,
+    ) -> None:
+        """Refuse unless I may hand `ticket` to `assignee` (None: to nobody): taking an
+        unassigned ticket or my own is a take, anything else an assignment, and an
+        agent below the ticket's tier may not hold it (a lead may). `agent` is the
+        assignee where already read."""
+        if assignee == self.me.username and ticket.assignee in (None, self.me.username):
+            self._require(Action.TAKE, ticket, audit=audit)
+        else:
+            self._require(Action.ASSIGN, ticket, audit=audit)
+        if assignee is not None:
+            agent = agent or self._agent(assignee)
+            if agent.tier < ticket.tier and agent.role is Role.AGENT:
+                raise ServiceError(
+                    f"{assignee} is tier {agent.tier}; {ticket.key} needs tier {ticket.tier}"
+                    " or a lead"
+                )
+
     def _mail(
         self, ticket: Ticket, kind: MailKind, body: str = "", **params: str
     ) -> list[MailRecord]:

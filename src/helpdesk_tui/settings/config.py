@@ -134,6 +134,9 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     views: tuple[ViewConfig, ...] = ()
     retention_months: int = 24
+    macros_dir: Path | None = None
+    """`[macros] dir`: a folder of macros every agent's config points at (a shared
+    mount); settings/macros.py reads it before the agent's own `macros/`."""
     rt: RtSettings = field(default_factory=RtSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -242,6 +245,7 @@ def _with_environment(found: FileSettings, path: Path | None) -> Settings:
         agent=os.environ.get(AGENT_ENV) or found.username or _os_user(),
         agent_source=("env" if os.environ.get(AGENT_ENV) else "config" if found.username else "os"),
         language=language,
+        macros_dir=_beside(settings.macros_dir, path),
         mail=replace(
             mail,
             language=found.mail_language or language,
@@ -255,6 +259,15 @@ def _with_environment(found: FileSettings, path: Path | None) -> Settings:
 
 def _expanded(path: Path | None) -> Path | None:
     return path.expanduser() if path is not None else None
+
+
+def _beside(folder: Path | None, config: Path | None) -> Path | None:
+    """`folder` with `~` expanded, and a relative one taken from the config file's folder
+    (not from wherever the command happens to run)."""
+    if folder is None:
+        return None
+    folder = folder.expanduser()
+    return config.parent / folder if config is not None and not folder.is_absolute() else folder
 
 
 def _os_user() -> str:

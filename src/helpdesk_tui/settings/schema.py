@@ -250,6 +250,11 @@ class RetentionTable(_Table):
     months: Annotated[int, _within(1, MAX_SPAN_MONTHS, f"expected 1-{MAX_SPAN_MONTHS} months")] = 24
 
 
+class MacrosTable(_Table):
+    dir: Annotated[str, AfterValidator(_stripped)] = ""
+    """A folder of macros shared by the team (docs/macros.md)."""
+
+
 class MailTable(_Table):
     sender: Annotated[str, AfterValidator(_address)] = Field(default="", alias="from")
     smtp_host: Annotated[str, AfterValidator(_stripped)] = ""
@@ -297,6 +302,7 @@ class ConfigFile(_Table):
     views: list[ViewTable] = Field(default_factory=list)
     retention: RetentionTable = Field(default_factory=RetentionTable)
     mail: MailTable = Field(default_factory=MailTable)
+    macros: MacrosTable = Field(default_factory=MacrosTable)
 
 
 def validate(data: bytes, origin: Path) -> FileSettings:
@@ -337,6 +343,7 @@ def _file_settings(
         keymap=dict(config.keys),
         views=tuple(ViewConfig(view.name, view.filter, view.sort) for view in config.views),
         retention_months=config.retention.months,
+        macros_dir=Path(config.macros.dir) if config.macros.dir else None,
         rt=RtSettings(
             queues=dict(rt.queues),
             lifecycle=rt.lifecycle,
