@@ -97,6 +97,7 @@ def test_capabilities_are_rts_and_the_rest_is_refused(repo: RtRepository) -> Non
         Capability.WATCHERS,
         Capability.CSAT,
         Capability.LIVE_CHANGES,
+        Capability.MERGE,
     }
     for refused in (
         lambda: repo.purge(NOW, ME, NOW, dry_run=True),
