@@ -201,6 +201,7 @@ def test_ticket_show_lists_refusals(
             "old": None,
             "new": None,
             "reason": f"{ticket.key} is a tier 3 ticket",
+            "version": None,  # a refusal changed nothing
         }
     ]
 
