@@ -43,7 +43,9 @@ def composer(app: Tmux, typed: str) -> str:
 
 
 def test_ctrl_e_round_trips_the_draft_through_the_editor(
-    tmux_app: Callable[..., Tmux], data_dir: Path, tmp_path: Path
+    tmux_app: Callable[..., Tmux],  # noqa: F811
+    data_dir: Path,
+    tmp_path: Path,
 ) -> None:
     editor = script(tmp_path, "typing.sh", TYPING)
     app = tmux_app(data_dir, (80, 24), {"EDITOR": editor, "VISUAL": ""})
@@ -63,7 +65,9 @@ def test_ctrl_e_round_trips_the_draft_through_the_editor(
 
 
 def test_a_killed_editor_keeps_the_draft_and_none_is_said(
-    tmux_app: Callable[..., Tmux], data_dir: Path, tmp_path: Path
+    tmux_app: Callable[..., Tmux],  # noqa: F811
+    data_dir: Path,
+    tmp_path: Path,
 ) -> None:
     killed = script(tmp_path, "killed.sh", KILLED)
     app = tmux_app(data_dir, (80, 24), {"EDITOR": killed, "VISUAL": ""})
