@@ -528,6 +528,9 @@ class Comment:
     id: int | None = None
     merged_from: str | None = None
     """The key of the ticket this message was written on, when a merge moved it here."""
+    minutes: int | None = None
+    """Time the agent spent on the ticket for this reply or note, in whole minutes (1 to
+    a week, domain/worktime.py); None: not recorded."""
 
     @property
     def is_public(self) -> bool:

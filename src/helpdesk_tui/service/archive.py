@@ -87,6 +87,7 @@ def _comment(service: HelpdeskService, key: str, comment: Comment) -> dict[str, 
         "created_at": comment.created_at.isoformat(),
         "from_customer": comment.from_customer,
         "merged_from": comment.merged_from,
+        "minutes": comment.minutes,
         "files": [_file(service, key, file) for file in comment.attachments],
     }
 

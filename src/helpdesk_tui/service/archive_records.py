@@ -15,11 +15,12 @@ import binascii
 import hashlib
 from typing import Annotated, Literal
 
-from pydantic import StrictBool, StringConstraints, ValidationError
+from pydantic import AfterValidator, StrictBool, StringConstraints, ValidationError
 from sqlmodel import SQLModel
 
 from ..domain.links import LinkKind
 from ..domain.model import MAX_ATTACHMENT_BYTES, AuditEntry, Comment, CommentKind, Ticket
+from ..domain.worktime import check_minutes
 from .records import Instant, Key, Names, RecordError, Text, WholeNumber, problem, ticket_values
 from .transfer import FULL_FORMAT as FORMAT
 
@@ -30,6 +31,7 @@ PARTS = frozenset(
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 NonEmpty = Annotated[Text, StringConstraints(min_length=1)]
+Minutes = Annotated[WholeNumber, AfterValidator(check_minutes)]
 
 _STRICT = SQLModel.model_config | {"extra": "forbid", "from_attributes": False}
 
@@ -57,6 +59,8 @@ class CommentRecord(SQLModel):
     from_customer: StrictBool = False
     merged_from: Key | None = None
     """The ticket it was written on, when a merge moved it to this one."""
+    minutes: Minutes | None = None
+    """Time spent on the ticket for it (1 minute to a week); None: not recorded."""
     files: list[FileRecord] = []
 
 
@@ -134,6 +138,7 @@ def archived_parts(
             item.created_at,
             from_customer=item.from_customer,
             merged_from=item.merged_from,
+            minutes=item.minutes,
         )
         thread.append((comment, files))
     return Ticket(**values), thread, parts

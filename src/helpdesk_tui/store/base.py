@@ -121,6 +121,20 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeSpent:
+    """The minutes recorded on replies and notes written in a period, summed three ways:
+    by who wrote them, by their ticket's organization now (None: none), and by its type."""
+
+    by_agent: Mapping[str, int] = field(default_factory=dict)
+    by_organization: Mapping[str | None, int] = field(default_factory=dict)
+    by_type: Mapping[TicketType, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_agent.values())
+
+
+@dataclass(frozen=True, slots=True)
 class Login:
     """Who the store itself authenticated: a PostgreSQL role, an RT token's user, the
     OS user who owns a SQLite file."""
@@ -379,6 +393,14 @@ class TicketRepository(Protocol):
         ...
 
     def comments(self, key: str) -> list[Comment]: ...
+
+    def time_spent(
+        self, since: datetime, until: datetime, organizations: frozenset[str] | None = None
+    ) -> TimeSpent:
+        """The minutes of the replies and notes written in [since, until), summed by
+        author, by ticket organization and by ticket type; only tickets of
+        `organizations` (None: every organization, as `Query.organizations`)."""
+        ...
 
     def history(self, key: str) -> list[AuditEntry]: ...
 

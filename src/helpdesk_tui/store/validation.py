@@ -29,6 +29,7 @@ from ..domain.model import (
     Role,
     Ticket,
 )
+from ..domain.worktime import check_minutes
 from .base import InvalidInput
 
 if TYPE_CHECKING:
@@ -202,3 +203,14 @@ def check_attachment_size(filename: str, size: int) -> None:
         raise InvalidInput(
             f"{filename} is {size / (1024 * 1024):.1f} MB; attachments may be at most {limit} MB"
         )
+
+
+def check_comment_minutes(minutes: object) -> int | None:
+    """A message's time spent as a store keeps it: None, or whole minutes from 1 to a
+    week (domain/worktime.py); InvalidInput, one line, otherwise."""
+    if minutes is None:
+        return None
+    try:
+        return check_minutes(minutes)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None

@@ -12,7 +12,7 @@ import httpx
 
 from ...domain.links import TicketLink
 from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
-from ..base import AdminRecord, Capability, Change, Login, Page, Query
+from ..base import AdminRecord, Capability, Change, Login, Page, Query, TimeSpent
 from .client import RtClient
 from .config import RtConfig
 from .errors import RtAuthError, RtBadResponse, RtUnsupported
@@ -173,6 +173,12 @@ class RtRepository:
     def comments(self, key: str) -> list[Comment]:
         """Replies and notes, oldest first, each with the files RT keeps in its message."""
         return self._history.comments(key)
+
+    def time_spent(
+        self, since: datetime, until: datetime, organizations: frozenset[str] | None = None
+    ) -> TimeSpent:
+        """The period's TimeTaken of replies and notes, by author, organization and type."""
+        return self._history.time_spent(since, until, organizations)
 
     def history(self, key: str) -> list[AuditEntry]:
         """Our writes as they recorded themselves, RT's own transactions (from RT's web UI,

@@ -21,12 +21,12 @@ SEARCH_FIELDS = "Subject,Status,Priority,Queue,Owner,Created,LastUpdated,CustomF
 """The fields a queue page asks RT for: all a Ticket needs but the roles."""
 
 
-def _sql_date(value: datetime) -> str:
+def sql_date(value: datetime) -> str:
     """A TicketSQL date with its offset, so RT never reads it in its user's timezone."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
-def _sql_str(value: str) -> str:
+def sql_str(value: str) -> str:
     """A TicketSQL string literal."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -39,7 +39,7 @@ def _cf_term(name: str) -> str:
 def _search_words(text: str | None) -> list[str]:
     """The words (letters and digits) and the runs of symbols ("🔥") of a search: a search
     of symbols alone must not turn into no condition at all, which would match every
-    ticket. Each is quoted by `_sql_str`, so nothing in it is a TicketSQL operator."""
+    ticket. Each is quoted by `sql_str`, so nothing in it is a TicketSQL operator."""
     words = (t.lower() for t in search_tokens(text))
     return list(dict.fromkeys([*words, *search_symbols(text)]))
 
@@ -93,7 +93,7 @@ def _urgency_sql(urgency: Urgency, as_of: datetime | None) -> str:
         return f"{due} IS NULL"
     if as_of is None:
         raise InvalidInput("an urgency filter needs the instant it is judged at")
-    now = _sql_str(fmt_ts(as_of))
+    now = sql_str(fmt_ts(as_of))
     if urgency is Urgency.BREACHED:
         return f"{due} <= {now}"
     if urgency is Urgency.AT_RISK:
@@ -123,7 +123,7 @@ class TicketSearch:
     def ticket_sql(self, q: Query) -> str | None:
         """The TicketSQL for a query's filters; None when nothing can match."""
         statuses, queue_ids = self._mapping.statuses, self._mapping.queue_ids
-        terms = ["(" + " OR ".join(f"Queue = {_sql_str(n)}" for n in queue_ids) + ")"]
+        terms = ["(" + " OR ".join(f"Queue = {sql_str(n)}" for n in queue_ids) + ")"]
 
         def any_of(items: Iterable[str]) -> None:
             options = list(items)
@@ -133,7 +133,7 @@ class TicketSearch:
             names = sorted({statuses[s] for s in q.statuses if s in statuses})
             if not names:
                 return None
-            any_of(f"Status = {_sql_str(n)}" for n in names)
+            any_of(f"Status = {sql_str(n)}" for n in names)
         if q.priorities:
             bands = {
                 Priority.CRITICAL: "Priority >= 88",
@@ -144,7 +144,7 @@ class TicketSearch:
             any_of(bands[Priority(p)] for p in sorted(q.priorities, key=lambda p: p.rank))
         if q.types:
             cf = _cf_term(CUSTOM_FIELDS["type"])
-            options = [f"{cf} = {_sql_str(TicketType(t).value)}" for t in sorted(q.types)]
+            options = [f"{cf} = {sql_str(TicketType(t).value)}" for t in sorted(q.types)]
             if TicketType.INCIDENT in q.types:
                 options.append(f"{cf} IS NULL")
             any_of(options)
@@ -152,18 +152,18 @@ class TicketSearch:
             queues = [n for n, tier in self._config.queues.items() if tier in q.tiers]
             if not queues:
                 return None
-            any_of(f"Queue = {_sql_str(n)}" for n in queues)
+            any_of(f"Queue = {sql_str(n)}" for n in queues)
         if q.assignees or q.unassigned:
             people = sorted(q.assignees)
             if q.unassigned:
                 people.append("Nobody")
-            any_of(f"Owner = {_sql_str(p)}" for p in people)
+            any_of(f"Owner = {sql_str(p)}" for p in people)
         # RT's LIKE is a substring match in any case, with no escape for its wildcards.
         if q.organization_like:
             cf = _cf_term(CUSTOM_FIELDS["organization"])
-            terms.append(f"{cf} LIKE {_sql_str(_literal(q.organization_like))}")
+            terms.append(f"{cf} LIKE {sql_str(_literal(q.organization_like))}")
         if q.requester_like:
-            literal = _sql_str(_literal(q.requester_like))
+            literal = sql_str(_literal(q.requester_like))
             terms.append(
                 f"(Requestor.EmailAddress LIKE {literal} OR Requestor.RealName LIKE {literal})"
             )
@@ -171,31 +171,31 @@ class TicketSearch:
             if not q.organizations:
                 return None
             cf = _cf_term(CUSTOM_FIELDS["organization"])
-            any_of(f"{cf} = {_sql_str(o)}" for o in sorted(q.organizations))
+            any_of(f"{cf} = {sql_str(o)}" for o in sorted(q.organizations))
         if q.watcher is not None:
-            terms.append(f"AdminCc.Name = {_sql_str(q.watcher)}")
+            terms.append(f"AdminCc.Name = {sql_str(q.watcher)}")
         if q.escalations:
             cf = _cf_term(CUSTOM_FIELDS["escalation"])
-            options = [f"{cf} = {_sql_str(Escalation(e).value)}" for e in sorted(q.escalations)]
+            options = [f"{cf} = {sql_str(Escalation(e).value)}" for e in sorted(q.escalations)]
             if Escalation.NONE in q.escalations:
                 options.append(f"{cf} IS NULL")
             any_of(options)
         if q.due_before is not None:
-            terms.append(f"{_cf_term(CUSTOM_FIELDS['sla_due'])} < {_sql_str(fmt_ts(q.due_before))}")
+            terms.append(f"{_cf_term(CUSTOM_FIELDS['sla_due'])} < {sql_str(fmt_ts(q.due_before))}")
         if q.urgency is not None:
             terms.append(_urgency_sql(q.urgency, q.as_of))
         if q.awaiting_first_response:
             terms.append(f"{_cf_term(CUSTOM_FIELDS['first_response'])} IS NULL")
         if q.created_after is not None:
-            terms.append(f"Created >= {_sql_str(_sql_date(q.created_after))}")
+            terms.append(f"Created >= {sql_str(sql_date(q.created_after))}")
         if q.created_before is not None:
-            terms.append(f"Created < {_sql_str(_sql_date(q.created_before))}")
+            terms.append(f"Created < {sql_str(sql_date(q.created_before))}")
         if q.closed_before is not None:
             terms.append(
-                f"{_cf_term(CUSTOM_FIELDS['closed'])} < {_sql_str(fmt_ts(q.closed_before))}"
+                f"{_cf_term(CUSTOM_FIELDS['closed'])} < {sql_str(fmt_ts(q.closed_before))}"
             )
         for token in _search_words(q.text):
-            literal = _sql_str(token)
+            literal = sql_str(token)
             terms.append(f"(Subject LIKE {literal} OR Content LIKE {literal})")
         return " AND ".join(terms)
 

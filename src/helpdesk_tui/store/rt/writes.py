@@ -13,7 +13,7 @@ from typing import Any
 from ...domain.model import Comment, CommentKind, Ticket, contact_address
 from ..base import Change, ConflictError, InvalidInput, NotFound, StoreError
 from ..fields import AUDITED_FIELDS, audit_text
-from ..validation import FIELD_KINDS, check_fields, check_str, check_ts
+from ..validation import FIELD_KINDS, check_comment_minutes, check_fields, check_str, check_ts
 from .client import denied
 from .errors import RtBadResponse, RtForbidden
 from .files import AttachmentFiles, Upload, read_files
@@ -38,6 +38,7 @@ def _checked_change(change: Change) -> dict[str, Any]:
         check_str("event", name)
     if change.comment is not None:
         check_str("body", change.comment.body)
+        check_comment_minutes(change.comment.minutes)
         if change.comment.kind not in (CommentKind.REPLY, CommentKind.NOTE):
             raise InvalidInput(f"a comment cannot be of kind {change.comment.kind!r:.40}")
     elif change.attachments:
@@ -82,6 +83,8 @@ class TicketWriter:
             {n: getattr(ticket, n) for n in FIELD_KINDS if n not in ("updated_at",)}
         )
         ticket = replace(ticket, **checked, created_at=check_ts("created_at", ticket.created_at))
+        if comment is not None:
+            check_comment_minutes(comment.minutes)
         state = state_of(ticket)
         state.update(version=1, created_by=actor)
         if comment is not None:  # who wrote the first comment, when not the creator
@@ -119,7 +122,8 @@ class TicketWriter:
                 ) from None
             self._session.forget_searches()
             if comment is not None:
-                self._post_message(ticket_id, comment.kind, comment.body, None)
+                minutes = comment.minutes
+                self._post_message(ticket_id, comment.kind, comment.body, None, (), minutes)
             data, etag = self._session.fetch(ticket_id, fresh=True)
         stored = self._mapping.ticket_from(data, roles=True)
         self._verify(stored, ticket, checked)
@@ -147,14 +151,18 @@ class TicketWriter:
         text: str,
         status: str | None,
         files: Sequence[Upload] = (),
+        minutes: int | None = None,
     ) -> None:
-        """Post a reply (Correspond) or note (Comment) with its files; then make sure RT
-        kept every file whole (it may cut or drop large ones: see MaxAttachmentSize)."""
+        """Post a reply (Correspond) or note (Comment) with its files and time spent (RT's
+        TimeTaken, which RT adds to the ticket's TimeWorked); then make sure RT kept every
+        file whole (it may cut or drop large ones: see MaxAttachmentSize)."""
         word = "reply" if kind is CommentKind.REPLY else "note"
         path = f"ticket/{ticket_id}/{'correspond' if kind is CommentKind.REPLY else 'comment'}"
         body: dict[str, Any] = {"Content": text, "ContentType": "text/plain"}
         if status is not None:
             body["Status"] = status
+        if minutes is not None:
+            body["TimeTaken"] = minutes
         if files:
             body["Attachments"] = [f.payload() for f in files]
         try:
@@ -205,7 +213,12 @@ class TicketWriter:
                 if status is None and not after.status.is_active:
                     status = self._mapping.rt_status(after.status)  # keep it: RT re-opens on reply
                 self._post_message(
-                    ticket_id, change.comment.kind, change.comment.body, status, files
+                    ticket_id,
+                    change.comment.kind,
+                    change.comment.body,
+                    status,
+                    files,
+                    change.comment.minutes,
                 )
             data, etag = self._session.fetch(ticket_id, fresh=True)
         stored = self._mapping.ticket_from(data, roles=True)

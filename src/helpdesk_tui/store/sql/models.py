@@ -218,7 +218,11 @@ class CommentRow(StoreTable, table=True):
     """A public reply or an internal note."""
 
     __tablename__ = "comments"
-    __table_args__ = (sa.Index("ix_comments_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_comments_ticket", "ticket_id", "id"),
+        # The report's time spent reads a period's messages by when they were written.
+        sa.Index("ix_comments_created", "created_at"),
+    )
 
     id: int | None = _id()
     ticket_id: int = _ticket_ref("ticket_id")
@@ -229,6 +233,8 @@ class CommentRow(StoreTable, table=True):
     from_customer: bool = _bool("from_customer")
     # The key of the ticket a merge moved this message from (0005); NULL: written here.
     merged_from: str | None = _text("merged_from", nullable=True)
+    # Minutes the author spent on the ticket for this message (0006); NULL: not recorded.
+    minutes: int | None = _int("minutes")
 
 
 class AttachmentRow(StoreTable, table=True):

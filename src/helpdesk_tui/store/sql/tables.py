@@ -127,6 +127,8 @@ comments = sa.Table(
     sa.Column("created_at", UtcTimestamp(), nullable=False),
     sa.Column("from_customer", sa.Boolean(), nullable=False),
     sa.Column("merged_from", sa.Text(), nullable=True),
+    sa.Column("minutes", sa.Integer(), nullable=True),
+    sa.Index("ix_comments_created", "created_at"),
     sa.Index("ix_comments_ticket", "ticket_id", "id"),
 )
 

@@ -14,7 +14,13 @@ from sqlalchemy.engine import Connection
 from ...domain.model import Comment, CommentKind, Ticket
 from ..base import REFUSED, Change, ConflictError, InvalidInput, MailRecord, NewAttachment, Query
 from ..fields import AUDITED_FIELDS, audit_text
-from ..validation import FIELD_KINDS, check_fields, check_str, check_ts
+from ..validation import (
+    FIELD_KINDS,
+    check_comment_minutes,
+    check_fields,
+    check_str,
+    check_ts,
+)
 from .column_types import SEARCH_VECTOR
 from .files import AttachmentFiles, FileWrite
 from .outbox import MailStore
@@ -94,6 +100,7 @@ class TicketWrites(TicketQueries, AttachmentFiles, MailStore):
                 body=check_str("body", comment.body),
                 created_at=check_ts("created_at", comment.created_at),
                 from_customer=bool(comment.from_customer),
+                minutes=check_comment_minutes(comment.minutes),
             )
         )
         pk = result.inserted_primary_key
