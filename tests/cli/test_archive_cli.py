@@ -26,7 +26,7 @@ def exported(
     assert run(capsys, "agent", "add", "dmitri", "--tier", "2", "--name", "Dmitri")[0] == 0
     for subject in ("Checkout fails", "Payments slow"):
         assert run(capsys, "ticket", "create", "--subject", subject)[0] == 0
-    assert run(capsys, "ticket", "reply", "HD-1", "Looking into it.")[0] == 0
+    assert run(capsys, "ticket", "reply", "HD-1", "Looking into it.", "--time", "1h30m")[0] == 0
     log = tmp_path / "gateway.log"
     log.write_bytes(FILE)
     code, _, err = run(capsys, "ticket", "note", "HD-1", "the log", "--attach", str(log))
@@ -63,6 +63,7 @@ def test_a_fresh_store_exports_the_same_bytes_it_imported(
     assert again.read_bytes() == exported.read_bytes()
     record = json.loads(exported.read_text().splitlines()[0])
     assert [c["kind"] for c in record["comments"]] == ["reply", "note"]
+    assert [c["minutes"] for c in record["comments"]] == [90, None]
     assert record["comments"][1]["files"][0]["size"] == len(FILE)
     assert record["watchers"] and record["escalation"] == "awaiting_tier"
     assert json.loads(exported.read_text().splitlines()[1])["links"][0]["target"] == "HD-1"

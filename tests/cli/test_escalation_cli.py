@@ -126,6 +126,6 @@ def test_bad_decisions_are_one_line_and_write_nothing(
         "accept",
         "--comment",
         "-",
-        word=f"longer than {MAX_BODY} characters",
+        word=f"stdin: more than {MAX_BODY:,} characters",
     )
     refused(capsys, key, "ticket", "escalate", key, "--tier", "3", "--reason", " ", word="reason")

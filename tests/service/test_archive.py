@@ -66,7 +66,9 @@ def source(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
             first_comment="It drops every hour, since Monday.",
         )
         vpn = desk.as_("alice").take(vpn.key, vpn.version)
-        vpn = desk.as_("alice").reply(vpn.key, vpn.version, "Looking at the gateway now.")
+        vpn = desk.as_("alice").reply(
+            vpn.key, vpn.version, "Looking at the gateway now.", minutes=25
+        )
         shot = tmp_path / "capture.png"
         shot.write_bytes(FILE)
         vpn = desk.as_("alice").attach(vpn.key, vpn.version, shot, "the packet capture")
@@ -123,6 +125,9 @@ def test_an_empty_store_takes_a_full_export_back_byte_for_byte(
     assert again["merged_into"] == vpn["key"] and again["status"] == "closed"
     moved = [c["merged_from"] for c in vpn["comments"] if c["merged_from"]]  # type: ignore[union-attr]
     assert moved and set(moved) == {again["key"]}
+    timed = [(c["kind"], c["minutes"]) for c in vpn["comments"] if c["minutes"]]  # type: ignore[union-attr]
+    assert timed == [("reply", 25)]
+    assert [c.minutes for c in target.repo.comments(str(vpn["key"])) if c.minutes] == [25]
     assert outage["escalation"] == "awaiting_tier" and outage["tier"] == 2
     assert outage["version"] == 3 and outage["sla_due_at"] is not None
     fields = [h["field"] for h in vpn["history"]]  # type: ignore[union-attr]
@@ -160,7 +165,7 @@ def test_update_sets_the_fields_and_appends_the_new_comments(source: Desk, tmp_p
     count = len(source.repo.comments(key))
     record["subject"] = "VPN drops hourly (gateway)"
     record["priority"] = "high"
-    comment = {"kind": "note", "author": "carol", "body": "Renewed the certificate."}
+    comment = {"kind": "note", "author": "carol", "body": "Renewed the certificate.", "minutes": 40}
     record["comments"].append(  # type: ignore[union-attr]
         {**comment, "created_at": FROZEN.isoformat(), "from_customer": False, "files": []}
     )
@@ -172,6 +177,7 @@ def test_update_sets_the_fields_and_appends_the_new_comments(source: Desk, tmp_p
     assert after.version == before.version + 1
     thread = source.repo.comments(key)
     assert len(thread) == count + 1 and thread[-1].author == "carol"
+    assert thread[-1].minutes == 40
     changed = {e.field for e in source.repo.history(key) if e.reason == "import --update"}
     assert changed == {"subject", "priority", "note"}
 
@@ -184,8 +190,10 @@ def test_update_sets_the_fields_and_appends_the_new_comments(source: Desk, tmp_p
         (lambda r: r["links"].append({"kind": "relates", "target": "HD-77"}), "HD-77, which is"),
         (lambda r: r.update(format=3), "format: 3 is not a format"),
         (lambda r: r["history"][0].update(at="yesterday"), "history, item 1, at"),
+        (lambda r: r["comments"][1].update(minutes=0), "at least 1 minute"),
+        (lambda r: r["comments"][1].update(minutes="15m"), "comments, item 2, minutes"),
     ],
-    ids=["base64", "sha256", "unknown-link", "format", "history-time"],
+    ids=["base64", "sha256", "unknown-link", "format", "history-time", "no-time", "time-text"],
 )
 def test_a_bad_full_record_is_one_line_and_nothing_is_written(
     source: Desk, target: Desk, tmp_path: Path, spoil: object, message: str

@@ -32,6 +32,7 @@ from helpdesk_tui.ui.screens.dialogs import (
 )
 from helpdesk_tui.ui.screens.escalation import EscalationScreen
 from helpdesk_tui.ui.screens.help import HelpScreen
+from helpdesk_tui.ui.screens.macro_picker import MacroPicker
 from helpdesk_tui.ui.screens.metrics import MetricsScreen
 from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
 from helpdesk_tui.ui.screens.outage import OutageScreen
@@ -149,6 +150,14 @@ async def composer(pilot: Pilot[None]) -> None:
     expect_screen(pilot, ComposeScreen)
 
 
+async def macro_picker(pilot: Pilot[None]) -> None:
+    await composer(pilot)
+    await press(pilot, "ctrl+t")
+    expect_screen(pilot, MacroPicker)
+    await pilot.press(*"reset")
+    await settle(pilot)
+
+
 async def escalations(pilot: Pilot[None]) -> None:
     await queue(pilot)
     await press(pilot, "f3")
@@ -248,6 +257,7 @@ SCREENS: dict[str, Steps] = {
     "ticket-links": ticket_links,
     "outage-update": outage,
     "reply-composer": composer,
+    "macro-picker": macro_picker,
     "escalations": escalations,
     "escalations-tier": escalations_tier,
     "sla-board": sla_board,

@@ -28,7 +28,7 @@ from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
 from ..settings.private import restrict_umask
 from ..store.base import StoreError
-from . import admin, app, mail, report, sla, tickets, transfer
+from . import admin, app, macros, mail, report, sla, tickets, transfer
 from .errors import EXIT_REFUSED, CliError, one_line
 from .parser import Parser
 
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_login_parser(sub)
     app.add_parsers(sub)
     tickets.add_parsers(sub)
+    macros.add_parsers(sub)
     transfer.add_parsers(sub)
     sla.add_parsers(sub)
     mail.add_parsers(sub)
@@ -137,7 +138,11 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
     if command == "demo":
         return app.demo(args, service)
     if command == "ticket":
+        args.drafts = settings.state_dir / "drafts"  # where --edit keeps the text
+        args.settings = settings  # where --macro finds the macro files
         return tickets.run(args, service)
+    if command == "macro":
+        return macros.run(args, service, settings)
     if command == "import":
         return transfer.run_import(args, service)
     if command == "export":

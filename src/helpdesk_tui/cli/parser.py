@@ -6,11 +6,13 @@ argument types the command groups use. Each group module adds its own subcommand
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
 from ..domain.model import canonical_key
 from ..domain.periods import Span, parse_instant
+from ..domain.worktime import parse_minutes
 from .errors import EXIT_REFUSED, one_line
 
 
@@ -67,3 +69,45 @@ def key_arg(text: str) -> str:
         return canonical_key(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def minutes_arg(text: str) -> int:
+    """Time spent as a person types it (15m, 1h30m, 90, 1.5h), in whole minutes."""
+    try:
+        return parse_minutes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class IntermixedParser(Parser):
+    """A subcommand whose positionals may follow its options, as in
+    `ticket reply HD-7 --macro need-logs "text"`: argparse alone matches an optional
+    positional (`[BODY]`) as empty at the first positional it sees, and then refuses the
+    text after the options as unrecognized. Only for parsers without subcommands."""
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:  # parse_known_intermixed_args calls back in here, twice
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
+def add_intermixed(
+    sub: argparse._SubParsersAction[Parser], name: str, **kwargs: Any
+) -> IntermixedParser:
+    """`sub.add_parser(name, ...)`, made an IntermixedParser."""
+    chosen = sub._parser_class
+    sub._parser_class = IntermixedParser
+    try:
+        parser = sub.add_parser(name, **kwargs)
+    finally:
+        sub._parser_class = chosen
+    assert isinstance(parser, IntermixedParser)
+    return parser

@@ -12,6 +12,7 @@ from typing import Any
 from ..domain import sla
 from ..domain.escalation import ReviewDecision
 from ..domain.history import narrate
+from ..domain.macros import MacroChanges
 from ..domain.model import (
     MAX_BODY,
     Channel,
@@ -24,13 +25,14 @@ from ..domain.model import (
     parse_key,
 )
 from ..domain.text import plain_output, safe_line, safe_text
+from ..domain.worktime import format_minutes, total_minutes
 from ..service import HelpdeskService, TicketDraft, transfer
 from ..service.archive import history_record
 from ..service.views import SAVED_VIEWS, parse_filter, search_query
 from ..store.base import SortKey
-from . import links
+from . import links, macros
 from .errors import CliError
-from .parser import Parser, enum_arg, tier_arg
+from .parser import Parser, add_intermixed, enum_arg, minutes_arg, tier_arg
 
 MAX_OFFSET = 2**31 - 1
 """Beyond any store's row count; larger numbers overflow SQLite's OFFSET."""
@@ -109,12 +111,24 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     merge.add_argument("into", help="the ticket it repeats: the conversation moves there")
 
     for name, helptext in (("reply", "a public reply"), ("note", "an internal note")):
-        comment = tsub.add_parser(name, help=helptext)
+        # Intermixed: the text may follow the options (`reply HD-7 --macro NAME TEXT`).
+        comment = add_intermixed(tsub, name, help=helptext)
         comment.add_argument("key")
-        comment.add_argument("body", help="text, or - to read stdin")
+        comment.add_argument(
+            "body", nargs="?", default=None, help="text, or - to read stdin (or use --edit)"
+        )
+        comment.add_argument(
+            "--edit", action="store_true", help="write it in $VISUAL/$EDITOR (BODY to start from)"
+        )
         comment.add_argument("--attach", type=Path, action="append", default=[])
+        comment.add_argument(
+            "--time", type=minutes_arg, metavar="15m|1h30m|90", help="time spent on it"
+        )
         if name == "reply":
             comment.add_argument("--status", type=enum_arg(Status))
+            comment.add_argument(
+                "--macro", metavar="NAME", help="a canned reply (BODY, if given, after it)"
+            )
 
     assign = tsub.add_parser("assign", help="assign to an agent (--me to take, --none to drop)")
     assign.add_argument("key")
@@ -264,12 +278,19 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
         kept = service.merge(key, version, target.key, target.version)
         print(f"merged {shown} into {safe_line(kept.key)} (v{kept.version})")
     elif action == "reply":
+        body, changes = _reply_body(args, service, ticket)
         service.reply(
-            key, version, _read_body(args.body), status=args.status, attachments=args.attach
+            key,
+            version,
+            body,
+            status=args.status,
+            attachments=args.attach,
+            minutes=args.time,
+            changes=changes,
         )
         print(f"replied on {shown}")
     elif action == "note":
-        service.note(key, version, _read_body(args.body), attachments=args.attach)
+        service.note(key, version, _body(args, key), attachments=args.attach, minutes=args.time)
         print(f"noted on {shown}")
     elif action == "assign":
         who = service.me.username if args.me else None if args.none else args.assignee
@@ -436,9 +457,11 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
                 "body": c.body,
                 "attachments": [a.filename for a in c.attachments],
                 "merged_from": c.merged_from,
+                "minutes": c.minutes,
             }
             for c in comments
         ]
+        record["time_spent_minutes"] = total_minutes(c.minutes for c in comments)
         record["links"] = [
             {"relation": item.relation, "key": item.other.key, "kind": item.link.kind.value}
             for item in service.links(ticket)
@@ -462,6 +485,9 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
     if ticket.csat_score is not None:
         said = f" “{safe_line(ticket.csat_comment)}”" if ticket.csat_comment else ""
         print(f"  satisfaction: {ticket.csat_score}/5{said}")
+    spent = total_minutes(c.minutes for c in comments)
+    if spent:
+        print(f"  time spent: {format_minutes(spent)}")
     now = service.clock()
     agreement = sla.agreement_name(service.policy, ticket.organization)
     print(f"  SLA agreement: {safe_line(agreement)}")
@@ -473,6 +499,7 @@ def _show(args: argparse.Namespace, service: HelpdeskService) -> int:
         label = "NOTE" if not c.is_public else ("CUSTOMER" if c.from_customer else "REPLY")
         author = safe_line(sla.actor_label(c.author))
         came = f" · merged from {safe_line(c.merged_from)}" if c.merged_from else ""
+        came += f" · {format_minutes(c.minutes)} spent" if c.minutes else ""
         print(f"\n--- {label} · {author} · {c.created_at.isoformat(timespec='minutes')}{came}")
         print(safe_text(c.body))
     print("\nHistory:")
@@ -516,6 +543,45 @@ def _key(text: str) -> str:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     return f"{prefix}-{number}"
+
+
+def _reply_body(
+    args: argparse.Namespace, service: HelpdeskService, ticket: Ticket
+) -> tuple[str, MacroChanges | None]:
+    """A reply's text, and with --macro the macro's body before it and its changes."""
+    if args.macro is None:
+        return _body(args, ticket.key), None
+    extra = None if args.body is None and not args.edit else _body(args, ticket.key)
+    return macros.reply_parts(service, args.settings, ticket, args.macro, extra)
+
+
+def _body(args: argparse.Namespace, key: str) -> str:
+    """The reply's or note's text: given, piped, or written in the agent's editor on the
+    app's own draft file (so a draft the app kept is where the editor starts, and an
+    editor that is killed leaves it there)."""
+    if not args.edit:
+        if args.body is None:
+            raise CliError(f"ticket {args.action}: give the text, - for stdin, or --edit")
+        return _read_body(args.body)
+    from ..ui.drafts import Drafts
+    from ..ui.editor import NoEditor, edit
+
+    drafts = Drafts(args.drafts)
+    if args.body is not None:
+        drafts.save(key, args.action, _read_body(args.body))
+    path = drafts.path(key, args.action)
+    if not path.exists():
+        drafts.save(key, args.action, "\n")  # an editor needs a file to open
+    try:
+        status = edit(path)
+    except NoEditor as exc:
+        raise CliError(str(exc)) from None
+    text = drafts.load(key, args.action) or ""
+    if status != 0:
+        raise CliError(f"the editor exited with status {status}; the draft is kept in {path}")
+    if not text.strip():
+        drafts.discard(key, args.action)
+    return text
 
 
 def _read_body(text: str) -> str:

@@ -25,6 +25,10 @@ What is counted
 - CSAT: the scores (1-5) of the period's tickets; "satisfied" is the share of 4 and 5.
 - Backlog: the open tickets *now* (new, open, pending, on hold) by tier and age; it is
   counted by the store, whatever the period.
+- Time spent: the minutes agents recorded on replies and notes *written* in the period
+  (work done then, whatever ticket it was on: not the cohort), summed by the message's
+  author and by its ticket's organization and type now; the store sums them
+  (`TicketRepository.time_spent`), over the tickets the agent may see.
 - The weekly trend: 7-day buckets ending where the period ends (or now, if sooner),
   at least 8 and at most 52 of them.
 
@@ -49,7 +53,7 @@ from ..domain.periods import Period
 from ..domain.sla import ClockState, TargetKind, TargetStatus
 from ..service import HelpdeskService
 from ..settings.i18n import N_
-from ..store.base import Query, SortKey
+from ..store.base import Query, SortKey, TimeSpent
 
 __all__ = [
     "AGE_BUCKETS",
@@ -279,6 +283,8 @@ class Metrics:
     weeks: list[WeekFigures] = field(default_factory=list)
     backlog: dict[int, dict[str, int]] = field(default_factory=dict)
     """Open tickets now: tier → age bucket label → count."""
+    time_spent: TimeSpent = field(default_factory=TimeSpent)
+    """Minutes recorded on the period's replies and notes, by agent, organization, type."""
 
     @property
     def sla(self) -> SlaFigures:
@@ -416,6 +422,7 @@ def compute(
             tally.add(ticket, statuses)
     result.worst = tally.worst()
     result.backlog = backlog(service, now)
+    result.time_spent = service.time_spent_between(period.since, period.until)
     return result
 
 

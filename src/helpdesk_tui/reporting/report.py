@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from ..domain import sla
 from ..domain.model import TIER_NAMES, TIERS, Priority
 from ..domain.text import safe_line
+from ..domain.worktime import format_minutes
 from . import charts
 from .metrics import (
     AGE_BUCKETS,
@@ -144,6 +145,19 @@ def to_json(m: Metrics) -> dict[str, Any]:
             "scores": {str(score): m.csat.get(score, 0) for score in range(1, 6)},
         },
         "agents": [_agent(a) for a in m.agents_by_load()],
+        "time_spent": {
+            "total_minutes": m.time_spent.total,
+            "by_agent": [
+                {"agent": name, "minutes": n} for name, n in most_first(m.time_spent.by_agent)
+            ],
+            "by_organization": [
+                {"organization": org, "minutes": n}
+                for org, n in most_first(m.time_spent.by_organization)
+            ],
+            "by_type": [
+                {"type": kind.value, "minutes": n} for kind, n in most_first(m.time_spent.by_type)
+            ],
+        },
         "backlog": {
             "total": m.backlog_total,
             "by_age": m.backlog_by_age(),
@@ -260,6 +274,7 @@ def text_lines(m: Metrics, glyphs: charts.Glyphs = charts.UNICODE) -> Iterator[s
     yield from _trend_lines(m, glyphs)
     yield from _breach_lines(m)
     yield from _agent_lines(m)
+    yield from _time_lines(m)
     yield from _csat_lines(m, glyphs)
 
 
@@ -370,6 +385,39 @@ def _agent_lines(m: Metrics) -> Iterator[str]:
             f"{_share(a.sla.first_response.share):>10}{_share(a.sla.resolution.share):>12}"
             f"{format_duration(a.resolution_times.median):>13}  {csat}"
         )
+
+
+_K = TypeVar("_K")
+
+TIME_ROWS = 10
+"""Rows of each time-spent table in the text; CSV and JSON have them all."""
+
+
+def most_first(minutes: Mapping[_K, int]) -> list[tuple[_K, int]]:
+    """The groups with the most minutes first; ties by name (nobody's last)."""
+    return sorted(minutes.items(), key=lambda kv: (-kv[1], kv[0] is None, str(kv[0] or "")))
+
+
+def _time_lines(m: Metrics) -> Iterator[str]:
+    spent = m.time_spent
+    yield ""
+    if not spent.total:
+        yield "Time spent: none recorded on replies and notes written in the period"
+        return
+    yield f"Time spent: {format_minutes(spent.total)} on replies and notes written in the period"
+    for title, rows in (
+        ("per agent", [(safe_line(str(a)), n) for a, n in most_first(spent.by_agent)]),
+        (
+            "per organization",
+            [(safe_line(o or "(none)"), n) for o, n in most_first(spent.by_organization)],
+        ),
+        ("per type", [(t.label, n) for t, n in most_first(spent.by_type)]),
+    ):
+        yield f"  {title}"
+        for name, minutes in rows[:TIME_ROWS]:
+            yield f"    {name[:28]:<28}{format_minutes(minutes):>10}{minutes / spent.total:>8.0%}"
+        if len(rows) > TIME_ROWS:
+            yield f"    … and {len(rows) - TIME_ROWS:,} more (all of them: --format csv)"
 
 
 def _csat_lines(m: Metrics, glyphs: charts.Glyphs) -> Iterator[str]:

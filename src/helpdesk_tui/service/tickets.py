@@ -9,6 +9,7 @@ from pathlib import Path
 from ..domain import lifecycle, sla
 from ..domain.access import Action, can
 from ..domain.followup import MailKind
+from ..domain.macros import MacroChanges
 from ..domain.model import (
     EDITABLE_FIELDS,
     MAX_SUBJECT,
@@ -21,17 +22,18 @@ from ..domain.model import (
     distinct_contacts,
 )
 from ..domain.sla import TargetStatus
-from ..store.base import REFUSED, MailRecord, mail_queue
+from ..domain.worktime import check_minutes, total_minutes
+from ..store.base import REFUSED, MailRecord, Query, TimeSpent, mail_queue
 from .checks import attachment, clean_body, clean_line, valid_new, with_sla_columns
-from .core import ServiceCore
 from .drafts import TicketDraft
 from .errors import ServiceError
+from .macros import MacroUseCases
 
 GUARDED_FIELDS = frozenset({"status", "tier", "assignee", "escalation", "watchers"})
 """Editable fields `update` refuses: each has a use case of its own, with its own rules."""
 
 
-class TicketUseCases(ServiceCore):
+class TicketUseCases(MacroUseCases):
     """Open, read and change a ticket, and write on it."""
 
     def sla(self, ticket: Ticket, now: datetime | None = None) -> list[TargetStatus]:
@@ -195,16 +197,43 @@ class TicketUseCases(ServiceCore):
         *,
         status: Status | None = None,
         attachments: Sequence[Path] = (),
+        minutes: int | None = None,
+        changes: MacroChanges | None = None,
     ) -> Ticket:
         """A public reply to the customer. The first one is the first response and opens
-        a new ticket; `status` moves it in the same write (e.g. to pending or resolved)."""
-        return self._comment(key, base_version, CommentKind.REPLY, body, status, attachments)
+        a new ticket; `status` moves it in the same write (e.g. to pending or resolved).
+        `minutes`: time spent on the ticket for it (`domain.worktime.parse_minutes`).
+        `changes`: a macro's field changes, in the same write (its status unless
+        `status` is given)."""
+        return self._comment(
+            key, base_version, CommentKind.REPLY, body, status, attachments, minutes, changes
+        )
 
     def note(
-        self, key: str, base_version: int, body: str, *, attachments: Sequence[Path] = ()
+        self,
+        key: str,
+        base_version: int,
+        body: str,
+        *,
+        attachments: Sequence[Path] = (),
+        minutes: int | None = None,
+        changes: MacroChanges | None = None,
     ) -> Ticket:
-        """An internal note: never goes to the customer, stops no SLA clock."""
-        return self._comment(key, base_version, CommentKind.NOTE, body, None, attachments)
+        """An internal note: never goes to the customer, stops no SLA clock. `minutes`
+        and `changes` as for `reply`."""
+        return self._comment(
+            key, base_version, CommentKind.NOTE, body, None, attachments, minutes, changes
+        )
+
+    def time_spent(self, ticket: Ticket) -> int:
+        """The minutes recorded on the ticket's replies and notes, all together."""
+        return total_minutes(c.minutes for c in self.conversation_of(ticket))
+
+    def time_spent_between(self, since: datetime, until: datetime) -> TimeSpent:
+        """The minutes recorded on replies and notes written in [since, until), by author,
+        organization and type, over the tickets this agent may see (the report's)."""
+        organizations = self.scope(Query()).organizations
+        return self._repo.time_spent(since, until, organizations)
 
     def attach(self, key: str, base_version: int, path: Path, note: str = "") -> Ticket:
         return self.note(key, base_version, note or f"Attached {path.name}", attachments=[path])
@@ -217,9 +246,18 @@ class TicketUseCases(ServiceCore):
         body: str,
         status: Status | None,
         attachments: Sequence[Path],
+        minutes: int | None = None,
+        changes: MacroChanges | None = None,
     ) -> Ticket:
         ticket = self._for(Action.COMMENT, key)
         text = clean_body(body)
+        if changes is not None and status is None:
+            status = changes.status
+        if minutes is not None:
+            try:
+                check_minutes(minutes)
+            except ValueError as exc:
+                raise ServiceError(str(exc)) from None
         files = [attachment(path) for path in attachments]
         now = self.clock()
         fields: dict[str, object] = {}
@@ -236,7 +274,9 @@ class TicketUseCases(ServiceCore):
                 ticket, status, reason=None, replying=kind is CommentKind.REPLY
             )
             fields.update(lifecycle.status_fields(ticket, status, now))
-        comment = Comment(kind, self.me.username, text, now)
+        if changes is not None:
+            fields.update(self._macro_fields(ticket, changes))
+        comment = Comment(kind, self.me.username, text, now, minutes=minutes)
         mail: list[MailRecord] = []
         if kind is CommentKind.REPLY:
             # A reply that resolves is the resolution notice itself (with the survey).

@@ -22,6 +22,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen
     from .edit_ticket import EditTicketScreen
     from .escalation import EscalationScreen
+    from .macro_picker import MacroPicker
     from .metrics import MetricsScreen
     from .new_ticket import NewTicketScreen
     from .outage import OutageScreen
@@ -37,6 +38,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
         (_("Ticket"), TicketScreen.BINDINGS),
         (_("Conversation"), Conversation.BINDINGS),
         (_("Reply / note"), ComposeScreen.BINDINGS),
+        (_("Canned replies"), MacroPicker.BINDINGS),
         (_("Outage update"), OutageScreen.BINDINGS),
         (_("New ticket"), NewTicketScreen.BINDINGS),
         (_("Edit fields"), EditTicketScreen.BINDINGS),

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket
 from ...domain.text import safe_line
 from ...domain.triage import Triage
+from ...domain.worktime import format_minutes, total_minutes
 from ...service import Delivery
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -256,13 +257,15 @@ class TicketScreen(TicketLinks):
             if before is not None and row < last:
                 table.move_cursor(row=row)  # unless the agent was on an older one
         self.query_one("#details-view", Static).update(ticket_details(ticket))
-        self.query_one(StatusLine).say(
-            _("v{version} · updated {time} UTC · {count} messages").format(
-                version=ticket.version,
-                time=f"{ticket.updated_at:%Y-%m-%d %H:%M}",
-                count=len(comments),
-            )
+        line = _("v{version} · updated {time} UTC · {count} messages").format(
+            version=ticket.version,
+            time=f"{ticket.updated_at:%Y-%m-%d %H:%M}",
+            count=len(comments),
         )
+        spent = total_minutes(c.minutes for c in comments)
+        if spent:
+            line += " · " + _("{time} spent").format(time=format_minutes(spent))
+        self.query_one(StatusLine).say(line)
         self._load_triage(ticket)
         self._load_customer(ticket)
         self._load_links(ticket)

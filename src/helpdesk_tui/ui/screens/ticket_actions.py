@@ -5,14 +5,12 @@ TicketScreen (ticket.py) adds reading and showing the ticket to these."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from ...domain.lifecycle import allowed_next
 from ...domain.model import Escalation, Priority, Status, Ticket, TicketType
 from ...domain.text import safe_line
-from ...service import Delivery
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import ConflictError
@@ -27,20 +25,6 @@ from .dialogs import (
     agent_options,
     on_answer,
 )
-
-
-def reply_told(ticket: Ticket, delivery: Delivery) -> str:
-    """What became of a reply just saved. "Sent" only once it is: here it is queued for
-    `helpdesk-tui mail send` at best, and with mail off nobody is mailed at all."""
-    if delivery is Delivery.QUEUED:
-        text = _("{key}: reply saved; mail to {address} queued for sending")
-    elif delivery is Delivery.OFF:
-        text = _("{key}: reply saved; outgoing mail is off, so nobody was mailed")
-    elif delivery is Delivery.NO_ADDRESS:
-        text = _("{key}: reply saved; the requester has no e-mail address, nobody was mailed")
-    else:
-        text = _("{key}: reply saved; the store mails it to the requester")
-    return text.format(key=ticket.key, address=safe_line(ticket.requester_email))
 
 
 def escalation_told(ticket: Ticket, me: str) -> str:
@@ -116,66 +100,6 @@ class TicketActions(LiveScreen):
             (not_done or self.helpdesk.show_error)(exc)
 
         run(version)
-
-    def _open_composer(self, kind: str) -> None:
-        from .compose import Composed, ComposeScreen
-
-        if self.ticket is None:
-            return
-        key, service, drafts = self.key, self.service, self.drafts
-
-        def send(sent: Composed | None) -> None:
-            if sent is None:
-                return
-            text, files = sent.text, list(sent.files)
-            if kind == "reply":
-                self._versioned_write(
-                    _("reply"),
-                    lambda v: service.reply(key, v, text, status=sent.status, attachments=files),
-                    lambda: drafts.discard(key, kind),
-                    lambda exc: self._not_sent(kind, text, exc),
-                    told=lambda ticket: reply_told(ticket, service.reply_delivery(ticket)),
-                )
-            else:
-                self._versioned_write(
-                    _("note added"),
-                    lambda v: service.note(key, v, text, attachments=files),
-                    lambda: drafts.discard(key, kind),
-                    lambda exc: self._not_sent(kind, text, exc),
-                )
-
-        self.app.push_screen(ComposeScreen(key, kind, drafts), send)
-
-    def _not_sent(self, kind: str, text: str, exc: Exception) -> None:
-        """A reply or note the store did not take: the text is kept, never lost."""
-        drafts = self.drafts
-        if drafts.load(self.key, kind) != text:
-            with suppress(OSError):  # it was saved as typed; this is a second chance
-                drafts.save(self.key, kind, text)
-        if kind == "reply":
-            text = _(
-                "Reply not sent: {error}. Your text is kept: "
-                "send it again with ctrl+s (esc keeps it as a draft)."
-            )
-        else:
-            text = _(
-                "Note not sent: {error}. Your text is kept: "
-                "send it again with ctrl+s (esc keeps it as a draft)."
-            )
-        self.notify(
-            text.format(error=safe_line(str(exc))),
-            title=_("Not sent"),
-            severity="error",
-            timeout=15,
-        )
-        if self.is_active:
-            self._open_composer(kind)  # back in the editor, as it was
-
-    def action_reply(self) -> None:
-        self._open_composer("reply")
-
-    def action_note(self) -> None:
-        self._open_composer("note")
 
     def _choose(
         self,

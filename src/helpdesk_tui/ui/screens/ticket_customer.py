@@ -9,10 +9,10 @@ from ..jobs import call_store
 from ..widgets.customer import CustomerTable
 from ..widgets.status_line import StatusLine
 from ..widgets.ticket_rows import TicketRows
-from .ticket_actions import TicketActions
+from .ticket_compose import TicketCompose
 
 
-class TicketCustomer(TicketActions):
+class TicketCustomer(TicketCompose):
     """What else the ticket's requester and organization have asked (the Customer tab)."""
 
     _customer_version: int | None = None

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from ...domain.model import Comment, Ticket
 from ...domain.sla import actor_label
 from ...domain.text import safe_line, safe_text
+from ...domain.worktime import format_minutes
 from ...service import Delivery
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -37,6 +38,8 @@ def _header(label: str, comment: Comment, delivery: Delivery | None) -> Text:
     head.append(f" {label} ", style="bold reverse")
     author = safe_line(actor_label(comment.author, _))
     head.append(f" {author} · {comment.created_at:%Y-%m-%d %H:%M} UTC")
+    if comment.minutes:
+        head.append(" · " + _("{time} spent").format(time=format_minutes(comment.minutes)))
     if comment.merged_from:
         head.append(" · ")
         head.append(_("merged from {key}").format(key=safe_line(comment.merged_from)), "italic")
