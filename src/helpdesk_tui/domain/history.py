@@ -337,6 +337,8 @@ class _Teller:
                 text = self.tr(N_("SLA {target} target at risk (by {actor})"))
             said = text.format(target=what, actor=actor)
             return said if detail in ("", "recorded") else f"{said}: {detail}"
+        if field == "mention":
+            return self.tr(N_("{actor} called in @{name}")).format(actor=actor, name=detail)
         if field == "link":
             if entry.new is None:
                 text = self.tr(N_("Unlinked by {actor}: was {detail}"))

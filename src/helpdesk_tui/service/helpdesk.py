@@ -17,6 +17,7 @@ from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
 from .links import LinkUseCases
+from .mentions import MentionUseCases
 from .merging import MergeUseCases
 from .requesters import RequesterUseCases
 from .sweep import SweepUseCases
@@ -30,6 +31,7 @@ class HelpdeskService(
     CustomerUseCases,
     RequesterUseCases,
     MergeUseCases,
+    MentionUseCases,
     AssignmentUseCases,
     TriageUseCases,
     SweepUseCases,

@@ -10,6 +10,7 @@ from ..domain import lifecycle, sla
 from ..domain.access import Action, can
 from ..domain.followup import MailKind
 from ..domain.macros import MacroChanges
+from ..domain.mentions import MENTION_EVENT, mentioned
 from ..domain.model import (
     EDITABLE_FIELDS,
     MAX_SUBJECT,
@@ -276,6 +277,13 @@ class TicketUseCases(MacroUseCases):
             fields.update(lifecycle.status_fields(ticket, status, now))
         if changes is not None:
             fields.update(self._macro_fields(ticket, changes))
+        events: list[tuple[str, str | None]] = []
+        if kind is CommentKind.NOTE:
+            called = self._called_in(text)
+            watching: tuple[str, ...] = ticket.watchers
+            if set(called) - set(watching):
+                fields["watchers"] = tuple(dict.fromkeys([*watching, *called]))
+            events = [(MENTION_EVENT, name) for name in called]
         comment = Comment(kind, self.me.username, text, now, minutes=minutes)
         mail: list[MailRecord] = []
         if kind is CommentKind.REPLY:
@@ -286,6 +294,27 @@ class TicketUseCases(MacroUseCases):
         return self._commit(
             ticket,
             self._change(
-                ticket, base_version, fields, None, comment=comment, files=files, mail=mail
+                ticket,
+                base_version,
+                fields,
+                None,
+                comment=comment,
+                files=files,
+                mail=mail,
+                events=events,
             ),
         )
+
+    def _called_in(self, text: str) -> tuple[str, ...]:
+        """The agents a note's @names call in (they watch the ticket from then on, and
+        hear of it); ServiceError, and nothing written, for a name that is nobody's."""
+        names = mentioned(text)
+        if not names:
+            return ()
+        active = {agent.username for agent in self._repo.agents() if agent.active}
+        unknown = [f"@{name}" for name in names if name not in active]
+        if unknown:
+            raise ServiceError(
+                f"not an agent: {', '.join(unknown)} (mention agents by their user name)"
+            )
+        return names

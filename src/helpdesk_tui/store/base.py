@@ -359,6 +359,14 @@ class TicketRepository(Protocol):
         Capability.MERGE only."""
         ...
 
+    def mentions(
+        self, username: str, since: datetime | None = None, limit: int = 50
+    ) -> list[AuditEntry]:
+        """The notes that called `username` in (the "mention" history entries naming
+        them), newest first; only those after `since` when given. Unsupported on a store
+        that cannot find them without reading every ticket's history (RT)."""
+        ...
+
     def links(self, key: str) -> list[TicketLink]:
         """The ticket's links to other tickets, both ways (merges included)."""
         ...

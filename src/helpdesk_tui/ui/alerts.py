@@ -15,11 +15,13 @@ from textual.app import App
 
 from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, Priority
+from ..domain.sla import actor_label
 from ..domain.text import safe_line
 from ..service import HelpdeskService
+from ..service.mentions import Mention
 from ..settings.i18n import _
 from ..settings.i18n import label as tr
-from ..store.base import Query
+from ..store.base import Query, StoreError
 from .context import app_context
 from .jobs import call_store
 
@@ -60,7 +62,26 @@ def collect_alerts(service: HelpdeskService, since: datetime, me: str) -> list[s
                 subject=safe_line(ticket.subject),
             )
             alerts.append(f"{state}:{ticket.key}:{status.kind.value}|{text}")
-    return alerts
+    return alerts + _mention_alerts(service, since)
+
+
+def _mention_alerts(service: HelpdeskService, since: datetime) -> list[str]:
+    """Notes that called me in since the last check; none where the store cannot say
+    (RT: the mentioned agent watches the ticket, and RT mails its watchers)."""
+    try:
+        found = service.mentions_of_me(since, limit=20)
+    except StoreError:
+        return []
+    return [f"mention:{m.ticket.key}:{m.entry.id}|{mention_line(m)}" for m in found]
+
+
+def mention_line(mention: Mention) -> str:
+    """ "@dmitri mentioned you on HD-7: Ledger totals wrong", as the agent named it."""
+    return _("{who} mentioned you on {key}: {subject}").format(
+        who=safe_line(actor_label(mention.entry.actor)),
+        key=safe_line(mention.ticket.key),
+        subject=safe_line(mention.ticket.subject),
+    )
 
 
 class OnCallAlerts:

@@ -36,6 +36,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("f5", "go('metrics')", _("Metrics"), id="app.metrics", show=False),
     Binding("colon", "goto_ticket", _("Go to ticket"), id="app.goto", show=False),
     Binding("exclamation_mark", "oncall_alerts", _("On-call alerts"), id="app.alerts", show=False),
+    Binding("at", "mentions", _("Mentions"), id="app.mentions", show=False),
 ]
 """The keys that work on every screen (HelpdeskApp.BINDINGS)."""
 

@@ -75,6 +75,13 @@ class RtRepository:
         """RT's own merge: afterwards RT answers for the source with the target."""
         return self._writer.merge(source, target)
 
+    def mentions(
+        self, username: str, since: datetime | None = None, limit: int = 50
+    ) -> list[AuditEntry]:
+        """Not on RT: a mention is in the note's write record, which RT cannot search;
+        the mentioned agent watches the ticket, and RT mails its watchers (AdminCc)."""
+        raise RtUnsupported("RT cannot list mentions: see the tickets you watch")
+
     def links(self, key: str) -> list[TicketLink]:
         """RT's RefersTo, MemberOf and DependsOn links, both ways."""
         return self._links.links(key)

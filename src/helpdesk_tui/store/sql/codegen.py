@@ -103,12 +103,21 @@ def _column(column: sa.Column[object]) -> str:
     return _call("sa.Column", parts, 4)
 
 
+_PARTIAL = ("sqlite_where", "postgresql_where")
+"""The dialect options an index may have: a partial index's condition, as text."""
+
+
 def _index(index: sa.Index) -> str:
-    if len(index.columns) != len(index.expressions) or index.dialect_kwargs or not index.name:
+    options = dict(index.dialect_kwargs)
+    where = {name: options.pop(name) for name in _PARTIAL if name in options}
+    plain = all(isinstance(clause, sa.TextClause) for clause in where.values())
+    if len(index.columns) != len(index.expressions) or options or not plain or not index.name:
         raise CodegenError(f"{index.name}: cannot render expressions or dialect options")
     parts = [_quote(str(index.name))] + [_quote(column.name) for column in index.columns]
     if index.unique:
         parts.append("unique=True")
+    # A condition is SQL, not a name: written as a Python string literal (repr quotes it).
+    parts += [f"{name}=sa.text({str(clause)!r})" for name, clause in sorted(where.items())]
     return _call("sa.Index", parts, 4)
 
 

@@ -262,7 +262,17 @@ class AuditRow(StoreTable, table=True):
     """One history entry."""
 
     __tablename__ = "audit"
-    __table_args__ = (sa.Index("ix_audit_ticket_key", "ticket_key", "id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_ticket_key", "ticket_key", "id"),
+        # Only the entries that call an agent in (@name, 0007): the Mentions list.
+        sa.Index(
+            "ix_audit_mentions",
+            "new",
+            "id",
+            sqlite_where=sa.text("field = 'mention'"),
+            postgresql_where=sa.text("field = 'mention'"),
+        ),
+    )
 
     id: int | None = _id()
     # No foreign key on purpose: the tombstone of a purge stays.

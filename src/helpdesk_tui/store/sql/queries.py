@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from ...domain.mentions import MENTION_EVENT
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket, TicketType
 from ...domain.sla.urgency import Urgency
 from ..base import InvalidInput, Page, Query, SortKey, TimeSpent
 from ..fields import search_symbols, search_tokens
+from ..validation import check_ts
 from .column_types import CHANGE_COUNTER, FTS_TABLE, to_utc
 from .rows import (
     ACTIVE_VALUES,
@@ -326,6 +328,38 @@ class TicketQueries(SearchIndex):
             ).all()
             if not rows:
                 self._id_of(conn, key)  # NotFound for a key that never existed
+        return [AuditEntry(*r[:9], login=r[9]) for r in rows]
+
+    def mentions(
+        self, username: str, since: datetime | None = None, limit: int = 50
+    ) -> list[AuditEntry]:
+        """The notes that called `username` in (@name), newest first: read through the
+        index of mention entries (migration 0007), however long the history is."""
+        stmt = (
+            sa.select(
+                audit.c.ticket_key,
+                audit.c.at,
+                audit.c.actor,
+                audit.c.field,
+                audit.c.old,
+                audit.c.new,
+                audit.c.reason,
+                audit.c.version,
+                audit.c.id,
+                audit.c.login,
+            )
+            # The event as a literal, not a parameter: only then may SQLite's planner use
+            # the partial index, whose condition names it.
+            .where(
+                audit.c.field == sa.literal_column(f"'{MENTION_EVENT}'"), audit.c.new == username
+            )
+            .order_by(audit.c.id.desc())
+            .limit(max(1, min(limit, 500)))
+        )
+        if since is not None:
+            stmt = stmt.where(audit.c.at > check_ts("since", since))
+        with self._read_transaction() as conn:
+            rows = conn.execute(stmt).all()
         return [AuditEntry(*r[:9], login=r[9]) for r in rows]
 
     def change_token(self) -> str:

@@ -173,6 +173,13 @@ audit = sa.Table(
     sa.Column("reason", sa.Text(), nullable=True),
     sa.Column("version", sa.Integer(), nullable=True),
     sa.Column("login", sa.Text(), nullable=True),
+    sa.Index(
+        "ix_audit_mentions",
+        "new",
+        "id",
+        postgresql_where=sa.text("field = 'mention'"),
+        sqlite_where=sa.text("field = 'mention'"),
+    ),
     sa.Index("ix_audit_ticket_key", "ticket_key", "id"),
 )
 
