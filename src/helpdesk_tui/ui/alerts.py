@@ -8,6 +8,7 @@ had read them or not."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -136,3 +137,31 @@ class OnCallAlerts:
         taken = [(ident.split(":")[1], text) for ident, text in self.waiting]
         self.waiting.clear()
         return taken
+
+
+def show_mentions(
+    app: App[Any], service: HelpdeskService, open_ticket: Callable[[str], None]
+) -> None:
+    """The Mentions list (@): the notes that called me in, newest first; read in a
+    worker, then a choice that opens the ticket."""
+    from .screens.dialogs import ChoiceScreen
+
+    def show(found: list[Mention]) -> None:
+        if not found:
+            app.notify(_("Nobody has mentioned you in a note."))
+            return
+        options = [(mention_line(m), m.ticket.key) for m in found]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                open_ticket(key)
+
+        app.push_screen(ChoiceScreen(_("Mentions"), options), chosen)
+
+    call_store(
+        app,
+        lambda: service.mentions_of_me(limit=50),
+        show,
+        lambda exc: app.notify(safe_line(str(exc)), severity="warning"),
+        what=_("mentions"),
+    )

@@ -17,13 +17,12 @@ from textual.screen import Screen
 from ..domain.text import safe_line
 from ..launch.startup import PendingService
 from ..service import HelpdeskService
-from ..service.mentions import Mention
 from ..service.views import View
 from ..settings.config import Settings
 from ..settings.i18n import _
 from ..store.base import NotFound
 from .activity import StoreActivity
-from .alerts import OnCallAlerts, mention_line
+from .alerts import OnCallAlerts, show_mentions
 from .commands import TicketCommands, ticket_key
 from .context import APP_BINDINGS
 from .jobs import call_store
@@ -321,29 +320,7 @@ class HelpdeskApp(App[None]):
 
     def action_mentions(self) -> None:
         """The notes that called me in (@name), newest first; choosing one opens it."""
-        from .screens.dialogs import ChoiceScreen
-
-        service = self.service
-
-        def show(found: list[Mention]) -> None:
-            if not found:
-                self.notify(_("Nobody has mentioned you in a note."))
-                return
-            options = [(mention_line(m), m.ticket.key) for m in found]
-
-            def chosen(key: str | None) -> None:
-                if key is not None:
-                    self.open_ticket(key)
-
-            self.push_screen(ChoiceScreen(_("Mentions"), options), chosen)
-
-        call_store(
-            self,
-            lambda: service.mentions_of_me(limit=50),
-            show,
-            lambda exc: self.notify(safe_line(str(exc)), severity="warning"),
-            what=_("mentions"),
-        )
+        show_mentions(self, self.service, self.open_ticket)
 
     def action_help_quit(self) -> None:
         # Textual's own ctrl+c hint is markup ("Press [b]ctrl+q[/b]…"), and every toast
