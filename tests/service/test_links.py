@@ -13,7 +13,7 @@ from helpdesk_tui.domain.model import CommentKind, Status
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.service.errors import ServiceError
-from helpdesk_tui.store.base import Capability, InvalidInput
+from helpdesk_tui.store.base import InvalidInput
 from tests.conftest import EVERY_STORE
 
 from .conftest import Desk
@@ -21,7 +21,7 @@ from .conftest import Desk
 pytestmark = EVERY_STORE
 
 
-def test_links_are_made_read_from_both_ends_and_removed(desk: Desk) -> None:
+def test_links_are_made_read_from_both_ends_and_removed(desk: Desk, backend: str) -> None:
     lead = desk.as_("dave")
     parent = lead.create(TicketDraft("Migrate the mail servers"))
     child = lead.create(TicketDraft("Move the Oslo mailboxes"))
@@ -50,7 +50,7 @@ def test_links_are_made_read_from_both_ends_and_removed(desk: Desk) -> None:
     assert [s.other.key for s in lead.links(desk.repo.get(other.key))] == []
     with pytest.raises(ServiceError, match="not linked"):
         lead.unlink(child.key, other.key)
-    if Capability.MERGE in desk.repo.capabilities:  # SQL: our own history says it
+    if backend != "rt":  # RT writes a link's history itself, as RT's own transactions
         said = [(e.field, e.old, e.new) for e in desk.repo.history(parent.key)]
         assert ("link", None, f"parent of {child.key}") in said
 
