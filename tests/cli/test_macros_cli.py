@@ -141,3 +141,27 @@ def test_macro_list_names_each_bad_file_in_one_line(
         "helpdesk-tui: macros/bad.md, line 4: changes.priority: 'soon' is not a priority"
         " (choose from critical, high, medium, low)\n"
     )
+
+
+def test_macro_push_and_remove_keep_a_macro_in_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "outage-ack.toml"
+    good.write_text('title = "Outage acknowledged"\nbody = "On it, $requester_name."\n')
+    bad = tmp_path / "broken.toml"
+    bad.write_text('title = "Broken"\nbody = "$nope"\n')
+    # Empty and bad: one line, exit 2, nothing kept.
+    code, out, err = run(capsys, "macro", "push")
+    assert (code, out) == (2, "") and "file" in err
+    for path, said in ((bad, "unknown placeholder $nope"), (tmp_path / "gone.toml", "cannot read")):
+        code, out, err = run(capsys, "macro", "push", str(path))
+        assert (code, out) == (2, "") and said in err and err.count("\n") == 1, err
+    # Filled: kept, listed and shown as the store's.
+    code, out, err = run(capsys, "macro", "push", str(good))
+    assert (code, out.strip()) == (0, "macro outage-ack kept in the store for everybody"), err
+    code, out, _ = run(capsys, "macro", "list")
+    assert out.split()[:3] == ["outage-ack", "Outage", "acknowledged"]
+    assert "kept in the store" in run(capsys, "macro", "show", "outage-ack")[1]
+    assert run(capsys, "macro", "remove", "outage-ack")[0] == 0
+    code, out, err = run(capsys, "macro", "remove", "outage-ack")
+    assert (code, out) == (2, "") and "no macro 'outage-ack' is kept in the store" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..domain.macros import LANGUAGES, Macro, MacroChanges
 from ..domain.model import Ticket
@@ -29,14 +30,29 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     show.add_argument(
         "--language", choices=LANGUAGES, help="this language's body (default: the ticket's)"
     )
+    push = msub.add_parser("push", help="keep a macro file in the store, for the whole team")
+    push.add_argument("file", type=Path, help="a .toml or .md macro file")
+    push.add_argument("--team", default="", help="only for this team (default: everybody)")
+    remove = msub.add_parser("remove", help="remove a macro kept in the store")
+    remove.add_argument("name")
+    remove.add_argument("--team", default="", help="the team it was kept for")
 
 
 def catalogue(service: HelpdeskService, settings: Settings) -> MacroCatalogue:
-    """The macros of the agent acting."""
-    return load_macros(settings, service.me.team)
+    """The macros of the agent acting: the store's, then the folders'."""
+    return load_macros(settings, service.me.team, service.shared_macros())
 
 
 def run(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
+    if args.action == "push":
+        kept = service.share_macro(args.file, args.team)
+        scope = f"team {safe_line(kept.team)}" if kept.team else "everybody"
+        print(f"macro {safe_line(kept.name)} kept in the store for {scope}")
+        return 0
+    if args.action == "remove":
+        service.unshare_macro(args.name, args.team)
+        print(f"macro {safe_line(args.name)} removed from the store")
+        return 0
     found = catalogue(service, settings)
     if args.action == "list":
         return _list(found)
@@ -49,7 +65,8 @@ def run(args: argparse.Namespace, service: HelpdeskService, settings: Settings) 
     print(f"title:     {safe_line(macro.title)}")
     print(f"languages: {' '.join(macro.languages)}")
     print(f"changes:   {macro.changes.summary() or '-'}")
-    print(f"file:      {safe_line(str(found.sources[macro.name]))}")
+    source = found.sources.get(macro.name)
+    print(f"file:      {safe_line(str(source)) if source else 'kept in the store'}")
     print()
     print(safe_text(macro.body_for(args.language or "en")), end="")
     return 0

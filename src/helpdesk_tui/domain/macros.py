@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from string import Template
 
 from .model import MAX_LINE, Priority, Status, Ticket
@@ -193,3 +193,17 @@ def _check_line(key: str, value: object, limit: int) -> None:
         raise MacroError(key, "must be one line")
     if len(value) > limit:
         raise MacroError(key, f"longer than {limit} characters")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedMacro:
+    """A macro file kept in the store, so a team on one PostgreSQL server shares it:
+    its name, the team it is for ("" for everybody), its file's format ("toml" or "md")
+    and text, exactly as the file was."""
+
+    name: str
+    team: str
+    format: str
+    text: str
+    updated_by: str | None = None
+    updated_at: datetime | None = None

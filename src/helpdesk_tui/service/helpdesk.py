@@ -17,6 +17,7 @@ from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
 from .links import LinkUseCases
+from .macros import SharedMacroUseCases
 from .mentions import MentionUseCases
 from .merging import MergeUseCases
 from .requesters import RequesterUseCases
@@ -32,6 +33,7 @@ class HelpdeskService(
     RequesterUseCases,
     MergeUseCases,
     MentionUseCases,
+    SharedMacroUseCases,
     AssignmentUseCases,
     TriageUseCases,
     SweepUseCases,

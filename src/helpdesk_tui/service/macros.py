@@ -3,10 +3,15 @@ that `reply` and `note` send in their one version-checked write (`changes=`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..domain import sla
-from ..domain.access import Action
-from ..domain.macros import ME, Macro, MacroChanges, due_text, render
-from ..domain.model import Escalation, Ticket
+from ..domain.access import AccessDenied, Action
+from ..domain.macros import ME, Macro, MacroChanges, SharedMacro, due_text, render
+from ..domain.model import Escalation, Role, Ticket
+from ..settings.config import ConfigError
+from ..settings.macros import parse_macro
+from ..store.base import AdminRecord, StoreError, Unsupported
 from .checks import valid_new
 from .core import ServiceCore
 from .errors import ServiceError
@@ -49,3 +54,54 @@ class MacroUseCases(ServiceCore):
         # cannot store what `ticket update` could not.
         valid_new(Ticket(key="", subject="-").with_changes(**fields))
         return fields
+
+
+class SharedMacroUseCases(ServiceCore):
+    """Macros kept in the store, so every agent of a team on one server has them."""
+
+    def shared_macros(self) -> list[SharedMacro]:
+        """The macros kept in the store; [] where the store keeps none (RT)."""
+        self._require(Action.VIEW)
+        try:
+            return self._repo.shared_macros()
+        except Unsupported:
+            return []
+
+    def share_macro(self, path: Path, team: str = "") -> SharedMacro:
+        """Keep the macro file at `path` in the store for everybody (or `team`), checked
+        as a macro first. Leads and admins only; the database refuses anybody else."""
+        self._lead_only("share a macro")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ServiceError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+        try:
+            parse_macro(path.stem, path.suffix, text, path.name)
+        except ConfigError as exc:
+            raise ServiceError(str(exc)) from None
+        macro = SharedMacro(path.stem, " ".join(team.split()), path.suffix.lstrip("."), text)
+        where = f"{macro.team}/{macro.name}" if macro.team else macro.name
+        self._repo.save_shared_macro(
+            macro, AdminRecord(self.me.username, self.clock(), f"macro:{where}", None, "shared")
+        )
+        return macro
+
+    def unshare_macro(self, name: str, team: str = "") -> None:
+        """Remove a macro kept in the store; ServiceError if there is none of that name."""
+        self._lead_only("remove a shared macro")
+        team = " ".join(team.split())
+        where = f"{team}/{name}" if team else name
+        record = AdminRecord(self.me.username, self.clock(), f"macro:{where}", "shared", "removed")
+        if not self._repo.remove_shared_macro(name, team, record):
+            raise ServiceError(f"no macro {where!r} is kept in the store")
+
+    def _lead_only(self, what: str) -> None:
+        if self.me.role in (Role.LEAD, Role.ADMIN) and self.me.active:
+            return
+        why = f"only a lead or an admin may {what}"
+        try:
+            self._repo.record_refusal(self.me.username, "share_macro", None, why, self.clock())
+        except StoreError as exc:
+            # The refusal stands; an unrecorded one says so (as ServiceCore._require does).
+            why = f"{why} (not audited: {exc})"
+        raise AccessDenied(why)

@@ -32,7 +32,7 @@ import platformdirs
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from ..domain.macros import Macro, MacroChanges, MacroError
+from ..domain.macros import Macro, MacroChanges, MacroError, SharedMacro
 from ..domain.model import Priority, Status
 from . import toml_lines
 from .config import APP_NAME, ConfigError, Settings
@@ -111,14 +111,24 @@ def read_macro(path: Path, shown: str) -> Macro:
         raise MacroFileError(f"{shown}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise MacroFileError(f"{shown}: not UTF-8 text (at byte {exc.start})") from None
-    parsed = _markdown(text, shown) if path.suffix == ".md" else _toml(text, shown, 0)
+    return parse_macro(path.stem, path.suffix, text, shown)
+
+
+def parse_macro(name: str, suffix: str, text: str, shown: str) -> Macro:
+    """The macro a file of this name, suffix (".toml" or ".md") and text holds;
+    MacroFileError of one line (starting with `shown`) else."""
+    if suffix not in SUFFIXES:
+        raise MacroFileError(f"{shown}: a macro is a .toml or .md file")
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise MacroFileError(f"{shown}: larger than {MAX_FILE_BYTES // 1024} KiB")
+    parsed = _markdown(text, shown) if suffix == ".md" else _toml(text, shown, 0)
     try:
         found = MacroFile.model_validate(parsed.table)
     except ValidationError as exc:
         raise MacroFileError(_first_problem(exc, parsed, shown)) from None
     try:
         return Macro(
-            name=path.stem,
+            name=name,
             title=found.title.strip(),
             bodies=dict(found.body),
             changes=MacroChanges(
@@ -356,10 +366,35 @@ def _is_macro(path: Path) -> bool:
     return not path.name.startswith(".") and path.is_file()
 
 
-def load_macros(settings: Settings, team: str | None) -> MacroCatalogue:
-    """The macros of an agent of `team` (None: no team): every folder, later ones
-    overriding a file of the same name in earlier ones, a bad file included."""
-    return merged(load_folder(folder, shown) for folder, shown in macro_folders(settings, team))
+def load_macros(
+    settings: Settings, team: str | None, shared: Iterable[SharedMacro] = ()
+) -> MacroCatalogue:
+    """The macros of an agent of `team` (None: no team): those kept in the store
+    (`shared`: everybody's, then the team's), then every folder, later ones overriding a
+    macro of the same name in earlier ones, a bad one included."""
+    stored = [m for m in shared if not m.team] + [
+        m for m in shared if team and m.team.casefold() == team.strip().casefold()
+    ]
+    folders = macro_folders(settings, team)
+    if stored and folders[0][0] == DEFAULTS_DIR:
+        folders = []  # the packaged examples stand in only where a team has no macros
+    return merged([store_layer(stored), *(load_folder(f, shown) for f, shown in folders)])
+
+
+def store_layer(shared: Iterable[SharedMacro]) -> MacroCatalogue:
+    """The macros kept in the store, later ones (a team's) winning."""
+    catalogue = MacroCatalogue()
+    for item in shared:
+        shown = f"store:{item.team + '/' if item.team else ''}{item.name}.{item.format}"
+        catalogue.problems.pop(item.name, None)
+        catalogue.macros.pop(item.name, None)
+        try:
+            catalogue.macros[item.name] = parse_macro(
+                item.name, f".{item.format}", item.text, shown
+            )
+        except MacroFileError as exc:
+            catalogue.problems[item.name] = str(exc)
+    return catalogue
 
 
 def merged(layers: Iterable[MacroCatalogue]) -> MacroCatalogue:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..domain.links import LinkKind, TicketLink
+from ..domain.macros import SharedMacro
 from ..domain.model import (
     Agent,
     AuditEntry,
@@ -357,6 +358,18 @@ class TicketRepository(Protocol):
         """Move every comment and file of `source.key` to `target.key` and apply both
         changes, in one transaction; ConflictError (nothing written) if either is stale.
         Capability.MERGE only."""
+        ...
+
+    def shared_macros(self) -> list[SharedMacro]:
+        """The macros kept in the store (everybody's and each team's); Unsupported on RT."""
+        ...
+
+    def save_shared_macro(self, macro: SharedMacro, record: AdminRecord) -> None:
+        """Keep a macro in the store, replacing the one of its name and team."""
+        ...
+
+    def remove_shared_macro(self, name: str, team: str, record: AdminRecord) -> bool:
+        """Remove a macro kept in the store; whether there was one."""
         ...
 
     def mentions(

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from ...domain.links import TicketLink
+from ...domain.macros import SharedMacro
 from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
 from ..base import AdminRecord, Capability, Change, Login, Page, Query, TimeSpent
 from .client import RtClient
@@ -74,6 +75,16 @@ class RtRepository:
     def merge(self, source: Change, target: Change) -> tuple[Ticket, Ticket]:
         """RT's own merge: afterwards RT answers for the source with the target."""
         return self._writer.merge(source, target)
+
+    def shared_macros(self) -> list[SharedMacro]:
+        """RT keeps its own templates and articles; ours stay in files here."""
+        raise RtUnsupported("RT cannot keep our macros: use the macros folder (docs/macros.md)")
+
+    def save_shared_macro(self, macro: SharedMacro, record: AdminRecord) -> None:
+        raise RtUnsupported("RT cannot keep our macros: use the macros folder (docs/macros.md)")
+
+    def remove_shared_macro(self, name: str, team: str, record: AdminRecord) -> bool:
+        raise RtUnsupported("RT cannot keep our macros: use the macros folder (docs/macros.md)")
 
     def mentions(
         self, username: str, since: datetime | None = None, limit: int = 50

@@ -214,6 +214,20 @@ class TicketLinkRow(StoreTable, table=True):
     created_at: datetime = _ts("created_at", nullable=False)
 
 
+class SharedMacroRow(StoreTable, table=True):
+    """A macro file kept in the store (0008): a team on one server shares it."""
+
+    __tablename__ = "shared_macros"
+
+    name: str = _name_key("name")
+    team: str = _name_key("team")
+    """"" for everybody."""
+    format: str = _text("format")
+    text: str = _text("text")
+    updated_by: str = _text("updated_by")
+    updated_at: datetime = _ts("updated_at", nullable=False)
+
+
 class CommentRow(StoreTable, table=True):
     """A public reply or an internal note."""
 

@@ -111,6 +111,17 @@ links = sa.Table(
     sqlite_with_rowid=False,
 )
 
+shared_macros = sa.Table(
+    "shared_macros",
+    metadata,
+    sa.Column("name", sa.Text(), primary_key=True, nullable=False),
+    sa.Column("team", sa.Text(), primary_key=True, nullable=False),
+    sa.Column("format", sa.Text(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("updated_by", sa.Text(), nullable=False),
+    sa.Column("updated_at", UtcTimestamp(), nullable=False),
+)
+
 comments = sa.Table(
     "comments",
     metadata,

@@ -73,7 +73,7 @@ class TicketCompose(TicketActions):
             from ...settings.macros import load_macros
 
             names = [a.username for a in service.agents() if a.active] if kind == "note" else []
-            catalogue = load_macros(settings, service.me.team)
+            catalogue = load_macros(settings, service.me.team, service.shared_macros())
             canned = Canned(
                 catalogue.macros,
                 catalogue.problems,
