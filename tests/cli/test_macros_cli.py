@@ -165,3 +165,15 @@ def test_macro_push_and_remove_keep_a_macro_in_the_store(
     assert run(capsys, "macro", "remove", "outage-ack")[0] == 0
     code, out, err = run(capsys, "macro", "remove", "outage-ack")
     assert (code, out) == (2, "") and "no macro 'outage-ack' is kept in the store" in err
+
+
+def test_a_note_takes_a_macro_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ticket", "create", "--subject", "Checkout fails", "--json")
+    key = json.loads(out)["key"]
+    code, out, err = run(capsys, "ticket", "note", key, "--macro", "nope")
+    assert (code, out) == (2, "") and "no macro called 'nope'" in err
+    code, out, err = run(capsys, "ticket", "note", key, "--macro", "need-logs", "checked POS 3")
+    assert code == 0, err
+    shown = json.loads(run(capsys, "ticket", "show", key, "--json")[1])
+    [note] = [c for c in shown["conversation"] if c["kind"] == "note"]
+    assert note["body"].endswith("checked POS 3") and len(note["body"]) > len("checked POS 3")

@@ -124,11 +124,11 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
         comment.add_argument(
             "--time", type=minutes_arg, metavar="15m|1h30m|90", help="time spent on it"
         )
+        comment.add_argument(
+            "--macro", metavar="NAME", help="a canned reply (BODY, if given, after it)"
+        )
         if name == "reply":
             comment.add_argument("--status", type=enum_arg(Status))
-            comment.add_argument(
-                "--macro", metavar="NAME", help="a canned reply (BODY, if given, after it)"
-            )
 
     assign = tsub.add_parser("assign", help="assign to an agent (--me to take, --none to drop)")
     assign.add_argument("key")
@@ -290,7 +290,10 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
         )
         print(f"replied on {shown}")
     elif action == "note":
-        service.note(key, version, _body(args, key), attachments=args.attach, minutes=args.time)
+        body, changes = _reply_body(args, service, ticket)
+        service.note(
+            key, version, body, attachments=args.attach, minutes=args.time, changes=changes
+        )
         print(f"noted on {shown}")
     elif action == "assign":
         who = service.me.username if args.me else None if args.none else args.assignee
@@ -548,7 +551,8 @@ def _key(text: str) -> str:
 def _reply_body(
     args: argparse.Namespace, service: HelpdeskService, ticket: Ticket
 ) -> tuple[str, MacroChanges | None]:
-    """A reply's text, and with --macro the macro's body before it and its changes."""
+    """A reply's or note's text, and with --macro the macro's body before it and its
+    changes."""
     if args.macro is None:
         return _body(args, ticket.key), None
     extra = None if args.body is None and not args.edit else _body(args, ticket.key)
