@@ -571,11 +571,9 @@ def _body(args: argparse.Namespace, key: str) -> str:
     from ..ui.editor import NoEditor, edit
 
     drafts = Drafts(args.drafts)
-    if args.body is not None:
-        drafts.save(key, args.action, _read_body(args.body))
-    path = drafts.path(key, args.action)
-    if not path.exists():
-        drafts.save(key, args.action, "\n")  # an editor needs a file to open
+    kept = drafts.load(key, args.action) or ""
+    start = kept if args.body is None else _read_body(args.body)
+    path = drafts.for_editor(key, args.action, start)
     try:
         status = edit(path)
     except NoEditor as exc:

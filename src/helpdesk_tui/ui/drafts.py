@@ -43,6 +43,16 @@ class Drafts:
             os.fsync(handle.fileno())
         tmp.replace(path)
 
+    def for_editor(self, key: str, kind: str, text: str) -> Path:
+        """The draft's file with `text` in it, made (folder and all) even when empty: an
+        editor is handed a file that exists, in a folder it may write to."""
+        self.save(key, kind, text)
+        path = self.path(key, kind)
+        if not path.exists():
+            private_dir(path.parent)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        return path
+
     def discard(self, key: str, kind: str) -> None:
         self.path(key, kind).unlink(missing_ok=True)
 

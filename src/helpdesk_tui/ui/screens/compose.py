@@ -232,8 +232,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
     def action_editor(self) -> None:
         """The draft in the agent's own editor, in this terminal; back with its text."""
         area = self.query_one(TextArea)
-        self.drafts.save(self.key, self.kind, area.text or "\n")
-        path = self.drafts.path(self.key, self.kind)
+        path = self.drafts.for_editor(self.key, self.kind, area.text)
         failed: NoEditor | None = None
         try:
             command = editor_command()  # before the terminal is handed over
