@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain.macros import LANGUAGES, Macro, MacroChanges
 from ..domain.model import Ticket
 from ..domain.text import safe_line, safe_text
 from ..service import HelpdeskService
 from ..settings.config import Settings
-from ..settings.macros import MacroCatalogue, load_macros
 from .errors import EXIT_REFUSED, CliError, one_line
 from .parser import Parser, key_arg
+
+if TYPE_CHECKING:
+    from ..settings.macros import MacroCatalogue
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -40,6 +43,10 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def catalogue(service: HelpdeskService, settings: Settings) -> MacroCatalogue:
     """The macros of the agent acting: the store's, then the folders'."""
+    # Here, not at the top: reading macro files needs pydantic, which every other
+    # command (and the app's launch, through this module) does without.
+    from ..settings.macros import load_macros
+
     return load_macros(settings, service.me.team, service.shared_macros())
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-# After a space, a line start or an opening bracket: "ann@example.com" mentions nobody.
-_MENTION = re.compile(r"(?:(?<=^)|(?<=[\s(\[{,;]))@([A-Za-z0-9][A-Za-z0-9._-]*)", re.MULTILINE)
+# After a space, a line start, "(" or a comma: "ann@example.com" mentions nobody, and
+# neither does "[@click=...]" (markup a customer pasted, quoted in a note).
+_MENTION = re.compile(r"(?:(?<=^)|(?<=[\s(,;]))@([A-Za-z0-9][A-Za-z0-9._-]*)", re.MULTILINE)
 
 MENTION_EVENT = "mention"
 """The history entry a mention writes, naming the agent (in `new`)."""
@@ -21,5 +22,5 @@ def mentioned(text: str) -> tuple[str, ...]:
 def current_word(text: str, at: int) -> str | None:
     """The `@name` being typed just before `at` (without the @), for completion."""
     before = text[:at]
-    match = re.search(r"(?:^|[\s(\[{,;])@([A-Za-z0-9._-]*)$", before)
+    match = re.search(r"(?:^|[\s(,;])@([A-Za-z0-9._-]*)$", before)
     return None if match is None else match.group(1)

@@ -10,7 +10,6 @@ from ..domain.access import AccessDenied, Action
 from ..domain.macros import ME, Macro, MacroChanges, SharedMacro, due_text, render
 from ..domain.model import Escalation, Role, Ticket
 from ..settings.config import ConfigError
-from ..settings.macros import parse_macro
 from ..store.base import AdminRecord, StoreError, Unsupported
 from .checks import valid_new
 from .core import ServiceCore
@@ -75,6 +74,8 @@ class SharedMacroUseCases(ServiceCore):
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ServiceError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+        from ..settings.macros import parse_macro  # pydantic: loaded for this alone
+
         try:
             parse_macro(path.stem, path.suffix, text, path.name)
         except ConfigError as exc:
