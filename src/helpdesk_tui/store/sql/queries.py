@@ -32,6 +32,20 @@ from .rows import (
 from .search import SearchIndex, fts5_match, symbol_condition
 from .tables import attachments, audit, comments, store_meta, tickets, watchers
 
+AUDIT_COLUMNS = (
+    audit.c.ticket_key,
+    audit.c.at,
+    audit.c.actor,
+    audit.c.field,
+    audit.c.old,
+    audit.c.new,
+    audit.c.reason,
+    audit.c.version,
+    audit.c.id,
+    audit.c.login,
+)
+"""An audit row in AuditEntry's order (its `login` last, by keyword)."""
+
 
 @dataclass(slots=True)
 class _Where:
@@ -311,18 +325,7 @@ class TicketQueries(SearchIndex):
         """The ticket's audit entries, oldest first (a purged ticket keeps its tombstone)."""
         with self._read_transaction() as conn:
             rows = conn.execute(
-                sa.select(
-                    audit.c.ticket_key,
-                    audit.c.at,
-                    audit.c.actor,
-                    audit.c.field,
-                    audit.c.old,
-                    audit.c.new,
-                    audit.c.reason,
-                    audit.c.version,
-                    audit.c.id,
-                    audit.c.login,
-                )
+                sa.select(*AUDIT_COLUMNS)
                 .where(audit.c.ticket_key.in_(spellings(key)))
                 .order_by(audit.c.id)
             ).all()
@@ -336,18 +339,7 @@ class TicketQueries(SearchIndex):
         """The notes that called `username` in (@name), newest first: read through the
         index of mention entries (migration 0007), however long the history is."""
         stmt = (
-            sa.select(
-                audit.c.ticket_key,
-                audit.c.at,
-                audit.c.actor,
-                audit.c.field,
-                audit.c.old,
-                audit.c.new,
-                audit.c.reason,
-                audit.c.version,
-                audit.c.id,
-                audit.c.login,
-            )
+            sa.select(*AUDIT_COLUMNS)
             # The event as a literal, not a parameter: only then may SQLite's planner use
             # the partial index, whose condition names it.
             .where(
