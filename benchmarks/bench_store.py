@@ -228,16 +228,7 @@ def median_ms(action: Callable[[], _R], runs: int) -> tuple[float, _R]:
 
 def explain(repo: SqlRepository, query: Query) -> str:
     """The database's plan for a view's page query (for tuning)."""
-    from helpdesk_tui.store.sql.rows import SELECT_TICKET as _SELECT_TICKET
-
-    where = repo._filter(query)  # a diagnostic, not an API
-    terms = where.terms() if where is not None else []
-    stmt = _SELECT_TICKET.where(*terms).order_by(*repo._order_by(query)).limit(50)
-    compiled = stmt.compile(repo.engine, compile_kwargs={"literal_binds": True})
-    with repo.engine.connect() as conn:
-        verb = "EXPLAIN QUERY PLAN" if repo.engine.dialect.name == "sqlite" else "EXPLAIN"
-        plan = conn.exec_driver_sql(f"{verb} {compiled}").all()
-    return "; ".join(str(row[-1]) for row in plan)
+    return repo.page_plan(query.page(0, 50))
 
 
 def batches(

@@ -23,7 +23,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn, cast
 
@@ -31,7 +31,15 @@ from ..domain.model import Agent
 from ..service import HelpdeskService
 from ..service.views import PAGE_ROWS, View
 from ..settings.config import Settings
-from ..store.base import Capability, Page, Query, StoreError, StoreUnavailable, TicketRepository
+from ..store.base import (
+    COUNT_CAP,
+    Capability,
+    Page,
+    Query,
+    StoreError,
+    StoreUnavailable,
+    TicketRepository,
+)
 from ..store.deferred import DeferredRepository
 from . import bootstrap
 
@@ -217,6 +225,9 @@ def begin(settings: Settings, views: Sequence[View]) -> PendingService:
     """Start opening the store for an app whose queue shows `views[0]` first: the helper
     reads exactly the rows the queue will ask for. Call it before importing the UI."""
     first = views[0]
-    pending = PendingService(settings, lambda me, now: first.build(me, now).page(0, PAGE_ROWS))
+    pending = PendingService(
+        settings,
+        lambda me, now: replace(first.build(me, now), count_cap=COUNT_CAP).page(0, PAGE_ROWS),
+    )
     pending.start()
     return pending

@@ -38,6 +38,7 @@ def read_urgent_first(query: Query, read: Callable[[Query], Page]) -> Page:
     tickets: list[Ticket] = []
     before = 0
     """Tickets in the classes read so far."""
+    capped = False
     parts = class_queries(query)
     for index, part in enumerate(parts):
         start = max(0, offset - before)
@@ -45,9 +46,14 @@ def read_urgent_first(query: Query, read: Callable[[Query], Page]) -> Page:
         if offset + len(tickets) >= before:  # this class reaches the page
             tickets.extend(page.tickets[: limit - len(tickets)])
         before += page.total
+        capped = capped or page.capped
         if len(tickets) >= limit and index + 1 < len(parts):
             whole = read(replace(query, sort=SortKey.PRIORITY, offset=0, limit=0))
-            return Page(tickets, whole.total, offset, limit)
+            return Page(tickets, whole.total, offset, limit, whole.capped)
+    # A capped class hides rows past the cap; the stitched count is capped alike.
+    cap = query.count_cap
+    if cap is not None and (capped or before > cap):
+        return Page(tickets, min(before, cap), offset, limit, capped=True)
     return Page(tickets, before, offset, limit)
 
 

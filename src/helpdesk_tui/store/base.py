@@ -114,6 +114,10 @@ class Query:
     descending: bool = False
     offset: int = 0
     limit: int = 50
+    count_cap: int | None = None
+    """Count at most this many matches (None: count them all). A list on screen asks
+    for COUNT_CAP: past it nobody scrolls, and an exact count of most of a million
+    tickets costs PostgreSQL more than the page. The page then says `capped`."""
 
     def page(self, offset: int, limit: int | None = None) -> Query:
         from dataclasses import replace
@@ -162,12 +166,18 @@ class AdminRecord:
     new: str
 
 
+COUNT_CAP = 10_000
+"""Lists on screen count up to this many tickets and then say "10,000+"."""
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     tickets: list[Ticket]
     total: int
     offset: int
     limit: int
+    capped: bool = False
+    """More than `total` tickets match: the query's `count_cap` stopped the count."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ of column is taught here instead of being dropped from the store's tables unnoti
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ LINE_LENGTH = 100
 
 class CodegenError(ValueError):
     """The declaration uses something this generator cannot render (yet)."""
+
+
+def _literal(text: str) -> str:
+    """`text` as ruff formats a string literal: in double quotes unless it holds some."""
+    return json.dumps(text) if '"' not in text and text.isascii() else repr(text)
 
 
 def _quote(name: str) -> str:
@@ -116,8 +122,8 @@ def _index(index: sa.Index) -> str:
     parts = [_quote(str(index.name))] + [_quote(column.name) for column in index.columns]
     if index.unique:
         parts.append("unique=True")
-    # A condition is SQL, not a name: written as a Python string literal (repr quotes it).
-    parts += [f"{name}=sa.text({str(clause)!r})" for name, clause in sorted(where.items())]
+    # A condition is SQL, not a name: a Python string literal in ruff's double quotes.
+    parts += [f"{name}=sa.text({_literal(str(clause))})" for name, clause in sorted(where.items())]
     return _call("sa.Index", parts, 4)
 
 

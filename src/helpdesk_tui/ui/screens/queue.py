@@ -18,7 +18,7 @@ from ...service import HelpdeskService
 from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
-from ...store.base import Page, Query, SortKey
+from ...store.base import COUNT_CAP, Page, Query, SortKey
 from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.footer import HelpdeskFooter
@@ -146,8 +146,10 @@ class QueueScreen(QueueSelection):
             return
         service = self.service
 
+        listed = replace(query, count_cap=COUNT_CAP)
+
         def fetch(offset: int, limit: int) -> Page:
-            return service.query(query.page(offset, limit))
+            return service.query(listed.page(offset, limit))
 
         self.table.load(fetch, keep_cursor=keep_cursor)
         self._show_title(query)
@@ -165,7 +167,7 @@ class QueueScreen(QueueSelection):
         query = query or self.current_query()
         parts = [
             tr(self.view.title),
-            _("{count:,} tickets").format(count=self.table.total),
+            _("{count} tickets").format(count=self.table.counted()),
         ]
         if self.table.marked:
             # Next to the count, where a narrow terminal still shows it: a bulk action
@@ -190,7 +192,7 @@ class QueueScreen(QueueSelection):
         if message.error:
             self.status.say(_("store: {error}").format(error=message.error), error=True)
         else:
-            self.status.say(_("{count:,} tickets").format(count=message.total))
+            self.status.say(_("{count} tickets").format(count=self.table.counted()))
         self._show_title()
 
     def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:

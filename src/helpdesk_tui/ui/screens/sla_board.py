@@ -8,6 +8,7 @@ costs what the screen shows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.binding import Binding
 from ...domain.model import ACTIVE_STATUSES
 from ...service.views import BREACHING_SOON
 from ...settings.i18n import _
-from ...store.base import Page, Query, SortKey
+from ...store.base import COUNT_CAP, Page, Query, SortKey
 from ..jobs import call_store
 from ..widgets.footer import HelpdeskFooter
 from ..widgets.status_line import StatusLine
@@ -63,7 +64,7 @@ class SlaBoardScreen(LiveScreen):
     def load(self) -> None:
         service = self.helpdesk.service
         now = service.clock()
-        query = running_clocks(now)
+        query = replace(running_clocks(now), count_cap=COUNT_CAP)
 
         def fetch(offset: int, limit: int) -> Page:
             return service.query(query.page(offset, limit))
@@ -103,9 +104,9 @@ class SlaBoardScreen(LiveScreen):
         self.query_one(TitleBar).show(
             Text(
                 _(
-                    "SLA board · {total:,} running clocks · {breached:,} breached · "
+                    "SLA board · {total} running clocks · {breached:,} breached · "
                     "{soon:,} due within 30 min · most urgent first"
-                ).format(total=self.table.total, breached=breached, soon=soon)
+                ).format(total=self.table.counted(), breached=breached, soon=soon)
             )
         )
 

@@ -209,6 +209,8 @@ class TicketTable(ScrollView, can_focus=True):
         """Rows of the previous read, drawn until their block is read again."""
         self._pending: set[int] = set()
         self.total = 0
+        self.capped = False
+        """More tickets match than were counted (the list's COUNT_CAP): say "10,000+"."""
         self.cursor = 0
         self.marked: set[str] = set()
         self.error: str | None = None
@@ -278,6 +280,7 @@ class TicketTable(ScrollView, can_focus=True):
         while len(self._blocks) > MAX_BLOCKS:
             farthest = max(self._blocks, key=lambda o: abs(o - self.cursor))
             del self._blocks[farthest]
+        self.capped = message.page.capped
         resized = message.page.total != self.total
         if resized:
             self.total = message.page.total
@@ -298,6 +301,10 @@ class TicketTable(ScrollView, can_focus=True):
                 y = offset + index - top + 1
                 if 1 <= y < self.size.height:
                     self.refresh(Region(0, y, self.size.width, 1))
+
+    def counted(self) -> str:
+        """The row count as a title says it: "10,000+" past the count's cap."""
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
 
     def ticket_at(self, row: int) -> Ticket | None:
         offset = self._block_of(row)

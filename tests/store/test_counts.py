@@ -1,0 +1,87 @@
+"""Counts and plans at queue scale, on SQLite and PostgreSQL: a list's count stops at its
+cap (and says so), the stitched urgency order caps alike, and SQLite reads every sort a
+list offers from an index instead of sorting the match (migration 0009)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.domain.model import ACTIVE_STATUSES, DONE_STATUSES, Priority, Status
+from helpdesk_tui.service.ordering import read_urgent_first
+from helpdesk_tui.store.base import Query, SortKey
+from helpdesk_tui.store.sql import SqlRepository
+
+from .conftest import NOW, make_ticket
+
+
+def _fill(repo: SqlRepository, n: int, **changes: object) -> list[str]:
+    return [repo.create(make_ticket(i, **changes), "alex").key for i in range(1, n + 1)]
+
+
+def test_a_capped_count_stops_at_the_cap_and_says_so(repo: SqlRepository) -> None:
+    keys = _fill(repo, 7, subject="printer jammed")
+    by_key = Query(sort=SortKey.KEY, limit=3)
+
+    capped = repo.query(replace(by_key, count_cap=5))
+    assert (capped.total, capped.capped) == (5, True)
+    # The cap bounds the count, never the page: the rows are the same as uncapped.
+    assert [t.key for t in capped.tickets] == keys[:3]
+
+    exact = repo.query(replace(by_key, count_cap=7))
+    assert (exact.total, exact.capped) == (7, False)
+    assert repo.query(by_key).total == 7 and not repo.query(by_key).capped
+
+    # A search and a filter cap the same way.
+    searched = repo.query(Query(text="printer", count_cap=2))
+    assert (searched.total, searched.capped) == (2, True)
+    filtered = repo.query(Query(statuses=ACTIVE_STATUSES, count_cap=6, tiers=frozenset({1})))
+    assert (filtered.total, filtered.capped) == (6, True)
+    assert repo.query(Query(statuses=DONE_STATUSES, count_cap=6)).capped is False
+
+
+def test_the_urgency_order_caps_its_stitched_count(repo: SqlRepository) -> None:
+    # Four breached tickets and four running ones: two classes of four.
+    for i in range(4):
+        repo.create(
+            make_ticket(i, priority=Priority.HIGH, sla_due_at=NOW - timedelta(hours=1)), "alex"
+        )
+        repo.create(make_ticket(i + 10, sla_due_at=NOW + timedelta(days=2)), "alex")
+    urgent = Query(statuses=ACTIVE_STATUSES, sort=SortKey.URGENCY, as_of=NOW, limit=50)
+
+    assert read_urgent_first(urgent, repo.query).total == 8
+    # No class reaches the cap of 6, but together they pass it.
+    page = read_urgent_first(replace(urgent, count_cap=6), repo.query)
+    assert (page.total, page.capped, len(page.tickets)) == (6, True, 8)
+    # One class past the cap caps the whole.
+    page = read_urgent_first(replace(urgent, count_cap=3, limit=2), repo.query)
+    assert (page.total, page.capped) == (3, True)
+    assert all(t.priority is Priority.HIGH for t in page.tickets)
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (Query(sort=SortKey.CREATED, descending=True), "ix_tickets_created"),
+        (Query(sort=SortKey.UPDATED), "ix_tickets_updated"),
+        (Query(sort=SortKey.PRIORITY), "ix_tickets_priority"),
+        (Query(sort=SortKey.SLA_DUE), "ix_tickets_sla"),
+        (Query(statuses=frozenset({Status.NEW}), sort=SortKey.CREATED), "ix_tickets_active"),
+    ],
+)
+def test_sqlite_reads_every_list_sort_from_an_index(
+    tmp_path: Path, query: Query, index: str
+) -> None:
+    # SQLite only: PostgreSQL's plans follow its statistics (bench_store.py --explain
+    # prints them at a million tickets).
+    repo = SqlRepository.open(tmp_path / "plans.db", tmp_path / "files")
+    try:
+        _fill(repo, 3)
+        plan = repo.page_plan(query)
+    finally:
+        repo.close()
+    assert f"INDEX {index}" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
