@@ -85,3 +85,35 @@ def test_sqlite_reads_every_list_sort_from_an_index(
         repo.close()
     assert f"INDEX {index}" in plan, plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", [SortKey.SLA_DUE, SortKey.PRIORITY, SortKey.CREATED])
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_search_walked_in_index_order_reads_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sort: SortKey, descending: bool
+) -> None:
+    from helpdesk_tui.store.sql import queries
+
+    repo = SqlRepository.open(tmp_path / "walk.db", tmp_path / "files")
+    try:
+        for i in range(40):
+            due = NOW + timedelta(hours=(i * 7) % 13) if i % 5 else None  # some paused
+            subject = "printer on fire" if i % 3 else "monitor flickers"
+            repo.create(
+                make_ticket(i, subject=subject, sla_due_at=due, priority=list(Priority)[i % 4]),
+                "alex",
+            )
+        query = Query(text="printer", sort=sort, descending=descending, limit=7)
+
+        def pages() -> list[list[str]]:
+            return [
+                [t.key for t in repo.query(query.page(offset)).tickets] for offset in (0, 7, 21)
+            ]
+
+        monkeypatch.setattr(queries, "SEARCH_WALK_HITS", 10**9)
+        sorted_hits = pages()
+        monkeypatch.setattr(queries, "SEARCH_WALK_HITS", 1)
+        assert pages() == sorted_hits
+        assert sum(map(len, sorted_hits)) == 7 + 7 + 5  # 26 hits
+    finally:
+        repo.close()

@@ -57,13 +57,17 @@ def search_text(subject: str, description: str, comments: str) -> str:
 class SearchIndex(SqlTransactions):
     """The search index's side of reads and writes, kept in the write's transaction."""
 
-    def _text_condition(self, tokens: Sequence[str]) -> ColumnElement[bool]:
+    def _text_condition(self, tokens: Sequence[str], walk: bool = False) -> ColumnElement[bool]:
+        """The search as a WHERE term. `walk` (SQLite): the match only tests rows, never
+        leads the plan (the unary + keeps the id off index selection), so the planner
+        reads the sort's index in order (queries.py, _walks_sort_index)."""
         if self._sqlite:
             matches: sa.Select[Any] = sa.select(sa.literal_column("rowid"))
             matches = matches.select_from(sa.table(FTS_TABLE)).where(
                 sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("fts", fts5_match(tokens)))
             )
-            return tickets.c.id.in_(matches)
+            ticket_id = sa.literal_column("+tickets.id") if walk else tickets.c.id
+            return ticket_id.in_(matches)
         words: sa.BindParameter[str] = sa.bindparam("tsq", tsquery(tokens))
         if self._under_row_security():
             # Through helpdesk_search() (migration 0004), which applies the row-level
