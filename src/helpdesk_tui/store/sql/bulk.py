@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from ...domain.model import KEY_RE, Comment, Status, Ticket
 from ..base import InvalidInput, StoreError
 from ..validation import check_ts
+from .bulk_pg import may_rebuild_indexes, pg_bulk_mode, pg_copy_batch
 from .column_types import FTS_TABLE
 from .engine import WRITE
 from .rows import KIND, ticket_params
@@ -75,9 +76,11 @@ class BulkOperations(TicketWrites):
                         total += self._write_batch(conn, batch, empty)
                     if total and self._sqlite:
                         self._index_imported(conn, empty)
-                    if total:
-                        self._reserve_ids(conn, max(state.next_id - 1, state.max_own_number))
-                        self._bump(conn)
+                # After the indexes are back (a duplicate key may only show then): a
+                # sequence moved by setval stays moved even when the import rolls back.
+                if total:
+                    self._reserve_ids(conn, max(state.next_id - 1, state.max_own_number))
+                    self._bump(conn)
         if total and not self._sqlite:
             self._vacuum_after_import()
         return total
@@ -106,7 +109,8 @@ class BulkOperations(TicketWrites):
         import's transaction, so a failed import rolls the indexes back as well.
         """
         if not self._sqlite:
-            yield
+            with pg_bulk_mode(conn, empty and may_rebuild_indexes(conn)):
+                yield
             return
         indexes: list[tuple[str, str]] = []
         if empty:
@@ -212,6 +216,9 @@ class BulkOperations(TicketWrites):
         pending postings at every statement boundary, so one INSERT ... SELECT over the
         whole import is far faster than one per batch.
         """
+        if not self._sqlite:
+            pg_copy_batch(conn, batch.rows, batch.texts, batch.comments)
+            return len(batch.rows)
         self._insert_tickets(conn, batch.rows, batch.texts)
         if batch.comments:
             conn.exec_driver_sql(
