@@ -53,7 +53,7 @@ from ..domain.periods import Period
 from ..domain.sla import ClockState, TargetKind, TargetStatus
 from ..service import HelpdeskService
 from ..settings.i18n import N_
-from ..store.base import Query, SortKey, TimeSpent
+from ..store.base import CohortCount, CohortFigures, CohortRequest, Query, SortKey, TimeSpent
 
 __all__ = [
     "AGE_BUCKETS",
@@ -106,21 +106,42 @@ AGE_BUCKETS = (
 
 
 class Durations:
-    """Durations in seconds, 8 bytes each, sorted once when first read."""
+    """Durations in seconds, 8 bytes each, sorted once when first read; or only their
+    count, median and p90, as a store that summed them in SQL gives them
+    (`summarised`). Two are equal when those three are."""
 
-    __slots__ = ("_sorted", "_values")
+    __slots__ = ("_sorted", "_summary", "_values")
 
     def __init__(self) -> None:
         self._values = array("d")
         self._sorted = True
+        self._summary: tuple[int, float | None, float | None] | None = None
+
+    @classmethod
+    def summarised(cls, count: int, median: float | None, p90: float | None) -> Durations:
+        made = cls()
+        made._summary = (count, median, p90)
+        return made
 
     def add(self, seconds: float) -> None:
+        if self._summary is not None:
+            raise ValueError("a summary of durations takes no more values")
         if self._values and seconds < self._values[-1]:
             self._sorted = False
         self._values.append(seconds)
 
     def __len__(self) -> int:
-        return len(self._values)
+        return self._values.__len__() if self._summary is None else self._summary[0]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Durations):
+            return NotImplemented
+        return (len(self), self.median, self.p90) == (len(other), other.median, other.p90)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"Durations(count={len(self)}, median={self.median}, p90={self.p90})"
 
     def _ordered(self) -> array[float]:
         if not self._sorted:
@@ -130,6 +151,8 @@ class Durations:
 
     @property
     def median(self) -> float | None:
+        if self._summary is not None:
+            return self._summary[1]
         values = self._ordered()
         n = len(values)
         if not n:
@@ -139,6 +162,10 @@ class Durations:
 
     def percentile(self, share: float) -> float | None:
         """Nearest rank: the smallest value that `share` of the values do not exceed."""
+        if self._summary is not None:
+            if share != 0.9:
+                raise ValueError("a summary of durations knows its p90 only")
+            return self._summary[2]
         values = self._ordered()
         if not values:
             return None
@@ -399,31 +426,134 @@ def compute(
     page_size: int = PAGE_SIZE,
     worst: int = WORST_BREACHES,
     should_stop: Callable[[], bool] | None = None,
+    in_store: bool = True,
 ) -> Metrics:
     """The metrics of `period` as they stand at the service's clock.
 
-    `should_stop` is asked before each page; when it says yes, Cancelled is raised
-    (the screen asks for another period while a big store is still being read).
+    A store that sums the cohort itself (SQL: `ReportAggregates`) is asked to, unless
+    `in_store` is off; otherwise, or when it cannot express the policy, every ticket
+    of the cohort is read here a page at a time. Both give the same figures.
+    `should_stop` is asked before each page (and before and after the store's sums);
+    when it says yes, Cancelled is raised (the screen asks for another period while a
+    big store is still being read).
     """
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise Cancelled(f"metrics of {period.describe()} no longer wanted")
+
     now = service.clock()
     result = Metrics(period, now)
     result.by_priority = {p: SlaFigures() for p in Priority}
     result.by_tier = {tier: SlaFigures() for tier in TIERS}
     result.by_agreement = {name: AgreementFigures(name) for name in agreements(service.policy)}
     result.weeks = trend_weeks(period, now)
-    tally = _Tally(result, now, worst, service.policy)
     scan_since = min(period.since, result.weeks[0].since)
-    for page in created_between(service, scan_since, period.until, page_size):
-        if should_stop is not None and should_stop():
-            raise Cancelled(f"metrics of {period.describe()} no longer wanted")
-        for ticket, statuses in zip(
-            page, sla.evaluate_many(page, service.policy, now), strict=True
-        ):
-            tally.add(ticket, statuses)
-    result.worst = tally.worst()
+    figures: CohortFigures | None = None
+    if in_store:
+        check()
+        request = CohortRequest(
+            period.since,
+            period.until,
+            scan_since,
+            result.weeks[-1].until,
+            len(result.weeks),
+            now,
+            service.policy,
+            worst=worst,
+        )
+        figures = service.cohort_figures(request)
+    if figures is not None:
+        check()
+        _add_cohort(result, figures, service.policy, worst)
+    else:
+        tally = _Tally(result, now, worst, service.policy)
+        for page in created_between(service, scan_since, period.until, page_size):
+            check()
+            for ticket, statuses in zip(
+                page, sla.evaluate_many(page, service.policy, now), strict=True
+            ):
+                tally.add(ticket, statuses)
+        result.worst = tally.worst()
     result.backlog = backlog(service, now)
     result.time_spent = service.time_spent_between(period.since, period.until)
     return result
+
+
+def _add_cohort(into: Metrics, figures: CohortFigures, policy: sla.Policy, worst: int) -> None:
+    """The store's sums of the cohort into `into`, as `_Tally` would have added them."""
+    for count in figures.counts:
+        if count.week is not None:
+            week = into.weeks[count.week]
+            week.created += count.tickets
+            _add_states(week.sla, count)
+            if count.csat is not None and count.tickets and not count.cancelled:
+                week.csat[count.csat] += count.tickets
+            continue
+        into.created += count.tickets
+        if count.cancelled:
+            into.cancelled += count.tickets
+            continue
+        agent = into.agents.get(count.assignee)
+        if agent is None:
+            agent = into.agents[count.assignee] = AgentFigures(count.assignee)
+        name = count.agreement or sla.STANDARD_AGREEMENT
+        terms = into.by_agreement.get(name)
+        if terms is None:
+            terms = into.by_agreement[name] = AgreementFigures(name)
+        agent.tickets += count.tickets
+        agent.resolved += count.resolved
+        terms.tickets += count.tickets
+        into.resolved += count.resolved
+        assert count.priority is not None and count.tier is not None
+        for group in (into.by_priority[count.priority], into.by_tier[count.tier]):
+            _add_states(group, count)
+        _add_states(agent.sla, count)
+        _add_states(terms.sla, count)
+        if count.csat is not None and count.tickets:
+            into.csat[count.csat] += count.tickets
+            agent.csat[count.csat] += count.tickets
+    for times in figures.times:
+        summary = Durations.summarised(times.count, times.median, times.p90)
+        holder: Metrics | AgentFigures = into
+        if not times.overall:
+            found = into.agents.get(times.agent)
+            if found is None:
+                found = into.agents[times.agent] = AgentFigures(times.agent)
+            holder = found
+        if times.kind == "first_response":
+            holder.first_response_times = summary
+        else:
+            holder.resolution_times = summary
+    into.worst = _worst_of(figures.breaches, policy, into.computed_at, worst)
+
+
+def _add_states(figures: SlaFigures, count: CohortCount) -> None:
+    for compliance, (met, breached, running) in (
+        (figures.first_response, count.first_response),
+        (figures.resolution, count.resolution),
+    ):
+        compliance.met += met
+        compliance.breached += breached
+        compliance.running += running
+
+
+def _worst_of(tickets: list[Ticket], policy: sla.Policy, now: datetime, keep: int) -> list[Breach]:
+    """The `keep` most overdue breaches of `tickets`, chosen and ordered as `_Tally`
+    does (the largest by overdue, key and kind; shown most overdue first)."""
+    entries: dict[tuple[str, str], tuple[float, str, str, Breach]] = {}
+    for ticket in tickets:
+        for status in sla.evaluate(ticket, policy, now):
+            if status.kind in TARGET_KINDS and status.state is ClockState.BREACHED:
+                made = breach_of(ticket, status, now)
+                entries[(ticket.key, status.kind.value)] = (
+                    made.overdue,
+                    ticket.key,
+                    status.kind.value,
+                    made,
+                )
+    chosen = sorted(entries.values(), key=lambda e: e[:3], reverse=True)[:keep]
+    return [e[3] for e in sorted(chosen, key=lambda e: (-e[0], e[1], e[2]))]
 
 
 def agreements(policy: sla.Policy) -> list[str]:
@@ -525,22 +655,8 @@ class _Tally:
             agent.csat[ticket.csat_score] += 1
 
     def _breach(self, ticket: Ticket, status: TargetStatus) -> None:
-        if status.due_at is not None:
-            overdue = ((status.stopped_at or self.now) - status.due_at).total_seconds()
-        else:
-            overdue = -status.remaining.total_seconds()
-        breach = Breach(
-            ticket.key,
-            ticket.priority,
-            ticket.tier,
-            ticket.assignee,
-            status.kind,
-            status.due_at,
-            overdue,
-            status.stopped_at is None,
-            status,
-        )
-        entry = (overdue, ticket.key, status.kind.value, breach)
+        breach = breach_of(ticket, status, self.now)
+        entry = (breach.overdue, ticket.key, status.kind.value, breach)
         if len(self._worst) < self.keep:
             heapq.heappush(self._worst, entry)
         elif self.keep and entry[:3] > self._worst[0][:3]:
@@ -548,6 +664,25 @@ class _Tally:
 
     def worst(self) -> list[Breach]:
         return [e[3] for e in sorted(self._worst, key=lambda e: (-e[0], e[1], e[2]))]
+
+
+def breach_of(ticket: Ticket, status: TargetStatus, now: datetime) -> Breach:
+    """One breached target of `ticket` as the report lists it."""
+    if status.due_at is not None:
+        overdue = ((status.stopped_at or now) - status.due_at).total_seconds()
+    else:
+        overdue = -status.remaining.total_seconds()
+    return Breach(
+        ticket.key,
+        ticket.priority,
+        ticket.tier,
+        ticket.assignee,
+        status.kind,
+        status.due_at,
+        overdue,
+        status.stopped_at is None,
+        status,
+    )
 
 
 # ---------------------------------------------------------------------- formatting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,16 @@ from ..domain.model import (
 )
 from ..domain.sla import TargetStatus
 from ..domain.worktime import check_minutes, total_minutes
-from ..store.base import REFUSED, MailRecord, Query, TimeSpent, mail_queue
+from ..store.base import (
+    REFUSED,
+    CohortFigures,
+    CohortRequest,
+    MailRecord,
+    Query,
+    TimeSpent,
+    mail_queue,
+    report_aggregates,
+)
 from .checks import attachment, clean_body, clean_line, valid_new, with_sla_columns
 from .drafts import TicketDraft
 from .errors import ServiceError
@@ -235,6 +245,15 @@ class TicketUseCases(MacroUseCases):
         organization and type, over the tickets this agent may see (the report's)."""
         organizations = self.scope(Query()).organizations
         return self._repo.time_spent(since, until, organizations)
+
+    def cohort_figures(self, request: CohortRequest) -> CohortFigures | None:
+        """A report's cohort summed by the store, over the tickets this agent may see;
+        None from a store that cannot (the report then reads the tickets)."""
+        store = report_aggregates(self._repo)
+        if store is None:
+            return None
+        organizations = self.scope(Query()).organizations
+        return store.cohort_figures(replace(request, organizations=organizations))
 
     def attach(self, key: str, base_version: int, path: Path, note: str = "") -> Ticket:
         return self.note(key, base_version, note or f"Attached {path.name}", attachments=[path])

@@ -27,6 +27,7 @@ from ..domain.model import (
     Ticket,
     TicketType,
 )
+from ..domain.sla.policy import Policy
 from ..domain.sla.urgency import Urgency
 
 
@@ -626,3 +627,84 @@ def mail_queue(repo: TicketRepository) -> MailQueue | None:
     if Capability.MAIL in repo.capabilities and isinstance(repo, MailQueue):
         return repo
     return None
+
+
+# -- reports aggregated by the store ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CohortRequest:
+    """What `ReportAggregates.cohort_figures` sums: the tickets created in
+    [scan_since, until) of `organizations` (None: all), SLA clocks judged at `now` under
+    `policy`; the period is [since, until), the trend `weeks` 7-day buckets ending at
+    `trend_end`; `worst` breaches of the period are named."""
+
+    since: datetime
+    until: datetime
+    scan_since: datetime
+    trend_end: datetime
+    weeks: int
+    now: datetime
+    policy: Policy
+    organizations: frozenset[str] | None = None
+    worst: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CohortCount:
+    """Tickets of one group of a cohort. `week` is the trend bucket (0 the oldest) for a
+    trend row, None for a row of the period's tickets (grouped by the other keys). The
+    SLA counts are (met, breached, running) of the first-response and resolution
+    targets; cancelled tickets have none, and only period rows count `resolved`."""
+
+    week: int | None
+    cancelled: bool
+    csat: int | None
+    tickets: int
+    priority: Priority | None = None
+    tier: int | None = None
+    assignee: str | None = None
+    agreement: str | None = None
+    resolved: int = 0
+    first_response: tuple[int, int, int] = (0, 0, 0)
+    resolution: tuple[int, int, int] = (0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CohortTimes:
+    """Calendar seconds from creation to the first response or the resolution of the
+    period's tickets (`agent` None with `overall`: all of them): how many, the median
+    and the nearest-rank 90th percentile."""
+
+    overall: bool
+    agent: str | None
+    kind: str
+    """"first_response" or "resolution"."""
+    count: int
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortFigures:
+    counts: list[CohortCount]
+    times: list[CohortTimes]
+    breaches: list[Ticket]
+    """The tickets holding the period's most overdue breaches (ties at the last place
+    and a few more included, in no order): the caller evaluates and ranks them."""
+
+
+@runtime_checkable
+class ReportAggregates(Protocol):
+    """A store that sums a report's cohort itself (SQL); reporting reads every ticket
+    of the period from a store without it (RT)."""
+
+    def cohort_figures(self, request: CohortRequest) -> CohortFigures | None:
+        """The cohort's counts, times and worst breaches; None where this store cannot
+        express `request.policy` (reporting then reads the tickets itself)."""
+        ...
+
+
+def report_aggregates(repo: TicketRepository) -> ReportAggregates | None:
+    """`repo` as ReportAggregates, or None for a store that cannot sum a report."""
+    return repo if isinstance(repo, ReportAggregates) else None

@@ -25,13 +25,16 @@ from .live import SqlChangeFeed
 from .logins import LoginStore
 from .merge import MergeStore
 from .people import PeopleStore
+from .reports import ReportQueries
 from .shared_macros import SharedMacroStore
 from .transactions import error_reason
 
 __all__ = ["SqlRepository"]
 
 
-class SqlRepository(ArchiveStore, MergeStore, PeopleStore, LoginStore, SharedMacroStore):
+class SqlRepository(
+    ArchiveStore, MergeStore, PeopleStore, LoginStore, SharedMacroStore, ReportQueries
+):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
     def __init__(self, engine: Engine, attachments_dir: Path, key_prefix: str = "HD") -> None:

@@ -1,0 +1,636 @@
+"""A report's cohort summed by the database (`ReportAggregates.cohort_figures`).
+
+reporting/metrics.py defines every figure; this computes the same ones in one SQL
+statement over the tickets created in the scanned range, on SQLite and PostgreSQL:
+
+- counts, resolved, CSAT scores: grouped sums, by (cancelled, priority, tier,
+  assignee, agreement, score) for the period and by (week, cancelled, score) for the
+  trend;
+- times from creation: the median and nearest-rank p90 by window functions
+  (row_number over the sorted values, the rows at the ranks kept), overall and per
+  agent;
+- SLA states of the first-response and resolution targets: the due instant of each
+  target as the engine computes it (calendar_sql.py: 24/7 in plain arithmetic,
+  business calendars and the "outside hours" rule by table lookup), then met (stopped
+  by then), breached (stopped later, or due by `now`) or running;
+- the worst breaches: the tickets whose overdue seconds reach the N-th largest (less
+  2 microseconds, for the engine's rounding of due instants), read whole so the caller
+  ranks them with the engine.
+
+What stays in Python: a ticket whose pauses may have stopped a clock (any counted
+pause, except ones starting after both clocks stopped, as a resolved ticket's) has its
+clocks walked through its pauses by the engine, read whole; those are few (pending or
+on-hold stretches before the resolution, or still open). A policy whose calendars
+cannot be put in rows exactly makes `cohort_figures` return None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ...domain import sla
+from ...domain.model import Priority, Ticket
+from ...domain.sla import ClockState, Policy, TargetKind, TargetSpec
+from ..base import CohortCount, CohortFigures, CohortRequest, CohortTimes
+from .calendar_sql import DAY, CalendarRows
+from .rows import SELECT_TICKET, ticket_from_row
+from .tables import tickets
+from .transactions import SqlTransactions
+
+KINDS = (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
+WEEK = timedelta(days=7)
+UNKNOWN = 9
+"""A state the rows could not decide (a calendar row missing): the report is read in
+Python rather than guessed."""
+OVERDUE_SLACK = 2e-6
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    agreement: int
+    priority: Priority
+    kind: int
+    cal: int
+    w: float
+    hours: int
+    """The "hours" calendar of an outside-hours rule; -1: none (or 24/7, always open)."""
+    w_out: float
+    width: int
+
+
+class ReportQueries(SqlTransactions):
+    """`cohort_figures`: the report's sums in SQL (see the module's docstring)."""
+
+    def cohort_figures(self, request: CohortRequest) -> CohortFigures | None:
+        """The cohort's counts, times and worst breaches; None for a policy whose
+        calendars cannot be put in rows exactly (the caller reads the tickets)."""
+        if request.organizations is not None and not request.organizations:
+            return CohortFigures([], [], [])
+        with self._read_transaction() as conn:
+            agreements = self._agreements(conn, request)
+            names = ["", *(terms.name for terms in agreements[1])]
+            built = _targets(request, agreements[1])
+            if built is None:
+                return None
+            targets, tables = built
+            sql, params = self._cohort_sql(request, agreements[0], targets, tables)
+            rows = conn.execute(sa.text(sql), params).all()
+            if any(r[0] == 4 and r[8] for r in rows):
+                return None
+            figures = _figures(rows, names)
+            worst = [int(r[8]) for r in rows if r[0] == 2]
+            figures.breaches.extend(self._tickets(conn, worst))
+            fallback = [int(r[8]) for r in rows if r[0] == 3]
+            self._walk_paused(conn, request, fallback, figures)
+        return figures
+
+    # -- agreements ------------------------------------------------------------------
+
+    def _agreements(
+        self, conn: Connection, request: CohortRequest
+    ) -> tuple[dict[str, int], list[Policy]]:
+        """The cohort's organizations that have an agreement, each with its number
+        (1.. in the returned list of agreement policies; 0 is the standard one)."""
+        policy = request.policy
+        if not policy.agreements:
+            return {}, []
+        t = tickets.c
+        stmt = (
+            sa.select(t.organization)
+            .distinct()
+            .where(*self._cohort_where(request), t.organization.is_not(None))
+        )
+        numbers: dict[int, int] = {}
+        terms_list: list[Policy] = []
+        by_org: dict[str, int] = {}
+        for (organization,) in conn.execute(stmt):
+            terms = policy.agreement_of(organization)
+            if terms is None:
+                continue
+            number = numbers.get(id(terms))
+            if number is None:
+                terms_list.append(terms)
+                number = numbers[id(terms)] = len(terms_list)
+            by_org[organization] = number
+        return by_org, terms_list
+
+    def _cohort_where(self, request: CohortRequest) -> list[Any]:
+        t = tickets.c
+        where = [
+            # `is_active` leads the index on created_at: two range reads, in order.
+            t.is_active.in_([True, False]),
+            t.created_at >= request.scan_since,
+            t.created_at < request.until,
+        ]
+        if request.organizations is not None:
+            where.append(t.organization.in_(sorted(request.organizations)))
+        return where
+
+    # -- the statement ---------------------------------------------------------------
+
+    def _cohort_sql(
+        self,
+        request: CohortRequest,
+        orgs: dict[str, int],
+        targets: list[_Target],
+        tables: Tables,
+    ) -> tuple[str, dict[str, Any]]:
+        days, works, _ = tables
+        d = _Dialect(self._sqlite)
+        ts = self._ts_param
+        params: dict[str, Any] = {
+            "scan_since": ts(request.scan_since),
+            "since": ts(request.since),
+            "until": ts(request.until),
+            "trend_end": ts(request.trend_end),
+            "weeks": request.weeks,
+            "now": request.now.timestamp(),
+            "last": max(0, request.worst - 1),
+        }
+        ctes = [
+            "tg(agr, prio, kind, cal, w, hcal, wout, bw) AS (VALUES "
+            + ", ".join(
+                f"({x.agreement}, '{x.priority.value}', {x.kind}, {x.cal}, {d.real(x.w)}, "
+                f"{x.hours}, {d.real(x.w_out)}, {x.width})"
+                for x in targets
+            )
+            + ")"
+            if targets
+            else "tg(agr, prio, kind, cal, w, hcal, wout, bw) AS (VALUES "
+            f"(-1, '', -1, 0, {d.real(1.0)}, -1, {d.real(1.0)}, 1))",
+        ]
+        pieces = (len(days[0]) - 3) // 2 if days else 1
+        columns = ", ".join(f"s{k}, e{k}" for k in range(1, pieces + 1))
+        day_rows = days or [(-1, -1, 0, *([0, 0] * pieces))]
+        ctes.append(
+            f"days(cal, day, f0, {columns}) AS (VALUES "
+            + ", ".join("(" + ", ".join(map(str, r)) + ")" for r in day_rows)
+            + ")"
+        )
+        work_rows = works or [(-1, -1, 0, 0, -1, 0, 0, -1, 0, 0, -1)]
+        ctes.append(
+            "works(cal, b, s0, c0, ce0, s1, c1, ce1, s2, c2, ce2) AS (VALUES "
+            + ", ".join("(" + ", ".join(map(str, r)) + ")" for r in work_rows)
+            + ")"
+        )
+        agr = "0"
+        join_orgs = ""
+        if orgs:
+            names = list(orgs)
+            params.update({f"org{i}": name for i, name in enumerate(names)})
+            ctes.append(
+                "orgs(org, agr) AS (VALUES "
+                + ", ".join(f"(:org{i}, {orgs[n]})" for i, n in enumerate(names))
+                + ")"
+            )
+            agr = "COALESCE(o.agr, 0)"
+            join_orgs = "LEFT JOIN orgs o ON o.org = t.organization"
+        where = (
+            "t.is_active IN (:yes, :no) AND t.created_at >= :scan_since AND t.created_at < :until"
+        )
+        params.update(yes=True, no=False)
+        if request.organizations is not None:
+            names = sorted(request.organizations)
+            params.update({f"scope{i}": name for i, name in enumerate(names)})
+            where += (
+                " AND t.organization IN ("
+                + ", ".join(f":scope{i}" for i in range(len(names)))
+                + ")"
+            )
+        ctes += _cohort_ctes(d, agr, join_orgs, where, pieces, tables[2])
+        return "WITH " + ",\n".join(ctes) + "\n" + _PARTS, params
+
+    # -- the tickets whose pauses matter ------------------------------------------------
+
+    def _tickets(self, conn: Connection, ids: list[int]) -> Iterator[Ticket]:
+        for chunk in _chunks(ids):
+            for row in conn.execute(SELECT_TICKET.where(tickets.c.id.in_(chunk))):
+                yield ticket_from_row(row)
+
+    def _walk_paused(
+        self, conn: Connection, request: CohortRequest, ids: list[int], into: CohortFigures
+    ) -> None:
+        """The SLA states of the tickets the engine must walk through their pauses,
+        added as counts of no tickets (the SQL rows counted the tickets themselves)."""
+        candidates: list[tuple[float, Ticket]] = []
+        for chunk in _chunks(ids):
+            batch = list(self._tickets(conn, chunk))
+            for ticket, statuses in zip(
+                batch, sla.evaluate_many(batch, request.policy, request.now), strict=True
+            ):
+                candidates.extend(_walked(ticket, statuses, request, into))
+        if candidates and request.worst:
+            candidates.sort(key=lambda c: -c[0])
+            floor = candidates[min(request.worst, len(candidates)) - 1][0] - OVERDUE_SLACK
+            into.breaches.extend(t for overdue, t in candidates if overdue >= floor)
+
+
+def _walked(
+    ticket: Ticket, statuses: list[sla.TargetStatus], request: CohortRequest, into: CohortFigures
+) -> list[tuple[float, Ticket]]:
+    """Add one walked ticket's states to `into`; its breaches as (overdue, ticket)."""
+    created = ticket.created_at
+    states: dict[TargetKind, tuple[int, int, int]] = {}
+    breaches: list[tuple[float, Ticket]] = []
+    in_period = request.since <= created < request.until
+    for status in statuses:
+        if status.kind not in KINDS:
+            continue
+        state = status.state
+        states[status.kind] = (
+            int(state is ClockState.MET),
+            int(state is ClockState.BREACHED),
+            int(state not in (ClockState.MET, ClockState.BREACHED)),
+        )
+        if status.state is ClockState.BREACHED and in_period:
+            if status.due_at is not None:
+                overdue = ((status.stopped_at or request.now) - status.due_at).total_seconds()
+            else:
+                overdue = -status.remaining.total_seconds()
+            breaches.append((overdue, ticket))
+    first = states.get(TargetKind.FIRST_RESPONSE, (0, 0, 0))
+    resolution = states.get(TargetKind.RESOLUTION, (0, 0, 0))
+    back = (request.trend_end - created) // WEEK
+    if created < request.trend_end and back < request.weeks:
+        week = request.weeks - 1 - back
+        into.counts.append(
+            CohortCount(week, False, None, 0, first_response=first, resolution=resolution)
+        )
+    if in_period:
+        into.counts.append(
+            CohortCount(
+                None,
+                False,
+                None,
+                0,
+                ticket.priority,
+                ticket.tier,
+                ticket.assignee,
+                sla.agreement_name(request.policy, ticket.organization),
+                0,
+                first,
+                resolution,
+            )
+        )
+    return breaches
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+Tables = tuple[list[tuple[int, ...]], list[tuple[int, ...]], dict[int, int]]
+
+
+def _targets(
+    request: CohortRequest, agreements: list[Policy]
+) -> tuple[list[_Target], Tables] | None:
+    """The first-response and resolution targets of each agreement and priority."""
+    calendars = CalendarRows(request.scan_since.timestamp(), request.until.timestamp())
+    specs: list[tuple[int, Priority, int, Policy, TargetSpec]] = []
+    for number, policy in enumerate([request.policy, *agreements]):
+        for priority, spec in policy.targets.items():
+            for kind, target in enumerate((spec.first_response, spec.resolution)):
+                if target is not None:
+                    specs.append((number, priority, kind, policy, target))
+    out: list[tuple[int, Priority, int, int, float, int, float]] = []
+    for number, priority, kind, policy, target in specs:
+        w = target.duration.total_seconds()
+        w_out = w
+        hours = -1
+        if target.outside_hours_duration is not None and target.hours_calendar is not None:
+            w_out = target.outside_hours_duration.total_seconds()
+            hours = calendars.id_of(policy.calendar(target.hours_calendar))
+            hours = -1 if hours == 0 else hours  # 24/7 is always open: never outside
+        cal = calendars.id_of(policy.calendar(target.calendar), max(w, w_out))
+        out.append((number, priority, kind, cal, w, hours, w_out))
+    tables = calendars.rows()
+    if tables is None:
+        return None
+    widths = tables[2]
+    made = [_Target(n, p, k, cal, w, h, wo, widths.get(cal, 1)) for n, p, k, cal, w, h, wo in out]
+    return made, tables
+
+
+class _Dialect:
+    """The few expressions SQLite and PostgreSQL spell differently. Timestamps are
+    epoch microseconds on SQLite, timestamptz on PostgreSQL; both give the same float
+    seconds (an exact integer of microseconds, divided once)."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self.sqlite = sqlite
+
+    def real(self, value: float) -> str:
+        text = repr(float(value))
+        return text if self.sqlite else f"CAST({text} AS DOUBLE PRECISION)"
+
+    def seconds(self, col: str) -> str:
+        """Epoch seconds of a timestamp column, as the engine's `timestamp()`."""
+        if self.sqlite:
+            return f"({col} / 1000000.0)"
+        return f"CAST(EXTRACT(EPOCH FROM {col}) AS DOUBLE PRECISION)"
+
+    def between(self, later: str, earlier: str) -> str:
+        """Seconds from `earlier` to `later`, as timedelta.total_seconds()."""
+        if self.sqlite:
+            return f"(({later} - {earlier}) / 1000000.0)"
+        return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+
+    def day(self, col: str) -> str:
+        if self.sqlite:
+            return f"({col} / {DAY * 1_000_000})"
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {col}) / {DAY}) AS BIGINT)"
+
+    def weeks_back(self, col: str) -> str:
+        """Whole weeks from `col` to the trend's end (`col` before it)."""
+        if self.sqlite:
+            return f"((:trend_end - {col}) / {7 * DAY * 1_000_000})"
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM (:trend_end - {col})) / {7 * DAY}) AS BIGINT)"
+
+    def floor(self, expr: str) -> str:
+        """The whole part of a non-negative float."""
+        return f"CAST({expr} AS INTEGER)" if self.sqlite else f"CAST(FLOOR({expr}) AS BIGINT)"
+
+    def later(self, a: str, b: str) -> str:
+        return f"max({a}, {b})" if self.sqlite else f"GREATEST({a}, {b})"
+
+    def first_pause(self) -> str:
+        """When the ticket's first recorded pause began (pauses are JSON, oldest first:
+        [["2026-03-02T10:00:00[.ffffff]+00:00", end, status], ...]), comparable with
+        the timestamp columns."""
+        p = "t.pauses"
+        if self.sqlite:
+            return (
+                f"(CAST(strftime('%s', substr({p}, 4, 19)) AS INTEGER) * 1000000 + "
+                f"CASE WHEN substr({p}, 23, 1) = '.' "
+                f"THEN CAST(substr({p}, 24, 6) AS INTEGER) ELSE 0 END)"
+            )
+        return (
+            f"(CAST(substr({p}, 4, CASE WHEN substr({p}, 23, 1) = '.' THEN 26 ELSE 19 END) "
+            "AS TIMESTAMP) AT TIME ZONE 'UTC')"
+        )
+
+
+def _cohort_ctes(
+    d: _Dialect, agr: str, join_orgs: str, where: str, pieces: int, widths: dict[int, int]
+) -> list[str]:
+    """c: one row per ticket; x: the work value each target falls due at (xb: its
+    bucket in `works`); y: its due instant; s: the states (0 met, 1 breached, 2 running,
+    9 unknown, NULL not measured); br: the period's breaches."""
+    return [_ticket_cte(d, agr, join_orgs, where), *_due_ctes(d, pieces, widths), *_STATE_CTES]
+
+
+def _ticket_cte(d: _Dialect, agr: str, join_orgs: str, where: str) -> str:
+    """c: one row per ticket of the cohort, with what every part needs of it."""
+    done = "t.status IN ('resolved', 'closed')"
+    stop = f"CASE WHEN {done} THEN COALESCE(t.resolved_at, t.closed_at, t.created_at) END"
+    shown = f"CASE WHEN {done} THEN COALESCE(t.resolved_at, t.closed_at) END"
+    first_shown = f"COALESCE(t.first_response_at, {shown})"
+    first_stop = f"COALESCE(t.first_response_at, {stop})"
+
+    def nonneg(expr: str) -> str:
+        return f"CASE WHEN {expr} < 0 THEN 0.0 ELSE {expr} END"
+
+    unpaused = (
+        f"t.pauses = '[]' OR ({done} AND substr(t.pauses, 1, 3) = '[[\"' AND "
+        f"{d.first_pause()} >= {d.later(first_stop, stop)})"
+    )
+    c = f"""c AS (
+  SELECT t.id, t.key, t.priority AS prio, t.tier, t.assignee AS who, t.csat_score AS csat,
+    CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END AS canc,
+    CASE WHEN t.created_at >= :since THEN 1 ELSE 0 END AS inp,
+    CASE WHEN t.created_at < :trend_end AND {d.weeks_back("t.created_at")} < :weeks
+      THEN :weeks - 1 - {d.weeks_back("t.created_at")} END AS wk,
+    {agr} AS agr,
+    CASE WHEN {unpaused} THEN 1 ELSE 0 END AS ok,
+    {d.seconds("t.created_at")} AS a0, {d.day("t.created_at")} AS cday,
+    {d.seconds(first_stop)} AS fs, {d.seconds(stop)} AS rs,
+    CASE WHEN {first_shown} IS NOT NULL
+      THEN {nonneg(d.between(first_shown, "t.created_at"))} END AS frd,
+    CASE WHEN {shown} IS NOT NULL THEN {nonneg(d.between(shown, "t.created_at"))} END AS rsd,
+    CASE WHEN {shown} IS NOT NULL THEN 1 ELSE 0 END AS done
+  FROM tickets t {join_orgs}
+  WHERE {where})"""
+    return c
+
+
+def _due_ctes(d: _Dialect, pieces: int, widths: dict[int, int]) -> list[str]:
+    """x, xb, y: the work value each target falls due at, its bucket, its due instant."""
+    cals = sorted(widths)
+
+    def work(day: str) -> str:  # F(a0) on the day row `day`
+        parts = " + ".join(
+            f"CASE WHEN c.a0 <= {day}.s{k} THEN 0 WHEN c.a0 >= {day}.e{k} "
+            f"THEN {day}.e{k} - {day}.s{k} ELSE c.a0 - {day}.s{k} END"
+            for k in range(1, pieces + 1)
+        )
+        return f"{day}.f0 + {parts}"
+
+    def is_open(day: str) -> str:
+        return " OR ".join(
+            f"(c.a0 >= {day}.s{k} AND c.a0 < {day}.e{k})" for k in range(1, pieces + 1)
+        )
+
+    def due_work(g: str) -> str:
+        # One join per business calendar, on a constant `cal`: both planners then look
+        # the day up by an index (SQLite's automatic one) whichever targets use it.
+        f = " ".join(f"WHEN {n} THEN {work(f'd{n}')}" for n in cals)
+        closed = " ".join(
+            f"WHEN {g}.hcal = {n} AND NOT ({is_open(f'd{n}')}) THEN {g}.wout" for n in cals
+        )
+        return f"CASE {g}.cal WHEN 0 THEN c.a0 {f} END + CASE {closed} ELSE {g}.w END"
+
+    day_joins = "\n".join(
+        f"  LEFT JOIN days d{n} ON d{n}.cal = {n} AND d{n}.day = c.cday" for n in cals
+    )
+    x = f"""x AS (
+  SELECT c.*, f.kind AS fk, f.cal AS fcal, r.kind AS rk, r.cal AS rcal,
+    {due_work("f")} AS fw, {due_work("r")} AS rw
+  FROM c
+  LEFT JOIN tg f ON f.agr = c.agr AND f.prio = c.prio AND f.kind = 0
+  LEFT JOIN tg r ON r.agr = c.agr AND r.prio = c.prio AND r.kind = 1
+{day_joins}
+  WHERE c.inp = 1 OR c.wk IS NOT NULL)"""
+
+    def bucket(w: str, cal: str) -> str:
+        return (
+            "CASE "
+            + " ".join(f"WHEN {cal} = {n} THEN {d.floor(f'{w} / {widths[n]}')}" for n in cals)
+            + " END"
+            if cals
+            else "0"
+        )
+
+    xb = f"""xb AS (
+  SELECT x.*, {bucket("fw", "fcal")} AS fb, {bucket("rw", "rcal")} AS rb FROM x)"""
+
+    def due(w: str, cal: str, kind: str) -> str:
+        found = []
+        for n in cals:
+            g = f"{kind}{n}"
+            found.append(
+                f"WHEN {cal} = {n} THEN CASE WHEN {w} <= {g}.ce0 THEN {g}.s0 + ({w} - {g}.c0) "
+                f"WHEN {w} <= {g}.ce1 THEN {g}.s1 + ({w} - {g}.c1) "
+                f"WHEN {w} <= {g}.ce2 THEN {g}.s2 + ({w} - {g}.c2) END"
+            )
+        return f"CASE WHEN {cal} = 0 THEN {w} {' '.join(found)} END"
+
+    work_joins = "\n".join(
+        f"  LEFT JOIN works {k}{n} ON {k}{n}.cal = {n} AND {k}{n}.b = xb.{k[1]}b"
+        for n in cals
+        for k in ("wf", "wr")
+    )
+    y = f"""y AS (
+  SELECT xb.*, {due("xb.fw", "xb.fcal", "wf")} AS fdue, {due("xb.rw", "xb.rcal", "wr")} AS rdue
+  FROM xb
+{work_joins})"""
+    return [x, xb, y]
+
+
+def _state_ctes() -> list[str]:
+    """s: each target's state and overdue seconds; br: the period's breaches."""
+
+    def state(kind: str, stopped: str, due_at: str) -> str:
+        return (
+            f"CASE WHEN canc = 1 OR ok = 0 OR {kind} IS NULL THEN NULL "
+            f"WHEN {due_at} IS NULL THEN {UNKNOWN} "
+            f"WHEN {stopped} IS NOT NULL THEN CASE WHEN {stopped} <= {due_at} THEN 0 ELSE 1 END "
+            f"WHEN :now >= {due_at} THEN 1 ELSE 2 END"
+        )
+
+    s = f"""s AS (
+  SELECT id, key, prio, tier, who, csat, canc, inp, wk, agr, ok, frd, rsd, done,
+    {state("fk", "fs", "fdue")} AS fst, {state("rk", "rs", "rdue")} AS rst,
+    COALESCE(fs, :now) - fdue AS fov, COALESCE(rs, :now) - rdue AS rov
+  FROM y)"""
+    breaches = """br AS (
+  SELECT id, fov AS ov FROM s WHERE inp = 1 AND fst = 1
+  UNION ALL SELECT id, rov FROM s WHERE inp = 1 AND rst = 1)"""
+
+    return [s, breaches]
+
+
+_STATE_CTES = _state_ctes()
+
+
+def _sums(prefix: str) -> str:
+    return ", ".join(f"SUM(CASE WHEN {prefix}st = {n} THEN 1 ELSE 0 END)" for n in range(3))
+
+
+def _ranked(kind: int, column: str, by_agent: bool) -> str:
+    """The values at the median and p90 ranks of one kind of time (part 5)."""
+    over = "PARTITION BY who " if by_agent else ""
+    return f"""SELECT 5, NULL, NULL, {kind}, who, {int(not by_agent)}, NULL, rn, n,
+    0, 0, 0, 0, 0, 0, 0, v
+  FROM (SELECT {"who" if by_agent else "NULL AS who"}, {column} AS v,
+      row_number() OVER ({over}ORDER BY {column}) AS rn, count(*) OVER ({over.strip()}) AS n
+    FROM s WHERE inp = 1 AND canc = 0 AND {column} IS NOT NULL) q
+  WHERE rn = (n + 1) / 2 OR rn = n / 2 + 1 OR rn = (9 * n + 9) / 10"""
+
+
+# Parts of the one result, by its first column: 0 the period's groups, 1 the trend's,
+# 2 the worst breaches' tickets, 3 the tickets to walk in Python, 4 undecided states,
+# 5 the times at their ranks. Columns: part, canc, prio, tier (or kind), who, agr (or
+# overall), csat, wk (or rank), n (or id), resolved, 3 + 3 state counts, value.
+_PARTS = f"""
+SELECT 0 AS part, canc, prio, tier, who, agr, csat, CAST(NULL AS INTEGER) AS wk,
+    COUNT(*) AS n, SUM(done) AS resolved, {_sums("f")}, {_sums("r")},
+    CAST(NULL AS DOUBLE PRECISION) AS v
+  FROM s WHERE inp = 1 GROUP BY canc, prio, tier, who, agr, csat
+UNION ALL
+SELECT 1, canc, NULL, NULL, NULL, NULL, csat, wk, COUNT(*), 0, {_sums("f")}, {_sums("r")}, NULL
+  FROM s WHERE wk IS NOT NULL GROUP BY wk, canc, csat
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, 0, 0, 0, 0, 0, 0, 0, ov
+  FROM br WHERE ov >= COALESCE(
+    (SELECT ov FROM br ORDER BY ov DESC LIMIT 1 OFFSET :last), -1e300) - {OVERDUE_SLACK}
+UNION ALL
+SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, 0, 0, 0, 0, 0, 0, 0, NULL
+  FROM s WHERE ok = 0 AND canc = 0 AND (inp = 1 OR wk IS NOT NULL)
+UNION ALL
+SELECT 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), 0, 0, 0, 0, 0, 0, 0, NULL
+  FROM s WHERE fst = {UNKNOWN} OR rst = {UNKNOWN}
+UNION ALL
+{_ranked(0, "frd", True)}
+UNION ALL
+{_ranked(1, "rsd", True)}
+UNION ALL
+{_ranked(0, "frd", False)}
+UNION ALL
+{_ranked(1, "rsd", False)}
+"""
+
+
+def _figures(rows: Sequence[Any], names: list[str]) -> CohortFigures:
+    """The result's parts as CohortFigures (breach tickets are read by the caller)."""
+    counts: list[CohortCount] = []
+    ranked: dict[tuple[bool, str | None, int], dict[int, float]] = {}
+    sizes: dict[tuple[bool, str | None, int], int] = {}
+    for r in rows:
+        part = r[0]
+        if part in (0, 1):
+            first = (int(r[10]), int(r[11]), int(r[12]))
+            resolution = (int(r[13]), int(r[14]), int(r[15]))
+            cancelled = bool(r[1])
+            csat = None if r[6] is None else int(r[6])
+            if part == 0:
+                agreement = names[int(r[5])] or sla.STANDARD_AGREEMENT
+                counts.append(
+                    CohortCount(
+                        None,
+                        cancelled,
+                        csat,
+                        int(r[8]),
+                        Priority(r[2]),
+                        int(r[3]),
+                        r[4],
+                        agreement,
+                        int(r[9]),
+                        first,
+                        resolution,
+                    )
+                )
+            else:
+                counts.append(
+                    CohortCount(
+                        int(r[7]),
+                        cancelled,
+                        csat,
+                        int(r[8]),
+                        None,
+                        None,
+                        None,
+                        None,
+                        0,
+                        first,
+                        resolution,
+                    )
+                )
+        elif part == 5:
+            key = (bool(r[5]), r[4], int(r[3]))
+            ranked.setdefault(key, {})[int(r[7])] = float(r[16])
+            sizes[key] = int(r[8])
+    times = [
+        _times(overall, agent, kind, sizes[(overall, agent, kind)], values)
+        for (overall, agent, kind), values in ranked.items()
+    ]
+    return CohortFigures(counts, times, [])
+
+
+def _times(
+    overall: bool, agent: str | None, kind: int, n: int, at: dict[int, float]
+) -> CohortTimes:
+    """Median (the middle value, or the mean of the two middle ones) and nearest-rank
+    p90 from the values at their ranks, as reporting's Durations computes them."""
+    median = at[(n + 1) // 2] if n % 2 else (at[n // 2] + at[n // 2 + 1]) / 2
+    p90 = at[max(1, (9 * n + 9) // 10)]
+    name = "first_response" if kind == 0 else "resolution"
+    return CohortTimes(overall, None if overall else agent, name, n, median, p90)
