@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from ..domain import sla
 from ..domain.model import ACTIVE_STATUSES, DONE_STATUSES, TIERS, Priority, Status, Ticket
@@ -103,6 +104,9 @@ AGE_BUCKETS = (
     AgeBucket(N_("1-4 weeks"), timedelta(days=7), timedelta(days=28)),
     AgeBucket(N_("> 4 weeks"), timedelta(days=28), None),
 )
+AGE_BOUNDS = tuple(b.younger_than for b in AGE_BUCKETS if b.younger_than is not None)
+"""Where one age bucket ends and the next begins (the buckets are contiguous)."""
+assert all(a.younger_than == b.older_than for a, b in pairwise(AGE_BUCKETS))
 
 
 class Durations:
@@ -461,11 +465,16 @@ def compute(
             now,
             service.policy,
             worst=worst,
+            ages=AGE_BOUNDS,
         )
         figures = service.cohort_figures(request)
     if figures is not None:
         check()
         _add_cohort(result, figures, service.policy, worst)
+        result.backlog = {
+            tier: {b.label: figures.backlog.get((tier, n), 0) for n, b in enumerate(AGE_BUCKETS)}
+            for tier in TIERS
+        }
     else:
         tally = _Tally(result, now, worst, service.policy)
         for page in created_between(service, scan_since, period.until, page_size):
@@ -475,7 +484,7 @@ def compute(
             ):
                 tally.add(ticket, statuses)
         result.worst = tally.worst()
-    result.backlog = backlog(service, now)
+        result.backlog = backlog(service, now)
     result.time_spent = service.time_spent_between(period.since, period.until)
     return result
 

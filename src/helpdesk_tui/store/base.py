@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -637,7 +637,9 @@ class CohortRequest:
     """What `ReportAggregates.cohort_figures` sums: the tickets created in
     [scan_since, until) of `organizations` (None: all), SLA clocks judged at `now` under
     `policy`; the period is [since, until), the trend `weeks` 7-day buckets ending at
-    `trend_end`; `worst` breaches of the period are named."""
+    `trend_end`; `worst` breaches of the period are named. The open tickets (all of
+    them, now) are counted by tier and age: `ages` are the bounds between the age
+    buckets, youngest first (a ticket younger than ages[0] is in bucket 0)."""
 
     since: datetime
     until: datetime
@@ -648,6 +650,7 @@ class CohortRequest:
     policy: Policy
     organizations: frozenset[str] | None = None
     worst: int = 10
+    ages: tuple[timedelta, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,6 +695,8 @@ class CohortFigures:
     breaches: list[Ticket]
     """The tickets holding the period's most overdue breaches (ties at the last place
     and a few more included, in no order): the caller evaluates and ranks them."""
+    backlog: dict[tuple[int, int], int] = field(default_factory=dict)
+    """Open tickets now by (tier, age bucket)."""
 
 
 @runtime_checkable
