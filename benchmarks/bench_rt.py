@@ -1,18 +1,25 @@
-"""Queue page from RT: our one REST2 search vs RT's own web UI search results page.
+"""Queue page from RT: ours (REST2) vs RT's own web UI search results page, same run.
 
 Run by hand (needs Debian's request-tracker5 and rt5-db-sqlite installed):
 
-    .venv/bin/python benchmarks/bench_rt.py [--tickets 50] [--runs 9]
+    .venv/bin/python benchmarks/bench_rt.py [--tickets 50] [--runs 15]
 
-It starts a private RT on a free 127.0.0.1 port (tests/store/rt_server.py), creates the
-tickets through REST2, then times, side by side in one run and for the same 50 tickets:
+It starts a private RT on a free 127.0.0.1 port (tests/store/rt_server.py: rt-server,
+a Starlet prefork server of 10 workers that serves REST2 and the web UI alike), creates
+the tickets through REST2, then times in rounds (each round one of each, in turn, so
+the machine's noise falls on all alike), for the same page of tickets:
 
-- ours, cold: RtRepository.query (cache off): one GET /REST/2.0/tickets with fields=,
-  mapped to domain Tickets;
+- ours, cold: RtRepository.query with the search cache off, as configured by default
+  (reads on RT's web session, the page's search split into parallel requests);
+- ours, cold, one token request: the same with session_seconds=0 and
+  parallel_requests=1: one search request carrying the token (how it was before);
 - ours, warm: the same call served from the search cache (nothing changed in RT);
-- RT web UI: GET /Search/Results.html?Query=...&RowsPerPage=50 with a logged-in session.
+- RT web UI: GET /Search/Results.html?Query=...&RowsPerPage=N with a logged-in session;
+- the floor: RT's answer to one REST2 search of the page with our fields, and one with
+  our fields but the custom fields (RT's cost of reading them), both on the session.
 
-and prints the median (and min/max) of each over --runs runs.
+It prints the median, min and max of each, and the HTTP requests of one cold page, each
+with its time (an httpx transport that logs every request ours sends).
 """
 
 from __future__ import annotations
@@ -29,26 +36,73 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.store.rt_server import rt_installed, start_rt, stop_rt
+from tests.store.rt_server import RtServer, rt_installed, start_rt, stop_rt
 
 from helpdesk_tui.domain.model import Priority, Status, Ticket
 from helpdesk_tui.store.base import Query
+from helpdesk_tui.store.rt import RtRepository
+from helpdesk_tui.store.rt.search import SEARCH_FIELDS
 
 
-def timed(runs: int, call: Callable[[], object]) -> list[float]:
-    call()  # warm up (connections, RT's caches)
-    out = []
-    for _ in range(runs):
+class LoggingTransport(httpx.HTTPTransport):
+    """Records (method, path, status, ms) of every request sent through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[str, str, int, float]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - started) * 1000)
+        response = super().handle_request(request)
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        self.log.append((request.method, request.url.path, response.status_code, elapsed))
+        return response
+
+
+def rounds(runs: int, calls: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    for call in calls.values():
+        call()  # warm up (connections, RT's caches, the web session)
+    out: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            out[name].append((time.perf_counter() - started) * 1000)
     return out
+
+
+def seed(server: RtServer, queues: dict[str, int], tickets: int) -> None:
+    repo = server.repository(queues)
+    statuses = [Status.NEW, Status.OPEN, Status.PENDING]
+    for n in range(tickets):
+        repo.create(
+            Ticket(
+                key="",
+                subject=f"Benchmark ticket {n}: printer on fire",
+                description="The copier smokes " * 20,
+                priority=list(Priority)[n % 4],
+                status=statuses[n % 3],
+                requester_email=f"user{n}@example.com",
+                organization="acme",
+            ),
+            actor="me",
+        )
+    repo.close()
+
+
+def session_client(server: RtServer, base: str) -> httpx.Client:
+    """An httpx client on RT logged in the way RT's web UI is (a session cookie)."""
+    web = httpx.Client(base_url=server.url + base, timeout=60, follow_redirects=True)
+    login = web.post(server.url + "/NoAuth/Login.html", data={"user": "root", "pass": "password"})
+    assert login.status_code == 200 and "RT_SID" in str(web.cookies), "web login failed"
+    return web
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     if not rt_installed():
         print("Request Tracker 5 is not installed (see docs/backends-rt.md)", file=sys.stderr)
@@ -56,53 +110,69 @@ def main() -> int:
     server = start_rt(Path(tempfile.mkdtemp(prefix="bench-rt-")))
     try:
         queues = server.create_queues("bench")
-        cold = server.repository(queues, cache_seconds=0)
+        seed(server, queues, args.tickets)
+        traced = LoggingTransport()
+        cold = RtRepository.open(
+            server.config(queues, cache_seconds=0), server.token, transport=traced
+        )
+        before = server.config(queues, cache_seconds=0, session_seconds=0, parallel_requests=1)
+        one_token = RtRepository.open(before, server.token)
         warm = server.repository(queues, cache_seconds=600)
-        statuses = [Status.NEW, Status.OPEN, Status.PENDING]
-        for n in range(args.tickets):
-            cold.create(
-                Ticket(
-                    key="",
-                    subject=f"Benchmark ticket {n}: printer on fire",
-                    description="The copier smokes " * 20,
-                    priority=list(Priority)[n % 4],
-                    status=statuses[n % 3],
-                    requester_email=f"user{n}@example.com",
-                    organization="acme",
-                ),
-                actor="me",
-            )
         query = Query(limit=args.tickets)
-        assert cold.query(query).total == args.tickets
-        sql = " OR ".join(f"Queue = '{name}'" for name in queues)
+        expected = [t.key for t in one_token.query(query).tickets]
+        assert len(expected) == args.tickets, "RT did not list every ticket"
+        assert [t.key for t in cold.query(query).tickets] == expected
+        assert cold.query(query) == one_token.query(query), "the two ways read different tickets"
 
-        web = httpx.Client(base_url=server.url, timeout=60, follow_redirects=True)
-        login = web.post("/NoAuth/Login.html", data={"user": "root", "pass": "password"})
-        assert login.status_code == 200 and "RT_SID" in str(web.cookies), "web login failed"
+        sql = " OR ".join(f"Queue = '{name}'" for name in queues)
+        web = session_client(server, "")
         params = {"Query": sql, "RowsPerPage": str(args.tickets), "Order": "ASC", "OrderBy": "id"}
         page = web.get("/Search/Results.html", params=params)
         assert page.status_code == 200 and "Benchmark ticket" in page.text, "UI search failed"
         rows = page.text.count("Benchmark ticket")
+        rest = session_client(server, "/REST/2.0/")
+        search = [("query", f"({sql})"), ("orderby", "id"), ("order", "ASC")]
+        search += [("page", "1"), ("per_page", str(args.tickets))]
+        no_cfs = SEARCH_FIELDS.replace(",CustomFields", "")
 
-        before = cold.requests
-        results = {
-            "ours (REST2 search, cache off)": timed(args.runs, lambda: cold.query(query)),
-            "ours (served from the cache)": timed(args.runs, lambda: warm.query(query)),
-            "RT web UI Search/Results.html": timed(
-                args.runs, lambda: web.get("/Search/Results.html", params=params)
-            ),
-        }
-        per_page = (cold.requests - before) / (args.runs + 1)
-        print(f"{args.tickets} tickets, {args.runs} runs each, RT at {server.url}")
-        print(f"(UI page lists {rows} subject cells; our cold page = {per_page:.0f} request)")
+        requests_before, traced.log[:] = cold.requests, []
+        results = rounds(
+            args.runs,
+            {
+                "ours cold (session, parallel)": lambda: cold.query(query),
+                "ours cold (1 token request)": lambda: one_token.query(query),
+                "ours warm (search cache)": lambda: warm.query(query),
+                "RT web UI Search/Results.html": lambda: web.get(
+                    "/Search/Results.html", params=params
+                ),
+                "floor: 1 REST2 search, our fields": lambda: rest.get(
+                    "tickets", params=[*search, ("fields", SEARCH_FIELDS)]
+                ),
+                "floor: same without CustomFields": lambda: rest.get(
+                    "tickets", params=[*search, ("fields", no_cfs)]
+                ),
+            },
+        )
+        per_page = (cold.requests - requests_before) / (args.runs + 1)
+        one_page = traced.log[-round(per_page) :] if per_page else []
+        print(f"{args.tickets} tickets, {args.runs} rounds, RT at {server.url}")
+        print(f"(the UI page lists {rows} subject cells; our cold page = {per_page:g} requests)")
         for name, values in results.items():
             print(
-                f"  {name:<34} median {statistics.median(values):8.1f} ms"
+                f"  {name:<36} median {statistics.median(values):8.1f} ms"
                 f"   min {min(values):8.1f}   max {max(values):8.1f}"
             )
-        web.close()
-        cold.close()
-        warm.close()
+        ratio = statistics.median(results["ours cold (session, parallel)"]) / statistics.median(
+            results["RT web UI Search/Results.html"]
+        )
+        print(f"ours cold / RT's page: {ratio:.2f}")
+        print("the requests of our last cold page (sent at once):")
+        for method, path, status, ms in one_page:
+            print(f"  {method} {path} -> {status} in {ms:.1f} ms")
+        for client in (web, rest):
+            client.close()
+        for repo in (cold, one_token, warm):
+            repo.close()
     finally:
         stop_rt(server)
     return 0

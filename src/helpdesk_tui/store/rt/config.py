@@ -27,6 +27,13 @@ class RtConfig:
     cache_seconds: float = 30.0
     """How long a search result may be served again without asking RT; any change seen
     through `change_token` (which the queue polls) or made here drops it sooner."""
+    session_seconds: float = 600.0
+    """How long the RT web session that reads go through is used before the token logs
+    in again (RT checks a token with bcrypt, about 0.2 s a request; a session cookie
+    costs nothing). 0: no session, the token on every request."""
+    parallel_requests: int = 4
+    """How many requests at most one queue page sends to RT at once (RT serves each in
+    a worker process of its own; RT's cost is per ticket read)."""
     agents: Mapping[str, tuple[int, Role]] = field(default_factory=dict)
     """Tier and role of RT users (default tier 3, agent); each named user is an agent."""
     agent_groups: tuple[str, ...] = ()
@@ -51,6 +58,10 @@ class RtConfig:
             raise InvalidInput(
                 f"backend.rt.lifecycle: expected 'helpdesk' or 'default', got {self.lifecycle!r}"
             )
+        if not 0 <= self.session_seconds <= 86400:
+            raise InvalidInput("backend.rt.session_seconds: expected 0-86400 seconds")
+        if not 1 <= self.parallel_requests <= 16:
+            raise InvalidInput("backend.rt.parallel_requests: expected 1-16")
         if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", self.key_prefix):
             raise InvalidInput(f"key prefix must be 1-10 capitals/digits, not {self.key_prefix!r}")
 
