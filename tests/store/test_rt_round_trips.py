@@ -92,8 +92,8 @@ def cold(
     queues: dict[str, int],
     recorder: Recorder,
 ) -> Iterator[RtRepository]:
-    """A store with the search cache off, its requests recorded."""
-    repository = _open(rt_server, queues, recorder, cache_seconds=0)
+    """A store with the search cache off, its requests recorded, 3 at once at most."""
+    repository = _open(rt_server, queues, recorder, cache_seconds=0, parallel_requests=3)
     try:
         yield repository
     finally:
