@@ -15,7 +15,10 @@ How RT's objects map to ours is written down in docs/backends-rt.md; in short:
   from RT's transactions.
 
 Every method raises StoreError subclasses only, with one-line messages that never hold
-the token. A queue page is one search request with `fields=`; single tickets are fetched
+the token. Reads go with RT's web session, which the token opens once (RT checks a
+token with bcrypt on every request it comes with); writes carry the token. A queue page
+is a search with `fields=` (every field a row needs, so nothing is fetched per ticket),
+split into `parallel_requests` requests sent at once; single tickets are fetched
 with If-None-Match against the ETag RT sends (the id of the ticket's last transaction),
 and every write sends If-Match with that ETag, so a write racing another one is refused
 by RT (412) and reported as the same ConflictError the SQL store raises.

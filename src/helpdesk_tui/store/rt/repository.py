@@ -177,8 +177,8 @@ class RtRepository:
         return ticket
 
     def query(self, query: Query) -> Page:
-        """One page and the total: one search request with `fields=` (cached), or a few
-        when the page is larger than RT's 100 rows or straddles two of RT's pages."""
+        """One page and the total: a search with `fields=` (cached), split into requests
+        sent at once (`parallel_requests`; one when RT said few tickets match)."""
         return self._search.query(query)
 
     def count(self, query: Query) -> int:

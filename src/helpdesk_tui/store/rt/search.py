@@ -122,7 +122,8 @@ def _literal(text: str) -> str:
 
 
 class TicketSearch:
-    """Queue pages and counts, one search request each (cached for `cache_seconds`)."""
+    """Queue pages and counts: searches with `fields=`, a page split into requests sent at
+    once (cached for `cache_seconds`)."""
 
     def __init__(self, session: RtSession) -> None:
         self._session = session
