@@ -80,6 +80,7 @@ class RtClient:
         self._counter = threading.Lock()
         self._requests = 0
         self._session_lock = threading.Lock()
+        """Guards the session and the thread pool's creation."""
         self._session: str | None = None
         """The web session's "Cookie" header value, None without one."""
         self._session_at = 0.0
@@ -188,7 +189,8 @@ class RtClient:
                     **({"Cookie": session} if session is not None else {}),
                     **headers,
                 },
-                # With the session cookie, no token: RT would check it (bcrypt) anyway.
+                # With the cookie, no token: RT would quietly fall back to it (bcrypt) on a
+                # session it no longer knows; without it RT says so (302) and we log in anew.
                 auth=httpx.Auth() if session is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.TimeoutException:
