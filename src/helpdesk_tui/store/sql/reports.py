@@ -100,10 +100,12 @@ class ReportQueries(SqlTransactions):
         """Open tickets now by tier and age bucket: one grouped count over the open
         tickets (`is_active` leads the indexes), not one count per cell."""
         t = tickets.c
-        age = sa.case(
-            *((t.created_at >= request.now - bound, n) for n, bound in enumerate(request.ages)),
-            else_=len(request.ages),
-        )
+        age: Any = sa.literal(0)
+        if request.ages:
+            age = sa.case(
+                *((t.created_at >= request.now - bound, n) for n, bound in enumerate(request.ages)),
+                else_=len(request.ages),
+            )
         stmt = (
             sa.select(t.tier, age.label("age"), sa.func.count())
             .where(t.is_active == sa.true())
@@ -517,7 +519,8 @@ def _due_work(d: _Dialect, g: str, pieces: int, cals: list[int]) -> str:
     closed = " ".join(
         f"WHEN {g}.hcal = {n} AND NOT ({is_open(f'd{n}')}) THEN {g}.wout" for n in cals
     )
-    return f"CASE {g}.cal WHEN 0 THEN {a0} {f} END + CASE {closed} ELSE {g}.w END"
+    duration = f"CASE {closed} ELSE {g}.w END" if cals else f"{g}.w"
+    return f"CASE {g}.cal WHEN 0 THEN {a0} {f} END + {duration}"
 
 
 def _due(d: _Dialect, w: str, cal: str, kind: str, cals: list[int]) -> str:
