@@ -231,6 +231,41 @@ def sla_board(data_dir: Path, seconds: float) -> tuple[float, float, int]:
         term.close()
 
 
+def memory(data_dir: Path) -> list[tuple[str, int, int]]:
+    """(moment, RSS, peak RSS) in KiB of the app's process: on the queue, then on the SLA
+    board, then after paging down the board 40 screens (rows beyond the first blocks)."""
+    term = Terminal(data_dir, 120, 40, None)
+
+    def rss(moment: str) -> tuple[str, int, int]:
+        settle = time.perf_counter() + 3
+        while time.perf_counter() < settle:  # let the reads and the first paint finish
+            term.read(0.2)
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{term.pid}/status").read_text().splitlines()
+        )
+        print(
+            f"  {moment}: "
+            + ", ".join(f"{k} {status[k].strip()}" for k in ("RssAnon", "RssFile", "RssShmem"))
+        )
+        return moment, int(status["VmRSS"].split()[0]), int(status["VmHWM"].split()[0])
+
+    try:
+        term.read_until(b"HD-", timeout=60)
+        seen = [rss("queue")]
+        term.send(b"\x1bOS")  # F4
+        term.read_until(b"SLA board", timeout=30)
+        seen.append(rss("SLA board"))
+        for _ in range(40):
+            term.send(b"\x1b[6~")  # Page Down
+            term.read(0.1)
+        seen.append(rss("SLA board, 40 pages down"))
+        term.send(b"\x1b")  # back to the queue
+        seen.append(rss("queue again"))
+        return seen
+    finally:
+        term.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--small", type=Path, required=True, help="a ~1,000-ticket store")
@@ -239,6 +274,9 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--board-seconds", type=float, default=30.0)
     parser.add_argument("--board-only", action="store_true", help="skip launch and keys")
+    parser.add_argument(
+        "--memory-only", action="store_true", help="only the resident memory on the 1M store"
+    )
     parser.add_argument(
         "--against",
         type=Path,
@@ -253,6 +291,13 @@ def main() -> None:
             launch_against(dirs["1k"], args.runs, args.against.resolve())
             floor = statistics.median(launch_times(dirs["1k"], args.runs, [str(FLOOR)]))
             print(f"a bare Textual app (benchmarks/textual_floor.py) now: median {floor:.3f}s")
+            return
+        if args.memory_only:
+            for moment, now_kib, peak_kib in memory(dirs["1M"]):
+                print(
+                    f"RSS, 1M store, {moment}: {now_kib / 1024:.1f} MiB "
+                    f"(peak so far {peak_kib / 1024:.1f} MiB)"
+                )
             return
         if args.board_only:
             cpu, rate, shown = sla_board(dirs["1M"], args.board_seconds)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import OptionList
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES
 from helpdesk_tui.service.views import BREACHING_SOON
 from helpdesk_tui.store.base import Query
+from helpdesk_tui.ui.screens import dialogs as dialogs_module
+from helpdesk_tui.ui.screens import queue as queue_module
+from helpdesk_tui.ui.screens import sla_board as board_module
 from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
 from helpdesk_tui.ui.widgets.title_bar import TitleBar
 from tests.ui.conftest import AppFactory
-from tests.ui.support import settle
+from tests.ui.support import choose, settle
 from tests.ui.test_flows import queue
 
 
@@ -69,3 +73,36 @@ def test_urgency_counts_keep_a_view_s_own_due_limit(make_app: AppFactory) -> Non
     _b, tight_soon = service.urgency_counts(tight, BREACHING_SOON)
     assert tight_soon == service.count(tight) - breached
     assert soon >= tight_soon
+
+
+async def test_past_the_cap_the_queue_the_board_and_the_picker_say_plus(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo store's open tickets, with a cap of 5: every list stops counting at 5.
+    for module in (queue_module, board_module, dialogs_module):
+        monkeypatch.setattr(module, "COUNT_CAP", 5)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ChoiceScreen)
+        options = picker.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(label.startswith("All open") and label.endswith("(5+)") for label in shown)
+        await choose(pilot, "All open")
+        await settle(pilot)
+
+        screen = queue(app)
+        assert screen.table.total == 5 and screen.table.capped
+        assert "5+ tickets" in str(screen.query_one(TitleBar).render())
+        await pilot.press("G")  # the last row counted, not a row past it
+        await settle(pilot)
+        assert screen.table.cursor == 4 and screen.table.current is not None
+
+        await pilot.press("f4")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, board_module.SlaBoardScreen)
+        assert "5+ running clocks" in str(board.query_one(TitleBar).render())

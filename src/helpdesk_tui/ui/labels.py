@@ -36,6 +36,11 @@ MONTHS = (
 """Month names without the locale's strftime (the process locale may not be set)."""
 
 
+def counted(total: int, capped: bool) -> str:
+    """A count as a list says it: "10,000+" where the count stopped at its cap."""
+    return f"{total:,}+" if capped else f"{total:,}"
+
+
 def sort_name(key: SortKey) -> str:
     return label(SORT_NAMES[key])
 

@@ -10,6 +10,7 @@ import heapq
 import math
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,12 @@ CLOSE_ENOUGH = 0.7
 NEIGHBOURS = 9
 """How many past tickets vote."""
 _TOP_TERMS = 8
+
+Postings = tuple["array[int]", "array[float]"]
+"""A term's documents and its weight in each, as two flat arrays: 12 bytes an entry
+where a list of (int, float) tuples took 80 (16 MiB for 5,000 tickets, on the heap of
+an app meant to stay under 120 MB)."""
+_NO_POSTINGS: Postings = (array("i"), array("d"))
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -130,7 +137,7 @@ class TicketIndex:
     def __init__(
         self,
         docs: list[PastTicket],
-        postings: dict[str, list[tuple[int, float]]],
+        postings: dict[str, Postings],
         idf: dict[str, float],
         tops: list[tuple[tuple[str, float], ...]],
         truncated: bool,
@@ -161,12 +168,16 @@ class TicketIndex:
             df.update(doc_terms.keys())
         n = len(docs)
         idf = {term: math.log((1 + n) / (1 + freq)) + 1.0 for term, freq in df.items()}
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, Postings] = {}
         tops: list[tuple[tuple[str, float], ...]] = []
         for index, doc_terms in enumerate(counts):
             vector = _weights(doc_terms, idf, default_idf=0.0)
             for term, weight in vector.items():
-                postings.setdefault(term, []).append((index, weight))
+                found = postings.get(term)
+                if found is None:
+                    found = postings[term] = (array("i"), array("d"))
+                found[0].append(index)
+                found[1].append(weight)
             tops.append(tuple(heapq.nlargest(_TOP_TERMS, vector.items(), key=_by_weight)))
         return cls(docs, postings, idf, tops, truncated)
 
@@ -183,7 +194,8 @@ class TicketIndex:
         query = self.vector(ticket)
         scores: dict[int, float] = {}
         for term, weight in query.items():
-            for doc, doc_weight in self._postings.get(term, ()):
+            docs, weights = self._postings.get(term, _NO_POSTINGS)
+            for doc, doc_weight in zip(docs, weights, strict=True):
                 scores[doc] = scores.get(doc, 0.0) + weight * doc_weight
         own = self._by_key.get(ticket.key)
         best = heapq.nlargest(

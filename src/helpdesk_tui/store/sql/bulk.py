@@ -17,7 +17,7 @@ from ..base import InvalidInput, StoreError
 from ..validation import check_ts
 from .bulk_pg import may_rebuild_indexes, pg_bulk_mode, pg_copy_batch
 from .column_types import FTS_TABLE
-from .engine import WRITE
+from .engine import SQLITE_CACHE_KIB, WRITE
 from .rows import KIND, ticket_params
 from .tables import attachments, audit, tickets
 from .writes import TicketWrites
@@ -139,7 +139,7 @@ class BulkOperations(TicketWrites):
             # Back to the pool as it came: small cache (the rollback of a failed import
             # undoes the rest, the dropped indexes included).
             with suppress(sa_exc.SQLAlchemyError):
-                conn.exec_driver_sql("PRAGMA cache_size=-65536")
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
                 conn.exec_driver_sql("PRAGMA shrink_memory")
 
     def _max_id(self, conn: Connection) -> int:

@@ -53,15 +53,21 @@ BUSY_TIMEOUT_MS = 5000
 # bound is still NULL, so this changes no behaviour for anybody else in the process.
 sqlite3.register_adapter(type(None), lambda value: value)
 
+SQLITE_CACHE_KIB = 2048
+"""Each SQLite connection's page cache (see the pragmas below)."""
+
 _SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",  # wait for the write lock instead of failing
     "PRAGMA foreign_keys=ON",  # comments/attachments/watchers cascade with their ticket
     "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable across app crashes, fast commits
-    "PRAGMA cache_size=-65536",  # 64 MiB page cache per connection: index scans stay hot
+    # 2 MiB of page cache per connection, and no memory map: a map of the file counts in
+    # the app's resident memory as it is read (1.4 GiB on a million tickets), and a big
+    # cache per pooled connection grows its heap. Pages come from the OS's cache instead:
+    # the queue's reads are index ranges of a few pages (benchmarks/bench_store.py
+    # --old-sqlite-tuning times the old settings beside these).
+    f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}",
     "PRAGMA temp_store=MEMORY",  # sorts of filtered pages never touch disk
-    # Read pages straight from the OS cache instead of copying them in: halves the cost of
-    # the random row reads a search or a sorted filter makes (up to 2 GiB of the file).
-    "PRAGMA mmap_size=2147418112",
+    "PRAGMA mmap_size=0",
 )
 
 

@@ -152,7 +152,8 @@ class TicketQueries(SearchIndex):
     def _count(self, conn: Connection, where: _Where, cap: int | None = None) -> int:
         """How many tickets match; with `cap`, counting stops at cap + 1 (one more than
         the cap says there are more: the count reads at most that many index entries)."""
-        if cap is not None and not (self._sqlite and not where.conditions):
+        plain_search = self._sqlite and where.tokens and not where.conditions
+        if cap is not None and not (plain_search and where.active is None):
             matching = sa.select(sa.literal(1)).select_from(tickets).where(*where.terms())
             stmt = sa.select(sa.func.count()).select_from(matching.limit(cap + 1).subquery())
             return int(conn.execute(stmt).scalar_one())

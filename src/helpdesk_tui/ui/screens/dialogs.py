@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -17,9 +18,10 @@ from textual.widgets.option_list import Option
 from ...domain.model import Agent, Role
 from ...domain.text import safe_line, safe_text
 from ...settings.i18n import _
-from ...store.base import ConflictError, Query
+from ...store.base import COUNT_CAP, ConflictError, Query, SortKey
 from ..context import app_context
 from ..jobs import call_store
+from ..labels import counted
 from ..widgets.inputs import LineInput
 
 
@@ -102,7 +104,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
 class ViewPicker(ChoiceScreen):
     """The saved views, each with how many tickets it holds: counted by the store once
-    the list is up (a count per view, on the views' own indexes)."""
+    the list is up (a count per view, on the views' own indexes, stopping at COUNT_CAP)."""
 
     def __init__(self, options: list[tuple[str, str]], current: str, queries: list[Query]) -> None:
         super().__init__(_("Views"), options, current)
@@ -112,13 +114,18 @@ class ViewPicker(ChoiceScreen):
         super().on_mount()
         service, queries = app_context(self).service, self._queries
 
-        def counts() -> list[int]:
-            return [service.count(query) for query in queries]
+        def counts() -> list[str]:
+            # Counted as the list counts its rows: up to COUNT_CAP, then "10,000+".
+            pages = [
+                service.query(replace(query, sort=SortKey.KEY, count_cap=COUNT_CAP, limit=0))
+                for query in queries
+            ]
+            return [counted(page.total, page.capped) for page in pages]
 
-        def show(found: list[int]) -> None:
+        def show(found: list[str]) -> None:
             labels = [label for label, _value in self.options]
             self.set_labels(
-                [f"{label}  ({count:,})" for label, count in zip(labels, found, strict=True)]
+                [f"{label}  ({count})" for label, count in zip(labels, found, strict=True)]
             )
 
         call_store(self, counts, show, failed=lambda exc: None, group="view-counts")

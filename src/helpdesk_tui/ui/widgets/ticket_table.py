@@ -31,10 +31,13 @@ from ...service.views import PAGE_ROWS
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Page
+from ..labels import counted
 from .countdown import ticket_sla_text
 
-MAX_BLOCKS = 20
-"""Blocks kept; the rest are dropped so memory stays flat however far one scrolls."""
+MAX_BLOCKS = 4
+"""Blocks kept, the farthest from the cursor dropped first: what is on screen (two
+blocks at most, on the tallest terminal) and one either side, so the table holds 400
+tickets however far one scrolls and however many match."""
 
 Fetch = Callable[[int, int], Page]
 
@@ -304,7 +307,7 @@ class TicketTable(ScrollView, can_focus=True):
 
     def counted(self) -> str:
         """The row count as a title says it: "10,000+" past the count's cap."""
-        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+        return counted(self.total, self.capped)
 
     def ticket_at(self, row: int) -> Ticket | None:
         offset = self._block_of(row)
@@ -319,6 +322,11 @@ class TicketTable(ScrollView, can_focus=True):
     @property
     def current(self) -> Ticket | None:
         return self.ticket_at(self.cursor)
+
+    @property
+    def held(self) -> int:
+        """How many tickets the table holds in memory (at most MAX_BLOCKS blocks)."""
+        return sum(map(len, self._blocks.values())) + sum(map(len, self._stale.values()))
 
     def visible_tickets(self) -> list[Ticket]:
         top = int(self.scroll_y)
