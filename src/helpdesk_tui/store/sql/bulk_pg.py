@@ -106,21 +106,34 @@ def pg_copy_batch(
     columns = ", ".join(INSERT_COLUMNS)
     try:
         with raw.cursor() as cur:
-            with cur.copy(f"COPY {_TICKETS} ({columns}, thread, search_full) FROM STDIN") as copy:
+            types = _types(cur, _TICKETS)  # before COPY: no query while it runs
+            with cur.copy(
+                f"COPY {_TICKETS} ({columns}, thread, search_full) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(types)
                 write = copy.write_row
                 for row, text in zip(rows, texts, strict=True):
                     subject, description = row[2], row[3]
                     if subject.isascii() and description.isascii() and text.isascii():
-                        write((*row, text, None))
+                        write((*row[:-1], row[-1] != 0, text, None))
                     else:
-                        write((*row, "", search_text(subject, description, text)))
+                        full = search_text(subject, description, text)
+                        write((*row[:-1], row[-1] != 0, "", full))
             pairs = [(r[0], name) for r in rows if r[_WATCHERS_AT] != "[]" for name in _names(r)]
             if pairs:
-                with cur.copy(f"COPY {_WATCHERS} (ticket_id, username) FROM STDIN") as copy:
+                types = _types(cur, _WATCHERS)
+                with cur.copy(
+                    f"COPY {_WATCHERS} (ticket_id, username) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(types)
                     for pair in pairs:
                         copy.write_row(pair)
             if comments:
-                with cur.copy(f"COPY {_COMMENTS} (n, {_COMMENT_COLUMNS}) FROM STDIN") as copy:
+                types = _types(cur, _COMMENTS)
+                with cur.copy(
+                    f"COPY {_COMMENTS} (n, {_COMMENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(types)
                     for n, comment in enumerate(comments):
                         copy.write_row((n, *comment[:5], comment[5] != 0))
     except Exception as exc:
@@ -142,6 +155,17 @@ def pg_copy_batch(
             f" FROM {_COMMENTS} ORDER BY n"
         )
     conn.exec_driver_sql(f"TRUNCATE {_TICKETS}, {_WATCHERS}, {_COMMENTS}")
+
+
+def _types(cur: Any, table: str) -> list[str]:
+    """The staging table's column types in order, as COPY's binary format needs them."""
+    cur.execute(
+        "SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+        " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+        " ORDER BY a.attnum",
+        (table,),
+    )
+    return [str(name) for (name,) in cur.fetchall()]
 
 
 def _names(row: tuple[Any, ...]) -> list[str]:
