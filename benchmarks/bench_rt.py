@@ -20,8 +20,10 @@ the machine's noise falls on all alike), for the same page of tickets:
 - the floor: RT's answer to one REST2 search of the page with our fields, and one with
   our fields but the custom fields (RT's cost of reading them), both on the session.
 
-It prints the median, min and max of each, and the HTTP requests of one cold page, each
-with its time (an httpx transport that logs every request ours sends).
+It prints the median, min and max of each, the CPU time RT's processes spent on each
+(from /proc, the mean over the rounds: what a shared machine's noise does not change),
+and the HTTP requests of one cold page, each with its time (an httpx transport that
+logs every request ours sends).
 """
 
 from __future__ import annotations
@@ -63,16 +65,37 @@ class LoggingTransport(httpx.HTTPTransport):
         return response
 
 
-def rounds(runs: int, calls: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+def rt_cpu_ms(root: int) -> float:
+    """CPU time (user + system) of rt-server and its worker processes so far, in ms."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if entry.name == str(root) or fields[1] == str(root):
+            total += int(fields[11]) + int(fields[12])
+    return total * 1000 / tick
+
+
+def rounds(
+    runs: int, calls: dict[str, Callable[[], object]], root: int
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Each call's wall times, and RT's CPU time a call (its mean over the rounds)."""
     for call in calls.values():
         call()  # warm up (connections, RT's caches, the web session)
     out: dict[str, list[float]] = {name: [] for name in calls}
+    cpu = dict.fromkeys(calls, 0.0)
     for _ in range(runs):
         for name, call in calls.items():
+            before = rt_cpu_ms(root)
             started = time.perf_counter()
             call()
             out[name].append((time.perf_counter() - started) * 1000)
-    return out
+            cpu[name] += rt_cpu_ms(root) - before
+    return out, {name: total / runs for name, total in cpu.items()}
 
 
 def seed(server: RtServer, queues: dict[str, int], tickets: int) -> None:
@@ -145,7 +168,7 @@ def main() -> int:
         no_cfs = SEARCH_FIELDS.replace(",CustomFields", "")
 
         requests_before, traced.log[:] = cold.requests, []
-        results = rounds(
+        results, rt_cpu = rounds(
             args.runs,
             {
                 "ours cold (as configured)": lambda: cold.query(query),
@@ -164,6 +187,7 @@ def main() -> int:
                     "tickets", params=[*search, ("fields", no_cfs)]
                 ),
             },
+            server.process.pid,
         )
         per_page = (cold.requests - requests_before) / (args.runs + 1)
         one_page = traced.log[-round(per_page) :] if per_page else []
@@ -174,11 +198,19 @@ def main() -> int:
             print(
                 f"  {name:<36} median {statistics.median(values):8.1f} ms"
                 f"   min {min(values):8.1f}   max {max(values):8.1f}"
+                f"   RT's CPU {rt_cpu[name]:6.0f} ms"
             )
-        ratio = statistics.median(results["ours cold (as configured)"]) / statistics.median(
-            results["RT web UI Search/Results.html"]
+        ours, theirs = (
+            results["ours cold (as configured)"],
+            results["RT web UI Search/Results.html"],
         )
-        print(f"ours cold / RT's page: {ratio:.2f}")
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        paired = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+        wins = sum(a < b for a, b in zip(ours, theirs, strict=True))
+        print(
+            f"ours cold / RT's page: {ratio:.2f} (median of each round's ratio {paired:.2f}; "
+            f"ours faster in {wins} of {args.runs} rounds)"
+        )
         print("the requests of our last cold page (sent at once):")
         for method, path, status, ms in one_page:
             print(f"  {method} {path} -> {status} in {ms:.1f} ms")
