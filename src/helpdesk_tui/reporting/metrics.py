@@ -32,9 +32,16 @@ What is counted
 - The weekly trend: 7-day buckets ending where the period ends (or now, if sooner),
   at least 8 and at most 52 of them.
 
-Cost: tickets are read a page at a time (`created_between`) and only counters and
-durations (8 bytes each) are kept, so memory grows with the period's ticket count in
-bytes, not in tickets.
+Where it is computed: a store that can (SQL, `ReportAggregates`) sums the cohort
+itself in one statement: counts, CSAT, the SLA state of every target (the engine's due
+instants, business calendars included, by lookup tables: store/sql/calendar_sql.py),
+the worst breaches' tickets (which are then evaluated and ranked here), each ticket's
+times (whose median and p90 are folded here) and the backlog. Tickets whose pauses may
+have stopped a clock are walked by the SLA engine in the store. Elsewhere (RT), or for
+a policy the store cannot put in rows, tickets are read a page at a time
+(`created_between`) and only counters and durations (8 bytes each) are kept, so memory
+grows with the period's ticket count in bytes, not in tickets. Both ways give the same
+Metrics (tests/reporting/test_metrics_in_store.py).
 """
 
 from __future__ import annotations
