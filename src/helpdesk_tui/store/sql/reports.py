@@ -93,12 +93,17 @@ class ReportQueries(SqlTransactions):
             figures.breaches.extend(self._tickets(conn, worst))
             fallback = [int(r[8]) for r in rows if r[0] == 3]
             self._walk_paused(conn, request, fallback, figures)
-            figures.backlog.update(self._backlog(conn, request))
+            for r in rows:
+                if r[0] == 6:
+                    figures.backlog[(int(r[3]), int(r[7]))] = int(r[8])
+            for cell, count in self._backlog(conn, request).items():
+                figures.backlog[cell] = figures.backlog.get(cell, 0) + count
         return figures
 
     def _backlog(self, conn: Connection, request: CohortRequest) -> dict[tuple[int, int], int]:
-        """Open tickets now by tier and age bucket: one grouped count over the open
-        tickets (`is_active` leads the indexes), not one count per cell."""
+        """Open tickets now by tier and age bucket, of those outside the cohort (whose
+        own are counted with it): one grouped count through the index that `is_active`
+        and `created_at` lead, not one count per cell."""
         t = tickets.c
         age: Any = sa.literal(0)
         if request.ages:
@@ -106,14 +111,21 @@ class ReportQueries(SqlTransactions):
                 *((t.created_at >= request.now - bound, n) for n, bound in enumerate(request.ages)),
                 else_=len(request.ages),
             )
-        stmt = (
-            sa.select(t.tier, age.label("age"), sa.func.count())
-            .where(t.is_active == sa.true())
-            .group_by(t.tier, sa.literal_column("age"))
-        )
-        if request.organizations is not None:
-            stmt = stmt.where(t.organization.in_(sorted(request.organizations)))
-        return {(int(r[0]), int(r[1])): int(r[2]) for r in conn.execute(stmt)}
+        counts: dict[tuple[int, int], int] = {}
+        # Before the cohort, and after it: one index range each (an OR of the two
+        # would read every open ticket on SQLite).
+        for outside in (t.created_at < request.scan_since, t.created_at >= request.until):
+            stmt = (
+                sa.select(t.tier, age.label("age"), sa.func.count())
+                .where(t.is_active == sa.true(), outside)
+                .group_by(t.tier, sa.literal_column("age"))
+            )
+            if request.organizations is not None:
+                stmt = stmt.where(t.organization.in_(sorted(request.organizations)))
+            for r in conn.execute(stmt):
+                cell = (int(r[0]), int(r[1]))
+                counts[cell] = counts.get(cell, 0) + int(r[2])
+        return counts
 
     # -- agreements ------------------------------------------------------------------
 
@@ -178,6 +190,8 @@ class ReportQueries(SqlTransactions):
             "weeks": request.weeks,
             "now": request.now.timestamp(),
             "last": max(0, request.worst - 1),
+            "yes": True,
+            "no": False,
         }
         ctes = [
             "tg(agr, prio, kind, cal, w, hcal, wout, bw) AS (VALUES "
@@ -220,7 +234,6 @@ class ReportQueries(SqlTransactions):
         where = (
             "t.is_active IN (:yes, :no) AND t.created_at >= :scan_since AND t.created_at < :until"
         )
-        params.update(yes=True, no=False)
         if request.organizations is not None:
             names = sorted(request.organizations)
             params.update({f"scope{i}": name for i, name in enumerate(names)})
@@ -229,7 +242,8 @@ class ReportQueries(SqlTransactions):
                 + ", ".join(f":scope{i}" for i in range(len(names)))
                 + ")"
             )
-        ctes += _cohort_ctes(d, agr, join_orgs, where, pieces, tables[2])
+        ctes += _cohort_ctes(d, agr, join_orgs, where, pieces, tables[2], len(request.ages))
+        params.update({f"age{n}": ts(request.now - bound) for n, bound in enumerate(request.ages)})
         return "WITH " + ",\n".join(ctes) + "\n" + _PARTS, params
 
     # -- the tickets whose pauses matter ------------------------------------------------
@@ -426,7 +440,13 @@ class _Dialect:
 
 
 def _cohort_ctes(
-    d: _Dialect, agr: str, join_orgs: str, where: str, pieces: int, widths: dict[int, int]
+    d: _Dialect,
+    agr: str,
+    join_orgs: str,
+    where: str,
+    pieces: int,
+    widths: dict[int, int],
+    bounds: int,
 ) -> list[str]:
     """x: one row per ticket, with the work value each target falls due at; s: the
     states (0 met, 1 breached, 2 running, 9 unknown, NULL not measured) and seconds
@@ -435,7 +455,7 @@ def _cohort_ctes(
     computes it again, so what is used more than once is a column of the level below."""
     cals = sorted(widths)
     x = f"""x AS {d.materialized()}(
-  SELECT {_ticket_columns(d, agr)},
+  SELECT {_ticket_columns(d, agr, bounds)},
     f.kind AS fk, f.cal AS fcal, r.kind AS rk, r.cal AS rcal,
     {_due_work(d, "f", pieces, cals)} AS fw, {_due_work(d, "r", pieces, cals)} AS rw
   FROM tickets t {join_orgs}
@@ -466,7 +486,7 @@ def _cohort_ctes(
         once = f"\n  CROSS JOIN LATERAL (SELECT {fdue} AS fdue, {rdue} AS rdue OFFSET 0) z"
         fdue, rdue = "z.fdue", "z.rdue"
     s = f"""s AS {d.materialized()}(
-  SELECT id, key, prio, tier, who, csat, canc, inp, wk, agr, ok, frd, rsd, done,
+  SELECT id, key, prio, tier, who, csat, canc, inp, wk, agr, ok, frd, rsd, done, ab,
     {state("fk", "fs", fdue)} AS fst, {state("rk", "rs", rdue)} AS rst,
     COALESCE(fs, :now) - ({fdue}) AS fov, COALESCE(rs, :now) - ({rdue}) AS rov
   FROM x
@@ -477,7 +497,7 @@ def _cohort_ctes(
     return [x, s, breaches]
 
 
-def _ticket_columns(d: _Dialect, agr: str) -> str:
+def _ticket_columns(d: _Dialect, agr: str, bounds: int) -> str:
     """What every part needs of a ticket: its groups, its clocks' stops, its times."""
     done = "t.status IN ('resolved', 'closed')"
     stop = f"CASE WHEN {done} THEN COALESCE(t.resolved_at, t.closed_at, t.created_at) END"
@@ -493,6 +513,13 @@ def _ticket_columns(d: _Dialect, agr: str) -> str:
         f"{d.first_pause()} >= {d.later(first_stop, stop)})"
     )
     back = d.weeks_back("t.created_at")
+    ages = (
+        "CASE "
+        + " ".join(f"WHEN t.created_at >= :age{n} THEN {n}" for n in range(bounds))
+        + f" ELSE {bounds} END"
+        if bounds
+        else "0"
+    )
     return f"""t.id, t.key, t.priority AS prio, t.tier, t.assignee AS who, t.csat_score AS csat,
     CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END AS canc,
     CASE WHEN t.created_at >= :since THEN 1 ELSE 0 END AS inp,
@@ -503,7 +530,8 @@ def _ticket_columns(d: _Dialect, agr: str) -> str:
     CASE WHEN {first_shown} IS NOT NULL
       THEN {nonneg(d.between(first_shown, "t.created_at"))} END AS frd,
     CASE WHEN {shown} IS NOT NULL THEN {nonneg(d.between(shown, "t.created_at"))} END AS rsd,
-    CASE WHEN {shown} IS NOT NULL THEN 1 ELSE 0 END AS done"""
+    CASE WHEN {shown} IS NOT NULL THEN 1 ELSE 0 END AS done,
+    CASE WHEN t.is_active = :yes THEN {ages} END AS ab"""
 
 
 def _day_joins(d: _Dialect, cals: list[int]) -> str:
@@ -558,8 +586,9 @@ def _sums(prefix: str) -> str:
 
 # Parts of the one result, by its first column: 0 the period's groups, 1 the trend's,
 # 2 the worst breaches' tickets, 3 the tickets to walk in Python, 4 undecided states,
-# 5 each ticket's times. Columns: part, canc, prio, tier, who, agr, csat, wk, n (or
-# id), resolved, 3 + 3 state counts, two values (overdue; the times).
+# 5 each ticket's times, 6 the cohort's open tickets by tier and age bucket (in wk).
+# Columns: part, canc, prio, tier, who, agr, csat, wk, n (or id), resolved, 3 + 3
+# state counts, two values (overdue; the times).
 _PARTS = f"""
 SELECT 0 AS part, canc, prio, tier, who, agr, csat, CAST(NULL AS INTEGER) AS wk,
     COUNT(*) AS n, SUM(done) AS resolved, {_sums("f")}, {_sums("r")},
@@ -579,6 +608,9 @@ SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id, 0, 0, 0, 0, 0, 0, 0, NUL
 UNION ALL
 SELECT 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), 0, 0, 0, 0, 0, 0, 0, NULL, NULL
   FROM s WHERE fst = {UNKNOWN} OR rst = {UNKNOWN}
+UNION ALL
+SELECT 6, NULL, NULL, tier, NULL, NULL, NULL, ab, COUNT(*), 0, 0, 0, 0, 0, 0, 0, NULL, NULL
+  FROM s WHERE ab IS NOT NULL GROUP BY tier, ab
 UNION ALL
 SELECT 5, NULL, NULL, NULL, who, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, frd, rsd
   FROM s WHERE inp = 1 AND canc = 0 AND (frd IS NOT NULL OR rsd IS NOT NULL)
