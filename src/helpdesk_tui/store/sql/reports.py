@@ -486,7 +486,7 @@ def _cohort_ctes(
         once = f"\n  CROSS JOIN LATERAL (SELECT {fdue} AS fdue, {rdue} AS rdue OFFSET 0) z"
         fdue, rdue = "z.fdue", "z.rdue"
     s = f"""s AS {d.materialized()}(
-  SELECT id, key, prio, tier, who, csat, canc, inp, wk, agr, ok, frd, rsd, done, ab,
+  SELECT id, prio, tier, who, csat, canc, inp, wk, agr, ok, frd, rsd, done, ab,
     {state("fk", "fs", fdue)} AS fst, {state("rk", "rs", rdue)} AS rst,
     COALESCE(fs, :now) - ({fdue}) AS fov, COALESCE(rs, :now) - ({rdue}) AS rov
   FROM x
@@ -520,7 +520,7 @@ def _ticket_columns(d: _Dialect, agr: str, bounds: int) -> str:
         if bounds
         else "0"
     )
-    return f"""t.id, t.key, t.priority AS prio, t.tier, t.assignee AS who, t.csat_score AS csat,
+    return f"""t.id, t.priority AS prio, t.tier, t.assignee AS who, t.csat_score AS csat,
     CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END AS canc,
     CASE WHEN t.created_at >= :since THEN 1 ELSE 0 END AS inp,
     CASE WHEN t.created_at < :trend_end AND {back} < :weeks THEN :weeks - 1 - {back} END AS wk,
