@@ -59,10 +59,12 @@ class BulkOperations(TicketWrites):
         Ids: a ticket's own `id` is kept; otherwise a key with this store's prefix gives
         the id (HD-17 → 17); otherwise the next free id. Keys: kept when given (an
         import/export round trip), else assigned; a duplicate fails the whole import.
-        No audit entries are written. Rows go in with executemany, BATCH_SIZE at a time;
-        on SQLite the search index is filled at the end with one INSERT ... SELECT. The
-        write lock is held throughout (about a minute for a million tickets): other
-        writers wait, readers are not blocked.
+        No audit entries are written. Rows go in BATCH_SIZE at a time: on SQLite with
+        executemany, the search index filled at the end with one INSERT ... SELECT; on
+        PostgreSQL with COPY through staging tables (bulk_pg.py). The write lock is held
+        throughout (about a minute for a million tickets): other writers wait, readers
+        are not blocked, except by an import into an empty PostgreSQL store (it drops
+        the ticket indexes, which locks the table until the import commits).
         """
         total = 0
         with self._guard(), self._engine.connect() as conn:

@@ -9,8 +9,10 @@ staging tables are temporary (no WAL) and dropped at commit or rollback.
 
 Into an empty store whose tables this login owns, the ticket indexes other than the
 primary key are dropped first and built once at the end (a sort per index instead of a
-million B-tree and GIN inserts each); DDL is transactional, so a failed import puts them
-back with everything else.
+B-tree and a GIN insert per row each: 12.5 s of server CPU instead of 15.9 s for 200,000
+tickets, more as the indexes outgrow the cache); DDL is transactional, so a failed import
+puts them back with everything else. DROP INDEX locks the table: while such an import
+runs, readers of the (empty) store wait for it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _WATCHERS_AT = INSERT_COLUMNS.index("watchers")
 
 _INDEX_MEMORY = "512MB"
 """maintenance_work_mem while the dropped indexes are built again (this transaction only):
-a GIN build over a million search vectors is several times faster with room to sort."""
+the GIN build sorts in memory (200,000 tickets: 3.4 s at the default 64MB, 3.1 s)."""
 
 
 @contextmanager
