@@ -30,8 +30,8 @@ import math
 import sqlite3
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -85,17 +85,11 @@ class ReportQueries(SqlTransactions):
                 return None
             targets, tables = built
             sql, params = self._cohort_sql(request, agreements[0], targets, tables)
-            rows = conn.execute(sa.text(sql), params).all()
-            if any(r[0] == 4 and r[8] for r in rows):
+            figures, rest = _figures(conn.execute(sa.text(sql), params), names)
+            if rest.undecided:
                 return None
-            figures = _figures(rows, names)
-            worst = [int(r[8]) for r in rows if r[0] == 2]
-            figures.breaches.extend(self._tickets(conn, worst))
-            fallback = [int(r[8]) for r in rows if r[0] == 3]
-            self._walk_paused(conn, request, fallback, figures)
-            for r in rows:
-                if r[0] == 6:
-                    figures.backlog[(int(r[3]), int(r[7]))] = int(r[8])
+            figures.breaches.extend(self._tickets(conn, rest.worst))
+            self._walk_paused(conn, request, rest.walk, figures)
             for cell, count in self._backlog(conn, request).items():
                 figures.backlog[cell] = figures.backlog.get(cell, 0) + count
         return figures
@@ -617,8 +611,20 @@ SELECT 5, NULL, NULL, NULL, who, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, frd, 
 """
 
 
-def _figures(rows: Sequence[Any], names: list[str]) -> CohortFigures:
-    """The result's parts as CohortFigures (breach tickets are read by the caller)."""
+@dataclass
+class _Rest:
+    """What the result says besides the figures: read by `cohort_figures`."""
+
+    worst: list[int] = field(default_factory=list)
+    walk: list[int] = field(default_factory=list)
+    undecided: int = 0
+
+
+def _figures(rows: Iterable[Any], names: list[str]) -> tuple[CohortFigures, _Rest]:
+    """The result's parts, read once as they come (a year's times are a row per ticket:
+    only their floats are kept), as CohortFigures and the ids still to read."""
+    rest = _Rest()
+    backlog: dict[tuple[int, int], int] = {}
     counts: list[CohortCount] = []
     values: defaultdict[tuple[bool, str | None, str], array[float]] = defaultdict(
         lambda: array("d")
@@ -669,8 +675,16 @@ def _figures(rows: Sequence[Any], names: list[str]) -> CohortFigures:
                 if value is not None:
                     values[(False, agent, kind)].append(value)
                     values[(True, None, kind)].append(value)
+        elif part == 2:
+            rest.worst.append(int(r[8]))
+        elif part == 3:
+            rest.walk.append(int(r[8]))
+        elif part == 4:
+            rest.undecided += int(r[8])
+        elif part == 6:
+            backlog[(int(r[3]), int(r[7]))] = int(r[8])
     times = [_times(overall, agent, kind, v) for (overall, agent, kind), v in values.items()]
-    return CohortFigures(counts, times, [])
+    return CohortFigures(counts, times, [], backlog), rest
 
 
 def _times(overall: bool, agent: str | None, kind: str, values: array[float]) -> CohortTimes:
