@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES
+from helpdesk_tui.domain.sla.urgency import Urgency
 from helpdesk_tui.store.base import ChangeFeed, MailQueue, Query, TicketRepository, mail_queue
 from helpdesk_tui.store.deferred import DeferredRepository, protocols_of
 from helpdesk_tui.store.sql import SqlRepository
@@ -23,9 +26,15 @@ def store(tmp_path: Path) -> Path:
     return tmp_path / "helpdesk.db"
 
 
-def _deferred(store: Path, opened: list[SqlRepository], first: bool = True) -> DeferredRepository:
+def _deferred(
+    store: Path,
+    opened: list[SqlRepository],
+    first: bool = True,
+    as_of: datetime | None = None,
+    urgency: Urgency | None = None,
+) -> DeferredRepository:
     real = SqlRepository.open(store, store.parent / "attachments")
-    query = Query(statuses=ACTIVE_STATUSES, limit=3)
+    query = Query(statuses=ACTIVE_STATUSES, limit=3, as_of=as_of, urgency=urgency)
     page = real.query(query)
     capabilities, prefix, protocols = real.capabilities, real.key_prefix, protocols_of(real)
     real.close()
@@ -118,3 +127,21 @@ def test_threads_racing_to_open_share_one_repository(store: Path) -> None:
     repo.close()
     with pytest.raises(RuntimeError):
         repo.get("HD-1")  # closed: it does not open again behind the app's back
+
+
+def test_the_first_page_is_served_to_the_same_query_stamped_a_moment_later(store: Path) -> None:
+    # The service stamps each query with its clock: the helper's read and the queue's ask
+    # differ in `as_of` alone, which only an urgency filter reads.
+    stamped = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+    opened: list[SqlRepository] = []
+    repo = _deferred(store, opened, as_of=stamped)
+    later = Query(statuses=ACTIVE_STATUSES, limit=3, as_of=stamped + timedelta(seconds=1))
+    assert len(repo.query(later).tickets) == 3
+    assert repo.served_first and opened == []
+    repo.close()
+
+    repo = _deferred(store, opened, as_of=stamped, urgency=Urgency.BREACHED)
+    urgent = Query(statuses=ACTIVE_STATUSES, limit=3, urgency=Urgency.BREACHED)
+    repo.query(replace(urgent, as_of=stamped + timedelta(hours=1)))
+    assert not repo.served_first and len(opened) == 1  # judged at another instant
+    repo.close()

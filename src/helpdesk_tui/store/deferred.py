@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -106,7 +107,7 @@ class DeferredRepository:
     def query(self, query: Query) -> Page:
         with self._first_lock:
             first = self._first
-            if first is not None and first[0] == query:
+            if first is not None and _asks_the_same(first[0], query):
                 self._first = None
                 self.served_first = True
                 return first[1]
@@ -132,3 +133,12 @@ class DeferredRepository:
         if name in _ALL_METHODS:  # a protocol the real repository lacks: so does this
             raise AttributeError(name)
         return getattr(self.open(), name)
+
+
+def _asks_the_same(read: Query, asked: Query) -> bool:
+    """Whether `asked` asks for the rows `read` found. The service stamps every query
+    with its clock (`as_of`), the helper's a moment before the app's: the instant matters
+    only to a query that filters on urgency, which must then match it too."""
+    if read.urgency is None and asked.urgency is None:
+        return replace(read, as_of=None) == replace(asked, as_of=None)
+    return read == asked
