@@ -262,6 +262,19 @@ class BusinessCalendar(Calendar):
             day += one
         return starts, ends
 
+    def windows_between(self, lo: float, hi: float, reach: float) -> list[tuple[float, float]]:
+        """The opening windows (epoch seconds) from the UTC day of `lo` to past where
+        `reach` working seconds after `hi` end: the engine's own table, exact across DST
+        changes, for a store that computes due instants in SQL (store/sql/calendar_sql.py)."""
+        end = self._instant_at(self._work_at(hi) + reach) + 2 * DAY_SECONDS
+        start = math.floor(lo / DAY_SECONDS) * DAY_SECONDS
+        first = datetime.fromtimestamp(start, UTC).year - 1
+        last = datetime.fromtimestamp(end, UTC).year + 1
+        table = self._cover(first, last)
+        return [
+            (s, e) for s, e in zip(table.starts, table.ends, strict=True) if e > start and s < end
+        ]
+
     def _cover(self, y0: int, y1: int) -> _Table:
         """Make the table cover local years y0..y1 (at least) and return the snapshot."""
         y0 = max(y0, _MIN_YEAR)

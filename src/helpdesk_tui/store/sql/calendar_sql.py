@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from ...domain.sla import BusinessCalendar, Calendar
 
@@ -86,16 +85,8 @@ def _windows(
     working seconds after `hi` end, as whole epoch seconds; None if one is not whole."""
     if not isinstance(calendar, BusinessCalendar):
         return None
-    # The engine's own table (exact across DST changes), read rather than rebuilt.
-    end = calendar._instant_at(calendar._work_at(hi) + reach) + 2 * DAY
-    start = math.floor(lo / DAY) * DAY
-    first = datetime.fromtimestamp(start, UTC).year - 1
-    last = datetime.fromtimestamp(end, UTC).year + 1
-    table = calendar._cover(first, last)
     out: list[tuple[int, int]] = []
-    for s, e in zip(table.starts, table.ends, strict=True):
-        if e <= start or s >= end:
-            continue
+    for s, e in calendar.windows_between(lo, hi, reach):
         if not (float(s).is_integer() and float(e).is_integer()):
             return None
         out.append((int(s), int(e)))
