@@ -99,3 +99,22 @@ def test_no_message_names_a_password_from_the_url() -> None:
         said = describe(url)
         assert "hunter2" not in said and said.startswith("postgresql+psycopg://alex")
     assert describe("postgresql://a@db/x?application_name=hd").endswith("application_name=hd")
+
+
+def test_a_database_put_in_a_shared_or_existing_folder_leaves_the_folder_alone(
+    tmp_path: Path, open_umask: None
+) -> None:
+    # /tmp-like (sticky, world-writable) and an ordinary folder the user chose: the app
+    # makes its files private, never the folder it was given (as root, chmod would work).
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    chosen = tmp_path / "srv"
+    chosen.mkdir(mode=0o755)
+    for folder in (shared, chosen):
+        before = mode(folder)
+        SqlRepository.open(str(folder / "helpdesk.db"), tmp_path / f"{folder.name}-files").close()
+        assert mode(folder) == before, folder
+        assert mode(folder / "helpdesk.db") == 0o600
+    private_dir(shared)  # even asked outright, a sticky folder stays open
+    assert mode(shared) == 0o1777

@@ -26,9 +26,12 @@ def restrict_umask() -> None:
     os.umask(os.umask(0o077) | 0o077)
 
 
-def private_dir(path: Path) -> Path:
+def private_dir(path: Path, *, tighten_existing: bool = True) -> Path:
     """`path` as a folder only its owner can enter; missing parents are made the same
-    way (those that existed are left as they are: the home folder is not ours to set)."""
+    way (those that existed are left as they are: the home folder is not ours to set).
+    `tighten_existing=False`: an existing `path` is left as it is too (the folder a
+    database file was put in: /srv, a home folder, /tmp)."""
+    existed = path.exists()
     missing = []
     folder = path
     while not folder.exists() and folder != folder.parent:
@@ -37,7 +40,8 @@ def private_dir(path: Path) -> Path:
     for made in reversed(missing):
         made.mkdir(mode=DIR_MODE, exist_ok=True)
         _tighten(made, DIR_MODE)
-    _tighten(path, DIR_MODE)
+    if tighten_existing or not existed:
+        _tighten(path, DIR_MODE)
     return path
 
 
@@ -53,6 +57,8 @@ def private_file(path: Path, *, create: bool = False) -> None:
 def _tighten(path: Path, mode: int) -> None:
     try:
         status = path.stat()
+        if status.st_mode & stat.S_ISVTX:
+            return  # a folder shared by design (/tmp): never ours to close, even as root
         if status.st_uid == os.getuid() and stat.S_IMODE(status.st_mode) & 0o077:
             os.chmod(path, mode)
     except FileNotFoundError:

@@ -163,7 +163,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     else:
         path = Path(url.database or "")
         try:
-            private_dir(path.parent)
+            private_dir(path.parent, tighten_existing=False)
         except OSError as exc:
             raise StoreUnavailable(
                 f"cannot create the folder of database {path}: {exc.strerror or exc}"
