@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES
 from helpdesk_tui.service.views import BREACHING_SOON
 from helpdesk_tui.store.base import Query
+from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens import dialogs as dialogs_module
 from helpdesk_tui.ui.screens import queue as queue_module
 from helpdesk_tui.ui.screens import sla_board as board_module
@@ -21,16 +23,21 @@ from tests.ui.support import choose, settle
 from tests.ui.test_flows import queue
 
 
+async def _open_the_view_picker(app: HelpdeskApp, pilot: Pilot[None]) -> list[str]:
+    """Press v; the views as the picker lists them, counts and all."""
+    await pilot.press("v")
+    await settle(pilot)
+    picker = app.screen
+    assert isinstance(picker, ChoiceScreen)
+    options = picker.query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
 async def test_the_view_picker_shows_each_view_s_count(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
-        picker = app.screen
-        assert isinstance(picker, ChoiceScreen)
-        options = picker.query_one(OptionList)
-        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        shown = await _open_the_view_picker(app, pilot)
         service, now = app.service, app.clock()
         for view, label in zip(app.views, shown, strict=True):
             expected = service.count(view.build(app.username, now))
@@ -84,12 +91,7 @@ async def test_past_the_cap_the_queue_the_board_and_the_picker_say_plus(
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
-        picker = app.screen
-        assert isinstance(picker, ChoiceScreen)
-        options = picker.query_one(OptionList)
-        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        shown = await _open_the_view_picker(app, pilot)
         assert any(label.startswith("All open") and label.endswith("(5+)") for label in shown)
         await choose(pilot, "All open")
         await settle(pilot)

@@ -122,22 +122,13 @@ def pg_copy_batch(
                         full = search_text(subject, description, text)
                         write((*row[:-1], row[-1] != 0, "", full))
             pairs = [(r[0], name) for r in rows if r[_WATCHERS_AT] != "[]" for name in _names(r)]
-            if pairs:
-                types = _types(cur, _WATCHERS)
-                with cur.copy(
-                    f"COPY {_WATCHERS} (ticket_id, username) FROM STDIN (FORMAT BINARY)"
-                ) as copy:
-                    copy.set_types(types)
-                    for pair in pairs:
-                        copy.write_row(pair)
-            if comments:
-                types = _types(cur, _COMMENTS)
-                with cur.copy(
-                    f"COPY {_COMMENTS} (n, {_COMMENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-                ) as copy:
-                    copy.set_types(types)
-                    for n, comment in enumerate(comments):
-                        copy.write_row((n, *comment[:5], comment[5] != 0))
+            _copy(cur, _WATCHERS, "ticket_id, username", pairs)
+            _copy(
+                cur,
+                _COMMENTS,
+                f"n, {_COMMENT_COLUMNS}",
+                [(n, *comment[:5], comment[5] != 0) for n, comment in enumerate(comments)],
+            )
     except Exception as exc:
         _raise_as_sqlalchemy(conn, exc, "COPY")
         raise
@@ -157,6 +148,17 @@ def pg_copy_batch(
             f" FROM {_COMMENTS} ORDER BY n"
         )
     conn.exec_driver_sql(f"TRUNCATE {_TICKETS}, {_WATCHERS}, {_COMMENTS}")
+
+
+def _copy(cur: Any, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY `rows` into the staging table `table` in binary (nothing when there are none)."""
+    if not rows:
+        return
+    types = _types(cur, table)  # before COPY: no query may run while it does
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
 
 
 def _types(cur: Any, table: str) -> list[str]:
