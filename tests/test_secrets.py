@@ -14,6 +14,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 
 from helpdesk_tui.cli import main as cli
+from helpdesk_tui.launch import bootstrap
 from helpdesk_tui.settings import secrets
 from helpdesk_tui.settings.config import ConfigError, load_settings
 
@@ -177,6 +178,16 @@ def test_rt_settings_are_read_and_checked(tmp_path: Path) -> None:
             load_settings(_config(tmp_path, text))
         assert str(caught.value).startswith(f"{path}, {where}"), str(caught.value)
         assert "\n" not in str(caught.value)
+
+
+def test_the_rt_settings_reach_the_rt_backend(tmp_path: Path) -> None:
+    # Defaults: reads on RT's web session for 10 minutes, a page in two requests at once.
+    config = bootstrap.rt_config(load_settings(_config(tmp_path)))
+    assert (config.session_seconds, config.parallel_requests) == (600.0, 2)
+    tuned = RT_CONFIG + "[backend.rt]\nsession_seconds = 0\nparallel_requests = 3\n"
+    config = bootstrap.rt_config(load_settings(_config(tmp_path, tuned)))
+    assert (config.session_seconds, config.parallel_requests) == (0.0, 3)
+    assert config.queues == {"Tier 1": 1, "Tier 2": 2}
 
 
 def _login(

@@ -34,6 +34,8 @@ verify_tls = false
 lifecycle = "default"
 timeout = 20
 cache_seconds = 0
+session_seconds = 0
+parallel_requests = 4
 agent_groups = ["Helpdesk agents"]
 
 [backend.rt.queues]
@@ -138,6 +140,7 @@ def test_a_filled_file_is_read_into_every_setting(tmp_path: Path) -> None:
     assert (settings.key_prefix, settings.verify_tls) == ("SUP", False)
     assert settings.rt.queues == {"Tier 1": 1, "Tier 3": 3} and settings.rt.lifecycle == "default"
     assert (settings.rt.timeout, settings.rt.cache_seconds) == (20.0, 0.0)
+    assert (settings.rt.session_seconds, settings.rt.parallel_requests) == (0.0, 4)
     assert settings.rt.agents == {"alex": (2, "lead"), "bo": (3, "agent")}
     assert settings.rt.agent_groups == ("Helpdesk agents",)
     assert (settings.theme, settings.language, settings.bell, settings.cursor_blink) == (
@@ -206,6 +209,9 @@ BAD = [
     ("[backend.rt]\ntimeout = 0\n", "line 2: backend.rt.timeout", "0-600 seconds, got 0"),
     ('[backend.rt]\ntimeout = "15"\n', "line 2: backend.rt.timeout", "expected a number"),
     ("[backend.rt]\ncache_seconds = 3601\n", "line 2: backend.rt.cache_seconds", "0-3600"),
+    ("[backend.rt]\nsession_seconds = -1\n", "line 2: backend.rt.session_seconds", "0-86400"),
+    ("[backend.rt]\nparallel_requests = 0\n", "line 2: backend.rt.parallel_requests", "1-8"),
+    ('[backend.rt]\nparallel_requests = "2"\n', "line 2: backend.rt.parallel_requests", "whole"),
     ('[backend.rt]\nlifecycle = "odd"\n', "line 2: backend.rt.lifecycle", "'helpdesk' or"),
     ('[backend.rt]\napi_token = "x"\n', "line 2: backend.rt.api_token", "secrets do not"),
     ("[backend.rt]\nqueue = {}\n", "line 2: backend.rt.queue", "did you mean 'queues'?"),

@@ -25,6 +25,8 @@ from ..store.base import Capability, NotFound, TicketRepository
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
+    from ..store.rt import RtConfig
+
 FIRST_RUN_MESSAGE = "First run: creating a local store with demo tickets…"
 NOW_ENV = "HELPDESK_TUI_NOW"
 """A frozen clock (ISO 8601) for tests, snapshots and reproducible demos."""
@@ -154,19 +156,14 @@ def sign_in(settings: Settings, login: str, secret: str) -> str:
         repo.close()
 
 
-def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
-    from ..settings.secrets import SecretError, load_token
+def rt_config(settings: Settings) -> RtConfig:
+    """The RT backend as the settings describe it (ConfigError where they cannot)."""
     from ..store.base import InvalidInput
-    from ..store.rt import RtConfig, RtRepository
+    from ..store.rt import RtConfig
 
-    if token is None:
-        try:
-            token = load_token(settings.backend_url, data_dir=settings.data_dir).value
-        except SecretError as exc:
-            raise ConfigError(f"backend token: {exc}") from None
     rt = settings.rt
     try:
-        config = RtConfig(
+        return RtConfig(
             url=settings.backend_url,
             queues=rt.queues,
             key_prefix=settings.key_prefix,
@@ -174,6 +171,8 @@ def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
             verify_tls=settings.verify_tls,
             timeout=rt.timeout,
             cache_seconds=rt.cache_seconds,
+            session_seconds=rt.session_seconds,
+            parallel_requests=rt.parallel_requests,
             agents={name: (tier, Role(role)) for name, (tier, role) in rt.agents.items()},
             agent_groups=rt.agent_groups,
             # Downloaded attachments are kept (0600) so a file is fetched from RT once.
@@ -181,7 +180,18 @@ def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
         )
     except InvalidInput as exc:
         raise ConfigError(str(exc)) from None
-    repo = RtRepository.open(config, token)
+
+
+def _open_rt(settings: Settings, token: str | None = None) -> TicketRepository:
+    from ..settings.secrets import SecretError, load_token
+    from ..store.rt import RtRepository
+
+    if token is None:
+        try:
+            token = load_token(settings.backend_url, data_dir=settings.data_dir).value
+        except SecretError as exc:
+            raise ConfigError(f"backend token: {exc}") from None
+    repo = RtRepository.open(rt_config(settings), token)
     repo.refusal_log = settings.state_dir / "refusals.jsonl"  # RT cannot audit refusals
     return repo
 

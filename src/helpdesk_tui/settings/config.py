@@ -56,6 +56,8 @@ class RtSettings:
     lifecycle: str = "helpdesk"
     timeout: float = 15.0
     cache_seconds: float = 30.0
+    session_seconds: float = 600.0
+    parallel_requests: int = 2
     agents: dict[str, tuple[int, str]] = field(default_factory=dict)
     agent_groups: tuple[str, ...] = ()
 

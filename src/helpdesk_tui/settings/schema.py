@@ -157,6 +157,8 @@ class BackendRtTable(_Table):
     lifecycle: Literal["helpdesk", "default"] = "helpdesk"
     timeout: Seconds = 15.0
     cache_seconds: Annotated[float, _within(0, 3600, "expected 0-3600 seconds")] = 30.0
+    session_seconds: Annotated[float, _within(0, 86400, "expected 0-86400 seconds")] = 600.0
+    parallel_requests: Annotated[int, _within(1, 8, "expected 1-8 requests")] = 2
     agents: dict[str, RtAgentTable] = Field(default_factory=dict)
     agent_groups: list[Annotated[str, _filled('expected a group name, e.g. "Helpdesk"')]] = Field(
         default_factory=list
@@ -349,6 +351,8 @@ def _file_settings(
             lifecycle=rt.lifecycle,
             timeout=rt.timeout,
             cache_seconds=rt.cache_seconds,
+            session_seconds=rt.session_seconds,
+            parallel_requests=rt.parallel_requests,
             agents={name: (agent.tier, agent.role) for name, agent in rt.agents.items()},
             agent_groups=tuple(rt.agent_groups),
         ),
