@@ -61,6 +61,8 @@ async def test_locked_store_shows_a_status_and_the_ui_keeps_answering(
             blocker.execute("ROLLBACK")
             blocker.close()
         await settle(pilot)
+        # Said over as soon as the write is, not at the status line's next poll.
+        assert "waiting for the store" not in status.text
     # The lock was held for less than the busy timeout: the write waited, then went through.
     assert store.get(first.key).assignee == app.service.me.username
 

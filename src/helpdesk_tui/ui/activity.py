@@ -58,9 +58,11 @@ class StoreActivity:
         self._running[self._next] = (time.monotonic(), what)
         return self._next
 
-    def end(self, ticket: int, error: str | None = None) -> None:
-        self._running.pop(ticket, None)
+    def end(self, ticket: int, error: str | None = None) -> bool:
+        """The call is over; whether it ran long enough to be shown as waiting."""
+        started = self._running.pop(ticket, None)
         self.last_error = error
+        return started is not None and time.monotonic() - started[0] > self.SLOW_AFTER
 
     def slow(self) -> str | None:
         """A description of the oldest call running longer than SLOW_AFTER, or None."""

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from textual.app import App
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
 from ..store.base import StoreUnavailable
 from .context import app_context
+from .widgets.status_line import StatusLine
 
 T = TypeVar("T")
 
@@ -46,8 +48,16 @@ def call_store(
             if not worker.is_cancelled:
                 app.call_from_thread(failed or context.show_error, exc)
             return
-        activity.end(ticket)
+        if activity.end(ticket):
+            # The line said "waiting for the store": say it is over now, not at the
+            # status line's next poll.
+            app.call_from_thread(_show_activity, app)
         if not worker.is_cancelled and done is not None:
             app.call_from_thread(done, result)
 
     return node.run_worker(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+def _show_activity(app: App[Any]) -> None:
+    for line in app.screen.query(StatusLine):
+        line.show_activity()

@@ -39,6 +39,10 @@ class StatusLine(Static):
     def _poll(self) -> None:
         self._render_now()
 
+    def show_activity(self) -> None:
+        """Show the store's calls as they stand now (a slow one just ended)."""
+        self._render_now()
+
     def _render_now(self) -> None:
         app = app_context(self)
         # An outage outranks everything: what the screen shows may be minutes old.
