@@ -62,6 +62,34 @@ class RtSettings:
     agent_groups: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class TerminalSettings:
+    """`[terminal]`: what the app writes to the terminal beyond the screen, and the
+    on-call tools that run where the engineer is. Each one can be turned off: a terminal
+    that prints OSC sequences as text, or a site that forbids a shell from the app."""
+
+    clipboard: bool = True
+    """OSC 52: copy to the clipboard of the terminal the agent sits at, across SSH."""
+    hyperlinks: bool = True
+    """OSC 8: ticket keys and URLs in text open the backend's page with a click."""
+    ticket_url: str = ""
+    """The page of a ticket, "{key}" standing for its key (e.g.
+    "https://helpdesk.example.com/t/{key}"); empty: RT's own page on RT, none on SQL."""
+    notifications: bool = True
+    """OSC 9 or OSC 777: a desktop notification for an on-call alert while the terminal
+    is not focused."""
+    notify_with: str = "osc9"
+    """"osc9" (iTerm2, WezTerm, Windows Terminal, kitty) or "osc777" (foot, VTE, urxvt)."""
+    shell: bool = True
+    """`!` on a ticket: run a command and offer its output as an internal note."""
+    shell_timeout: float = 30.0
+    """Seconds a `!` command may run before it is stopped."""
+    shell_output_kib: int = 64
+    """The most of a command's output kept for the note; the rest is cut, and said so."""
+    presence: bool = True
+    """PostgreSQL: tell others on the same ticket that I have it open or am replying."""
+
+
 SECURITIES = ("none", "starttls", "ssl")
 _DEFAULT_PORTS = {
     "smtp": {"none": 25, "starttls": 587, "ssl": 465},
@@ -141,6 +169,7 @@ class Settings:
     mount); settings/macros.py reads it before the agent's own `macros/`."""
     rt: RtSettings = field(default_factory=RtSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
     raw: dict[str, Any] = field(default_factory=dict)
     """The file's tables as tomllib read them; each key in them is one of the settings
     above (schema.py refuses any other)."""

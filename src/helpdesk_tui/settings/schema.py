@@ -44,6 +44,7 @@ from .config import (
     MailSettings,
     RtSettings,
     Settings,
+    TerminalSettings,
     ViewConfig,
 )
 from .policies import builtin_names, is_policy_path
@@ -242,6 +243,29 @@ class UiTable(_Table):
     cursor_blink: bool = True
 
 
+def _ticket_url(template: str) -> str:
+    if not template:
+        return template
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "{key}" not in template:
+        raise _rule('expected an http(s) URL with {key}, e.g. "https://hd.example.com/t/{key}"')
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in template):
+        raise _rule("expected a URL without spaces or control characters")
+    return template
+
+
+class TerminalTable(_Table):
+    clipboard: bool = True
+    hyperlinks: bool = True
+    ticket_url: Annotated[str, AfterValidator(_ticket_url)] = ""
+    notifications: bool = True
+    notify_with: Literal["osc9", "osc777"] = "osc9"
+    shell: bool = True
+    shell_timeout: Annotated[float, _within(1, 3600, "expected 1-3600 seconds")] = 30.0
+    shell_output_kib: Annotated[int, _within(1, 1024, "expected 1-1024 KiB")] = 64
+    presence: bool = True
+
+
 class ViewTable(_Table):
     name: str
     filter: str = ""
@@ -300,6 +324,7 @@ class ConfigFile(_Table):
     paths: PathsTable = Field(default_factory=PathsTable)
     sla: SlaTable = Field(default_factory=SlaTable)
     ui: UiTable = Field(default_factory=UiTable)
+    terminal: TerminalTable = Field(default_factory=TerminalTable)
     keys: dict[str, str] = Field(default_factory=dict)
     views: list[ViewTable] = Field(default_factory=list)
     retention: RetentionTable = Field(default_factory=RetentionTable)
@@ -357,6 +382,7 @@ def _file_settings(
             agent_groups=tuple(rt.agent_groups),
         ),
         mail=_mail_settings(config.mail, text, origin),
+        terminal=TerminalSettings(**config.terminal.model_dump()),
         raw=raw,
     )
     return FileSettings(
