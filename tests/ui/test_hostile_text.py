@@ -14,14 +14,7 @@ override and Rich/Textual markup are put in a copy of the demo store. Then:
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-import select
-import struct
-import subprocess
-import sys
-import termios
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,6 +53,7 @@ from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from tests.conftest import FROZEN
 from tests.ui.conftest import ME
+from tests.ui.pty_support import APP_LINK, CSI, HEIGHT, OWN_OSC, WIDTH, Terminal, start_app
 from tests.ui.support import expect_screen, press, settle
 
 ESCAPES = (
@@ -204,117 +198,9 @@ def hostile_store(data_dir: Path) -> HostileStore:
 # ------------------------------------------------------------ the real terminal
 
 
-KEYS = {
-    "enter": b"\r",
-    "escape": b"\x1b",
-    "f3": b"\x1bOR",
-    "f4": b"\x1bOS",
-    "f5": b"\x1b[15~",
-    "ctrl+p": b"\x10",
-    "ctrl+q": b"\x11",
-}
-OWN_OSC = re.compile(rb"\x1b\]22;[\w-]*(?:\x07|\x1b\\)")
-"""The only OSC Textual writes itself: the mouse pointer's shape."""
-CSI = re.compile(rb"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]")
-WIDTH, HEIGHT = 120, 40
-
-
-class Terminal:
-    """The app's side of a pseudo-terminal: write keys, read every byte it writes."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
-        self.fd = master
-        self.output = bytearray()
-        self.started = time.monotonic()
-        try:
-            self.process = subprocess.Popen(
-                argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=env,
-                cwd=cwd,
-                start_new_session=True,
-                close_fds=True,
-            )
-        except BaseException:
-            os.close(master)
-            raise
-        finally:
-            os.close(slave)
-
-    def read(self, seconds: float) -> None:
-        """Read what arrives for up to `seconds` (less if the app closes the terminal)."""
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.fd], [], [], min(left, 0.05))
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:  # EIO: every copy of the other side is closed
-                return
-            if not chunk:
-                return
-            self.output.extend(chunk)
-
-    def wait_for(self, marker: str, since: int, timeout: float) -> None:
-        wanted = marker.encode()
-        end = time.monotonic() + timeout
-        while wanted not in self.output[since:]:
-            if time.monotonic() > end or self.process.poll() is not None:
-                self.read(0.2)  # whatever the app managed to say before it went
-                tail = bytes(self.output[-3000:]).decode("utf-8", "replace")
-                raise AssertionError(
-                    f"{marker!r} not shown within {timeout:.0f}s "
-                    f"(exit status {self.process.poll()}); last output:\n{tail}"
-                )
-            self.read(0.05)
-
-    def press(self, key: str, expect: str | None = None, timeout: float = 10.0) -> None:
-        """Send one key; wait until `expect` is drawn, or until the app is quiet."""
-        since = len(self.output)
-        os.write(self.fd, KEYS.get(key, key.encode()))
-        if expect is not None:
-            self.wait_for(expect, since, timeout)
-        else:
-            self.quiet()
-        # A lone ESC is told from the start of a sequence by a pause: leave one.
-        self.read(0.15)
-
-    def quiet(self, gap: float = 0.3, at_most: float = 3.0) -> None:
-        end = time.monotonic() + at_most
-        while time.monotonic() < end:
-            before = len(self.output)
-            self.read(gap)
-            if len(self.output) == before:
-                return
-
-    def close(self) -> int | None:
-        try:
-            if self.process.poll() is None:
-                self.process.kill()
-            return self.process.wait(timeout=10)
-        finally:
-            os.close(self.fd)
-
-
 @pytest.fixture
 def terminal(hostile_store: HostileStore, tmp_path: Path) -> Iterator[Terminal]:
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "COLUMNS": str(WIDTH),
-        "LINES": str(HEIGHT),
-        "HELPDESK_TUI_DATA_DIR": str(hostile_store.data_dir),
-        "HELPDESK_AGENT": ME,
-        "HELPDESK_TUI_NOW": FROZEN.isoformat(),
-    }
-    for name in ("NO_COLOR", "TEXTUAL", "TEXTUAL_DRIVER", "PYTEST_CURRENT_TEST"):
-        env.pop(name, None)
-    term = Terminal([sys.executable, "-m", "helpdesk_tui"], env, tmp_path)
+    term = start_app(hostile_store.data_dir, ME, tmp_path)
     try:
         yield term
     finally:
@@ -374,6 +260,10 @@ def test_the_real_app_never_writes_what_a_ticket_holds(
     # What a ticket holds never reaches the terminal as a sequence.
     for sequence in (b"\x1b]0;", b"\x1b]52;", b"\x1bP", b"\x1b[2J", b"pwned", b"ZXZpbA=="):
         assert sequence not in raw, sequence
+    # The one link in the text is the URL it shows, as a link to itself ([terminal]
+    # hyperlinks): the markup around it made nothing of its own.
+    assert set(APP_LINK.findall(raw)) == {b"http://x", b""}
+    raw = APP_LINK.sub(b"", raw)
     own = OWN_OSC.sub(b"", raw)
     assert b"\x1b]" not in own, "an OSC other than the pointer shape (title, clipboard, link)"
     assert b"\x07" not in own, "the terminal bell rang ([ui] bell is off)"
@@ -400,8 +290,9 @@ def _screen_text(pilot: Pilot[None]) -> tuple[str, list[Strip]]:
 
 
 def _check_screen(pilot: Pilot[None], where: str) -> None:
-    """The screen shows a hostile field: as text, with placeholders, and with no link
-    or click action among the styles of its cells."""
+    """The screen shows a hostile field: as text, with placeholders, and with no click
+    action among the styles of its cells; the only link is a URL the cell shows, to
+    itself ([terminal] hyperlinks), never one the markup around it asked for."""
     text, strips = _screen_text(pilot)
     assert not _forbidden_in_text(text), (where, _forbidden_in_text(text))
     assert PLACEHOLDER in text, f"{where}: no placeholder where the escapes were"
@@ -411,7 +302,7 @@ def _check_screen(pilot: Pilot[None], where: str) -> None:
             style = segment.style
             if style is None:
                 continue
-            assert not style.link, (where, segment)
+            assert style.link in (None, "", segment.text), (where, segment)
             assert "app.quit" not in str(style.meta.get("@click", "")), (where, segment)
 
 

@@ -22,6 +22,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import platformdirs
 
@@ -195,6 +196,18 @@ class Settings:
     @property
     def is_default_store(self) -> bool:
         return self.backend_kind == "sql" and not self.backend_url
+
+    def ticket_page(self, key: str) -> str | None:
+        """The web page of ticket `key` ("HD-12"): `[terminal] ticket_url` with the key in
+        it, else RT's own ticket page on RT; None when there is none (a SQL store without
+        a web front)."""
+        if self.terminal.ticket_url:
+            return self.terminal.ticket_url.replace("{key}", quote(key, safe=""))
+        if self.backend_kind == "rt":
+            number = key.rpartition("-")[2]
+            if number.isdigit():
+                return f"{self.backend_url.rstrip('/')}/Ticket/Display.html?id={number}"
+        return None
 
 
 @dataclass(frozen=True, slots=True)

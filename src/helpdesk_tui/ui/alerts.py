@@ -25,6 +25,7 @@ from ..settings.i18n import label as tr
 from ..store.base import Query, StoreError
 from .context import app_context
 from .jobs import call_store
+from .terminal import notify_desktop
 
 
 def collect_alerts(service: HelpdeskService, since: datetime, me: str) -> list[str]:
@@ -119,6 +120,13 @@ class OnCallAlerts:
         self.waiting.extend((ident, text) for ident, text in fresh)
         if fresh and context.settings.bell:
             app.bell()
+        if fresh:
+            latest = fresh[-1][1]
+            if len(fresh) > 1:
+                latest = _("{count} alerts, the latest: {alert}").format(
+                    count=len(fresh), alert=latest
+                )
+            notify_desktop(app, context.settings, "helpdesk-tui", latest)
 
     def line(self) -> tuple[str, bool] | None:
         """The status line's alert text and whether it is urgent (a new P1 or a breach);

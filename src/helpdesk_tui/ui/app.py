@@ -81,6 +81,14 @@ class HelpdeskApp(App[None]):
         self._theme_ready = False
         self.cursor_blink = settings.cursor_blink
 
+    def copy_to_clipboard(self, text: str) -> None:
+        # Every copy (`Y`, ctrl+c on a selection) comes here: with [terminal] clipboard
+        # off, the app still remembers it but writes no OSC 52 to the terminal.
+        if self.settings.terminal.clipboard:
+            super().copy_to_clipboard(text)
+        else:
+            self._clipboard = text
+
     # ----------------------------------------------------------------- start
 
     def on_mount(self) -> None:

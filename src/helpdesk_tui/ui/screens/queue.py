@@ -28,6 +28,7 @@ from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
 from ..widgets.title_bar import TitleBar
+from .copying import offer_copy
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, ViewPicker, agent_options, on_answer
 from .queue_selection import QueueSelection
 
@@ -77,6 +78,7 @@ class QueueScreen(QueueSelection):
         Binding("number_sign", "bulk_tags", _("Tags"), show=False, id="queue.tags"),
         Binding("n", "new_ticket", _("New"), id="queue.new"),
         Binding("r,ctrl+r", "refresh", _("Refresh"), show=False, id="queue.refresh"),
+        Binding("Y", "copy", _("Copy"), show=False, id="queue.copy"),
         Binding("escape", "clear", _("Clear"), show=False, id="queue.clear"),
         *triage_bindings("queue"),
     ]
@@ -288,6 +290,9 @@ class QueueScreen(QueueSelection):
         self.sort = self.sort or self.current_query().sort
         self.descending = not self.descending
         self.run_query()
+
+    def action_copy(self) -> None:
+        offer_copy(self, self.table.current)
 
     def action_refresh(self) -> None:
         self.run_query(keep_cursor=True)

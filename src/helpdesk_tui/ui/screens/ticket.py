@@ -35,6 +35,7 @@ from ..widgets.suggestion import (
     triage_bindings,
 )
 from .attachment import AttachmentScreen, Preview, human_size, read_preview
+from .copying import offer_copy
 from .dialogs import ChoiceScreen, on_answer
 from .ticket_links import TicketLinks
 from .ticket_view import WHEN_CELLS, history_rows, ticket_details, ticket_summary
@@ -75,6 +76,7 @@ class TicketScreen(TicketLinks):
         Binding("f", "files", _("Files"), show=False, id="ticket.files"),
         Binding("c", "csat", _("CSAT"), show=False, id="ticket.csat"),
         Binding("R,ctrl+r", "refresh", _("Refresh"), show=False, id="ticket.refresh"),
+        Binding("Y", "copy", _("Copy"), show=False, id="ticket.copy"),
         Binding(
             "1", "tab('conversation')", _("Conversation"), show=False, id="ticket.tab_conversation"
         ),
@@ -421,6 +423,9 @@ class TicketScreen(TicketLinks):
             self.app.push_screen(AttachmentScreen(attachment, *found))
 
         call_store(self, read, show, what=_("read {name}").format(name=attachment.filename))
+
+    def action_copy(self) -> None:
+        offer_copy(self, self.ticket)
 
     def action_refresh(self) -> None:
         self.load()

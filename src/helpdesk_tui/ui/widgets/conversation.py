@@ -13,8 +13,11 @@ from ...domain.sla import actor_label
 from ...domain.text import safe_line, safe_text
 from ...domain.worktime import format_minutes
 from ...service import Delivery
+from ...settings.config import Settings
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
+from ..context import app_context
+from ..terminal import linked
 
 MAX_SHOWN_CHARS = 20_000
 """A message longer than this is cut on screen (the full text stays in the store)."""
@@ -55,7 +58,7 @@ def _header(label: str, comment: Comment, delivery: Delivery | None) -> Text:
     return head
 
 
-def _body(text: str) -> Text:
+def _body(text: str, settings: Settings) -> Text:
     shown = safe_text(text)
     if len(shown) > MAX_SHOWN_CHARS:
         shown = (
@@ -63,7 +66,7 @@ def _body(text: str) -> Text:
             + "\n"
             + _("… ({count:,} more characters)").format(count=len(text) - MAX_SHOWN_CHARS)
         )
-    return Text(shown)
+    return linked(Text(shown), settings)
 
 
 class Conversation(VerticalScroll, can_focus=True):
@@ -87,6 +90,7 @@ class Conversation(VerticalScroll, can_focus=True):
         mail: list[Delivery | None] | None = None,
     ) -> None:
         """Show the conversation; `mail`: each comment's mail state (None: not mail)."""
+        settings = app_context(self).settings
         self.remove_children()
         widgets = []
         first = Text()
@@ -100,7 +104,7 @@ class Conversation(VerticalScroll, can_focus=True):
             )
             + "\n"
         )
-        first.append_text(_body(ticket.description or _("(no description)")))
+        first.append_text(_body(ticket.description or _("(no description)"), settings))
         widgets.append(Static(first, classes="message -description"))
         states = mail if mail is not None else [None] * len(comments)
         for comment, delivery in zip(comments, states, strict=True):
@@ -112,7 +116,7 @@ class Conversation(VerticalScroll, can_focus=True):
                 label, kind = _("REPLY"), "-reply"
             text = _header(label, comment, delivery)
             text.append("\n")
-            text.append_text(_body(comment.body))
+            text.append_text(_body(comment.body, settings))
             widgets.append(Static(text, classes=f"message {kind}"))
         self.mount_all(widgets)
         self.scroll_end(animate=False)
