@@ -11,16 +11,19 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from rich.style import Style
+from rich.text import Text
 
 from helpdesk_tui.domain.model import Priority
 from helpdesk_tui.launch import bootstrap
 from helpdesk_tui.service.drafts import TicketDraft
-from helpdesk_tui.settings.config import Settings
+from helpdesk_tui.settings.config import Settings, TerminalSettings
 from helpdesk_tui.store.base import Query
-from helpdesk_tui.ui.terminal import notification
+from helpdesk_tui.ui.terminal import linked, notification
 from tests.ui.conftest import ME
 from tests.ui.pty_support import APP_LINK, Terminal, start_app
 
@@ -166,3 +169,29 @@ def test_a_notification_carries_no_control_and_no_field_separator() -> None:
         assert "\x9b" not in sequence and "ZXZpbA" not in sequence
     assert notification("t", hostile, "osc777").count(";") == 3  # 777;notify;title;body
     assert notification("t", "9;1 x", "osc9").startswith("\x1b]9;t: ")
+
+
+def _links(text: str, settings: Settings) -> list[tuple[str, str]]:
+    shown = linked(Text(text), settings)
+    return [
+        (text[span.start : span.end], Style.parse(str(span.style)).link or "")
+        for span in shown.spans
+    ]
+
+
+def test_links_stop_at_the_sentence_and_keys_link_only_with_a_page(tmp_path: Path) -> None:
+    sql = Settings(data_dir=tmp_path)
+    text = "See https://kb.example.com/a_(b). Also <http://x.example/y>, HD-7 and XX-9."
+    assert _links(text, sql) == [
+        ("https://kb.example.com/a_(b)", "https://kb.example.com/a_(b)"),
+        ("http://x.example/y", "http://x.example/y"),
+    ]
+    paged = replace(sql, terminal=TerminalSettings(ticket_url="https://hd.example.com/t/{key}"))
+    assert ("HD-7", "https://hd.example.com/t/HD-7") in _links(text, paged)
+    assert not any(shown == "XX-9" for shown, _ in _links(text, paged))  # not this store's
+    rt = replace(sql, backend_kind="rt", backend_url="https://rt.example.com/", key_prefix="RT")
+    assert _links("fixed in RT-42", rt) == [
+        ("RT-42", "https://rt.example.com/Ticket/Display.html?id=42")
+    ]
+    off = replace(paged, terminal=TerminalSettings(hyperlinks=False))
+    assert _links(text, off) == []
