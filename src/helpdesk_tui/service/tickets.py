@@ -43,6 +43,9 @@ from .macros import MacroUseCases
 GUARDED_FIELDS = frozenset({"status", "tier", "assignee", "escalation", "watchers"})
 """Editable fields `update` refuses: each has a use case of its own, with its own rules."""
 
+COMMAND_EVENT = "shell:command"
+"""The history entry of a command's output kept as a note (`!`), naming the command line."""
+
 
 class TicketUseCases(MacroUseCases):
     """Open, read and change a ticket, and write on it."""
@@ -236,6 +239,15 @@ class TicketUseCases(MacroUseCases):
             key, base_version, CommentKind.NOTE, body, None, attachments, minutes, changes
         )
 
+    def command_note(self, key: str, base_version: int, body: str, command: str) -> Ticket:
+        """An internal note holding a command's output (`!` in the app), the command line
+        recorded in the history too. The output calls nobody in: an "@name" a command
+        printed is not the agent mentioning a colleague."""
+        line = command.strip()
+        if not line or "\n" in line:
+            raise ServiceError("the command line is empty or more than one line")
+        return self._comment(key, base_version, CommentKind.NOTE, body, None, (), command=line)
+
     def time_spent(self, ticket: Ticket) -> int:
         """The minutes recorded on the ticket's replies and notes, all together."""
         return total_minutes(c.minutes for c in self.conversation_of(ticket))
@@ -268,6 +280,8 @@ class TicketUseCases(MacroUseCases):
         attachments: Sequence[Path],
         minutes: int | None = None,
         changes: MacroChanges | None = None,
+        *,
+        command: str | None = None,
     ) -> Ticket:
         ticket = self._for(Action.COMMENT, key)
         text = clean_body(body)
@@ -297,7 +311,9 @@ class TicketUseCases(MacroUseCases):
         if changes is not None:
             fields.update(self._macro_fields(ticket, changes))
         events: list[tuple[str, str | None]] = []
-        if kind is CommentKind.NOTE:
+        if command is not None:
+            events = [(COMMAND_EVENT, command)]
+        elif kind is CommentKind.NOTE:
             called = self._called_in(text)
             watching: tuple[str, ...] = ticket.watchers
             if set(called) - set(watching):
