@@ -75,7 +75,7 @@ def test_a_new_ticket_is_offered_a_suggestion_with_similar_past_tickets(
     assert found.offered and found.why_not is None
     got = found.suggestion
     assert (got.priority, got.type, got.tier) == (Priority.CRITICAL, TicketType.INCIDENT, 3)
-    assert "‘nobody can’" in got.reason
+    assert '"nobody can"' in got.reason
     assert found.similar[0].ticket.key == old
     assert all(s.ticket.status in (Status.RESOLVED, Status.CLOSED) for s in found.similar)
     assert lead.suggestions([lead.get(key)]) == {key: got}
@@ -169,15 +169,36 @@ def test_only_who_may_update_may_accept(repo: SqlRepository) -> None:
 
 
 def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("sklearn")  # in the `test` extra: CI runs this
     monkeypatch.setattr(triage_module, "TRIAGE_REFRESH", 0.0)
     lead = as_(repo, "lead")
     key = new(lead, "Quantum rig drift again")
-    assert lead.triage(key).suggestion.priority is Priority.MEDIUM  # the rules know nothing
-    for _ in range(3):
-        resolved(lead, "Quantum rig drift", Priority.HIGH, 2)
+    assert not lead.triage(key).suggestion.offered  # the rules know nothing
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+        resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
     got = lead.triage(key).suggestion
-    assert (got.priority, got.tier) == (Priority.HIGH, 2)
-    assert got.sources[0] == "learned"
+    assert got.offered and (got.priority, got.tier) == (Priority.HIGH, 2)
+    assert got.sources[0] == "learned" and got.sources[2] == "learned"
+    assert "learned from this team's resolved tickets" in got.reason and not got.learning
+    # The same suggestion for the intake form's draft: one code path.
+    assert lead.suggest_draft("Quantum rig drift again", "") == got
+
+
+def test_without_scikit_learn_triage_is_the_rules_and_says_so(
+    repo: SqlRepository,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from helpdesk_tui.service import triage_learning
+
+    monkeypatch.setattr(triage_module, "available", lambda: False)
+    lead = as_(repo, "lead")
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+    got = lead.triage(new(lead, "Quantum rig drift again")).suggestion
+    assert not got.offered and got.learning == triage_learning.LEARNING_OFF
+    got = lead.triage(new(lead, "Platform down for everyone")).suggestion
+    assert got.sources == ("rules", "rules", "rules") and got.learning
 
 
 def test_older_tickets_than_the_index_holds_are_found_by_search(

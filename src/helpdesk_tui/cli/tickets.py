@@ -402,17 +402,19 @@ def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
         else:
             service.dismiss_suggestion(found.key, found.version)
     if args.json:
+        offered = suggestion.fields()
         record = {
             "key": found.key,
             "version": found.version,
-            "offered": found.offered,
-            "why_not": found.why_not,
-            "priority": suggestion.priority.value,
-            "type": suggestion.type.value,
-            "tier": suggestion.tier,
+            "offered": found.offered and suggestion.offered,
+            "why_not": found.why_not if suggestion.offered else "no suggestion",
+            "priority": suggestion.priority.value if "priority" in offered else None,
+            "type": suggestion.type.value if "type" in offered else None,
+            "tier": suggestion.tier if "tier" in offered else None,
             "confidence": suggestion.confidence,
             "reason": suggestion.reason,
             "sources": dict(zip(("priority", "type", "tier"), suggestion.sources, strict=True)),
+            "learning": suggestion.learning or None,
             "accepted": bool(args.accept),
             "dismissed": bool(args.dismiss),
             "similar": [
@@ -428,11 +430,14 @@ def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
         }
         print(json.dumps(record))
         return 0
-    print(
-        f"{safe_line(found.key)}: {suggestion.priority.short} {suggestion.priority.label} · "
-        f"{suggestion.type.label} · tier {suggestion.tier} ({suggestion.confidence:.0%})"
-    )
+    if suggestion.offered:
+        print(f"{safe_line(found.key)}: {suggestion.label} ({suggestion.confidence:.0%})")
+    else:
+        print(f"{safe_line(found.key)}: no suggestion")
     print(f"  why: {safe_line(suggestion.reason)}")
+    print(f"  sources: {', '.join(suggestion.sources)}")
+    if suggestion.learning:
+        print(f"  {safe_line(suggestion.learning)}")
     if args.accept or args.dismiss:
         print(f"  {'accepted' if args.accept else 'dismissed'}")
     elif not found.offered:

@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import re
 
-_QUOTE_START = re.compile(
-    r"^(-{2,}\s*original message\s*-{2,}|_{10,}|-- ?$|from:\s.+|on .{0,200}wrote:\s*$"
-    r"|le .{0,200}a écrit\s*:\s*$|am .{0,200}schrieb .{0,200}:\s*$)",
-    re.IGNORECASE,
-)
+from ..domain.triage.own_words import reply_above_quote
 
-
-def reply_part(text: str) -> str:
-    """What a reply says above the quoted earlier message and the signature."""
-    lines = text.split("\n")
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(">") or _QUOTE_START.match(stripped):
-            break
-        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-        if stripped.lower().startswith("on ") and following.lower().endswith("wrote:"):
-            break  # "On Tue, 3 Mar 2026, Maria <m@x>\nwrote:" as wrapped by clients
-        kept.append(line)
-    return "\n".join(kept).strip()
+reply_part = reply_above_quote
+"""What a reply says above the quoted earlier message and the signature (one
+implementation with triage's: `domain/triage/own_words.py`)."""
 
 
 _SCORE = re.compile(

@@ -23,6 +23,7 @@ from ..domain.triage import (
 from ..store.base import Capability, Query, SortKey
 from .core import ServiceCore, iter_all
 from .errors import ServiceError
+from .triage_learning import LEARNING_OFF, MIN_TICKETS, SklearnLearner, available
 
 TRIAGE_DOCS = 5000
 """Resolved tickets triage learns from: the most recent ones, so memory stays bounded."""
@@ -36,6 +37,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class TriageUseCases(ServiceCore):
     """Suggestions on new tickets, accepted or dismissed by an agent."""
 
+    _triage_learner: tuple[float, SklearnLearner | None] | None = None
+
     def triage(self, key: str, similar: int = 5) -> Triage:
         """The suggested priority, type and tier of a ticket (offered only while it is new
         and untriaged; see `why_not_offered`) and its most similar past tickets."""
@@ -45,7 +48,7 @@ class TriageUseCases(ServiceCore):
         return Triage(
             ticket.key,
             ticket.version,
-            suggest(ticket, index),
+            self._suggest(ticket),
             why_not_offered(ticket, history),
             tuple(self._similar(ticket, index, similar)),
         )
@@ -54,7 +57,7 @@ class TriageUseCases(ServiceCore):
         """What triage would suggest for a ticket not written yet: the intake form asks
         as the agent types (subject and description are all it reads)."""
         draft = Ticket(key="", subject=subject, description=description)
-        return suggest(draft, self.triage_index())
+        return self._suggest(draft)
 
     def suggestions(self, tickets: Sequence[Ticket]) -> dict[str, Suggestion]:
         """The suggestions offered for those of `tickets` that are new and untriaged (the
@@ -64,7 +67,9 @@ class TriageUseCases(ServiceCore):
             if why_not_offered(ticket) is None:
                 history = self._repo.history(ticket.key)
                 if why_not_offered(ticket, history) is None:
-                    offered[ticket.key] = suggest(ticket, self.triage_index())
+                    found = self._suggest(ticket)
+                    if found.offered:
+                        offered[ticket.key] = found
         return offered
 
     def accept_suggestion(
@@ -76,14 +81,16 @@ class TriageUseCases(ServiceCore):
         why_not = why_not_offered(ticket, self._repo.history(key))
         if why_not is not None:
             raise ServiceError(f"no suggestion to accept on {key}: {why_not}")
-        chosen = suggestion or suggest(ticket, self.triage_index())
+        chosen = suggestion or self._suggest(ticket)
+        if not chosen.offered:
+            raise ServiceError(f"no suggestion to accept on {key}: no signal in its text")
         reason = "triage suggestion accepted"
+        offered = chosen.fields()
         fields: dict[str, object] = {
-            "priority": chosen.priority,
-            "type": chosen.type,
-            "tags": (*ticket.tags, ACCEPTED_TAG),
+            name: offered[name] for name in ("priority", "type") if name in offered
         }
-        if chosen.tier != ticket.tier:
+        fields["tags"] = (*ticket.tags, ACCEPTED_TAG)
+        if "tier" in offered and chosen.tier != ticket.tier:
             self._require(Action.ESCALATE, ticket)
             if ticket.assignee is None:
                 fields["tier"] = chosen.tier
@@ -130,6 +137,31 @@ class TriageUseCases(ServiceCore):
             self._triage_index = (time.monotonic(), index)
             return index
 
+    def triage_learner(self) -> SklearnLearner | None:
+        """A model of the resolved tickets this agent may see (None without scikit-learn
+        or with too few of them), trained on first use and again after TRIAGE_REFRESH."""
+        with self._triage_lock:
+            cached = self._triage_learner
+            if cached is not None and time.monotonic() - cached[0] < TRIAGE_REFRESH:
+                return cached[1]
+        learner = None
+        if available():
+            query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
+            done = iter_all(self, query, 500)
+            learner = SklearnLearner.train(_limited(_past(done), TRIAGE_DOCS))
+        with self._triage_lock:
+            self._triage_learner = (time.monotonic(), learner)
+        return learner
+
+    def _suggest(self, ticket: Ticket) -> Suggestion:
+        """One code path for every suggestion (app, intake form, command line): the rules
+        and, when it can be trained, the model of the store's resolved tickets."""
+        learner = self.triage_learner()
+        if learner is not None:
+            return suggest(ticket, learner=learner)
+        why = LEARNING_OFF if not available() else f"learning off: under {MIN_TICKETS} resolved"
+        return suggest(ticket, learning=why)
+
     def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:
         if k <= 0:
             return []
@@ -146,6 +178,13 @@ class TriageUseCases(ServiceCore):
         # Most similar first; of equals, the most recently resolved.
         newest = sorted(found.values(), key=lambda s: s.ticket.resolved_at or _EPOCH, reverse=True)
         return sorted(newest, key=lambda s: -s.score)[:k]
+
+
+def _limited(tickets: Iterable[Ticket], size: int) -> Iterable[Ticket]:
+    for n, ticket in enumerate(tickets):
+        if n >= size:
+            return
+        yield ticket
 
 
 def _past(tickets: Iterable[Ticket]) -> Iterable[Ticket]:

@@ -57,6 +57,20 @@ _ACCESS = r"(?:access|accounts?|logins?|permissions?|roles?|rights|sso)"
 _NEWCOMER = r"(?:user|starter|employee|hire|joiner|colleague|member of staff|store manager)"
 _CHANGE = r"(?:update|upgrade|release|deploy(?:ment)?|patch|migration)"
 
+TYPE_LEANS: dict[TicketType, tuple[Priority, int]] = {
+    INC: (MED, 2),
+    SRV: (MED, 2),
+    ACC: (LOW, 1),
+    CHG: (LOW, 2),
+    INFO: (LOW, 1),
+    CMP: (MED, 2),
+}
+"""What a ticket's type says of its priority and tier when its words say nothing else
+(the policy's usual case: a request is medium, a question low, a suggestion low, tier 2).
+A type phrase casts these as light votes, so the words that gave the type are quoted."""
+TYPE_LEAN_SHARE = 0.25
+"""A type vote of weight w leans priority and tier by w times this: below any rule."""
+
 # Each rule: phrases (regular expressions, matched as whole words in the lowercased subject
 # and description) and the votes they cast. Weights: 3 decides alone, 2 nearly, 1 leans.
 RULES: tuple[Rule, ...] = (
@@ -134,6 +148,33 @@ RULES: tuple[Rule, ...] = (
         priority_vote(CRIT, 3.5),
         type_vote(INC, 2.0),
         tier_vote(3, 3.0),
+    ),
+    # Serious harm in plain words: another customer's data on screen is a breach, records
+    # gone missing are data loss, the whole company stopped is an outage.
+    phrase_rule(
+        [
+            r"(?:another|other|a different) (?:customer|client|company|retailer|tenant)'?s? "
+            r"(?:data|records|names|orders|invoices|numbers|details|addresses)",
+            r"(?:belong|belongs|belonging) to (?:a different|another|other) "
+            r"(?:customer|client|company|retailer|tenant)",
+            r"(?:visible|exposed|accessible|readable) to (?:anyone|everyone|the public|all)",
+            r"public(?:ly)? (?:link|url|accessible)",
+        ],
+        priority_vote(CRIT, 3.5),
+        type_vote(INC, 2.0),
+        tier_vote(3, 3.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:invoices|orders|records|data|files|documents|transactions|bookings)"
+            r"(?: \w+){0,3} (?:have |has |are |were )?(?:gone missing|vanished|disappeared)",
+            r"(?:whole|entire) (?:company|business|organi[sz]ation) (?:can't|cannot|is unable"
+            r"|is at a standstill|has stopped|is stuck)",
+            r"(?:can't|cannot) (?:do any|work at all)",
+        ],
+        priority_vote(CRIT, 3.0),
+        type_vote(INC, 2.0),
+        tier_vote(3, 2.0),
     ),
     phrase_rule(
         [

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Environment, Ticket
-from .phrases import CRIT, HIGH, LOW, MED, RULES
-from .votes import FIELDS, Vote, priority_vote, tier_vote
+from .own_words import own_words
+from .phrases import CRIT, HIGH, LOW, MED, RULES, TYPE_LEAN_SHARE, TYPE_LEANS
+from .phrases_pt import PT_RULES
+from .phrases_sv import SV_RULES
+from .votes import FIELDS, Rule, Vote, priority_vote, tier_vote
+
+ALL_RULES: tuple[Rule, ...] = RULES + SV_RULES + PT_RULES
+"""Every language's table: a ticket is matched against all of them (a Swedish phrase
+never occurs by chance in English text, and mixed-language mail is common)."""
 
 SCAN_CHARS = 4000
 """Rules and the index read the subject and this much of the description: descriptions
@@ -22,20 +30,69 @@ class RuleHit:
     votes: tuple[Vote, ...]
 
 
+_ACCENTS = str.maketrans("áàâãäåéèêëíìîïóòôõöúùûüçñ", "aaaaaaeeeeiiiiooooouuuucn")
+"""Accents folded one character for one, so a match on the folded text has the same
+span in the text people read (tables are written without accents: "nao", "nere")."""
+
+_NEGATIONS = {
+    "en": r"not|no|nothing|never|none|nor|without|isn't|aren't|wasn't|weren't|don't|doesn't"
+    r"|didn't|haven't|hasn't|won't|hardly",
+    "sv": r"inte|ej|inget|ingen|inga|aldrig|utan|knappast",
+    # Not "no"/"na": in Portuguese they are "in the" ("no sistema").
+    "pt": r"nao|nada|sem|nenhum|nenhuma|nunca|nem",
+}
+NEGATION = {lang: re.compile(rf"\b(?:{words})\b") for lang, words in _NEGATIONS.items()}
+_MARKERS = {
+    "sv": re.compile(r"\b(?:och|att|det|ar|inte|vi|for|med|pa|som|har|kan|ett|jag|ingen)\b"),
+    "pt": re.compile(r"\b(?:nao|que|os|para|com|uma|do|da|em|se|nos|esta|sao|um|mais)\b"),
+    "en": re.compile(r"\b(?:the|and|is|to|we|of|it|in|our|this|for|are|not|can|with)\b"),
+}
+
+
+def language_of(folded: str) -> str:
+    """ "en", "sv" or "pt": whose common words the (accent-folded) text has most of."""
+    counts = {lang: len(marker.findall(folded)) for lang, marker in _MARKERS.items()}
+    return max(("en", "sv", "pt"), key=lambda lang: counts[lang])
+
+
+NEGATION_WORDS = 3
+"""A negation this many words before a phrase turns it off ("not urgent", "no outage",
+"nothing is broken", "inte brådskande", "não é urgente")."""
+_CLAUSE = re.compile(r"[.;:!?]|\b(?:but|men|mas|however|although)\b")
+
+
 def normalise(text: str) -> str:
     """Lowercase, typographic quotes made plain, whitespace collapsed: what rules read."""
     text = text.lower().replace("’", "'").replace("‘", "'")
     return " ".join(text.split())
 
 
+def triage_text(ticket: Ticket) -> str:
+    """What rules and learning read: the subject and the customer's own words at the
+    start of the description (no quoted mail, forwarded headers or signature)."""
+    return f"{ticket.subject}. {own_words(ticket.description[:SCAN_CHARS])}"
+
+
+def negated(folded: str, start: int, language: str = "en") -> bool:
+    """A negation word of `language` within NEGATION_WORDS words before `start`, in the
+    same clause."""
+    before = _CLAUSE.split(folded[max(0, start - 60) : start])[-1]
+    words = " ".join(before.split()[-NEGATION_WORDS:])
+    return bool(words) and NEGATION[language].search(words) is not None
+
+
 def rule_hits(ticket: Ticket) -> list[RuleHit]:
-    """Every rule that matches the ticket's text or its impact fields, in rule order."""
-    text = normalise(f"{ticket.subject}. {ticket.description[:SCAN_CHARS]}. {ticket.impact}")
+    """Every rule that matches the customer's own words or the impact fields, in rule
+    order; a phrase after a negation ("not urgent", "no outage") casts no vote."""
+    text = normalise(f"{triage_text(ticket)}. {ticket.impact}")
+    folded = text.translate(_ACCENTS)
+    language = language_of(folded)
     hits: list[RuleHit] = []
-    for rule in RULES:
-        match = rule.pattern.search(text)
-        if match:
-            hits.append(RuleHit(_quote(match.group(0)), rule.votes))
+    for rule in ALL_RULES:
+        for match in rule.pattern.finditer(folded):
+            if not negated(folded, match.start(), language):
+                hits.append(RuleHit(_quote(text[match.start() : match.end()]), rule.votes))
+                break
     hits.extend(_field_hits(ticket))
     return hits
 
@@ -77,4 +134,9 @@ def rule_scores(hits: Sequence[RuleHit]) -> dict[str, dict[object, float]]:
         for vote in hit.votes:
             field_scores = scores[vote.field]
             field_scores[vote.value] = field_scores.get(vote.value, 0.0) + vote.weight
+            lean = TYPE_LEANS.get(vote.value) if vote.field == "type" else None  # type: ignore[call-overload]
+            if lean is not None and vote.weight > 0:
+                for field, value in zip(("priority", "tier"), lean, strict=True):
+                    share = vote.weight * TYPE_LEAN_SHARE
+                    scores[field][value] = scores[field].get(value, 0.0) + share
     return scores

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..model import Priority, Ticket, TicketType
 from .index import SimilarTicket, TicketIndex, learned_scores
@@ -15,6 +16,16 @@ CRITICAL_TIER_WEIGHT = 1.5
 """Tier 3 "address[es] critical issues" (002): a critical verdict leans the tier to 3."""
 
 _DEFAULTS: dict[str, object] = {"priority": Priority.MEDIUM, "type": TicketType.INCIDENT, "tier": 1}
+NO_SIGNAL = "none"
+"""The source of a field nothing spoke for: no suggestion is offered for it."""
+
+
+class Learner(Protocol):
+    """A model trained on the store's resolved tickets (the service's, over scikit-learn)."""
+
+    def scores(self, ticket: Ticket) -> dict[str, dict[object, float]]:
+        """Per field, the weight of each value's vote (comparable to the rules' weights)."""
+        ...
 
 
 def _verdict(
@@ -48,30 +59,56 @@ class Suggestion:
     """0..1: the mean of the three fields' confidences."""
     reason: str
     """Quotes the ticket's own words: untrusted text, show it as plain text only."""
-    sources: tuple[str, str, str] = ("default", "default", "default")
-    """Which source decided priority, type and tier: rules, learned or default."""
+    sources: tuple[str, str, str] = ("rules", "rules", "rules")
+    """Which source decided priority, type and tier: "rules", "learned" or "none" (no
+    signal: that field is not suggested, whatever value stands in it)."""
+    learning: str = ""
+    """Why the store's tickets did not vote, when they did not ("" when they could)."""
+
+    @property
+    def offered(self) -> bool:
+        """False when nothing spoke for any field: "no suggestion", not the defaults."""
+        return any(source != NO_SIGNAL for source in self.sources)
 
     def fields(self) -> dict[str, object]:
-        return {"priority": self.priority, "type": self.type, "tier": self.tier}
+        """The fields with a suggestion (those with no signal are left out)."""
+        values = {"priority": self.priority, "type": self.type, "tier": self.tier}
+        return {
+            name: values[name]
+            for name, source in zip(FIELDS, self.sources, strict=True)
+            if source != NO_SIGNAL
+        }
 
     def differs_from(self, ticket: Ticket) -> bool:
         return any(getattr(ticket, name) != value for name, value in self.fields().items())
 
     @property
     def label(self) -> str:
-        """The compact form the screens show, e.g. "P2 · incident · tier 2"."""
-        return f"{self.priority.short} · {self.type.label} · tier {self.tier}"
+        """The compact form the screens show, e.g. "P2 · incident · tier 2" (a field with
+        no signal as "no priority"); "no suggestion" when there is none at all."""
+        if not self.offered:
+            return "no suggestion"
+        shown = self.fields()
+        return " · ".join(
+            _shown(name, shown[name]) if name in shown else f"no {name}" for name in FIELDS
+        )
 
 
 def suggest(
-    ticket: Ticket, index: TicketIndex | None = None, *, use_rules: bool = True
+    ticket: Ticket,
+    index: TicketIndex | None = None,
+    *,
+    use_rules: bool = True,
+    learner: Learner | None = None,
+    learning: str = "",
 ) -> Suggestion:
     """Suggest a priority, type and tier for `ticket`, from the rules and, when given,
-    the past tickets of `index`. Deterministic: the same input, the same suggestion."""
+    a `learner` trained on the store's resolved tickets (or the neighbours in `index`).
+    `learning` says why nothing learned voted, for people. Deterministic."""
     hits = rule_hits(ticket) if use_rules else []
     scores = rule_scores(hits)
     neighbours = index.neighbours(ticket) if index is not None and len(index) else []
-    learned = learned_scores(neighbours)
+    learned = learner.scores(ticket) if learner is not None else learned_scores(neighbours)
     chosen: dict[str, object] = {}
     confidence: dict[str, float] = {}
     source: dict[str, str] = {}
@@ -83,7 +120,7 @@ def suggest(
         combined = {v: ruled.get(v, 0.0) + taught.get(v, 0.0) for v in {*ruled, *taught}}
         verdict = _verdict(combined, _ORDER[name])
         if verdict is None:
-            chosen[name], confidence[name], source[name] = _DEFAULTS[name], 0.0, "default"
+            chosen[name], confidence[name], source[name] = _DEFAULTS[name], 0.0, NO_SIGNAL
             continue
         best, confidence[name] = verdict
         chosen[name] = best
@@ -98,8 +135,9 @@ def suggest(
         kind,
         tier,
         round(sum(confidence.values()) / len(FIELDS), 3),
-        _reason(chosen, source, hits, neighbours),
+        _reason(chosen, source, hits, neighbours, learner is not None),
         (source["priority"], source["type"], source["tier"]),
+        learning,
     )
 
 
@@ -108,6 +146,7 @@ def _reason(
     source: Mapping[str, str],
     hits: Sequence[RuleHit],
     neighbours: Sequence[SimilarTicket],
+    by_model: bool = False,
 ) -> str:
     def shown(names: Sequence[str]) -> str:
         return ", ".join(_shown(name, chosen[name]) for name in names)
@@ -130,10 +169,12 @@ def _reason(
         for quote in sorted(weighed, key=lambda q: -weighed[q]):
             if not any(quote in q or q in quote for q in quotes):
                 quotes.append(quote)
-        said = ", ".join(f"‘{q}’" for q in quotes[:3]) or "policy"
+        said = ", ".join(f'"{q}"' for q in quotes[:3]) or "ticket fields"
         parts.append(f"{said} → {shown(by_rules)}")
     by_learned = [name for name in FIELDS if source[name] == "learned"]
-    if by_learned:
+    if by_learned and by_model:
+        parts.append(f"{shown(by_learned)} learned from this team's resolved tickets")
+    elif by_learned:
         agreeing = [
             n.ticket.key
             for n in neighbours
@@ -141,9 +182,9 @@ def _reason(
         ]
         like = ", ".join(agreeing[:2]) + (f" +{len(agreeing) - 2}" if len(agreeing) > 2 else "")
         parts.append(f"{shown(by_learned)} like resolved {like}")
-    defaults = [name for name in FIELDS if source[name] == "default"]
-    if defaults:
-        parts.append("no clear signal for " + ", ".join(defaults))
+    missing = [name for name in FIELDS if source[name] == NO_SIGNAL]
+    if missing:
+        parts.append("no suggestion for " + ", ".join(missing))
     return "; ".join(parts)
 
 

@@ -165,6 +165,11 @@ class NewTicketScreen(ModalScreen[str | None]):
         )
 
     def _show_suggestion(self, found: Suggestion) -> None:
+        if not found.offered:
+            # Nothing in the text spoke for any field: no defaults dressed as a suggestion.
+            self.suggestion = None
+            self.query_one("#draft-suggestion", Static).update(Text(_("No suggestion")))
+            return
         self.suggestion = found
         line = _("Suggested: {label} ({confidence:.0%}) · ctrl+t applies").format(
             label=found.label, confidence=found.confidence
@@ -176,9 +181,13 @@ class NewTicketScreen(ModalScreen[str | None]):
         if found is None:
             self.notify(_("No suggestion yet: type the subject or the description."))
             return
-        self.query_one("#type", Select).value = found.type.value
-        self.query_one("#priority", Select).value = found.priority.value
-        self.query_one("#tier", Select).value = str(found.tier)
+        offered = found.fields()
+        if "type" in offered:
+            self.query_one("#type", Select).value = found.type.value
+        if "priority" in offered:
+            self.query_one("#priority", Select).value = found.priority.value
+        if "tier" in offered:
+            self.query_one("#tier", Select).value = str(found.tier)
 
     def _value(self, selector: str) -> str:
         return field_value(self.query_one(selector))

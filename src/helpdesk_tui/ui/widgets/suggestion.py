@@ -73,7 +73,11 @@ class SuggestionBar(Static):
         self, ticket: Ticket, suggestion: Suggestion, accept: str, dismiss: str, *, key: bool
     ) -> None:
         """Show `suggestion` for `ticket`; fields that would change are in bold. With `key`
-        the ticket's key leads the line (the queue, where the cursor picks the ticket)."""
+        the ticket's key leads the line (the queue, where the cursor picks the ticket).
+        A suggestion with no signal is not offered: the bar hides."""
+        if not suggestion.offered:
+            self.hide()
+            return
         if (self.key, self.suggestion) == (ticket.key, suggestion) and self.display:
             return
         self.key, self.suggestion = ticket.key, suggestion
@@ -85,13 +89,19 @@ class SuggestionBar(Static):
             (tr(suggestion.type.label), "type"),
             (_("tier {tier}").format(tier=suggestion.tier), "tier"),
         ]
+        offered = suggestion.fields()
         for n, (label, name) in enumerate(parts):
             if n:
                 text.append(" · ")
+            if name not in offered:
+                text.append(_("no {field}").format(field=tr(name)), style="dim")
+                continue
             changes = getattr(ticket, name) != getattr(suggestion, name)
             text.append(label, style="bold underline" if changes else "")
         text.append(f" ({suggestion.confidence:.0%})", style="dim")
         text.append(" — " + safe_line(suggestion.reason))
+        if suggestion.learning:
+            text.append(f" ({safe_line(suggestion.learning)})", style="dim")
         text.append(
             "   " + _("{accept} accept · {dismiss} dismiss").format(accept=accept, dismiss=dismiss),
             style="bold",

@@ -1,0 +1,327 @@
+"""The Swedish phrase table: the same signals as `phrases` (the English table), for
+Swedish tickets. Data only; written accent-folded (å, ä → a, ö → o), as `rules` matches
+it against accent-folded text, so "ligger nere" and "brådskande" read as written."""
+
+from __future__ import annotations
+
+from .phrases import ACC, CHG, CMP, CRIT, HIGH, INC, INFO, LOW, MED, SRV
+from .votes import Rule, phrase_rule, priority_vote, tier_vote, type_vote
+
+_PEOPLE = (
+    r"(?:anvandare(?:n|na)?|anstallda|medarbetare(?:na)?|kollegor(?:na)?|kunder(?:na)?"
+    r"|butiker(?:na)?|planerare(?:na)?|saljare(?:na)?|lager|kontor(?:en)?)"
+)
+_SYSTEM = r"(?:system(?:et)?|plattformen|tjansten|sajten|sidan|servern|appen|portalen|allt)"
+_DATA = r"(?:data(?:n)?|uppgifter(?:na)?|fakturor(?:na)?|ordrar(?:na)?|order(?:n)?|poster(?:na)?)"
+
+SV_RULES: tuple[Rule, ...] = (
+    phrase_rule(
+        [
+            rf"{_SYSTEM} (?:ar |ligger |gick )?(?:helt )?(?:nere|ner|dott|otillganglig)",
+            "ligger nere",
+            r"(?:totalt|fullstandigt|komplett|stort) avbrott",
+            r"hela (?:foretaget|bolaget|organisationen|verksamheten) (?:star still|kan inte)",
+            "star still",
+        ],
+        priority_vote(CRIT, 3.0),
+        type_vote(INC, 2.0),
+        tier_vote(3, 2.0),
+    ),
+    phrase_rule(
+        [r"avbrott(?:et)?"], priority_vote(CRIT, 1.5), type_vote(INC, 2.0), tier_vote(3, 1.0)
+    ),
+    phrase_rule(
+        [
+            rf"alla (?:vara |vi )?{_PEOPLE}",
+            r"hela (?:foretaget|bolaget|organisationen)",
+            r"ingen (?:av oss |av vara \w+ )?(?:kan|kommer at)",
+            "ingen kommer in",
+        ],
+        priority_vote(CRIT, 2.5),
+        type_vote(INC, 1.0),
+        tier_vote(3, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"dataintrang",
+            r"sakerhetsincident",
+            r"intrang",
+            r"hackad(?:e|es)?",
+            r"lackt|lackta|lacka|lackage",
+            r"obehorig(?:a)? (?:atkomst|inloggning(?:ar)?)",
+            rf"(?:en )?annan kunds? {_DATA}",
+            rf"andra (?:kunders|foretags|butikers) {_DATA}",
+            rf"{_DATA} (?:fran|som tillhor) (?:en )?annan",
+            r"ser (?:en )?annan kunds",
+            r"exponerad(?:e)?|synlig(?:a)? for alla",
+        ],
+        priority_vote(CRIT, 3.5),
+        type_vote(INC, 2.0),
+        tier_vote(3, 3.0),
+    ),
+    phrase_rule(
+        [
+            rf"{_DATA} (?:ar |har )?(?:borta|forsvunn\w*|raderad\w*|forlorad\w*)",
+            r"(?:har )?forsvunnit",
+            r"dataforlust",
+            r"korrupt\w*",
+        ],
+        priority_vote(CRIT, 2.5),
+        type_vote(INC, 2.0),
+        tier_vote(3, 2.5),
+    ),
+    phrase_rule(
+        [rf"(?:flera|manga|ett flertal|en grupp) (?:av (?:vara )?)?{_PEOPLE}"],
+        priority_vote(HIGH, 2.0),
+        tier_vote(2, 0.5),
+    ),
+    phrase_rule(
+        [
+            r"hela (?:avdelningen|regionen|lagret|kontoret|butiken|teamet|filialen)",
+            r"alla i (?:\w+ )?(?:butiken|regionen|avdelningen|lagret)",
+        ],
+        priority_vote(HIGH, 2.5),
+        tier_vote(2, 0.5),
+    ),
+    phrase_rule(
+        [r"(?:mycket|extremt|valdigt|jatte|olidligt) (?:langsam\w*|seg\w*)"],
+        priority_vote(HIGH, 2.0),
+        type_vote(INC, 1.5),
+        tier_vote(2, 1.5),
+    ),
+    phrase_rule(
+        [r"krasch\w*", r"hanger sig", r"fryser", r"kastas ut", r"loggas ut"],
+        priority_vote(MED, 0.5),
+        type_vote(INC, 2.0),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:kan inte|kommer inte at att|hindrar oss fran att) (?:\w+ ){0,3}"
+            r"(?:fakturera|leverera|skicka|slutfora|behandla|lonekor\w*)"
+        ],
+        priority_vote(HIGH, 1.5),
+        type_vote(INC, 1.0),
+    ),
+    phrase_rule(
+        [r"(?:allvarlig|kritisk|blockerande) (?:bugg|fel|problem)"],
+        priority_vote(HIGH, 2.0),
+        type_vote(INC, 1.5),
+        tier_vote(2, 1.5),
+    ),
+    phrase_rule(
+        [
+            r"(?:jobbet|jobben|synk\w*|importen|exporten|integrationen|batch\w*) (?:\w+ ){0,2}"
+            r"(?:misslyckas|misslyckades|fastnar|har fastnat|ar forsenad\w*|gar inte)"
+        ],
+        priority_vote(HIGH, 1.5),
+        type_vote(INC, 1.5),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [r"bradskande", "akut", "snarast", "omgaende", r"sa fort som mojligt"],
+        priority_vote(HIGH, 1.0),
+        priority_vote(CRIT, 0.3),
+    ),
+    phrase_rule(
+        [
+            r"(?:ta bort|stang av|avaktivera|sparra) (?:\w+ ){0,3}"
+            r"(?:behorighet\w*|konto\w*|atkomst)",
+            r"(?:har )?slutat (?:hos oss|pa foretaget)",
+        ],
+        priority_vote(HIGH, 1.5),
+        type_vote(ACC, 3.0),
+        tier_vote(1, 1.5),
+    ),
+    phrase_rule(
+        [
+            rf"(?:nagra|nagon enstaka|en|ett par|tva|tre|enstaka) {_PEOPLE}",
+            r"en (?:kollega|anvandare)",
+        ],
+        priority_vote(MED, 2.0),
+        tier_vote(1, 0.3),
+    ),
+    phrase_rule(
+        [r"ibland", r"da och da", r"sporadisk\w*", r"tillfallig\w*", r"inte alltid", r"emellanat"],
+        priority_vote(MED, 2.0),
+        type_vote(INC, 1.0),
+    ),
+    phrase_rule(
+        [r"(?:forsenad\w*|sena) (?:notiser|aviseringar|mejl|e-post|meddelanden|paminnelser)"],
+        priority_vote(MED, 2.0),
+        type_vote(INC, 1.5),
+        tier_vote(1, 0.5),
+    ),
+    phrase_rule(
+        [r"(?:mindre|litet|liten|smarre) (?:fel|bugg|problem)", r"inte kritisk\w*"],
+        priority_vote(MED, 2.0),
+        type_vote(INC, 1.0),
+        tier_vote(2, 0.5),
+    ),
+    phrase_rule(
+        [r"langsam\w*", r"seg(?:t|a)?", r"tar (?:evigheter|lang tid|flera minuter)"],
+        priority_vote(MED, 0.8),
+        type_vote(INC, 1.5),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [r"losning pa (?:tillfallig|det)", r"kringga", r"tillfallig losning"],
+        priority_vote(MED, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"stavfel",
+            r"felstavat?",
+            r"felstavning",
+            r"kosmetisk\w*",
+            r"typsnitt",
+            r"ikon\w*",
+            r"farg(?:en|er|erna)?",
+            r"layouten",
+            r"ser konstig\w* ut",
+            r"formatering\w*",
+        ],
+        priority_vote(LOW, 2.5),
+        tier_vote(1, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"forslag",
+            r"onskemal",
+            r"det (?:vore|skulle vara) (?:bra|trevligt|smidigt|skont|anvandbart)",
+            r"forbattring\w*",
+            r"ny (?:funktion|rapport|kolumn|knapp|vy)",
+            r"lagg(?:a)? till (?:en|ett|ny|nya)",
+            r"andringsbegaran",
+            r"anpassning",
+            r"utveckla (?:en|ett)",
+        ],
+        priority_vote(LOW, 2.0),
+        type_vote(CHG, 3.0),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"inte bradskande",
+            r"ingen brad\w*",
+            r"lag prioritet",
+            r"nar ni har tid",
+            r"i (?:lugn och ro|mon av tid)",
+        ],
+        priority_vote(LOW, 3.0),
+    ),
+    phrase_rule(
+        [r"paverkar (?:inte|inget|ingen)", r"ingen paverkan", r"fungerar (?:anda|anda bra)"],
+        priority_vote(LOW, 2.0),
+    ),
+    phrase_rule(
+        [
+            r"fel(?:et|meddelande\w*)?",
+            r"fungerar inte",
+            r"funkar inte",
+            r"gar inte att",
+            r"trasig\w*",
+            r"bugg\w*",
+            r"slutat fungera",
+            r"laddar inte",
+            r"fel (?:belopp|siffror|priser)",
+        ],
+        type_vote(INC, 2.0),
+        tier_vote(2, 0.5),
+    ),
+    phrase_rule(
+        [
+            r"(?:kan ni|kan du|skulle ni kunna|vanligen|snalla|vi behover att ni|vi vill att ni)"
+            r" (?:\w+ )?"
+            r"(?:installera|skapa|andra|uppdatera|flytta|aktivera|lagga upp|exportera|schemalagga"
+            r"|oka|forlanga|byta|aterstalla|arkivera|konfigurera|stalla in|satta upp)"
+        ],
+        type_vote(SRV, 2.0),
+        tier_vote(1, 0.3),
+    ),
+    phrase_rule(
+        [
+            r"(?:ny|nytt|nya) (?:api-?nyckel|licens\w*|miljo|testmiljo|certifikat)",
+            r"(?:oka|hoj\w*|utoka) (?:var |vart )?(?:kvot\w*|lagring\w*|grans\w*)",
+            r"andra (?:installning\w*|schema\w*|tid\w*|standard\w*)",
+        ],
+        type_vote(SRV, 2.5),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"behorighet\w*",
+            r"atkomst",
+            r"ny (?:anvandare|anstalld|medarbetare|kollega)",
+            r"nyanstalld\w*",
+            r"lasbehorighet",
+            r"admin-?rattigheter",
+        ],
+        type_vote(ACC, 2.5),
+        priority_vote(LOW, 0.8),
+        tier_vote(1, 1.5),
+    ),
+    phrase_rule(
+        [
+            r"(?:aterstall\w*|nollstall\w*) (?:mitt |hans |hennes |ett )?losenord",
+            r"glomt (?:mitt )?losenord",
+            r"utelast\w*",
+            r"last (?:ute|konto)",
+            r"kontot ar last",
+            r"las upp",
+        ],
+        type_vote(ACC, 2.0),
+        tier_vote(1, 2.0),
+    ),
+    phrase_rule(
+        [
+            r"hur (?:gor|kan|ska|far|fungerar) (?:jag|vi|man)?",
+            r"ar det mojligt",
+            r"finns det (?:ett satt|nagon|en)",
+            r"fraga\w*",
+            r"undrar",
+            r"vad (?:ar|betyder|innebar)",
+            r"var (?:hittar|finns)",
+            r"stods?",
+            r"nar (?:kommer|slapps)",
+            r"kan (?:vi|jag) ",
+        ],
+        type_vote(INFO, 2.0),
+        priority_vote(LOW, 0.8),
+        tier_vote(1, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"klagomal\w*",
+            r"klaga\w*",
+            r"missnojd\w*",
+            r"besvik\w*",
+            r"oacceptabel\w*",
+            r"aterbetalning\w*",
+            r"ersattning",
+            r"kompensation",
+            r"dalig (?:service|support|kommunikation)",
+            r"ingen har (?:svarat|hort av sig)",
+            r"fortfarande inte (?:lost|atgardat|svarat)",
+            r"tredje gangen",
+            r"dubbeldebiter\w*",
+            r"debiterade (?:oss )?tva ganger",
+        ],
+        type_vote(CMP, 3.0),
+        priority_vote(HIGH, 0.8),
+        tier_vote(2, 1.5),
+    ),
+    phrase_rule(
+        [r"integration(?:en|erna)", r"databas\w*", r"servern|servrar\w*", r"certifikat\w*"],
+        tier_vote(3, 1.2),
+    ),
+    phrase_rule(
+        [r"rapport(?:en|er|erna)", r"exporten", r"importen", r"jobb(?:et)?", r"berakning\w*"],
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [r"mitt konto", r"profil\w*", r"skrivare\w*", r"utskrift\w*"],
+        tier_vote(1, 1.0),
+        priority_vote(LOW, 0.5),
+    ),
+)
