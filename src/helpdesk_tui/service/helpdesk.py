@@ -11,7 +11,7 @@ and the store stays private to it.
 from __future__ import annotations
 
 from ..domain.model import Ticket
-from ..store.base import Capability, ChangeFeed, Query
+from ..store.base import Capability, ChangeFeed, PresenceListener, PresenceState, Query
 from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
@@ -86,6 +86,20 @@ class HelpdeskService(
         from ..store.sql.live import feed_for
 
         return feed_for(self._repo)
+
+    # ------------------------------------------------------------ presence
+
+    def announce(self, key: str, state: PresenceState, *, ask: bool = False) -> None:
+        """Tell whoever has `key` open that I view it, reply on it or left it; `ask`: I
+        just opened it, answer with your own state. The store names me from its login,
+        not from `me` (Capability.PRESENCE; Unsupported elsewhere)."""
+        self._repo.announce(key, state, ask=ask)
+
+    def open_presence(self, key: str) -> PresenceListener:
+        """Listen to who else has `key` open: only on a ticket I may see (the read
+        raises AccessDenied or NotFound otherwise). Close it when the ticket is."""
+        self.get(key)
+        return self._repo.open_presence(key)
 
     def close(self) -> None:
         self._repo.close()

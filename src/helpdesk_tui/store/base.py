@@ -77,6 +77,38 @@ class Capability(enum.StrEnum):
     MAIL = "mail"
     """The store keeps mail with its tickets (the `MailQueue` protocol): outgoing mail is
     queued in the write that causes it, incoming mail is taken in once."""
+    PRESENCE = "presence"
+    """Who else has a ticket open, and who is replying on it (`announce`, `open_presence`):
+    messages that are never stored, each naming the agent the database signed in."""
+
+
+class PresenceState(enum.StrEnum):
+    VIEWING = "viewing"
+    REPLYING = "replying"
+    """Writing a reply or a note in the composer."""
+    LEFT = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """One announcement of another session: `agent` (as the store signed it in) views,
+    replies on or left the ticket `key`. `ask`: it just opened the ticket, and whoever has
+    it open answers with their own state at once."""
+
+    agent: str
+    key: str
+    state: PresenceState
+    ask: bool = False
+
+
+class PresenceListener(Protocol):
+    """Other sessions' announcements about one ticket, as they come (Capability.PRESENCE)."""
+
+    def wait(self, timeout: float) -> list[Presence]:
+        """Those that arrived, waiting at most `timeout` seconds for the first one."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,6 +434,17 @@ class TicketRepository(Protocol):
 
     def remove_link(self, link: TicketLink, actor: str, at: datetime) -> None:
         """Remove a link made with `add_link`; InvalidInput if there is no such link."""
+        ...
+
+    def announce(self, key: str, state: PresenceState, *, ask: bool = False) -> None:
+        """Tell whoever has `key` open that the signed-in agent views it, replies on it or
+        left it. The store names the agent from its own login, never from the caller.
+        Capability.PRESENCE only; nothing is stored."""
+        ...
+
+    def open_presence(self, key: str) -> PresenceListener:
+        """Listen to other sessions' announcements about `key` (on a connection of its
+        own: close it). Capability.PRESENCE only."""
         ...
 
     def sign_as(self, login: str, agent: str) -> None:

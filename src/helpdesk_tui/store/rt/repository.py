@@ -13,7 +13,17 @@ import httpx
 from ...domain.links import TicketLink
 from ...domain.macros import SharedMacro
 from ...domain.model import Agent, AuditEntry, Comment, Team, Ticket
-from ..base import AdminRecord, Capability, Change, Login, Page, Query, TimeSpent
+from ..base import (
+    AdminRecord,
+    Capability,
+    Change,
+    Login,
+    Page,
+    PresenceListener,
+    PresenceState,
+    Query,
+    TimeSpent,
+)
 from .client import RtClient
 from .config import RtConfig
 from .errors import RtAuthError, RtBadResponse, RtUnsupported
@@ -252,6 +262,12 @@ class RtRepository:
 
     def claim_next(self, query: Query, claim: Callable[[Ticket], Change | None]) -> Ticket | None:
         raise RtUnsupported("RT cannot lock a ticket while it is claimed: take it by version")
+
+    def announce(self, key: str, state: PresenceState, *, ask: bool = False) -> None:
+        raise RtUnsupported("RT tells nobody who has a ticket open")
+
+    def open_presence(self, key: str) -> PresenceListener:
+        raise RtUnsupported("RT tells nobody who has a ticket open")
 
     refusal_log: Path | None = None
     """Where refused actions are audited (JSON lines, see store/local_audit.py): RT has

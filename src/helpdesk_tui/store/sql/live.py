@@ -132,6 +132,24 @@ def changes_since(conn: Connection, token: str | None) -> ChangeSet:
 Guard = Callable[[], AbstractContextManager[None]]
 
 
+def detached_connection(engine: Engine) -> Any:
+    """A psycopg connection of `engine`'s, outside the pool for good: one that blocks in
+    notifies() and must keep its LISTEN."""
+    proxy = engine.raw_connection()
+    conn = proxy.driver_connection
+    proxy.detach()
+    assert conn is not None
+    return conn
+
+
+def listen(conn: Any, channel_sql: str) -> None:
+    """Put `conn` in autocommit and LISTEN on the channel the SQL `channel_sql` names."""
+    conn.rollback()  # the pool's ping may have opened a transaction
+    conn.autocommit = True
+    row = conn.execute(f"SELECT {channel_sql}").fetchone()
+    conn.execute(f'LISTEN "{row[0]}"')
+
+
 class SqlChangeFeed:
     """`wait_for_changes` of the SQL store: polling on SQLite, LISTEN on PostgreSQL.
 
@@ -232,16 +250,9 @@ class SqlChangeFeed:
 
     def _connect(self) -> None:
         with self._guard():
-            # Outside the pool for good: it blocks in notifies() and must keep its LISTEN.
-            proxy = self._engine.raw_connection()
-            conn = proxy.driver_connection
-            proxy.detach()
-            assert conn is not None
+            conn = detached_connection(self._engine)
             with self._driver_errors(conn):
-                conn.rollback()  # the pool's ping may have opened a transaction
-                conn.autocommit = True
-                row = conn.execute(f"SELECT {CHANNEL_SQL}").fetchone()
-                conn.execute(f'LISTEN "{row[0]}"')
+                listen(conn, CHANNEL_SQL)
             self._listener = conn
 
     def _notified(self, timeout: float) -> bool:

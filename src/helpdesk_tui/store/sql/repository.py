@@ -25,6 +25,7 @@ from .live import SqlChangeFeed
 from .logins import LoginStore
 from .merge import MergeStore
 from .people import PeopleStore
+from .presence import PresenceStore
 from .reports import ReportQueries
 from .shared_macros import SharedMacroStore
 from .transactions import error_reason
@@ -33,7 +34,13 @@ __all__ = ["SqlRepository"]
 
 
 class SqlRepository(
-    ArchiveStore, MergeStore, PeopleStore, LoginStore, SharedMacroStore, ReportQueries
+    ArchiveStore,
+    MergeStore,
+    PeopleStore,
+    LoginStore,
+    PresenceStore,
+    SharedMacroStore,
+    ReportQueries,
 ):
     """Tickets in SQLite (default) or PostgreSQL. Thread-safe: share one per process."""
 
@@ -103,9 +110,9 @@ class SqlRepository(
     @property
     def capabilities(self) -> frozenset[Capability]:
         """Everything (search, attachments, CSAT, watchers, admin, purge, import, polling);
-        logins of the agents' own on PostgreSQL only."""
+        logins of the agents' own and presence on PostgreSQL only."""
         if self._sqlite:
-            return frozenset(Capability) - {Capability.LOGINS}
+            return frozenset(Capability) - {Capability.LOGINS, Capability.PRESENCE}
         return frozenset(Capability)
 
     @property
