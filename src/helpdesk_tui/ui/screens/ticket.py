@@ -26,6 +26,7 @@ from ..widgets.countdown import Countdown, WorkingTime
 from ..widgets.customer import CustomerTable
 from ..widgets.footer import HelpdeskFooter
 from ..widgets.links import LinksTable
+from ..widgets.presence import PresenceStrip
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import (
     TRIAGE_ACTIONS,
@@ -107,6 +108,7 @@ class TicketScreen(TicketLinks):
             classes="screen-title",
         )
         yield Static(id="ticket-summary")
+        yield PresenceStrip(self.key, id="ticket-presence")
         yield Horizontal(id="sla-line")
         yield WorkingTime(None, self.service.policy, self.service.clock, id="sla-detail")
         yield SuggestionBar(id="ticket-suggestion")
@@ -139,10 +141,7 @@ class TicketScreen(TicketLinks):
                 text = _("Unsent reply draft saved for {key}: press r to continue it.")
             else:
                 text = _("Unsent note draft saved for {key}: press n to continue it.")
-            self.notify(
-                text.format(key=self.key),
-                timeout=8,
-            )
+            self.notify(text.format(key=self.key), timeout=8)
 
     # ------------------------------------------------------------------ load
 

@@ -9,7 +9,9 @@ from ...domain.model import Ticket
 from ...domain.text import safe_line
 from ...service import Delivery
 from ...settings.i18n import _
+from ...store.base import PresenceState
 from ..jobs import call_store
+from ..widgets.presence import PresenceStrip
 from .ticket_actions import TicketActions
 
 
@@ -39,6 +41,7 @@ class TicketCompose(TicketActions):
         settings = self.helpdesk.settings
 
         def send(sent: Composed | None) -> None:
+            self._presence(PresenceState.VIEWING)  # sent or put away: no longer writing
             if sent is None:
                 return
             text, files, changes, spent = sent.text, list(sent.files), sent.changes, sent.minutes
@@ -82,6 +85,7 @@ class TicketCompose(TicketActions):
             return names, canned
 
         def opened(found: tuple[list[str], Canned]) -> None:
+            self._presence(PresenceState.REPLYING)
             self.app.push_screen(ComposeScreen(key, kind, drafts, *found), send)
 
         def without(exc: Exception) -> None:
@@ -91,9 +95,15 @@ class TicketCompose(TicketActions):
                 ),
                 severity="warning",
             )
+            self._presence(PresenceState.REPLYING)
             self.app.push_screen(ComposeScreen(key, kind, drafts), send)
 
         call_store(self, gather, opened, without, what=_("canned replies"))
+
+    def _presence(self, state: PresenceState) -> None:
+        """Tell colleagues on this ticket whether I am writing on it (a reply or a note)."""
+        for strip in self.query(PresenceStrip):
+            strip.set_state(state)
 
     def _not_sent(self, kind: str, text: str, exc: Exception) -> None:
         """A reply or note the store did not take: the text is kept, never lost."""
