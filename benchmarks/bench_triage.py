@@ -206,12 +206,12 @@ def half_store(examples: Sequence[Example]) -> None:
     learner = SklearnLearner.train(taught)
     rules = {e.id: suggest(e.ticket) for e in scored}
     variants = [("trivial baseline (of half b)", baseline_of(scored)), ("rules only", rules)]
+    print(f"learning gain: store of half a ({len(taught)}), half b scored ({len(scored)})")
     if learner is None:
-        print("learning gain: scikit-learn missing or too few tickets in half a\n")
+        print("(no model: scikit-learn missing, or fewer tickets in half a than it needs)\n")
     else:
         learned = {e.id: suggest(e.ticket, learner=learner) for e in scored}
         variants.append((f"rules + learned ({len(taught)} of a)", learned))
-    print(f"learning gain: store of half a ({len(taught)}), half b scored ({len(scored)})")
     by_language(scored, variants)
 
 

@@ -181,6 +181,7 @@ def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) ->
     assert got.offered and (got.priority, got.tier) == (Priority.HIGH, 2)
     assert got.sources[0] == "learned" and got.sources[2] == "learned"
     assert "learned from this team's resolved tickets" in got.reason and not got.learning
+    assert '"quantum' in got.reason or '"drift' in got.reason or '"rig' in got.reason
     # The same suggestion for the intake form's draft: one code path.
     assert lead.suggest_draft("Quantum rig drift again", "") == got
 

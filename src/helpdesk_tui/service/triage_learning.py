@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..domain.model import Ticket
+from ..domain.triage.index import STOPWORDS
 from ..domain.triage.rules import triage_text
 from ..domain.triage.votes import FIELDS
 
@@ -75,6 +76,31 @@ class SklearnLearner:
             model.fit(matrix, labels)
             models[name] = model
         return cls(vectoriser, models, len(done)) if models else None
+
+    def words(self, ticket: Ticket, name: str, value: object) -> tuple[str, ...]:
+        """The ticket's words that spoke most for `value` in the model of `name`: what the
+        reason quotes (always words of the customer's own text, never a label)."""
+        model = self._models.get(name)
+        if model is None:
+            return ()
+        labels = [str(label) for label in model.classes_]
+        if _label(value) not in labels:
+            return ()
+        row = self._vectoriser.transform([triage_text(ticket)]).toarray()[0]
+        words = self._vectoriser.transformer_list[0][1].get_feature_names_out()
+        if len(labels) == 2:
+            sign = 1.0 if labels.index(_label(value)) == 1 else -1.0
+            coef = sign * model.coef_[0]
+        else:
+            coef = model.coef_[labels.index(_label(value))]
+        weight = row[: len(words)] * coef[: len(words)]
+        telling = [
+            n
+            for n in range(len(words))
+            if weight[n] > 0 and not set(str(words[n]).split()) <= STOPWORDS
+        ]
+        best = sorted(telling, key=lambda n: -weight[n])
+        return tuple(str(words[n]) for n in best[:2])
 
     def scores(self, ticket: Ticket) -> dict[str, dict[object, float]]:
         """Per field, LEARNED_WEIGHT times the probability of each likely value."""

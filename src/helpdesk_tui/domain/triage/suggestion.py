@@ -27,6 +27,10 @@ class Learner(Protocol):
         """Per field, the weight of each value's vote (comparable to the rules' weights)."""
         ...
 
+    def words(self, ticket: Ticket, name: str, value: object) -> tuple[str, ...]:
+        """The ticket's own words that spoke most for `value` of field `name`."""
+        ...
+
 
 def _verdict(
     scores: Mapping[object, float], order: Sequence[object]
@@ -135,7 +139,7 @@ def suggest(
         kind,
         tier,
         round(sum(confidence.values()) / len(FIELDS), 3),
-        _reason(chosen, source, hits, neighbours, learner is not None),
+        _reason(chosen, source, hits, neighbours, _learned_words(ticket, learner, chosen, source)),
         (source["priority"], source["type"], source["tier"]),
         learning,
     )
@@ -146,7 +150,7 @@ def _reason(
     source: Mapping[str, str],
     hits: Sequence[RuleHit],
     neighbours: Sequence[SimilarTicket],
-    by_model: bool = False,
+    model_words: Sequence[str] | None = None,
 ) -> str:
     def shown(names: Sequence[str]) -> str:
         return ", ".join(_shown(name, chosen[name]) for name in names)
@@ -172,8 +176,12 @@ def _reason(
         said = ", ".join(f'"{q}"' for q in quotes[:3]) or "ticket fields"
         parts.append(f"{said} → {shown(by_rules)}")
     by_learned = [name for name in FIELDS if source[name] == "learned"]
-    if by_learned and by_model:
-        parts.append(f"{shown(by_learned)} learned from this team's resolved tickets")
+    if by_learned and model_words is not None:
+        said = ", ".join(f'"{word}"' for word in model_words[:3])
+        parts.append(
+            f"{said + ' → ' if said else ''}{shown(by_learned)}"
+            " (learned from this team's resolved tickets)"
+        )
     elif by_learned:
         agreeing = [
             n.ticket.key
@@ -186,6 +194,24 @@ def _reason(
     if missing:
         parts.append("no suggestion for " + ", ".join(missing))
     return "; ".join(parts)
+
+
+def _learned_words(
+    ticket: Ticket,
+    learner: Learner | None,
+    chosen: Mapping[str, object],
+    source: Mapping[str, str],
+) -> list[str] | None:
+    """The words the learner weighed most for the fields it decided (None: no learner)."""
+    if learner is None:
+        return None
+    words: list[str] = []
+    for name in FIELDS:
+        if source[name] == "learned":
+            for word in learner.words(ticket, name, chosen[name]):
+                if word not in words:
+                    words.append(word)
+    return words
 
 
 def _shown(name: str, value: object) -> str:
