@@ -31,6 +31,7 @@ from helpdesk_tui.domain.model import (
     MAX_ATTACHMENT_BYTES,
     Agent,
     Channel,
+    Comment,
     CommentKind,
     Environment,
     Escalation,
@@ -726,6 +727,31 @@ def test_replies_are_public_notes_internal_and_events_are_audited(repo: TicketRe
         ],
         key=str,
     )
+
+
+def test_mentions_are_counted_until_answered_on_open_tickets(repo: TicketRepository) -> None:
+    acme = repo.create(make_ticket(1, status=Status.OPEN, organization="acme"), actor=ME)
+    try:
+        repo.unanswered_mentions("bob")
+    except Unsupported as exc:  # RT: a note's mentions are in no search it offers
+        assert "\n" not in str(exc) and "RT" in str(exc)
+        return
+    called = [("mention", "bob"), ("mention", "carol")]
+    acme = repo.apply(change(acme, comment=note("@bob @carol look"), events=called))
+    globex = repo.create(make_ticket(2, status=Status.OPEN, organization="globex"), actor=ME)
+    globex = repo.apply(change(globex, comment=note("@bob too"), events=[("mention", "bob")]))
+    assert repo.unanswered_mentions("bob") == 2 and repo.unanswered_mentions("carol") == 1
+    assert repo.unanswered_mentions("bob", frozenset({"acme"})) == 1
+    assert repo.unanswered_mentions("bob", frozenset()) == 0
+    assert repo.unanswered_mentions("bob", cap=0) == 1  # at most cap + 1: "more than 0"
+    assert repo.unanswered_mentions(ME) == 0 and repo.unanswered_mentions("dave") == 0
+    # bob writes on acme after the note: answered there, for bob alone.
+    answer = Comment(CommentKind.NOTE, "bob", "on it", NOW + timedelta(minutes=9))
+    repo.apply(replace(change(acme, minutes=9, comment=answer), actor="bob"))
+    assert repo.unanswered_mentions("bob") == 1 and repo.unanswered_mentions("carol") == 1
+    # A ticket closed since no longer waits for anyone.
+    repo.apply(change(globex, minutes=12, fields={"status": Status.CANCELLED}))
+    assert repo.unanswered_mentions("bob") == 0
 
 
 def test_invalid_writes_are_refused_and_nothing_is_written(repo: TicketRepository) -> None:

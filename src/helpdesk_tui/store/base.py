@@ -201,6 +201,9 @@ class AdminRecord:
 
 COUNT_CAP = 10_000
 """Lists on screen count up to this many tickets and then say "10,000+"."""
+MENTIONS_LOOKED_AT = 500
+"""`unanswered_mentions` looks at this many of the latest notes that called an agent in:
+its cost stays the same however long the history grows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +424,16 @@ class TicketRepository(Protocol):
         """The notes that called `username` in (the "mention" history entries naming
         them), newest first; only those after `since` when given. Unsupported on a store
         that cannot find them without reading every ticket's history (RT)."""
+        ...
+
+    def unanswered_mentions(
+        self, username: str, organizations: frozenset[str] | None = None, cap: int = COUNT_CAP
+    ) -> int:
+        """How many of the latest MENTIONS_LOOKED_AT notes that called `username` in
+        (someone else's "mention" entries naming them) are on a ticket still open that
+        `username` has written nothing on since (no history entry of theirs after it);
+        tickets of `organizations` only (None: every organization, as in Query). Counts at
+        most `cap` + 1 (more than `cap`). Unsupported where `mentions` is (RT)."""
         ...
 
     def links(self, key: str) -> list[TicketLink]:

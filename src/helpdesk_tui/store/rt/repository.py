@@ -103,6 +103,12 @@ class RtRepository:
         the mentioned agent watches the ticket, and RT mails its watchers (AdminCc)."""
         raise RtUnsupported("RT cannot list mentions: see the tickets you watch")
 
+    def unanswered_mentions(
+        self, username: str, organizations: frozenset[str] | None = None, cap: int = 0
+    ) -> int:
+        """Not on RT, as `mentions`: the mentioned agent watches the ticket instead."""
+        raise RtUnsupported("RT cannot count mentions: see the tickets you watch")
+
     def links(self, key: str) -> list[TicketLink]:
         """RT's RefersTo, MemberOf and DependsOn links, both ways."""
         return self._links.links(key)

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...domain.mentions import MENTION_EVENT
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket, TicketType
 from ...domain.sla.urgency import Urgency
-from ..base import InvalidInput, Page, Query, SortKey, TimeSpent
+from ..base import COUNT_CAP, MENTIONS_LOOKED_AT, InvalidInput, Page, Query, SortKey, TimeSpent
 from ..fields import search_symbols, search_tokens
 from ..validation import check_ts
 from .column_types import CHANGE_COUNTER, FTS_TABLE, to_utc
@@ -22,7 +22,6 @@ from .rows import (
     DONE_VALUES,
     ESCALATION_STR,
     KIND,
-    PRIORITY_STR,
     SELECT_TICKET,
     STATUS_STR,
     TYPE_STR,
@@ -198,7 +197,12 @@ class TicketQueries(SearchIndex):
                 where.conditions.append(t.status.in_(sorted(statuses)))
         terms = where.conditions
         if q.priorities:
-            terms.append(t.priority.in_(sorted(PRIORITY_STR[p] for p in q.priorities)))
+            # By rank, which the view indexes hold after is_active: "new P1s" then reads
+            # 1,500 index entries at a million tickets instead of every open ticket.
+            ranks = sorted(p.rank for p in q.priorities)
+            terms.append(
+                t.priority_rank == ranks[0] if len(ranks) == 1 else t.priority_rank.in_(ranks)
+            )
         if q.types:
             terms.append(t.type.in_(sorted(TYPE_STR[x] for x in q.types)))
         if q.tiers:
@@ -400,6 +404,43 @@ class TicketQueries(SearchIndex):
         with self._read_transaction() as conn:
             rows = conn.execute(stmt).all()
         return [AuditEntry(*r[:9], login=r[9]) for r in rows]
+
+    def unanswered_mentions(
+        self, username: str, organizations: frozenset[str] | None = None, cap: int = COUNT_CAP
+    ) -> int:
+        """Of the latest notes that called `username` in, those on open tickets they have
+        not written on since: the notes through the mentions index (0007), then per note
+        the ticket by its id and the entries after it through `ix_audit_ticket_key`."""
+        if organizations is not None and not organizations:
+            return 0
+        latest = (
+            sa.select(audit.c.id, audit.c.ticket_id, audit.c.ticket_key)
+            .where(
+                audit.c.field == sa.literal_column(f"'{MENTION_EVENT}'"),
+                audit.c.new == username,
+                audit.c.actor != username,
+            )
+            .order_by(audit.c.id.desc())
+            .limit(MENTIONS_LOOKED_AT)
+            .subquery()
+        )
+        later = audit.alias("later")
+        answered = sa.exists().where(
+            later.c.ticket_key == latest.c.ticket_key,
+            later.c.id > latest.c.id,
+            later.c.actor == username,
+        )
+        t = tickets.c
+        waiting = (
+            sa.select(sa.literal(1))
+            .select_from(latest.join(tickets, t.id == latest.c.ticket_id))
+            .where(t.is_active == sa.true(), ~answered)
+        )
+        if organizations is not None:
+            waiting = waiting.where(t.organization.in_(sorted(organizations)))
+        stmt = sa.select(sa.func.count()).select_from(waiting.limit(max(0, cap) + 1).subquery())
+        with self._read_transaction() as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     def change_token(self) -> str:
         """Differs after every write: poll it to know when to refresh a view."""
