@@ -16,11 +16,13 @@ from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
+from .handover import HandoverUseCases
 from .links import LinkUseCases
 from .macros import SharedMacroUseCases
 from .mentions import MentionUseCases
 from .merging import MergeUseCases
 from .requesters import RequesterUseCases
+from .standing import StandingUseCases
 from .sweep import SweepUseCases
 from .tickets import TicketUseCases
 from .triage import TriageUseCases
@@ -33,6 +35,8 @@ class HelpdeskService(
     RequesterUseCases,
     MergeUseCases,
     MentionUseCases,
+    StandingUseCases,
+    HandoverUseCases,
     SharedMacroUseCases,
     AssignmentUseCases,
     TriageUseCases,
