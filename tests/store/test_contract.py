@@ -941,3 +941,28 @@ def test_agents_are_listed_and_found_by_name(repo: TicketRepository) -> None:
     assert all(isinstance(t, Team) for t in repo.teams())
     with pytest.raises(NotFound):
         repo.get_agent("nobody-such")
+
+
+def test_entries_by_an_agent_since_an_instant_newest_first(repo: TicketRepository) -> None:
+    first = repo.create(make_ticket(1), actor=ME)
+    second = repo.create(make_ticket(2), actor=ME)
+    theirs = repo.create(make_ticket(3), actor=ME)
+    repo.apply(change(first, minutes=5, fields={"status": Status.OPEN}))
+    repo.apply(change(second, minutes=10, comment=note("looked at the logs", minutes=10)))
+    at = NOW + timedelta(minutes=15)
+    repo.apply(Change(theirs.key, theirs.version, "bob", at, fields={"priority": "high"}))
+    try:
+        entries = repo.entries_by(ME, NOW + timedelta(minutes=1))
+    except Unsupported as exc:  # RT: its REST2 cannot search transactions by creator
+        assert "\n" not in str(exc) and "RT" in str(exc)
+        return
+    assert [(e.ticket_key, e.field) for e in entries] == [
+        (second.key, "note"),
+        (first.key, "status"),
+    ]
+    assert {e.actor for e in entries} == {ME}
+    assert [e.field for e in repo.entries_by(ME, NOW + timedelta(minutes=6))] == ["note"]
+    assert [e.field for e in repo.entries_by("bob", NOW)] == ["priority"]
+    assert repo.entries_by("nobody", NOW) == []
+    newest = repo.entries_by(ME, NOW - timedelta(days=1), limit=1)
+    assert [(e.ticket_key, e.field) for e in newest] == [(second.key, "note")]

@@ -436,6 +436,14 @@ class TicketRepository(Protocol):
         most `cap` + 1 (more than `cap`). Unsupported where `mentions` is (RT)."""
         ...
 
+    def entries_by(self, actor: str, since: datetime, limit: int = 500) -> list[AuditEntry]:
+        """The history entries `actor` wrote on tickets at or after `since`, newest first,
+        at most `limit` (a handover's "what I touched"). Read through the tickets changed
+        since then, so the cost follows the period's writes, not the whole history;
+        Unsupported on a store that cannot find them without reading every ticket's
+        history (RT)."""
+        ...
+
     def links(self, key: str) -> list[TicketLink]:
         """The ticket's links to other tickets, both ways (merges included)."""
         ...

@@ -109,6 +109,14 @@ class RtRepository:
         """Not on RT, as `mentions`: the mentioned agent watches the ticket instead."""
         raise RtUnsupported("RT cannot count mentions: see the tickets you watch")
 
+    def entries_by(self, actor: str, since: datetime, limit: int = 500) -> list[AuditEntry]:
+        """Not on RT: REST2 searches tickets, not transactions by their creator, so this
+        would read the history of every ticket changed since `since`."""
+        raise RtUnsupported(
+            "RT cannot list what an agent changed across tickets: a handover's "
+            "'touched' list needs a SQL store"
+        )
+
     def links(self, key: str) -> list[TicketLink]:
         """RT's RefersTo, MemberOf and DependsOn links, both ways."""
         return self._links.links(key)

@@ -442,6 +442,27 @@ class TicketQueries(SearchIndex):
         with self._read_transaction() as conn:
             return int(conn.execute(stmt).scalar_one())
 
+    def entries_by(self, actor: str, since: datetime, limit: int = 500) -> list[AuditEntry]:
+        """`actor`'s history entries on tickets since `since`, newest first: only tickets
+        changed since then can hold one (every write stamps `updated_at`), so those are
+        found first through `ix_tickets_updated` and their entries through
+        `ix_audit_ticket_key`; the audit table has no index on its actor."""
+        start = check_ts("since", since)
+        changed = sa.select(tickets.c.key).where(tickets.c.updated_at >= start)
+        stmt = (
+            sa.select(*AUDIT_COLUMNS)
+            .where(
+                audit.c.ticket_key.in_(changed),
+                audit.c.actor == actor,
+                audit.c.at >= start,
+            )
+            .order_by(audit.c.id.desc())
+            .limit(max(1, min(limit, 10_000)))
+        )
+        with self._read_transaction() as conn:
+            rows = conn.execute(stmt).all()
+        return [AuditEntry(*r[:9], login=r[9]) for r in rows]
+
     def change_token(self) -> str:
         """Differs after every write: poll it to know when to refresh a view."""
         with self._read_transaction() as conn:
