@@ -16,7 +16,6 @@ from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
-from .handover import HandoverUseCases
 from .links import LinkUseCases
 from .macros import SharedMacroUseCases
 from .mentions import MentionUseCases
@@ -36,7 +35,6 @@ class HelpdeskService(
     MergeUseCases,
     MentionUseCases,
     StandingUseCases,
-    HandoverUseCases,
     SharedMacroUseCases,
     AssignmentUseCases,
     TriageUseCases,
