@@ -28,7 +28,7 @@ from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
 from ..settings.private import restrict_umask
 from ..store.base import StoreError
-from . import admin, app, macros, mail, report, sla, status, tickets, transfer
+from . import admin, app, handover, macros, mail, report, sla, status, tickets, transfer
 from .errors import EXIT_REFUSED, CliError, one_line
 from .parser import Parser
 
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     mail.add_parsers(sub)
     status.add_parsers(sub)
     report.add_parsers(sub)
+    handover.add_parsers(sub)
     admin.add_parsers(sub)
     return parser
 
@@ -158,6 +159,8 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
         return sla.purge(args, service, settings)
     if command == "report":
         return report.run(args, service)
+    if command == "handover":
+        return handover.run(args, service)
     if command == "agent":
         return admin.agent(args, service)
     if command == "team":

@@ -16,6 +16,7 @@ from .admin import AdminUseCases
 from .assignment import AssignmentUseCases
 from .customer import CustomerUseCases
 from .delivery import DeliveryUseCases
+from .handover import HandoverUseCases
 from .links import LinkUseCases
 from .macros import SharedMacroUseCases
 from .mentions import MentionUseCases
@@ -35,6 +36,7 @@ class HelpdeskService(
     MergeUseCases,
     MentionUseCases,
     StandingUseCases,
+    HandoverUseCases,
     SharedMacroUseCases,
     AssignmentUseCases,
     TriageUseCases,
