@@ -49,7 +49,7 @@ _SERVICE_VERBS = (
     r"(?:set up|setup|configure|change|update|install|create|schedule|enable|increase|extend"
     r"|renew|move|migrate|rename|export|restore|issue|generate|send|provide|adjust|reschedule"
     r"|activate|deactivate|disable|remove|close|upgrade|deploy|copy|refresh|clone|merge|delete"
-    r"|archive)"
+    r"|archive|perform|plan|run|check|test|add)"
 )
 _ASK = r"(?:please|could you|can you|would you|kindly|we need you to|we would like you to)"
 _GRANT = r"(?:grant|give|provide|request(?:ing)?|need|needs|add|create|set up|setup|restore)"
@@ -540,6 +540,21 @@ RULES: tuple[Rule, ...] = (
         ],
         type_vote(INC, 2.0),
         tier_vote(2, 0.5),
+    ),
+    # A problem in plain words, no "error" named: something cannot be done, is not saved,
+    # has gone missing, shows the wrong thing.
+    phrase_rule(
+        [
+            r"(?:can ?not|can't|unable to|couldn't|could not) (?:\w+ )?(?:log|open|print|save"
+            r"|see|access|load|send|post|find|use|connect|finish|complete|process|enrol\w*)",
+            r"(?:not|isn't|aren't|wasn't|weren't) (?:being )?(?:saved|updated|sent|loaded|shown"
+            r"|synced|displayed|received|imported|exported|calculated|posted)",
+            r"(?:is|are|went|has gone|have gone) missing",
+            r"missing (?:after|since|from)",
+            r"shows? (?:the )?wrong",
+            r"spins? forever",
+        ],
+        type_vote(INC, 1.5),
     ),
     phrase_rule(
         [rf"{_ASK}\s+(?:\w+\s+)?{_SERVICE_VERBS}", "request to"],

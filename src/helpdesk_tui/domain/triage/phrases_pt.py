@@ -232,6 +232,10 @@ PT_RULES: tuple[Rule, ...] = (
             r"quebrad\w*",
             r"bugs?",
             r"parou de funcionar",
+            r"em falta",
+            r"faltando",
+            r"(?:nao consigo|nao conseguimos|nao conseguem) (?:\w+ )?(?:entrar|acessar|abrir"
+            r"|salvar|imprimir|ver|enviar|logar)",
             r"nao carrega",
             r"nao abre",
             r"valores? errad\w*",

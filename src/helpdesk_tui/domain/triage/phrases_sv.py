@@ -223,6 +223,8 @@ SV_RULES: tuple[Rule, ...] = (
             r"trasig\w*",
             r"bugg\w*",
             r"slutat fungera",
+            r"kan inte (?:logga|oppna|spara|skriva|se|komma at|ladda|skicka)",
+            r"saknas",
             r"laddar inte",
             r"fel (?:belopp|siffror|priser)",
         ],
