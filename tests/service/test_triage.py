@@ -184,6 +184,8 @@ def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) ->
     assert '"quantum' in got.reason or '"drift' in got.reason or '"rig' in got.reason
     # The same suggestion for the intake form's draft: one code path.
     assert lead.suggest_draft("Quantum rig drift again", "") == got
+    # Words the model never saw are no signal: it does not vote from its prior alone.
+    assert not lead.triage(new(lead, "Hej", "Tack")).suggestion.offered
 
 
 def test_without_scikit_learn_triage_is_the_rules_and_says_so(

@@ -80,20 +80,19 @@ class SklearnLearner:
     def words(self, ticket: Ticket, name: str, value: object) -> tuple[str, ...]:
         """The ticket's words that spoke most for `value` in the model of `name`: what the
         reason quotes (always words of the customer's own text, never a label)."""
+        row = self._vectoriser.transform([triage_text(ticket)])
+        return self._telling(row.toarray()[0], name, _label(value))
+
+    def _telling(self, dense: Any, name: str, label: str) -> tuple[str, ...]:
         model = self._models.get(name)
-        if model is None:
+        if model is None or label not in (labels := [str(k) for k in model.classes_]):
             return ()
-        labels = [str(label) for label in model.classes_]
-        if _label(value) not in labels:
-            return ()
-        row = self._vectoriser.transform([triage_text(ticket)]).toarray()[0]
         words = self._vectoriser.transformer_list[0][1].get_feature_names_out()
         if len(labels) == 2:
-            sign = 1.0 if labels.index(_label(value)) == 1 else -1.0
-            coef = sign * model.coef_[0]
+            coef = (1.0 if labels.index(label) == 1 else -1.0) * model.coef_[0]
         else:
-            coef = model.coef_[labels.index(_label(value))]
-        weight = row[: len(words)] * coef[: len(words)]
+            coef = model.coef_[labels.index(label)]
+        weight = dense[: len(words)] * coef[: len(words)]
         telling = [
             n
             for n in range(len(words))
@@ -103,12 +102,15 @@ class SklearnLearner:
         return tuple(str(words[n]) for n in best[:2])
 
     def scores(self, ticket: Ticket) -> dict[str, dict[object, float]]:
-        """Per field, LEARNED_WEIGHT times the probability of each likely value."""
+        """Per field, LEARNED_WEIGHT times the probability of each likely value, for the
+        values some word of the ticket's own speaks for (a model leaning on its prior
+        alone, on a "Hello, thanks" ticket, is no signal)."""
         row = self._vectoriser.transform([triage_text(ticket)])
+        dense = row.toarray()[0]
         out: dict[str, dict[object, float]] = {name: {} for name in FIELDS}
         for name, model in self._models.items():
             for label, probability in zip(model.classes_, model.predict_proba(row)[0], strict=True):
-                if probability >= MIN_PROBABILITY:
+                if probability >= MIN_PROBABILITY and self._telling(dense, name, str(label)):
                     out[name][_value(name, str(label))] = LEARNED_WEIGHT * float(probability)
         return out
 
