@@ -97,3 +97,21 @@ async def test_the_suggestion_follows_the_typing_and_ctrl_t_applies_it(
         assert value(form, "#priority") == found.priority.value
         assert value(form, "#type") == found.type.value == TicketType.INCIDENT.value
         assert value(form, "#tier") == str(found.tier)
+
+
+async def test_text_with_no_signal_says_no_suggestion_and_ctrl_t_changes_nothing(
+    make_app: AppFactory,
+) -> None:
+    app = make_app("alex")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        await pilot.press(*"Hej tack")
+        line = form.query_one("#draft-suggestion", Static)
+        for _ in range(60):  # asked once typing pauses, in a worker
+            await pilot.pause(0.05)
+            if str(line.render()):
+                break
+        await settle(pilot)
+        assert str(line.render()) == "No suggestion" and form.suggestion is None
+        await press(pilot, "ctrl+t")
+        assert (value(form, "#priority"), value(form, "#type")) == ("medium", "incident")
