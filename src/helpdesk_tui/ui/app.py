@@ -228,6 +228,7 @@ class HelpdeskApp(App[None]):
 
     def action_go(self, where: str) -> None:
         from .screens.escalation import EscalationScreen
+        from .screens.handover import HandoverScreen
         from .screens.metrics import MetricsScreen
         from .screens.queue import QueueScreen
         from .screens.sla_board import SlaBoardScreen
@@ -237,6 +238,7 @@ class HelpdeskApp(App[None]):
             "escalations": EscalationScreen,
             "sla": SlaBoardScreen,
             "metrics": MetricsScreen,
+            "handover": HandoverScreen,
         }
         kind = kinds[where]
         if isinstance(self.screen, kind) or (kind is not QueueScreen and self.store_opening()):

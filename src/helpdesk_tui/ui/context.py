@@ -34,8 +34,9 @@ APP_BINDINGS: list[BindingType] = [
     Binding("f3", "go('escalations')", _("Escalations"), id="app.escalations", show=False),
     Binding("f4", "go('sla')", _("SLA board"), id="app.sla_board", show=False),
     Binding("f5", "go('metrics')", _("Metrics"), id="app.metrics", show=False),
+    Binding("f7", "go('handover')", _("Shift handover"), id="app.handover", show=False),
     Binding("colon", "goto_ticket", _("Go to ticket"), id="app.goto", show=False),
-    Binding("exclamation_mark", "oncall_alerts", _("On-call alerts"), id="app.alerts", show=False),
+    Binding("f6", "oncall_alerts", _("On-call alerts"), id="app.alerts", show=False),
     Binding("at", "mentions", _("Mentions"), id="app.mentions", show=False),
 ]
 """The keys that work on every screen (HelpdeskApp.BINDINGS)."""
