@@ -149,6 +149,22 @@ async def test_new_ticket_with_optional_fields_empty(started: Any) -> None:
         )
 
 
+async def test_shift_tab_from_the_subject_reaches_the_description(started: Any) -> None:
+    """At 80x24 the form scrolls; tab and shift+tab go round the fields only, so a
+    description typed after shift+tab is the ticket's description."""
+    async with started() as (app, pilot, _toasts):
+        await pilot.resize_terminal(80, 24)
+        await press(pilot, "n")
+        await pilot.press(*"Printer jams", "shift+tab")
+        assert app.focused is not None and app.focused.id == "description"
+        await pilot.press(*"Every job stops")
+        await press(pilot, "ctrl+s")
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        stored = app.service.get(screen.key)
+        assert (stored.subject, stored.description) == ("Printer jams", "Every job stops")
+
+
 async def test_new_ticket_with_every_field_filled(started: Any) -> None:
     async with started() as (app, pilot, _toasts):
         await press(pilot, "n")

@@ -14,7 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
@@ -23,7 +23,7 @@ from ...domain.text import safe_line
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..jobs import call_store
-from ..widgets.inputs import LineInput, field_value
+from ..widgets.inputs import FormScroll, LineInput, field_value
 
 TEXT_FIELDS = {
     "subject": _("Subject"),
@@ -62,7 +62,7 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
 
     def compose(self) -> ComposeResult:
         ticket = self.ticket
-        with VerticalScroll(classes="dialog form edit-form"):
+        with FormScroll(classes="dialog form edit-form"):
             yield Label(
                 Text(
                     _("Edit {key} · ctrl+s save · esc cancel · tab next field").format(

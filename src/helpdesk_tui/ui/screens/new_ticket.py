@@ -13,7 +13,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
@@ -26,7 +26,7 @@ from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..context import app_context
 from ..jobs import call_store
-from ..widgets.inputs import LineInput, TextEditor, field_value
+from ..widgets.inputs import FormScroll, LineInput, TextEditor, field_value
 
 SUGGEST_AFTER = 0.4
 """Seconds of no typing before triage is asked about the draft."""
@@ -45,7 +45,7 @@ class NewTicketScreen(ModalScreen[str | None]):
     """Triage's suggestion for what is typed so far (None until there is one)."""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog form"):
+        with FormScroll(classes="dialog form"):
             # The keys go in the title: at 80x24 the bottom of the form is below the fold.
             yield Label(
                 Text(_("New ticket · ctrl+s create · esc cancel · tab next field")),

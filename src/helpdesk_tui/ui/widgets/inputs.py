@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
 
@@ -25,6 +26,12 @@ class LineInput(Input):
 class TextEditor(TextArea):
     def on_mount(self) -> None:
         self.cursor_blink = _blink(self)
+
+
+class FormScroll(VerticalScroll, can_focus=False):
+    """A form's scrolling body, never a tab stop: focused, it would swallow what is typed
+    with nothing shown (shift+tab from the first field must reach the last field, not
+    the body around them). A focused field scrolls itself into view."""
 
 
 def field_value(widget: Widget) -> str:
