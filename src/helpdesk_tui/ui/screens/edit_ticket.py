@@ -50,6 +50,10 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
     """Writes what changed with `save` (the service checks the values; a refusal is
     said in the form, which stays open) and returns the ticket written, or None."""
 
+    AUTO_FOCUS = ""
+    """The first field is focused in on_mount without scrolling: Textual's own focus
+    would scroll the form past its title at 80x24."""
+
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="edit.save", priority=True),
         Binding("escape", "dismiss(None)", _("Cancel"), id="edit.cancel"),
@@ -90,7 +94,7 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
             yield Static(Text(""), id="form-error", classes="dialog-error")
 
     def on_mount(self) -> None:
-        self.query_one("#edit-subject", LineInput).focus()
+        self.query_one("#edit-subject", LineInput).focus(scroll_visible=False)
 
     def action_save(self) -> None:
         try:

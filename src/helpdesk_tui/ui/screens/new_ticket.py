@@ -35,6 +35,10 @@ SUGGEST_AFTER = 0.4
 class NewTicketScreen(ModalScreen[str | None]):
     """Returns the new ticket's key, or None when cancelled."""
 
+    AUTO_FOCUS = ""
+    """The first field is focused in on_mount without scrolling: Textual's own focus
+    would scroll the form past its title at 80x24."""
+
     BINDINGS = [
         Binding("ctrl+s", "create", _("Create"), id="new.create", priority=True),
         Binding("ctrl+t", "apply_suggestion", _("Apply suggestion"), id="new.suggest"),
@@ -104,7 +108,7 @@ class NewTicketScreen(ModalScreen[str | None]):
             yield Static(Text(""), id="form-error", classes="dialog-error")
 
     def on_mount(self) -> None:
-        self.query_one("#subject", Input).focus()
+        self.query_one("#subject", Input).focus(scroll_visible=False)
         service = app_context(self).service
         call_store(self, service.agents, self._show_agents, lambda _exc: None, what=_("agents"))
 
