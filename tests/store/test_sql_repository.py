@@ -46,8 +46,9 @@ from .support import ME, change, note
 
 def test_is_a_ticket_repository_with_every_capability(repo: SqlRepository, backend: str) -> None:
     # Logins of the agents' own are PostgreSQL's: a local file's user is its OS user.
+    # Presence too: nobody else is told on a local file (no NOTIFY).
     assert isinstance(repo, TicketRepository)
-    local = {Capability.LOGINS} if backend == "sqlite" else set()
+    local = {Capability.LOGINS, Capability.PRESENCE} if backend == "sqlite" else set()
     assert repo.capabilities == frozenset(Capability) - local
     assert repo.key_prefix == "HD"
 
