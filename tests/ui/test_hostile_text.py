@@ -265,7 +265,7 @@ def test_the_real_app_never_writes_what_a_ticket_holds(
     assert set(APP_LINK.findall(raw)) == {b"http://x", b""}
     raw = APP_LINK.sub(b"", raw)
     own = OWN_OSC.sub(b"", raw)
-    assert b"\x1b]" not in own, "an OSC other than the pointer shape (title, clipboard, link)"
+    assert b"\x1b]" not in own, "an OSC other than the pointer shape and links (title, clipboard)"
     assert b"\x07" not in own, "the terminal bell rang ([ui] bell is off)"
     text = raw.decode("utf-8")  # strict: nothing but UTF-8 goes out
     for char in ("\x9b", "\x9d", "\u202e", "\x00"):
@@ -391,7 +391,7 @@ async def test_on_call_alerts_quote_subjects_as_text(
     hostile_store: HostileStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A subject such as "[/]" crashed the app from a toast; "[@click=…]" became live.
-    Alerts wait on the status line, and `!` lists them: both show the subject as text."""
+    Alerts wait on the status line, and f6 lists them: both show the subject as text."""
     from helpdesk_tui.ui.widgets.status_line import StatusLine
 
     monkeypatch.setattr(app_module, "ONCALL_EVERY", 0.2)
@@ -403,10 +403,10 @@ async def test_on_call_alerts_quote_subjects_as_text(
             if line.text.startswith("On call"):
                 break
             await pilot.pause(0.05)
-        assert line.text.startswith("On call (") and "! to list" in line.text, line.text
+        assert line.text.startswith("On call (") and "f6 to list" in line.text, line.text
         assert not app.screen.query("Toast"), "an on-call alert became a toast"
         _check_screen(pilot, "queue with on-call alerts waiting")
-        await pilot.press("exclamation_mark")
+        await pilot.press("f6")
         await settle(pilot)
         from textual.widgets import OptionList
 

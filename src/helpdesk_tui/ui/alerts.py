@@ -1,8 +1,8 @@
 """On-call alerts: every few seconds (the app's timer), one cheap query for new P1s and
 one for the agent's own clocks at risk or breached, each alert raised once.
 
-Alerts wait on the status line of every screen ("On call (3) · ! to list · HD-97 …")
-until the agent lists them with `!`, rather than as toasts: three toasts and
+Alerts wait on the status line of every screen ("On call (3) · f6 to list · HD-97 …")
+until the agent lists them with f6, rather than as toasts: three toasts and
 "N more" covered half the list at 80x24, and went away after 15 seconds whether anyone
 had read them or not."""
 
@@ -26,6 +26,7 @@ from ..store.base import Query, StoreError
 from .context import app_context
 from .jobs import call_store
 from .terminal import notify_desktop
+from .widgets.suggestion import key_hint
 
 
 def collect_alerts(service: HelpdeskService, since: datetime, me: str) -> list[str]:
@@ -134,8 +135,10 @@ class OnCallAlerts:
         if not self.waiting:
             return None
         # The count and the key first: a narrow terminal cuts the end of the line.
-        text = _("On call ({count}) · ! to list · {alert}").format(
-            count=len(self.waiting), alert=self.waiting[-1][1]
+        text = _("On call ({count}) · {key} to list · {alert}").format(
+            count=len(self.waiting),
+            key=key_hint(self._app, "app.alerts", "f6"),
+            alert=self.waiting[-1][1],
         )
         urgent = any(ident.startswith(("new:", "breached:")) for ident, _t in self.waiting)
         return text, urgent

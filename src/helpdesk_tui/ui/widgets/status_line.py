@@ -48,7 +48,7 @@ class StatusLine(Static):
         # An outage outranks everything: what the screen shows may be minutes old.
         outage = app.store_activity.outage()
         slow = None if outage else app.store_activity.slow()
-        # Then on-call alerts, until the agent lists them (`!`): they must not scroll by.
+        # Then on-call alerts, until the agent lists them (f6): they must not scroll by.
         alert_text, urgent = (
             (None, False) if outage or slow else (app.oncall_line() or (None, False))
         )
