@@ -31,12 +31,14 @@ from helpdesk_tui.ui.screens.dialogs import (
     PromptScreen,
 )
 from helpdesk_tui.ui.screens.escalation import EscalationScreen
+from helpdesk_tui.ui.screens.handover import HandoverScreen
 from helpdesk_tui.ui.screens.help import HelpScreen
 from helpdesk_tui.ui.screens.macro_picker import MacroPicker
 from helpdesk_tui.ui.screens.metrics import MetricsScreen
 from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
 from helpdesk_tui.ui.screens.outage import OutageScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
+from helpdesk_tui.ui.screens.shell_note import ShellNoteScreen
 from helpdesk_tui.ui.screens.sla_board import SlaBoardScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.customer import CustomerTable
@@ -150,6 +152,24 @@ async def composer(pilot: Pilot[None]) -> None:
     expect_screen(pilot, ComposeScreen)
 
 
+DF = (
+    "printf 'Filesystem      Size  Used Avail Use%% Mounted on\\n"
+    "/dev/vda1        50G   47G  3.0G  94%% /var\\n'; exit 1"
+)
+
+
+async def shell_note(pilot: Pilot[None]) -> None:
+    """`!`: a command run, its output shown as the note will hold it, not added yet."""
+    await ticket(pilot)
+    await press(pilot, "exclamation_mark")
+    expect_screen(pilot, ShellNoteScreen)
+    screen = pilot.app.screen
+    assert isinstance(screen, ShellNoteScreen)
+    await pilot.press(*DF, "enter")
+    await settle(pilot)  # the command runs in a thread worker: settled, it is done
+    assert screen.run is not None and screen.run.returncode == 1
+
+
 async def macro_picker(pilot: Pilot[None]) -> None:
     await composer(pilot)
     await press(pilot, "ctrl+t")
@@ -181,6 +201,12 @@ async def metrics(pilot: Pilot[None]) -> None:
     await queue(pilot)
     await press(pilot, "f5")
     expect_screen(pilot, MetricsScreen)
+
+
+async def handover(pilot: Pilot[None]) -> None:
+    await queue(pilot)
+    await press(pilot, "f7")
+    expect_screen(pilot, HandoverScreen)
 
 
 async def help_keys(pilot: Pilot[None]) -> None:
@@ -258,10 +284,12 @@ SCREENS: dict[str, Steps] = {
     "outage-update": outage,
     "reply-composer": composer,
     "macro-picker": macro_picker,
+    "shell-note": shell_note,
     "escalations": escalations,
     "escalations-tier": escalations_tier,
     "sla-board": sla_board,
     "metrics": metrics,
+    "handover": handover,
     "help": help_keys,
     "new-ticket": new_ticket,
     "conflict": conflict,

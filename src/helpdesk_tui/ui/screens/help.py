@@ -22,12 +22,14 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from .dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, PromptScreen
     from .edit_ticket import EditTicketScreen
     from .escalation import EscalationScreen
+    from .handover import HandoverScreen
     from .macro_picker import MacroPicker
     from .metrics import MetricsScreen
     from .new_ticket import NewTicketScreen
     from .outage import OutageScreen
     from .queue import QueueScreen
     from .queue_selection import QueueSelection
+    from .shell_note import ShellNoteScreen
     from .sla_board import SlaBoardScreen
     from .ticket import TicketScreen
 
@@ -38,6 +40,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
         (_("Ticket"), TicketScreen.BINDINGS),
         (_("Conversation"), Conversation.BINDINGS),
         (_("Reply / note"), ComposeScreen.BINDINGS),
+        (_("Command as note (!)"), ShellNoteScreen.BINDINGS),
         (_("Canned replies"), MacroPicker.BINDINGS),
         (_("Outage update"), OutageScreen.BINDINGS),
         (_("New ticket"), NewTicketScreen.BINDINGS),
@@ -45,6 +48,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
         (_("Escalations"), EscalationScreen.BINDINGS),
         (_("SLA board"), SlaBoardScreen.BINDINGS),
         (_("Metrics"), MetricsScreen.BINDINGS),
+        (_("Shift handover"), HandoverScreen.BINDINGS),
         (
             _("Dialogs"),
             [

@@ -77,6 +77,13 @@ class TicketScreen(TicketLinks):
         Binding("f", "files", _("Files"), show=False, id="ticket.files"),
         Binding("c", "csat", _("CSAT"), show=False, id="ticket.csat"),
         Binding("R,ctrl+r", "refresh", _("Refresh"), show=False, id="ticket.refresh"),
+        Binding(
+            "exclamation_mark",
+            "shell_note",
+            _("Command as note"),
+            show=False,
+            id="ticket.shell_note",
+        ),
         Binding("Y", "copy", _("Copy"), show=False, id="ticket.copy"),
         Binding(
             "1", "tab('conversation')", _("Conversation"), show=False, id="ticket.tab_conversation"

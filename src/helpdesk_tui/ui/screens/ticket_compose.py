@@ -12,6 +12,7 @@ from ...settings.i18n import _
 from ...store.base import PresenceState
 from ..jobs import call_store
 from ..widgets.presence import PresenceStrip
+from .dialogs import on_answer
 from .ticket_actions import TicketActions
 
 
@@ -129,6 +130,36 @@ class TicketCompose(TicketActions):
         )
         if self.is_active:
             self._open_composer(kind)  # back in the editor, as it was
+
+    def action_shell_note(self) -> None:
+        """`!`: a command's output as an internal note, run only once the agent has typed
+        it and pressed Enter (screens/shell_note.py), added with a second Enter."""
+        from ..shell import CommandRun, note_body
+        from .shell_note import ShellNoteScreen
+
+        terminal = self.helpdesk.settings.terminal
+        if not terminal.shell:
+            self.notify(_("Commands from the app are turned off in [terminal] shell."))
+            return
+        if self.app.is_web:
+            # Served to a browser, the command would run on the server, not where the
+            # agent sits: a leaked session key must not be a shell.
+            self.notify(_("Commands from the app do not run in a browser."))
+            return
+        if self.ticket is None:
+            return
+        key, service = self.key, self.service
+
+        def add(run: CommandRun) -> None:
+            body = note_body(run)
+            self._versioned_write(
+                _("command output added as an internal note"),
+                lambda v: service.command_note(key, v, body, run.command),
+                not_done=lambda exc: self._not_sent("note", body, exc),
+            )
+
+        screen = ShellNoteScreen(key, terminal.shell_timeout, terminal.shell_output_kib)
+        self.app.push_screen(screen, on_answer(add))
 
     def action_reply(self) -> None:
         self._open_composer("reply")
