@@ -7,6 +7,7 @@ Run by hand (not part of the tests)::
     .venv/bin/python benchmarks/bench_triage.py --big      # also train on the 1M-ticket store
     .venv/bin/python benchmarks/bench_triage.py --heldout tests/data/triage_heldout.jsonl
     .venv/bin/python benchmarks/bench_triage.py --dev tests/data/triage_dev_multilingual.jsonl
+    .venv/bin/python benchmarks/bench_triage.py --speed-against 0a510c6
 
 --heldout scores a set the rules' author never read: aggregate figures only (per field,
 per language, beside the trivial baseline), and the learning gain: a store of its half
@@ -30,15 +31,18 @@ scored:
 
 Speed: suggestions per second (rules only, and with an index of 5,000 past tickets), and
 the service's training time (store reads and index build) on benchmarks/data/bench-1000.db
-when it exists (written by bench_store.py --tickets 1000).
+when it exists (written by bench_store.py --tickets 1000). --speed-against COMMIT... times
+the rules alone of those commits and of this tree side by side, in turns, on the same machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -303,6 +307,58 @@ def speed(examples: Sequence[Example], index: TicketIndex | None, label: str) ->
     print(f"{label}: {rounds * len(tickets) / elapsed:,.0f} suggestions/s")
 
 
+_TIMER = """
+import json, sys, time
+from helpdesk_tui.domain.model import Ticket
+from helpdesk_tui.domain.triage import suggest
+rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8") if line.strip()]
+tickets = [Ticket(key=f"LB-{n}", subject=r["subject"], description=r["description"],
+                  affected_users=r.get("affected_users")) for n, r in enumerate(rows)]
+suggest(tickets[0])
+started = time.perf_counter()
+for _ in range(max(1, 2000 // len(tickets))):
+    for ticket in tickets:
+        suggest(ticket)
+print(max(1, 2000 // len(tickets)) * len(tickets) / (time.perf_counter() - started))
+"""
+
+
+def speed_against(commits: Sequence[str], turns: int = 5) -> int:
+    """The rules alone of each commit and of this tree, timed in turns in fresh processes
+    (a commit's src/ from `git archive`), the median of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trees: dict[str, Path] = {}
+        for commit in commits:
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
+            )
+            (Path(tmp) / commit).mkdir()
+            subprocess.run(
+                ["tar", "-x", "-C", Path(tmp) / commit], input=archive.stdout, check=True
+            )
+            trees[commit] = Path(tmp) / commit / "src"
+        trees["this tree"] = ROOT / "src"
+        rates: dict[str, list[float]] = {name: [] for name in trees}
+        for _ in range(turns):
+            for name, src in trees.items():
+                env = {**os.environ, "PYTHONPATH": str(src)}
+                out = subprocess.run(
+                    [sys.executable, "-c", _TIMER, str(LABELLED)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                    cwd=tmp,
+                )
+                rates[name].append(float(out.stdout))
+    for name, got in rates.items():
+        print(
+            f"rules only, {name}: {statistics.median(got):,.0f} suggestions/s "
+            f"(median of {turns}; {', '.join(f'{r:,.0f}' for r in got)})"
+        )
+    return 0
+
+
 def big_index(examples: Sequence[Example], size: int = 5000) -> TicketIndex:
     """5,000 past tickets of realistic length: the labelled ones, reworded and repeated."""
     train = []
@@ -324,7 +380,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--big", action="store_true", help="train on bench-1000000.db too")
     parser.add_argument("--heldout", type=Path, help="score a held-out set (aggregate only)")
     parser.add_argument("--dev", type=Path, help="score another development set")
+    parser.add_argument(
+        "--speed-against", metavar="COMMIT", nargs="+", help="rules' speed beside COMMITs'"
+    )
     args = parser.parse_args(argv)
+    if args.speed_against:
+        return speed_against(args.speed_against)
     if args.heldout or args.dev:
         return other_set(args.heldout or args.dev, args.errors, bool(args.heldout))
     examples = load()

@@ -49,13 +49,23 @@ _SERVICE_VERBS = (
     r"(?:set up|setup|configure|change|update|install|create|schedule|enable|increase|extend"
     r"|renew|move|migrate|rename|export|restore|issue|generate|send|provide|adjust|reschedule"
     r"|activate|deactivate|disable|remove|close|upgrade|deploy|copy|refresh|clone|merge|delete"
-    r"|archive|perform|plan|run|check|test|add)"
+    r"|archive|perform|plan|run|check|test|add|re-?run|re-?send|resend|re-?import|re-?process"
+    r"|import)"
 )
 _ASK = r"(?:please|could you|can you|would you|kindly|we need you to|we would like you to)"
 _GRANT = r"(?:grant|give|provide|request(?:ing)?|need|needs|add|create|set up|setup|restore)"
 _ACCESS = r"(?:access|accounts?|logins?|permissions?|roles?|rights|sso)"
 _NEWCOMER = r"(?:user|starter|employee|hire|joiner|colleague|member of staff|store manager)"
-_CHANGE = r"(?:update|upgrade|release|deploy(?:ment)?|patch|migration)"
+
+COUNTED_PEOPLE = (
+    r"people|persons|users|staff|employees|colleagues|agents|planners|buyers|teachers"
+    r"|students|members|drivers|cashiers|designers|accountants|nurses"
+)
+"""Who a number counts in "12 people", "around 40 users": how many are affected."""
+
+HARM = 4.5
+"""A security breach or another customer's data on screen is critical whatever the
+customer calls it: above "not urgent" (3) and the leans of a question together."""
 
 TYPE_LEANS: dict[TicketType, tuple[Priority, int]] = {
     INC: (MED, 2),
@@ -69,7 +79,11 @@ TYPE_LEANS: dict[TicketType, tuple[Priority, int]] = {
 (the policy's usual case: a request is medium, a question low, a suggestion low, tier 2).
 A type phrase casts these as light votes, so the words that gave the type are quoted."""
 TYPE_LEAN_SHARE = 0.25
-"""A type vote of weight w leans priority and tier by w times this: below any rule."""
+"""A type's summed votes s lean priority and tier by min(s, TYPE_LEAN_CAP) times this:
+below any rule."""
+TYPE_LEAN_CAP = 3.0
+"""Many words for one type ("error", "failed", "broken") say it is that type, not that
+its usual tier outweighs a word about the tier itself ("ERP", "integration")."""
 
 # Each rule: phrases (regular expressions, matched as whole words in the lowercased subject
 # and description) and the votes they cast. Weights: 3 decides alone, 2 nearly, 1 leans.
@@ -105,11 +119,13 @@ RULES: tuple[Rule, ...] = (
             r"across the (?:company|organi[sz]ation|board)",
         ],
         priority_vote(CRIT, 2.0),
+        type_vote(INC, 0.5),
         tier_vote(3, 0.5),
     ),
     phrase_rule(
         [
-            r"(?:nobody|no one|none of (?:us|(?:our|the)(?: [\w,]+){1,2}))\s+"
+            r"(?:nobody|no one|none of (?:us|(?:our|the)(?: [\w,]+){1,2}))"
+            r"(?: (?:in|at) (?:the|our) (?:company|organi[sz]ation|business|firm))?\s+"
             r"(?:can|is able to|could|are able)",
             rf"no {_PEOPLE} (?:can|could|is able to)",
         ],
@@ -120,7 +136,7 @@ RULES: tuple[Rule, ...] = (
     phrase_rule(
         [
             rf"{_SYSTEM}\s+(?:is\s+|are\s+|went\s+|seems\s+)?(?:completely\s+|totally\s+)?"
-            r"(?:down|unreachable|offline|dead)",
+            r"(?:down|unreachable|offline|dead|not responding|unresponsive)",
             r"down for (?:everyone|everybody|all)",
         ],
         priority_vote(CRIT, 2.5),
@@ -144,9 +160,10 @@ RULES: tuple[Rule, ...] = (
             r"(?:stolen|leaked) (?:credentials|passwords?)",
             r"credentials (?:were|have been) stolen",
             r"exposed (?:customer |personal )?data",
+            r"(?:unknown|unfamiliar|foreign|suspicious) (?:ip|country|location|device|address)",
         ],
-        priority_vote(CRIT, 3.5),
-        type_vote(INC, 2.0),
+        priority_vote(CRIT, HARM),
+        type_vote(INC, 3.0),
         tier_vote(3, 3.0),
     ),
     # Serious harm in plain words: another customer's data on screen is a breach, records
@@ -159,15 +176,20 @@ RULES: tuple[Rule, ...] = (
             r"(?:customer|client|company|retailer|tenant)",
             r"(?:visible|exposed|accessible|readable) to (?:anyone|everyone|the public|all)",
             r"public(?:ly)? (?:link|url|accessible)",
+            r"(?:data|orders|names|addresses|numbers|figures|details|records|invoices|sales"
+            r"|customers|prices)(?: [\w-]+){0,3} (?:of|from) (?:another|a different|other"
+            r"|someone else's) (?:customer|client|company|retailer|tenant|chain|brand)s?",
+            r"wrong (?:customer|client|company|retailer|tenant)'?s",
         ],
-        priority_vote(CRIT, 3.5),
-        type_vote(INC, 2.0),
+        priority_vote(CRIT, HARM),
+        type_vote(INC, 3.0),
         tier_vote(3, 3.0),
     ),
     phrase_rule(
         [
-            r"(?:invoices|orders|records|data|files|documents|transactions|bookings)"
-            r"(?: \w+){0,3} (?:have |has |are |were )?(?:gone missing|vanished|disappeared)",
+            r"(?:invoices|orders|records|data|files|documents|transactions|bookings|figures)"
+            r"(?: [\w-]+){0,4} (?:have |has |are |were )?(?:gone missing|vanished|disappeared"
+            r"|been deleted|been wiped)",
             r"(?:whole|entire) (?:company|business|organi[sz]ation) (?:can't|cannot|is unable"
             r"|is at a standstill|has stopped|is stuck)",
             r"(?:can't|cannot) (?:do any|work at all)",
@@ -228,7 +250,12 @@ RULES: tuple[Rule, ...] = (
         type_vote(INC, 0.5),
         tier_vote(2, 1.0),
     ),
-    phrase_rule([rf"{_MANY}\s+{_OWNER}{_PEOPLE}"], priority_vote(HIGH, 2.0), tier_vote(2, 0.5)),
+    phrase_rule(
+        [rf"{_MANY}\s+{_OWNER}(?:{_PEOPLE}|{_WHERE}(?:e?s)?)"],
+        priority_vote(HIGH, 2.0),
+        type_vote(INC, 0.5),
+        tier_vote(2, 0.5),
+    ),
     phrase_rule(
         [
             rf"(?:all|every|everyone|everybody)\b[^.]{{0,30}}\b(?:in|at|from) (?:our|the) "
@@ -250,7 +277,11 @@ RULES: tuple[Rule, ...] = (
         priority_vote(CRIT, -2.0),
     ),
     phrase_rule(
-        [rf"(?:entire|whole|all of (?:the|our)|the whole|our whole|our entire)\s+{_WHERE}"],
+        [
+            rf"(?:entire|whole|all of (?:the|our)|the whole|our whole|our entire)\s+(?:\w+\s+)?"
+            rf"{_WHERE}",
+            rf"(?:nobody|no one) (?:in|at|from) (?:the|our) (?:\w+ ){{0,2}}{_WHERE}",
+        ],
         priority_vote(HIGH, 2.5),
         tier_vote(2, 0.5),
     ),
@@ -340,7 +371,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:left|leaves|leaving) the (?:company|organi[sz]ation|business|firm)",
             r"off-?boarding",
         ],
-        priority_vote(HIGH, 1.5),
+        priority_vote(HIGH, 2.5),
         type_vote(ACC, 3.0),
         tier_vote(1, 1.5),
     ),
@@ -383,16 +414,33 @@ RULES: tuple[Rule, ...] = (
         type_vote(INC, 1.0),
         tier_vote(2, 0.5),
     ),
-    phrase_rule(["workaround"], priority_vote(MED, 1.0)),
+    phrase_rule(
+        [
+            "workaround",
+            r"in the meantime",
+            "meanwhile",
+            r"(?:we|i|they) can still",
+            r"(?:by|in) hand for now",
+        ],
+        priority_vote(MED, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"no (?:way around|workaround|alternative|other way)",
+            r"(?:is|are) due (?:today|tomorrow|this (?:week|afternoon|evening))",
+            r"deadline (?:is )?(?:today|tomorrow)",
+        ],
+        priority_vote(HIGH, 1.5),
+    ),
     phrase_rule(
         [r"non[- ]essential", "not blocking", r"does(?:n't| not) (?:block|stop|prevent)"],
         priority_vote(MED, 1.0),
         priority_vote(LOW, 0.5),
     ),
     phrase_rule(
-        ["guidance", r"best practices?"],
+        ["guidance", r"best practices?", r"what (?:do|would) you recommend", "advice"],
         type_vote(INFO, 2.0),
-        priority_vote(MED, 1.0),
+        priority_vote(MED, 2.0),
         tier_vote(2, 0.5),
     ),
     # --- Low (001: "Visual inconsistencies or small UI glitches", "Typographical errors or
@@ -426,6 +474,7 @@ RULES: tuple[Rule, ...] = (
             r"looks? (?:wrong|odd|weird|off)",
         ],
         priority_vote(LOW, 2.0),
+        type_vote(INC, 0.5),
         tier_vote(1, 1.0),
     ),
     phrase_rule(["formatting", "formatted"], priority_vote(LOW, 1.5)),
@@ -512,6 +561,7 @@ RULES: tuple[Rule, ...] = (
             r"(?:do(?:n't| not)|does(?:n't| not)) (?:seem to )?mind",
             r"(?:still|otherwise) works",
             r"(?:loads?|works?) (?:fine|normally) (?:after|anyway|afterwards)",
+            r"(?:works|is working|working) again",
         ],
         priority_vote(LOW, 2.0),
     ),
@@ -531,7 +581,8 @@ RULES: tuple[Rule, ...] = (
             r"won't (?:load|open|start|save)",
             "bug",
             "exception",
-            r"blank (?:page|screen)",
+            r"(?:blank|empty) (?:page|screen)",
+            r"warnings?",
             "not loading",
             r"wrong (?:\w+ )?(?:results?|amounts?|numbers|figures|totals?|values?|data|prices?)",
             "incorrect",
@@ -553,6 +604,9 @@ RULES: tuple[Rule, ...] = (
             r"missing (?:after|since|from)",
             r"shows? (?:the )?wrong",
             r"spins? forever",
+            r"no longer (?:\w+ )?(?:synced|sent|imported|working|works|updated|arrive|loads?"
+            r"|shows?|visible|available|possible)",
+            r"wrong(?:ly)?",
         ],
         type_vote(INC, 1.5),
     ),
@@ -572,6 +626,14 @@ RULES: tuple[Rule, ...] = (
         ],
         type_vote(SRV, 2.5),
         tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:copy|duplicate|re-?issue) of (?:the |an |our )?(?:\w+ )?(?:invoice|receipt)",
+            r"invoice copy",
+        ],
+        type_vote(SRV, 2.0),
+        tier_vote(1, 1.5),
     ),
     phrase_rule(
         [
@@ -600,6 +662,7 @@ RULES: tuple[Rule, ...] = (
             "authenticator",
         ],
         type_vote(ACC, 2.0),
+        priority_vote(MED, 1.5),
         tier_vote(1, 2.0),
     ),
     phrase_rule(
@@ -610,6 +673,7 @@ RULES: tuple[Rule, ...] = (
             r"how (?:do|can|should|would|to)",
             r"what (?:is|are|does)",
             r"where (?:can|do|is|are)",
+            r"when (?:is|will|are|does|do|can|should)",
             "is it possible",
             "is there a way",
             r"can (?:i|we)",
@@ -643,17 +707,27 @@ RULES: tuple[Rule, ...] = (
             "awful",
             "rude",
             "unprofessional",
-            r"escalate (?:this )?to (?:a |your )?(?:manager|supervisor)",
-            r"(?:speak|talk) to (?:a |your )?(?:manager|supervisor)",
-            "closed without",
-            r"(?:nobody|no one) (?:has )?(?:contacted|responded|replied|called)",
-            r"formal(?:ly)? (?:complaint|dispute)",
             "dispute",
             "compensation",
             "refund",
         ],
         type_vote(CMP, 3.0),
-        priority_vote(HIGH, 0.8),
+        priority_vote(MED, 0.8),
+        tier_vote(2, 1.5),
+    ),
+    # A complaint that has already waited, been closed unsolved or asks for a manager is
+    # an escalation (003: a disputed outcome goes to a lead): high.
+    phrase_rule(
+        [
+            r"escalated? (?:this )?to (?:a |your )?(?:manager|supervisor|lead)",
+            r"(?:speak|talk) (?:to|with) (?:a |your )?(?:manager|supervisor)",
+            "closed without",
+            r"(?:nobody|no one) (?:has )?(?:contacted|responded|replied|called|answered)",
+            r"formal(?:ly)? (?:complaint|dispute)",
+            r"without (?:an |any )?(?:answer|reply|response|update)",
+        ],
+        type_vote(CMP, 3.0),
+        priority_vote(HIGH, 2.5),
         tier_vote(2, 1.5),
     ),
     phrase_rule(
@@ -662,91 +736,15 @@ RULES: tuple[Rule, ...] = (
             r"double[- ]charged",
             "overcharged",
             r"billing (?:error|issue|problem|mistake)",
+            r"(?:billed|charged|invoiced) (?:us )?for",
         ],
         type_vote(CMP, 1.5),
         priority_vote(MED, 1.5),
-        tier_vote(1, 1.5),
+        tier_vote(1, 2.5),
     ),
     phrase_rule(
-        [r"still (?:waiting|not (?:fixed|resolved|working|answered))", "third time"],
+        [r"still (?:waiting|not (?:fixed|resolved|working|answered))", r"(?:third|fourth) time"],
         type_vote(CMP, 1.5),
-        priority_vote(HIGH, 0.5),
-    ),
-    # --- Tiers (002: Tier 1 "general inquiries, account issues, and simple
-    # troubleshooting"; Tier 2 "complex issues, bugs, and platform-specific problems
-    # requiring in-depth analysis"; Tier 3 "critical issues, such as platform-wide failures,
-    # data corruption, or integration problems with external services")
-    phrase_rule(
-        [
-            r"integrations?",
-            r"apis?",
-            "erp",
-            "crm",
-            "sso",
-            "saml",
-            "ldap",
-            "oauth",
-            r"webhooks?",
-            "edi",
-            "sftp",
-            "middleware",
-            r"third[- ]party",
-            r"external (?:system|service)",
-            "interface",
-        ],
-        tier_vote(3, 1.5),
-    ),
-    phrase_rule(
-        [
-            "database",
-            "db",
-            "server",
-            "infrastructure",
-            "certificate",
-            "ssl",
-            "tls",
-            "dns",
-            "cluster",
-            "replication",
-            "backup",
-            r"data cent(?:re|er)",
-            "network",
-        ],
-        tier_vote(3, 1.0),
-    ),
-    phrase_rule(
-        [
-            "regression",
-            rf"(?:after|since) (?:the |your |last )?{_CHANGE}",
-            r"calculat\w+",
-            r"reports?",
-            r"dashboards?",
-            r"exports?",
-            r"imports?",
-            r"jobs?",
-            "batch",
-            r"stack ?trace",
-            r"logs?",
-        ],
-        tier_vote(2, 1.0),
-    ),
-    phrase_rule(
-        [
-            "my account",
-            "profile",
-            "display name",
-            "language setting",
-            r"time ?zone",
-            "invoice copy",
-            r"copy of (?:the |an |our )?invoice",
-            "billing address",
-            "bookmark",
-            r"printers?",
-            "printing",
-            "browser cache",
-            r"clear(?:ed|ing)? (?:the )?cache",
-        ],
-        tier_vote(1, 1.0),
-        priority_vote(LOW, 0.5),
+        priority_vote(HIGH, 1.0),
     ),
 )

@@ -4,20 +4,34 @@ matches it against accent-folded text."""
 
 from __future__ import annotations
 
-from .phrases import ACC, CHG, CMP, CRIT, HIGH, INC, INFO, LOW, MED, SRV
+from .phrases import ACC, CHG, CMP, CRIT, HARM, HIGH, INC, INFO, LOW, MED, SRV
 from .votes import Rule, phrase_rule, priority_vote, tier_vote, type_vote
 
 _PEOPLE = (
     r"(?:usuarios|utilizadores|funcionarios|colaboradores|clientes|lojas|filiais|vendedores"
-    r"|planejadores|operadores|agentes|escritorios)"
+    r"|planejadores|operadores|agentes|escritorios|pessoas|compradores|professores|alunos"
+    r"|membros|armazens)"
 )
+_PLACE = (
+    r"(?:departamento|setor|armazem|escritorio|loja|regiao|filial|equipe|equipa|centro"
+    r"|escola|turma)"
+)
+COUNTED_PEOPLE = (
+    r"pessoas|usuarios|utilizadores|funcionarios|colaboradores|planejadores|compradores"
+    r"|vendedores|professores|alunos|operadores|agentes|membros|colegas"
+)
+"""Who a number counts in "10 pessoas", "cerca de 40 utilizadores"."""
 _SYSTEM = r"(?:sistema|plataforma|site|servico|servidor|portal|aplicativo|aplicacao|tudo)"
-_DATA = r"(?:dados|pedidos|faturas|notas fiscais|registros|vendas|encomendas)"
+_DATA = (
+    r"(?:dados|pedidos|faturas|notas fiscais|registros|registos|vendas|encomendas|valores"
+    r"|ficheiros|arquivos|documentos|transacoes|linhas)"
+)
 
 PT_RULES: tuple[Rule, ...] = (
     phrase_rule(
         [
             rf"{_SYSTEM} (?:esta |ficou |caiu|parou|fora do ar|inoperante|indisponivel)\w*",
+            rf"{_SYSTEM} nao (?:responde|abre|carrega)",
             r"fora do ar",
             r"(?:queda|interrupcao|paralisacao) (?:total|geral|completa)",
             r"(?:a )?empresa (?:inteira|toda) (?:esta )?parada",
@@ -40,9 +54,11 @@ PT_RULES: tuple[Rule, ...] = (
             r"(?:toda a|a) empresa (?:inteira|toda)|toda a empresa|empresa inteira",
             r"ninguem (?:consegue|pode|esta conseguindo)",
             r"nenhum (?:usuario|funcionario|colaborador) (?:consegue|pode)",
+            r"(?:nenhum|nenhuma)(?: d[oa]s)?(?: nossos| nossas)? (?:\w+ ){0,2}"
+            r"(?:consegue|conseguem|pode|podem)",
         ],
         priority_vote(CRIT, 2.5),
-        type_vote(INC, 1.0),
+        type_vote(INC, 1.5),
         tier_vote(3, 1.0),
     ),
     phrase_rule(
@@ -55,14 +71,22 @@ PT_RULES: tuple[Rule, ...] = (
             rf"{_DATA} de outr[oa]s? (?:cliente|empresa|loja|varejista|revendedor)",
             rf"{_DATA} (?:que )?(?:pertencem|pertence) a outr",
             r"(?:exposto|expostos|expostas|visiveis para todos|publicamente)",
+            r"(?:dados|pedidos|faturas|registos|registros|vendas|clientes|valores|nomes|moradas"
+            r"|enderecos|numeros|informacoes|precos)(?: [\w-]+){0,3} d[eao]s? outr[oa]s? "
+            r"(?:cliente|empresa|loja|varejista|revendedor|rede|marca)",
+            r"(?:ip|pais|local|dispositivo|login|acesso|atividade|entrada)s? "
+            r"(?:desconhecid\w*|suspeit\w*|estranh\w*)",
         ],
-        priority_vote(CRIT, 3.5),
-        type_vote(INC, 2.0),
+        priority_vote(CRIT, HARM),
+        type_vote(INC, 3.0),
         tier_vote(3, 3.0),
     ),
     phrase_rule(
         [
-            rf"{_DATA} (?:\w+ )?(?:sumiram|desapareceram|foram apagad\w*|perdid\w*|sumid\w*)",
+            rf"{_DATA}(?: [\w-]+){{0,4}} (?:sumiram|desapareceram|foram apagad\w*|perdid\w*"
+            r"|sumid\w*|foram eliminad\w*|foram excluid\w*)",
+            r"(?:apagou|apagaram|eliminou|eliminaram) (?:\w+ ){0,2}(?:utilizadores|usuarios|dados"
+            r"|registos|registros|contas)",
             r"perda de dados",
             r"sumiram|desapareceram",
             r"corromp\w*",
@@ -78,8 +102,9 @@ PT_RULES: tuple[Rule, ...] = (
     ),
     phrase_rule(
         [
-            r"tod[oa] (?:o |a )?(?:departamento|setor|armazem|escritorio|loja|regiao|filial"
-            r"|equipe|centro)"
+            rf"tod[oa] (?:o |a )?{_PLACE}",
+            rf"{_PLACE} (?:inteir[oa]|tod[oa])",
+            rf"ninguem (?:n[oa]|d[oa]) (?:\w+ ){{0,2}}{_PLACE}",
         ],
         priority_vote(HIGH, 2.5),
         tier_vote(2, 0.5),
@@ -103,8 +128,8 @@ PT_RULES: tuple[Rule, ...] = (
     ),
     phrase_rule(
         [
-            r"(?:impede|impedindo|nao conseguimos|nao consigo) (?:\w+ ){0,3}"
-            r"(?:faturar|emitir|enviar|concluir|processar|fechar)"
+            r"(?:impede|impedindo|nao conseguimos|nao consigo|nao conseguem) (?:\w+ ){0,3}"
+            r"(?:faturar|emitir|enviar|concluir|processar|fechar|pagar|vender|encomendar)"
         ],
         priority_vote(HIGH, 1.5),
         type_vote(INC, 1.0),
@@ -133,8 +158,9 @@ PT_RULES: tuple[Rule, ...] = (
         [
             r"(?:remover|revogar|desativar|bloquear) (?:\w+ ){0,3}(?:acesso|conta|usuario|login)",
             r"(?:saiu|desligad[oa]) da empresa",
+            r"(?:removam|revoguem|desativem|bloqueiem) (?:\w+ ){0,3}(?:acesso|conta|login)",
         ],
-        priority_vote(HIGH, 1.5),
+        priority_vote(HIGH, 2.5),
         type_vote(ACC, 3.0),
         tier_vote(1, 1.5),
     ),
@@ -179,7 +205,28 @@ PT_RULES: tuple[Rule, ...] = (
         type_vote(INC, 1.5),
         tier_vote(2, 1.0),
     ),
-    phrase_rule([r"paliativ\w*", r"contorno", r"solucao temporaria"], priority_vote(MED, 1.0)),
+    phrase_rule(
+        [
+            r"paliativ\w*",
+            r"contorno",
+            r"solucao temporaria",
+            r"por enquanto",
+            r"enquanto isso",
+            r"ainda (?:consigo|conseguimos|podemos|da para)",
+            r"(?:a|na) mao",
+            r"manualmente",
+        ],
+        priority_vote(MED, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:nao ha|sem|nao temos) (?:nenhuma )?(?:alternativa|solucao alternativa|contorno"
+            r"|outra forma)",
+            r"tem (?:de|que) sair hoje",
+            r"(?:prazo|entrega) (?:e |termina |acaba )?hoje",
+        ],
+        priority_vote(HIGH, 1.5),
+    ),
     phrase_rule(
         [
             r"erro de (?:digitacao|ortografia)",
@@ -193,6 +240,7 @@ PT_RULES: tuple[Rule, ...] = (
             r"formatacao",
         ],
         priority_vote(LOW, 2.5),
+        type_vote(INC, 0.5),
         tier_vote(1, 1.0),
     ),
     phrase_rule(
@@ -213,7 +261,7 @@ PT_RULES: tuple[Rule, ...] = (
     ),
     phrase_rule(
         [
-            r"nao (?:e |eh )?urgente",
+            r"nao (?:e |eh |seja |parece |esta )?(?:nada |muito |tao )?urgente",
             r"sem pressa",
             r"baixa prioridade",
             r"quando (?:puderem|possivel|tiverem tempo)",
@@ -221,7 +269,12 @@ PT_RULES: tuple[Rule, ...] = (
         priority_vote(LOW, 3.0),
     ),
     phrase_rule(
-        [r"nao (?:afeta|impacta|atrapalha)", r"sem impacto", r"continua funcionando"],
+        [
+            r"nao (?:afeta|impacta|atrapalha)",
+            r"sem impacto",
+            r"continua funcionando",
+            r"(?:voltou a funcionar|funciona (?:de novo|novamente)|ja funciona)",
+        ],
         priority_vote(LOW, 2.0),
     ),
     phrase_rule(
@@ -239,6 +292,8 @@ PT_RULES: tuple[Rule, ...] = (
             r"nao carrega",
             r"nao abre",
             r"valores? errad\w*",
+            r"errad[oa]s?",
+            r"nao (?:aparece|aparecem|atualiza|atualizam|foi salv\w*|foram salv\w*|sincroniza\w*)",
             r"incorret\w*",
         ],
         type_vote(INC, 2.0),
@@ -249,7 +304,8 @@ PT_RULES: tuple[Rule, ...] = (
             r"(?:por favor|poderiam|podem|pode|gostariamos que|solicito|solicitamos|pedimos que"
             r"|precisamos que) (?:\w+ )?"
             r"(?:configurar|criar|instalar|alterar|atualizar|ativar|mover|gerar|exportar|aumentar|renovar"
-            r"|agendar|arquivar|restaurar|desativar|cadastrar|emitir)"
+            r"|agendar|arquivar|restaurar|desativar|cadastrar|emitir|enviar|mandar|reenviar"
+            r"|reprocessar|executar|incluir|adicionar|remover)"
         ],
         type_vote(SRV, 2.0),
         tier_vote(1, 0.3),
@@ -281,15 +337,18 @@ PT_RULES: tuple[Rule, ...] = (
         [
             r"(?:redefinir|resetar|trocar) (?:a |minha )?senha",
             r"esqueci (?:a |minha )?senha",
-            r"(?:conta|usuario) bloquead\w*",
+            r"(?:conta|usuario|utilizador) (?:esta |foi |ficou )?bloquead\w*",
             r"desbloque\w*",
         ],
         type_vote(ACC, 2.0),
+        priority_vote(MED, 1.5),
         tier_vote(1, 2.0),
     ),
     phrase_rule(
         [
             r"como (?:faco|posso|podemos|fazer|configuro|funciona)",
+            r"como (?:\w+ )?(?:configurar|usar|utilizar|alterar|criar|exportar|ver|ativar|definir)",
+            r"onde (?:posso|podemos)",
             r"e possivel",
             r"existe (?:uma|alguma) (?:forma|maneira)",
             r"duvida\w*",
@@ -314,20 +373,50 @@ PT_RULES: tuple[Rule, ...] = (
             r"estorno",
             r"compensacao",
             r"pessimo (?:atendimento|servico|suporte)",
-            r"ninguem (?:respondeu|retornou)",
-            r"ainda (?:nao|sem) (?:resolvid\w*|resposta)",
-            r"terceira vez",
-            r"cobrad[oa]s? (?:em )?duas vezes",
-            r"cobranca (?:duplicada|indevida)",
         ],
         type_vote(CMP, 3.0),
-        priority_vote(HIGH, 0.8),
+        priority_vote(MED, 0.8),
         tier_vote(2, 1.5),
     ),
     phrase_rule(
-        [r"integrac\w*", r"banco de dados", r"servidor\w*", r"certificado\w*"],
+        [
+            r"ninguem (?:nos )?(?:respondeu|retornou|contactou|ligou)",
+            r"ainda (?:nao|sem) (?:resolvid\w*|resposta)",
+            r"(?:terceira|quarta) vez",
+            r"fechad[oa] sem",
+            r"sem (?:resposta|retorno)",
+            r"(?:falar com|escalar para|escalado para) (?:um |o |a )?(?:gestor|gerente|supervisor"
+            r"|responsavel)",
+        ],
+        type_vote(CMP, 3.0),
+        priority_vote(HIGH, 2.5),
+        tier_vote(2, 1.5),
+    ),
+    phrase_rule(
+        [
+            r"cobrad[oa]s? (?:em )?duas vezes",
+            r"cobranca (?:duplicada|indevida)",
+            r"cobrad[oa]s? (?:por|pel[oa]s?|a mais)",
+        ],
+        type_vote(CMP, 1.5),
+        priority_vote(MED, 1.5),
+        tier_vote(1, 2.5),
+    ),
+    phrase_rule(
+        [r"segunda via", r"copia d[ae] (?:\w+ )?fatura"],
+        type_vote(SRV, 2.0),
+        tier_vote(1, 1.5),
+    ),
+    phrase_rule(
+        [r"orientac\w*", r"o que (?:recomendam|sugerem|aconselham)", r"boas praticas", r"conselho"],
+        type_vote(INFO, 2.0),
+        priority_vote(MED, 2.0),
+    ),
+    phrase_rule(
+        [r"banco de dados", r"base de dados", r"servidor\w*", r"certificado\w*"],
         tier_vote(3, 1.2),
     ),
+    phrase_rule([r"integrac\w*"], tier_vote(3, 3.0)),
     phrase_rule(
         [r"relatorio\w*", r"exportac\w*", r"importac\w*", r"rotina\w*", r"calculo\w*"],
         tier_vote(2, 1.0),

@@ -4,20 +4,35 @@ it against accent-folded text, so "ligger nere" and "brådskande" read as writte
 
 from __future__ import annotations
 
-from .phrases import ACC, CHG, CMP, CRIT, HIGH, INC, INFO, LOW, MED, SRV
+from .phrases import ACC, CHG, CMP, CRIT, HARM, HIGH, INC, INFO, LOW, MED, SRV
 from .votes import Rule, phrase_rule, priority_vote, tier_vote, type_vote
 
 _PEOPLE = (
     r"(?:anvandare(?:n|na)?|anstallda|medarbetare(?:na)?|kollegor(?:na)?|kunder(?:na)?"
-    r"|butiker(?:na)?|planerare(?:na)?|saljare(?:na)?|lager|kontor(?:en)?)"
+    r"|butiker(?:na)?|planerare(?:na)?|saljare(?:na)?|lager|kontor(?:en)?|inkopare(?:na)?"
+    r"|personer(?:na)?|larare(?:na)?|elever(?:na)?|medlemmar(?:na)?|filialer(?:na)?)"
 )
+_PLACE = (
+    r"\w*(?:avdelningen|regionen|lagret|kontoret|butiken|teamet|filialen|gruppen|enheten"
+    r"|skolan)"
+)
+COUNTED_PEOPLE = (
+    r"personer|anvandare|anstallda|medarbetare|kollegor|inkopare|planerare|saljare|larare"
+    r"|elever|medlemmar|kassorer"
+)
+"""Who a number counts in "12 personer", "alla 8 inköpare" (the plural's -na optional)."""
 _SYSTEM = r"(?:system(?:et)?|plattformen|tjansten|sajten|sidan|servern|appen|portalen|allt)"
 _DATA = r"(?:data(?:n)?|uppgifter(?:na)?|fakturor(?:na)?|ordrar(?:na)?|order(?:n)?|poster(?:na)?)"
+_RECORDS = (
+    r"\w*(?:data|uppgifter|fakturor|ordrar|order|rader|poster|filer|dokument|transaktioner"
+    r"|bokningar|siffror)\w*"
+)
 
 SV_RULES: tuple[Rule, ...] = (
     phrase_rule(
         [
             rf"{_SYSTEM} (?:ar |ligger |gick )?(?:helt )?(?:nere|ner|dott|otillganglig)",
+            rf"{_SYSTEM} (?:svarar|startar|laddar) inte(?: alls)?",
             "ligger nere",
             r"(?:totalt|fullstandigt|komplett|stort) avbrott",
             r"hela (?:foretaget|bolaget|organisationen|verksamheten) (?:star still|kan inte)",
@@ -32,9 +47,10 @@ SV_RULES: tuple[Rule, ...] = (
     ),
     phrase_rule(
         [
-            rf"alla (?:vara |vi )?{_PEOPLE}",
+            rf"(?:alla|samtliga) (?:vara |vi )?{_PEOPLE}",
             r"hela (?:foretaget|bolaget|organisationen)",
-            r"ingen (?:av oss |av vara \w+ )?(?:kan|kommer at)",
+            r"ingen(?: av (?:oss|vara|vare)(?: \d+)?(?: \w+)?)? (?:kan|kommer (?:at|in))",
+            r"kommer ingen (?:\w+ ){0,4}(?:in|at)",
             "ingen kommer in",
         ],
         priority_vote(CRIT, 2.5),
@@ -54,14 +70,21 @@ SV_RULES: tuple[Rule, ...] = (
             rf"{_DATA} (?:fran|som tillhor) (?:en )?annan",
             r"ser (?:en )?annan kunds",
             r"exponerad(?:e)?|synlig(?:a)? for alla",
+            r"(?:en annan|ett annat|andra) "
+            r"(?:kund|kedja|foretag|butik|bolag|aktor|aterforsaljare)s",
+            r"(?:fran|tillhor) (?:en annan|ett annat|andra) (?:kund|kedja|foretag|butik|bolag)",
+            r"fel (?:kunds|kedjas|foretags|butiks)",
+            r"(?:okand|okant|misstankt\w*) (?:ip|land|plats|enhet|inloggning\w*|aktivitet)",
         ],
-        priority_vote(CRIT, 3.5),
-        type_vote(INC, 2.0),
+        priority_vote(CRIT, HARM),
+        type_vote(INC, 3.0),
         tier_vote(3, 3.0),
     ),
     phrase_rule(
         [
             rf"{_DATA} (?:ar |har )?(?:borta|forsvunn\w*|raderad\w*|forlorad\w*)",
+            rf"{_RECORDS}(?: [\w-]+){{0,5}} (?:ar |har |blev )?(?:borta|forsvunn\w*|raderade)",
+            r"(?:har|blev|blivit) (?:\w+ )?raderade|raderades",
             r"(?:har )?forsvunnit",
             r"dataforlust",
             r"korrupt\w*",
@@ -77,8 +100,8 @@ SV_RULES: tuple[Rule, ...] = (
     ),
     phrase_rule(
         [
-            r"hela (?:avdelningen|regionen|lagret|kontoret|butiken|teamet|filialen)",
-            r"alla i (?:\w+ )?(?:butiken|regionen|avdelningen|lagret)",
+            rf"hela {_PLACE}",
+            rf"(?:alla|ingen|ingen av oss) (?:i|pa) (?:\w+ )?{_PLACE}",
         ],
         priority_vote(HIGH, 2.5),
         tier_vote(2, 0.5),
@@ -98,7 +121,7 @@ SV_RULES: tuple[Rule, ...] = (
     phrase_rule(
         [
             r"(?:kan inte|kommer inte at att|hindrar oss fran att) (?:\w+ ){0,3}"
-            r"(?:fakturera|leverera|skicka|slutfora|behandla|lonekor\w*)"
+            r"(?:fakturera|leverera|skicka|slutfora|behandla|lonekor\w*|bestall\w*|betala|salja)"
         ],
         priority_vote(HIGH, 1.5),
         type_vote(INC, 1.0),
@@ -119,7 +142,7 @@ SV_RULES: tuple[Rule, ...] = (
         tier_vote(2, 1.0),
     ),
     phrase_rule(
-        [r"bradskande", "akut", "snarast", "omgaende", r"sa fort som mojligt"],
+        [r"bradskande", "akut", "snarast", "omgaende", r"sa fort som mojligt", r"bratt\w*"],
         priority_vote(HIGH, 1.0),
         priority_vote(CRIT, 0.3),
     ),
@@ -129,7 +152,7 @@ SV_RULES: tuple[Rule, ...] = (
             r"(?:behorighet\w*|konto\w*|atkomst)",
             r"(?:har )?slutat (?:hos oss|pa foretaget)",
         ],
-        priority_vote(HIGH, 1.5),
+        priority_vote(HIGH, 2.5),
         type_vote(ACC, 3.0),
         tier_vote(1, 1.5),
     ),
@@ -165,8 +188,24 @@ SV_RULES: tuple[Rule, ...] = (
         tier_vote(2, 1.0),
     ),
     phrase_rule(
-        [r"losning pa (?:tillfallig|det)", r"kringga", r"tillfallig losning"],
+        [
+            r"losning pa (?:tillfallig|det)",
+            r"kringga",
+            r"tillfallig losning",
+            r"under tiden",
+            r"sa lange",
+            r"(?:vi|jag) kan fortfarande",
+            r"for hand",
+        ],
         priority_vote(MED, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"ingen (?:annan )?(?:losning|vag runt|workaround|alternativ)",
+            r"(?:maste|ska) (?:vara klar\w*|ut|skickas) (?:i dag|idag|i morgon|imorgon)",
+            r"senast (?:i dag|idag|i morgon|imorgon)",
+        ],
+        priority_vote(HIGH, 1.5),
     ),
     phrase_rule(
         [
@@ -182,6 +221,7 @@ SV_RULES: tuple[Rule, ...] = (
             r"formatering\w*",
         ],
         priority_vote(LOW, 2.5),
+        type_vote(INC, 0.5),
         tier_vote(1, 1.0),
     ),
     phrase_rule(
@@ -202,7 +242,7 @@ SV_RULES: tuple[Rule, ...] = (
     ),
     phrase_rule(
         [
-            r"inte bradskande",
+            r"inte (?:sa |sarskilt )?(?:bradskande|bratt\w*)",
             r"ingen brad\w*",
             r"lag prioritet",
             r"nar ni har tid",
@@ -211,7 +251,12 @@ SV_RULES: tuple[Rule, ...] = (
         priority_vote(LOW, 3.0),
     ),
     phrase_rule(
-        [r"paverkar (?:inte|inget|ingen)", r"ingen paverkan", r"fungerar (?:anda|anda bra)"],
+        [
+            r"paverkar (?:inte|inget|ingen)",
+            r"ingen paverkan",
+            r"fungerar (?:anda|anda bra)",
+            r"(?:fungerar|funkar) (?:igen|som vanligt igen)",
+        ],
         priority_vote(LOW, 2.0),
     ),
     phrase_rule(
@@ -227,6 +272,9 @@ SV_RULES: tuple[Rule, ...] = (
             r"saknas",
             r"laddar inte",
             r"fel (?:belopp|siffror|priser)",
+            r"felaktig\w*",
+            r"(?:visas|syns) inte",
+            r"inte (?:sparad\w*|uppdaterad\w*|skickad\w*|synkad\w*|synkats|importerad\w*)",
         ],
         type_vote(INC, 2.0),
         tier_vote(2, 0.5),
@@ -236,7 +284,8 @@ SV_RULES: tuple[Rule, ...] = (
             r"(?:kan ni|kan du|skulle ni kunna|vanligen|snalla|vi behover att ni|vi vill att ni)"
             r" (?:\w+ )?"
             r"(?:installera|skapa|andra|uppdatera|flytta|aktivera|lagga upp|exportera|schemalagga"
-            r"|oka|forlanga|byta|aterstalla|arkivera|konfigurera|stalla in|satta upp)"
+            r"|oka|forlanga|byta|aterstalla|arkivera|konfigurera|stalla in|satta upp|skicka"
+            r"|kora om|ta fram|lasa in|importera|radera|ta bort)"
         ],
         type_vote(SRV, 2.0),
         tier_vote(1, 0.3),
@@ -269,15 +318,18 @@ SV_RULES: tuple[Rule, ...] = (
             r"glomt (?:mitt )?losenord",
             r"utelast\w*",
             r"last (?:ute|konto)",
-            r"kontot ar last",
+            r"konto(?:t)? (?:ar )?last",
             r"las upp",
         ],
         type_vote(ACC, 2.0),
+        priority_vote(MED, 1.5),
         tier_vote(1, 2.0),
     ),
     phrase_rule(
         [
             r"hur (?:gor|kan|ska|far|fungerar) (?:jag|vi|man)?",
+            r"hur \w+ (?:jag|vi|man|ni)",
+            r"nar (?:ar|blir|planeras|kan)",
             r"ar det mojligt",
             r"finns det (?:ett satt|nagon|en)",
             r"fraga\w*",
@@ -303,20 +355,51 @@ SV_RULES: tuple[Rule, ...] = (
             r"ersattning",
             r"kompensation",
             r"dalig (?:service|support|kommunikation)",
-            r"ingen har (?:svarat|hort av sig)",
-            r"fortfarande inte (?:lost|atgardat|svarat)",
-            r"tredje gangen",
-            r"dubbeldebiter\w*",
-            r"debiterade (?:oss )?tva ganger",
         ],
         type_vote(CMP, 3.0),
-        priority_vote(HIGH, 0.8),
+        priority_vote(MED, 0.8),
         tier_vote(2, 1.5),
     ),
     phrase_rule(
-        [r"integration(?:en|erna)", r"databas\w*", r"servern|servrar\w*", r"certifikat\w*"],
+        [
+            r"ingen har (?:svarat|hort av sig|ringt)",
+            r"fortfarande inte (?:lost|atgardat|svarat)",
+            r"(?:tredje|fjarde) gangen",
+            r"stangdes utan",
+            r"utan (?:svar|att nagon)",
+            r"(?:prata|tala) med (?:en )?chef",
+            r"en chef (?:tittar|ser)",
+            r"eskalera\w*",
+        ],
+        type_vote(CMP, 3.0),
+        priority_vote(HIGH, 2.5),
+        tier_vote(2, 1.5),
+    ),
+    phrase_rule(
+        [
+            r"dubbeldebiter\w*",
+            r"debiterade (?:oss )?tva ganger",
+            r"(?:debiterade?s?|fakturerade?s?) (?:oss )?(?:for|med)",
+        ],
+        type_vote(CMP, 1.5),
+        priority_vote(MED, 1.5),
+        tier_vote(1, 2.5),
+    ),
+    phrase_rule(
+        [r"kopia (?:pa|av) (?:\w+ )?\w*faktura\w*", r"\w*fakturakopia\w*"],
+        type_vote(SRV, 2.0),
+        tier_vote(1, 1.5),
+    ),
+    phrase_rule(
+        [r"vagledning", r"rad om", r"vad rekommenderar", r"basta (?:praxis|satt)"],
+        type_vote(INFO, 2.0),
+        priority_vote(MED, 2.0),
+    ),
+    phrase_rule(
+        [r"databas\w*", r"servern|servrar\w*", r"certifikat\w*"],
         tier_vote(3, 1.2),
     ),
+    phrase_rule([r"\w*integration\w*", r"affarssystem\w*", r"kassasystem\w*"], tier_vote(3, 3.0)),
     phrase_rule(
         [r"rapport(?:en|er|erna)", r"exporten", r"importen", r"jobb(?:et)?", r"berakning\w*"],
         tier_vote(2, 1.0),
