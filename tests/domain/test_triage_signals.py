@@ -93,6 +93,22 @@ CASES = [
 ]
 
 
+CASES += [
+    # One region down, the others fine: a partial outage, high, not critical.
+    ("Orders", "Orders fail in the north region. Other regions are fine.", {"priority": P2}),
+    ("Ordrar", "Ordrar misslyckas i region Nord. Andra regioner fungerar.", {"priority": P2}),
+    (
+        "Pedidos",
+        "Os pedidos falham na região Norte. As outras regiões estão normais.",
+        {"priority": P2},
+    ),
+    # Where the documentation is: an information request, low, tier 1.
+    ("Docs", "Where is the user guide for the planner?", {"type": INFO, "tier": 1}),
+    ("Manual", "Var finns användarguiden för planeraren?", {"type": INFO, "tier": 1}),
+    ("Manual", "Onde está o guia do utilizador do planejador?", {"type": INFO, "tier": 1}),
+]
+
+
 @pytest.mark.parametrize(("subject", "text", "want"), CASES)
 def test_the_same_signal_in_each_language(subject: str, text: str, want: dict[str, object]) -> None:
     got = suggest(new(subject, text))

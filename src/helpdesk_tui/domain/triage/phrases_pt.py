@@ -424,4 +424,95 @@ PT_RULES: tuple[Rule, ...] = (
     phrase_rule(
         [r"minha conta", r"impressora\w*", r"impressao"], tier_vote(1, 1.0), priority_vote(LOW, 0.5)
     ),
+    # The English table's remaining signals, in Portuguese (gender and plural forms);
+    # words spelt the same in English ("manual", "dashboard", "log") are left to that table.
+    phrase_rule(
+        [r"(?:queda|interrupcao|falha) (?:parcial|regional|local)"],
+        priority_vote(HIGH, 3.5),
+        type_vote(INC, 2.0),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:funcionalidade|funcao|modulo|processo|tela|ecra)s? "
+            r"(?:principa(?:l|is)|essencia(?:l|is)|critic[oa]s?|central|centrais)"
+        ],
+        priority_vote(HIGH, 2.0),
+        type_vote(INC, 0.5),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:as outras|os outros|as demais|os demais) (?:lojas|regioes|filiais|escritorios"
+            r"|armazens|departamentos) (?:estao normais|funcionam|estao a funcionar"
+            r"|nao (?:sao|foram|estao) afetad\w*)"
+        ],
+        priority_vote(HIGH, 2.5),
+        priority_vote(CRIT, -2.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:os outros|os demais) (?:utilizadores|usuarios|colegas) (?:estao normais"
+            r"|funcionam|nao (?:sao|foram|estao) afetad\w*)",
+            r"o resto (?:d[ao] \w+ )?(?:funciona|recebe|esta normal)",
+        ],
+        priority_vote(MED, 1.5),
+        priority_vote(CRIT, -2.0),
+    ),
+    phrase_rule(
+        [r"sempre que", r"toda hora", r"o tempo todo", r"varias vezes (?:por|ao) (?:dia|hora)"],
+        priority_vote(HIGH, 0.8),
+    ),
+    phrase_rule(
+        [r"nao (?:bloqueia|impede|trava o trabalho)", r"nao e bloqueante"],
+        priority_vote(MED, 1.0),
+        priority_vote(LOW, 0.5),
+    ),
+    phrase_rule(
+        [
+            r"documentac\w*",
+            r"manuais",
+            r"guia do (?:utilizador|usuario)",
+            r"artigo de ajuda",
+            r"notas de (?:versao|lancamento)",
+            r"base de conhecimento",
+        ],
+        priority_vote(LOW, 1.5),
+        type_vote(INFO, 1.5),
+        tier_vote(1, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"pergunta rapida",
+            r"(?:so|apenas) por curiosidade",
+            r"para (?:vossa |sua )?(?:informacao|conhecimento)",
+            r"(?:so|apenas) (?:para saber|queria saber)",
+        ],
+        priority_vote(LOW, 2.0),
+        type_vote(INFO, 3.0),
+        tier_vote(1, 1.5),
+    ),
+    phrase_rule(
+        [
+            r"(?:depois|desde|apos) (?:a |da |o |do )?(?:ultima )?(?:atualizac\w*|versao"
+            r"|lancamento|migracao)",
+            r"painel",
+            r"regressao",
+        ],
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"fuso horario",
+            r"idioma",
+            r"nome de exibicao",
+            r"navegador",
+            r"(?:limpar|apagar) (?:a |o )?cache",
+            r"impressora\w*",
+            r"imprimir",
+            r"morada de faturacao|endereco de cobranca",
+        ],
+        tier_vote(1, 1.0),
+        priority_vote(LOW, 0.5),
+    ),
 )

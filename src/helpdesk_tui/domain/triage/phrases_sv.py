@@ -409,4 +409,84 @@ SV_RULES: tuple[Rule, ...] = (
         tier_vote(1, 1.0),
         priority_vote(LOW, 0.5),
     ),
+    # The English table's remaining signals, in Swedish (definite and compound forms).
+    # Words spelt the same in English ("manual", "dashboard", "fyi") are left to that
+    # table: every table reads every ticket, and a word in two tables would vote twice.
+    phrase_rule(
+        [r"(?:partiellt|delvis|regionalt|lokalt) avbrott"],
+        priority_vote(HIGH, 3.5),
+        type_vote(INC, 2.0),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [r"(?:karnfunktion\w*|huvudfunktion\w*|kritisk\w* (?:funktion\w*|process\w*|flode\w*))"],
+        priority_vote(HIGH, 2.0),
+        type_vote(INC, 0.5),
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:andra|ovriga) (?:butiker|kontor|regioner|avdelningar|lager|filialer)\w* "
+            r"(?:fungerar|funkar|ar opaverkade|paverkas inte|ser normala ut|har inga problem)"
+        ],
+        priority_vote(HIGH, 2.5),
+        priority_vote(CRIT, -2.0),
+    ),
+    phrase_rule(
+        [
+            r"(?:andra|ovriga) (?:anvandare|kollegor)\w* (?:fungerar|funkar|ar opaverkade"
+            r"|paverkas inte|har inga problem)",
+            r"(?:resten|de andra|ovriga) (?:fungerar|funkar|ar opaverkade|paverkas inte)",
+        ],
+        priority_vote(MED, 1.5),
+        priority_vote(CRIT, -2.0),
+    ),
+    phrase_rule(
+        [r"varje gang", r"hela tiden", r"flera ganger (?:om|per|i) (?:dagen|timmen|passet)"],
+        priority_vote(HIGH, 0.8),
+    ),
+    phrase_rule(
+        [r"inte blockerande", r"hindrar (?:inte|inget)", r"stoppar (?:inte|inget)"],
+        priority_vote(MED, 1.0),
+        priority_vote(LOW, 0.5),
+    ),
+    phrase_rule(
+        [
+            r"dokumentation\w*",
+            r"anvandarguide\w*",
+            r"hjalpartik\w*",
+            r"versionsinformation\w*",
+            r"kunskapsbas\w*",
+        ],
+        priority_vote(LOW, 1.5),
+        type_vote(INFO, 1.5),
+        tier_vote(1, 1.0),
+    ),
+    phrase_rule(
+        [r"snabb fraga", r"bara nyfiken", r"for kannedom", r"(?:jag|vi) undrar bara"],
+        priority_vote(LOW, 2.0),
+        type_vote(INFO, 3.0),
+        tier_vote(1, 1.5),
+    ),
+    phrase_rule(
+        [
+            r"(?:efter|sedan) (?:den senaste |senaste )?(?:uppdatering\w*|releasen|versionen"
+            r"|uppgradering\w*|driftsattning\w*)",
+            r"instrumentpanel\w*",
+            r"logg(?:ar|en|arna|fil\w*)?",
+        ],
+        tier_vote(2, 1.0),
+    ),
+    phrase_rule(
+        [
+            r"tidszon\w*",
+            r"sprakinstallning\w*",
+            r"visningsnamn\w*",
+            r"webblasar\w*",
+            r"(?:rensa|tomma) (?:\w+ )?cache\w*",
+            r"faktureringsadress\w*",
+        ],
+        tier_vote(1, 1.0),
+        priority_vote(LOW, 0.5),
+    ),
 )

@@ -125,10 +125,13 @@ def rule_hits(ticket: Ticket) -> list[RuleHit]:
     language = language_of(folded)
     hits: list[RuleHit] = []
     for gate, rules in _groups():
-        if gate.search(folded) is None:
+        first = gate.search(folded)
+        if first is None:
             continue
+        # The gate tries every phrase at a place before moving on: no rule of the group
+        # matches before its first match (and `\b` still sees the character before).
         for pattern, rule in rules:
-            for match in pattern.finditer(folded):
+            for match in pattern.finditer(folded, first.start()):
                 if not negated(folded, match.start(), language):
                     hits.append(RuleHit(_quote(text[match.start() : match.end()]), rule.votes))
                     break
