@@ -26,13 +26,14 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.cli import status_cache
 from helpdesk_tui.cli.status import render
 from helpdesk_tui.domain.model import Agent, Priority, Role
 from helpdesk_tui.launch import bootstrap
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, TicketDraft
 from helpdesk_tui.service.standing import Standing
-from helpdesk_tui.settings.config import load_settings
+from helpdesk_tui.settings.config import default_cache_dir, load_settings
 from helpdesk_tui.store.sql import SqlRepository
 from tests.cli.test_cli import run
 from tests.conftest import FROZEN
@@ -275,6 +276,48 @@ def test_the_script_exit_status_in_a_shell(desk: Desk, isolated_env: Path) -> No
     prompt = f'line=$({SCRIPT} status); echo "$?:$line"'
     done = subprocess.run(["bash", "-c", prompt], capture_output=True, text=True, env=env)
     assert done.stdout == "1:P1:1 breached:0 at-risk:0 @:0\n", done.stderr
+
+
+def test_kept_lines_are_in_the_cache_folder_the_settings_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(status_cache.CACHE_DIR_ENV, str(tmp_path / "named"))
+    assert status_cache.cache_dir() == default_cache_dir()
+    monkeypatch.delenv(status_cache.CACHE_DIR_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert status_cache.cache_dir() == default_cache_dir()
+
+
+def test_max_age_answers_from_the_kept_line_then_refreshes_it_behind(
+    desk: Desk, tmp_path: Path
+) -> None:
+    env = {**os.environ, "HELPDESK_AGENT": ME}
+    words = ["status", "--format", "tmux", "--max-age", "60"]
+
+    def ask(*python: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, *python, "-m", "helpdesk_tui"] if python else [str(SCRIPT)]
+        return subprocess.run(
+            [*command, *words], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+        )
+
+    first = ask()
+    assert (first.returncode, first.stdout) == (0, "#[fg=green]✓#[default]\n"), first.stderr
+    desk.create("critical")
+    # Within the age: the kept line, and the store not even imported.
+    kept = ask("-X", "importtime")
+    assert (kept.returncode, kept.stdout) == (0, first.stdout)
+    assert "sqlalchemy" not in kept.stderr and "helpdesk_tui.store" not in kept.stderr
+    # Older: the kept line at once, while a status of its own in the background asks the
+    # store and keeps the new line for the next call.
+    [path] = (status_cache.cache_dir() / "status").glob("*.json")
+    held = json.loads(path.read_text())
+    path.write_text(json.dumps({**held, "at": held["at"] - 120}))
+    assert ask().stdout == first.stdout
+    end = time.monotonic() + 30
+    while "P1:1" not in path.read_text() and time.monotonic() < end:
+        time.sleep(0.1)
+    fresh = ask()
+    assert (fresh.returncode, fresh.stdout) == (1, "#[fg=red,bold]P1:1#[default]\n"), fresh.stderr
 
 
 # --- a real tmux status line ---------------------------------------------------------------

@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from ..domain.access import AccessDenied
 from ..domain.escalation import EscalationError
@@ -26,7 +25,6 @@ from ..service.transfer import ImportFormatError
 from ..service.views import FilterError
 from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
-from ..settings.private import restrict_umask
 from ..store.base import StoreError
 from . import admin, app, handover, macros, mail, report, sla, status, tickets, transfer
 from .errors import EXIT_REFUSED, CliError, one_line
@@ -115,7 +113,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "mail" and args.action == "login":
             return mail.login(args, settings)
         if args.command == "status":  # opens the store itself, its wait bounded
-            return status.run(args, settings)
+            return status.run(args, settings, list(sys.argv[1:] if argv is None else argv))
         service = bootstrap.build_service(settings)
         try:
             return _dispatch(args, service, settings)
@@ -166,15 +164,3 @@ def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Sett
     if command == "team":
         return admin.team(args, service)
     raise CliError(f"unknown command {command}")
-
-
-def entry() -> NoReturn:
-    """The `helpdesk-tui` command and `python -m helpdesk_tui`: the process is ours, so
-    nothing it writes is for other users (customers' data). `main` alone, as tests and
-    embedding code call it, leaves their process's umask as it is."""
-    restrict_umask()
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    entry()

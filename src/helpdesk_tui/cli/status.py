@@ -23,6 +23,8 @@ from ..launch import bootstrap
 from ..service.standing import Standing
 from ..settings.config import Settings
 from ..store.base import StoreUnavailable
+from . import status_cache
+from .errors import EXIT_REFUSED
 from .parser import Parser
 
 FORMATS = ("plain", "tmux", "json")
@@ -53,25 +55,47 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "unacknowledged P1, 3 only at-risk tickets or mentions, 2 refused or unreachable.",
     )
     status.add_argument("--format", choices=FORMATS, default="plain")
+    status.add_argument(
+        "--max-age",
+        type=_seconds,
+        metavar="SECONDS",
+        help="print the answer kept from the last call if it is at most this old "
+        "(1-3600), refreshing it in the background when older (for tmux)",
+    )
+    status.add_argument(status_cache.REFRESHING, action="store_true", help=argparse.SUPPRESS)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def _seconds(text: str) -> int:
+    low, high = status_cache.MAX_AGE_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"expected {low}-{high} seconds, got {text!r}")
+    return int(text)
+
+
+def run(args: argparse.Namespace, settings: Settings, argv: list[str]) -> int:
     """Print the line and return the exit status; on a failure, the bar's short line,
-    then the error goes on to main's one line on stderr (exit 2)."""
+    then the error goes on to main's one line on stderr (exit 2). With --max-age the
+    line is kept for the calls that follow (status_cache.py)."""
     try:
         service = bootstrap.build_service(_bounded(settings))
         try:
             standing = service.standing()
         finally:
             service.close()
-    except StoreUnavailable:
-        print(_failed(args.format, "offline"))
+    except Exception as exc:
+        line = _failed(args.format, "offline" if isinstance(exc, StoreUnavailable) else "error")
+        _answer(argv, line, EXIT_REFUSED)
         raise
-    except Exception:
-        print(_failed(args.format, "error"))
-        raise
-    print(render(standing, args.format))
-    return exit_status(standing)
+    code = exit_status(standing)
+    _answer(argv, render(standing, args.format), code)
+    return code
+
+
+def _answer(argv: list[str], line: str, code: int) -> None:
+    status_cache.keep(argv, line, code)
+    status_cache.refreshed(argv)
+    if status_cache.REFRESHING not in argv:
+        print(line)
 
 
 def exit_status(standing: Standing) -> int:
