@@ -117,3 +117,21 @@ def test_a_search_walked_in_index_order_reads_the_same_pages(
         assert sum(map(len, sorted_hits)) == 7 + 7 + 5  # 26 hits
     finally:
         repo.close()
+
+
+def test_a_short_page_and_the_pages_past_it_count_exactly(repo: SqlRepository) -> None:
+    # PostgreSQL takes a short page's length as the count (a rare search's match is then
+    # computed once); every offset must still agree with the store's own count.
+    _fill(repo, 5, subject="toner smudge")
+    _fill(repo, 4, subject="badge reader")
+    search = Query(text="toner", sort=SortKey.KEY, limit=3)
+    assert repo.count(search) == 5
+    for offset, rows in ((0, 3), (3, 2), (4, 1), (5, 0), (40, 0)):
+        page = repo.query(replace(search, offset=offset))
+        assert (len(page.tickets), page.total, page.capped) == (rows, 5, False), offset
+    whole = repo.query(replace(search, limit=50))
+    assert (len(whole.tickets), whole.total) == (5, 5)
+    assert repo.query(Query(text="zzzqqq")).total == 0
+    # The cap still applies when the short page lies past it.
+    past = repo.query(replace(search, offset=4, count_cap=2))
+    assert (len(past.tickets), past.total, past.capped) == (1, 2, True)

@@ -96,23 +96,41 @@ class TicketQueries(SearchIndex):
             return Page([], 0, offset, limit)
         with self._read_transaction() as conn:
             # One read transaction: the page and the count see the same snapshot.
-            total, cap = self._count(conn, where, query.count_cap), query.count_cap
+            cap = query.count_cap
+            if self._sqlite:
+                # SQLite's page plan depends on the count (_walks_sort_index): count first.
+                total = self._count(conn, where, cap)
+                ids = self._page_ids(conn, where, query, total) if offset < total else []
+            else:
+                # A short page is the end of the list, so it gives the exact count: a
+                # rare search's match is then computed once, not again for the count
+                # (GIN answers each prefix word by merging every matching posting list).
+                ids = self._page_ids(conn, where, query, None)
+                short = 0 < len(ids) < limit
+                total = offset + len(ids) if short else self._count(conn, where, cap)
             capped = cap is not None and total > cap
             if cap is not None and capped:
                 total = cap  # the count read cap + 1: there are more
             tickets_: list[Ticket] = []
-            if limit and offset < total:
-                # The page's ids first, then their rows: the sort and the skipped offset
-                # touch only index entries (or, for a search, the sort keys), never 40
-                # columns of rows that are thrown away.
-                if self._walks_sort_index(where, query, total):
-                    where = replace(where, text=self._text_condition(where.tokens, walk=True))
-                stmt = sa.select(tickets.c.id).where(*where.terms())
-                stmt = stmt.order_by(*self._order_by(query)).offset(offset).limit(limit)
-                ids = list(conn.execute(stmt).scalars())
+            if ids:
                 rows = {r[0]: r for r in conn.execute(SELECT_TICKET.where(tickets.c.id.in_(ids)))}
                 tickets_ = [ticket_from_row(rows[i]) for i in ids if i in rows]
         return Page(tickets_, total, offset, limit, capped)
+
+    def _page_ids(
+        self, conn: Connection, where: _Where, query: Query, hits: int | None
+    ) -> list[int]:
+        """The ids of the query's page in its order. The ids first, then their rows: the
+        sort and the skipped offset touch only index entries (or, for a search, the sort
+        keys), never 40 columns of rows that are thrown away."""
+        offset, limit = max(0, query.offset), max(0, query.limit)
+        if not limit:
+            return []
+        if hits is not None and self._walks_sort_index(where, query, hits):
+            where = replace(where, text=self._text_condition(where.tokens, walk=True))
+        stmt = sa.select(tickets.c.id).where(*where.terms())
+        stmt = stmt.order_by(*self._order_by(query)).offset(offset).limit(limit)
+        return list(conn.execute(stmt).scalars())
 
     def _walks_sort_index(self, where: _Where, query: Query, hits: int) -> bool:
         """Whether a plain search on SQLite has hits enough to read its page in the
