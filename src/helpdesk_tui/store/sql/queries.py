@@ -78,6 +78,20 @@ class _Where:
         return terms
 
 
+def _walks_sort_index(sqlite: bool, where: _Where, query: Query, hits: int) -> bool:
+    """Whether a plain search on SQLite has hits enough to read its page in the
+    sort's index order.
+
+    SQLite's planner drives a search from the FTS match and sorts every hit: 56 ms
+    for "printer" (31,000 hits) at a million tickets. Walking the index of the sort
+    instead, testing each entry against the match (a list built once, in C), finds a
+    page after about 50 x tickets / hits entries: 9 ms. A rare word is the other way
+    round (the walk would cross the table), so only from SEARCH_WALK_HITS.
+    """
+    plain = not where.conditions and where.active is None and bool(where.tokens)
+    return sqlite and plain and hits >= SEARCH_WALK_HITS and query.sort in _WALKED
+
+
 class TicketQueries(SearchIndex):
     """The protocol's reads, filtered, sorted and paged in SQL."""
 
@@ -126,24 +140,11 @@ class TicketQueries(SearchIndex):
         offset, limit = max(0, query.offset), max(0, query.limit)
         if not limit:
             return []
-        if hits is not None and self._walks_sort_index(where, query, hits):
+        if hits is not None and _walks_sort_index(self._sqlite, where, query, hits):
             where = replace(where, text=self._text_condition(where.tokens, walk=True))
         stmt = sa.select(tickets.c.id).where(*where.terms())
         stmt = stmt.order_by(*self._order_by(query)).offset(offset).limit(limit)
         return list(conn.execute(stmt).scalars())
-
-    def _walks_sort_index(self, where: _Where, query: Query, hits: int) -> bool:
-        """Whether a plain search on SQLite has hits enough to read its page in the
-        sort's index order.
-
-        SQLite's planner drives a search from the FTS match and sorts every hit: 56 ms
-        for "printer" (31,000 hits) at a million tickets. Walking the index of the sort
-        instead, testing each entry against the match (a list built once, in C), finds a
-        page after about 50 x tickets / hits entries: 9 ms. A rare word is the other way
-        round (the walk would cross the table), so only from SEARCH_WALK_HITS.
-        """
-        plain = not where.conditions and where.active is None and bool(where.tokens)
-        return self._sqlite and plain and hits >= SEARCH_WALK_HITS and query.sort in _WALKED
 
     def page_plan(self, query: Query) -> str:
         """The database's plan for the ids of a page of `query`, one line (a diagnostic
