@@ -359,10 +359,13 @@ class SimClock:
 
 
 def seed_agents(repo: TicketRepository, me: Agent) -> list[Agent]:
+    """The demo's teams and agents, and `me` among them: as the demo's agent of that name
+    when there is one (signing in as "alice" on a first run is the demo's tier-1 alice,
+    not a lead of the same name)."""
     for team in TEAMS:
         repo.save_team(team)
     agents = [repo.save_agent(agent) for agent in AGENTS]
-    return [*agents, me]
+    return agents if any(a.username == me.username for a in agents) else [*agents, me]
 
 
 def generate(
@@ -381,6 +384,7 @@ def generate(
     except NotFound:
         me = repo.save_agent(Agent(me_username, me_username, "", 2, Role.LEAD, "Platform"))
     agents = seed_agents(repo, me)
+    me = next(a for a in agents if a.username == me_username)
     made = 0
     for index in range(count):
         scenario = SCENARIOS[index % len(SCENARIOS)]
