@@ -54,6 +54,7 @@ from pathlib import Path
 from helpdesk_tui.domain.model import Agent, Environment, Priority, Role, Status, Ticket, TicketType
 from helpdesk_tui.domain.triage import Suggestion, TicketIndex, suggest
 from helpdesk_tui.domain.triage.rules import _ACCENTS, language_of, normalise
+from helpdesk_tui.service.triage import shipped_model
 from helpdesk_tui.store.base import Query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,14 +209,22 @@ def half_store(examples: Sequence[Example]) -> None:
     taught = [e.truth for e in examples if e.split == "a"]
     scored = [e for e in examples if e.split == "b"]
     learner = SklearnLearner.train(taught)
+    model = shipped_model()
     rules = {e.id: suggest(e.ticket) for e in scored}
-    variants = [("trivial baseline (of half b)", baseline_of(scored)), ("rules only", rules)]
+    product = {e.id: suggest(e.ticket, model=model) for e in scored}
+    variants = [
+        ("trivial baseline (of half b)", baseline_of(scored)),
+        ("rules only", rules),
+        ("rules + shipped model", product),
+    ]
     print(f"learning gain: store of half a ({len(taught)}), half b scored ({len(scored)})")
     if learner is None:
         print("(no model: scikit-learn missing, or fewer tickets in half a than it needs)\n")
     else:
         learned = {e.id: suggest(e.ticket, learner=learner) for e in scored}
         variants.append((f"rules + learned ({len(taught)} of a)", learned))
+        both = {e.id: suggest(e.ticket, learner=learner, model=model) for e in scored}
+        variants.append((f"rules + model + learned ({len(taught)} of a)", both))
     by_language(scored, variants)
 
 
@@ -230,11 +239,20 @@ def other_set(path: Path, errors: bool, heldout: bool) -> int:
     examples = load(path)
     print(f"{len(examples)} tickets ({path.name}): aggregate figures\n")
     rules = {e.id: suggest(e.ticket) for e in examples}
-    by_language(examples, [("trivial baseline", baseline_of(examples)), ("rules only", rules)])
+    model = shipped_model()
+    product = {e.id: suggest(e.ticket, model=model) for e in examples}
+    by_language(
+        examples,
+        [
+            ("trivial baseline", baseline_of(examples)),
+            ("rules only", rules),
+            ("rules + shipped model (the app)", product),
+        ],
+    )
     half_store(examples)
     if errors:
         for example in examples:
-            got, truth = rules[example.id], example.truth
+            got, truth = product[example.id], example.truth
             if got.fields() != {"priority": truth.priority, "type": truth.type, "tier": truth.tier}:
                 print(
                     f"#{example.id} [{example.language}] {truth.subject[:60]!r}\n"
@@ -296,13 +314,16 @@ def store_training(path: Path, label: str) -> None:
     )
 
 
-def speed(examples: Sequence[Example], index: TicketIndex | None, label: str) -> None:
+def speed(
+    examples: Sequence[Example], index: TicketIndex | None, label: str, with_model: bool = False
+) -> None:
     tickets = [e.ticket for e in examples]
     rounds = max(1, 2000 // len(tickets))
+    model = shipped_model() if with_model else None
     started = time.perf_counter()
     for _ in range(rounds):
         for ticket in tickets:
-            suggest(ticket, index)
+            suggest(ticket, index, model=model)
     elapsed = time.perf_counter() - started
     print(f"{label}: {rounds * len(tickets) / elapsed:,.0f} suggestions/s")
 
@@ -404,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("learned only (demo store)", demo_learned),
         ("rules + learned (demo store)", demo_combined),
         ("rules + scikit-learn (5-fold CV)", sklearn_cv(examples)),
+        (
+            "rules + shipped model",
+            {e.id: suggest(e.ticket, model=shipped_model()) for e in examples},
+        ),
     ]
     variants.insert(0, ("trivial baseline (most common)", baseline_of(examples)))
     for split in ("test", "dev", None):
@@ -431,6 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"demo store: service trained on {len(demo)} resolved tickets in {demo_built:.3f} s")
     speed(examples, None, "rules only")
+    started = time.perf_counter()
+    shipped_model.cache_clear()
+    shipped_model()
+    print(f"shipped model read in {time.perf_counter() - started:.2f} s")
+    speed(examples, None, "rules + shipped model (the app)", with_model=True)
     speed(examples, demo, f"rules + index of {len(demo)}")
     started = time.perf_counter()
     big = big_index(examples)

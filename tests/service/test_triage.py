@@ -74,7 +74,8 @@ def test_a_new_ticket_is_offered_a_suggestion_with_similar_past_tickets(
     found = lead.triage(key)
     assert found.offered and found.why_not is None
     got = found.suggestion
-    assert (got.priority, got.type, got.tier) == (Priority.CRITICAL, TicketType.INCIDENT, 3)
+    # Tier 2 or 3: the corpus the shipped model learned from splits login outages.
+    assert (got.priority, got.type) == (Priority.CRITICAL, TicketType.INCIDENT) and got.tier > 1
     assert '"nobody can"' in got.reason
     assert found.similar[0].ticket.key == old
     assert all(s.ticket.status in (Status.RESOLVED, Status.CLOSED) for s in found.similar)
@@ -172,8 +173,8 @@ def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) ->
     pytest.importorskip("sklearn")  # in the `test` extra: CI runs this
     monkeypatch.setattr(triage_module, "TRIAGE_REFRESH", 0.0)
     lead = as_(repo, "lead")
-    key = new(lead, "Quantum rig drift again")
-    assert not lead.triage(key).suggestion.offered  # the rules know nothing
+    key = new(lead, "Quantum rig drift, bench 13")
+    assert not lead.triage(key).suggestion.offered  # neither the rules nor the model know it
     for n in range(12):
         resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
         resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
@@ -183,7 +184,7 @@ def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) ->
     assert "learned from this team's resolved tickets" in got.reason and not got.learning
     assert '"quantum' in got.reason or '"drift' in got.reason or '"rig' in got.reason
     # The same suggestion for the intake form's draft: one code path.
-    assert lead.suggest_draft("Quantum rig drift again", "") == got
+    assert lead.suggest_draft("Quantum rig drift, bench 13", "") == got
     # Words the model never saw are no signal: it does not vote from its prior alone.
     assert not lead.triage(new(lead, "Hej", "Tack")).suggestion.offered
 
@@ -198,10 +199,11 @@ def test_without_scikit_learn_triage_is_the_rules_and_says_so(
     lead = as_(repo, "lead")
     for n in range(12):
         resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
-    got = lead.triage(new(lead, "Quantum rig drift again")).suggestion
+    got = lead.triage(new(lead, "Quantum rig drift, bench 13")).suggestion
     assert not got.offered and got.learning == triage_learning.LEARNING_OFF
     got = lead.triage(new(lead, "Platform down for everyone")).suggestion
-    assert got.sources == ("rules", "rules", "rules") and got.learning
+    # The rules and the shipped model (pure Python) still speak.
+    assert got.offered and set(got.sources) <= {"rules", "model"} and got.learning
 
 
 def test_older_tickets_than_the_index_holds_are_found_by_search(

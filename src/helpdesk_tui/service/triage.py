@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+import json
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from importlib.resources import files
 
 from ..domain import escalation
 from ..domain.access import Action
@@ -20,6 +24,7 @@ from ..domain.triage import (
     suggest,
     why_not_offered,
 )
+from ..domain.triage.model import TriageModel
 from ..store.base import Capability, Query, SortKey
 from .core import ServiceCore, iter_all
 from .errors import ServiceError
@@ -32,6 +37,19 @@ TRIAGE_REFRESH = 600.0
 TRIAGE_SEARCH_WORDS = 2
 """Full-text searches for similar tickets older than the index: each costs a store query."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@functools.cache
+def shipped_model() -> TriageModel | None:
+    """The classifier the product ships (domain/triage/model.json.gz, written by
+    scripts/train_triage.py), read once, on the first suggestion (about 0.2 s, in the
+    worker that asks; never at launch). None when the file is missing or unreadable (a
+    damaged install): the rules alone then, as before the model."""
+    try:
+        packed = files("helpdesk_tui.domain.triage").joinpath("model.json.gz").read_bytes()
+        return TriageModel.from_json(json.loads(gzip.decompress(packed)))
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        return None
 
 
 class TriageUseCases(ServiceCore):
@@ -154,13 +172,14 @@ class TriageUseCases(ServiceCore):
         return learner
 
     def _suggest(self, ticket: Ticket) -> Suggestion:
-        """One code path for every suggestion (app, intake form, command line): the rules
-        and, when it can be trained, the model of the store's resolved tickets."""
-        learner = self.triage_learner()
+        """One code path for every suggestion (app, intake form, command line): the rules,
+        the shipped model and, when it can be trained, the model of the store's resolved
+        tickets."""
+        learner, model = self.triage_learner(), shipped_model()
         if learner is not None:
-            return suggest(ticket, learner=learner)
+            return suggest(ticket, learner=learner, model=model)
         why = LEARNING_OFF if not available() else f"learning off: under {MIN_TICKETS} resolved"
-        return suggest(ticket, learning=why)
+        return suggest(ticket, learning=why, model=model)
 
     def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:
         if k <= 0:

@@ -16,13 +16,15 @@ from typing import Any
 from ..domain.model import Ticket
 from ..domain.triage.index import STOPWORDS
 from ..domain.triage.rules import triage_text
-from ..domain.triage.votes import FIELDS
+from ..domain.triage.votes import FIELDS, field_value
 
 LEARNING_OFF = "learning off: install helpdesk-tui[learn] (scikit-learn)"
 MIN_TICKETS = 20
 """Fewer resolved tickets than this teach nothing worth showing: rules alone."""
-LEARNED_WEIGHT = 3.0
-"""What a certain model's vote weighs beside the rules' (a strong rule weighs 3)."""
+LEARNED_WEIGHT = 20.0
+"""What a certain vote of this store's model weighs: twice the shipped model's
+(domain/triage/model.py MODEL_WEIGHT), for a team's own labels, where the store's model is
+sure of them, overrule a corpus written elsewhere (a strong rule weighs 3)."""
 MIN_PROBABILITY = 0.4
 """A value the model gives less than this casts no vote: a guess, not a lesson."""
 
@@ -111,19 +113,9 @@ class SklearnLearner:
         for name, model in self._models.items():
             for label, probability in zip(model.classes_, model.predict_proba(row)[0], strict=True):
                 if probability >= MIN_PROBABILITY and self._telling(dense, name, str(label)):
-                    out[name][_value(name, str(label))] = LEARNED_WEIGHT * float(probability)
+                    out[name][field_value(name, str(label))] = LEARNED_WEIGHT * float(probability)
         return out
 
 
 def _label(value: object) -> str:
     return str(getattr(value, "value", value))
-
-
-def _value(name: str, label: str) -> object:
-    from ..domain.model import Priority, TicketType
-
-    if name == "priority":
-        return Priority(label)
-    if name == "type":
-        return TicketType(label)
-    return int(label)

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from ..model import Priority, Ticket, TicketType
 from .index import SimilarTicket, TicketIndex, learned_scores
+from .model import MODEL_WEIGHT
+from .phrases import HARM
 from .rules import RuleHit, rule_hits, rule_scores
 from .votes import FIELDS
 
@@ -64,7 +66,8 @@ class Suggestion:
     reason: str
     """Quotes the ticket's own words: untrusted text, show it as plain text only."""
     sources: tuple[str, str, str] = ("rules", "rules", "rules")
-    """Which source decided priority, type and tier: "rules", "learned" or "none" (no
+    """Which source decided priority, type and tier: "rules", "model" (the classifier the
+    product ships, `model.py`), "learned" (this store's resolved tickets) or "none" (no
     signal: that field is not suggested, whatever value stands in it)."""
     learning: str = ""
     """Why the store's tickets did not vote, when they did not ("" when they could)."""
@@ -105,6 +108,7 @@ def suggest(
     use_rules: bool = True,
     learner: Learner | None = None,
     learning: str = "",
+    model: Learner | None = None,
 ) -> Suggestion:
     """Suggest a priority, type and tier for `ticket`, from the rules and, when given,
     a `learner` trained on the store's resolved tickets (or the neighbours in `index`).
@@ -113,22 +117,31 @@ def suggest(
     scores = rule_scores(hits)
     neighbours = index.neighbours(ticket) if index is not None and len(index) else []
     learned = learner.scores(ticket) if learner is not None else learned_scores(neighbours)
+    modelled = model.scores(ticket) if model is not None else {name: {} for name in FIELDS}
     chosen: dict[str, object] = {}
     confidence: dict[str, float] = {}
     source: dict[str, str] = {}
+    if model is not None and _named_harm(hits):
+        # The policy calls a breach or another customer's data on screen critical
+        # whatever the customer calls it; a model that learned "not urgent" means low
+        # must not outvote that.
+        harm = scores["priority"]
+        harm[Priority.CRITICAL] = harm.get(Priority.CRITICAL, 0.0) + MODEL_WEIGHT
     for name in FIELDS:
         if name == "tier" and use_rules and chosen["priority"] is Priority.CRITICAL:
             tier_scores = scores["tier"]
             tier_scores[3] = tier_scores.get(3, 0.0) + CRITICAL_TIER_WEIGHT
-        ruled, taught = scores[name], learned[name]
-        combined = {v: ruled.get(v, 0.0) + taught.get(v, 0.0) for v in {*ruled, *taught}}
+        votes = {"rules": scores[name], "model": modelled[name], "learned": learned[name]}
+        values = {v for by in votes.values() for v in by}
+        combined = {v: sum(by.get(v, 0.0) for by in votes.values()) for v in values}
         verdict = _verdict(combined, _ORDER[name])
         if verdict is None:
             chosen[name], confidence[name], source[name] = _DEFAULTS[name], 0.0, NO_SIGNAL
             continue
         best, confidence[name] = verdict
         chosen[name] = best
-        source[name] = "rules" if ruled.get(best, 0.0) >= taught.get(best, 0.0) else "learned"
+        # The source that weighed most for the value chosen; rules first on a tie.
+        source[name] = max(votes, key=lambda s: votes[s].get(best, 0.0))
     priority = chosen["priority"]
     kind = chosen["type"]
     tier = chosen["tier"]
@@ -139,7 +152,14 @@ def suggest(
         kind,
         tier,
         round(sum(confidence.values()) / len(FIELDS), 3),
-        _reason(chosen, source, hits, neighbours, _learned_words(ticket, learner, chosen, source)),
+        _reason(
+            chosen,
+            source,
+            hits,
+            neighbours,
+            _learned_words(ticket, learner, chosen, source, "learned"),
+            _learned_words(ticket, model, chosen, source, "model") or [],
+        ),
         (source["priority"], source["type"], source["tier"]),
         learning,
     )
@@ -151,6 +171,7 @@ def _reason(
     hits: Sequence[RuleHit],
     neighbours: Sequence[SimilarTicket],
     model_words: Sequence[str] | None = None,
+    shipped_words: Sequence[str] = (),
 ) -> str:
     def shown(names: Sequence[str]) -> str:
         return ", ".join(_shown(name, chosen[name]) for name in names)
@@ -158,23 +179,16 @@ def _reason(
     parts: list[str] = []
     by_rules = [name for name in FIELDS if source[name] == "rules"]
     if by_rules:
-        # The words that weighed most for what was chosen, none twice ("slowdown" is
-        # already in "significant slowdown").
-        weighed: dict[str, float] = {}
-        for hit in hits:
-            weight = sum(
-                vote.weight
-                for vote in hit.votes
-                if vote.field in by_rules and vote.value == chosen[vote.field]
-            )
-            if weight > 0 and hit.quote:
-                weighed[hit.quote] = weighed.get(hit.quote, 0.0) + weight
-        quotes: list[str] = []
-        for quote in sorted(weighed, key=lambda q: -weighed[q]):
-            if not any(quote in q or q in quote for q in quotes):
-                quotes.append(quote)
-        said = ", ".join(f'"{q}"' for q in quotes[:3]) or "ticket fields"
-        parts.append(f"{said} → {shown(by_rules)}")
+        said = ", ".join(f'"{q}"' for q in _quotes(hits, by_rules, chosen)[:3])
+        parts.append(f"{said or 'ticket fields'} → {shown(by_rules)}")
+    by_model = [name for name in FIELDS if source[name] == "model"]
+    if by_model:
+        # A phrase the rules know says it best ("system down"); the model's own words
+        # ("sistema fora") fill the rest. Both are the customer's words.
+        quotes = _quotes(hits, by_model, chosen)
+        quotes += [w for w in shipped_words if not any(w in q or q in w for q in quotes)]
+        said = ", ".join(f'"{q}"' for q in quotes[:3])
+        parts.append(f"{said or 'the wording'} → {shown(by_model)}")
     by_learned = [name for name in FIELDS if source[name] == "learned"]
     if by_learned and model_words is not None:
         said = ", ".join(f'"{word}"' for word in model_words[:3])
@@ -196,18 +210,51 @@ def _reason(
     return "; ".join(parts)
 
 
+def _named_harm(hits: Sequence[RuleHit]) -> bool:
+    """Whether a rule of named harm (phrases.HARM: a breach, exposure, another customer's
+    data) matched."""
+    return any(
+        vote.field == "priority" and vote.value is Priority.CRITICAL and vote.weight >= HARM
+        for hit in hits
+        for vote in hit.votes
+    )
+
+
+def _quotes(
+    hits: Sequence[RuleHit], names: Sequence[str], chosen: Mapping[str, object]
+) -> list[str]:
+    """The rule matches that weighed most for the values chosen for `names`, none twice
+    ("slowdown" is already in "significant slowdown")."""
+    weighed: dict[str, float] = {}
+    for hit in hits:
+        weight = sum(
+            vote.weight
+            for vote in hit.votes
+            if vote.field in names and vote.value == chosen[vote.field]
+        )
+        if weight > 0 and hit.quote:
+            weighed[hit.quote] = weighed.get(hit.quote, 0.0) + weight
+    quotes: list[str] = []
+    for quote in sorted(weighed, key=lambda q: -weighed[q]):
+        if not any(quote in q or q in quote for q in quotes):
+            quotes.append(quote)
+    return quotes
+
+
 def _learned_words(
     ticket: Ticket,
     learner: Learner | None,
     chosen: Mapping[str, object],
     source: Mapping[str, str],
+    which: str,
 ) -> list[str] | None:
-    """The words the learner weighed most for the fields it decided (None: no learner)."""
+    """The words `learner` weighed most for the fields it decided, those whose source is
+    `which` (None: no learner)."""
     if learner is None:
         return None
     words: list[str] = []
     for name in FIELDS:
-        if source[name] == "learned":
+        if source[name] == which:
             for word in learner.words(ticket, name, chosen[name]):
                 if word not in words:
                     words.append(word)

@@ -30,6 +30,15 @@ class Rule:
         return re.compile(self.source)
 
 
+def field_value(name: str, label: str) -> object:
+    """A field's value from its label as a model writes it ("critical", "incident", "3")."""
+    if name == "priority":
+        return Priority(label)
+    if name == "type":
+        return TicketType(label)
+    return int(label)
+
+
 def priority_vote(value: Priority, weight: float) -> Vote:
     return Vote("priority", value, weight)
 

@@ -1,0 +1,265 @@
+"""The triage model the product ships: a linear classifier per field over the customer's
+own words, trained by `scripts/train_triage.py` (scikit-learn) on tickets written from
+the seeds' policies in English, Swedish and Portuguese (`tests/data/triage_corpus/`).
+
+Why a model beside the rules: phrase tables read the words their authors thought of, and
+on tickets written by someone else they decided 41 % of priorities; a classifier over
+word and character n-grams reads inflections, compounds and plain descriptions of harm
+it was never told about. The rules still speak where they are sure (a negation, a data
+breach); the model's votes weigh like a strong rule's at most (`MODEL_WEIGHT`).
+
+Inference is pure Python (no scikit-learn, no numpy at run time): the features below are
+the ones the training script hands scikit-learn, so the weights mean the same here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Ticket
+from .rules import _ACCENTS, normalise, triage_text
+from .votes import FIELDS, field_value
+
+MODEL_WEIGHT = 10.0
+"""What a certain model vote weighs beside the rules' (a strong rule weighs 3)."""
+MIN_MODEL_PROBABILITY = 0.25
+"""A value the model gives less than this casts no vote."""
+MIN_EVIDENCE = 0.5
+"""How far (in log-odds) the ticket's own words must lead the model to a value for it to
+vote. Short or unfamiliar text ("Quantum rig drift again", "Hej, tack") leaves the model
+leaning on what is common in its corpus, which is no signal."""
+CHAR_SIZES = (3, 4, 5)
+"""Character n-grams within words (as scikit-learn's char_wb): Swedish compounds and
+Portuguese inflections share them where whole words differ."""
+
+_WORD = re.compile(r"\w+")
+_QUIET_WORDS = """a an the and or but to of in on at by for from with as is are was were be been
+it its this that we our us i me my you your they them their has have had do does did will would
+can could should hi hello dear thanks thank regards please just also very there here
+och att det som en ett ar pa for med jag vi har till av om den de sa kan fran men nar eller hej
+tack mvh er ni var vara kl
+de da do das dos que e o a os as um uma em no na nos nas para com por se mais muito ao aos
+ola obrigado obrigada bom dia boa tarde esta estao foi ser tem temos ha"""
+_QUIET = frozenset(_QUIET_WORDS.split())
+_PUNCTUATION = ".,:;!?()[]\"'"
+_READINGS_KEPT = 64
+"""Words too common to quote as the reason for a verdict (in the three languages)."""
+
+
+def model_text(ticket: Ticket) -> str:
+    """What the model reads: the customer's own words, lowercased, accents folded."""
+    return normalise(triage_text(ticket)).translate(_ACCENTS)
+
+
+def features(text: str) -> dict[str, float]:
+    """Sublinear term counts (1 + log n) of word 1-2 grams ("w:") and in-word character
+    3-5 grams ("c:") of `text` (already `model_text`)."""
+    words = _WORD.findall(text)
+    counts: Counter[str] = Counter(f"w:{w}" for w in words)
+    counts.update(f"w:{a} {b}" for a, b in itertools.pairwise(words))
+    for word in text.split():
+        padded = f" {word} "
+        for size in CHAR_SIZES:
+            if len(padded) < size:
+                break
+            counts.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
+    return {name: 1.0 + math.log(n) for name, n in counts.items()}
+
+
+def weighted(raw: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, float]:
+    """TF-IDF over the model's vocabulary, each block (words, characters) scaled to unit
+    length on its own, as the training script does."""
+    vector = {name: value * idf[name] for name, value in raw.items() if name in idf}
+    squares = {"w": 0.0, "c": 0.0}
+    for name, value in vector.items():
+        squares[name[0]] += value * value
+    norms = {block: math.sqrt(total) or 1.0 for block, total in squares.items()}
+    return {name: value / norms[name[0]] for name, value in vector.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldModel:
+    labels: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    weights: Mapping[str, Sequence[float]]
+    """Per feature, its weight for each label (features of no weight left out)."""
+    leads: Mapping[str, tuple[int, float]]
+    """Per feature, the label it weighs for most and by how much over the next."""
+
+    @classmethod
+    def of(
+        cls,
+        labels: Sequence[str],
+        intercepts: Sequence[float],
+        weights: Mapping[str, Sequence[float]],
+    ) -> FieldModel:
+        leads: dict[str, tuple[int, float]] = {}
+        for name, row in weights.items():
+            ranked = sorted(range(len(row)), key=lambda i: -row[i])
+            lead = row[ranked[0]] - row[ranked[1]]
+            if lead > 0:
+                leads[name] = (ranked[0], lead)
+        return cls(tuple(labels), tuple(intercepts), weights, leads)
+
+    def telling(self, reading: Reading, label: str) -> dict[str, float]:
+        """The features of the ticket that weigh for `label` above every other label,
+        with how much: its words and word pairs and the character n-grams of its words,
+        common words and their n-grams left out."""
+        at = self.labels.index(label)
+        weighed: dict[str, float] = {}
+        for name, value in reading.vector.items():
+            lead = self.leads.get(name)
+            if lead is None or lead[0] != at:
+                continue
+            if name in reading.quiet:
+                continue
+            weighed[name] = value * lead[1]
+        return weighed
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One ticket as the model reads it, worked out once for all fields."""
+
+    vector: Mapping[str, float]
+    quiet: frozenset[str]
+    """Features of common words only (and their character n-grams): no reason to quote,
+    no evidence."""
+    probabilities: Mapping[str, Sequence[float]]
+    written: str
+    """The customer's own words as written (lowercase): where quotes are taken from."""
+
+
+@dataclass(frozen=True, slots=True)
+class TriageModel:
+    """The shipped classifier: `scores` votes like the rules, `words` quotes its reasons."""
+
+    idf: Mapping[str, float]
+    fields: Mapping[str, FieldModel]
+    trained_on: int
+    _rows: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Per feature, its weights for every field's labels in one row (fields in order):
+    one lookup a feature instead of one a field."""
+    _read: dict[str, Reading] = field(default_factory=dict, compare=False, repr=False)
+    """The last few texts read: `suggest` asks `scores` and then `words` per field."""
+
+    def __post_init__(self) -> None:
+        names = {name for f in self.fields.values() for name in f.weights}
+        for name in names:
+            row: list[float] = []
+            for f in self.fields.values():
+                row.extend(f.weights.get(name, (0.0,) * len(f.labels)))
+            self._rows[name] = tuple(row)
+
+    def _probabilities(self, vector: Mapping[str, float]) -> dict[str, list[float]]:
+        """Each field's softmax over its labels."""
+        logits = [b for f in self.fields.values() for b in f.intercepts]
+        rows = self._rows
+        for name, value in vector.items():
+            row = rows.get(name)
+            if row is not None:
+                for i, weight in enumerate(row):
+                    logits[i] += value * weight
+        out: dict[str, list[float]] = {}
+        start = 0
+        for name, f in self.fields.items():
+            part = logits[start : start + len(f.labels)]
+            start += len(f.labels)
+            top = max(part)
+            exps = [math.exp(x - top) for x in part]
+            total = sum(exps)
+            out[name] = [e / total for e in exps]
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TriageModel:
+        fields = {
+            name: FieldModel.of(
+                [str(label) for label in spec["labels"]],
+                [float(b) for b in spec["intercepts"]],
+                {str(k): tuple(float(w) for w in row) for k, row in spec["weights"].items()},
+            )
+            for name, spec in data["fields"].items()
+        }
+        idf = {str(k): float(v) for k, v in data["idf"].items()}
+        return cls(idf, fields, int(data["trained_on"]))
+
+    def read(self, ticket: Ticket) -> Reading:
+        """The ticket as the model reads it."""
+        key = f"{ticket.subject}\0{ticket.description}"
+        known = self._read.get(key)
+        if known is not None:
+            return known
+        written = normalise(triage_text(ticket))
+        text = written.translate(_ACCENTS)
+        vector = weighted(features(text), self.idf)
+        meaningful = " ".join(w for w in text.split() if w.strip(_PUNCTUATION) not in _QUIET)
+        spoken = {f for f in features(meaningful) if f[0] == "c"}
+        quiet = frozenset(
+            name
+            for name in vector
+            if (name[0] == "c" and name not in spoken)
+            or (name[0] == "w" and set(name[2:].split()) <= _QUIET)
+        )
+        reading = Reading(vector, quiet, self._probabilities(vector), written)
+        if len(self._read) >= _READINGS_KEPT:
+            self._read.clear()
+        self._read[key] = reading
+        return reading
+
+    def scores(self, ticket: Ticket) -> dict[str, dict[object, float]]:
+        """Per field, MODEL_WEIGHT times the probability of each likely value, for the
+        values the ticket's own words lead the model to by MIN_EVIDENCE (a model leaning
+        on its intercepts alone, on a "Hello, thanks" ticket, is no signal)."""
+        reading = self.read(ticket)
+        out: dict[str, dict[object, float]] = {name: {} for name in FIELDS}
+        for name, field_model in self.fields.items():
+            for label, p in zip(field_model.labels, reading.probabilities[name], strict=True):
+                if p < MIN_MODEL_PROBABILITY:
+                    continue
+                if sum(field_model.telling(reading, label).values()) >= MIN_EVIDENCE:
+                    out[name][field_value(name, label)] = MODEL_WEIGHT * p
+        return out
+
+    def words(self, ticket: Ticket, name: str, value: object) -> tuple[str, ...]:
+        """The ticket's own words (as the customer wrote them) that spoke most for
+        `value` of field `name`."""
+        field_model = self.fields.get(name)
+        label = str(getattr(value, "value", value))
+        if field_model is None or label not in field_model.labels:
+            return ()
+        reading = self.read(ticket)
+        telling = field_model.telling(reading, label)
+        words = [feature[2:] for feature in telling if feature[0] == "w"]
+        best = sorted(words, key=lambda w: telling["w:" + w], reverse=True)
+        return tuple(_as_written(reading.written, words) for words in _phrases(best))
+
+
+def _phrases(telling: Sequence[str], most: int = 3) -> list[str]:
+    """The first `most` of `telling` (best first), a word already inside a chosen pair
+    left out, and a pair taking the place of its word ("nobody" then "nobody can" gives
+    "nobody can")."""
+    chosen: list[str] = []
+    for words in telling[: most * 3]:
+        inside = set(words.split())
+        if any(inside <= set(c.split()) for c in chosen):
+            continue
+        chosen = [c for c in chosen if not set(c.split()) <= inside]
+        chosen.append(words)
+        if len(chosen) == most:
+            break
+    return chosen
+
+
+def _as_written(text: str, folded: str) -> str:
+    """`folded` (lowercase, accents folded) as it stands in `text` (lowercase, accents
+    kept): the quote is the customer's spelling. Folding maps one character to one, so
+    the span is the same."""
+    match = re.search(rf"\b{re.escape(folded)}\b", text.translate(_ACCENTS))
+    return text[match.start() : match.end()] if match else folded
