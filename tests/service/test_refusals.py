@@ -25,7 +25,7 @@ from helpdesk_tui.domain.model import Agent, AuditEntry, Role
 from helpdesk_tui.domain.periods import Period
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.reporting import metrics
-from helpdesk_tui.service import ConflictError, HelpdeskService, TicketDraft, transfer
+from helpdesk_tui.service import ConflictError, HelpdeskService, ServiceError, TicketDraft, transfer
 from helpdesk_tui.store.base import Capability, Query
 from helpdesk_tui.store.rt import RtConfig, RtRepository
 from helpdesk_tui.store.sql import SqlRepository
@@ -231,3 +231,15 @@ def test_request_tracker_refusals_go_to_a_local_log(tmp_path: Path) -> None:
         assert rt.requests == 0
     finally:
         rt.close()
+
+
+def test_a_new_ticket_is_not_handed_to_an_agent_below_its_tier(repo: SqlRepository) -> None:
+    lead = as_(repo, "lead")
+    before = repo.query(Query()).total
+    with pytest.raises(ServiceError, match="t1 is tier 1; a tier 3 ticket needs"):
+        lead.create(TicketDraft("Whole company down", tier=3, assignee="t1"))
+    assert repo.query(Query()).total == before  # nothing written
+    # Its own tier, a lead, or nobody: all taken.
+    assert lead.create(TicketDraft("Printer", tier=1, assignee="t1")).assignee == "t1"
+    assert lead.create(TicketDraft("Ledger", tier=3, assignee="lead")).assignee == "lead"
+    assert lead.create(TicketDraft("Ledger", tier=3)).assignee is None

@@ -24,6 +24,15 @@ async def open_form(pilot: Pilot[None], app: HelpdeskApp) -> NewTicketScreen:
     return form
 
 
+async def suggested(pilot: Pilot[None], form: NewTicketScreen) -> None:
+    """Until the form shows a suggestion: asked once typing pauses, in a worker."""
+    for _ in range(60):
+        await pilot.pause(0.05)
+        if form.suggestion is not None:
+            break
+    await settle(pilot)
+
+
 def value(form: NewTicketScreen, selector: str) -> object:
     return form.query_one(selector, Select).value
 
@@ -84,11 +93,7 @@ async def test_the_suggestion_follows_the_typing_and_ctrl_t_applies_it(
         await press(pilot, "ctrl+t")
         assert (value(form, "#priority"), value(form, "#tier")) == ("medium", "1")
         await pilot.press(*"Complete outage: nobody can log in")
-        for _ in range(60):  # asked once typing pauses, in a worker
-            await pilot.pause(0.05)
-            if form.suggestion is not None:
-                break
-        await settle(pilot)
+        await suggested(pilot, form)
         found = form.suggestion
         assert found is not None and found.priority is Priority.CRITICAL
         shown = str(form.query_one("#draft-suggestion", Static).render())
@@ -115,3 +120,23 @@ async def test_text_with_no_signal_says_no_suggestion_and_ctrl_t_changes_nothing
         assert str(line.render()) == "No suggestion" and form.suggestion is None
         await press(pilot, "ctrl+t")
         assert (value(form, "#priority"), value(form, "#type")) == ("medium", "incident")
+
+
+async def test_a_suggested_tier_above_the_assignee_s_leaves_the_ticket_unassigned(
+    make_app: AppFactory,
+) -> None:
+    app = make_app("alice")  # the demo's tier-1 agent
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#assignee", Select).value = "alice"
+        form.query_one("#subject", Input).focus()
+        await pilot.press(*"Systemet ligger nere, hela foretaget star still")
+        await suggested(pilot, form)
+        assert form.suggestion is not None and form.suggestion.tier == 3
+        await press(pilot, "ctrl+t")
+        assert value(form, "#tier") == "3" and value(form, "#assignee") == Select.NULL
+        assert any("alice may not hold it" in n.message for n in app._notifications)
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        made = app.service.query(Query(text="Systemet", limit=5)).tickets
+        assert [(t.tier, t.assignee) for t in made] == [(3, None)]

@@ -102,7 +102,13 @@ class TicketUseCases(MacroUseCases):
         self._require(Action.CREATE)
         subject = clean_line(draft.subject, "subject", MAX_SUBJECT)
         if draft.assignee:
-            self._agent(draft.assignee)
+            holder = self._agent(draft.assignee)
+            if holder.tier < draft.tier and holder.role is Role.AGENT:
+                # The rule assign keeps (core._check_assignee), from the first write on.
+                raise ServiceError(
+                    f"{draft.assignee} is tier {holder.tier}; a tier {draft.tier} ticket"
+                    " needs an agent of its tier or a lead"
+                )
         files = [attachment(path) for path in attachments]
         if files and not first_comment:
             raise ServiceError("files of a new ticket go with its first comment")

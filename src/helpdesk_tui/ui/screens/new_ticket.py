@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from ...domain.model import Agent, Channel, Environment, Priority, TicketType
+from ...domain.model import Agent, Channel, Environment, Priority, Role, TicketType
 from ...domain.text import safe_line
 from ...domain.triage import Suggestion
 from ...service import TicketDraft
@@ -117,11 +117,14 @@ class NewTicketScreen(ModalScreen[str | None]):
         # Short labels: a select's line is a third of the form's width.
         options = [(f"{a.username} T{a.tier}", a.username) for a in agents if a.active]
         self._agent_names = {value for _label, value in options}
+        self._below_tier = {a.username: a.tier for a in agents if a.role is Role.AGENT}
         picker.set_options(options)
         self._follow_channel()
 
     _agent_names: set[str] = set()
     """Who may be picked as assignee, once the agents are read."""
+    _below_tier: dict[str, int] = {}
+    """Each agent's tier (leads hold any tier, so they are not here)."""
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "channel":
@@ -192,6 +195,17 @@ class NewTicketScreen(ModalScreen[str | None]):
             self.query_one("#priority", Select).value = found.priority.value
         if "tier" in offered:
             self.query_one("#tier", Select).value = str(found.tier)
+            picker = self.query_one("#assignee", Select)
+            held_by = picker.value if isinstance(picker.value, str) else ""
+            if self._below_tier.get(held_by, found.tier) < found.tier:
+                # An agent below the ticket's tier may not hold it: the ticket waits
+                # unassigned for its tier to take it, as an escalation would.
+                picker.clear()
+                self.notify(
+                    _("Tier {tier}: {name} may not hold it, so nobody is assigned").format(
+                        tier=found.tier, name=held_by
+                    )
+                )
 
     def _value(self, selector: str) -> str:
         return field_value(self.query_one(selector))
