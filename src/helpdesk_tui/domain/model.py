@@ -174,7 +174,14 @@ _ALIASES: dict[str, dict[str, str]] = {
 TIERS = (1, 2, 3)
 TIER_NAMES = {1: N_("Tier 1"), 2: N_("Tier 2"), 3: N_("Tier 3")}
 
-KEY_RE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,9})-(?P<number>[1-9][0-9]{0,11})$")
+KEY_NUMBER = r"[1-9][0-9]{0,11}"
+"""A ticket's number as its key writes it: no leading zero, at most twelve digits."""
+KEY_RE = re.compile(rf"^(?P<prefix>[A-Z][A-Z0-9]{{0,9}})-(?P<number>{KEY_NUMBER})$")
+
+
+def keys_of(prefix: str) -> str:
+    """A regular expression for this store's keys ("HD-12") where they stand in text."""
+    return rf"{re.escape(prefix)}-{KEY_NUMBER}"
 
 
 def parse_key(text: str) -> tuple[str, int]:

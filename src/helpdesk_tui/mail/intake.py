@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..domain.followup import MailKind
 from ..domain.lifecycle import TransitionError
-from ..domain.model import MAX_ATTACHMENT_BYTES, Channel, Status
+from ..domain.model import MAX_ATTACHMENT_BYTES, Channel, Status, keys_of
 from ..service import MAX_BODY, MAX_SUBJECT, HelpdeskService, ServiceError, TicketDraft
 from ..settings.config import MailSettings
 from ..store.base import (
@@ -90,8 +90,8 @@ class Intake:
         self.service = service
         self.queue = queue
         self.settings = settings
-        prefix = re.escape(service.key_prefix)
-        self._key_in_subject = re.compile(rf"\[\s*({prefix}-[1-9][0-9]{{0,11}})\s*\]", re.I)
+        keys = keys_of(service.key_prefix)
+        self._key_in_subject = re.compile(rf"\[\s*({keys})\s*\]", re.I)
 
     def take(self, source: bytes | Path) -> Outcome:
         """Take one message in (its bytes, or better its file: it is read as a stream);

@@ -27,6 +27,7 @@ from urllib.parse import quote
 import platformdirs
 
 from ..domain.followup import FollowUpPolicy
+from ..domain.model import parse_key
 from . import i18n
 
 APP_NAME = "helpdesk-tui"
@@ -204,8 +205,8 @@ class Settings:
         if self.terminal.ticket_url:
             return self.terminal.ticket_url.replace("{key}", quote(key, safe=""))
         if self.backend_kind == "rt":
-            number = key.rpartition("-")[2]
-            if number.isdigit():
+            with suppress(ValueError):
+                _prefix, number = parse_key(key)
                 return f"{self.backend_url.rstrip('/')}/Ticket/Display.html?id={number}"
         return None
 

@@ -18,6 +18,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App
 
+from ..domain.model import keys_of
 from ..domain.text import safe_line
 from ..settings.config import Settings
 
@@ -76,7 +77,7 @@ def linked(text: Text, settings: Settings) -> Text:
     for match in _URL.finditer(plain):
         url = _without_tail(match.group())
         text.stylize(Style(link=url), match.start(), match.start() + len(url))
-    keys = re.compile(rf"\b{re.escape(settings.key_prefix)}-[1-9][0-9]{{0,11}}\b")
+    keys = re.compile(rf"\b{keys_of(settings.key_prefix)}\b")
     for match in keys.finditer(plain):
         page = settings.ticket_page(match.group())
         if page is not None:
