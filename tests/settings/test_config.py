@@ -540,3 +540,10 @@ def test_a_cache_hit_imports_no_pydantic(tmp_path: Path) -> None:
 
 def test_no_config_file_imports_no_pydantic(tmp_path: Path) -> None:
     assert _in_a_new_process(tmp_path, PROBE.format(path="None"))["pydantic"] is False
+
+
+def test_a_ticket_page_is_given_for_a_well_formed_key_only(tmp_path: Path) -> None:
+    rt = Settings(data_dir=tmp_path, backend_kind="rt", backend_url="https://rt.example.test/")
+    assert rt.ticket_page("HD-42") == "https://rt.example.test/Ticket/Display.html?id=42"
+    assert [rt.ticket_page(k) for k in ("HD-042", "HD-4-2", "HD-", "42")] == [None] * 4
+    assert Settings(data_dir=tmp_path).ticket_page("HD-42") is None  # a SQL store: no page
