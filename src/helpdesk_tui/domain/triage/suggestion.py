@@ -121,12 +121,13 @@ def suggest(
     chosen: dict[str, object] = {}
     confidence: dict[str, float] = {}
     source: dict[str, str] = {}
-    if model is not None and _named_harm(hits):
-        # The policy calls a breach or another customer's data on screen critical
-        # whatever the customer calls it; a model that learned "not urgent" means low
-        # must not outvote that.
-        harm = scores["priority"]
-        harm[Priority.CRITICAL] = harm.get(Priority.CRITICAL, 0.0) + MODEL_WEIGHT
+    if model is not None:
+        # The policy calls a breach or another customer's data on screen a critical
+        # incident for tier 3 whatever the customer calls it; a model that learned "not
+        # urgent" means low, or "access" an access request, must not outvote that.
+        harm = {(v.field, v.value) for hit in _named_harm(hits) for v in hit.votes}
+        for name, value in harm:
+            scores[name][value] = scores[name].get(value, 0.0) + MODEL_WEIGHT
     for name in FIELDS:
         if name == "tier" and use_rules and chosen["priority"] is Priority.CRITICAL:
             tier_scores = scores["tier"]
@@ -210,14 +211,17 @@ def _reason(
     return "; ".join(parts)
 
 
-def _named_harm(hits: Sequence[RuleHit]) -> bool:
-    """Whether a rule of named harm (phrases.HARM: a breach, exposure, another customer's
-    data) matched."""
-    return any(
-        vote.field == "priority" and vote.value is Priority.CRITICAL and vote.weight >= HARM
+def _named_harm(hits: Sequence[RuleHit]) -> list[RuleHit]:
+    """The matches of rules of named harm (phrases.HARM: a breach, exposure, another
+    customer's data)."""
+    return [
+        hit
         for hit in hits
-        for vote in hit.votes
-    )
+        if any(
+            vote.field == "priority" and vote.value is Priority.CRITICAL and vote.weight >= HARM
+            for vote in hit.votes
+        )
+    ]
 
 
 def _quotes(
