@@ -134,6 +134,16 @@ def _snapshot(repo: SqlRepository) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+def _staging_tables(repo: SqlRepository) -> list[str]:
+    """Tables an import staged in that outlived it (in any schema of the server)."""
+    with repo.engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT relname FROM pg_class WHERE starts_with(relname, 'helpdesk_import_')"
+            " AND relpersistence <> 't'"
+        )
+        return [str(name) for (name,) in found]
+
+
 def test_copy_leaves_what_the_insert_path_left(
     two_stores: tuple[SqlRepository, SqlRepository], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,6 +154,7 @@ def test_copy_leaves_what_the_insert_path_left(
     assert _the_old_way(inserted, first, monkeypatch) == len(first)
     expected = _snapshot(inserted)
     assert _snapshot(copied) == expected
+    assert _staging_tables(copied) == []  # the owner's parallel staging is dropped
     assert len(expected["tickets"]) == len(first)
     assert any("gin (search_vector)" in sql for _, sql in expected["indexes"])
     # What later writes rely on: the next ids, keys and comment ids, and the searches.
@@ -191,6 +202,7 @@ def test_a_bad_row_in_the_middle_leaves_the_store_untouched(
     # row-by-row path drew them too); a gap in comment ids is all that remains.
     assert after.pop("sequences")[0][0] == before.pop("sequences")[0][0]
     assert after == before
+    assert _staging_tables(repo) == []
     # The same connection imports again: no staging table or dropped index left behind.
     assert repo.bulk_import(iter(items[:5])) == 5
     assert repo.count(Query()) == 5 + (0 if empty else 1)
