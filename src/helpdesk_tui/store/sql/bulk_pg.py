@@ -57,7 +57,10 @@ def pg_bulk_mode(conn: Connection, rebuild_indexes: bool) -> Iterator[None]:
     rollback undoes it all."""
     columns = ", ".join(INSERT_COLUMNS)
     staging = _TICKETS
-    if rebuild_indexes:
+    parallel = rebuild_indexes and bool(
+        conn.exec_driver_sql("SELECT has_schema_privilege(current_schema(), 'CREATE')").scalar()
+    )
+    if parallel:
         # The table's owner loading an empty store: stage the tickets in a table that
         # parallel workers can read (a temporary one is private to this backend), so
         # that to_tsvector, a quarter of the import, runs on every core. It exists only
@@ -66,8 +69,8 @@ def pg_bulk_mode(conn: Connection, rebuild_indexes: bool) -> Iterator[None]:
         for setting in _PARALLEL:
             conn.exec_driver_sql(f"SET LOCAL {setting} = 0")
     conn.exec_driver_sql(
-        f"CREATE {'UNLOGGED' if rebuild_indexes else 'TEMP'} TABLE {staging}"
-        f"{'' if rebuild_indexes else ' ON COMMIT DROP'} AS SELECT {columns},"
+        f"CREATE {'UNLOGGED' if parallel else 'TEMP'} TABLE {staging}"
+        f"{'' if parallel else ' ON COMMIT DROP'} AS SELECT {columns},"
         " ''::text AS thread, ''::text AS search_full FROM tickets WITH NO DATA"
     )
     conn.info[_STAGING] = staging
