@@ -3,6 +3,8 @@ taker as its assignee, and triage's suggestion as it is typed."""
 
 from __future__ import annotations
 
+import re
+
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
@@ -98,6 +100,11 @@ async def test_the_suggestion_follows_the_typing_and_ctrl_t_applies_it(
         assert found is not None and found.priority is Priority.CRITICAL
         shown = str(form.query_one("#draft-suggestion", Static).render())
         assert shown.startswith(f"Suggested: {found.label}")
+        # The reason under it quotes what was typed.
+        why = shown.splitlines()[1]
+        quoted = re.findall(r'"([^"]+)"', why)
+        assert why == found.reason and quoted
+        assert all(q in "complete outage: nobody can log in" for q in quoted)
         await press(pilot, "ctrl+t")
         assert value(form, "#priority") == found.priority.value
         assert value(form, "#type") == found.type.value == TicketType.INCIDENT.value

@@ -181,7 +181,9 @@ class NewTicketScreen(ModalScreen[str | None]):
         line = _("Suggested: {label} ({confidence:.0%}) · ctrl+t applies").format(
             label=found.label, confidence=found.confidence
         )
-        self.query_one("#draft-suggestion", Static).update(Text(line))
+        # The reason quotes what was typed: plain text, on a line of its own.
+        why = safe_line(found.reason)
+        self.query_one("#draft-suggestion", Static).update(Text(f"{line}\n{why}"))
 
     def action_apply_suggestion(self) -> None:
         found = self.suggestion
