@@ -56,6 +56,11 @@ class NewTicketScreen(ModalScreen[str | None]):
                 classes="dialog-title",
             )
             yield LineInput(placeholder=_("Subject (required)"), id="subject")
+            # Under the subject, above the fields it would set: at 80x24 the bottom of
+            # the form is below the fold while the subject is typed. Hidden until asked.
+            suggested = Static(Text(""), id="draft-suggestion", classes="form-hint")
+            suggested.display = False
+            yield suggested
             with Horizontal(classes="form-row"):
                 yield Select(
                     [(tr(t.label), t.value) for t in TicketType],
@@ -104,7 +109,6 @@ class NewTicketScreen(ModalScreen[str | None]):
                 classes="form-hint",
             )
             yield TextEditor(id="description", soft_wrap=True)
-            yield Static(Text(""), id="draft-suggestion", classes="form-hint")
             yield Static(Text(""), id="form-error", classes="dialog-error")
 
     def on_mount(self) -> None:
@@ -175,15 +179,19 @@ class NewTicketScreen(ModalScreen[str | None]):
         if not found.offered:
             # Nothing in the text spoke for any field: no defaults dressed as a suggestion.
             self.suggestion = None
-            self.query_one("#draft-suggestion", Static).update(Text(_("No suggestion")))
+            self._hint(_("No suggestion"))
             return
         self.suggestion = found
         line = _("Suggested: {label} ({confidence:.0%}) · ctrl+t applies").format(
             label=found.label, confidence=found.confidence
         )
         # The reason quotes what was typed: plain text, on a line of its own.
-        why = safe_line(found.reason)
-        self.query_one("#draft-suggestion", Static).update(Text(f"{line}\n{why}"))
+        self._hint(f"{line}\n{safe_line(found.reason)}")
+
+    def _hint(self, text: str) -> None:
+        hint = self.query_one("#draft-suggestion", Static)
+        hint.update(Text(text))
+        hint.display = True
 
     def action_apply_suggestion(self) -> None:
         found = self.suggestion
