@@ -169,3 +169,26 @@ def test_the_app_never_imports_scikit_learn_for_the_model() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_check_tells_a_stale_model_from_rounding() -> None:
+    import copy
+    import gzip
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("train_triage", ROOT / "scripts/train_triage.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shipped = json.loads(gzip.decompress((ROOT / script.MODEL).read_bytes()))
+    assert script.agrees(shipped, shipped)
+    name, row = next(iter(shipped["fields"]["priority"]["weights"].items()))
+    rounded = copy.deepcopy(shipped)
+    rounded["fields"]["priority"]["weights"][name] = [w + 0.001 for w in row]
+    assert script.agrees(shipped, rounded)  # another BLAS, another last digit
+    moved = copy.deepcopy(shipped)
+    moved["fields"]["priority"]["weights"][name] = [w + 0.05 for w in row]
+    assert not script.agrees(shipped, moved)
+    grown = dict(shipped, trained_on=shipped["trained_on"] + 120)
+    assert not script.agrees(shipped, grown)  # a corpus file added, not retrained
