@@ -111,7 +111,8 @@ def suggest(
     model: Learner | None = None,
 ) -> Suggestion:
     """Suggest a priority, type and tier for `ticket`, from the rules and, when given,
-    a `learner` trained on the store's resolved tickets (or the neighbours in `index`).
+    the `model` the product ships (`model.TriageModel`) and a `learner` trained on the
+    store's resolved tickets (or the neighbours in `index`).
     `learning` says why nothing learned voted, for people. Deterministic."""
     hits = rule_hits(ticket) if use_rules else []
     scores = rule_scores(hits)
