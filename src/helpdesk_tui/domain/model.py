@@ -584,6 +584,11 @@ class Agent:
     """The database login this agent signs in with, where it is not named as the agent
     (PostgreSQL; a local file's agents sign in as its OS user)."""
 
+    def may_hold(self, tier: int) -> bool:
+        """Whether this agent may hold a ticket of `tier`: one of their tier or below;
+        a lead or an admin any."""
+        return self.tier >= tier or self.role is not Role.AGENT
+
 
 @dataclass(frozen=True, slots=True)
 class Team:

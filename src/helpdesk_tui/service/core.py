@@ -192,7 +192,7 @@ class ServiceCore:
             self._require(Action.ASSIGN, ticket, audit=audit)
         if assignee is not None:
             agent = agent or self._agent(assignee)
-            if agent.tier < ticket.tier and agent.role is Role.AGENT:
+            if not agent.may_hold(ticket.tier):
                 raise ServiceError(
                     f"{assignee} is tier {agent.tier}; {ticket.key} needs tier {ticket.tier}"
                     " or a lead"

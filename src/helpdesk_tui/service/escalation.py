@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..domain import escalation
 from ..domain.access import Action
 from ..domain.escalation import ReviewDecision
-from ..domain.model import Comment, CommentKind, Escalation, Role, Ticket
+from ..domain.model import Comment, CommentKind, Escalation, Ticket
 from ..store.base import Capability, Change, NotFound
 from .core import ServiceCore
 from .errors import ServiceError
@@ -96,7 +96,7 @@ class EscalationUseCases(ServiceCore):
     def _check_can_hold(self, ticket: Ticket, username: str) -> None:
         """Refuse handing `ticket` to an agent below its tier (leads hold any tier)."""
         agent = self._agent(username)
-        if agent.tier < ticket.tier and agent.role is Role.AGENT:
+        if not agent.may_hold(ticket.tier):
             raise ServiceError(
                 f"{username} is tier {agent.tier}; {ticket.key} needs tier {ticket.tier} or a lead"
             )

@@ -103,7 +103,7 @@ class TicketUseCases(MacroUseCases):
         subject = clean_line(draft.subject, "subject", MAX_SUBJECT)
         if draft.assignee:
             holder = self._agent(draft.assignee)
-            if holder.tier < draft.tier and holder.role is Role.AGENT:
+            if not holder.may_hold(draft.tier):
                 # The rule assign keeps (core._check_assignee), from the first write on.
                 raise ServiceError(
                     f"{draft.assignee} is tier {holder.tier}; a tier {draft.tier} ticket"

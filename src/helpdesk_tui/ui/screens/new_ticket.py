@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from ...domain.model import Agent, Channel, Environment, Priority, Role, TicketType
+from ...domain.model import Agent, Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
 from ...domain.triage import Suggestion
 from ...service import TicketDraft
@@ -121,14 +121,14 @@ class NewTicketScreen(ModalScreen[str | None]):
         # Short labels: a select's line is a third of the form's width.
         options = [(f"{a.username} T{a.tier}", a.username) for a in agents if a.active]
         self._agent_names = {value for _label, value in options}
-        self._below_tier = {a.username: a.tier for a in agents if a.role is Role.AGENT}
+        self._agents = {a.username: a for a in agents}
         picker.set_options(options)
         self._follow_channel()
 
     _agent_names: set[str] = set()
     """Who may be picked as assignee, once the agents are read."""
-    _below_tier: dict[str, int] = {}
-    """Each agent's tier (leads hold any tier, so they are not here)."""
+    _agents: dict[str, Agent] = {}
+    """The agents read, by username."""
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "channel":
@@ -207,7 +207,8 @@ class NewTicketScreen(ModalScreen[str | None]):
             self.query_one("#tier", Select).value = str(found.tier)
             picker = self.query_one("#assignee", Select)
             held_by = picker.value if isinstance(picker.value, str) else ""
-            if self._below_tier.get(held_by, found.tier) < found.tier:
+            holder = self._agents.get(held_by)
+            if holder is not None and not holder.may_hold(found.tier):
                 # An agent below the ticket's tier may not hold it: the ticket waits
                 # unassigned for its tier to take it, as an escalation would.
                 picker.clear()
