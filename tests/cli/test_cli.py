@@ -79,10 +79,22 @@ def test_escalate_and_decide(store: None, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and "lead" in out
 
 
+def test_ticket_list_sorts_a_search_by_relevance(
+    store: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for subject in ("Office move, and the printer", "Printer jams: printer tray bent", "VPN"):
+        assert run(capsys, "ticket", "create", "--subject", subject)[0] == 0
+    code, out, _ = run(capsys, "ticket", "list", "--search", "printer", "--sort", "relevance")
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith("HD-")]
+    assert [r.split()[0] for r in rows] == ["HD-2", "HD-1"], out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["ticket", "create", "--subject", "x", "--priority", "urgentish"], "unknown priority"),
+        (["ticket", "list", "--sort", "relevance"], "relevance orders a search"),
         (["ticket", "create", "--subject", "  "], "subject cannot be empty"),
         (["ticket", "create", "--subject", "x", "--email", "nope"], "not an address"),
         (["ticket", "create", "--subject", "x", "--tier", "7"], "tier must be 1, 2 or 3"),

@@ -34,6 +34,7 @@ from helpdesk_tui.store.base import (
     NewAttachment,
     NotFound,
     Query,
+    SortKey,
     StoreError,
     StoreUnavailable,
     TicketRepository,
@@ -105,6 +106,8 @@ def test_capabilities_are_rts_and_the_rest_is_refused(repo: RtRepository) -> Non
         lambda: repo.save_agent(Agent("x", "X")),
         lambda: repo.save_team(Team("net")),
         lambda: repo.claim_next(Query(), lambda t: None),
+        # RT's search does not rank: no RANKED_SEARCH, and a ranked page is refused.
+        lambda: repo.query(Query(text="printer", sort=SortKey.RELEVANCE)),
     ):
         with pytest.raises(RtUnsupported):
             refused()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from helpdesk_tui.domain.model import Escalation, Status
+from helpdesk_tui.store.base import SortKey
 from helpdesk_tui.store.sql import SqlRepository
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.dialogs import ConfirmScreen, ConflictScreen, PromptScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
+from helpdesk_tui.ui.widgets.title_bar import TitleBar
 from tests.ui.conftest import ME, AppFactory
 from tests.ui.support import choose, settle, without_live_updates
 
@@ -114,6 +116,41 @@ async def test_search_shows_what_the_store_finds(make_app: AppFactory) -> None:
         shown = [t.key for t in screen.table.visible_tickets()]
         found = [t.key for t in app.service.query(screen.current_query().page(0, 100)).tickets]
         assert shown and shown == found[: len(shown)]
+
+
+async def test_a_search_sorts_by_relevance_and_lets_it_go_with_the_words(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "All open")
+        screen = queue(app)
+        # No search: `o` cycles the list's sorts only (nothing to rank by).
+        seen = set()
+        for _ in range(8):
+            await pilot.press("o")
+            seen.add(screen.current_query().sort)
+        assert SortKey.RELEVANCE not in seen
+        await pilot.press("slash", *"replenishment", "enter")
+        await settle(pilot)
+        for _ in range(8):
+            if screen.current_query().sort is SortKey.RELEVANCE:
+                break
+            await pilot.press("o")
+        await settle(pilot)
+        query = screen.current_query()
+        assert query.sort is SortKey.RELEVANCE
+        assert "by relevance" in str(screen.query_one(TitleBar).render())
+        shown = [t.key for t in screen.table.visible_tickets()]
+        found = [t.key for t in app.service.query(query.page(0, 100)).tickets]
+        assert shown and shown == found[: len(shown)]
+        # The words gone, the view's own sort is back: relevance needs words.
+        await pilot.press("slash", "ctrl+u", "enter")
+        await settle(pilot)
+        assert screen.search_text == ""
+        assert screen.current_query().sort is not SortKey.RELEVANCE
+        assert "by relevance" not in str(screen.query_one(TitleBar).render())
 
 
 async def test_conflict_shows_their_change_and_retries(

@@ -40,6 +40,9 @@ class SortKey(enum.StrEnum):
     URGENCY = "urgency"
     """Most urgent first (domain/sla/urgency.py): the service reads it class by class, as
     `urgency` filters sorted by PRIORITY; a store is never asked for this sort itself."""
+    RELEVANCE = "relevance"
+    """A search's best matches first, ranked by the search index itself (a store with
+    RANKED_SEARCH); a query without search words cannot be sorted so (InvalidInput)."""
 
 
 class Capability(enum.StrEnum):
@@ -67,6 +70,8 @@ class Capability(enum.StrEnum):
     KEEPS_CREATED = "keeps_created"
     """`create` keeps the `created_at` it is given (an import keeps its history's dates);
     without it the store stamps a new ticket with its own clock, as RT does."""
+    RANKED_SEARCH = "ranked_search"
+    """`query` sorts a search by RELEVANCE: the full-text index ranks and pages it."""
     MERGE = "merge"
     """`merge` moves a duplicate's messages and files into the ticket it repeats and
     writes both tickets' changes in one transaction."""

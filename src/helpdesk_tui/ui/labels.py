@@ -17,6 +17,7 @@ SORT_NAMES = {
     SortKey.UPDATED: N_("updated"),
     SortKey.KEY: N_("key"),
     SortKey.URGENCY: N_("urgency"),
+    SortKey.RELEVANCE: N_("relevance"),
 }
 
 MONTHS = (

@@ -88,6 +88,8 @@ def _order(q: Query) -> list[tuple[str, str]]:
         return [clock, due, ("id", up)]
     if sort is SortKey.URGENCY:
         raise InvalidInput("the urgency order is the service's to read (service/ordering.py)")
+    if sort is SortKey.RELEVANCE:
+        raise RtUnsupported("RT does not rank search results: sort them by another key")
     if sort is SortKey.PRIORITY:
         return [("Priority", down), clock, due, ("id", up)]
     if sort is SortKey.CREATED:

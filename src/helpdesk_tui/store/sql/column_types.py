@@ -18,7 +18,10 @@ from ..base import InvalidInput
 FTS_TABLE = "tickets_fts"
 """SQLite: the FTS5 table (rowid = ticket id; subject, description, comments)."""
 SEARCH_VECTOR = "search_vector"
-"""PostgreSQL: the tsvector column on tickets, behind a GIN index."""
+"""PostgreSQL: the tsvector column on tickets, behind SEARCH_INDEX."""
+SEARCH_INDEX = "ix_tickets_search"
+"""PostgreSQL: the index of SEARCH_VECTOR: RUM's where the rum extension is installed (it
+matches and ranks), else GIN's (it matches only); see migration 0010."""
 CHANGE_COUNTER = "changes"
 """The store_meta row bumped by every write: the change token."""
 

@@ -108,6 +108,8 @@ class TicketQueries(SearchIndex):
         where = self._filter(query)
         if where is None:
             return Page([], 0, offset, limit)
+        if query.sort is SortKey.RELEVANCE:
+            _check_ranked(where)
         with self._read_transaction() as conn:
             # One read transaction: the page and the count see the same snapshot.
             cap = query.count_cap
@@ -142,16 +144,23 @@ class TicketQueries(SearchIndex):
             return []
         if hits is not None and _walks_sort_index(self._sqlite, where, query, hits):
             where = replace(where, text=self._text_condition(where.tokens, walk=True))
-        stmt = sa.select(tickets.c.id).where(*where.terms())
-        stmt = stmt.order_by(*self._order_by(query)).offset(offset).limit(limit)
+        stmt = self._page_select(where, query).offset(offset).limit(limit)
         return list(conn.execute(stmt).scalars())
+
+    def _page_select(self, where: _Where, query: Query) -> sa.Select[Any]:
+        """The ids of the query's matches in its order (no page yet)."""
+        if query.sort is SortKey.RELEVANCE:
+            _check_ranked(where)
+            others = replace(where, text=None).terms()
+            return self._ranked_select(others, where.tokens, query.descending)
+        stmt = sa.select(tickets.c.id).where(*where.terms())
+        return stmt.order_by(*self._order_by(query))
 
     def page_plan(self, query: Query) -> str:
         """The database's plan for the ids of a page of `query`, one line (a diagnostic
         for benchmarks/bench_store.py --explain and the plan tests)."""
-        where = self._filter(query)
-        stmt = sa.select(tickets.c.id).where(*(where.terms() if where else [sa.false()]))
-        stmt = stmt.order_by(*self._order_by(query)).offset(query.offset).limit(query.limit)
+        where = self._filter(query) or _Where([sa.false()])
+        stmt = self._page_select(where, query).offset(query.offset).limit(query.limit)
         compiled = stmt.compile(self._engine, compile_kwargs={"literal_binds": True})
         verb = "EXPLAIN QUERY PLAN" if self._sqlite else "EXPLAIN"
         with self._read_transaction() as conn:
@@ -248,7 +257,7 @@ class TicketQueries(SearchIndex):
                 return None
             terms.append(t.organization.in_(sorted(q.organizations)))
         if q.watcher is not None:
-            terms.append(self._watched_by(q.watcher))
+            terms.append(_watched_by(q.watcher, self._sqlite))
         if q.escalations:
             terms.append(t.escalation.in_(sorted(ESCALATION_STR[e] for e in q.escalations)))
         if q.due_before is not None:
@@ -265,15 +274,6 @@ class TicketQueries(SearchIndex):
             terms.append(t.closed_at < to_utc(q.closed_before))
         return where
 
-    def _watched_by(self, username: str) -> ColumnElement[bool]:
-        watched = sa.select(watchers.c.ticket_id).where(watchers.c.username == username)
-        if self._sqlite:
-            return tickets.c.id.in_(watched)
-        # As a semi-join, PostgreSQL walks the sort's index over every ticket hoping to
-        # meet the watched ones early (150 ms at a million tickets); an array of the ids
-        # makes it fetch those few by key and sort them (14 ms, bench_store.py).
-        return tickets.c.id == sa.any_(sa.func.array(watched.scalar_subquery()))
-
     def _order_by(self, q: Query) -> list[Any]:
         t = tickets.c
         desc = q.descending
@@ -289,6 +289,8 @@ class TicketQueries(SearchIndex):
             return [sla, by(t.id)]
         if sort is SortKey.URGENCY:
             raise InvalidInput("the urgency order is the service's to read (service/ordering.py)")
+        if sort is SortKey.RELEVANCE:
+            raise InvalidInput("the relevance order is the search index's (_page_select)")
         if sort is SortKey.PRIORITY:
             return [by(t.priority_rank), sla, by(t.id)]
         if sort is SortKey.CREATED:
@@ -489,6 +491,21 @@ class TicketQueries(SearchIndex):
                 sa.select(store_meta.c.value).where(store_meta.c.name == CHANGE_COUNTER)
             ).scalar()
         return str(value)
+
+
+def _check_ranked(where: _Where) -> None:
+    if not where.tokens:
+        raise InvalidInput("relevance orders a search: give it words to search for")
+
+
+def _watched_by(username: str, sqlite: bool) -> ColumnElement[bool]:
+    watched = sa.select(watchers.c.ticket_id).where(watchers.c.username == username)
+    if sqlite:
+        return tickets.c.id.in_(watched)
+    # As a semi-join, PostgreSQL walks the sort's index over every ticket hoping to
+    # meet the watched ones early (150 ms at a million tickets); an array of the ids
+    # makes it fetch those few by key and sort them (14 ms, bench_store.py).
+    return tickets.c.id == sa.any_(sa.func.array(watched.scalar_subquery()))
 
 
 def _holds(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from .column_types import FTS_TABLE, SEARCH_VECTOR
+from .column_types import FTS_TABLE, SEARCH_INDEX, SEARCH_VECTOR
 from .tables import comments, tickets
 from .transactions import SqlTransactions
 
@@ -34,6 +34,14 @@ def _fold(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def rum_schema(conn: Connection) -> str | None:
+    """The schema the rum extension is installed in, or None where it is not."""
+    return conn.exec_driver_sql(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+        " WHERE e.extname = 'rum'"
+    ).scalar()
 
 
 def symbol_condition(symbol: str) -> ColumnElement[bool]:
@@ -75,6 +83,58 @@ class SearchIndex(SqlTransactions):
             return tickets.c.id.in_(sa.select(sa.func.helpdesk_search(words)))
         vector: ColumnElement[Any] = sa.literal_column(f"tickets.{SEARCH_VECTOR}")
         return vector.op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), words))
+
+    def _ranked_select(
+        self, terms: list[ColumnElement[bool]], tokens: Sequence[str], descending: bool
+    ) -> sa.Select[Any]:
+        """The ids of the tickets matching `tokens` and `terms`, best match first
+        (`descending`: worst first), ranked by the search index, equal ranks by key.
+
+        SQLite: FTS5's bm25 `rank`, read where the FTS table is joined. PostgreSQL: RUM's
+        `<=>` distance, which the RUM index returns in order while it matches (migration
+        0010), or, where the rum extension is not installed, ts_rank over every match
+        (GIN cannot rank). Best first on RUM is the distance alone: PostgreSQL takes an
+        index's order only for the whole ORDER BY, so a tie-break on the key would sort
+        every match again; equal distances come in the index's own (repeatable) order."""
+        by_key = tickets.c.id.desc() if descending else tickets.c.id.asc()
+        if self._sqlite:
+            fts = sa.table(FTS_TABLE, sa.column("rowid"))
+            match = sa.literal_column(FTS_TABLE).op("MATCH")(
+                sa.bindparam("fts", fts5_match(tokens))
+            )
+            rank: ColumnElement[Any] = sa.literal_column(f"{FTS_TABLE}.rank")
+            stmt = sa.select(tickets.c.id).select_from(
+                tickets.join(fts, fts.c.rowid == tickets.c.id)
+            )
+            stmt = stmt.where(*terms, match)
+            return stmt.order_by(rank.desc() if descending else rank.asc(), by_key)
+        stmt = sa.select(tickets.c.id).where(*terms, self._text_condition(tokens))
+        vector: ColumnElement[Any] = sa.literal_column(f"tickets.{SEARCH_VECTOR}")
+        query = sa.func.to_tsquery(
+            sa.literal_column("'simple'::regconfig"), sa.bindparam("tsq_rank", tsquery(tokens))
+        )
+        schema = self._ranking_schema()
+        if schema is None:
+            rank = sa.func.ts_rank(vector, query)  # higher is better
+            return stmt.order_by(rank.asc() if descending else rank.desc(), by_key)
+        distance = vector.op(f'OPERATOR("{schema}".<=>)', return_type=sa.Float())(query)
+        if descending:
+            return stmt.order_by(distance.desc(), by_key)
+        return stmt.order_by(distance.asc())
+
+    _rum: tuple[str | None] | None = None
+
+    def _ranking_schema(self) -> str | None:
+        """Where the search index is RUM's (it ranks), the schema of the rum extension
+        whose `<=>` it serves; None where it is GIN's. Asked once."""
+        if self._rum is None:
+            with self._engine.connect() as conn:
+                method = conn.exec_driver_sql(
+                    "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam"
+                    f" WHERE c.oid = to_regclass('{SEARCH_INDEX}')"
+                ).scalar()
+                self._rum = (rum_schema(conn) if method == "rum" else None,)
+        return self._rum[0]
 
     _row_security: bool | None = None
 

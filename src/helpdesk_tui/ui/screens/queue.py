@@ -18,7 +18,7 @@ from ...service import HelpdeskService
 from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
-from ...store.base import COUNT_CAP, Page, Query, SortKey
+from ...store.base import COUNT_CAP, Capability, Page, Query, SortKey
 from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.footer import HelpdeskFooter
@@ -132,9 +132,17 @@ class QueueScreen(QueueSelection):
             query = parse_filter(self.filter_text, me, now, base=query)
         if self.search_text:
             query = search_query(self.search_text, query)
-        if self.sort is not None:
+        if self.sort is not None and (self.sort is not SortKey.RELEVANCE or query.text):
             query = replace(query, sort=self.sort, descending=self.descending)
         return query
+
+    def _sorts(self) -> list[SortKey]:
+        """The sorts `o` cycles through: a search's best matches first too, where the
+        store ranks them (not RT) and the search has words (an address finds a requester)."""
+        searching = self.search_text and self.current_query().text
+        if searching and Capability.RANKED_SEARCH in self.service.capabilities:
+            return [*SORTS, SortKey.RELEVANCE]
+        return SORTS
 
     def run_query(self, keep_cursor: bool = False) -> None:
         try:
@@ -282,12 +290,12 @@ class QueueScreen(QueueSelection):
             self.run_query()
 
     def action_sort(self) -> None:
-        current = self.sort or self.current_query().sort
-        self.sort = SORTS[(SORTS.index(current) + 1) % len(SORTS)] if current in SORTS else SORTS[0]
+        current, sorts = self.current_query().sort, self._sorts()
+        self.sort = sorts[(sorts.index(current) + 1) % len(sorts)] if current in sorts else sorts[0]
         self.run_query()
 
     def action_reverse(self) -> None:
-        self.sort = self.sort or self.current_query().sort
+        self.sort = self.current_query().sort
         self.descending = not self.descending
         self.run_query()
 
