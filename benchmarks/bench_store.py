@@ -269,6 +269,12 @@ def pg_database(url: str, fresh: bool) -> str:
     return url
 
 
+def sa_url(url: str) -> Any:
+    import sqlalchemy as sa
+
+    return sa.make_url(url)
+
+
 def import_into(name: str, repo: SqlRepository, items: list[tuple[Ticket, list[Comment]]]) -> None:
     """Bulk-import `items` and print how long it took (wall and this process's CPU)."""
     load = os.getloadavg()[0]
@@ -293,6 +299,11 @@ def measurements(now: datetime) -> dict[str, Query]:
         timed[f"search {words!r}"] = Query(text=words)
     for words in SEARCHES[:2]:
         timed[f"search {words!r} (open)"] = Query(text=words, statuses=ACTIVE_STATUSES)
+    for words in SEARCHES:
+        timed[f"search {words!r} best first"] = Query(text=words, sort=SortKey.RELEVANCE)
+    for words in SEARCHES[:2]:
+        ranked = Query(text=words, statuses=ACTIVE_STATUSES, sort=SortKey.RELEVANCE)
+        timed[f"search {words!r} (open) best first"] = ranked
     return timed
 
 
@@ -374,6 +385,18 @@ def main(argv: list[str] | None = None) -> int:
         help="also a PostgreSQL store in this database (created if missing), e.g. "
         "postgresql+psycopg://helpdesk@127.0.0.1:55432/bench1m",
     )
+    parser.add_argument(
+        "--pg-compare",
+        metavar="URL",
+        help="with --reuse: also time this PostgreSQL database, holding the same tickets "
+        "(a copy: CREATE DATABASE ... TEMPLATE), e.g. with another search index",
+    )
+    parser.add_argument(
+        "--pg-gin",
+        action="store_true",
+        help="a new PostgreSQL store keeps GIN as its search index, as where the rum "
+        "extension is not installed (the import's anchor: RUM takes longer to build)",
+    )
     parser.add_argument("--pg-only", action="store_true", help="skip the SQLite store")
     parser.add_argument(
         "--pg-login",
@@ -398,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--pg-only needs --pg URL")
     if args.pg_login and not args.pg_only:
         parser.error("--pg-login needs --pg URL --pg-only")
+    if args.pg_compare and not (args.pg and args.reuse):
+        parser.error("--pg-compare needs --pg URL --reuse")
 
     path = DATA / f"bench-{args.tickets}.db"
     stores: dict[str, Callable[[], SqlRepository]] = {}
@@ -422,6 +447,17 @@ def main(argv: list[str] | None = None) -> int:
                 repo.close()
                 pg_database(args.pg, fresh=True)
                 repo = stores["PostgreSQL"]()
+        repo.close()
+    if args.pg_compare:
+        copy = sa_url(args.pg_compare).database
+        stores[f"PG {copy}"] = partial(SqlRepository.open, args.pg_compare, DATA / "att-cmp")
+    if args.pg_gin and "PostgreSQL" in to_build:
+        repo = stores["PostgreSQL"]()
+        with repo.engine.begin() as conn:
+            conn.exec_driver_sql("DROP INDEX ix_tickets_search")
+            conn.exec_driver_sql(
+                "CREATE INDEX ix_tickets_search ON tickets USING gin (search_vector)"
+            )
         repo.close()
     if to_build:
         t0 = time.perf_counter()
