@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Ticket
-from .rules import _ACCENTS, normalise, triage_text
+from .rules import fold_accents, normalise, triage_text
 from .votes import FIELDS, field_value
 
 MODEL_WEIGHT = 10.0
@@ -55,9 +55,14 @@ _READINGS_KEPT = 64
 """Words too common to quote as the reason for a verdict (in the three languages)."""
 
 
+def written_text(ticket: Ticket) -> str:
+    """The customer's own words, lowercased, accents kept: where quotes are taken from."""
+    return normalise(triage_text(ticket))
+
+
 def model_text(ticket: Ticket) -> str:
     """What the model reads: the customer's own words, lowercased, accents folded."""
-    return normalise(triage_text(ticket)).translate(_ACCENTS)
+    return fold_accents(written_text(ticket))
 
 
 def features(text: str) -> dict[str, float]:
@@ -137,6 +142,8 @@ class Reading:
     probabilities: Mapping[str, Sequence[float]]
     written: str
     """The customer's own words as written (lowercase): where quotes are taken from."""
+    folded: str
+    """`written` with its accents folded, character for character: what was read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +206,8 @@ class TriageModel:
         known = self._read.get(key)
         if known is not None:
             return known
-        written = normalise(triage_text(ticket))
-        text = written.translate(_ACCENTS)
+        written = written_text(ticket)
+        text = fold_accents(written)
         vector = weighted(features(text), self.idf)
         meaningful = " ".join(w for w in text.split() if w.strip(_PUNCTUATION) not in _QUIET)
         spoken = {f for f in features(meaningful) if f[0] == "c"}
@@ -210,7 +217,7 @@ class TriageModel:
             if (name[0] == "c" and name not in spoken)
             or (name[0] == "w" and set(name[2:].split()) <= _QUIET)
         )
-        reading = Reading(vector, quiet, self._probabilities(vector), written)
+        reading = Reading(vector, quiet, self._probabilities(vector), written, text)
         if len(self._read) >= _READINGS_KEPT:
             self._read.clear()
         self._read[key] = reading
@@ -245,7 +252,7 @@ class TriageModel:
         telling = field_model.telling(reading, label)
         words = [feature[2:] for feature in telling if feature[0] == "w"]
         best = sorted(words, key=lambda w: telling["w:" + w], reverse=True)
-        return tuple(_as_written(reading.written, words) for words in _phrases(best))
+        return tuple(_as_written(reading, words) for words in _phrases(best))
 
 
 def _phrases(telling: Sequence[str], most: int = 3) -> list[str]:
@@ -264,9 +271,9 @@ def _phrases(telling: Sequence[str], most: int = 3) -> list[str]:
     return chosen
 
 
-def _as_written(text: str, folded: str) -> str:
-    """`folded` (lowercase, accents folded) as it stands in `text` (lowercase, accents
-    kept): the quote is the customer's spelling. Folding maps one character to one, so
-    the span is the same."""
-    match = re.search(rf"\b{re.escape(folded)}\b", text.translate(_ACCENTS))
-    return text[match.start() : match.end()] if match else folded
+def _as_written(reading: Reading, words: str) -> str:
+    """`words` (lowercase, accents folded) as they stand in the ticket (accents kept):
+    the quote is the customer's spelling. Folding maps one character to one, so the span
+    in the folded text is the span in the written one."""
+    match = re.search(rf"\b{re.escape(words)}\b", reading.folded)
+    return reading.written[match.start() : match.end()] if match else words

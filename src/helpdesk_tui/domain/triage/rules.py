@@ -67,8 +67,13 @@ class RuleHit:
 
 
 _ACCENTS = str.maketrans("áàâãäåéèêëíìîïóòôõöúùûüçñ", "aaaaaaeeeeiiiiooooouuuucn")
-"""Accents folded one character for one, so a match on the folded text has the same
-span in the text people read (tables are written without accents: "nao", "nere")."""
+
+
+def fold_accents(text: str) -> str:
+    """Accents folded one character for one, so a match on the folded text has the same
+    span in the text people read (tables are written without accents: "nao", "nere")."""
+    return text.translate(_ACCENTS)
+
 
 _NEGATIONS = {
     "en": r"not|no|nothing|never|none|nor|without|isn't|aren't|wasn't|weren't|don't|doesn't"
@@ -121,7 +126,7 @@ def rule_hits(ticket: Ticket) -> list[RuleHit]:
     """Every rule that matches the customer's own words or the impact fields, in rule
     order; a phrase after a negation ("not urgent", "no outage") casts no vote."""
     text = normalise(f"{triage_text(ticket)}. {ticket.impact}")
-    folded = text.translate(_ACCENTS)
+    folded = fold_accents(text)
     language = language_of(folded)
     hits: list[RuleHit] = []
     for gate, rules in _groups():
