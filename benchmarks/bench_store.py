@@ -50,7 +50,7 @@ from helpdesk_tui.domain.model import (
     TicketType,
 )
 from helpdesk_tui.service.ordering import read_urgent_first
-from helpdesk_tui.store.base import COUNT_CAP, Query, SortKey
+from helpdesk_tui.store.base import Query, SortKey, list_count_cap
 from helpdesk_tui.store.sql import SqlRepository
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
@@ -318,8 +318,9 @@ def measure(
     with `organizations`, each query scoped to them as the service scopes an agent's."""
     results: dict[str, tuple[float, str]] = {}
     for name, query in measurements(NOW).items():
-        # As the lists on screen ask: the count stops at COUNT_CAP ("10,000+").
-        query = replace(query, count_cap=None if exact else COUNT_CAP)
+        # As the lists on screen ask: the count stops at COUNT_CAP ("10,000+"), a
+        # search's at SEARCH_COUNT_CAP ("1,000+").
+        query = replace(query, count_cap=None if exact else list_count_cap(query))
         if organizations is not None:
             query = replace(query, organizations=organizations)
         read = repo.query

@@ -11,10 +11,10 @@ from textual.widgets import OptionList
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES
 from helpdesk_tui.service.views import BREACHING_SOON
+from helpdesk_tui.store import base as store_base
 from helpdesk_tui.store.base import Query
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens import dialogs as dialogs_module
-from helpdesk_tui.ui.screens import queue as queue_module
 from helpdesk_tui.ui.screens import sla_board as board_module
 from helpdesk_tui.ui.screens.dialogs import ChoiceScreen
 from helpdesk_tui.ui.widgets.title_bar import TitleBar
@@ -86,7 +86,8 @@ async def test_past_the_cap_the_queue_the_board_and_the_picker_say_plus(
     make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The demo store's open tickets, with a cap of 5: every list stops counting at 5.
-    for module in (queue_module, board_module, dialogs_module):
+    # The queue asks base.list_count_cap, which reads the store's COUNT_CAP.
+    for module in (store_base, board_module, dialogs_module):
         monkeypatch.setattr(module, "COUNT_CAP", 5)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:

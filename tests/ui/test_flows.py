@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from textual.pilot import Pilot
 
 from helpdesk_tui.domain.model import Escalation, Status
@@ -116,6 +119,34 @@ async def test_search_shows_what_the_store_finds(make_app: AppFactory) -> None:
         shown = [t.key for t in screen.table.visible_tickets()]
         found = [t.key for t in app.service.query(screen.current_query().page(0, 100)).tickets]
         assert shown and shown == found[: len(shown)]
+
+
+async def test_a_search_counts_to_its_own_cap_and_says_so(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk_tui.store import base
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_view(pilot, "All open")
+        screen = queue(app)
+        everything = app.service.count(replace(screen.current_query(), text="the"))
+        assert everything > 3
+        monkeypatch.setattr(base, "SEARCH_COUNT_CAP", 3)
+        await pilot.press("slash", *"the", "enter")
+        await settle(pilot)
+        title = str(screen.query_one(TitleBar).render())
+        assert "3+ tickets" in title, title
+        # As past COUNT_CAP, the list holds the rows it counted (the best, in a ranked
+        # search): the agent adds a word rather than scrolls on.
+        shown = [t.key for t in screen.table.visible_tickets()]
+        found = app.service.query(screen.current_query().page(0, 3)).tickets
+        assert shown == [t.key for t in found]
+        # The view without the search counts to the list's cap, exactly here.
+        await pilot.press("slash", "ctrl+u", "enter")
+        await settle(pilot)
+        assert "+ tickets" not in str(screen.query_one(TitleBar).render())
 
 
 async def test_a_search_sorts_by_relevance_and_lets_it_go_with_the_words(

@@ -206,6 +206,16 @@ class AdminRecord:
 
 COUNT_CAP = 10_000
 """Lists on screen count up to this many tickets and then say "10,000+"."""
+SEARCH_COUNT_CAP = 1_000
+"""A search on screen counts up to this many matches and then says "1,000+": nobody
+reads a thousand hits (they add a word), and past it a count costs PostgreSQL a visit
+to every matching row, more than ranking the page (docs/performance.md)."""
+
+
+def list_count_cap(query: Query) -> int:
+    """How far a list on screen counts `query`'s tickets: a search (words to match) to
+    SEARCH_COUNT_CAP, any other list to COUNT_CAP."""
+    return SEARCH_COUNT_CAP if query.text and query.text.strip() else COUNT_CAP
 MENTIONS_LOOKED_AT = 500
 """`unanswered_mentions` looks at this many of the latest notes that called an agent in:
 its cost stays the same however long the history grows."""

@@ -18,7 +18,7 @@ from ...service import HelpdeskService
 from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
-from ...store.base import COUNT_CAP, Capability, Page, Query, SortKey
+from ...store.base import Capability, Page, Query, SortKey, list_count_cap
 from ..jobs import call_store
 from ..labels import sort_name
 from ..widgets.footer import HelpdeskFooter
@@ -156,7 +156,7 @@ class QueueScreen(QueueSelection):
             return
         service = self.service
 
-        listed = replace(query, count_cap=COUNT_CAP)
+        listed = replace(query, count_cap=list_count_cap(query))
 
         def fetch(offset: int, limit: int) -> Page:
             return service.query(listed.page(offset, limit))
