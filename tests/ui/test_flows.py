@@ -32,6 +32,13 @@ async def open_view(pilot: Pilot[None], title: str) -> None:
     await choose(pilot, title)
 
 
+async def all_open(pilot: Pilot[None], app: HelpdeskApp) -> QueueScreen:
+    """The queue on the "All open" view, read."""
+    await settle(pilot)
+    await open_view(pilot, "All open")
+    return queue(app)
+
+
 async def test_triage_new_ticket_to_a_sent_reply(
     make_app: AppFactory, store: SqlRepository
 ) -> None:
@@ -128,9 +135,7 @@ async def test_a_search_counts_to_its_own_cap_and_says_so(
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await open_view(pilot, "All open")
-        screen = queue(app)
+        screen = await all_open(pilot, app)
         everything = app.service.count(replace(screen.current_query(), text="the"))
         assert everything > 3
         monkeypatch.setattr(base, "SEARCH_COUNT_CAP", 3)
@@ -154,9 +159,7 @@ async def test_a_search_sorts_by_relevance_and_lets_it_go_with_the_words(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await open_view(pilot, "All open")
-        screen = queue(app)
+        screen = await all_open(pilot, app)
         # No search: `o` cycles the list's sorts only (nothing to rank by).
         seen = set()
         for _ in range(8):
