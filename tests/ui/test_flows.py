@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -269,3 +271,37 @@ async def test_bulk_status_cancel_asks_first_and_needs_reason(
         assert [h.reason for h in store.history(ticket.key) if h.field == "status"] == [
             "duplicate of an earlier ticket"
         ]
+
+
+async def test_a_reply_asked_for_before_the_ticket_is_read_opens_once_it_is(
+    make_app: AppFactory,
+) -> None:
+    # Over a slow link the agent types Enter then r before the ticket has been read: the
+    # r is kept and the composer opens when the ticket is shown, not dropped.
+    from helpdesk_tui.ui.screens.compose import ComposeScreen
+
+    app = make_app()
+    release = threading.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        key = queue(app).table.current.key  # type: ignore[union-attr]
+        real = app.service.get
+
+        def slow(wanted: str) -> Any:
+            release.wait(10)
+            return real(wanted)
+
+        app.service.get = slow  # type: ignore[method-assign]
+        app.open_ticket(key)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, TicketScreen):
+                break
+        screen = app.screen
+        assert isinstance(screen, TicketScreen) and screen.ticket is None
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ComposeScreen)  # nothing to reply to yet
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen)

@@ -216,6 +216,8 @@ def list_count_cap(query: Query) -> int:
     """How far a list on screen counts `query`'s tickets: a search (words to match) to
     SEARCH_COUNT_CAP, any other list to COUNT_CAP."""
     return SEARCH_COUNT_CAP if query.text and query.text.strip() else COUNT_CAP
+
+
 MENTIONS_LOOKED_AT = 500
 """`unanswered_mentions` looks at this many of the latest notes that called an agent in:
 its cost stays the same however long the history grows."""

@@ -258,6 +258,7 @@ class TicketScreen(TicketLinks):
                 conversation.call_after_refresh(conversation.scroll_to, y=y, animate=False)
         if first_load:
             conversation.focus()
+            self.open_typed_ahead()
         if before is None or before[2] != history:
             table = self.query_one("#history-table", DataTable)
             row, last = table.cursor_row, table.row_count - 1

@@ -3,7 +3,9 @@ text the store did not take kept for the next try."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 
 from ...domain.model import Ticket
 from ...domain.text import safe_line
@@ -33,10 +35,21 @@ def reply_told(ticket: Ticket, delivery: Delivery) -> str:
 class TicketCompose(TicketActions):
     """r and n: the composer, with canned replies, @names, files, status and time."""
 
+    typed_ahead: Callable[[], None] | None = None
+    """A reply, note or command asked for before the ticket was read (a key typed ahead
+    over a slow link): TicketScreen opens it once the ticket is shown."""
+
+    def open_typed_ahead(self) -> None:
+        """Open what was asked for before the ticket was read, now that it is shown."""
+        if self.typed_ahead is not None:
+            ahead, self.typed_ahead = self.typed_ahead, None
+            self.call_after_refresh(ahead)
+
     def _open_composer(self, kind: str) -> None:
         from .compose import Canned, Composed, ComposeScreen
 
         if self.ticket is None:
+            self.typed_ahead = partial(self._open_composer, kind)
             return
         key, service, drafts, ticket = self.key, self.service, self.drafts, self.ticket
         settings = self.helpdesk.settings
@@ -147,6 +160,7 @@ class TicketCompose(TicketActions):
             self.notify(_("Commands from the app do not run in a browser."))
             return
         if self.ticket is None:
+            self.typed_ahead = self.action_shell_note
             return
         key, service = self.key, self.service
 
