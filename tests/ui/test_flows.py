@@ -273,35 +273,80 @@ async def test_bulk_status_cancel_asks_first_and_needs_reason(
         ]
 
 
-async def test_a_reply_asked_for_before_the_ticket_is_read_opens_once_it_is(
-    make_app: AppFactory,
-) -> None:
-    # Over a slow link the agent types Enter then r before the ticket has been read: the
-    # r is kept and the composer opens when the ticket is shown, not dropped.
-    from helpdesk_tui.ui.screens.compose import ComposeScreen
+async def _ticket_read_held_back(
+    app: HelpdeskApp, pilot: Pilot[None], release: threading.Event, fails: bool = False
+) -> TicketScreen:
+    """Open the ticket under the cursor with its read held until `release` (then failing
+    if `fails`), as over a slow link: the ticket screen is up, its ticket not yet read."""
+    await settle(pilot)
+    key = queue(app).table.current.key  # type: ignore[union-attr]
+    real = app.service.get
 
+    def slow(wanted: str) -> Any:
+        release.wait(10)
+        if fails:
+            raise OSError("the link dropped")
+        return real(wanted)
+
+    app.service.get = slow  # type: ignore[method-assign]
+    app.open_ticket(key)
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if isinstance(app.screen, TicketScreen):
+            break
+    screen = app.screen
+    assert isinstance(screen, TicketScreen) and screen.ticket is None
+    return screen
+
+
+@pytest.mark.parametrize(
+    ("keys", "opens"),
+    [
+        ("r", "ComposeScreen"),
+        ("n", "ComposeScreen"),
+        ("Y", "Copy to the clipboard"),
+        ("s", "Status"),
+        ("p", "Priority"),
+        ("e", "Escalate to"),
+        ("E", "EditTicketScreen"),
+        ("m", "Merge"),
+        ("L", "Link"),
+        ("s p", "Priority"),  # the last key typed ahead is the one that runs
+    ],
+)
+async def test_an_action_asked_for_before_the_ticket_is_read_runs_once_it_is(
+    make_app: AppFactory, keys: str, opens: str
+) -> None:
+    # Over a slow link the agent types Enter then a key before the ticket has been read:
+    # the key is kept and its action runs when the ticket is shown, not dropped.
     app = make_app()
     release = threading.Event()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        key = queue(app).table.current.key  # type: ignore[union-attr]
-        real = app.service.get
-
-        def slow(wanted: str) -> Any:
-            release.wait(10)
-            return real(wanted)
-
-        app.service.get = slow  # type: ignore[method-assign]
-        app.open_ticket(key)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if isinstance(app.screen, TicketScreen):
-                break
-        screen = app.screen
-        assert isinstance(screen, TicketScreen) and screen.ticket is None
-        await pilot.press("r")
+        screen = await _ticket_read_held_back(app, pilot, release)
+        await pilot.press(*keys.split())
         await pilot.pause()
-        assert not isinstance(app.screen, ComposeScreen)  # nothing to reply to yet
+        assert app.screen is screen  # nothing to act on yet
         release.set()
         await settle(pilot)
-        assert isinstance(app.screen, ComposeScreen)
+        shown = app.screen
+        title = getattr(shown, "title_text", "")
+        assert type(shown).__name__ == opens or title.startswith(opens), (shown, title)
+
+
+async def test_a_key_typed_ahead_of_a_read_that_fails_is_dropped(
+    make_app: AppFactory,
+) -> None:
+    # The read fails: what the key was for is not on screen, so a later successful read
+    # (R) must not spring the old key on the agent.
+    app = make_app()
+    release = threading.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ticket_read_held_back(app, pilot, release, fails=True)
+        await pilot.press("s")
+        release.set()
+        await settle(pilot)
+        assert app.screen is screen and screen.ticket is None
+        app.service.get = type(app.service).get.__get__(app.service)  # type: ignore[method-assign]
+        await pilot.press("R")
+        await settle(pilot)
+        assert app.screen is screen and screen.ticket is not None

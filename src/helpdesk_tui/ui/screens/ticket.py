@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -14,7 +13,6 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket
 from ...domain.text import safe_line
-from ...domain.triage import Triage
 from ...domain.worktime import format_minutes, total_minutes
 from ...service import Delivery
 from ...settings.i18n import _
@@ -32,13 +30,13 @@ from ..widgets.suggestion import (
     TRIAGE_ACTIONS,
     SimilarTable,
     SuggestionBar,
-    key_hint,
     triage_bindings,
 )
 from .attachment import AttachmentScreen, Preview, human_size, read_preview
 from .copying import offer_copy
 from .dialogs import ChoiceScreen, on_answer
-from .ticket_links import TicketLinks
+from .ticket_actions import on_ticket
+from .ticket_triage import TicketTriage
 from .ticket_view import WHEN_CELLS, history_rows, ticket_details, ticket_summary
 
 Loaded = tuple[Ticket, list[Comment], list[AuditEntry], list[Delivery | None]]
@@ -54,7 +52,7 @@ _NEEDS = {
 """Actions that only some backends offer, and the capability each needs."""
 
 
-class TicketScreen(TicketLinks):
+class TicketScreen(TicketTriage):
     BINDINGS = [
         Binding("escape,backspace", "back", _("Back"), id="ticket.back"),
         Binding("r", "reply", _("Reply"), id="ticket.reply"),
@@ -95,9 +93,6 @@ class TicketScreen(TicketLinks):
         Binding("6", "tab('links')", _("Links"), show=False, id="ticket.tab_links"),
         *triage_bindings("ticket"),
     ]
-    triage: Triage | None = None
-    """What smart triage said about the ticket on screen (suggestion, similar tickets)."""
-    _triage_version: int | None = None
 
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -229,6 +224,7 @@ class TicketScreen(TicketLinks):
             _("{key}: {error}").format(key=self.key, error=exc), error=True
         )
         if self.ticket is None:
+            self.typed_ahead = None  # what it was for is not on screen
             self.query_one("#ticket-title", Static).update(
                 Text(_("{key}  could not be loaded").format(key=self.key))
             )
@@ -314,78 +310,6 @@ class TicketScreen(TicketLinks):
         for countdown in self.query(Countdown):
             countdown.tick()
 
-    # ------------------------------------------------------------------ triage
-
-    def _load_triage(self, ticket: Ticket) -> None:
-        """The suggestion and the similar tickets, asked again only when the ticket changed."""
-        if self._triage_version == ticket.version:
-            return
-        self._triage_version = ticket.version
-        service, key = self.service, self.key
-        call_store(
-            self,
-            lambda: service.triage(key),
-            self._show_triage,
-            self._triage_failed,
-            group="ticket-triage",
-            exclusive=True,
-            what=_("triage"),
-        )
-
-    def _show_triage(self, result: Triage) -> None:
-        self.triage = result
-        bar = self.query_one(SuggestionBar)
-        if result.offered and self.ticket is not None:
-            accept = key_hint(self.app, "ticket.accept_triage", "plus")
-            dismiss = key_hint(self.app, "ticket.dismiss_triage", "minus")
-            bar.show(self.ticket, result.suggestion, accept, dismiss, key=False)
-        else:
-            bar.hide()
-        self.query_one(SimilarTable).show(result.similar)
-
-    def _triage_failed(self, exc: Exception) -> None:
-        self._triage_version = None
-        self.query_one(SuggestionBar).hide()
-        self.query_one(StatusLine).say(_("triage: {error}").format(error=exc), error=True)
-
-    def _offered(self) -> Triage | None:
-        result = self.triage
-        if result is None or not result.offered or self.ticket is None:
-            self.notify(_("No triage suggestion is offered for this ticket."), severity="warning")
-            return None
-        return result
-
-    def _triage_write(self, describe: str, job: Callable[[int], Ticket]) -> None:
-        # The line goes at once (one key, one write); a refusal brings it back.
-        self.triage = None
-        self.query_one(SuggestionBar).hide()
-
-        def not_done(exc: Exception) -> None:
-            self._triage_version = None
-            self.load()
-            self.helpdesk.show_error(exc)
-
-        self._versioned_write(describe, job, not_done=not_done)
-
-    def action_accept_suggestion(self) -> None:
-        result = self._offered()
-        if result is None:
-            return
-        key, service, chosen = self.key, self.service, result.suggestion
-        self._triage_write(
-            _("suggestion accepted: {label}").format(label=chosen.label),
-            lambda v: service.accept_suggestion(key, v, chosen),
-        )
-
-    def action_dismiss_suggestion(self) -> None:
-        if self._offered() is None:
-            return
-        key, service = self.key, self.service
-        self._triage_write(_("suggestion dismissed"), lambda v: service.dismiss_suggestion(key, v))
-
-    def on_similar_table_opened(self, message: SimilarTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.key)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # What the backend cannot do is hidden from the footer, help and palette, and its
         # key does nothing, rather than asking for input only to refuse it.
@@ -431,8 +355,9 @@ class TicketScreen(TicketLinks):
 
         call_store(self, read, show, what=_("read {name}").format(name=attachment.filename))
 
-    def action_copy(self) -> None:
-        offer_copy(self, self.ticket)
+    @on_ticket
+    def action_copy(self, ticket: Ticket) -> None:
+        offer_copy(self, ticket)
 
     def action_refresh(self) -> None:
         self.load()

@@ -5,8 +5,9 @@ TicketScreen (ticket.py) adds reading and showing the ticket to these."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ...domain.lifecycle import allowed_next
 from ...domain.model import Escalation, Priority, Status, Ticket, TicketType
@@ -38,6 +39,24 @@ def escalation_told(ticket: Ticket, me: str) -> str:
     return text.format(key=ticket.key, tier=ticket.tier, agent=safe_line(ticket.assignee or ""))
 
 
+S = TypeVar("S", bound="TicketActions")
+
+
+def on_ticket(action: Callable[[S, Ticket], None]) -> Callable[[S], None]:
+    """An action on the ticket on screen, given that ticket. Asked for before the ticket
+    has been read (Enter then a key, typed ahead over a slow link), it runs once the
+    ticket is shown instead of being lost; the last key typed ahead wins."""
+
+    def run(screen: S) -> None:
+        if screen.ticket is None:
+            screen.typed_ahead = partial(run, screen)
+        else:
+            action(screen, screen.ticket)
+
+    run.__doc__ = action.__doc__
+    return run
+
+
 class TicketActions(LiveScreen):
     """The writes of the screen of ticket `key`; `load` (the screen's) re-reads it."""
 
@@ -48,6 +67,14 @@ class TicketActions(LiveScreen):
         self._writing = 0
         """Writes of this screen in flight: each re-reads the ticket when it is done."""
         self._changed_while_writing = False
+        self.typed_ahead: Callable[[], None] | None = None
+        """An action asked for before the ticket was read: see `on_ticket`."""
+
+    def open_typed_ahead(self) -> None:
+        """Run what was asked for before the ticket was read, now that it is shown."""
+        if self.typed_ahead is not None:
+            ahead, self.typed_ahead = self.typed_ahead, None
+            self.call_after_refresh(ahead)
 
     @property
     def drafts(self) -> Drafts:
@@ -123,10 +150,9 @@ class TicketActions(LiveScreen):
             on_answer(then),
         )
 
-    def action_status(self) -> None:
-        if self.ticket is None:
-            return
-        ticket, key, service = self.ticket, self.key, self.service
+    @on_ticket
+    def action_status(self, ticket: Ticket) -> None:
+        key, service = self.key, self.service
         options = [(tr(s.label), s.value) for s in sorted(allowed_next(ticket.status))]
         if not options:
             self.notify(
@@ -168,42 +194,39 @@ class TicketActions(LiveScreen):
 
         self._choose(_("Status"), options, None, chosen)
 
-    def action_priority(self) -> None:
-        if self.ticket is None:
-            return
+    @on_ticket
+    def action_priority(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
         options = [(f"{p.short} {tr(p.label)}", p.value) for p in Priority]
         self._choose(
             _("Priority"),
             options,
-            self.ticket.priority.value,
+            ticket.priority.value,
             lambda v: self._versioned_write(
                 _("priority {priority}").format(priority=Priority(v).short),
                 lambda ver: service.update(key, ver, priority=Priority(v)),
             ),
         )
 
-    def action_type(self) -> None:
-        if self.ticket is None:
-            return
+    @on_ticket
+    def action_type(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
         options = [(tr(t.label), t.value) for t in TicketType]
         self._choose(
             _("Type"),
             options,
-            self.ticket.type.value,
+            ticket.type.value,
             lambda v: self._versioned_write(
                 _("type {type}").format(type=tr(TicketType(v).label)),
                 lambda ver: service.update(key, ver, type=TicketType(v)),
             ),
         )
 
-    def action_merge(self) -> None:
+    @on_ticket
+    def action_merge(self, ticket: Ticket) -> None:
         """Merge this ticket, a duplicate, into the one it repeats: asked for that one's
         key, confirmed, then one write; the merged-into ticket opens."""
-        if self.ticket is None:
-            return
-        key, service, version = self.key, self.service, self.ticket.version
+        key, service, version = self.key, self.service, ticket.version
 
         def target(into: str) -> None:
             question = _(
@@ -229,27 +252,27 @@ class TicketActions(LiveScreen):
 
         self._ask(_("Merge {key} into which ticket? (its key)").format(key=key), target)
 
-    def action_edit(self) -> None:
+    @on_ticket
+    def action_edit(self, ticket: Ticket) -> None:
         """The fields with no key of their own, in one form; what changed, one write."""
-        if self.ticket is None:
-            return
         from .edit_ticket import EditTicketScreen
 
-        key, service, version = self.key, self.service, self.ticket.version
+        key, service, version = self.key, self.service, ticket.version
 
         def save(changed: dict[str, Any]) -> Ticket:
             # On the version on screen: a colleague's change meanwhile is a conflict,
             # said in the form.
             return service.update(key, version, **changed)
 
-        def edited(ticket: Ticket | None) -> None:
-            if ticket is not None:
-                self.notify(_("{key}: fields saved").format(key=ticket.key))
+        def edited(saved: Ticket | None) -> None:
+            if saved is not None:
+                self.notify(_("{key}: fields saved").format(key=saved.key))
                 self.load()
 
-        self.app.push_screen(EditTicketScreen(self.ticket, save), edited)
+        self.app.push_screen(EditTicketScreen(ticket, save), edited)
 
-    def action_assign(self) -> None:
+    @on_ticket
+    def action_assign(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
 
         def show(agents: list[Any]) -> None:
@@ -257,7 +280,7 @@ class TicketActions(LiveScreen):
             self._choose(
                 _("Assign to"),
                 options,
-                self.ticket.assignee if self.ticket else None,
+                ticket.assignee,
                 lambda v: self._versioned_write(
                     _("assigned to {agent}").format(agent=v or _("nobody")),
                     lambda ver: service.assign(key, ver, v or None),
@@ -266,28 +289,27 @@ class TicketActions(LiveScreen):
 
         call_store(self, service.agents, show, what=_("agents"))
 
-    def action_take(self) -> None:
+    @on_ticket
+    def action_take(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
-        waiting = self.ticket is not None and self.ticket.escalation is Escalation.AWAITING_TIER
+        waiting = ticket.escalation is Escalation.AWAITING_TIER
         # Taking a ticket that waits for its tier accepts the escalation (the service's rule).
         self._versioned_write(
             _("escalation accepted, yours now") if waiting else _("taken"),
             lambda v: service.take(key, v),
         )
 
-    def action_watch(self) -> None:
-        if self.ticket is None:
-            return
+    @on_ticket
+    def action_watch(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
-        on = service.me.username not in self.ticket.watchers
+        on = service.me.username not in ticket.watchers
         self._versioned_write(
             _("watching") if on else _("not watching"), lambda v: service.watch(key, v, on)
         )
 
-    def action_escalate(self) -> None:
-        if self.ticket is None:
-            return
-        key, service, tier = self.key, self.service, self.ticket.tier
+    @on_ticket
+    def action_escalate(self, ticket: Ticket) -> None:
+        key, service, tier = self.key, self.service, ticket.tier
         options = [
             (
                 (_("Tier {tier} (up)") if t > tier else _("Tier {tier} (down)")).format(tier=t),
@@ -309,7 +331,8 @@ class TicketActions(LiveScreen):
 
         self._choose(_("Escalate to"), options, None, chosen)
 
-    def action_lead_review(self) -> None:
+    @on_ticket
+    def action_lead_review(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
         self._ask(
             _("Why should a lead review {key}?").format(key=key),
@@ -318,15 +341,17 @@ class TicketActions(LiveScreen):
             ),
         )
 
-    def action_decide(self) -> None:
-        if self.ticket is None or self.ticket.escalation is Escalation.NONE:
+    @on_ticket
+    def action_decide(self, ticket: Ticket) -> None:
+        if ticket.escalation is Escalation.NONE:
             self.notify(_("Nothing is waiting for a decision on this ticket."), severity="warning")
             return
         from .escalation import decide_flow
 
-        decide_flow(self, self.ticket, self.load)
+        decide_flow(self, ticket, self.load)
 
-    def action_attach(self) -> None:
+    @on_ticket
+    def action_attach(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
         self._ask(
             _("Attach a file (path)"),
@@ -337,7 +362,8 @@ class TicketActions(LiveScreen):
             placeholder="~/logs/app.log",
         )
 
-    def action_csat(self) -> None:
+    @on_ticket
+    def action_csat(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
         options = [(f"{n} {'★' * n}", str(n)) for n in (5, 4, 3, 2, 1)]
 

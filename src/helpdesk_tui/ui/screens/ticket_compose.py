@@ -3,9 +3,7 @@ text the store did not take kept for the next try."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
-from functools import partial
 
 from ...domain.model import Ticket
 from ...domain.text import safe_line
@@ -15,7 +13,7 @@ from ...store.base import PresenceState
 from ..jobs import call_store
 from ..widgets.presence import PresenceStrip
 from .dialogs import on_answer
-from .ticket_actions import TicketActions
+from .ticket_actions import TicketActions, on_ticket
 
 
 def reply_told(ticket: Ticket, delivery: Delivery) -> str:
@@ -35,23 +33,10 @@ def reply_told(ticket: Ticket, delivery: Delivery) -> str:
 class TicketCompose(TicketActions):
     """r and n: the composer, with canned replies, @names, files, status and time."""
 
-    typed_ahead: Callable[[], None] | None = None
-    """A reply, note or command asked for before the ticket was read (a key typed ahead
-    over a slow link): TicketScreen opens it once the ticket is shown."""
-
-    def open_typed_ahead(self) -> None:
-        """Open what was asked for before the ticket was read, now that it is shown."""
-        if self.typed_ahead is not None:
-            ahead, self.typed_ahead = self.typed_ahead, None
-            self.call_after_refresh(ahead)
-
-    def _open_composer(self, kind: str) -> None:
+    def _open_composer(self, kind: str, ticket: Ticket) -> None:
         from .compose import Canned, Composed, ComposeScreen
 
-        if self.ticket is None:
-            self.typed_ahead = partial(self._open_composer, kind)
-            return
-        key, service, drafts, ticket = self.key, self.service, self.drafts, self.ticket
+        key, service, drafts = self.key, self.service, self.drafts
         settings = self.helpdesk.settings
 
         def send(sent: Composed | None) -> None:
@@ -141,10 +126,11 @@ class TicketCompose(TicketActions):
             severity="error",
             timeout=15,
         )
-        if self.is_active:
-            self._open_composer(kind)  # back in the editor, as it was
+        if self.is_active and self.ticket is not None:
+            self._open_composer(kind, self.ticket)  # back in the editor, as it was
 
-    def action_shell_note(self) -> None:
+    @on_ticket
+    def action_shell_note(self, ticket: Ticket) -> None:
         """`!`: a command's output as an internal note, run only once the agent has typed
         it and pressed Enter (screens/shell_note.py), added with a second Enter."""
         from ..shell import CommandRun, note_body
@@ -159,9 +145,6 @@ class TicketCompose(TicketActions):
             # agent sits: a leaked session key must not be a shell.
             self.notify(_("Commands from the app do not run in a browser."))
             return
-        if self.ticket is None:
-            self.typed_ahead = self.action_shell_note
-            return
         key, service = self.key, self.service
 
         def add(run: CommandRun) -> None:
@@ -175,8 +158,10 @@ class TicketCompose(TicketActions):
         screen = ShellNoteScreen(key, terminal.shell_timeout, terminal.shell_output_kib)
         self.app.push_screen(screen, on_answer(add))
 
-    def action_reply(self) -> None:
-        self._open_composer("reply")
+    @on_ticket
+    def action_reply(self, ticket: Ticket) -> None:
+        self._open_composer("reply", ticket)
 
-    def action_note(self) -> None:
-        self._open_composer("note")
+    @on_ticket
+    def action_note(self, ticket: Ticket) -> None:
+        self._open_composer("note", ticket)

@@ -14,6 +14,7 @@ from ..widgets.links import LinksTable
 from ..widgets.status_line import StatusLine
 from .dialogs import ChoiceScreen, ConfirmScreen, on_answer
 from .outage import Outage, OutageScreen
+from .ticket_actions import on_ticket
 from .ticket_customer import TicketCustomer
 
 _CHOICE_LABELS = {
@@ -54,10 +55,9 @@ class TicketLinks(TicketCustomer):
             self._load_links(self.ticket)
         self.load()  # the history says it too
 
-    def action_link(self) -> None:
+    @on_ticket
+    def action_link(self, ticket: Ticket) -> None:
         """Ask for the relation, then the other ticket's key: one write."""
-        if self.ticket is None:
-            return
         key, service = self.key, self.service
         options = [(tr(_CHOICE_LABELS[c][1]), c) for c in CHOICES]
 
@@ -114,12 +114,11 @@ class TicketLinks(TicketCustomer):
         )
         self.app.push_screen(ConfirmScreen(question), on_answer(lambda _ok: unlink()))
 
-    def action_outage(self) -> None:
+    @on_ticket
+    def action_outage(self, problem: Ticket) -> None:
         """From a problem: one reply or status to every open incident, confirmed with
         their number; the incidents are read again when the update is written."""
-        if self.ticket is None:
-            return
-        problem, service = self.ticket, self.service
+        service = self.service
 
         def ask(incidents: list[Ticket]) -> None:
             if not incidents:
