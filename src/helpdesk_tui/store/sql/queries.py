@@ -108,8 +108,6 @@ class TicketQueries(SearchIndex):
         where = self._filter(query)
         if where is None:
             return Page([], 0, offset, limit)
-        if query.sort is SortKey.RELEVANCE:
-            _check_ranked(where)
         with self._read_transaction() as conn:
             # One read transaction: the page and the count see the same snapshot.
             cap = query.count_cap
@@ -149,8 +147,7 @@ class TicketQueries(SearchIndex):
 
     def _page_select(self, where: _Where, query: Query) -> sa.Select[Any]:
         """The ids of the query's matches in its order (no page yet)."""
-        if query.sort is SortKey.RELEVANCE:
-            _check_ranked(where)
+        if query.sort is SortKey.RELEVANCE and where.tokens:
             others = replace(where, text=None).terms()
             return self._ranked_select(others, where.tokens, query.descending)
         stmt = sa.select(tickets.c.id).where(*where.terms())
@@ -210,6 +207,8 @@ class TicketQueries(SearchIndex):
         """The WHERE terms of a query; None when nothing can match (no need to ask)."""
         t = tickets.c
         tokens = search_tokens(q.text)
+        if q.sort is SortKey.RELEVANCE and not tokens:
+            raise InvalidInput("relevance orders a search: give it words to search for")
         where = _Where([], tokens=tokens, text=self._text_condition(tokens) if tokens else None)
         # Symbols no index holds are matched as text, after the words narrowed the rows.
         where.conditions.extend(symbol_condition(symbol) for symbol in search_symbols(q.text))
@@ -491,11 +490,6 @@ class TicketQueries(SearchIndex):
                 sa.select(store_meta.c.value).where(store_meta.c.name == CHANGE_COUNTER)
             ).scalar()
         return str(value)
-
-
-def _check_ranked(where: _Where) -> None:
-    if not where.tokens:
-        raise InvalidInput("relevance orders a search: give it words to search for")
 
 
 def _watched_by(username: str, sqlite: bool) -> ColumnElement[bool]:
