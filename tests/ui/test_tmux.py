@@ -174,6 +174,22 @@ def test_first_run_shows_the_queue_then_a_ticket_and_the_sla_board(
     app.quit()
 
 
+def test_a_key_typed_with_enter_acts_on_the_ticket_it_opens(
+    tmux_app: Callable[..., Tmux], data_dir: Path
+) -> None:
+    # Over a slow link Enter and the next key arrive in one read: the key is the opened
+    # ticket's (m merges it), neither the list's nor lost while the ticket is read.
+    app = tmux_app(data_dir, (80, 24))
+    lines = app.wait_until("the queue", _queue_shown)
+    first = next(x for x in lines if x.lstrip().startswith("HD-")).split()[0]
+    app.keys("Enter", "m")
+    lines = app.wait_until("the merge prompt", lambda ls: "which ticket?" in _text(ls))
+    assert f"Merge {first} into which ticket?" in _text(lines), _text(lines)
+    assert lines[0].split()[0] == first, _text(lines)  # over the ticket's own screen
+    app.keys("Escape")
+    app.quit()
+
+
 def test_queue_is_readable_at_80_by_24(tmux_app: Callable[..., Tmux], data_dir: Path) -> None:
     app = tmux_app(data_dir, (80, 24))
     lines = app.wait_until("the queue", _queue_shown)

@@ -211,7 +211,13 @@ class EscalationScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="escalation-title")
         service = self.helpdesk.service
-        yield TicketTable(service.policy, service.clock, columns=ESCALATION_COLUMNS, id="escalated")
+        yield TicketTable(
+            service.policy,
+            service.clock,
+            self.helpdesk.open_ticket,
+            columns=ESCALATION_COLUMNS,
+            id="escalated",
+        )
         yield StatusLine()
         yield HelpdeskFooter()
 
@@ -263,9 +269,6 @@ class EscalationScreen(LiveScreen):
             status.say(_("store: {error}").format(error=message.error), error=True)
         else:
             status.say(_("{count} waiting").format(count=message.total))
-
-    def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.ticket.key)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

@@ -110,7 +110,9 @@ class QueueScreen(QueueSelection):
             id="search",
             classes="bar",
         )
-        yield TicketTable(self.helpdesk.policy, self.helpdesk.clock, id="tickets")
+        yield TicketTable(
+            self.helpdesk.policy, self.helpdesk.clock, self.helpdesk.open_ticket, id="tickets"
+        )
         yield SuggestionBar(id="queue-suggestion")
         yield StatusLine(id="status")
         yield HelpdeskFooter()
@@ -204,9 +206,6 @@ class QueueScreen(QueueSelection):
         else:
             self.status.say(_("{count} tickets").format(count=self.table.counted()))
         self._show_title()
-
-    def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.ticket.key)
 
     def _tick(self) -> None:
         self.table.tick()

@@ -47,7 +47,13 @@ class SlaBoardScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         service = self.helpdesk.service
         yield TitleBar(_("SLA board"), id="board-title")
-        yield TicketTable(service.policy, service.clock, columns=BOARD_COLUMNS, id="board")
+        yield TicketTable(
+            service.policy,
+            service.clock,
+            self.helpdesk.open_ticket,
+            columns=BOARD_COLUMNS,
+            id="board",
+        )
         yield StatusLine()
         yield HelpdeskFooter()
 
@@ -109,9 +115,6 @@ class SlaBoardScreen(LiveScreen):
                 ).format(total=self.table.counted(), breached=breached, soon=soon)
             )
         )
-
-    def on_ticket_table_opened(self, message: TicketTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.ticket.key)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

@@ -313,8 +313,8 @@ class TicketScreen(TicketTriage):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # What the backend cannot do is hidden from the footer, help and palette, and its
         # key does nothing, rather than asking for input only to refuse it.
-        if action in TRIAGE_ACTIONS:
-            return self.query_one(SuggestionBar).offering
+        if action in TRIAGE_ACTIONS:  # a key typed ahead may come before the bar is composed
+            return any(bar.offering for bar in self.query(SuggestionBar))
         if action == "files":
             return bool(self._attachments())
         needs = _NEEDS.get(action)

@@ -167,11 +167,6 @@ class TicketTable(ScrollView, can_focus=True):
     TicketTable { height: 1fr; }
     """
 
-    class Opened(Message):
-        def __init__(self, ticket: Ticket) -> None:
-            self.ticket = ticket
-            super().__init__()
-
     class Loaded(Message):
         """A block arrived (or failed); the owner shows counts and status."""
 
@@ -192,6 +187,7 @@ class TicketTable(ScrollView, can_focus=True):
         self,
         policy: Policy,
         clock: Callable[[], datetime],
+        opens: Callable[[str], None],
         *,
         columns: Sequence[str] = QUEUE_COLUMNS,
         name: str | None = None,
@@ -202,6 +198,11 @@ class TicketTable(ScrollView, can_focus=True):
         self.policy = policy
         self.clock = clock
         self.columns = tuple(columns)
+        self._opens = opens
+        """Opens a ticket by its key. Called while enter is handled, not through a
+        message: the ticket's screen is then up before the next key typed ahead is read,
+        which would otherwise act on the list (Enter then m over a slow link merging from
+        the queue, not the ticket)."""
         self._sla_shown: dict[int, tuple[str, str]] = {}
         """What each visible row's SLA cell shows, so a tick repaints only changed cells."""
         self._fetch: Fetch | None = None
@@ -492,7 +493,7 @@ class TicketTable(ScrollView, can_focus=True):
     def action_open(self) -> None:
         ticket = self.current
         if ticket is not None:
-            self.post_message(self.Opened(ticket))
+            self._opens(ticket.key)
 
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y - 1
