@@ -20,6 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.domain.model import Ticket
+from helpdesk_tui.launch import bootstrap
+from helpdesk_tui.settings.config import Settings
+from helpdesk_tui.store.base import Query, SortKey
 from tests.conftest import FROZEN
 from tests.ui.conftest import ME
 
@@ -187,6 +191,42 @@ def test_a_key_typed_with_enter_acts_on_the_ticket_it_opens(
     assert f"Merge {first} into which ticket?" in _text(lines), _text(lines)
     assert lines[0].split()[0] == first, _text(lines)  # over the ticket's own screen
     app.keys("Escape")
+    app.quit()
+
+
+def _newest(data_dir: Path) -> tuple[Ticket, list[str]]:
+    """The store's newest ticket and the text of each of its messages."""
+    service = bootstrap.build_service(Settings(data_dir=data_dir, agent=ME))
+    try:
+        ticket = service.query(Query(limit=1, sort=SortKey.CREATED, descending=True)).tickets[0]
+        return ticket, [c.body for c in service.conversation_of(ticket)]
+    finally:
+        service.close()
+
+
+def test_a_form_typed_in_one_burst_keeps_every_field(
+    tmux_app: Callable[..., Tmux], data_dir: Path
+) -> None:
+    # A call taken fast (or keys arriving in one read over a slow link): every tab moves
+    # on before the next field is typed, and ctrl+s saves all that was typed before it.
+    app = tmux_app(data_dir, (80, 24))
+    app.wait_until("the queue", _queue_shown)
+    app.keys("n")
+    app.wait_until("the form", lambda ls: "New ticket" in _text(ls))
+    subject = "Kassan i butiken i Malmo startar inte efter uppdateringen"
+    app.keys(subject, "Tab", "Tab", "Tab", "Tab", "Sven Ek", "Tab", "sven.ek@fjordvik.example")
+    app.keys("C-s")
+    lines = app.wait_until("the new ticket", lambda ls: "Conversation" in _text(ls))
+    ticket, _messages = _newest(data_dir)
+    assert (ticket.subject, ticket.requester_name) == (subject, "Sven Ek"), _text(lines)
+    assert ticket.requester_email == "sven.ek@fjordvik.example"
+
+    reply = "Tack Sven, vi tittar pa det nu och aterkommer inom en timme."
+    app.keys("r")
+    app.wait_until("the composer", lambda ls: "Reply to the customer" in _text(ls))
+    app.keys(reply, "C-s")
+    app.wait_until("the reply", lambda ls: "reply saved" in _text(ls))
+    assert _newest(data_dir)[1][-1] == reply
     app.quit()
 
 

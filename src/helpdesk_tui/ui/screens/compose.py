@@ -26,7 +26,7 @@ from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..drafts import Drafts
 from ..editor import NoEditor, edit, editor_command
-from ..widgets.inputs import LineInput, TextEditor, field_value
+from ..widgets.inputs import FORM_FOCUS, LineInput, TextEditor, after_typing, field_value
 from .macro_picker import MacroPicker
 
 NEXT_STATUSES = (Status.PENDING, Status.RESOLVED, Status.ON_HOLD)
@@ -68,6 +68,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
         Binding("ctrl+e", "editor", _("Edit in $EDITOR"), id="compose.editor", priority=True),
         Binding("ctrl+o", "complete", _("Complete @name"), id="compose.complete", priority=True),
         Binding("ctrl+t", "canned", _("Canned reply"), id="compose.canned", priority=True),
+        *FORM_FOCUS,
     ]
 
     def __init__(
@@ -155,6 +156,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
         else:
             hint.update(Text(_("no agent starts with @{prefix}").format(prefix=prefix)))
 
+    @after_typing
     def action_complete(self) -> None:
         """Complete the @name being typed with the first agent it matches."""
         prefix = self._typed_mention()
@@ -167,6 +169,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
     def _say(self, problem: str) -> None:
         self.query_one("#compose-error", Static).update(Text(safe_line(problem)))
 
+    @after_typing
     def action_send(self) -> None:
         text = self.query_one(TextArea).text
         if not text.strip():
@@ -193,6 +196,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
             status = Status(chosen) if isinstance(chosen, str) else None
         self.dismiss(Composed(text, status, files, self.changes, minutes))
 
+    @after_typing
     def action_canned(self) -> None:
         """Pick a canned reply: its text goes in at the cursor, its changes on send."""
         canned = self.canned
@@ -222,6 +226,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
 
         self.app.push_screen(MacroPicker(canned.macros, canned.problems), chosen)
 
+    @after_typing
     def action_keep(self) -> None:
         self.dismiss(None)
 
@@ -229,6 +234,7 @@ class ComposeScreen(ModalScreen[Composed | None]):
         self.drafts.discard(self.key, self.kind)
         self.dismiss(None)
 
+    @after_typing
     def action_editor(self) -> None:
         """The draft in the agent's own editor, in this terminal; back with its text."""
         area = self.query_one(TextArea)

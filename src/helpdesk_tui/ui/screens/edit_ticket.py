@@ -23,7 +23,7 @@ from ...domain.text import safe_line
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..jobs import call_store
-from ..widgets.inputs import FormScroll, LineInput, field_value
+from ..widgets.inputs import FORM_FOCUS, FormScroll, LineInput, after_typing, field_value
 
 TEXT_FIELDS = {
     "subject": _("Subject"),
@@ -57,6 +57,7 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="edit.save", priority=True),
         Binding("escape", "dismiss(None)", _("Cancel"), id="edit.cancel"),
+        *FORM_FOCUS,
     ]
 
     def __init__(self, ticket: Ticket, save: Callable[[dict[str, Any]], Ticket]) -> None:
@@ -96,6 +97,7 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
     def on_mount(self) -> None:
         self.query_one("#edit-subject", LineInput).focus(scroll_visible=False)
 
+    @after_typing
     def action_save(self) -> None:
         try:
             changed = self.changes()

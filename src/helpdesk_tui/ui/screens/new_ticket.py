@@ -26,7 +26,14 @@ from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..context import app_context
 from ..jobs import call_store
-from ..widgets.inputs import FormScroll, LineInput, TextEditor, field_value
+from ..widgets.inputs import (
+    FORM_FOCUS,
+    FormScroll,
+    LineInput,
+    TextEditor,
+    after_typing,
+    field_value,
+)
 
 SUGGEST_AFTER = 0.4
 """Seconds of no typing before triage is asked about the draft."""
@@ -43,6 +50,7 @@ class NewTicketScreen(ModalScreen[str | None]):
         Binding("ctrl+s", "create", _("Create"), id="new.create", priority=True),
         Binding("ctrl+t", "apply_suggestion", _("Apply suggestion"), id="new.suggest"),
         Binding("escape", "dismiss(None)", _("Cancel"), id="new.cancel"),
+        *FORM_FOCUS,
     ]
 
     suggestion: Suggestion | None = None
@@ -221,6 +229,7 @@ class NewTicketScreen(ModalScreen[str | None]):
     def _value(self, selector: str) -> str:
         return field_value(self.query_one(selector))
 
+    @after_typing
     def action_create(self) -> None:
         app = app_context(self)
         environment = self._value("#environment")

@@ -15,7 +15,7 @@ from ...domain.model import Status, Ticket
 from ...domain.text import safe_line
 from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
-from ..widgets.inputs import TextEditor
+from ..widgets.inputs import FORM_FOCUS, TextEditor, after_typing
 
 OUTAGE_STATUSES = (Status.PENDING, Status.RESOLVED)
 """What an outage update may move its incidents to: waiting on the customers to confirm,
@@ -30,6 +30,7 @@ class OutageScreen(ModalScreen[Outage | None]):
     BINDINGS = [
         Binding("ctrl+s", "send", _("Send to all"), id="outage.send", priority=True),
         Binding("escape", "dismiss(None)", _("Cancel"), id="outage.cancel", priority=True),
+        *FORM_FOCUS,
     ]
 
     def __init__(self, problem: str, incidents: Sequence[Ticket]) -> None:
@@ -68,6 +69,7 @@ class OutageScreen(ModalScreen[Outage | None]):
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
+    @after_typing
     def action_send(self) -> None:
         text = self.query_one(TextArea).text
         chosen = self.query_one(Select).value

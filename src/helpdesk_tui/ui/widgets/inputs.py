@@ -7,11 +7,47 @@ nothing, and in snapshot tests it is noise. `[ui] cursor_blink = false` stops it
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
+
+from ...settings.i18n import _
+
+S = TypeVar("S", bound=Screen[Any])
+
+FORM_FOCUS = [
+    Binding("tab", "app.focus_next", _("Next field"), show=False, priority=True, id="form.next"),
+    Binding(
+        "shift+tab",
+        "app.focus_previous",
+        _("Previous field"),
+        show=False,
+        priority=True,
+        id="form.previous",
+    ),
+]
+"""Tab and shift+tab in a form move to the next field as the key arrives. Textual reads
+an ordinary binding only once the key has been through the focused field, and by then
+the keys typed after it (a burst over a slow link, a fast typist) have gone to the old
+field: a caller's name landed at the end of the subject."""
+
+
+def after_typing(action: Callable[[S], None]) -> Callable[[S], None]:
+    """A priority key's action that reads what was typed (ctrl+s and the like), run once
+    the keys typed before it have reached their field. A priority binding runs as its key
+    arrives, before the focused field has taken the keys ahead of it: in one burst,
+    "Printer on floor 3 jams" and ctrl+s saved "Printer on floor"."""
+
+    def run(screen: S) -> None:
+        (screen.focused or screen).call_later(action, screen)
+
+    run.__doc__ = action.__doc__
+    return run
 
 
 def _blink(widget: Input | TextArea) -> bool:
