@@ -35,10 +35,9 @@ class _Table(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.reads: list[int] = []
-        self.opened: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield TicketTable(load_builtin("default"), lambda: NOW, self.opened.append)
+        yield TicketTable(load_builtin("default"), lambda: NOW)
 
     def fetch(self, offset: int, limit: int) -> Page:
         self.reads.append(offset)

@@ -211,13 +211,7 @@ class EscalationScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="escalation-title")
         service = self.helpdesk.service
-        yield TicketTable(
-            service.policy,
-            service.clock,
-            self.helpdesk.open_ticket,
-            columns=ESCALATION_COLUMNS,
-            id="escalated",
-        )
+        yield TicketTable(service.policy, service.clock, columns=ESCALATION_COLUMNS, id="escalated")
         yield StatusLine()
         yield HelpdeskFooter()
 

@@ -110,9 +110,7 @@ class QueueScreen(QueueSelection):
             id="search",
             classes="bar",
         )
-        yield TicketTable(
-            self.helpdesk.policy, self.helpdesk.clock, self.helpdesk.open_ticket, id="tickets"
-        )
+        yield TicketTable(self.helpdesk.policy, self.helpdesk.clock, id="tickets")
         yield SuggestionBar(id="queue-suggestion")
         yield StatusLine(id="status")
         yield HelpdeskFooter()

@@ -31,6 +31,7 @@ from ...service.views import PAGE_ROWS
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import Page
+from ..context import app_context
 from ..labels import counted
 from .countdown import ticket_sla_text
 
@@ -187,7 +188,6 @@ class TicketTable(ScrollView, can_focus=True):
         self,
         policy: Policy,
         clock: Callable[[], datetime],
-        opens: Callable[[str], None],
         *,
         columns: Sequence[str] = QUEUE_COLUMNS,
         name: str | None = None,
@@ -198,11 +198,6 @@ class TicketTable(ScrollView, can_focus=True):
         self.policy = policy
         self.clock = clock
         self.columns = tuple(columns)
-        self._opens = opens
-        """Opens a ticket by its key. Called while enter is handled, not through a
-        message: the ticket's screen is then up before the next key typed ahead is read,
-        which would otherwise act on the list (Enter then m over a slow link merging from
-        the queue, not the ticket)."""
         self._sla_shown: dict[int, tuple[str, str]] = {}
         """What each visible row's SLA cell shows, so a tick repaints only changed cells."""
         self._fetch: Fetch | None = None
@@ -491,9 +486,12 @@ class TicketTable(ScrollView, can_focus=True):
         self._move_to(self.cursor + 1)
 
     def action_open(self) -> None:
+        # Opened while enter is handled, not through a message the screen reads later:
+        # the ticket's screen is then up before the next key typed ahead is read, which
+        # would otherwise act on the list (Enter then m over a slow link).
         ticket = self.current
         if ticket is not None:
-            self._opens(ticket.key)
+            app_context(self).open_ticket(ticket.key)
 
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y - 1
