@@ -1,4 +1,4 @@
-"""Train the triage model the product ships (src/helpdesk_tui/domain/triage/model.json.gz).
+"""Train the triage model the product ships (src/helpdesk_tui/domain/triage/model.bin).
 
     .venv/bin/python scripts/train_triage.py          # write the model
     .venv/bin/python scripts/train_triage.py --check  # exit 1 if the file is not what the
@@ -11,35 +11,31 @@ people who never read the rules, a file per author and language), the engineers'
 multilingual development set and the "dev" half of the labelled set. Never the held-out
 set (tests/data/triage_heldout.jsonl): that one scores the result.
 
-The features are `domain/triage/model.py`'s own (`features`, `weighted`), so the weights
-mean at run time what they meant here. Deterministic: the same corpus gives the same file.
+The fit is the service's own (`service/triage_learning.py`, which a store's model of its
+resolved tickets uses too), over `domain/triage/model.py`'s features, so the weights mean
+at run time what they meant here. Deterministic: the same corpus gives the same file.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from helpdesk_tui.service import triage_learning
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "triage_corpus"
 DEV = ROOT / "tests" / "data" / "triage_dev_multilingual.jsonl"
 LABELLED = ROOT / "tests" / "data" / "triage_labelled.jsonl"
-MODEL = ROOT / "src" / "helpdesk_tui" / "domain" / "triage" / "model.json.gz"
+MODEL = ROOT / "src" / "helpdesk_tui" / "domain" / "triage" / "model.bin"
 FIELDS = ("priority", "type", "tier")
-MIN_DF = 2
-"""A feature in fewer tickets than this is a name or a typo, not a signal."""
 C = 10.0
 """Inverse regularisation of each field's logistic regression (chosen by --cv)."""
-KEEP = 0.1
-"""A feature whose weights are all below this (in absolute value) is dropped from the file:
-the leave-one-file-out scores move by half a point at most, and the file is a third the size."""
 
 
 def rows_of(path: Path, tag: str) -> list[dict[str, Any]]:
@@ -62,63 +58,33 @@ def corpus() -> list[dict[str, Any]]:
     return rows
 
 
-def _texts(rows: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
-    from helpdesk_tui.domain.model import Ticket
-    from helpdesk_tui.domain.triage.model import features, model_text
-
-    return [
-        features(model_text(Ticket(key="TR-1", subject=r["subject"], description=r["description"])))
-        for r in rows
-    ]
-
-
 def train(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The model file's content, trained on `rows`."""
-    from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    """The model's JSON form (`TriageModel.from_json`), trained on `rows`."""
+    from helpdesk_tui.domain.model import Ticket
 
-    from helpdesk_tui.domain.triage.model import weighted
-
-    raw = _texts(rows)
-    df: Counter[str] = Counter(name for doc in raw for name in doc)
-    n = len(raw)
-    idf = {
-        name: round(math.log((1 + n) / (1 + k)) + 1.0, 5)
-        for name, k in sorted(df.items())
-        if k >= MIN_DF
-    }
-    vectoriser = DictVectorizer()
-    matrix = vectoriser.fit_transform([weighted(doc, idf) for doc in raw])
-    names = vectoriser.get_feature_names_out()
-    fields: dict[str, Any] = {}
-    for field in FIELDS:
-        labels = [str(r[field]) for r in rows]
-        model = LogisticRegression(C=C, max_iter=5000)
-        model.fit(matrix, labels)
-        coef = model.coef_
-        weights = {}
-        for j, name in enumerate(names):
-            row = [round(float(coef[i, j]), 4) for i in range(coef.shape[0])]
-            if max(abs(w) for w in row) >= KEEP:
-                weights[str(name)] = row
-        fields[field] = {
-            "labels": [str(label) for label in model.classes_],
-            "intercepts": [round(float(b), 5) for b in model.intercept_],
-            "weights": weights,
-        }
-    used = {name for spec in fields.values() for name in spec["weights"]}
-    return {
-        "trained_on": n,
-        "idf": {name: value for name, value in idf.items() if name in used},
-        "fields": fields,
-    }
+    tickets = [Ticket(key="TR-1", subject=r["subject"], description=r["description"]) for r in rows]
+    labels = {field: [str(r[field]) for r in rows] for field in FIELDS}
+    return triage_learning.fit(tickets, labels, c=C)
 
 
 def dumped(model: dict[str, Any]) -> bytes:
-    """The file's bytes: compact JSON, gzipped without a timestamp (the same model gives
-    the same bytes, so --check can compare them)."""
-    text = json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+    """The file's bytes (`TriageModel.to_bytes`): the same model gives the same bytes."""
+    from helpdesk_tui.domain.triage.model import TriageModel
+
+    return TriageModel.from_json(model).to_bytes()
+
+
+KEEP = triage_learning.KEEP
+
+
+def shipped() -> dict[str, Any] | None:
+    """The shipped file's model in its JSON form, or None without a readable one."""
+    from helpdesk_tui.domain.triage.model import TriageModel
+
+    try:
+        return TriageModel.from_bytes(MODEL.read_bytes()).as_json()
+    except (OSError, ValueError):
+        return None
 
 
 TOLERANCE = 2e-3
@@ -198,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     model = train(rows)
     if args.check:
-        shipped = json.loads(gzip.decompress(MODEL.read_bytes())) if MODEL.exists() else None
-        same = shipped is not None and agrees(shipped, model)
+        kept = shipped()
+        same = kept is not None and agrees(kept, model)
         print(f"{MODEL.name} is {'what the corpus trains' if same else 'stale: run this script'}")
         return 0 if same else 1
     data = dumped(model)

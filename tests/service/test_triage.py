@@ -4,6 +4,8 @@ dismissing with a version-checked, audited write."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -187,6 +189,63 @@ def test_the_store_s_resolved_tickets_teach(repo: SqlRepository, monkeypatch) ->
     assert lead.suggest_draft("Quantum rig drift, bench 13", "") == got
     # Words the model never saw are no signal: it does not vote from its prior alone.
     assert not lead.triage(new(lead, "Hej", "Tack")).suggestion.offered
+
+
+def test_the_learned_model_is_kept_for_the_next_run(
+    repo: SqlRepository,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("sklearn")
+    kept = tmp_path / "cache" / "triage" / "store.model"
+
+    def service() -> HelpdeskService:
+        agent = repo.get_agent("lead")
+        return HelpdeskService(repo, load_policy("default"), Clock(FROZEN), agent, triage_file=kept)
+
+    lead = service()
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+        resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
+    key = new(lead, "Quantum rig drift, bench 13")
+    first = lead.triage(key).suggestion
+    assert first.sources[0] == "learned" and kept.is_file()
+    assert kept.stat().st_mode & 0o777 == 0o600  # words of the tickets: this user's only
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
+
+    # The next run (the command line, the app launched again) reads it: nothing learns.
+    def no_learning(_tickets: object) -> None:
+        raise AssertionError("learned again although a young model was kept")
+
+    monkeypatch.setattr(triage_module, "learn", no_learning)
+    assert service().triage(key).suggestion == first
+    monkeypatch.undo()
+
+    # An hour old, or damaged: learned again (and kept again).
+    old = time.time() - triage_module.LEARNER_REFRESH - 60
+    os.utime(kept, (old, old))
+    assert service().triage(key).suggestion == first
+    assert time.time() - kept.stat().st_mtime < 60
+    kept.write_bytes(b"half a file")
+    assert service().triage(key).suggestion == first
+    assert kept.read_bytes() != b"half a file"
+
+
+def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_still_suggests(
+    repo: SqlRepository, tmp_path: Path
+) -> None:
+    pytest.importorskip("sklearn")
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    agent = repo.get_agent("lead")
+    lead = HelpdeskService(
+        repo, load_policy("default"), Clock(FROZEN), agent, triage_file=blocked / "x.model"
+    )
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+        resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
+    got = lead.triage(new(lead, "Quantum rig drift, bench 13")).suggestion
+    assert got.sources[0] == "learned" and blocked.read_text() == ""
 
 
 def test_without_scikit_learn_triage_is_the_rules_and_says_so(

@@ -1,4 +1,4 @@
-"""The triage model the product ships (domain/triage/model.py, model.json.gz): what it
+"""The triage model the product ships (domain/triage/model.py, model.bin): what it
 reads, what it quotes, when it keeps quiet, and that the file is what its corpus trains."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ SIGNATURE = "\n\n--\nAnna Berg\nCritical Incident Manager | 24/7 Outage & Securi
 
 def _model() -> TriageModel:
     model = shipped_model()
-    assert model is not None, "the package holds domain/triage/model.json.gz"
+    assert model is not None, "the package holds domain/triage/model.bin"
     return model
 
 
@@ -131,18 +131,42 @@ def test_a_damaged_model_file_leaves_the_rules(
 ) -> None:
     package = tmp_path / "pkg"
     package.mkdir()
-    (package / "model.json.gz").write_bytes(b"not gzip at all")
+    (package / "model.bin").write_bytes(b"not a model at all")
     monkeypatch.setattr(triage_module, "files", lambda _name: package)
     shipped_model.cache_clear()
     try:
         assert shipped_model() is None
-        (package / "model.json.gz").unlink()
+        (package / "model.bin").unlink()
         shipped_model.cache_clear()
         assert shipped_model() is None
     finally:
         monkeypatch.undo()
         shipped_model.cache_clear()
     assert shipped_model() is not None
+
+
+def test_the_file_reads_back_as_the_same_model_and_refuses_what_is_not_one() -> None:
+    import zlib
+
+    model = _model()
+    blob = model.to_bytes()
+    again = TriageModel.from_bytes(blob)
+    assert again.to_bytes() == blob  # deterministic: --check and caches compare bytes
+    for subject in ("Checkout down for every customer", "Systemet ligger nere", "Fatura errada"):
+        ticket = Ticket(key="T-1", subject=subject)
+        assert again.scores(ticket) == model.scores(ticket)
+    body = zlib.decompress(blob)
+    for broken in (
+        b"",
+        blob[: len(blob) // 2],  # a download cut short
+        zlib.compress(body[:-4]),  # a float short
+        zlib.compress(body.replace(b'"format": 1', b'"format": 2', 1)),  # a later layout
+        zlib.compress(b"[1, 2]\n\0"),
+        zlib.compress(b'{"format": 1}\n\0'),
+        zlib.compress(b'{"format": 1, "fields": [["x"]], "features": 0}\n\0'),
+    ):
+        with pytest.raises(ValueError):
+            TriageModel.from_bytes(broken)
 
 
 def test_the_shipped_file_is_what_the_corpus_trains() -> None:
@@ -173,15 +197,14 @@ def test_the_app_never_imports_scikit_learn_for_the_model() -> None:
 
 def test_the_check_tells_a_stale_model_from_rounding() -> None:
     import copy
-    import gzip
     import importlib.util
-    import json
 
     spec = importlib.util.spec_from_file_location("train_triage", ROOT / "scripts/train_triage.py")
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    shipped = json.loads(gzip.decompress((ROOT / script.MODEL).read_bytes()))
+    shipped = script.shipped()
+    assert shipped is not None
     assert script.agrees(shipped, shipped)
     name, row = next(iter(shipped["fields"]["priority"]["weights"].items()))
     rounded = copy.deepcopy(shipped)

@@ -293,7 +293,13 @@ def service_for(
 ) -> HelpdeskService:
     """The service over a repository already open and an agent already resolved."""
     return HelpdeskService(
-        repo, policy, clock, agent, settings.mail.followup, sends_mail=settings.mail.sends
+        repo,
+        policy,
+        clock,
+        agent,
+        settings.mail.followup,
+        sends_mail=settings.mail.sends,
+        triage_file=settings.triage_file(agent.username),
     )
 
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from ..domain.access import AccessDenied, Action, can
 from ..domain.followup import FollowUpPolicy, MailKind
@@ -50,6 +51,7 @@ class ServiceCore:
         followup: FollowUpPolicy | None = None,
         *,
         sends_mail: bool = False,
+        triage_file: Path | None = None,
     ) -> None:
         self._repo = repo
         self.policy = policy
@@ -60,6 +62,9 @@ class ServiceCore:
         # configured sender; else a later `mail send` would flood customers with old news.
         self.sends_mail = sends_mail and mail_queue(repo) is not None
         self._triage_index: tuple[float, TicketIndex] | None = None
+        self.triage_file = triage_file
+        """Where this agent's learned triage model of this store is kept between runs
+        (service/triage.py); None keeps it in memory only."""
         self._triage_lock = threading.Lock()
 
     # ----------------------------------------------------------------- reading

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-import gzip
-import json
+import os
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
+from pathlib import Path
 
 from ..domain import escalation
 from ..domain.access import Action
@@ -28,12 +29,17 @@ from ..domain.triage.model import TriageModel
 from ..store.base import Capability, Query, SortKey
 from .core import ServiceCore, iter_all
 from .errors import ServiceError
-from .triage_learning import LEARNING_OFF, MIN_TICKETS, SklearnLearner, available
+from .triage_learning import LEARNING_OFF, MIN_TICKETS, available, learn
 
 TRIAGE_DOCS = 5000
 """Resolved tickets triage learns from: the most recent ones, so memory stays bounded."""
 TRIAGE_REFRESH = 600.0
-"""Seconds before triage learns again from what was resolved meanwhile."""
+"""Seconds before the index of similar tickets is built again with what was resolved
+meanwhile."""
+LEARNER_REFRESH = 3600.0
+"""Seconds a store's learned model is used (kept on disk between runs) before triage
+learns again: an hour's resolved tickets seldom change what a team's labels teach, and
+learning costs seconds of CPU (importing scikit-learn alone takes 1.7 s)."""
 TRIAGE_SEARCH_WORDS = 2
 """Full-text searches for similar tickets older than the index: each costs a store query."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,21 +47,22 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @functools.cache
 def shipped_model() -> TriageModel | None:
-    """The classifier the product ships (domain/triage/model.json.gz, written by
-    scripts/train_triage.py), read once, on the first suggestion (about 0.2 s, in the
-    worker that asks; never at launch). None when the file is missing or unreadable (a
-    damaged install): the rules alone then, as before the model."""
+    """The classifier the product ships (domain/triage/model.bin, written by
+    scripts/train_triage.py), read once, on the first suggestion (0.07 s, in the worker
+    that asks; never at launch). None when the file is missing or unreadable (a damaged
+    install): the rules alone then, as before the model."""
     try:
-        packed = files("helpdesk_tui.domain.triage").joinpath("model.json.gz").read_bytes()
-        return TriageModel.from_json(json.loads(gzip.decompress(packed)))
-    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        packed = files("helpdesk_tui.domain.triage").joinpath("model.bin").read_bytes()
+        return TriageModel.from_bytes(packed)
+    except (OSError, ValueError):
         return None
 
 
 class TriageUseCases(ServiceCore):
     """Suggestions on new tickets, accepted or dismissed by an agent."""
 
-    _triage_learner: tuple[float, SklearnLearner | None] | None = None
+    _triage_learner: tuple[float, TriageModel | None] | None = None
+    """Until when (monotonic clock) the store's learned model is used, and the model."""
 
     def triage(self, key: str, similar: int = 5) -> Triage:
         """The suggested priority, type and tier of a ticket (offered only while it is new
@@ -155,20 +162,24 @@ class TriageUseCases(ServiceCore):
             self._triage_index = (time.monotonic(), index)
             return index
 
-    def triage_learner(self) -> SklearnLearner | None:
+    def triage_learner(self) -> TriageModel | None:
         """A model of the resolved tickets this agent may see (None without scikit-learn
-        or with too few of them), trained on first use and again after TRIAGE_REFRESH."""
+        or with too few of them): kept on disk between runs (`triage_file`), learned
+        again after LEARNER_REFRESH seconds."""
         with self._triage_lock:
-            cached = self._triage_learner
-            if cached is not None and time.monotonic() - cached[0] < TRIAGE_REFRESH:
-                return cached[1]
-        learner = None
-        if available():
+            kept = self._triage_learner
+            if kept is not None and time.monotonic() < kept[0]:
+                return kept[1]
+        learner, age = _read_learner(self.triage_file)
+        if learner is None:
             query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
-            done = iter_all(self, query, 500)
-            learner = SklearnLearner.train(_limited(_past(done), TRIAGE_DOCS))
+            learner = learn(_limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS))
+            age = 0.0
+            _keep_learner(self.triage_file, learner)
+        # Too few resolved tickets: asked again as soon as the index is.
+        lasts = LEARNER_REFRESH - age if learner is not None else TRIAGE_REFRESH
         with self._triage_lock:
-            self._triage_learner = (time.monotonic(), learner)
+            self._triage_learner = (time.monotonic() + lasts, learner)
         return learner
 
     def _suggest(self, ticket: Ticket) -> Suggestion:
@@ -210,3 +221,36 @@ def _past(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
     """What triage learns from: resolved and closed tickets, not cancelled ones (spam,
     duplicates, filed by mistake)."""
     return (t for t in tickets if t.status is not Status.CANCELLED)
+
+
+def _read_learner(path: Path | None) -> tuple[TriageModel | None, float]:
+    """The learned model kept at `path` and its age in seconds, if it is younger than
+    LEARNER_REFRESH and readable; (None, 0) otherwise."""
+    if path is None:
+        return None, 0.0
+    try:
+        age = time.time() - path.stat().st_mtime
+        if not 0 <= age < LEARNER_REFRESH:
+            return None, 0.0
+        return TriageModel.from_bytes(path.read_bytes()), age
+    except (OSError, ValueError):
+        return None, 0.0
+
+
+def _keep_learner(path: Path | None, learner: TriageModel | None) -> None:
+    """Keep `learner` at `path` for the next run, readable by this user only (its
+    vocabulary is words of the tickets); a folder that can't be written keeps nothing."""
+    if path is None or learner is None:
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".learning-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(learner.to_bytes())
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError:
+        return

@@ -198,6 +198,17 @@ class Settings:
     def is_default_store(self) -> bool:
         return self.backend_kind == "sql" and not self.backend_url
 
+    def triage_file(self, username: str) -> Path:
+        """Where `username`'s learned triage model of this store is kept (in the cache
+        folder: it is learned again when missing), one file per store and agent, as each
+        agent learns from the tickets they may see."""
+        store = f"{self.backend_kind}\0{self.database_url}\0{username}"
+        return (
+            default_cache_dir()
+            / "triage"
+            / f"{hashlib.sha256(store.encode()).hexdigest()[:32]}.model"
+        )
+
     def ticket_page(self, key: str) -> str | None:
         """The web page of ticket `key` ("HD-12"): `[terminal] ticket_url` with the key in
         it, else RT's own ticket page on RT; None when there is none (a SQL store without
