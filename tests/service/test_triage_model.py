@@ -87,6 +87,14 @@ def test_the_reason_quotes_the_customer_s_spelling() -> None:
     assert "ninguem" not in got.reason
 
 
+def test_a_time_or_a_number_is_never_the_reason() -> None:
+    # The model weighs "09" and "00" of "09:00" a little; no agent reads them as why.
+    got = _suggested("Checkout is down for every customer since 09:00")
+    assert got.priority is Priority.CRITICAL
+    said = re.findall(r'"([^"]+)"', got.reason)
+    assert said and not any(word.isdigit() for q in said for word in q.split()), got.reason
+
+
 def test_a_signature_and_a_quoted_reply_carry_no_signal() -> None:
     plain = _suggested("Release date?", "When is the next release planned?")
     signed = _suggested("Release date?", "When is the next release planned?" + SIGNATURE)

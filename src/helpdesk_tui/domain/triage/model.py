@@ -61,6 +61,12 @@ _FORMAT = 1
 """The model file's layout (`TriageModel.to_bytes`): another layout is refused, not misread."""
 
 
+def _dull(word: str) -> bool:
+    """A word no verdict is quoted for: a common one, or digits ("09:00", a ticket or
+    order number), which a store's model may weigh by chance but no agent reads as why."""
+    return word in _QUIET or word.isdigit()
+
+
 def written_text(ticket: Ticket) -> str:
     """The customer's own words, lowercased, accents kept: where quotes are taken from."""
     return normalise(triage_text(ticket))
@@ -298,13 +304,13 @@ class TriageModel:
         index, idf = self.index, self.idf
         raw = features(text)
         vector = _unit_blocks({n: v * idf[index[n]] for n, v in raw.items() if n in index})
-        meaningful = " ".join(w for w in text.split() if w.strip(_PUNCTUATION) not in _QUIET)
+        meaningful = " ".join(w for w in text.split() if not _dull(w.strip(_PUNCTUATION)))
         spoken = {f for f in features(meaningful) if f[0] == "c"}
         quiet = frozenset(
             name
             for name in vector
             if (name[0] == "c" and name not in spoken)
-            or (name[0] == "w" and set(name[2:].split()) <= _QUIET)
+            or (name[0] == "w" and all(_dull(word) for word in name[2:].split()))
         )
         reading = Reading(vector, quiet, self._probabilities(vector), written, text)
         if len(self._read) >= _READINGS_KEPT:
