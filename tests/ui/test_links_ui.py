@@ -4,6 +4,7 @@ sends one outage update to every open incident of a problem, confirmed with thei
 
 from __future__ import annotations
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Select
 
@@ -77,6 +78,18 @@ async def test_l_links_u_unlinks_and_enter_follows_a_link(make_app: AppFactory) 
         await press(pilot, "enter")
         opened = app.screen
         assert isinstance(opened, TicketScreen) and opened.key == parent.key
+        # Enter and m in one read (a slow link): m merges the ticket enter opened, not
+        # the one whose Links tab it was typed on.
+        await press(pilot, "escape")
+        assert app.screen is screen
+        table.focus()
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("m", "m"))
+        await pilot.pause()
+        await support.wait_for_screen(pilot, PromptScreen)
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        assert f"{parent.key} " in prompt.title_text and child.key not in prompt.title_text
 
 
 async def test_o_sends_one_update_to_every_open_incident(make_app: AppFactory) -> None:

@@ -8,7 +8,6 @@ from ...settings.i18n import _
 from ..jobs import call_store
 from ..widgets.customer import CustomerTable
 from ..widgets.status_line import StatusLine
-from ..widgets.ticket_rows import TicketRows
 from .ticket_compose import TicketCompose
 
 
@@ -40,7 +39,3 @@ class TicketCustomer(TicketCompose):
     def _customer_failed(self, exc: Exception) -> None:
         self._customer_version = None
         self.query_one(StatusLine).say(_("customer: {error}").format(error=exc), error=True)
-
-    def on_ticket_rows_opened(self, message: TicketRows.Opened) -> None:
-        """Enter on another ticket in the Customer or Links tab opens it."""
-        self.helpdesk.open_ticket(message.key)

@@ -87,6 +87,3 @@ class TicketTriage(TicketLinks):
             return
         key, service = self.key, self.service
         self._triage_write(_("suggestion dismissed"), lambda v: service.dismiss_suggestion(key, v))
-
-    def on_similar_table_opened(self, message: SimilarTable.Opened) -> None:
-        self.helpdesk.open_ticket(message.key)

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from ...domain.model import Ticket
 from ...domain.text import safe_line
 from ...domain.triage import SimilarTicket, Suggestion
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
+from .ticket_rows import OpeningRows
 
 CACHE_SIZE = 500
 """Suggestions the queue remembers (by key and version): a few screens' worth."""
@@ -127,16 +127,8 @@ TRIAGE_ACTIONS = frozenset({"accept_suggestion", "dismiss_suggestion"})
 and the command palette) while its SuggestionBar offers nothing."""
 
 
-class SimilarTable(DataTable[Text]):
+class SimilarTable(OpeningRows):
     """Past tickets like this one, most similar first; enter opens one."""
-
-    class Opened(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.add_columns(
@@ -161,11 +153,6 @@ class SimilarTable(DataTable[Text]):
             )
         if not similar:
             self.add_row(*(Text("") for _n in range(6)), Text(_("No similar resolved tickets.")))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value:
-            self.post_message(self.Opened(event.row_key.value))
 
 
 class SuggestionCache:
