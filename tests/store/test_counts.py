@@ -4,16 +4,22 @@ list offers from an index instead of sorting the match (migration 0009)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES, DONE_STATUSES, Priority, Status
 from helpdesk_tui.service.ordering import read_urgent_first
 from helpdesk_tui.store.base import Query, SortKey
 from helpdesk_tui.store.sql import SqlRepository
+from tests.conftest import PG_URL, _psycopg
 
 from .conftest import NOW, make_ticket
 
@@ -135,3 +141,71 @@ def test_a_short_page_and_the_pages_past_it_count_exactly(repo: SqlRepository) -
     # The cap still applies when the short page lies past it.
     past = repo.query(replace(search, offset=4, count_cap=2))
     assert (len(past.tickets), past.total, past.capped) == (1, 2, True)
+
+
+def test_on_postgresql_the_count_runs_beside_the_page_on_its_own_connection(
+    repo: SqlRepository,
+) -> None:
+    if repo.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite counts first, in the page's own transaction")
+    _fill(repo, 7, subject="printer jammed")
+    seen: list[tuple[int, str]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append((conn.connection.dbapi_connection.info.backend_pid, statement))
+
+    sa.event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = repo.query(Query(text="printer", sort=SortKey.KEY, limit=3, count_cap=5))
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", record)
+    assert (len(page.tickets), page.total, page.capped) == (3, 5, True)
+    counted = {pid for pid, sql in seen if "count(" in sql}
+    paged = {pid for pid, sql in seen if "ORDER BY" in sql and "count(" not in sql}
+    assert counted and paged and not counted & paged, seen
+    # A short page gives its count itself, and the same answer.
+    short = repo.query(Query(text="printer", sort=SortKey.KEY, limit=50, count_cap=10))
+    assert (len(short.tickets), short.total, short.capped) == (7, 7, False)
+    # A view's count reads an index in a few ms: it stays on the page's connection.
+    seen.clear()
+    sa.event.listen(Engine, "before_cursor_execute", record)
+    try:
+        assert repo.query(Query(sort=SortKey.KEY, limit=3)).total == 7
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", record)
+    assert len({pid for pid, _sql in seen}) == 1, seen
+
+
+def test_closing_the_store_closes_the_count_s_connections(store_url: str, tmp_path: Path) -> None:
+    store = SqlRepository.open(store_url, tmp_path / "files")
+    if store.engine.dialect.name != "postgresql":
+        store.close()
+        pytest.skip("PostgreSQL's count lane")
+    _fill(store, 4, subject="printer jammed")
+    pids: set[int] = set()
+
+    def record(dbapi: Any, *_args: Any) -> None:
+        pids.add(dbapi.info.backend_pid)
+
+    sa.event.listen(Pool, "checkout", record)
+    try:
+        assert store.query(Query(text="printer", sort=SortKey.KEY, limit=2)).total == 4
+    finally:
+        sa.event.remove(Pool, "checkout", record)
+    assert len(pids) == 2  # the page's and the count's
+    store.close()
+    assert PG_URL is not None
+    admin = sa.create_engine(_psycopg(PG_URL))
+    try:
+        for _ in range(100):
+            with admin.connect() as conn:
+                alive = conn.execute(
+                    sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                    {"pids": sorted(pids)},
+                ).scalar_one()
+            if alive == 0:
+                break
+            time.sleep(0.05)
+        assert alive == 0
+    finally:
+        admin.dispose()

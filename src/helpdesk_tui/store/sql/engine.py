@@ -133,8 +133,11 @@ def is_memory(url: URL) -> bool:
     return db in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
-def make_engine(target: str | Path | URL, *, echo: bool = False) -> Engine:
-    """An engine for SQLite (creating the file's folder) or PostgreSQL (via psycopg 3)."""
+def make_engine(
+    target: str | Path | URL, *, echo: bool = False, pool_size: int | None = None
+) -> Engine:
+    """An engine for SQLite (creating the file's folder) or PostgreSQL (via psycopg 3);
+    `pool_size`: PostgreSQL's connections at most (else SQLAlchemy's 5, and 10 more)."""
     url = database_url(target)
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -144,7 +147,8 @@ def make_engine(target: str | Path | URL, *, echo: bool = False) -> Engine:
             url = url.set(drivername="postgresql+psycopg")
         # Parameters in the URL win over these.
         extra = {name: v for name, v in PG_CONNECT_ARGS.items() if name not in url.query}
-        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=extra)
+        sizes = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=extra, **sizes)
         event.listen(engine, "connect", _postgres_connect)
         return engine
     raise InvalidInput(f"unsupported database {describe(url)} (use SQLite or PostgreSQL)")

@@ -108,20 +108,29 @@ class TicketQueries(SearchIndex):
         where = self._filter(query)
         if where is None:
             return Page([], 0, offset, limit)
+        cap = query.count_cap
         with self._read_transaction() as conn:
-            # One read transaction: the page and the count see the same snapshot.
-            cap = query.count_cap
-            if self._sqlite:
-                # SQLite's page plan depends on the count (_walks_sort_index): count first.
+            if self._lane is None:
+                # SQLite: one snapshot for the page and the count, and the page's plan
+                # depends on the count (_walks_sort_index): count first.
                 total = self._count(conn, where, cap)
                 ids = self._page_ids(conn, where, query, total) if offset < total else []
             else:
-                # A short page is the end of the list, so it gives the exact count: a
-                # rare search's match is then computed once, not again for the count
-                # (GIN answers each prefix word by merging every matching posting list).
+                # PostgreSQL: a search's count runs beside its page (beside.py); a view's
+                # counts an index in a few ms, less than handing it over costs. A short
+                # page is the end of the list and gives the exact count itself.
+                counting = None
+                if where.tokens:
+                    counting = self._lane.submit(lambda lane: self._count(lane, where, cap))
                 ids = self._page_ids(conn, where, query, None)
-                short = 0 < len(ids) < limit
-                total = offset + len(ids) if short else self._count(conn, where, cap)
+                if 0 < len(ids) < limit:
+                    total = offset + len(ids)
+                    if counting is not None:
+                        counting.cancel()
+                elif counting is not None:
+                    total = counting.result()
+                else:
+                    total = self._count(conn, where, cap)
             capped = cap is not None and total > cap
             if cap is not None and capped:
                 total = cap  # the count read cap + 1: there are more

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, Engine
 
 from ..base import Capability, ChangeSet, InvalidInput, StoreError, StoreUnavailable
 from .archive import ArchiveStore
+from .beside import CountLane
 from .column_types import to_epoch_us, to_utc
 from .engine import database_url, describe, is_memory, make_engine
 from .live import SqlChangeFeed
@@ -61,6 +62,7 @@ class SqlRepository(
         self._qmark = engine.dialect.paramstyle == "qmark"
         self._ts_param: Callable[[datetime], Any] = to_epoch_us if self._sqlite else to_utc
         self._feed = SqlChangeFeed(engine, self._guard)
+        self._lane = None if self._sqlite else CountLane(engine, self._guard)
 
     @classmethod
     def open(
@@ -148,4 +150,6 @@ class SqlRepository(
         worse plans for searches combined with a view.
         """
         self._feed.close()
+        if self._lane is not None:
+            self._lane.close()
         self._engine.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..base import AdminRecord, InvalidInput, NotFound, StoreError, StoreRefused, StoreUnavailable
 from ..validation import check_str, check_ts
+from .beside import CountLane
 from .engine import WRITE, writer_turn
 from .live import bump
 from .rows import SELECT_TICKET, spellings
@@ -44,6 +45,8 @@ class SqlTransactions:
     _qmark: bool
     """Raw (driver-level) SQL is written with "?" placeholders; psycopg wants "%s"."""
     _ts_param: Callable[[datetime], Any]
+    _lane: CountLane | None
+    """PostgreSQL's connections for a list's count beside its page (beside.py)."""
     _signed_as: tuple[str, str] | None = None
     """(login, agent): who was signed in, for the history entries that agent writes, where
     the database cannot tell (`sign_as`)."""
