@@ -332,7 +332,7 @@ class TicketActions(LiveScreen):
         self._choose(_("Escalate to"), options, None, chosen)
 
     @on_ticket
-    def action_lead_review(self, ticket: Ticket) -> None:
+    def action_lead_review(self, _ticket: Ticket) -> None:
         key, service = self.key, self.service
         self._ask(
             _("Why should a lead review {key}?").format(key=key),
@@ -351,7 +351,7 @@ class TicketActions(LiveScreen):
         decide_flow(self, ticket, self.load)
 
     @on_ticket
-    def action_attach(self, ticket: Ticket) -> None:
+    def action_attach(self, _ticket: Ticket) -> None:
         key, service = self.key, self.service
         self._ask(
             _("Attach a file (path)"),
@@ -363,7 +363,7 @@ class TicketActions(LiveScreen):
         )
 
     @on_ticket
-    def action_csat(self, ticket: Ticket) -> None:
+    def action_csat(self, _ticket: Ticket) -> None:
         key, service = self.key, self.service
         options = [(f"{n} {'★' * n}", str(n)) for n in (5, 4, 3, 2, 1)]
 

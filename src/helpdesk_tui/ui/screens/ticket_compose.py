@@ -130,7 +130,7 @@ class TicketCompose(TicketActions):
             self._open_composer(kind, self.ticket)  # back in the editor, as it was
 
     @on_ticket
-    def action_shell_note(self, ticket: Ticket) -> None:
+    def action_shell_note(self, _ticket: Ticket) -> None:
         """`!`: a command's output as an internal note, run only once the agent has typed
         it and pressed Enter (screens/shell_note.py), added with a second Enter."""
         from ..shell import CommandRun, note_body

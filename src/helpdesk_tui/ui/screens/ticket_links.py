@@ -56,7 +56,7 @@ class TicketLinks(TicketCustomer):
         self.load()  # the history says it too
 
     @on_ticket
-    def action_link(self, ticket: Ticket) -> None:
+    def action_link(self, _ticket: Ticket) -> None:
         """Ask for the relation, then the other ticket's key: one write."""
         key, service = self.key, self.service
         options = [(tr(_CHOICE_LABELS[c][1]), c) for c in CHOICES]
