@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,7 +114,7 @@ class TicketQueries(SearchIndex):
             if self._lane is None:
                 # SQLite: one snapshot for the page and the count, and the page's plan
                 # depends on the count (_walks_sort_index): count first.
-                total = self._count(conn, where, cap)
+                total = _count(conn, where=where, cap=cap, sqlite=self._sqlite)
                 ids = self._page_ids(conn, where, query, total) if offset < total else []
             else:
                 # PostgreSQL: a search's count runs beside its page (beside.py); a view's
@@ -121,7 +122,8 @@ class TicketQueries(SearchIndex):
                 # page is the end of the list and gives the exact count itself.
                 counting = None
                 if where.tokens:
-                    counting = self._lane.submit(lambda lane: self._count(lane, where, cap))
+                    count = partial(_count, where=where, cap=cap, sqlite=False)
+                    counting = self._lane.submit(count)
                 ids = self._page_ids(conn, where, query, None)
                 if 0 < len(ids) < limit:
                     total = offset + len(ids)
@@ -130,7 +132,7 @@ class TicketQueries(SearchIndex):
                 elif counting is not None:
                     total = counting.result()
                 else:
-                    total = self._count(conn, where, cap)
+                    total = _count(conn, where=where, cap=cap, sqlite=self._sqlite)
             capped = cap is not None and total > cap
             if cap is not None and capped:
                 total = cap  # the count read cap + 1: there are more
@@ -179,38 +181,7 @@ class TicketQueries(SearchIndex):
         if where is None:
             return 0
         with self._read_transaction() as conn:
-            return self._count(conn, where)
-
-    def _count(self, conn: Connection, where: _Where, cap: int | None = None) -> int:
-        """How many tickets match; with `cap`, counting stops at cap + 1 (one more than
-        the cap says there are more: the count reads at most that many index entries)."""
-        plain_search = self._sqlite and where.tokens and not where.conditions
-        if cap is not None and not (plain_search and where.active is None):
-            matching = sa.select(sa.literal(1)).select_from(tickets).where(*where.terms())
-            stmt = sa.select(sa.func.count()).select_from(matching.limit(cap + 1).subquery())
-            return int(conn.execute(stmt).scalar_one())
-        if self._sqlite and not where.conditions:
-            if where.tokens and where.active is None:
-                # A plain search: the FTS table has exactly one row per ticket.
-                return int(
-                    conn.exec_driver_sql(
-                        f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
-                        (fts5_match(where.tokens),),
-                    ).scalar_one()
-                )
-            if not where.tokens and where.active is False:
-                # "All closed" is most of the store. SQLite counts a whole table from its
-                # page headers (no row visits), so count everything and subtract the
-                # few open tickets: two milliseconds instead of fifty at a million.
-                everything = conn.execute(sa.select(sa.func.count()).select_from(tickets))
-                still_open = conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(tickets)
-                    .where(tickets.c.is_active == sa.true())
-                )
-                return int(everything.scalar_one()) - int(still_open.scalar_one())
-        stmt = sa.select(sa.func.count()).select_from(tickets).where(*where.terms())
-        return int(conn.execute(stmt).scalar_one())
+            return _count(conn, where=where, cap=None, sqlite=self._sqlite)
 
     def _filter(self, q: Query) -> _Where | None:
         """The WHERE terms of a query; None when nothing can match (no need to ask)."""
@@ -540,3 +511,35 @@ def _urgency_condition(
     if urgency is Urgency.AT_RISK:
         return sa.and_(due > now, risk <= now)
     return sa.and_(due > now, sa.or_(risk.is_(None), risk > now))
+
+
+def _count(conn: Connection, *, where: _Where, cap: int | None, sqlite: bool) -> int:
+    """How many tickets match; with `cap`, counting stops at cap + 1 (one more than
+    the cap says there are more: the count reads at most that many index entries)."""
+    plain_search = sqlite and where.tokens and not where.conditions
+    if cap is not None and not (plain_search and where.active is None):
+        matching = sa.select(sa.literal(1)).select_from(tickets).where(*where.terms())
+        stmt = sa.select(sa.func.count()).select_from(matching.limit(cap + 1).subquery())
+        return int(conn.execute(stmt).scalar_one())
+    if sqlite and not where.conditions:
+        if where.tokens and where.active is None:
+            # A plain search: the FTS table has exactly one row per ticket.
+            return int(
+                conn.exec_driver_sql(
+                    f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
+                    (fts5_match(where.tokens),),
+                ).scalar_one()
+            )
+        if not where.tokens and where.active is False:
+            # "All closed" is most of the store. SQLite counts a whole table from its
+            # page headers (no row visits), so count everything and subtract the
+            # few open tickets: two milliseconds instead of fifty at a million.
+            everything = conn.execute(sa.select(sa.func.count()).select_from(tickets))
+            still_open = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tickets)
+                .where(tickets.c.is_active == sa.true())
+            )
+            return int(everything.scalar_one()) - int(still_open.scalar_one())
+    stmt = sa.select(sa.func.count()).select_from(tickets).where(*where.terms())
+    return int(conn.execute(stmt).scalar_one())
