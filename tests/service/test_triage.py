@@ -5,21 +5,31 @@ dismissing with a version-checked, audited write."""
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from helpdesk_tui.domain.access import AccessDenied
-from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status, TicketType
+from helpdesk_tui.domain.model import (
+    Agent,
+    Escalation,
+    Priority,
+    Role,
+    Status,
+    Ticket,
+    TicketType,
+)
 from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
 from helpdesk_tui.service import triage as triage_module
 from helpdesk_tui.store.base import ConflictError
 from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.ui.widgets.suggestion import triage_work
 from tests.conftest import FROZEN
 
 OUTAGE = "Complete outage: nobody can log in"
@@ -208,8 +218,12 @@ def test_the_learned_model_is_kept_for_the_next_run(
         resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
         resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
     key = new(lead, "Quantum rig drift, bench 13")
+    # The status line says what a slow first suggestion is doing.
+    assert lead.triage_learning_due
+    assert triage_work(lead) == "triage: learning from resolved tickets"
     first = lead.triage(key).suggestion
     assert first.sources[0] == "learned" and kept.is_file()
+    assert not lead.triage_learning_due and triage_work(lead) == "triage"
     assert kept.stat().st_mode & 0o777 == 0o600  # words of the tickets: this user's only
     assert kept.parent.stat().st_mode & 0o777 == 0o700
 
@@ -229,6 +243,34 @@ def test_the_learned_model_is_kept_for_the_next_run(
     kept.write_bytes(b"half a file")
     assert service().triage(key).suggestion == first
     assert kept.read_bytes() != b"half a file"
+
+
+def test_two_asking_at_once_learn_once(
+    repo: SqlRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The queue and the ticket screen ask for suggestions at the same moment.
+    pytest.importorskip("sklearn")
+    lead = as_(repo, "lead")
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+        resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
+    key = new(lead, "Quantum rig drift, bench 13")
+    learned: list[int] = []
+    real = triage_module.learn
+
+    def counted(tickets: Iterable[Ticket]) -> object:
+        learned.append(1)
+        time.sleep(0.2)  # long enough for the other caller to arrive meanwhile
+        return real(tickets)
+
+    monkeypatch.setattr(triage_module, "learn", counted)
+    got: list[object] = []
+    callers = [threading.Thread(target=lambda: got.append(lead.triage(key))) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(30)
+    assert len(got) == 2 and len(learned) == 1
 
 
 def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_still_suggests(

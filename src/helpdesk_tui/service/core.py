@@ -66,6 +66,8 @@ class ServiceCore:
         """Where this agent's learned triage model of this store is kept between runs
         (service/triage.py); None keeps it in memory only."""
         self._triage_lock = threading.Lock()
+        self._learning_lock = threading.Lock()
+        """Held while the store's triage model is read or learned (service/triage.py)."""
 
     # ----------------------------------------------------------------- reading
 

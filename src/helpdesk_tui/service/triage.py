@@ -162,25 +162,35 @@ class TriageUseCases(ServiceCore):
             self._triage_index = (time.monotonic(), index)
             return index
 
+    @property
+    def triage_learning_due(self) -> bool:
+        """Whether the next suggestion may learn first (seconds, once an hour at most):
+        no model of the store's resolved tickets is held in memory, or it is too old.
+        From memory alone; a model kept on disk from another run is read in 0.1 s."""
+        kept = self._triage_learner
+        return kept is None or time.monotonic() >= kept[0]
+
     def triage_learner(self) -> TriageModel | None:
         """A model of the resolved tickets this agent may see (None without scikit-learn
         or with too few of them): kept on disk between runs (`triage_file`), learned
-        again after LEARNER_REFRESH seconds."""
-        with self._triage_lock:
-            kept = self._triage_learner
-            if kept is not None and time.monotonic() < kept[0]:
-                return kept[1]
-        learner, age = _read_learner(self.triage_file)
-        if learner is None:
-            query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
-            learner = learn(_limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS))
-            age = 0.0
-            _keep_learner(self.triage_file, learner)
-        # Too few resolved tickets: asked again as soon as the index is.
-        lasts = LEARNER_REFRESH - age if learner is not None else TRIAGE_REFRESH
-        with self._triage_lock:
-            self._triage_learner = (time.monotonic() + lasts, learner)
-        return learner
+        again after LEARNER_REFRESH seconds. One caller learns; the others (the queue and
+        the ticket asking at once) wait for its model rather than learn it again."""
+        with self._learning_lock:
+            with self._triage_lock:
+                kept = self._triage_learner
+                if kept is not None and time.monotonic() < kept[0]:
+                    return kept[1]
+            learner, age = _read_learner(self.triage_file)
+            if learner is None:
+                query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
+                learner = learn(_limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS))
+                age = 0.0
+                _keep_learner(self.triage_file, learner)
+            # Too few resolved tickets: asked again as soon as the index is.
+            lasts = LEARNER_REFRESH - age if learner is not None else TRIAGE_REFRESH
+            with self._triage_lock:
+                self._triage_learner = (time.monotonic() + lasts, learner)
+            return learner
 
     def _suggest(self, ticket: Ticket) -> Suggestion:
         """One code path for every suggestion (app, intake form, command line): the rules,

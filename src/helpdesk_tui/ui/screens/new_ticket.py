@@ -34,6 +34,7 @@ from ..widgets.inputs import (
     after_typing,
     field_value,
 )
+from ..widgets.suggestion import triage_work
 
 SUGGEST_AFTER = 0.4
 """Seconds of no typing before triage is asked about the draft."""
@@ -180,7 +181,7 @@ class NewTicketScreen(ModalScreen[str | None]):
             lambda _exc: None,
             group="draft-triage",
             exclusive=True,
-            what=_("triage"),
+            what=triage_work(service),
         )
 
     def _show_suggestion(self, found: Suggestion) -> None:

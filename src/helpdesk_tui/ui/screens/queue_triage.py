@@ -9,7 +9,7 @@ from ...domain.triage import Suggestion
 from ...settings.i18n import _
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint
+from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint, triage_work
 from ..widgets.ticket_table import TicketTable
 from .base import LiveScreen
 
@@ -60,7 +60,7 @@ class QueueTriage(LiveScreen):
                     done,
                     failed,
                     group="queue-triage",
-                    what=_("triage"),
+                    what=triage_work(service),
                 )
         self._show_suggestion()
 

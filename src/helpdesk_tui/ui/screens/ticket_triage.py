@@ -10,7 +10,7 @@ from ...domain.triage import Triage
 from ...settings.i18n import _
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
-from ..widgets.suggestion import SimilarTable, SuggestionBar, key_hint
+from ..widgets.suggestion import SimilarTable, SuggestionBar, key_hint, triage_work
 from .ticket_links import TicketLinks
 
 
@@ -34,7 +34,7 @@ class TicketTriage(TicketLinks):
             self._triage_failed,
             group="ticket-triage",
             exclusive=True,
-            what=_("triage"),
+            what=triage_work(service),
         )
 
     def _show_triage(self, result: Triage) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App
@@ -21,6 +22,9 @@ from ...domain.triage import SimilarTicket, Suggestion
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from .ticket_rows import OpeningRows
+
+if TYPE_CHECKING:
+    from ...service import HelpdeskService
 
 CACHE_SIZE = 500
 """Suggestions the queue remembers (by key and version): a few screens' worth."""
@@ -125,6 +129,14 @@ class SuggestionBar(Static):
 TRIAGE_ACTIONS = frozenset({"accept_suggestion", "dismiss_suggestion"})
 """The actions of `triage_bindings`: a screen's check_action hides them (from the footer
 and the command palette) while its SuggestionBar offers nothing."""
+
+
+def triage_work(service: HelpdeskService) -> str:
+    """What the status line says while a suggestion is read and it takes a while: the
+    first of a run (or of an hour) may learn from the store's resolved tickets."""
+    if service.triage_learning_due:
+        return _("triage: learning from resolved tickets")
+    return _("triage")
 
 
 class SimilarTable(OpeningRows):
