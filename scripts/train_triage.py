@@ -61,10 +61,14 @@ def corpus() -> list[dict[str, Any]]:
 def train(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The model's JSON form (`TriageModel.from_json`), trained on `rows`."""
     from helpdesk_tui.domain.model import Ticket
+    from helpdesk_tui.domain.triage.model import model_text
 
-    tickets = [Ticket(key="TR-1", subject=r["subject"], description=r["description"]) for r in rows]
+    texts = [
+        model_text(Ticket(key="TR-1", subject=r["subject"], description=r["description"]))
+        for r in rows
+    ]
     labels = {field: [str(r[field]) for r in rows] for field in FIELDS}
-    return triage_learning.fit(tickets, labels, c=C)
+    return triage_learning.fit(texts, labels, c=C)
 
 
 def dumped(model: dict[str, Any]) -> bytes:

@@ -5,6 +5,8 @@ dismissing with a version-checked, audited write."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -25,7 +27,7 @@ from helpdesk_tui.domain.model import (
 )
 from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
 from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
+from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft, triage_learning
 from helpdesk_tui.service import triage as triage_module
 from helpdesk_tui.store.base import ConflictError
 from helpdesk_tui.store.sql import SqlRepository
@@ -273,6 +275,70 @@ def test_two_asking_at_once_learn_once(
     assert len(got) == 2 and len(learned) == 1
 
 
+def test_learning_runs_in_a_child_and_the_app_never_imports_scikit_learn(
+    tmp_path: Path,
+) -> None:
+    # scikit-learn, numpy and scipy took the app from 104 to 435 MiB, kept after learning.
+    pytest.importorskip("sklearn")
+    code = """
+import sys
+from pathlib import Path
+from helpdesk_tui.domain.model import Agent, Priority, Role, Status
+from helpdesk_tui.launch.bootstrap import load_policy
+from helpdesk_tui.service import HelpdeskService, TicketDraft
+from helpdesk_tui.store.sql import SqlRepository
+from tests.conftest import FROZEN
+folder = Path(sys.argv[1])
+repo = SqlRepository.open(folder / "h.db", folder / "files")
+repo.save_agent(Agent("lead", "Lea Lead", tier=3, role=Role.LEAD))
+svc = HelpdeskService(repo, load_policy("default"), lambda: FROZEN, repo.get_agent("lead"))
+for n in range(12):
+    for subject, priority in (("Quantum rig drift", Priority.HIGH), ("Toner order", Priority.LOW)):
+        t = svc.create(TicketDraft(subject=f"{subject} {n}", priority=priority))
+        svc.reply(t.key, t.version, "Fixed.", status=Status.RESOLVED)
+key = svc.create(TicketDraft(subject="Quantum rig drift, bench 13")).key
+got = svc.triage(key).suggestion
+print(got.sources[0], "sklearn" in sys.modules, "numpy" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["learned", "False", "False"]
+
+
+def test_a_learning_that_fails_says_so_and_the_rest_still_suggests(
+    repo: SqlRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("sklearn")
+    monkeypatch.setattr(triage_learning, "LEARN_SECONDS", 0.001)  # the child can't finish
+    lead = as_(repo, "lead")
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+        resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
+    got = lead.triage(new(lead, "Platform down for everyone, nobody can log in")).suggestion
+    assert got.learning.startswith("learning failed: ") and "\n" not in got.learning
+    assert got.offered and set(got.sources) <= {"rules", "model"}
+
+
+def test_a_store_model_keeps_the_features_that_weigh_most() -> None:
+    pytest.importorskip("sklearn")
+    texts = [f"quantum rig drift bench {n}" for n in range(15)]
+    texts += [f"toner cartridge order floor {n}" for n in range(15)]
+    labels = {"priority": ["high"] * 15 + ["low"] * 15}
+    whole = triage_learning.fit(texts, labels, c=4.0, balanced=True)
+    kept = triage_learning.fit(texts, labels, c=4.0, balanced=True, most=10)
+    assert len(whole["idf"]) > 10 and len(kept["idf"]) == 10
+    assert set(kept["fields"]["priority"]["weights"]) == set(kept["idf"])
+    heaviest = sorted(whole["fields"]["priority"]["weights"].items(), key=lambda kv: -abs(kv[1][0]))
+    assert heaviest[0][0] in kept["idf"]
+
+
 def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_still_suggests(
     repo: SqlRepository, tmp_path: Path
 ) -> None:
@@ -294,8 +360,6 @@ def test_without_scikit_learn_triage_is_the_rules_and_says_so(
     repo: SqlRepository,
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    from helpdesk_tui.service import triage_learning
-
     monkeypatch.setattr(triage_module, "available", lambda: False)
     lead = as_(repo, "lead")
     for n in range(12):

@@ -29,7 +29,7 @@ from ..domain.triage.model import TriageModel
 from ..store.base import Capability, Query, SortKey
 from .core import ServiceCore, iter_all
 from .errors import ServiceError
-from .triage_learning import LEARNING_OFF, MIN_TICKETS, available, learn
+from .triage_learning import LEARNING_OFF, MIN_TICKETS, LearningFailed, available, learn
 
 TRIAGE_DOCS = 5000
 """Resolved tickets triage learns from: the most recent ones, so memory stays bounded."""
@@ -63,6 +63,8 @@ class TriageUseCases(ServiceCore):
 
     _triage_learner: tuple[float, TriageModel | None] | None = None
     """Until when (monotonic clock) the store's learned model is used, and the model."""
+    _learning_failed: str | None = None
+    """Why the last learning failed (one line, shown as the suggestion's `learning`)."""
 
     def triage(self, key: str, similar: int = 5) -> Triage:
         """The suggested priority, type and tier of a ticket (offered only while it is new
@@ -181,9 +183,13 @@ class TriageUseCases(ServiceCore):
                 if kept is not None and time.monotonic() < kept[0]:
                     return kept[1]
             learner, age = _read_learner(self.triage_file)
+            self._learning_failed = None
             if learner is None:
                 query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
-                learner = learn(_limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS))
+                try:
+                    learner = learn(_limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS))
+                except LearningFailed as failed:
+                    self._learning_failed = str(failed)
                 age = 0.0
                 _keep_learner(self.triage_file, learner)
             # Too few resolved tickets: asked again as soon as the index is.
@@ -199,7 +205,9 @@ class TriageUseCases(ServiceCore):
         learner, model = self.triage_learner(), shipped_model()
         if learner is not None:
             return suggest(ticket, learner=learner, model=model)
-        why = LEARNING_OFF if not available() else f"learning off: under {MIN_TICKETS} resolved"
+        why = self._learning_failed or (
+            LEARNING_OFF if not available() else f"learning off: under {MIN_TICKETS} resolved"
+        )
         return suggest(ticket, learning=why, model=model)
 
     def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:

@@ -225,8 +225,12 @@ class TriageModel:
         """A model from `to_bytes`; ValueError when the bytes are not one."""
         try:
             body = zlib.decompress(blob)
-            text, _, packed = body.partition(b"\0")
-            head, _, listed = text.decode("utf-8").partition("\n")
+            end = body.find(b"\0")
+            if end < 0:
+                raise ValueError("not a triage model: no weights")
+            # The weights are read in place (a view, not a copy of megabytes).
+            packed = memoryview(body)[end + 1 :]
+            head, _, listed = body[:end].decode("utf-8").partition("\n")
             header = json.loads(head)
             if not isinstance(header, dict) or header.get("format") != _FORMAT:
                 raise ValueError("not a triage model of this version")
@@ -235,7 +239,7 @@ class TriageModel:
             raise ValueError(f"not a triage model: {error!r}") from None
 
     @classmethod
-    def _unpacked(cls, header: dict[str, Any], names: list[str], packed: bytes) -> TriageModel:
+    def _unpacked(cls, header: dict[str, Any], names: list[str], packed: memoryview) -> TriageModel:
         fields: dict[str, FieldModel] = {}
         start = 0
         for name, labels, intercepts in header["fields"]:
@@ -248,8 +252,9 @@ class TriageModel:
         if len(names) != header["features"] or len(floats) != len(names) * (1 + start):
             raise ValueError("a triage model cut short")
         index = {name: n for n, name in enumerate(names)}
-        idf, rows = floats[: len(names)], floats[len(names) :]
-        return cls(index, idf, rows, fields, int(header["trained_on"]))
+        idf = floats[: len(names)]
+        del floats[: len(names)]  # the rows stay where they are read: no second copy
+        return cls(index, idf, floats, fields, int(header["trained_on"]))
 
     def _lead(self, feature: int, f: FieldModel) -> tuple[int, float] | None:
         key = (feature, f.start)
