@@ -142,7 +142,7 @@ def test_the_wheel_ships_the_themes_and_all_the_package_data(installed: Installe
         r"mail/templates/reply\.txt",
         r"locale/sv/LC_MESSAGES/helpdesk_tui\.mo",
         r"locale/pt/LC_MESSAGES/helpdesk_tui\.po",
-        r"domain/triage/model\.json\.gz",
+        r"domain/triage/model\.bin",
     ):
         assert any(re.fullmatch("helpdesk_tui/" + pattern, n) for n in names), pattern
     assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
