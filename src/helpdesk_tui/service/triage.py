@@ -177,11 +177,10 @@ class TriageUseCases(ServiceCore):
         or with too few of them): kept on disk between runs (`triage_file`), learned
         again after LEARNER_REFRESH seconds. One caller learns; the others (the queue and
         the ticket asking at once) wait for its model rather than learn it again."""
-        with self._learning_lock:
-            with self._triage_lock:
-                kept = self._triage_learner
-                if kept is not None and time.monotonic() < kept[0]:
-                    return kept[1]
+        with self._learning_lock:  # guards _triage_learner: every write is under it
+            kept = self._triage_learner
+            if kept is not None and time.monotonic() < kept[0]:
+                return kept[1]
             learner, age = _read_learner(self.triage_file)
             self._learning_failed = None
             if learner is None:
@@ -194,8 +193,7 @@ class TriageUseCases(ServiceCore):
                 _keep_learner(self.triage_file, learner)
             # Too few resolved tickets: asked again as soon as the index is.
             lasts = LEARNER_REFRESH - age if learner is not None else TRIAGE_REFRESH
-            with self._triage_lock:
-                self._triage_learner = (time.monotonic() + lasts, learner)
+            self._triage_learner = (time.monotonic() + lasts, learner)
             return learner
 
     def _suggest(self, ticket: Ticket) -> Suggestion:
