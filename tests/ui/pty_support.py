@@ -35,6 +35,10 @@ OWN_OSC = re.compile(rb"\x1b\]22;[\w-]*(?:\x07|\x1b\\)")
 """The only OSC Textual writes itself: the mouse pointer's shape."""
 APP_LINK = re.compile(rb"\x1b\]8;(?:id=[\w-]*)?;([\x21-\x7e]*)\x1b\\")
 """An OSC 8 link the app writes (Textual's form): its target, or none at the link's end."""
+LISTED = re.compile(rb"\b[1-9][0-9]* tickets")
+"""A list has arrived: the count of its rows, drawn once the first page is read. The
+app says nothing for a while before that (the store is opened, the page read), so a
+quiet terminal is no sign that the queue is there."""
 CSI = re.compile(rb"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]")
 WIDTH, HEIGHT = 120, 40
 
@@ -87,15 +91,16 @@ class Terminal:
                 return
             self.output.extend(chunk)
 
-    def wait_for(self, marker: str, since: int, timeout: float) -> None:
-        wanted = marker.encode()
+    def wait_for(self, marker: str | re.Pattern[bytes], since: int, timeout: float) -> None:
+        """Read until `marker` (a text, or a pattern of the bytes) is written after `since`."""
+        wanted = re.compile(re.escape(marker.encode())) if isinstance(marker, str) else marker
         end = time.monotonic() + timeout
-        while wanted not in self.output[since:]:
+        while not wanted.search(self.output, since):
             if time.monotonic() > end or self.process.poll() is not None:
                 self.read(0.2)  # whatever the app managed to say before it went
                 tail = bytes(self.output[-3000:]).decode("utf-8", "replace")
                 raise AssertionError(
-                    f"{marker!r} not shown within {timeout:.0f}s "
+                    f"{wanted.pattern!r} not shown within {timeout:.0f}s "
                     f"(exit status {self.process.poll()}); last output:\n{tail}"
                 )
             self.read(0.05)

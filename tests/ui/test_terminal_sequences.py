@@ -25,7 +25,7 @@ from helpdesk_tui.settings.config import Settings, TerminalSettings
 from helpdesk_tui.store.base import Query
 from helpdesk_tui.ui.terminal import linked, notification
 from tests.ui.conftest import ME
-from tests.ui.pty_support import APP_LINK, Terminal, start_app
+from tests.ui.pty_support import APP_LINK, LISTED, Terminal, start_app
 
 TICKET_URL = "https://hd.example.com/t/{key}"
 COPIED = re.compile(rb"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
@@ -43,7 +43,7 @@ def run(tmp_path: Path, data_dir: Path) -> Iterator[Start]:
         path = tmp_path / f"config-{len(started)}.toml"
         path.write_text(config)
         started.append(start_app(data_dir, ME, tmp_path, HELPDESK_TUI_CONFIG=str(path), **env))
-        started[-1].wait_for("My open", 0, timeout=20)
+        started[-1].wait_for(LISTED, 0, timeout=20)
         started[-1].quiet()
         return started[-1]
 
