@@ -25,7 +25,7 @@ from helpdesk_tui.domain.model import (
     Ticket,
     TicketType,
 )
-from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
+from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG, Suggestion
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft, triage_learning
 from helpdesk_tui.service import triage as triage_module
@@ -260,10 +260,10 @@ def test_two_asking_at_once_learn_once(
     learned: list[int] = []
     real = triage_module.learn
 
-    def counted(tickets: Iterable[Ticket]) -> object:
+    def counted(tickets: Iterable[Ticket], children: triage_learning.Children) -> object:
         learned.append(1)
         time.sleep(0.2)  # long enough for the other caller to arrive meanwhile
-        return real(tickets)
+        return real(tickets, children)
 
     monkeypatch.setattr(triage_module, "learn", counted)
     got: list[object] = []
@@ -324,6 +324,38 @@ def test_a_learning_that_fails_says_so_and_the_rest_still_suggests(
     got = lead.triage(new(lead, "Platform down for everyone, nobody can log in")).suggestion
     assert got.learning.startswith("learning failed: ") and "\n" not in got.learning
     assert got.offered and set(got.sources) <= {"rules", "model"}
+
+
+def test_closing_the_service_stops_its_learning_child(
+    repo: SqlRepository, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app's ctrl+q closes the service, and its exit waits for the worker learning: a
+    # child still fitting a large store would hold the agent's terminal for a minute.
+    pytest.importorskip("sklearn")
+    monkeypatch.setattr(triage_learning, "CHILD", "import time; time.sleep(120)")
+    lead = as_(repo, "lead")
+    for n in range(12):
+        resolved(lead, f"Quantum rig drift on bench {n}", Priority.HIGH, 2)
+        resolved(lead, f"Toner cartridge order for floor {n}", Priority.LOW, 1)
+    ticket = lead.get(new(lead, "Platform down for everyone, nobody can log in"))
+    own = SqlRepository.open(store_url, tmp_path / "files")
+    svc = HelpdeskService(own, load_policy("default"), Clock(FROZEN), own.get_agent("lead"))
+    found: list[dict[str, Suggestion]] = []
+    asking = threading.Thread(target=lambda: found.append(svc.suggestions([ticket])))
+    asking.start()
+    deadline = time.monotonic() + 60
+    while svc._learning_children.running == 0:
+        assert asking.is_alive() and time.monotonic() < deadline, "no child was started"
+        time.sleep(0.05)
+    started = time.monotonic()
+    svc.close()
+    asking.join(30)
+    assert not asking.is_alive() and time.monotonic() - started < 10
+    [suggestion] = found[0].values()
+    assert suggestion.learning == "learning failed: stopped"
+    assert set(suggestion.sources) <= {"rules", "model"}
+    with pytest.raises(triage_learning.LearningFailed, match="closed"):
+        triage_learning.learn([ticket] * triage_learning.MIN_TICKETS, svc._learning_children)
 
 
 def test_a_store_model_keeps_the_features_that_weigh_most() -> None:

@@ -3,13 +3,16 @@ or dismissed with one key, and similar past tickets that open with enter."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
 
 from helpdesk_tui.domain.model import Status
 from helpdesk_tui.domain.triage import ACCEPTED_TAG, DISMISSED_TAG
-from helpdesk_tui.service import TicketDraft
+from helpdesk_tui.service import TicketDraft, triage_learning
 from helpdesk_tui.store.base import Query, SortKey
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.queue import QueueScreen
@@ -156,3 +159,26 @@ async def test_customer_words_in_the_reason_are_never_markup(make_app: AppFactor
         await pilot.click(SuggestionBar)
         await settle(pilot)
         assert app.is_running and app.screen is screen
+
+
+async def test_quitting_while_triage_learns_stops_the_learning_child(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app's exit waits for every worker: one waiting for a child that fits a large
+    # store would hold the agent's ctrl+q for a minute.
+    pytest.importorskip("sklearn")
+    monkeypatch.setattr(triage_learning, "CHILD", "import time; time.sleep(120)")
+    app = make_app()
+    children = app.service._learning_children
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_ticket(new_keys(app)[0])
+        deadline = time.monotonic() + 60
+        while children.running == 0:
+            assert time.monotonic() < deadline, "triage started no learning child"
+            await pilot.pause(0.05)
+        await pilot.press("ctrl+q")
+    stopped_by = time.monotonic() + 10
+    while children.running and time.monotonic() < stopped_by:
+        time.sleep(0.05)  # the worker's thread wakes when its child is gone
+    assert children.running == 0, "the child still learns after the app has ended"

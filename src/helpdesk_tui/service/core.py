@@ -31,6 +31,7 @@ from ..store.base import (
 from .checks import with_sla_columns
 from .errors import ServiceError
 from .ordering import read_urgent_first
+from .triage_learning import Children
 
 Clock = Callable[[], datetime]
 PINNED_MAX = 20
@@ -68,6 +69,7 @@ class ServiceCore:
         self._triage_lock = threading.Lock()
         self._learning_lock = threading.Lock()
         """Held while the store's triage model is read or learned (service/triage.py)."""
+        self._learning_children = Children()
 
     # ----------------------------------------------------------------- reading
 

@@ -106,4 +106,5 @@ class HelpdeskService(
         return self._repo.open_presence(key)
 
     def close(self) -> None:
+        self.stop_learning()
         self._repo.close()

@@ -172,6 +172,11 @@ class TriageUseCases(ServiceCore):
         kept = self._triage_learner
         return kept is None or time.monotonic() >= kept[0]
 
+    def stop_learning(self) -> None:
+        """Stop a child learning the store's model, and start none after this: the app's
+        exit waits for its workers, and a child fitting a large store runs a minute."""
+        self._learning_children.stop()
+
     def triage_learner(self) -> TriageModel | None:
         """A model of the resolved tickets this agent may see (None without scikit-learn
         or with too few of them): kept on disk between runs (`triage_file`), learned
@@ -186,7 +191,8 @@ class TriageUseCases(ServiceCore):
             if learner is None:
                 query = Query(statuses=DONE_STATUSES, sort=SortKey.UPDATED, descending=True)
                 try:
-                    learner = learn(_limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS))
+                    done = _limited(_past(iter_all(self, query, 500)), TRIAGE_DOCS)
+                    learner = learn(done, self._learning_children)
                 except LearningFailed as failed:
                     self._learning_failed = str(failed)
                 age = 0.0

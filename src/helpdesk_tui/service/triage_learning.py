@@ -22,8 +22,10 @@ import json
 import math
 import subprocess
 import sys
+import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ..domain.model import Ticket
@@ -131,10 +133,58 @@ def fit(
     }
 
 
-def learn(tickets: Iterable[Ticket]) -> TriageModel | None:
+CHILD = "from helpdesk_tui.service.triage_learning import fit_child; fit_child()"
+"""What the child runs (its Python code, after `python -c`)."""
+
+
+class Children:
+    """The learning children of one service, stopped when it closes. A child learning a
+    large store runs for a minute, and the app's exit waits for the worker that waits
+    for it: the agent's ctrl+q would hang until the child was done."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._closed = False
+
+    @contextmanager
+    def start(self) -> Iterator[subprocess.Popen[bytes]]:
+        with self._lock:
+            if self._closed:
+                raise LearningFailed("learning failed: the store is closed")
+            child = subprocess.Popen(
+                [sys.executable, "-c", CHILD],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            self._running.add(child)
+        try:
+            yield child
+        finally:
+            with self._lock:
+                self._running.discard(child)
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def stop(self) -> None:
+        """Stop every child and start none after this."""
+        with self._lock:
+            self._closed = True
+            for child in self._running:
+                child.kill()
+
+
+def learn(tickets: Iterable[Ticket], children: Children) -> TriageModel | None:
     """A store's model from its resolved tickets, fitted in a child process; None when
     scikit-learn is missing, there are too few tickets, or every field has one value
-    only. LearningFailed when the child fails."""
+    only. LearningFailed when the child fails or is stopped (`Children.stop`)."""
     done = list(tickets)
     if len(done) < MIN_TICKETS or not available():
         return None
@@ -142,24 +192,20 @@ def learn(tickets: Iterable[Ticket]) -> TriageModel | None:
         "texts": [model_text(ticket) for ticket in done],
         "labels": {name: [_label(getattr(t, name)) for t in done] for name in FIELDS},
     }
-    code = "from helpdesk_tui.service.triage_learning import fit_child; fit_child()"
     try:
-        child = subprocess.run(
-            [sys.executable, "-c", code],
-            input=json.dumps(asked).encode("utf-8"),
-            capture_output=True,
-            timeout=LEARN_SECONDS,
-            check=False,
-        )
+        with children.start() as child:
+            out, err = child.communicate(json.dumps(asked).encode("utf-8"), LEARN_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise LearningFailed(f"learning failed: {error}") from None
+    if child.returncode < 0:
+        raise LearningFailed("learning failed: stopped")
     if child.returncode != 0:
-        said = child.stderr.decode("utf-8", "replace").strip().splitlines()
+        said = err.decode("utf-8", "replace").strip().splitlines()
         raise LearningFailed(f"learning failed: {said[-1] if said else child.returncode}")
-    if not child.stdout:
+    if not out:
         return None  # every field had one value only
     try:
-        return TriageModel.from_bytes(child.stdout)
+        return TriageModel.from_bytes(out)
     except ValueError as error:
         raise LearningFailed(f"learning failed: {error}") from None
 

@@ -130,6 +130,8 @@ class HelpdeskApp(App[None]):
     def on_unmount(self) -> None:
         if self.change_listener is not None:
             self.change_listener.stop()
+        if self._service is not None:
+            self._service.stop_learning()  # run() returns once every worker has ended
         if self._pending is not None and self._service is None:
             # Quit while the launch still waits for the store: the waiting worker must
             # end, or the exit would wait for it.
