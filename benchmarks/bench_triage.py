@@ -164,11 +164,11 @@ def cross_validated(examples: Sequence[Example], use_rules: bool) -> dict[int, S
 
 def sklearn_cv(examples: Sequence[Example]) -> dict[int, Suggestion]:
     """Rules with the scikit-learn model of the other folds (as the service trains it)."""
-    from helpdesk_tui.service.triage_learning import learn
+    from helpdesk_tui.service.triage_learning import Children, learn
 
     out: dict[int, Suggestion] = {}
     for fold in range(FOLDS):
-        learner = learn(e.truth for e in examples if e.id % FOLDS != fold)
+        learner = learn((e.truth for e in examples if e.id % FOLDS != fold), Children())
         for example in examples:
             if example.id % FOLDS == fold:
                 out[example.id] = suggest(example.ticket, learner=learner)
@@ -204,11 +204,11 @@ def by_language(
 
 def half_store(examples: Sequence[Example]) -> None:
     """The learning gain: half "a" as the store's resolved tickets, half "b" scored."""
-    from helpdesk_tui.service.triage_learning import learn
+    from helpdesk_tui.service.triage_learning import Children, learn
 
     taught = [e.truth for e in examples if e.split == "a"]
     scored = [e for e in examples if e.split == "b"]
-    learner = learn(taught)
+    learner = learn(taught, Children())
     model = shipped_model()
     rules = {e.id: suggest(e.ticket) for e in scored}
     product = {e.id: suggest(e.ticket, model=model) for e in scored}
