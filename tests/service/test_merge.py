@@ -92,6 +92,13 @@ def test_a_merge_on_a_stale_version_or_a_bad_pair_writes_nothing(desk: Desk) -> 
     three = lead.create(TicketDraft("Third"))
     with pytest.raises(ServiceError, match="is cancelled: reopen it"):
         lead.merge(three.key, three.version, closed.key, closed.version)
+    # What the app asks before its confirmation: the same refusals, nothing written.
+    with pytest.raises(ServiceError, match="is cancelled: reopen it"):
+        lead.merge_target(three.key, closed.key)
+    with pytest.raises(NotFound):
+        lead.merge_target(three.key, "HD-99999")
+    assert lead.merge_target(three.key, two.key.lower()) == lead.get(two.key)
+    assert desk.repo.get(three.key) == three
 
 
 def test_a_merge_across_an_organization_the_agent_does_not_serve_is_refused(

@@ -1,5 +1,6 @@
-"""Merging a duplicate from its ticket (m): the key asked for, confirmed, one write, and
-the ticket it was merged into opens; a wrong key is said and nothing is written."""
+"""Merging a duplicate from its ticket (m): the key asked for, the ticket it names confirmed
+by its subject, one write, and the ticket it was merged into opens; a wrong key is said
+before any question and nothing is written."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ async def test_m_merges_the_duplicate_and_opens_the_ticket_it_repeats(
     make_app: AppFactory,
 ) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         kept = app.service.create(TicketDraft("Portal down"))
         duplicate = app.service.create(TicketDraft("Cannot log in to the portal"))
         duplicate = app.service.note(duplicate.key, duplicate.version, "error 500 at login")
@@ -26,16 +27,27 @@ async def test_m_merges_the_duplicate_and_opens_the_ticket_it_repeats(
         assert isinstance(app.screen, PromptScreen)
         await press(pilot, "enter")
         assert isinstance(app.screen, PromptScreen)
-        # Bad: a key that names no ticket is said; nothing is written.
-        await pilot.press(*"HD-9999")
-        await press(pilot, "enter")
-        assert isinstance(app.screen, ConfirmScreen)
-        await press(pilot, "y")
-        assert app.screen is screen
-        assert app.service.get(duplicate.key).merged_into is None
-        # Filled: confirmed, merged, and the kept ticket opens with the note in it.
-        await press(pilot, "m")
+        # Bad: a key that names no ticket, or this ticket itself, is said before any
+        # question; nothing is written.
+        for wrong, said in (("HD-9999", "HD-9999"), (duplicate.key, "itself")):
+            await pilot.press(*wrong)
+            await press(pilot, "enter")
+            assert app.screen is screen
+            notices = [str(n.message) for n in app._notifications]
+            assert any(said in notice for notice in notices), notices
+            assert app.service.get(duplicate.key).merged_into is None
+            await press(pilot, "m")
+        # Filled: the question names the ticket by its subject; no keeps both apart.
         await pilot.press(*kept.key.lower())
+        await press(pilot, "enter")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert f"into {kept.key} (Portal down)?" in confirm.question
+        await press(pilot, "n")
+        assert app.service.get(duplicate.key).merged_into is None
+        # Yes: merged, and the kept ticket opens with the note in it.
+        await press(pilot, "m")
+        await pilot.press(*kept.key)
         await press(pilot, "enter", "y")
         opened = app.screen
         assert isinstance(opened, TicketScreen) and opened.key == kept.key

@@ -24,13 +24,13 @@ from .errors import ServiceError
 class MergeUseCases(ServiceCore):
     """`merge`: one ticket's conversation, notes, files and watchers into another."""
 
-    def merge(self, key: str, base_version: int, into: str, into_version: int) -> Ticket:
-        """Merge ticket `key` into `into`, both on the versions the agent saw: the
-        source's messages and files move to the target (in time order, with a note
-        saying where they came from and who asked), its watchers join the target's,
-        the target keeps the earlier first response of the two, and the source is
-        closed as merged into the target, each side's history naming the other.
-        Refused, with the reason, across organizations the agent does not serve."""
+    def merge_target(self, key: str, into: str) -> Ticket:
+        """The ticket `key` would be merged into, read for the agent to confirm (its
+        subject, not only the key typed); ServiceError with the reason if the merge would
+        be refused, before anything is asked."""
+        return self._merge_pair(key, into)[1]
+
+    def _merge_pair(self, key: str, into: str) -> tuple[Ticket, Ticket]:
         if Capability.MERGE not in self._repo.capabilities:
             raise ServiceError("this store cannot merge tickets")
         source = self._for(Action.UPDATE, key)
@@ -41,6 +41,16 @@ class MergeUseCases(ServiceCore):
         problem = _why_not(source, target)
         if problem:
             raise ServiceError(problem)
+        return source, target
+
+    def merge(self, key: str, base_version: int, into: str, into_version: int) -> Ticket:
+        """Merge ticket `key` into `into`, both on the versions the agent saw: the
+        source's messages and files move to the target (in time order, with a note
+        saying where they came from and who asked), its watchers join the target's,
+        the target keeps the earlier first response of the two, and the source is
+        closed as merged into the target, each side's history naming the other.
+        Refused, with the reason, across organizations the agent does not serve."""
+        source, target = self._merge_pair(key, into)
         now = self.clock()
         closed = {**lifecycle.status_fields(source, Status.CLOSED, now), "merged_into": target.key}
         moved = self._repo.comments(source.key)

@@ -225,23 +225,30 @@ class TicketActions(LiveScreen):
     @on_ticket
     def action_merge(self, ticket: Ticket) -> None:
         """Merge this ticket, a duplicate, into the one it repeats: asked for that one's
-        key, confirmed, then one write; the merged-into ticket opens."""
+        key, which is read first (a wrong key, or a merge the service would refuse, is
+        said before anything is asked), confirmed by its subject, then one write; the
+        merged-into ticket opens."""
         key, service, version = self.key, self.service, ticket.version
 
         def target(into: str) -> None:
+            call_store(
+                self, lambda: service.merge_target(key, into.strip()), confirm, what=_("merge")
+            )
+
+        def confirm(found: Ticket) -> None:
             question = _(
-                "Merge {key} into {into}? Its messages, files and watchers move there "
-                "and {key} closes as merged."
-            ).format(key=key, into=safe_line(into.strip().upper()))
+                "Merge {key} into {into} ({subject})? Its messages, files and watchers "
+                "move there and {key} closes as merged."
+            ).format(key=key, into=found.key, subject=safe_line(found.subject))
             self.app.push_screen(
                 ConfirmScreen(question, destructive=True),
-                on_answer(lambda _ok: merge(into)),
+                on_answer(lambda _ok: merge(found.key)),
             )
 
         def merge(into: str) -> None:
             def run() -> Ticket:
-                found = service.get(into.strip())
-                return service.merge(key, version, found.key, found.version)
+                latest = service.get(into)  # its version now: changed while I confirmed?
+                return service.merge(key, version, latest.key, latest.version)
 
             call_store(self, run, merged, self.helpdesk.show_error, what=_("merge"))
 
