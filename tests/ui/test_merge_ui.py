@@ -19,6 +19,7 @@ async def test_m_merges_the_duplicate_and_opens_the_ticket_it_repeats(
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         kept = app.service.create(TicketDraft("Portal down"))
+        elsewhere = app.service.create(TicketDraft("Portal down", organization="Globex"))
         duplicate = app.service.create(TicketDraft("Cannot log in to the portal"))
         duplicate = app.service.note(duplicate.key, duplicate.version, "error 500 at login")
         screen = await support.open_ticket(pilot, app, duplicate.key)
@@ -43,8 +44,18 @@ async def test_m_merges_the_duplicate_and_opens_the_ticket_it_repeats(
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         assert f"into {kept.key} (Portal down)?" in confirm.question
+        assert "customer" not in confirm.question  # neither has an organization
         await press(pilot, "n")
         assert app.service.get(duplicate.key).merged_into is None
+        # Another customer's ticket: the question says whose each one is.
+        await press(pilot, "m")
+        await pilot.press(*elsewhere.key)
+        await press(pilot, "enter")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        said = f"Not the same customer: {elsewhere.key} is Globex's, {duplicate.key} has no"
+        assert said in confirm.question
+        await press(pilot, "n")
         # Yes: merged, and the kept ticket opens with the note in it.
         await press(pilot, "m")
         await pilot.press(*kept.key)

@@ -240,6 +240,11 @@ class TicketActions(LiveScreen):
                 "Merge {key} into {into} ({subject})? Its messages, files and watchers "
                 "move there and {key} closes as merged."
             ).format(key=key, into=found.key, subject=safe_line(found.subject))
+            if (found.organization or "") != (ticket.organization or ""):
+                # Two customers' tickets: a slip of a digit, most often.
+                question += " " + _("Not the same customer: {into}, {key}.").format(
+                    into=_whose(found), key=_whose(ticket)
+                )
             self.app.push_screen(
                 ConfirmScreen(question, destructive=True),
                 on_answer(lambda _ok: merge(found.key)),
@@ -385,3 +390,11 @@ class TicketActions(LiveScreen):
             )
 
         self._choose(_("Customer satisfaction"), options, None, scored)
+
+
+def _whose(ticket: Ticket) -> str:
+    if ticket.organization:
+        return _("{key} is {organization}'s").format(
+            key=ticket.key, organization=safe_line(ticket.organization)
+        )
+    return _("{key} has no organization").format(key=ticket.key)
