@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from textual.pilot import Pilot
 from textual.widgets import TabbedContent, TextArea
 
 from helpdesk_tui.cli import main as cli
+from helpdesk_tui.domain.model import Priority
+from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.ui import app as app_module
 from helpdesk_tui.ui.screens.compose import ComposeScreen
 from helpdesk_tui.ui.widgets.status_line import StatusLine
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
@@ -208,3 +212,36 @@ async def test_killed_connections_are_replaced_quietly(store_url: str, tmp_path:
                 5,
                 "our own note written on new connections",
             )
+
+
+async def _shows(pilot: Pilot[None], line: StatusLine, start: str) -> None:
+    deadline = time.monotonic() + 10
+    while not line.text.startswith(start):
+        assert time.monotonic() < deadline, f"{start!r} not shown: {line.text!r}"
+        await pilot.pause(0.05)
+
+
+async def test_on_call_alerts_wait_behind_a_wait_but_not_behind_background_work(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Triage learned for 80 s on the 1M store: a new P1 said on that line meanwhile would
+    # have been hidden behind "waiting for the store (triage: ...)" all that time.
+    monkeypatch.setattr(app_module, "ONCALL_EVERY", 0.2)
+    app = make_app(oncall=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        line = queue(app).query_one(StatusLine)
+        activity = app.store_activity
+        learning = activity.begin("triage: learning", background=True)
+        await _shows(pilot, line, "waiting for the store (triage: learning)")
+        app.service.create(TicketDraft("Checkout down", priority=Priority.CRITICAL))
+        await _shows(pilot, line, "On call (")
+        waited = activity.begin("take")  # the agent's own write, slow: said first
+        await _shows(pilot, line, "waiting for the store (take)")
+        activity.end(waited)
+        await _shows(pilot, line, "On call (")
+        await pilot.press("f6")  # the alerts listed: none waits, the work shows again
+        await settle(pilot)
+        await pilot.press("escape")
+        await _shows(pilot, line, "waiting for the store (triage: learning)")
+        activity.end(learning)

@@ -18,7 +18,7 @@ class StoreActivity:
 
     def __init__(self) -> None:
         self._next = 0
-        self._running: dict[int, tuple[float, str]] = {}
+        self._running: dict[int, tuple[float, str, bool]] = {}
         self.last_error: str | None = None
         self._outage: tuple[str, float | None] | None = None
         """Why the store is unreachable, and when (monotonic) the next retry is."""
@@ -53,9 +53,11 @@ class StoreActivity:
             when = _("retrying")
         return _("Store unreachable, {when}: {reason}").format(when=when, reason=reason)
 
-    def begin(self, what: str) -> int:
+    def begin(self, what: str, *, background: bool = False) -> int:
+        """A call starts; `background`: nobody waits for it (triage learning for a
+        minute), so it yields the status line to on-call alerts (`slow`)."""
         self._next += 1
-        self._running[self._next] = (time.monotonic(), what)
+        self._running[self._next] = (time.monotonic(), what, background)
         return self._next
 
     def end(self, ticket: int, error: str | None = None) -> bool:
@@ -64,11 +66,12 @@ class StoreActivity:
         self.last_error = error
         return started is not None and time.monotonic() - started[0] > self.SLOW_AFTER
 
-    def slow(self) -> str | None:
-        """A description of the oldest call running longer than SLOW_AFTER, or None."""
+    def slow(self, *, background: bool = True) -> str | None:
+        """A description of the oldest call running longer than SLOW_AFTER, or None;
+        of a call someone waits for only, unless `background`."""
         now = time.monotonic()
-        for started, what in list(self._running.values()):
-            if now - started > self.SLOW_AFTER:
+        for started, what, behind in list(self._running.values()):
+            if now - started > self.SLOW_AFTER and (background or not behind):
                 waited = now - started
                 if what:
                     text = _("waiting for the store ({what}): {seconds}s")

@@ -32,13 +32,14 @@ def call_store(
     group: str = "store",
     exclusive: bool = False,
     what: str = "",
+    background: bool = False,
 ) -> Worker[None]:
     app, context = node.app, app_context(node)
     activity = context.store_activity
 
     def run() -> None:
         worker = get_current_worker()
-        ticket = activity.begin(what)
+        ticket = activity.begin(what, background=background)
         try:
             result = job()
         except Exception as exc:  # every failure is shown to the agent, none is lost

@@ -182,6 +182,7 @@ class NewTicketScreen(ModalScreen[str | None]):
             group="draft-triage",
             exclusive=True,
             what=triage_work(service),
+            background=True,
         )
 
     def _show_suggestion(self, found: Suggestion) -> None:

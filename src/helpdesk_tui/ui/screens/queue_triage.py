@@ -61,6 +61,7 @@ class QueueTriage(LiveScreen):
                     failed,
                     group="queue-triage",
                     what=triage_work(service),
+                    background=True,
                 )
         self._show_suggestion()
 

@@ -35,6 +35,7 @@ class TicketTriage(TicketLinks):
             group="ticket-triage",
             exclusive=True,
             what=triage_work(service),
+            background=True,
         )
 
     def _show_triage(self, result: Triage) -> None:

@@ -47,11 +47,15 @@ class StatusLine(Static):
         app = app_context(self)
         # An outage outranks everything: what the screen shows may be minutes old.
         outage = app.store_activity.outage()
-        slow = None if outage else app.store_activity.slow()
-        # Then on-call alerts, until the agent lists them (f6): they must not scroll by.
+        # Then a call the agent waits for (their write, the page they asked for).
+        slow = None if outage else app.store_activity.slow(background=False)
+        # Then on-call alerts, until the agent lists them (f6): they must not scroll by,
+        # nor wait behind work nobody waits for (triage learning for a minute).
         alert_text, urgent = (
             (None, False) if outage or slow else (app.oncall_line() or (None, False))
         )
+        if not (outage or slow or alert_text):
+            slow = app.store_activity.slow()
         text = outage or slow or alert_text or self._message
         warn = bool(slow) or (alert_text is not None and not urgent)
         error = bool(outage) or urgent or (self._error and not slow and alert_text is None)
