@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.worker import WorkerCancelled
 
 from helpdesk_tui.settings.i18n import label
 from helpdesk_tui.ui.app import HelpdeskApp
@@ -18,8 +22,19 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let screens switch and store workers (ticket blocks, loads, metrics) finish."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await _workers_done(pilot.app)
     await pilot.pause()
+
+
+async def _workers_done(app: App[Any]) -> None:
+    """Wait for every worker running now. One cancelled meanwhile is done too: an
+    exclusive group (the on-call check, every 0.2 s in some tests) cancels its last run
+    when it starts the next, and Textual's `wait_for_complete` raised WorkerCancelled
+    for it. A worker that failed still fails the test."""
+    ended = await asyncio.gather(*(w.wait() for w in list(app.workers)), return_exceptions=True)
+    for outcome in ended:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, WorkerCancelled):
+            raise outcome
 
 
 async def press(pilot: Pilot[None], *keys: str) -> None:
