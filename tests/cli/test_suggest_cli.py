@@ -48,7 +48,11 @@ def test_a_signal_is_quoted_from_the_customer_s_words(
     code, out, err = run(capsys, "ticket", "suggest", key)
     assert code == 0, err
     assert out.startswith(f"{key}: P1 · incident · tier 3")
-    assert '"sistema fora do ar"' in out and "sources: model, model, model" in out
+    assert '"sistema fora do ar"' in out
+    # Which of the rules and the shipped model is the surer may change with a retrain;
+    # neither may be a default.
+    sources = next(line for line in out.splitlines() if "sources:" in line)
+    assert set(sources.split(":", 1)[1].strip().split(", ")) <= {"rules", "model"}
     code, out, err = run(capsys, "ticket", "suggest", key, "--accept")
     assert code == 0 and "accepted" in out
     shown = json.loads(run(capsys, "ticket", "show", key, "--json")[1])

@@ -8,7 +8,7 @@ Three sources, all local and offline, all deterministic:
   Each rule is a phrase that votes for a value; the reason quotes the words it matched.
   The phrase tables are data (`phrases`); `rules` is the engine that reads them.
 - The model the product ships (`model`): a linear classifier per field over word and
-  character n-grams, trained by scripts/train_triage.py on 2,160 tickets written from
+  character n-grams, trained by scripts/train_triage.py on 3,360 tickets written from
   the seeds in English, Swedish and Portuguese. Its vote outweighs a rule's: on text
   written by someone else it is right far more often; a rule of named harm (a breach,
   another customer's data) still decides the ticket (P1, incident, tier 3).
