@@ -191,6 +191,27 @@ def test_the_shipped_file_is_what_the_corpus_trains() -> None:
     assert "what the corpus trains" in done.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--only", "en99"], "no corpus file en99"),
+        (["--without", "sv1", "nope"], "no corpus file nope"),
+        (["--only", "en1", "--without", "en1"], "both scored (--only) and left out"),
+        (["--features", "many"], "invalid int value"),
+    ],
+)
+def test_cross_validation_refuses_files_it_cannot_score(args: list[str], said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train_triage.py"), "--cv", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert said in done.stderr and "Traceback" not in done.stderr
+
+
 def test_the_app_never_imports_scikit_learn_for_the_model() -> None:
     code = (
         "import sys; from helpdesk_tui.service.triage import shipped_model;"
