@@ -261,8 +261,13 @@ class TicketQueries(SearchIndex):
             return col.desc() if desc else col.asc()
 
         # Paused clocks (NULL due) sort last both ways; the tie-break on id makes pages
-        # stable. SQLite (3.30+) and PostgreSQL serve NULLS LAST from the same indexes.
-        sla = by(t.sla_due_at).nulls_last()
+        # stable. Where the filter leaves no paused clock (a due bound, a running urgency
+        # class) the plain order is the same one, and SQLite walks the whole order from an
+        # index: with NULLS LAST it sorts every row past the first column's (the SLA
+        # board's breached class, sorted by priority: 22,098 rows at a million tickets).
+        sla = by(t.sla_due_at)
+        if not _clock_running(q):
+            sla = sla.nulls_last()
         sort = SortKey(q.sort)
         if sort is SortKey.SLA_DUE:
             return [sla, by(t.id)]
@@ -485,6 +490,11 @@ def _watched_by(username: str, sqlite: bool) -> ColumnElement[bool]:
 def _holds(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
     """`column` holds `text` in any case (LIKE's % and _ in it are taken literally)."""
     return sa.func.lower(column).contains(text.lower(), autoescape=True)
+
+
+def _clock_running(q: Query) -> bool:
+    """Whether every ticket `q` matches has a due time (no paused clock)."""
+    return q.due_before is not None or q.urgency not in (None, Urgency.PAUSED)
 
 
 def _urgency_condition(
