@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import json
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.cli.main import main
+from helpdesk_tui.launch import collector
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -507,3 +509,18 @@ def test_demo_history_names_no_os_user(
     assert run(capsys, "ticket", "note", key, "checked")[0] == 0
     history = json.loads(run(capsys, "ticket", "show", key, "--json")[1])["history"]
     assert (history[-1]["actor"], history[-1]["login"]) == ("gustavo", getpass.getuser())
+
+
+def test_a_command_runs_with_the_collector_the_entry_point_paused(
+    store: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The entry point turns the collector off for the imports; a command (an import of a
+    # million tickets makes cycles) runs with it on again, and freezes nothing.
+    frozen = gc.get_freeze_count()
+    collector.pause()
+    try:
+        assert run(capsys, "ticket", "list", "--json")[0] == 0
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import socket
 import threading
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from helpdesk_tui.launch import bootstrap, startup
+from helpdesk_tui.launch import bootstrap, collector, startup
 from helpdesk_tui.launch.startup import PendingService
 from helpdesk_tui.service import HelpdeskService
 from helpdesk_tui.service.views import PAGE_ROWS
@@ -22,6 +23,7 @@ from helpdesk_tui.settings.config import ConfigError, Settings
 from helpdesk_tui.store.base import COUNT_CAP, Query, StoreUnavailable, TicketRepository
 from helpdesk_tui.store.deferred import DeferredRepository
 from helpdesk_tui.store.sql import SqlRepository
+from helpdesk_tui.ui import app as app_module
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
@@ -247,4 +249,49 @@ def test_without_fork_the_store_opens_in_the_waiting_thread(
     service = pending.wait()
     assert not isinstance(handed[service], DeferredRepository)
     assert service.me.username == ME and service.query(Query(limit=1)).tickets
+    pending.close()
+
+
+@pytest.fixture
+def collector_paused() -> Iterator[None]:
+    """The collector as the entry point leaves it for a launch (off); restored after."""
+    collector.pause()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+async def test_the_collector_is_back_once_the_first_rows_are_drawn(
+    data_dir: Path, collector_paused: None
+) -> None:
+    settings = _settings(data_dir)
+    pending = _pending(settings)
+    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not gc.isenabled()  # the screens were imported and laid out without it
+        await _until(pilot, lambda: app.change_listener is not None)
+        assert app.screen.query_one(TicketTable).total > 0
+        assert gc.isenabled()
+        # What the launch made lives on: frozen, later collections do not walk it.
+        assert gc.get_freeze_count() > 0
+    pending.close()
+
+
+async def test_a_store_that_keeps_the_app_waiting_does_not_keep_the_collector_off(
+    silent_server: SilentServer,
+    tmp_path: Path,
+    collector_paused: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app_module, "LAUNCH_GRACE", 0.3)
+    url = f"postgresql+psycopg://x@127.0.0.1:{silent_server.port}/db"
+    settings = Settings(data_dir=tmp_path, agent=ME, backend_url=url, cursor_blink=False)
+    pending = _pending(settings)
+    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, gc.isenabled, seconds=2.0)
+        assert gc.isenabled() and not app.ready
+        await pilot.press("ctrl+q")
     pending.close()

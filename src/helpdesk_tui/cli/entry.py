@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
+from ..launch import collector
 from ..settings.private import restrict_umask
 from .status_cache import cached_status
 
@@ -15,6 +16,7 @@ def entry() -> NoReturn:
     `cli.main.main` alone, as tests and embedding code call it, leaves their process's
     umask as it is. A status line kept from the last call (`status --max-age`) is printed
     without importing the rest; everything else goes to the command line."""
+    collector.pause()
     restrict_umask()
     code = cached_status(sys.argv[1:])
     if code is not None:

@@ -19,7 +19,7 @@ from ..domain.access import AccessDenied
 from ..domain.escalation import EscalationError
 from ..domain.lifecycle import TransitionError
 from ..domain.sla import PolicyError
-from ..launch import bootstrap
+from ..launch import bootstrap, collector
 from ..service import HelpdeskService, ServiceError
 from ..service.transfer import ImportFormatError
 from ..service.views import FilterError
@@ -105,7 +105,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
             settings = replace(settings, agent=args.agent, agent_source="flag")
         if args.command is None:
-            return app.run_app(settings)
+            return app.run_app(settings)  # the app resumes the collector once it is up
+        collector.resume(freeze=False)
         if args.command == "login":
             return admin.login(args, settings)
         if args.command == "serve":

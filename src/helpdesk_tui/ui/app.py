@@ -6,6 +6,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..domain.text import safe_line
+from ..launch import collector
 from ..launch.startup import PendingService
 from ..service import HelpdeskService
 from ..service.views import View
@@ -38,6 +40,10 @@ _SEVERITY_RANK = {"information": 0, "warning": 1, "error": 2}
 
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
+
+LAUNCH_GRACE = 5.0
+"""Seconds after which the launch counts as over even if no rows were drawn: a store that
+keeps the app waiting must not keep the cycle collector off (launch/collector.py)."""
 
 
 class HelpdeskApp(App[None]):
@@ -115,6 +121,8 @@ class HelpdeskApp(App[None]):
         from .screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
+        # The launch is over once the first rows are drawn (`_listen`), or after a while.
+        self.set_timer(LAUNCH_GRACE, partial(collector.resume, freeze=True))
         if self._oncall_enabled:
             self._oncall.last_check = self.clock()
             self.set_interval(ONCALL_EVERY, self._oncall.check)
@@ -180,6 +188,7 @@ class HelpdeskApp(App[None]):
             self.call_after_refresh(self._listen, self._service, catch_up=True)
 
     def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
+        collector.resume(freeze=True)
         if self.change_listener is None:
             self.change_listener = ChangeListener(
                 self, service, self.store_activity, catch_up=catch_up
