@@ -101,9 +101,13 @@ class Terminal:
                 return time.perf_counter() - start
         raise TimeoutError(f"{needle!r} not seen in {timeout}s")
 
-    def drain(self, quiet: float = 0.3) -> None:
+    def drain(self, quiet: float = 0.3, at_most: float = 10.0) -> None:
+        """Read until the app has been quiet for `quiet` seconds; an app that never is
+        (a repaint every second) fails the run instead of holding it forever."""
+        deadline = time.perf_counter() + at_most
         while self.read(quiet):
-            pass
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"the app never went quiet for {quiet}s in {at_most}s")
 
     def send(self, keys: bytes) -> None:
         os.write(self.fd, keys)

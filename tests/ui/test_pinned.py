@@ -4,6 +4,10 @@ it); `A` with nothing pinned, or on a ticket the agent may not change, writes no
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from helpdesk_tui.domain.model import Agent, Priority, Status, Ticket
 from helpdesk_tui.launch import bootstrap
 from helpdesk_tui.service import HelpdeskService, TicketDraft
@@ -133,3 +137,34 @@ async def test_the_pinned_p1s_are_read_when_the_store_changes_not_per_view(
         _service(store).set_status(p1.key, p1.version, Status.OPEN)  # a colleague's
         await press(pilot, "r")
         assert len(reads) == 2 and _pinned_text(queue) == ""
+
+
+async def test_the_pinned_strip_repaints_only_when_its_text_changes(
+    make_app: AppFactory, store: SqlRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ticked every second: an update lays the screen out again, and the queue's scroll
+    # bar was written with it, 4.6 KB a second on an idle queue over SSH.
+    _acknowledge_all(store)
+    _new_p1(store, "Checkout down")
+    app = make_app(oncall=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        strip = queue.query_one(PinnedTickets)
+        before = _pinned_text(queue)
+        updates: list[object] = []
+        update = strip.update
+
+        def counted(content: object = "", **options: object) -> None:
+            updates.append(content)
+            update(content, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(strip, "update", counted)
+        for _ in range(3):
+            queue.tick_pinned()  # the clock is frozen: the same text
+        assert updates == []
+        strip.show(strip.tickets, queue.helpdesk.policy, FROZEN + timedelta(hours=3))
+        await pilot.pause()
+        assert len(updates) == 1  # its countdown moved
+        assert _pinned_text(queue) != before

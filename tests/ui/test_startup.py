@@ -271,9 +271,9 @@ async def test_the_collector_is_back_once_the_first_rows_are_drawn(
     app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
     async with app.run_test(size=(80, 24)) as pilot:
         assert not gc.isenabled()  # the screens were imported and laid out without it
-        await _until(pilot, lambda: app.change_listener is not None)
-        assert app.screen.query_one(TicketTable).total > 0
+        await _until(pilot, gc.isenabled)
         assert gc.isenabled()
+        assert app.screen.query_one(TicketTable).total > 0 and app.change_listener is not None
         # What the launch made lives on: frozen, later collections do not walk it.
         assert gc.get_freeze_count() > 0
     pending.close()

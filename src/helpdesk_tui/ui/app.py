@@ -41,6 +41,10 @@ _SEVERITY_RANK = {"information": 0, "warning": 1, "error": 2}
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
 
+SETTLE = 1.0
+"""Seconds from the first rows drawn to the launch's one collection: past the keys an agent
+presses as the queue appears, and the listener's opening of the store."""
+
 LAUNCH_GRACE = 5.0
 """Seconds after which the launch counts as over even if no rows were drawn: a store that
 keeps the app waiting must not keep the cycle collector off (launch/collector.py)."""
@@ -188,7 +192,7 @@ class HelpdeskApp(App[None]):
             self.call_after_refresh(self._listen, self._service, catch_up=True)
 
     def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
-        collector.resume(freeze=True)
+        self.set_timer(SETTLE, partial(collector.resume, freeze=True))
         if self.change_listener is None:
             self.change_listener = ChangeListener(
                 self, service, self.store_activity, catch_up=catch_up

@@ -64,9 +64,17 @@ class PinnedTickets(Static):
     def __init__(self, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.tickets: list[Ticket] = []
+        self._lines = Text()
 
     def show(self, tickets: Sequence[Ticket], policy: sla.Policy, now: datetime) -> None:
+        """Called on every second's tick: repaints only when the text changed. An update
+        lays the screen out again (the strip's height is its text's), and the queue's
+        scroll bar was written anew with it: 4.6 KB a second on an idle queue."""
         self.tickets = list(tickets)
         self.set_class(bool(self.tickets), "-shown")
-        if self.tickets:
-            self.update(pinned_lines(self.tickets, policy, now))
+        if not self.tickets:
+            return
+        lines = pinned_lines(self.tickets, policy, now)
+        if lines != self._lines:
+            self._lines = lines
+            self.update(lines)
