@@ -101,9 +101,10 @@ class Terminal:
                 return time.perf_counter() - start
         raise TimeoutError(f"{needle!r} not seen in {timeout}s")
 
-    def drain(self, quiet: float = 0.3, at_most: float = 10.0) -> None:
-        """Read until the app has been quiet for `quiet` seconds; an app that never is
-        (a repaint every second) fails the run instead of holding it forever."""
+    def drain(self, quiet: float = 0.3, at_most: float = 120.0) -> None:
+        """Read until the app has been quiet for `quiet` seconds (in a new data folder the
+        status line counts the seconds the store's triage model takes to learn); an app
+        that never is (a repaint every second) fails the run instead of holding it."""
         deadline = time.perf_counter() + at_most
         while self.read(quiet):
             if time.perf_counter() > deadline:
