@@ -69,6 +69,17 @@ def test_the_urgency_order_caps_its_stitched_count(repo: SqlRepository) -> None:
     assert all(t.priority is Priority.HIGH for t in page.tickets)
 
 
+def _plan(tmp_path: Path, query: Query) -> str:
+    """SQLite's plan for the page of `query` on a small store. SQLite only: PostgreSQL's
+    plans follow its statistics (bench_store.py --explain prints them at a million)."""
+    repo = SqlRepository.open(tmp_path / "plans.db", tmp_path / "files")
+    try:
+        _fill(repo, 3)
+        return repo.page_plan(query)
+    finally:
+        repo.close()
+
+
 @pytest.mark.parametrize(
     ("query", "index"),
     [
@@ -82,14 +93,7 @@ def test_the_urgency_order_caps_its_stitched_count(repo: SqlRepository) -> None:
 def test_sqlite_reads_every_list_sort_from_an_index(
     tmp_path: Path, query: Query, index: str
 ) -> None:
-    # SQLite only: PostgreSQL's plans follow its statistics (bench_store.py --explain
-    # prints them at a million tickets).
-    repo = SqlRepository.open(tmp_path / "plans.db", tmp_path / "files")
-    try:
-        _fill(repo, 3)
-        plan = repo.page_plan(query)
-    finally:
-        repo.close()
+    plan = _plan(tmp_path, query)
     assert f"INDEX {index}" in plan, plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
 
@@ -111,12 +115,7 @@ def test_sqlite_walks_an_urgency_class_by_priority_without_sorting(
         descending=descending,
         limit=100,
     )
-    repo = SqlRepository.open(tmp_path / "board.db", tmp_path / "files")
-    try:
-        _fill(repo, 3)
-        plan = repo.page_plan(board)
-    finally:
-        repo.close()
+    plan = _plan(tmp_path, board)
     assert "INDEX ix_tickets_active_priority" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
 

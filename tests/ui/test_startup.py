@@ -59,6 +59,12 @@ def _pending(settings: Settings) -> PendingService:
     return startup.begin(settings, bootstrap.views(settings))
 
 
+def _launching(settings: Settings) -> tuple[PendingService, HelpdeskApp]:
+    """The launch as `helpdesk-tui` makes it: the helper forked, then the app."""
+    pending = _pending(settings)
+    return pending, HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+
+
 async def _until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 4.0) -> None:
     """Let the app run until `done()` (the callers assert it after), or `seconds` pass."""
     for _ in range(int(seconds / 0.02)):
@@ -139,8 +145,7 @@ async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
     data_dir: Path, handed: Handed
 ) -> None:
     settings = _settings(data_dir)
-    pending = _pending(settings)
-    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    pending, app = _launching(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await _until(pilot, lambda: bool(app.screen.query_one(TicketTable).total))
         table = app.screen.query_one(TicketTable)
@@ -160,8 +165,7 @@ async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
 
 async def test_the_app_ends_with_the_helpers_refusal(data_dir: Path) -> None:
     settings = _settings(data_dir, agent="nobody")
-    pending = _pending(settings)
-    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    pending, app = _launching(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await _until(pilot, lambda: app.startup_error is not None)
     pending.close()
@@ -267,8 +271,7 @@ async def test_the_collector_is_back_once_the_first_rows_are_drawn(
     data_dir: Path, collector_paused: None
 ) -> None:
     settings = _settings(data_dir)
-    pending = _pending(settings)
-    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    pending, app = _launching(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         assert not gc.isenabled()  # the screens were imported and laid out without it
         await _until(pilot, gc.isenabled)
@@ -288,8 +291,7 @@ async def test_a_store_that_keeps_the_app_waiting_does_not_keep_the_collector_of
     monkeypatch.setattr(app_module, "LAUNCH_GRACE", 0.3)
     url = f"postgresql+psycopg://x@127.0.0.1:{silent_server.port}/db"
     settings = Settings(data_dir=tmp_path, agent=ME, backend_url=url, cursor_blink=False)
-    pending = _pending(settings)
-    app = HelpdeskApp(pending, settings, bootstrap.views(settings), oncall=False)
+    pending, app = _launching(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await _until(pilot, gc.isenabled, seconds=2.0)
         assert gc.isenabled() and not app.ready
