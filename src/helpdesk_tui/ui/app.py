@@ -192,8 +192,8 @@ class HelpdeskApp(App[None]):
             self.call_after_refresh(self._listen, self._service, catch_up=True)
 
     def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
-        self.set_timer(SETTLE, partial(collector.resume, freeze=True))
         if self.change_listener is None:
+            self.set_timer(SETTLE, partial(collector.resume, freeze=True))
             self.change_listener = ChangeListener(
                 self, service, self.store_activity, catch_up=catch_up
             )

@@ -64,7 +64,6 @@ class PinnedTickets(Static):
     def __init__(self, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.tickets: list[Ticket] = []
-        self._lines = Text()
 
     def show(self, tickets: Sequence[Ticket], policy: sla.Policy, now: datetime) -> None:
         """Called on every second's tick: repaints only when the text changed. An update
@@ -75,6 +74,5 @@ class PinnedTickets(Static):
         if not self.tickets:
             return
         lines = pinned_lines(self.tickets, policy, now)
-        if lines != self._lines:
-            self._lines = lines
+        if lines != self.content:
             self.update(lines)
