@@ -213,3 +213,25 @@ def test_postgres_connections_find_a_dead_link_and_a_silent_server(
         assert params["keepalives_idle"] == "5" and params["connect_timeout"] == "10"
     finally:
         engine.dispose()
+
+
+def test_closing_the_feed_while_its_thread_polls_is_safe(tmp_path: Path) -> None:
+    # The app's exit closes the store while the listener's thread polls SQLite's commit
+    # counter on a connection of its own: closed under it mid-query, the process crashed.
+    for round_ in range(40):
+        repo = SqlRepository.open(tmp_path / f"feed{round_}.db", tmp_path / "files")
+        feed = repo._feed
+        versions: list[int | None] = []
+
+        def poll(feed: live.SqlChangeFeed = feed, versions: list[int | None] = versions) -> None:
+            while not feed._closed:
+                versions.append(feed._data_version())
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        while not versions:
+            time.sleep(0.001)
+        repo.close()
+        poller.join(timeout=5)
+        assert not poller.is_alive()
+        assert versions[0] is not None and feed._data_version() is None

@@ -204,17 +204,23 @@ class SqlChangeFeed:
         """SQLite's commit counter as seen from the feed's own connection; None where it
         cannot be asked (an in-memory database): then every poll reads the counter."""
         path = self._engine.url.database
-        if not path or path == ":memory:" or self._closed:
+        if not path or path == ":memory:":
             return None
-        try:
-            if self._watcher is None:
-                uri = f"file:{path}?mode=ro"
-                self._watcher = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
-            # The file is gone or locked: let the full read say what is wrong.
-            self._drop_watcher()
-            return None
+        # Under the lock `close` takes: a connection closed by another thread while this
+        # one executes on it ends the process (the app's exit closes the store while the
+        # listener's thread polls).
+        with self._lock:
+            if self._closed:
+                return None
+            try:
+                if self._watcher is None:
+                    uri = f"file:{path}?mode=ro"
+                    self._watcher = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:
+                # The file is gone or locked: let the full read say what is wrong.
+                self._drop_watcher()
+                return None
 
     def _drop_watcher(self) -> None:
         if self._watcher is not None:
