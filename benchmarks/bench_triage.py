@@ -6,6 +6,7 @@ Run by hand (not part of the tests)::
     .venv/bin/python benchmarks/bench_triage.py --errors   # also list the misses (dev split)
     .venv/bin/python benchmarks/bench_triage.py --big      # also train on the 1M-ticket store
     .venv/bin/python benchmarks/bench_triage.py --heldout tests/data/triage_heldout.jsonl
+    .venv/bin/python benchmarks/bench_triage.py --heldout tests/data/triage_heldout2.jsonl
     .venv/bin/python benchmarks/bench_triage.py --dev tests/data/triage_dev_multilingual.jsonl
     .venv/bin/python benchmarks/bench_triage.py --speed-against 0a510c6
 

@@ -12,7 +12,7 @@ Needs scikit-learn (the `learn` or `test` extra); the app never imports it for t
 corpus is tests/data/triage_corpus/*.jsonl (tickets written from the seeds' policies by
 people who never read the rules, a file per author and language), the engineers' own
 multilingual development set and the "dev" half of the labelled set. Never the held-out
-set (tests/data/triage_heldout.jsonl): that one scores the result.
+sets (tests/data/triage_heldout.jsonl, triage_heldout2.jsonl): they score the result.
 
 The fit is the service's own (`service/triage_learning.py`, which a store's model of its
 resolved tickets uses too), over `domain/triage/model.py`'s features, so the weights mean
