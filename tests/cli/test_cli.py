@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.cli import main as cli_main
 from helpdesk_tui.cli.main import main
 from helpdesk_tui.launch import collector
 
@@ -186,6 +187,45 @@ def test_real_entry_point_module() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("helpdesk-tui:") and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "agent"),
+    [
+        ([], None, None),
+        (["--as", "bob"], None, "bob"),
+        (["--config", "team.toml", "--as=bob"], Path("team.toml"), "bob"),
+        (["--conf", "team.toml"], Path("team.toml"), None),  # abbreviated, as argparse allows
+    ],
+)
+def test_a_plain_launch_is_read_without_the_command_groups(
+    argv: list[str], config: Path | None, agent: str | None
+) -> None:
+    args = cli_main._app_launch(argv)
+    assert args is not None
+    assert (args.command, args.config, args.agent) == (None, config, agent)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ticket", "list"],
+        ["--as"],
+        ["--config"],
+        ["-h"],
+        ["--help"],
+        ["--bogus"],
+        ["--as", "a", "x"],
+    ],
+)
+def test_anything_else_goes_to_the_whole_parser(argv: list[str]) -> None:
+    assert cli_main._app_launch(argv) is None
+
+
+def test_a_bad_global_option_is_still_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--as")
+    assert code == 2 and out == ""
+    assert err.startswith("helpdesk-tui:") and "--as" in err and err.count("\n") == 1
 
 
 def test_unreachable_postgres_names_server_never_password(

@@ -14,21 +14,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-from ..domain.access import AccessDenied
-from ..domain.escalation import EscalationError
-from ..domain.lifecycle import TransitionError
-from ..domain.sla import PolicyError
-from ..launch import bootstrap, collector
-from ..service import HelpdeskService, ServiceError
-from ..service.transfer import ImportFormatError
-from ..service.views import FilterError
+from ..launch import collector
 from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
-from ..store.base import StoreError
-from . import admin, app, handover, macros, mail, report, sla, status, tickets, transfer
 from .errors import EXIT_REFUSED, CliError, one_line
 from .parser import Parser
+
+if TYPE_CHECKING:
+    from ..service import HelpdeskService
 
 EXIT_CLOSED_PIPE = 128 + 13
 """What a shell reports for a tool ended by SIGPIPE (`yes | head -1`): a reader that
@@ -38,9 +33,12 @@ EXIT_BUG = 70
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The command groups load with the parser, not with this module: a plain launch of
+    # the app needs none of them (`_app_launch`), and it starts sooner without them.
+    from . import admin, app, handover, macros, mail, report, sla, status, tickets, transfer
+
     parser = Parser(prog="helpdesk-tui", description="A keyboard-first terminal helpdesk.")
-    parser.add_argument("--config", type=Path, help="config file (TOML)")
-    parser.add_argument("--as", dest="agent", help="act as this agent (default: from config)")
+    _add_global_options(parser)
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     # In the order `--help` lists them.
     admin.add_login_parser(sub)
@@ -55,6 +53,62 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_parsers(sub)
     admin.add_parsers(sub)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="config file (TOML)")
+    parser.add_argument("--as", dest="agent", help="act as this agent (default: from config)")
+
+
+class _NotAPlainLaunch(Exception):
+    pass
+
+
+class _LaunchParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotAPlainLaunch(message)
+
+
+def _app_launch(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The arguments of a plain launch of the app (no command, at most `--config` and
+    `--as`), read without the command groups; None for anything else, which the whole
+    parser reads (and refuses, where it is wrong)."""
+    parser = _LaunchParser(add_help=False)
+    _add_global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except _NotAPlainLaunch:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """What ends a command with one line and exit status 2. Imported when something is
+    raised, not with this module: by then the module that raised it is loaded."""
+    from ..domain.access import AccessDenied
+    from ..domain.escalation import EscalationError
+    from ..domain.lifecycle import TransitionError
+    from ..domain.sla import PolicyError
+    from ..service import ServiceError
+    from ..service.transfer import ImportFormatError
+    from ..service.views import FilterError
+    from ..store.base import StoreError
+
+    return (
+        CliError,
+        ConfigError,
+        PolicyError,
+        ServiceError,
+        StoreError,
+        AccessDenied,
+        TransitionError,
+        EscalationError,
+        FilterError,
+        ImportFormatError,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +149,7 @@ def _stdout_to_devnull() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _app_launch(argv) or build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
         # Before any ui module is imported: their bindings are translated at class creation.
@@ -105,38 +159,38 @@ def _main(argv: Sequence[str] | None) -> int:
 
             settings = replace(settings, agent=args.agent, agent_source="flag")
         if args.command is None:
+            from . import app
+
             return app.run_app(settings)  # the app resumes the collector once it is up
         collector.resume(freeze=False)
-        if args.command == "login":
-            return admin.login(args, settings)
-        if args.command == "serve":
-            return app.serve(args, settings)
-        if args.command == "mail" and args.action == "login":
-            return mail.login(args, settings)
-        if args.command == "status":  # opens the store itself, its wait bounded
-            return status.run(args, settings, list(sys.argv[1:] if argv is None else argv))
-        service = bootstrap.build_service(settings)
-        try:
-            return _dispatch(args, service, settings)
-        finally:
-            service.close()
-    except (
-        CliError,
-        ConfigError,
-        PolicyError,
-        ServiceError,
-        StoreError,
-        AccessDenied,
-        TransitionError,
-        EscalationError,
-        FilterError,
-        ImportFormatError,
-    ) as exc:
+        return _command(args, settings, argv)
+    except _refusals() as exc:
         print(f"helpdesk-tui: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED
 
 
+def _command(args: argparse.Namespace, settings: Settings, argv: Sequence[str] | None) -> int:
+    from ..launch import bootstrap
+    from . import admin, app, mail, status
+
+    if args.command == "login":
+        return admin.login(args, settings)
+    if args.command == "serve":
+        return app.serve(args, settings)
+    if args.command == "mail" and args.action == "login":
+        return mail.login(args, settings)
+    if args.command == "status":  # opens the store itself, its wait bounded
+        return status.run(args, settings, list(sys.argv[1:] if argv is None else argv))
+    service = bootstrap.build_service(settings)
+    try:
+        return _dispatch(args, service, settings)
+    finally:
+        service.close()
+
+
 def _dispatch(args: argparse.Namespace, service: HelpdeskService, settings: Settings) -> int:
+    from . import admin, app, handover, macros, mail, report, sla, tickets, transfer
+
     command = args.command
     if command == "demo":
         return app.demo(args, service)
