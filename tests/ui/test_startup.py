@@ -6,6 +6,8 @@ import contextlib
 import gc
 import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -79,6 +81,42 @@ def _reaped(pid: int) -> bool:
     except ChildProcessError:
         return True
     return False
+
+
+def test_the_launch_imports_only_what_the_first_rows_need() -> None:
+    """The modules a plain launch loads before its first rows are drawn (the command
+    line's, the helper's fork, the UI's): no command group, no reporting, no mail, no
+    triage (it loads with the first suggestion) and no database layer (the helper's).
+    Each was a share of the launch, paid again by every start of the app."""
+    probe = (
+        "import sys\n"
+        "from helpdesk_tui.cli import main\n"
+        "assert main._app_launch([]) is not None\n"
+        "import helpdesk_tui.cli.app, helpdesk_tui.launch.startup\n"
+        "import helpdesk_tui.ui.app, helpdesk_tui.ui.screens.queue\n"
+        "print(*sorted(sys.modules), sep='\\n')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "helpdesk_tui.ui.screens.queue" in loaded  # the probe did load the launch
+    late = (
+        "helpdesk_tui.domain.triage",
+        "helpdesk_tui.reporting",
+        "helpdesk_tui.mail",
+        "sqlalchemy",
+        "sqlmodel",
+        "pydantic",
+    )
+    assert sorted(m for m in loaded if m.startswith(late)) == []
+    groups = {m for m in loaded if m.startswith("helpdesk_tui.cli.")}
+    assert groups == {
+        "helpdesk_tui.cli.main",
+        "helpdesk_tui.cli.app",
+        "helpdesk_tui.cli.errors",
+        "helpdesk_tui.cli.parser",
+    }
 
 
 def test_the_helper_reads_what_opening_here_would(data_dir: Path, handed: Handed) -> None:

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain.access import AccessDenied, Action, can
 from ..domain.followup import FollowUpPolicy, MailKind
 from ..domain.model import Agent, Comment, Priority, Role, Status, Ticket, contact_address
 from ..domain.sla import Policy
 from ..domain.sla.urgency import Urgency, awaits_acknowledgement, urgency_key
-from ..domain.triage import TicketIndex
 from ..store.base import (
     Change,
     MailDirection,
@@ -32,6 +32,9 @@ from .checks import with_sla_columns
 from .errors import ServiceError
 from .ordering import read_urgent_first
 from .triage_learning import Children
+
+if TYPE_CHECKING:
+    from ..domain.triage import TicketIndex
 
 Clock = Callable[[], datetime]
 PINNED_MAX = 20

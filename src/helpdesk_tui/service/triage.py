@@ -1,4 +1,9 @@
-"""Triage: the suggested priority, type and tier of a new ticket, and similar past ones."""
+"""Triage: the suggested priority, type and tier of a new ticket, and similar past ones.
+
+`domain.triage` (the rules, their phrase tables, the model's reader: twelve modules) is
+imported by the methods that use it, not with this module: the service is on the app's
+launch path, and a launch suggests nothing before its first rows are drawn.
+"""
 
 from __future__ import annotations
 
@@ -10,26 +15,19 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain import escalation
 from ..domain.access import Action
 from ..domain.model import DONE_STATUSES, Status, Ticket
-from ..domain.triage import (
-    ACCEPTED_TAG,
-    DISMISSED_TAG,
-    MIN_NEIGHBOUR_SCORE,
-    SimilarTicket,
-    Suggestion,
-    TicketIndex,
-    Triage,
-    suggest,
-    why_not_offered,
-)
-from ..domain.triage.model import TriageModel
 from ..store.base import Capability, Query, SortKey
 from .core import ServiceCore, iter_all
 from .errors import ServiceError
 from .triage_learning import LEARNING_OFF, MIN_TICKETS, LearningFailed, available, learn
+
+if TYPE_CHECKING:
+    from ..domain.triage import SimilarTicket, Suggestion, TicketIndex, Triage
+    from ..domain.triage.model import TriageModel
 
 TRIAGE_DOCS = 5000
 """Resolved tickets triage learns from: the most recent ones, so memory stays bounded."""
@@ -51,6 +49,8 @@ def shipped_model() -> TriageModel | None:
     scripts/train_triage.py), read once, on the first suggestion (0.07 s, in the worker
     that asks; never at launch). None when the file is missing or unreadable (a damaged
     install): the rules alone then, as before the model."""
+    from ..domain.triage.model import TriageModel
+
     try:
         packed = files("helpdesk_tui.domain.triage").joinpath("model.bin").read_bytes()
         return TriageModel.from_bytes(packed)
@@ -69,6 +69,8 @@ class TriageUseCases(ServiceCore):
     def triage(self, key: str, similar: int = 5) -> Triage:
         """The suggested priority, type and tier of a ticket (offered only while it is new
         and untriaged; see `why_not_offered`) and its most similar past tickets."""
+        from ..domain.triage import Triage, why_not_offered
+
         ticket = self.get(key)
         history = self._repo.history(key) if ticket.status is Status.NEW else []
         index = self.triage_index()
@@ -89,6 +91,8 @@ class TriageUseCases(ServiceCore):
     def suggestions(self, tickets: Sequence[Ticket]) -> dict[str, Suggestion]:
         """The suggestions offered for those of `tickets` that are new and untriaged (the
         queue asks for the rows on screen): one history read per new ticket, no more."""
+        from ..domain.triage import why_not_offered
+
         offered: dict[str, Suggestion] = {}
         for ticket in tickets:
             if why_not_offered(ticket) is None:
@@ -104,6 +108,8 @@ class TriageUseCases(ServiceCore):
     ) -> Ticket:
         """Write the suggestion (the one shown, or a fresh one) as one version-checked
         change. A tier change routes an unassigned ticket; a held one is escalated."""
+        from ..domain.triage import ACCEPTED_TAG, why_not_offered
+
         ticket = self._for(Action.UPDATE, key)
         why_not = why_not_offered(ticket, self._repo.history(key))
         if why_not is not None:
@@ -141,6 +147,8 @@ class TriageUseCases(ServiceCore):
 
     def dismiss_suggestion(self, key: str, base_version: int) -> Ticket:
         """Remember that the agent declined the suggestion, so it is not offered again."""
+        from ..domain.triage import DISMISSED_TAG
+
         ticket = self._for(Action.UPDATE, key)
         if DISMISSED_TAG in ticket.tags:
             return ticket
@@ -152,6 +160,8 @@ class TriageUseCases(ServiceCore):
     def triage_index(self) -> TicketIndex:
         """The index of the most recent resolved and closed tickets this agent may see,
         built on first use and again when older than TRIAGE_REFRESH seconds."""
+        from ..domain.triage import TicketIndex
+
         with self._triage_lock:
             cached = self._triage_index
             if cached is not None and time.monotonic() - cached[0] < TRIAGE_REFRESH:
@@ -206,6 +216,8 @@ class TriageUseCases(ServiceCore):
         """One code path for every suggestion (app, intake form, command line): the rules,
         the shipped model and, when it can be trained, the model of the store's resolved
         tickets."""
+        from ..domain.triage import suggest
+
         learner, model = self.triage_learner(), shipped_model()
         if learner is not None:
             return suggest(ticket, learner=learner, model=model)
@@ -215,6 +227,8 @@ class TriageUseCases(ServiceCore):
         return suggest(ticket, learning=why, model=model)
 
     def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:
+        from ..domain.triage import MIN_NEIGHBOUR_SCORE
+
         if k <= 0:
             return []
         found = {s.ticket.key: s for s in index.neighbours(ticket, k)}
@@ -248,6 +262,8 @@ def _past(tickets: Iterable[Ticket]) -> Iterable[Ticket]:
 def _read_learner(path: Path | None) -> tuple[TriageModel | None, float]:
     """The learned model kept at `path` and its age in seconds, if it is younger than
     LEARNER_REFRESH and readable; (None, 0) otherwise."""
+    from ..domain.triage.model import TriageModel
+
     if path is None:
         return None, 0.0
     try:

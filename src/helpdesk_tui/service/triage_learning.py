@@ -26,11 +26,13 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.model import Ticket
-from ..domain.triage.model import TriageModel, features, model_text, weighted
-from ..domain.triage.votes import FIELDS
+
+if TYPE_CHECKING:
+    # Imported where used: this module is on the app's launch path (service/triage.py).
+    from ..domain.triage.model import TriageModel
 
 LEARNING_OFF = "learning off: install helpdesk-tui[learn] (scikit-learn)"
 MIN_TICKETS = 20
@@ -80,6 +82,9 @@ def fit(
     out, there is nothing to tell apart); with `most`, that many features at most."""
     from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+    from ..domain.triage.model import features, weighted
+    from ..domain.triage.votes import FIELDS
 
     raw = [features(text) for text in texts]
     df: Counter[str] = Counter(name for doc in raw for name in doc)
@@ -185,6 +190,9 @@ def learn(tickets: Iterable[Ticket], children: Children) -> TriageModel | None:
     """A store's model from its resolved tickets, fitted in a child process; None when
     scikit-learn is missing, there are too few tickets, or every field has one value
     only. LearningFailed when the child fails or is stopped (`Children.stop`)."""
+    from ..domain.triage.model import TriageModel, model_text
+    from ..domain.triage.votes import FIELDS
+
     done = list(tickets)
     if len(done) < MIN_TICKETS or not available():
         return None
@@ -214,6 +222,8 @@ def fit_child() -> None:
     """The child of `learn`: texts and labels as JSON on standard input, the model's
     bytes (`TriageModel.to_bytes`) on standard output, nothing when no field can be
     learned."""
+    from ..domain.triage.model import TriageModel
+
     asked = json.loads(sys.stdin.buffer.read())
     learned = fit(asked["texts"], asked["labels"], c=STORE_C, balanced=True, most=STORE_FEATURES)
     if learned["fields"]:

@@ -4,14 +4,18 @@ the new tickets on screen in a worker, accepted or dismissed with one key. Queue
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...domain.model import Status, Ticket
-from ...domain.triage import Suggestion
 from ...settings.i18n import _
 from ..jobs import call_store
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import SuggestionBar, SuggestionCache, key_hint, triage_work
 from ..widgets.ticket_table import TicketTable
 from .base import LiveScreen
+
+if TYPE_CHECKING:
+    from ...domain.triage import Suggestion
 
 
 class QueueTriage(LiveScreen):

@@ -18,12 +18,14 @@ from textual.widgets import Static
 
 from ...domain.model import Ticket
 from ...domain.text import safe_line
-from ...domain.triage import SimilarTicket, Suggestion
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from .ticket_rows import OpeningRows
 
 if TYPE_CHECKING:
+    # Types only: the queue shows this bar, and domain.triage loads with the first
+    # suggestion, not with the app (service/triage.py).
+    from ...domain.triage import SimilarTicket, Suggestion
     from ...service import HelpdeskService
 
 CACHE_SIZE = 500
