@@ -7,6 +7,7 @@ Run by hand (not part of the tests)::
     .venv/bin/python benchmarks/bench_triage.py --big      # also train on the 1M-ticket store
     .venv/bin/python benchmarks/bench_triage.py --heldout tests/data/triage_heldout.jsonl
     .venv/bin/python benchmarks/bench_triage.py --heldout tests/data/triage_heldout2.jsonl
+    .venv/bin/python benchmarks/bench_triage.py --heldout tests/data/triage_heldout*.jsonl
     .venv/bin/python benchmarks/bench_triage.py --dev tests/data/triage_dev_multilingual.jsonl
     .venv/bin/python benchmarks/bench_triage.py --speed-against 0a510c6
 
@@ -76,14 +77,14 @@ class Example:
     language: str = "en"
 
 
-def load(path: Path = LABELLED) -> list[Example]:
+def load(path: Path = LABELLED, first_id: int = 0) -> list[Example]:
     examples = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         if not line.strip():
             continue
         row = json.loads(line)
         row.setdefault("split", "a" if number % 2 == 0 else "b")
-        row["id"] = number
+        row["id"] = first_id + number
         env = row.get("environment")
         ticket = Ticket(
             key=f"LB-{row['id']}",
@@ -229,7 +230,7 @@ def half_store(examples: Sequence[Example]) -> None:
     by_language(scored, variants)
 
 
-def other_set(path: Path, errors: bool, heldout: bool) -> int:
+def other_set(paths: Sequence[Path], errors: bool, heldout: bool) -> int:
     if heldout and errors:
         print(
             "--errors is refused with --heldout: the held-out set is scored in aggregate only, "
@@ -237,8 +238,11 @@ def other_set(path: Path, errors: bool, heldout: bool) -> int:
             file=sys.stderr,
         )
         return 2
-    examples = load(path)
-    print(f"{len(examples)} tickets ({path.name}): aggregate figures\n")
+    examples: list[Example] = []
+    for path in paths:  # several sets are scored as one (their ids kept apart)
+        examples += load(path, first_id=examples[-1].id + 1 if examples else 0)
+    names = ", ".join(path.name for path in paths)
+    print(f"{len(examples)} tickets ({names}): aggregate figures\n")
     rules = {e.id: suggest(e.ticket) for e in examples}
     model = shipped_model()
     product = {e.id: suggest(e.ticket, model=model) for e in examples}
@@ -400,7 +404,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list the dev split's misses")
     parser.add_argument("--big", action="store_true", help="train on bench-1000000.db too")
-    parser.add_argument("--heldout", type=Path, help="score a held-out set (aggregate only)")
+    parser.add_argument(
+        "--heldout", type=Path, nargs="+", help="score held-out sets, as one (aggregate only)"
+    )
     parser.add_argument("--dev", type=Path, help="score another development set")
     parser.add_argument(
         "--speed-against", metavar="COMMIT", nargs="+", help="rules' speed beside COMMITs'"
@@ -409,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.speed_against:
         return speed_against(args.speed_against)
     if args.heldout or args.dev:
-        return other_set(args.heldout or args.dev, args.errors, bool(args.heldout))
+        return other_set(args.heldout or [args.dev], args.errors, bool(args.heldout))
     examples = load()
     print(f"{len(examples)} labelled tickets ({LABELLED.relative_to(ROOT)})\n")
 
