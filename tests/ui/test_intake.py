@@ -8,7 +8,8 @@ import re
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from helpdesk_tui.domain.model import Priority, TicketType
+from helpdesk_tui.domain.model import Priority, Ticket, TicketType
+from helpdesk_tui.domain.triage import ACCEPTED_TAG
 from helpdesk_tui.store.base import Query
 from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.screens.new_ticket import NewTicketScreen
@@ -35,6 +36,14 @@ async def suggested(pilot: Pilot[None], form: NewTicketScreen) -> None:
     await settle(pilot)
 
 
+async def create(pilot: Pilot[None], app: HelpdeskApp) -> Ticket:
+    """ctrl+s, and the ticket it made (the form gives way to the ticket's screen)."""
+    await press(pilot, "ctrl+s")
+    opened = app.screen
+    assert isinstance(opened, TicketScreen)
+    return app.service.get(opened.key)
+
+
 def value(form: NewTicketScreen, selector: str) -> object:
     return form.query_one(selector, Select).value
 
@@ -59,10 +68,7 @@ async def test_a_call_is_the_takers_and_every_field_is_kept(make_app: AppFactory
             "#tags": "checkout, cards ,",
         }.items():
             form.query_one(selector, Input).value = text
-        await press(pilot, "ctrl+s")
-        opened = app.screen
-        assert isinstance(opened, TicketScreen)
-        stored = app.service.get(opened.key)
+        stored = await create(pilot, app)
         assert (stored.impact, stored.affected_users, stored.integration) == (
             "no sales in the web shop",
             40,
@@ -109,6 +115,11 @@ async def test_the_suggestion_follows_the_typing_and_ctrl_t_applies_it(
         assert value(form, "#priority") == found.priority.value
         assert value(form, "#type") == found.type.value == TicketType.INCIDENT.value
         assert value(form, "#tier") == str(found.tier)
+        # Changed by hand after ctrl+t: the agent's call, not the suggestion accepted.
+        form.query_one("#priority", Select).value = "high"
+        await settle(pilot)
+        stored = await create(pilot, app)
+        assert stored.priority is Priority.HIGH and ACCEPTED_TAG not in stored.tags
 
 
 async def test_text_with_no_signal_says_no_suggestion_and_ctrl_t_changes_nothing(
@@ -147,3 +158,6 @@ async def test_a_suggested_tier_above_the_assignee_s_leaves_the_ticket_unassigne
         await settle(pilot)
         made = app.service.query(Query(text="Systemet", limit=5)).tickets
         assert [(t.tier, t.assignee) for t in made] == [(3, None)]
+        # Created as suggested: triaged, so the ticket does not offer it again.
+        assert ACCEPTED_TAG in made[0].tags
+        assert app.service.triage(made[0].key).why_not == "a suggestion was accepted"

@@ -10,6 +10,8 @@ priority, type and tier is shown, and ctrl+t applies it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,7 +22,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ...domain.model import Agent, Channel, Environment, Priority, TicketType
 from ...domain.text import safe_line
-from ...domain.triage import Suggestion
+from ...domain.triage import ACCEPTED_TAG, Suggestion
 from ...service import TicketDraft
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
@@ -55,6 +57,9 @@ class NewTicketScreen(ModalScreen[str | None]):
     ]
 
     suggestion: Suggestion | None = None
+    applied: Suggestion | None = None
+    """The suggestion ctrl+t last applied: a ticket created with its fields unchanged is
+    triaged (tagged as accepted), so it is not offered again on the ticket."""
     """Triage's suggestion for what is typed so far (None until there is one)."""
 
     def compose(self) -> ComposeResult:
@@ -208,6 +213,7 @@ class NewTicketScreen(ModalScreen[str | None]):
         if found is None:
             self.notify(_("No suggestion yet: type the subject or the description."))
             return
+        self.applied = found
         offered = found.fields()
         if "type" in offered:
             self.query_one("#type", Select).value = found.type.value
@@ -257,6 +263,11 @@ class NewTicketScreen(ModalScreen[str | None]):
             tags=tuple(t.strip() for t in self._value("#tags").split(",") if t.strip()),
             assignee=self._value("#assignee") or None,
         )
+        applied = self.applied
+        if applied is not None and all(
+            getattr(draft, name) == chosen for name, chosen in applied.fields().items()
+        ):
+            draft = replace(draft, tags=(*draft.tags, ACCEPTED_TAG))
         service = app.service
         call_store(
             self,
