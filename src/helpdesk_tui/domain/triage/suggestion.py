@@ -22,6 +22,17 @@ NO_SIGNAL = "none"
 """The source of a field nothing spoke for: no suggestion is offered for it."""
 
 
+class Classified(Protocol):
+    """What a suggestion compares itself with: a ticket, or a draft of one."""
+
+    @property
+    def priority(self) -> Priority: ...
+    @property
+    def type(self) -> TicketType: ...
+    @property
+    def tier(self) -> int: ...
+
+
 class Learner(Protocol):
     """A model trained on the store's resolved tickets (the service's, over scikit-learn)."""
 
@@ -86,7 +97,7 @@ class Suggestion:
             if source != NO_SIGNAL
         }
 
-    def differs_from(self, ticket: Ticket) -> bool:
+    def differs_from(self, ticket: Classified) -> bool:
         return any(getattr(ticket, name) != value for name, value in self.fields().items())
 
     @property

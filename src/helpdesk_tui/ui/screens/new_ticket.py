@@ -57,10 +57,10 @@ class NewTicketScreen(ModalScreen[str | None]):
     ]
 
     suggestion: Suggestion | None = None
+    """Triage's suggestion for what is typed so far (None until there is one)."""
     applied: Suggestion | None = None
     """The suggestion ctrl+t last applied: a ticket created with its fields unchanged is
     triaged (tagged as accepted), so it is not offered again on the ticket."""
-    """Triage's suggestion for what is typed so far (None until there is one)."""
 
     def compose(self) -> ComposeResult:
         with FormScroll(classes="dialog form"):
@@ -263,10 +263,7 @@ class NewTicketScreen(ModalScreen[str | None]):
             tags=tuple(t.strip() for t in self._value("#tags").split(",") if t.strip()),
             assignee=self._value("#assignee") or None,
         )
-        applied = self.applied
-        if applied is not None and all(
-            getattr(draft, name) == chosen for name, chosen in applied.fields().items()
-        ):
+        if self.applied is not None and not self.applied.differs_from(draft):
             draft = replace(draft, tags=(*draft.tags, ACCEPTED_TAG))
         service = app.service
         call_store(
