@@ -98,9 +98,12 @@ def _why_not(source: Ticket, target: Ticket) -> str | None:
 
 
 def _note(source: Ticket, messages: int, contact: str) -> str:
+    moved = {0: "its files (it had no messages)", 1: "its message and its files"}.get(
+        messages, f"its {messages} messages and its files"
+    )
     lines = [
-        f"Merged {source.key} ({source.subject}) into this ticket: its {messages} "
-        "message(s) and its files are in this conversation now, in time order."
+        f"Merged {source.key} ({source.subject}) into this ticket: {moved} are in this"
+        " conversation now, in time order."
     ]
     if contact:
         lines.append(
