@@ -373,6 +373,7 @@ def index_builds(repo: SqlRepository) -> str:
     builds = []
     with repo.engine.connect() as conn:
         schema = rum_schema(conn)
+        conn.rollback()  # the lookup's own transaction
         methods = {"GIN": "gin (search_vector)"}
         if schema is not None:
             methods = {"RUM": f'rum (search_vector "{schema}".rum_tsvector_ops)', **methods}
