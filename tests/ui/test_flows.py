@@ -156,6 +156,26 @@ async def test_a_search_counts_to_its_own_cap_and_says_so(
         assert "+ tickets" not in str(screen.query_one(TitleBar).render())
 
 
+async def test_the_title_and_status_line_count_one_ticket_in_the_singular(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await all_open(pilot, app)
+        words = [t.subject.split()[0] for t in screen.table.visible_tickets()]
+        one = next(
+            w for w in words if app.service.count(replace(screen.current_query(), text=w)) == 1
+        )
+        await pilot.press("slash", *one, "enter")
+        await settle(pilot)
+        title = str(screen.query_one(TitleBar).render())
+        assert " · 1 ticket · " in title, title
+        assert str(screen.status.render()).strip().startswith("1 ticket"), screen.status.render()
+        await pilot.press("slash", "ctrl+u", "enter")
+        await settle(pilot)
+        assert f" · {screen.table.total} tickets · " in str(screen.query_one(TitleBar).render())
+
+
 async def test_a_search_sorts_by_relevance_and_lets_it_go_with_the_words(
     make_app: AppFactory,
 ) -> None:

@@ -177,7 +177,7 @@ class QueueScreen(QueueSelection):
         query = query or self.current_query()
         parts = [
             tr(self.view.title),
-            _("{count} tickets").format(count=self.table.counted()),
+            self.table.counted_tickets(),
         ]
         if self.table.marked:
             # Next to the count, where a narrow terminal still shows it: a bulk action
@@ -202,7 +202,7 @@ class QueueScreen(QueueSelection):
         if message.error:
             self.status.say(_("store: {error}").format(error=message.error), error=True)
         else:
-            self.status.say(_("{count} tickets").format(count=self.table.counted()))
+            self.status.say(self.table.counted_tickets())
         self._show_title()
 
     def _tick(self) -> None:

@@ -28,7 +28,7 @@ from ...domain.model import Priority, Ticket
 from ...domain.sla import Policy
 from ...domain.text import safe_line
 from ...service.views import PAGE_ROWS
-from ...settings.i18n import _
+from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
 from ...store.base import Page
 from ..context import app_context
@@ -304,6 +304,13 @@ class TicketTable(ScrollView, can_focus=True):
     def counted(self) -> str:
         """The row count as a title says it: "10,000+" past the count's cap."""
         return counted(self.total, self.capped)
+
+    def counted_tickets(self) -> str:
+        """The count with its noun, as the title and the status line say it: "1 ticket",
+        "12 tickets", "10,000+ tickets"."""
+        return ngettext("{count} ticket", "{count} tickets", self.total).format(
+            count=self.counted()
+        )
 
     def ticket_at(self, row: int) -> Ticket | None:
         offset = self._block_of(row)
