@@ -176,6 +176,37 @@ async def test_the_title_and_status_line_count_one_ticket_in_the_singular(
         assert f" · {screen.table.total} tickets · " in str(screen.query_one(TitleBar).render())
 
 
+async def test_an_empty_search_or_filter_says_why_the_list_is_empty_and_how_out(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await all_open(pilot, app)
+        table = screen.table
+        await pilot.press("slash", *"zzqqxx", "enter")
+        await settle(pilot)
+        assert table.total == 0
+        said = table.render_line(1).text.strip()
+        assert said == "No ticket in All open matches “zzqqxx” · esc clears the search", said
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.total > 0 and screen.search_text == ""
+        await pilot.press("f", *"org:NoSuchOrganization", "enter")
+        await settle(pilot)
+        assert table.render_line(1).text.strip() == (
+            "No ticket in All open matches the filter · esc clears it"
+        )
+        await pilot.press("slash", *"zzqqxx", "enter")
+        await settle(pilot)
+        # At 80 columns the line is cut to the table's width, never wrapped or spilled.
+        line = table.render_line(1)
+        assert line.cell_length == table.size.width
+        assert line.text.startswith(" No ticket in All open matches the search and the filter")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.total > 0 and (screen.search_text, screen.filter_text) == ("", "")
+
+
 async def test_a_search_sorts_by_relevance_and_lets_it_go_with_the_words(
     make_app: AppFactory,
 ) -> None:

@@ -161,6 +161,7 @@ class QueueScreen(QueueSelection):
         def fetch(offset: int, limit: int) -> Page:
             return service.query(listed.page(offset, limit))
 
+        self.table.empty_text = self._empty_text()
         self.table.load(fetch, keep_cursor=keep_cursor)
         self._show_title(query)
 
@@ -168,6 +169,20 @@ class QueueScreen(QueueSelection):
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
         quiet = self._read_failed_quietly
         call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
+
+    def _empty_text(self) -> str:
+        """Why the list is empty, and the way out: a search or a filter narrows the view,
+        and escape clears them."""
+        view = tr(self.view.title)
+        if self.search_text and self.filter_text:
+            said = _("No ticket in {view} matches the search and the filter · esc clears them")
+        elif self.search_text:
+            said = _("No ticket in {view} matches “{words}” · esc clears the search")
+        elif self.filter_text:
+            said = _("No ticket in {view} matches the filter · esc clears it")
+        else:
+            return _("No tickets in this view.")
+        return said.format(view=view, words=safe_line(self.search_text))
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
         self._urgency = counts

@@ -213,6 +213,8 @@ class TicketTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.marked: set[str] = set()
         self.error: str | None = None
+        self.empty_text = _("No tickets in this view.")
+        """What the table says when nothing matches (its screen knows why)."""
 
     # ----------------------------------------------------------- data source
 
@@ -357,10 +359,9 @@ class TicketTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if row >= self.total:
             if row == 0 and self.total == 0:
-                text = self.error or (
-                    _("No tickets in this view.") if self._loaded else _("loading…")
-                )
-                return Strip([Segment(f" {text}".ljust(width), self._style("placeholder"))])
+                text = self.error or (self.empty_text if self._loaded else _("loading…"))
+                line = set_cell_size(f" {text}", width)
+                return Strip([Segment(line, self._style("placeholder"))])
             return Strip.blank(width, self.rich_style)
         if self._block_of(row) not in self._blocks:
             self._request(self._block_of(row))
