@@ -42,7 +42,7 @@ async def test_select_all_invert_and_a_bulk_action_on_the_count(make_app: AppFac
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         asked = str(confirm.query_one(".dialog-title", Label).render())
-        assert f"on {total - 1} ticket(s)?" in asked
+        assert f"on {total - 1} tickets?" in asked
         await press(pilot, "y")
         await settle(pilot)
         after = app.service.query(replace(screen.current_query(), limit=500)).tickets

@@ -16,7 +16,7 @@ from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...service import HelpdeskService
 from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
-from ...settings.i18n import _
+from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
 from ...store.base import Capability, Page, Query, SortKey, list_count_cap
 from ..jobs import call_store
@@ -161,7 +161,7 @@ class QueueScreen(QueueSelection):
         def fetch(offset: int, limit: int) -> Page:
             return service.query(listed.page(offset, limit))
 
-        self.table.empty_text = self._empty_text()
+        self.table.empty_text = empty_text(tr(self.view.title), self.search_text, self.filter_text)
         self.table.load(fetch, keep_cursor=keep_cursor)
         self._show_title(query)
 
@@ -169,20 +169,6 @@ class QueueScreen(QueueSelection):
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
         quiet = self._read_failed_quietly
         call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
-
-    def _empty_text(self) -> str:
-        """Why the list is empty, and the way out: a search or a filter narrows the view,
-        and escape clears them."""
-        view = tr(self.view.title)
-        if self.search_text and self.filter_text:
-            said = _("No ticket in {view} matches the search and the filter · esc clears them")
-        elif self.search_text:
-            said = _("No ticket in {view} matches “{words}” · esc clears the search")
-        elif self.filter_text:
-            said = _("No ticket in {view} matches the filter · esc clears it")
-        else:
-            return _("No tickets in this view.")
-        return said.format(view=view, words=safe_line(self.search_text))
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
         self._urgency = counts
@@ -399,9 +385,11 @@ class QueueScreen(QueueSelection):
             destructive = what == "status" and value in ("closed", "cancelled")
             if len(targets) > 1 or destructive:
                 label = value or _("nobody")
-                question = _("Set {what} to {value} on {count} ticket(s)?").format(
-                    what=names[what], value=label, count=len(targets)
-                )
+                question = ngettext(
+                    "Set {what} to {value} on {count} ticket?",
+                    "Set {what} to {value} on {count} tickets?",
+                    len(targets),
+                ).format(what=names[what], value=label, count=len(targets))
                 self.app.push_screen(
                     ConfirmScreen(question, destructive=destructive),
                     on_answer(lambda _ok: apply(value, reason)),
@@ -437,9 +425,10 @@ class QueueScreen(QueueSelection):
                         timeout=10,
                     )
                 else:
-                    self.notify(
-                        _("{what} set on {count} ticket(s)").format(what=names[what], count=count)
+                    said = ngettext(
+                        "{what} set on {count} ticket", "{what} set on {count} tickets", count
                     )
+                    self.notify(said.format(what=names[what], count=count))
 
             call_store(self, run, finished, what=_("bulk {what}").format(what=names[what]))
 
@@ -481,3 +470,17 @@ def _write_one(
         service.update(key, fresh.version, tags=edited_tags(fresh, value))
     else:
         service.set_status(key, fresh.version, Status(value), reason)
+
+
+def empty_text(view: str, search: str, filter_text: str) -> str:
+    """Why the list is empty, and the way out: a search or a filter narrows the view,
+    and escape clears them."""
+    if search and filter_text:
+        said = _("No ticket in {view} matches the search and the filter · esc clears them")
+    elif search:
+        said = _("No ticket in {view} matches “{words}” · esc clears the search")
+    elif filter_text:
+        said = _("No ticket in {view} matches the filter · esc clears it")
+    else:
+        return _("No tickets in this view.")
+    return said.format(view=view, words=safe_line(search))
