@@ -362,7 +362,8 @@ async def _ticket_read_held_back(
         ("E", "EditTicketScreen"),
         ("m", "Merge"),
         ("L", "Link"),
-        ("s p", "Priority"),  # the last key typed ahead is the one that runs
+        # Keys typed ahead run in order: s opens its picker, p goes to that picker.
+        ("s p", "Status"),
     ],
 )
 async def test_an_action_asked_for_before_the_ticket_is_read_runs_once_it_is(

@@ -31,6 +31,7 @@ from .jobs import call_store
 from .live import ChangeListener, StoreChanged
 from .screens.base import LiveScreen
 from .themes import choose_theme, load_themes
+from .typeahead import KeysInOrder
 from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ LAUNCH_GRACE = 5.0
 keeps the app waiting must not keep the cycle collector off (launch/collector.py)."""
 
 
-class HelpdeskApp(App[None]):
+class HelpdeskApp(KeysInOrder):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True

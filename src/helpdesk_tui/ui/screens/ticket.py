@@ -224,7 +224,7 @@ class TicketScreen(TicketTriage):
             _("{key}: {error}").format(key=self.key, error=exc), error=True
         )
         if self.ticket is None:
-            self.typed_ahead = None  # what it was for is not on screen
+            self.drop_typed_ahead()  # what it was for is not on screen
             self.query_one("#ticket-title", Static).update(
                 Text(_("{key}  could not be loaded").format(key=self.key))
             )

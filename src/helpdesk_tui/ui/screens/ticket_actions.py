@@ -17,6 +17,7 @@ from ...settings.i18n import label as tr
 from ...store.base import ConflictError
 from ..drafts import Drafts
 from ..jobs import call_store
+from ..typeahead import KeysInOrder
 from .base import LiveScreen
 from .dialogs import (
     ChoiceScreen,
@@ -50,6 +51,9 @@ def on_ticket(action: Callable[[S, Ticket], None]) -> Callable[[S], None]:
     def run(screen: S) -> None:
         if screen.ticket is None:
             screen.typed_ahead = partial(run, screen)
+            if isinstance(screen.app, KeysInOrder):
+                # The keys typed after this one belong to what it opens.
+                screen.app.hold_keys()
         else:
             action(screen, screen.ticket)
 
@@ -74,7 +78,20 @@ class TicketActions(LiveScreen):
         """Run what was asked for before the ticket was read, now that it is shown."""
         if self.typed_ahead is not None:
             ahead, self.typed_ahead = self.typed_ahead, None
-            self.call_after_refresh(ahead)
+            self.call_after_refresh(self._run_typed_ahead, ahead)
+
+    def _run_typed_ahead(self, ahead: Callable[[], None]) -> None:
+        ahead()
+        self._release_keys()
+
+    def drop_typed_ahead(self) -> None:
+        """The ticket could not be read: what the key was for is not on screen."""
+        self.typed_ahead = None
+        self._release_keys()
+
+    def _release_keys(self) -> None:
+        if isinstance(self.app, KeysInOrder):
+            self.app.release_keys()
 
     @property
     def drafts(self) -> Drafts:

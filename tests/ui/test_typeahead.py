@@ -1,0 +1,82 @@
+"""Keys that arrive together, as over a slow link, act in order and where they were
+meant (ui/typeahead.py): the keys after one that opens a field go into that field."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.dialogs import PromptScreen
+from helpdesk_tui.ui.screens.queue import QueueScreen
+from helpdesk_tui.ui.screens.ticket import TicketScreen
+from tests.ui.conftest import AppFactory
+from tests.ui.support import settle
+
+_NAMES = {"/": "slash", "-": "minus", "\r": "enter"}
+
+
+def _arrive_at_once(app: HelpdeskApp, typed: str) -> None:
+    """Every key of `typed` in the app's queue before the first is handled."""
+    for char in typed:
+        app.post_message(events.Key(_NAMES.get(char, char), None if char == "\r" else char))
+
+
+async def _queue(pilot: Pilot[None], app: HelpdeskApp) -> QueueScreen:
+    await settle(pilot)
+    assert isinstance(app.screen, QueueScreen)
+    return app.screen
+
+
+async def test_a_search_typed_in_one_burst_searches_and_changes_no_ticket(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await _queue(pilot, app)
+        selected = queue.table.current
+        assert selected is not None
+        before = app.service.get(selected.key)
+        _arrive_at_once(app, "/printer\r")
+        await settle(pilot)
+        assert queue.search_text == "printer"
+        assert app.screen is queue  # no picker opened by "p", "r", "i", ...
+        after = app.service.get(selected.key)
+        assert (after.priority, after.assignee, after.version) == (
+            before.priority,
+            before.assignee,
+            before.version,
+        )
+
+
+async def test_keys_after_the_one_that_opens_a_dialog_go_into_its_field(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _queue(pilot, app)
+        # Enter opens the ticket (read in a worker), m asks for the duplicate's target.
+        _arrive_at_once(app, "\rmHD-999")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen), prompt
+        assert prompt.query_one(Input).value == "HD-999"
+        _arrive_at_once(app, "\r")
+        await settle(pilot)
+        # The wrong key is refused on the ticket's screen; nothing else happened.
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.ticket is not None and app.screen.ticket.merged_into is None
+
+
+async def test_an_empty_burst_and_a_lone_key_still_work(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await _queue(pilot, app)
+        _arrive_at_once(app, "")
+        await settle(pilot)
+        assert app.screen is queue
+        first = queue.table.cursor
+        _arrive_at_once(app, "j")
+        await settle(pilot)
+        assert queue.table.cursor == first + 1
