@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.app import App
@@ -24,6 +26,17 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         await _workers_done(pilot.app)
     await pilot.pause()
+
+
+@asynccontextmanager
+async def running(
+    make_app: Callable[[], HelpdeskApp], size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[tuple[HelpdeskApp, Pilot[None]]]:
+    """A new app of `make_app` running headless at `size`, its first screen settled."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 async def _workers_done(app: App[Any]) -> None:

@@ -19,7 +19,7 @@ from helpdesk_tui.ui.screens.ticket import TicketScreen
 from helpdesk_tui.ui.widgets.ticket_table import TicketTable
 from helpdesk_tui.ui.widgets.title_bar import TitleBar
 from tests.ui.conftest import ME, AppFactory
-from tests.ui.support import choose, settle, without_live_updates
+from tests.ui.support import choose, running, settle, without_live_updates
 
 
 def queue(app: HelpdeskApp) -> QueueScreen:
@@ -159,8 +159,7 @@ async def test_a_search_counts_to_its_own_cap_and_says_so(
 async def test_the_title_and_status_line_count_one_ticket_in_the_singular(
     make_app: AppFactory,
 ) -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(make_app) as (app, pilot):
         screen = await all_open(pilot, app)
         words = [t.subject.split()[0] for t in screen.table.visible_tickets()]
         one = next(
@@ -179,8 +178,7 @@ async def test_the_title_and_status_line_count_one_ticket_in_the_singular(
 async def test_an_empty_search_or_filter_says_why_the_list_is_empty_and_how_out(
     make_app: AppFactory,
 ) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(make_app, (80, 24)) as (app, pilot):
         screen = await all_open(pilot, app)
         table = screen.table
         await pilot.press("slash", *"zzqqxx", "enter")

@@ -4,7 +4,6 @@ meant (ui/typeahead.py): the keys after one that opens a field go into that fiel
 from __future__ import annotations
 
 from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpdesk_tui.ui.app import HelpdeskApp
@@ -12,7 +11,7 @@ from helpdesk_tui.ui.screens.dialogs import PromptScreen
 from helpdesk_tui.ui.screens.queue import QueueScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from tests.ui.conftest import AppFactory
-from tests.ui.support import settle
+from tests.ui.support import running, settle
 
 _NAMES = {"/": "slash", "-": "minus", "\r": "enter"}
 
@@ -23,8 +22,7 @@ def _arrive_at_once(app: HelpdeskApp, typed: str) -> None:
         app.post_message(events.Key(_NAMES.get(char, char), None if char == "\r" else char))
 
 
-async def _queue(pilot: Pilot[None], app: HelpdeskApp) -> QueueScreen:
-    await settle(pilot)
+def _queue(app: HelpdeskApp) -> QueueScreen:
     assert isinstance(app.screen, QueueScreen)
     return app.screen
 
@@ -32,9 +30,8 @@ async def _queue(pilot: Pilot[None], app: HelpdeskApp) -> QueueScreen:
 async def test_a_search_typed_in_one_burst_searches_and_changes_no_ticket(
     make_app: AppFactory,
 ) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        queue = await _queue(pilot, app)
+    async with running(make_app, (80, 24)) as (app, pilot):
+        queue = _queue(app)
         selected = queue.table.current
         assert selected is not None
         before = app.service.get(selected.key)
@@ -53,9 +50,8 @@ async def test_a_search_typed_in_one_burst_searches_and_changes_no_ticket(
 async def test_keys_after_the_one_that_opens_a_dialog_go_into_its_field(
     make_app: AppFactory,
 ) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _queue(pilot, app)
+    async with running(make_app, (80, 24)) as (app, pilot):
+        _queue(app)
         # Enter opens the ticket (read in a worker), m asks for the duplicate's target.
         _arrive_at_once(app, "\rmHD-999")
         await settle(pilot)
@@ -70,9 +66,8 @@ async def test_keys_after_the_one_that_opens_a_dialog_go_into_its_field(
 
 
 async def test_an_empty_burst_and_a_lone_key_still_work(make_app: AppFactory) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        queue = await _queue(pilot, app)
+    async with running(make_app, (80, 24)) as (app, pilot):
+        queue = _queue(app)
         _arrive_at_once(app, "")
         await settle(pilot)
         assert app.screen is queue
