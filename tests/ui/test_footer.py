@@ -3,9 +3,13 @@ shows a key cut mid-word; on-call alerts wait on the status line, not in toasts.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from textual.pilot import Pilot
+from textual.widgets._footer import FooterKey
 
+from helpdesk_tui.ui.app import HelpdeskApp
 from helpdesk_tui.ui.widgets.footer import PINNED_ACTIONS, HelpdeskFooter, key_width
 from tests.ui.conftest import AppFactory
 from tests.ui.support import open_ticket, settle
@@ -116,3 +120,27 @@ async def test_lesser_news_goes_to_the_status_line_while_a_warning_is_up(
         await settle(pilot)
         shown = [toast for toast in app.screen.query("Toast") if toast.region.height]
         assert len(shown) == 1 and "gone" in str(shown[0].render())
+
+
+async def test_footer_keys_are_styled_once_not_restyled_as_they_mount(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key born compact and then bound wide restyled itself twice against the whole
+    stylesheet, for every key of every footer the screens compose (tens at each launch,
+    and again whenever a screen's keys change)."""
+    restyled: list[str] = []
+    update_styles = HelpdeskApp.update_styles
+
+    def counting(self: HelpdeskApp, node: Any = None, animate: bool = True) -> None:
+        if isinstance(node, FooterKey):
+            restyled.append(node.action)
+        update_styles(self, node, animate=animate)
+
+    monkeypatch.setattr(HelpdeskApp, "update_styles", counting)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, app, "HD-1")
+        keys = app.screen.query_one(HelpdeskFooter).query(FooterKey)
+        assert len(keys) >= 8 and not any(key.has_class("-compact") for key in keys)
+    assert restyled == []

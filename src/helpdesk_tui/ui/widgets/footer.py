@@ -45,25 +45,36 @@ class HelpdeskFooter(Footer):
         bindings = self.screen.active_bindings
         for _key, binding, enabled, tooltip in bindings.values():
             if binding.action in PINNED_ACTIONS and binding.action not in pinned:
-                pinned[binding.action] = FooterKey(
+                key = FooterKey(
                     binding.key,
                     self.app.get_key_display(binding),
                     binding.description,
                     binding.action,
                     disabled=not enabled,
                     tooltip=tooltip or binding.description,
-                ).data_bind(compact=Footer.compact)
+                )
+                pinned[binding.action] = self._born_bound(key.data_bind(compact=Footer.compact))
         for widget in super().compose():
-            # The app's pinned keys come in the flow too (help and quit are shown):
-            # leave them out there, they are drawn at the right end.
-            if isinstance(widget, FooterKey) and widget.action in PINNED_ACTIONS:
-                continue
+            if isinstance(widget, FooterKey):
+                # The app's pinned keys come in the flow too (help and quit are shown):
+                # leave them out there, they are drawn at the right end.
+                if widget.action in PINNED_ACTIONS:
+                    continue
+                self._born_bound(widget)
             yield widget
         with Horizontal(classes="footer--pinned"):
             for action in PINNED_ACTIONS:
                 if action in pinned:
                     yield pinned[action]
         self.call_after_refresh(self._fit)
+
+    def _born_bound(self, key: FooterKey) -> FooterKey:
+        """`key` made with the footer's `compact` already, as its data binding would set
+        it. A FooterKey is born compact and its binding then makes it wide: two restyles of
+        each key against the whole stylesheet, and every footer composes again whenever
+        its screen's keys change (248 restyles from launch to an open ticket)."""
+        key.set_reactive(FooterKey.compact, self.compact)
+        return key
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit()
