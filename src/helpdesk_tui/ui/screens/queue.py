@@ -472,9 +472,9 @@ def _write_one(
         service.set_status(key, fresh.version, Status(value), reason)
 
 
-def empty_text(view: str, search: str, filter_text: str) -> str:
-    """Why the list is empty, and the way out: a search or a filter narrows the view,
-    and escape clears them."""
+def empty_text(view: str, search: str, filter_text: str) -> str | None:
+    """Why the list is empty, and the way out, where a search or a filter narrows the
+    view (escape clears them); None where nothing does, for the table's own sentence."""
     if search and filter_text:
         said = _("No ticket in {view} matches the search and the filter · esc clears them")
     elif search:
@@ -482,5 +482,5 @@ def empty_text(view: str, search: str, filter_text: str) -> str:
     elif filter_text:
         said = _("No ticket in {view} matches the filter · esc clears it")
     else:
-        return _("No tickets in this view.")
+        return None
     return said.format(view=view, words=safe_line(search))

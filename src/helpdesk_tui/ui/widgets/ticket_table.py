@@ -213,8 +213,9 @@ class TicketTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.marked: set[str] = set()
         self.error: str | None = None
-        self.empty_text = _("No tickets in this view.")
-        """What the table says when nothing matches (its screen knows why)."""
+        self.empty_text: str | None = None
+        """Why nothing matches, where its screen knows more than "No tickets in this
+        view." (a search or a filter narrowed the view)."""
 
     # ----------------------------------------------------------- data source
 
@@ -359,7 +360,8 @@ class TicketTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if row >= self.total:
             if row == 0 and self.total == 0:
-                text = self.error or (self.empty_text if self._loaded else _("loading…"))
+                empty = self.empty_text or _("No tickets in this view.")
+                text = self.error or (empty if self._loaded else _("loading…"))
                 line = set_cell_size(f" {text}", width)
                 return Strip([Segment(line, self._style("placeholder"))])
             return Strip.blank(width, self.rich_style)
