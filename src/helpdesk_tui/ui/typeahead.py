@@ -124,3 +124,16 @@ class KeysInOrder(App[None]):
         self._in_flight = self._holding = 0
         if self._held:
             await self._hand_on(self._held.popleft())
+
+
+def hold_keys(app: App[Any]) -> None:
+    """`KeysInOrder.hold_keys` where the app orders its keys; an app that does not (one
+    a test builds around a single screen) hands them on as they come, nothing to hold."""
+    if isinstance(app, KeysInOrder):
+        app.hold_keys()
+
+
+def release_keys(app: App[Any]) -> None:
+    """`KeysInOrder.release_keys`, for any app (see `hold_keys`)."""
+    if isinstance(app, KeysInOrder):
+        app.release_keys()

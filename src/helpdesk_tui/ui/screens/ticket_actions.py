@@ -17,7 +17,7 @@ from ...settings.i18n import label as tr
 from ...store.base import ConflictError
 from ..drafts import Drafts
 from ..jobs import call_store
-from ..typeahead import KeysInOrder
+from ..typeahead import hold_keys, release_keys
 from .base import LiveScreen
 from .dialogs import (
     ChoiceScreen,
@@ -46,14 +46,13 @@ S = TypeVar("S", bound="TicketActions")
 def on_ticket(action: Callable[[S, Ticket], None]) -> Callable[[S], None]:
     """An action on the ticket on screen, given that ticket. Asked for before the ticket
     has been read (Enter then a key, typed ahead over a slow link), it runs once the
-    ticket is shown instead of being lost; the last key typed ahead wins."""
+    ticket is shown instead of being lost, and the keys typed after it wait for it."""
 
     def run(screen: S) -> None:
         if screen.ticket is None:
             screen.typed_ahead = partial(run, screen)
-            if isinstance(screen.app, KeysInOrder):
-                # The keys typed after this one belong to what it opens.
-                screen.app.hold_keys()
+            # The keys typed after this one belong to what it opens.
+            hold_keys(screen.app)
         else:
             action(screen, screen.ticket)
 
@@ -82,16 +81,12 @@ class TicketActions(LiveScreen):
 
     def _run_typed_ahead(self, ahead: Callable[[], None]) -> None:
         ahead()
-        self._release_keys()
+        release_keys(self.app)
 
     def drop_typed_ahead(self) -> None:
         """The ticket could not be read: what the key was for is not on screen."""
         self.typed_ahead = None
-        self._release_keys()
-
-    def _release_keys(self) -> None:
-        if isinstance(self.app, KeysInOrder):
-            self.app.release_keys()
+        release_keys(self.app)
 
     @property
     def drafts(self) -> Drafts:
