@@ -100,4 +100,14 @@ def test_the_outage_update_reaches_every_open_incident_of_a_problem(desk: Desk) 
         assert (last.kind, last.body) == (CommentKind.REPLY, text)
     assert desk.repo.get(done.key).status is Status.CANCELLED
     note = desk.repo.comments(problem.key)[-1]
-    assert note.kind is CommentKind.NOTE and ", ".join(open_ones) in note.body
+    assert note.kind is CommentKind.NOTE
+    assert note.body.startswith(f"Outage update sent to 2 incidents: {', '.join(open_ones)}")
+
+    with pytest.raises(ServiceError, match="has no open incidents"):
+        lead.outage_update(problem.key, "Again.", None, expected=0)
+    solo = lead.create(TicketDraft("Mail relay down"))
+    incident = lead.create(TicketDraft("No mail since 9", requester_email="c9@x.org"))
+    lead.link(solo.key, "problem-of", incident.key)
+    lead.outage_update(solo.key, "Relay restarted.", None, expected=1)
+    note = desk.repo.comments(solo.key)[-1]
+    assert note.body.startswith(f"Outage update sent to 1 incident: {incident.key}\n")

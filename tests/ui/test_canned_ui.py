@@ -88,3 +88,11 @@ async def test_a_note_completes_names_and_flags_unknown_ones(make_app: AppFactor
         said = str(composer.query_one("#compose-error", Static).render())
         assert "not an agent: @nobody-here" in said
         assert app.service.conversation(ticket.key) == []
+
+
+def test_the_picker_counts_the_macro_files_it_could_not_use_in_words() -> None:
+    assert MacroPicker({}, {})._problems_line() == ""
+    one = MacroPicker({}, {"a.toml": "a.toml: line 3: expected '='"})
+    assert one._problems_line() == "1 macro file not used: a.toml: line 3: expected '='"
+    two = MacroPicker({}, {"a.toml": "a.toml: unreadable", "b.toml": "b.toml: empty"})
+    assert two._problems_line() == "2 macro files not used: a.toml: unreadable"

@@ -150,7 +150,9 @@ class LinkUseCases(TicketUseCases):
     def _note_outage(
         self, problem: Ticket, text: str, status: Status | None, result: OutageResult
     ) -> None:
-        lines = [f"Outage update sent to {len(result.done)} incident(s): {', '.join(result.done)}"]
+        sent = len(result.done)
+        incidents = "incident" if sent == 1 else "incidents"
+        lines = [f"Outage update sent to {sent} {incidents}: {', '.join(result.done)}"]
         if status is not None:
             lines.append(f"Status set to {status.value}.")
         if result.failed:

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.macros import Macro
 from ...domain.text import safe_line
-from ...settings.i18n import _
+from ...settings.i18n import _, ngettext
 from ..widgets.inputs import LineInput
 
 
@@ -68,9 +68,11 @@ class MacroPicker(ModalScreen[str | None]):
             return ""
         first = next(iter(self.problems.values()))
         return safe_line(
-            _("{count} macro file(s) not used: {first}").format(
-                count=len(self.problems), first=first
-            )
+            ngettext(
+                "{count} macro file not used: {first}",
+                "{count} macro files not used: {first}",
+                len(self.problems),
+            ).format(count=len(self.problems), first=first)
         )
 
     def _fill(self, query: str) -> None:
