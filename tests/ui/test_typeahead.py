@@ -13,7 +13,7 @@ from helpdesk_tui.ui.screens.ticket import TicketScreen
 from tests.ui.conftest import AppFactory
 from tests.ui.support import running, settle
 
-_NAMES = {"/": "slash", "-": "minus", "\r": "enter"}
+_NAMES = {"/": "slash", "-": "minus", "\r": "enter", "\x1b": "escape"}
 
 
 def _arrive_at_once(app: HelpdeskApp, typed: str) -> None:
@@ -74,4 +74,21 @@ async def test_an_empty_burst_and_a_lone_key_still_work(make_app: AppFactory) ->
         first = queue.table.cursor
         _arrive_at_once(app, "j")
         await settle(pilot)
+        assert queue.table.cursor == first + 1
+
+
+async def test_a_key_right_after_one_that_closes_a_dialog_does_not_wait(
+    make_app: AppFactory,
+) -> None:
+    """The key that closes a dialog is handled by a widget that goes with the dialog:
+    the key after it acts at once, not after LONGEST_WAIT."""
+    async with running(make_app, (80, 24)) as (app, pilot):
+        queue = _queue(app)
+        first = queue.table.cursor
+        _arrive_at_once(app, "p")  # the priority picker
+        await settle(pilot)
+        assert app.screen is not queue
+        _arrive_at_once(app, "\x1bj")
+        await pilot.pause(0.3)  # well under LONGEST_WAIT
+        assert app.screen is queue
         assert queue.table.cursor == first + 1
