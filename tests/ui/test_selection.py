@@ -50,6 +50,11 @@ async def test_select_all_invert_and_a_bulk_action_on_the_count(make_app: AppFac
             t.key: Priority.LOW for t in after if t.key != first.key
         }
         assert app.service.get(first.key).priority is first.priority
+        # The selection is gone from the screen too, from the rows the write changed
+        # and from those it did not (already P4: a re-read repaints changed rows only).
+        assert table.marked == set()
+        drawn = [strip.text for strip in screen._compositor.render_strips()]
+        assert not any("●" in line for line in drawn), drawn
 
 
 async def test_select_all_of_an_empty_view_selects_nothing(make_app: AppFactory) -> None:

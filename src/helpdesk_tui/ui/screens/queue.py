@@ -276,8 +276,7 @@ class QueueScreen(QueueSelection):
             self._close_bar(focused)
             return
         if self.table.marked:
-            self.table.marked.clear()
-            self.table.refresh()
+            self.table.clear_marks()
             self._show_title()
             return
         if self.filter_text or self.search_text:
@@ -413,7 +412,7 @@ class QueueScreen(QueueSelection):
 
             def finished(result: tuple[int, list[str]]) -> None:
                 count, failures = result
-                self.table.marked.clear()
+                self.table.clear_marks()
                 self.run_query(keep_cursor=True)
                 if failures:
                     self.notify(

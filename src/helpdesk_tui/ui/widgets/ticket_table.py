@@ -217,6 +217,14 @@ class TicketTable(ScrollView, can_focus=True):
         """Why nothing matches, where its screen knows more than "No tickets in this
         view." (a search or a filter narrowed the view)."""
 
+    def clear_marks(self) -> None:
+        """Unselect every ticket, on screen too: a re-read with `keep_cursor` repaints
+        only the rows whose ticket changed, and a row a bulk write left as it was (it
+        had that priority already) kept its ●."""
+        if self.marked:
+            self.marked.clear()
+            self.refresh()
+
     # ----------------------------------------------------------- data source
 
     def load(self, fetch: Fetch, keep_cursor: bool = False) -> None:
