@@ -220,17 +220,6 @@ def views(now: datetime) -> dict[str, Query]:
 SEARCHES = ("printer", "vpn timeout", "certif", "reset password locked", "zzzqqq")
 
 
-def median_ms(action: Callable[[], _R], runs: int) -> tuple[float, _R]:
-    """Median wall time of `runs` calls after one warm-up call, and the last result."""
-    result = action()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = action()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
-
-
 def explain(repo: SqlRepository, query: Query) -> str:
     """The database's plan for a view's page query (for tuning)."""
     return repo.page_plan(query.page(0, 50))
@@ -308,38 +297,73 @@ def measurements(now: datetime) -> dict[str, Query]:
     return timed
 
 
+def side_by_side_ms(actions: dict[str, Callable[[], _R]], runs: int) -> dict[str, tuple[float, _R]]:
+    """Median wall time of each action and its last result. One warm-up call each, then
+    each run calls every action in turn: a busy moment of the machine falls on all the
+    stores alike, not on whichever was timed then."""
+    last = {name: action() for name, action in actions.items()}
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(runs):
+        for name, action in actions.items():
+            t0 = time.perf_counter()
+            last[name] = action()
+            times[name].append((time.perf_counter() - t0) * 1000)
+    return {name: (statistics.median(times[name]), last[name]) for name in actions}
+
+
 def measure(
-    repo: SqlRepository,
+    repos: dict[str, SqlRepository],
     runs: int,
     show_plans: bool,
     organizations: frozenset[str] | None = None,
     exact: bool = False,
-) -> dict[str, tuple[float, str]]:
-    """Median ms and total of each measurement (page of 50 + count), plus two point reads;
-    with `organizations`, each query scoped to them as the service scopes an agent's."""
-    results: dict[str, tuple[float, str]] = {}
-    for name, query in measurements(NOW).items():
+) -> dict[str, dict[str, tuple[float, str]]]:
+    """For each store, the median ms and total of each measurement (page of 50 + count),
+    plus two point reads, the stores timed side by side (`side_by_side_ms`); with
+    `organizations`, each query scoped to them as the service scopes an agent's."""
+    results: dict[str, dict[str, tuple[float, str]]] = {name: {} for name in repos}
+    for what, query in measurements(NOW).items():
         # As the lists on screen ask: the count stops at COUNT_CAP ("10,000+"), a
         # search's at SEARCH_COUNT_CAP ("1,000+").
         query = replace(query, count_cap=None if exact else list_count_cap(query))
         if organizations is not None:
             query = replace(query, organizations=organizations)
-        read = repo.query
-        if query.sort is SortKey.URGENCY:
+        urgent = query.sort is SortKey.URGENCY
+        if urgent:
             query = replace(query, as_of=NOW)
-            read = partial(read_urgent_first, read=repo.query)  # type: ignore[assignment]
-        ms, page = median_ms(partial(read, query), runs)
-        results[name] = (ms, f"{page.total:,}" + ("+" if page.capped else ""))
-        if show_plans and query.sort is not SortKey.URGENCY:
-            print(f"    {repo.engine.dialect.name} plan of {name}: {explain(repo, query)}")
+        pages = side_by_side_ms(
+            {
+                name: partial(read_urgent_first, query, read=repo.query)
+                if urgent
+                else partial(repo.query, query)
+                for name, repo in repos.items()
+            },
+            runs,
+        )
+        for name, (ms, page) in pages.items():
+            results[name][what] = (ms, f"{page.total:,}" + ("+" if page.capped else ""))
+            if show_plans and not urgent:
+                print(f"    {name} plan of {what}: {explain(repos[name], query)}")
     for words in SEARCHES[:4]:
         # Not a query the app runs: the search index's own ranked page, with no join,
         # no filter and no count, to read the app's best-first figures against.
-        bare = partial(ranked_page_alone, repo, words.split())
-        results[f"floor, ranked alone: {words!r}"] = (median_ms(bare, runs)[0], "")
-    results["change_token"] = (median_ms(repo.change_token, runs)[0], "")
-    key = repo.query(Query(statuses=ACTIVE_STATUSES, sort=SortKey.KEY, limit=1)).tickets[0].key
-    results["get(first open by key)"] = (median_ms(lambda: repo.get(key), runs)[0], "")
+        floors = side_by_side_ms(
+            {name: partial(ranked_page_alone, repo, words.split()) for name, repo in repos.items()},
+            runs,
+        )
+        for name, (ms, _) in floors.items():
+            results[name][f"floor, ranked alone: {words!r}"] = (ms, "")
+    reads: dict[str, dict[str, Callable[[], object]]] = {
+        "change_token": {},
+        "get(first open by key)": {},
+    }
+    for name, repo in repos.items():
+        first = Query(statuses=ACTIVE_STATUSES, sort=SortKey.KEY, limit=1)
+        reads["change_token"][name] = repo.change_token
+        reads["get(first open by key)"][name] = partial(repo.get, repo.query(first).tickets[0].key)
+    for what, actions in reads.items():
+        for name, (ms, _) in side_by_side_ms(actions, runs).items():
+            results[name][what] = (ms, "")
     return results
 
 
@@ -422,6 +446,33 @@ def old_tuning(path: Path) -> SqlRepository:
     return repo
 
 
+def without_row_sizes(path: Path) -> Path:
+    """A copy of the SQLite store beside it whose search index keeps no row sizes
+    (`columnsize=0`, as before migration 0011): bm25 then tokenizes every match again to
+    learn its length. Made once, reused after."""
+    import sqlite3
+
+    copy = path.with_name(f"{path.stem}-no-sizes.db")
+    if copy.exists():
+        return copy
+    SqlRepository.open(path).close()  # at head, its log folded in
+    partial_copy = copy.with_suffix(".partial")
+    shutil.copyfile(path, partial_copy)
+    with sqlite3.connect(partial_copy) as db:
+        db.execute(
+            "CREATE VIRTUAL TABLE tickets_fts_old USING fts5(subject, description, comments,"
+            " tokenize = 'unicode61 remove_diacritics 2', columnsize = 0)"
+        )
+        db.execute(
+            "INSERT INTO tickets_fts_old (rowid, subject, description, comments)"
+            " SELECT rowid, subject, description, comments FROM tickets_fts"
+        )
+        db.execute("DROP TABLE tickets_fts")
+        db.execute("ALTER TABLE tickets_fts_old RENAME TO tickets_fts")
+    partial_copy.rename(copy)
+    return copy
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build (or reuse) the stores, then time the views and searches on each, side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -463,6 +514,12 @@ def main(argv: list[str] | None = None) -> int:
         "page cache per connection), side by side",
     )
     parser.add_argument(
+        "--fts-without-sizes",
+        action="store_true",
+        help="with --reuse: also time a copy of the SQLite store whose search index keeps "
+        "no row sizes, as before migration 0011 (made once beside the store)",
+    )
+    parser.add_argument(
         "--index-builds",
         action="store_true",
         help="PostgreSQL: also time building the search index alone, RUM's and GIN's, as "
@@ -480,13 +537,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--pg-login needs --pg URL --pg-only")
     if args.pg_compare and not (args.pg and args.reuse):
         parser.error("--pg-compare needs --pg URL --reuse")
+    if args.fts_without_sizes and (args.pg_only or not args.reuse):
+        parser.error("--fts-without-sizes needs --reuse and the SQLite store")
 
     path = DATA / f"bench-{args.tickets}.db"
     stores: dict[str, Callable[[], SqlRepository]] = {}
+    files: dict[str, Path] = {}
     if not args.pg_only:
         stores["SQLite"] = partial(SqlRepository.open, path)
+        files["SQLite"] = path
         if args.old_sqlite_tuning:
             stores["SQLite, old tuning"] = partial(old_tuning, path)
+            files["SQLite, old tuning"] = path
     if args.pg:
         stores["PostgreSQL"] = partial(SqlRepository.open, args.pg, DATA / "attachments-pg")
     to_build: list[str] = []
@@ -527,6 +589,9 @@ def main(argv: list[str] | None = None) -> int:
             repo.close()
         del items
 
+    if args.fts_without_sizes:
+        files["SQLite, no sizes"] = without_row_sizes(path)
+        stores["SQLite, no sizes"] = partial(SqlRepository.open, files["SQLite, no sizes"])
     served: frozenset[str] | None = None
     if args.pg_login:
         served = frozenset(f"org{n:02d}" for n in range(1, args.pg_orgs + 1))
@@ -534,12 +599,13 @@ def main(argv: list[str] | None = None) -> int:
             "owner, scoped": stores["PostgreSQL"],
             f"{args.pg_login}, RLS": partial(agent_login, args.pg, args.pg_login, served),
         }
-    results: dict[str, dict[str, tuple[float, str]]] = {}
+    repos: dict[str, SqlRepository] = {}
     for name, opener in stores.items():
-        repo = opener()
-        if name.startswith("SQLite"):
-            size = sum(p.stat().st_size for p in DATA.glob(f"{path.name}*"))
-            print(f"SQLite store: {path} ({size / 2**20:,.0f} MiB)")
+        repo = repos[name] = opener()
+        if name in files:
+            file = files[name]
+            size = sum(p.stat().st_size for p in file.parent.glob(f"{file.name}*"))
+            print(f"{name} store: {file} ({size / 2**20:,.0f} MiB)")
         else:
             with repo.engine.connect() as conn:
                 size = int(
@@ -550,8 +616,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.index_builds and not name.startswith("SQLite"):
             print(f"{name}: the search index built alone: {index_builds(repo)}")
-        results[name] = measure(repo, args.runs, args.explain, served, args.exact_counts)
-        repo.close()
+    try:
+        results = measure(repos, args.runs, args.explain, served, args.exact_counts)
+    finally:
+        for repo in repos.values():
+            repo.close()
 
     print()
     names = list(results)

@@ -230,6 +230,56 @@ def test_every_upgrade_step_keeps_every_ticket(store_url: str, tmp_path: Path) -
         repo.close()
 
 
+def test_sqlite_search_index_keeps_each_tickets_length_from_0011(tmp_path: Path) -> None:
+    # bm25 weighs a match by its ticket's length; without the sizes FTS5 tokenized every
+    # matching ticket again to learn it. The rebuild keeps every row and every rank.
+    url = str(tmp_path / "sizes.db")
+    upgrade(url, "0001")
+    _write_at_first_revision(url, TICKETS)
+    upgrade(url, "0010")
+    assert not _tables_like(url, "tickets_fts_docsize")
+    before = _ranked(url, "legacy")
+    upgrade(url, "0011")
+    assert _count(url, "tickets_fts_docsize") == TICKETS
+    assert _ranked(url, "legacy") == before
+    assert len(before) == TICKETS
+    assert _ranked(url, "reply 7") == [7]
+    downgrade(url, "0010")
+    assert not _tables_like(url, "tickets_fts_docsize")
+    assert _tables_like(url, "tickets_fts%") == [f"tickets_fts{s}" for s in _FTS_SHADOWS]
+    assert _ranked(url, "legacy") == before
+
+
+_FTS_SHADOWS = ("", "_config", "_content", "_data", "_idx")
+
+
+def _tables_like(url: str, pattern: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?"
+                " ORDER BY name",
+                (pattern,),
+            )
+            return [str(name) for (name,) in rows]
+    finally:
+        engine.dispose()
+
+
+def _ranked(url: str, words: str) -> list[int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? ORDER BY rank, rowid",
+                (words,),
+            )
+            return [int(rowid) for (rowid,) in rows]
+    finally:
+        engine.dispose()
+
+
 def test_open_upgrades_an_old_store(store_url: str, tmp_path: Path) -> None:
     upgrade(store_url, revisions()[0])
     _write_at_first_revision(store_url, 3)

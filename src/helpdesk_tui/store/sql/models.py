@@ -31,10 +31,10 @@ Storage choices, and why:
   the "watching" view filters on them.
 - Audit rows carry the ticket key and no foreign key: they outlive a purged ticket.
 - Full text: on SQLite an FTS5 table `tickets_fts` (rowid = ticket id; subject,
-  description and all comments; unicode61 with diacritics folded; `columnsize=0` as
-  nothing ranks by bm25), created by the migration with raw DDL and kept by the
-  repository in the same transactions. On PostgreSQL a `search_vector` tsvector column
-  ('simple' configuration) behind a GIN index.
+  description and all comments; unicode61 with diacritics folded; each row's length
+  kept for bm25's ranking, migration 0011), created by the migrations with raw DDL and
+  kept by the repository in the same transactions. On PostgreSQL a `search_vector`
+  tsvector column ('simple' configuration) behind a RUM index, or GIN's (migration 0010).
 - No index on closed_at: only the nightly purge filters on it, and a scan of a million
   rows costs it well under a second, less than the index would cost every write.
 """
