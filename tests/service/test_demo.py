@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.domain.model import Role
-from helpdesk_tui.launch.bootstrap import load_policy
-from helpdesk_tui.service import demo
+from helpdesk_tui.launch.bootstrap import load_policy, resolve_agent
+from helpdesk_tui.service import HelpdeskService, demo
 from helpdesk_tui.store.base import Query
 from helpdesk_tui.store.sql import SqlRepository
 from tests.conftest import FROZEN
@@ -35,5 +35,37 @@ def test_a_first_run_as_anyone_fills_the_demo(
         mine = repo.query(Query(assignees=frozenset({name}), limit=500)).tickets
         assert role is not Role.AGENT or all(t.tier <= tier for t in mine)
         assert repo.query(Query(limit=1)).total == 120
+    finally:
+        repo.close()
+
+
+def test_the_first_runs_admin_stays_admin_as_a_demo_agent(tmp_path: Path) -> None:
+    # A first run as "alice" makes alice the store's admin, then the demo makes her its
+    # tier-1 alice: she keeps the admin role (or nobody could ever add an agent), and
+    # the session acts as the store now has her.
+    repo = SqlRepository.open(str(tmp_path / "helpdesk.db"), tmp_path / "attachments")
+    try:
+        first = resolve_agent(repo, "alice")
+        assert (first.tier, first.role) == (3, Role.ADMIN)
+        service = HelpdeskService(repo, load_policy("default"), lambda: FROZEN, first)
+        assert service.generate_demo(count=40) == 40
+        stored = repo.get_agent("alice")
+        assert (stored.tier, stored.role, stored.team) == (1, Role.ADMIN, "Frontline")
+        assert service.me == stored
+        assert [a.username for a in repo.agents() if a.role is Role.ADMIN] == ["alice"]
+    finally:
+        repo.close()
+
+
+def test_the_demo_writes_nothing_after_its_now(tmp_path: Path) -> None:
+    repo = SqlRepository.open(str(tmp_path / "helpdesk.db"), tmp_path / "attachments")
+    try:
+        demo.generate(repo, load_policy("default"), FROZEN, "alice")  # as a first run
+        tickets = repo.query(Query(limit=500)).tickets
+        assert len(tickets) == 300
+        times = [e.at for t in tickets for e in repo.history(t.key)]
+        times += [c.created_at for t in tickets for c in repo.comments(t.key)]
+        times += [t.updated_at for t in tickets]
+        assert max(times) <= FROZEN
     finally:
         repo.close()

@@ -87,6 +87,11 @@ def test_the_outage_update_reaches_every_open_incident_of_a_problem(desk: Desk) 
         lead.outage_update(problem.key, "Fixed.", None, expected=3)
     with pytest.raises(ServiceError, match="write a reply or choose a status"):
         lead.outage_update(problem.key, "  ", None, expected=2)
+    # A status none of them can take: nothing sent, and no note on the problem says so.
+    notes = len(desk.repo.comments(problem.key))
+    with pytest.raises(ServiceError, match=r"sent to none of the incidents.*already new"):
+        lead.outage_update(problem.key, "", Status.NEW, expected=2)
+    assert len(desk.repo.comments(problem.key)) == notes
     assert len(desk.repo.comments(incidents[0].key)) == before  # nothing was sent
 
     text = "The certificate is renewed; the portal is secure again."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -264,3 +265,46 @@ def test_eight_agents_taking_at_once_never_share_a_ticket(
     assert sorted(k for k, _ in taken) == sorted(keys)  # each ticket taken exactly once
     for key, agent in taken:
         assert repo.get(key).assignee == agent
+
+
+def test_the_last_active_admin_cannot_be_deactivated_or_demoted(
+    repo: SqlRepository, clock: Clock
+) -> None:
+    repo.save_agent(Agent("root", "Ro Ot", tier=3, role=Role.ADMIN))
+    svc = as_(repo, "root", clock)
+    root = repo.get_agent("root")
+    for change in ({"active": False}, {"role": Role.LEAD}):
+        with pytest.raises(ServiceError, match="last active admin"):
+            svc.save_agent(replace(root, **change))  # type: ignore[arg-type]
+        assert repo.get_agent("root") == root
+    # With a second admin, the first may step down.
+    svc.save_agent(replace(repo.get_agent("lead"), role=Role.ADMIN))
+    assert svc.save_agent(replace(root, active=False)).active is False
+    with pytest.raises(ServiceError, match="last active admin"):
+        as_(repo, "lead", clock).save_agent(replace(repo.get_agent("lead"), role=Role.AGENT))
+
+
+def test_csat_is_recorded_by_who_may_change_the_ticket_and_changed_by_a_lead(
+    repo: SqlRepository, clock: Clock
+) -> None:
+    svc = as_(repo, "t1", clock)
+    key = new(svc)
+    t = svc.take(key, 1)
+    t = svc.reply(key, t.version, "Done.", status=Status.RESOLVED)
+    with pytest.raises(AccessDenied, match="held by t1"):
+        as_(repo, "t2", clock).record_csat(key, t.version, 1)
+    t = svc.record_csat(key, t.version, 2, "slow")
+    with pytest.raises(AccessDenied, match="only a lead changes"):
+        svc.record_csat(key, t.version, 5, "great")
+    assert (repo.get(key).csat_score, repo.get(key).csat_comment) == (2, "slow")
+    assert as_(repo, "lead", clock).record_csat(key, t.version, 3).csat_score == 3
+
+
+def test_only_a_lead_creates_a_ticket_held_by_somebody_else(
+    repo: SqlRepository, clock: Clock
+) -> None:
+    with pytest.raises(AccessDenied, match="only a lead assigns"):
+        new(as_(repo, "t1", clock), assignee="t2", tier=2)
+    assert repo.count(Query()) == 0
+    assert repo.get(new(as_(repo, "t1", clock), assignee="t1")).assignee == "t1"
+    assert repo.get(new(as_(repo, "lead", clock), assignee="t2", tier=2)).assignee == "t2"

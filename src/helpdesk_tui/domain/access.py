@@ -20,6 +20,7 @@ class Action(enum.StrEnum):
     ESCALATE = "escalate"
     ACCEPT_ESCALATION = "accept_escalation"
     DECIDE_REVIEW = "decide_review"
+    CHANGE_CSAT = "change_csat"
     CREATE = "create"
     MANAGE_AGENTS = "manage_agents"
     PURGE = "purge"
@@ -72,6 +73,8 @@ def _agent_rule(agent: Agent, action: Action, ticket: Ticket) -> Decision:
         return ALLOW
     if action is Action.DECIDE_REVIEW:
         return Decision(False, "only a lead decides a review")
+    if action is Action.CHANGE_CSAT:
+        return Decision(False, "only a lead changes a satisfaction score once recorded")
     if action is Action.ASSIGN:
         return Decision(False, "only a lead assigns tickets to others; use take")
     if action in (Action.TAKE, Action.ACCEPT_ESCALATION):

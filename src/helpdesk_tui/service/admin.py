@@ -15,6 +15,7 @@ from ..domain.model import (
     Agent,
     AuditEntry,
     Comment,
+    Role,
     Team,
     Ticket,
 )
@@ -172,9 +173,19 @@ class AdminUseCases(ServiceCore):
         for organization in agent.organizations:
             one_line(organization, "organization")
         try:
-            before: str | None = agent_summary(self._repo.get_agent(agent.username))
+            known: Agent | None = self._repo.get_agent(agent.username)
         except NotFound:
-            before = None
+            known = None
+        if known is not None and _runs_the_store(known) and not _runs_the_store(agent):
+            # Only an admin can make another: without one, nobody could ever add an
+            # agent again (the first run's admin is the only one a local store gets).
+            others = [a for a in self._repo.agents() if a.username != agent.username]
+            if not any(_runs_the_store(a) for a in others):
+                raise ServiceError(
+                    f"{agent.username} is the store's last active admin: make another agent"
+                    " admin first"
+                )
+        before = None if known is None else agent_summary(known)
         after = agent_summary(agent)
         record = AdminRecord(
             self.me.username, self.clock(), f"agent:{agent.username}", before, after
@@ -210,6 +221,10 @@ class AdminUseCases(ServiceCore):
         """Who added, changed or deactivated which agent or team, newest first."""
         self._require(Action.MANAGE_AGENTS)
         return self._repo.admin_history(limit)
+
+
+def _runs_the_store(agent: Agent) -> bool:
+    return agent.active and agent.role is Role.ADMIN
 
 
 def agent_summary(agent: Agent) -> str:

@@ -155,7 +155,7 @@ class ServiceCore:
             return
         why = decision.why
         if audit:
-            key = None if ticket is None else ticket.key
+            key = None if ticket is None else ticket.key or None  # a new one has none
             try:
                 self._repo.record_refusal(self.me.username, action.value, key, why, self.clock())
             except StoreError as exc:

@@ -124,8 +124,11 @@ class CustomerUseCases(ServiceCore):
     def record_csat(
         self, key: str, base_version: int, score: int, comment: str | None = None
     ) -> Ticket:
+        """A score the customer gave an agent (on the phone): recorded by whoever may
+        change the ticket; a score already recorded is the customer's word, and only a
+        lead changes it."""
         ticket = self._repo.get(key)
-        self._require(Action.VIEW, ticket)
+        self._require(Action.UPDATE if ticket.csat_score is None else Action.CHANGE_CSAT, ticket)
         return self._commit(
             ticket, self._change(ticket, base_version, csat_fields(ticket, score, comment))
         )

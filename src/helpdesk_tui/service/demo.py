@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..domain.access import serves
@@ -346,25 +346,38 @@ SCENARIOS = [
 
 
 class SimClock:
-    """A clock the demo moves forward by hand."""
+    """A clock the demo moves forward by hand, never past `until` (the demo's now): a
+    story that would run on past it ends there, so nothing is written in the future."""
 
-    def __init__(self, at: datetime) -> None:
+    def __init__(self, at: datetime, until: datetime) -> None:
         self.at = at
+        self.until = until
 
     def __call__(self) -> datetime:
         return self.at
 
     def advance(self, rng: random.Random, low_minutes: float, high_minutes: float) -> None:
-        self.at += timedelta(minutes=rng.uniform(low_minutes, high_minutes))
+        self.at = min(
+            self.at + timedelta(minutes=rng.uniform(low_minutes, high_minutes)), self.until
+        )
 
 
 def seed_agents(repo: TicketRepository, me: Agent) -> list[Agent]:
     """The demo's teams and agents, and `me` among them: as the demo's agent of that name
     when there is one (signing in as "alice" on a first run is the demo's tier-1 alice,
-    not a lead of the same name)."""
+    not a lead of the same name). The store's admin stays its admin: the first run made
+    them so, and without one nobody could ever add an agent."""
     for team in TEAMS:
         repo.save_team(team)
-    agents = [repo.save_agent(agent) for agent in AGENTS]
+    keep_admin = me.role is Role.ADMIN
+    agents = [
+        repo.save_agent(
+            replace(agent, role=Role.ADMIN)
+            if keep_admin and agent.username == me.username
+            else agent
+        )
+        for agent in AGENTS
+    ]
     return agents if any(a.username == me.username for a in agents) else [*agents, me]
 
 
@@ -436,7 +449,7 @@ def _live_one(
         age_hours = _TARGET_HOURS[scenario.priority] * share
     else:
         age_hours = rng.uniform(24, 24 * 120)
-    clock = SimClock(now - timedelta(hours=age_hours))
+    clock = SimClock(now - timedelta(hours=age_hours), now)
     ticket = _take_in(repo, policy, clock, rng, scenario, agents)
     if fate == "new":
         return

@@ -144,6 +144,10 @@ class LinkUseCases(TicketUseCases):
                 result.done.append(incident.key)
             except (StoreError, ValueError, PermissionError) as exc:
                 result.failed.append((incident.key, str(exc)))
+        if not result.done:
+            # Nothing was sent: no note on the problem claims it was.
+            reasons = "; ".join(f"{key}: {why}" for key, why in result.failed)
+            raise ServiceError(f"sent to none of the incidents of {problem.key}: {reasons}")
         self._note_outage(problem, text, status, result)
         return result
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -139,6 +139,9 @@ class TicketUseCases(MacroUseCases):
         )
         # The checks an import passes too (domain.model.check_new_ticket): one set of rules.
         ticket = with_sla_columns(valid_new(ticket), self.policy)
+        if ticket.assignee not in (None, self.me.username):
+            # Handing a new ticket to somebody else is assigning it: the same rule.
+            self._require(Action.ASSIGN, ticket)
         comment = None
         if first_comment:
             comment = Comment(CommentKind.NOTE, self.me.username, first_comment, now)
@@ -162,6 +165,20 @@ class TicketUseCases(MacroUseCases):
     ) -> Ticket:
         """Change plain fields (priority, type, subject, category, ...). Status, tier,
         assignee and escalation have use cases of their own with their own rules."""
+        return self.edit(key, base_version, fields, reason=reason)
+
+    def edit(
+        self,
+        key: str,
+        base_version: int,
+        changes: Mapping[str, object],
+        *,
+        status: Status | None = None,
+        reason: str | None = None,
+    ) -> Ticket:
+        """Change plain fields (`update`) and with `status` the status too, in one write:
+        all of it or, when any part is refused, none of it."""
+        fields = dict(changes)
         guarded = GUARDED_FIELDS & fields.keys()
         if guarded:
             raise ServiceError(
@@ -190,24 +207,20 @@ class TicketUseCases(MacroUseCases):
         # Only what is edited: a field a remote backend or an import stored as it was
         # must not stop a change to another one.
         valid_new(Ticket(key="", subject="-").with_changes(**fields))
-        return self._commit(ticket, self._change(ticket, base_version, fields, reason=reason))
+        mail: list[MailRecord] = []
+        if status is not None:
+            lifecycle.check_transition(ticket, status, reason)
+            now = self.clock()
+            fields.update(lifecycle.status_fields(ticket, status, now))
+            mail = self._status_mail(ticket, status, "", now)
+        return self._commit(
+            ticket, self._change(ticket, base_version, fields, reason=reason, mail=mail)
+        )
 
     def set_status(
         self, key: str, base_version: int, status: Status, reason: str | None = None
     ) -> Ticket:
-        ticket = self._for(Action.UPDATE, key)
-        lifecycle.check_transition(ticket, status, reason)
-        now = self.clock()
-        return self._commit(
-            ticket,
-            self._change(
-                ticket,
-                base_version,
-                lifecycle.status_fields(ticket, status, now),
-                reason,
-                mail=self._status_mail(ticket, status, "", now),
-            ),
-        )
+        return self.edit(key, base_version, {}, status=status, reason=reason)
 
     def reply(
         self,
