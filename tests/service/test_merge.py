@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,15 +28,24 @@ def test_a_duplicate_moves_into_the_ticket_it_repeats(
     target = lead.create(
         TicketDraft("Portal down", requester_email="ada@example.com", organization="Acme")
     )
+    desk.now += timedelta(minutes=1)
     source = lead.create(
-        TicketDraft("Cannot log in", requester_email="bo@example.com", organization="Acme")
+        TicketDraft(
+            "Cannot log in",
+            description="The login page says 500.",
+            requester_email="bo@example.com",
+            organization="Acme",
+        )
     )
+    desk.now += timedelta(minutes=1)
     source = lead.reply(source.key, source.version, "We are looking into it.")
     log = tmp_path / "portal.log"
     log.write_text("500 at /login\n")
     source = lead.attach(source.key, source.version, log)
     source = desk.as_("bob").watch(source.key, source.version)
+    desk.now += timedelta(minutes=1)
     target = lead.note(target.key, target.version, "Load balancer checked.")
+    desk.now += timedelta(minutes=1)
     before = [c.body for c in desk.repo.comments(source.key)]
 
     kept = lead.merge(source.key, source.version, target.key, target.version)
@@ -57,9 +67,14 @@ def test_a_duplicate_moves_into_the_ticket_it_repeats(
     assert (merged.status, merged.merged_into) == (Status.CLOSED, target.key)
     assert desk.repo.comments(source.key) == []
     bodies = [c.body for c in desk.repo.comments(target.key)]
-    # The source's messages in time order with the target's, then the merge's own note.
-    assert bodies[:-1] == [*before, "Load balancer checked."]
+    # The source's request (its description, the requester's words) and messages in time
+    # order with the target's, then the merge's own note.
+    assert bodies[:-1] == ["The login page says 500.", *before, "Load balancer checked."]
+    request = desk.repo.comments(target.key)[0]
+    assert (request.author, request.from_customer) == ("bo@example.com", True)
+    assert request.merged_from == source.key
     assert bodies[-1].startswith(f"Merged {source.key}")
+    assert f"its {len(before) + 1} messages" in bodies[-1]
     assert "bo@example.com" in bodies[-1]
     files = [a.filename for c in desk.repo.comments(target.key) for a in c.attachments]
     assert files == ["portal.log"]

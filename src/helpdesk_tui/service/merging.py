@@ -55,7 +55,8 @@ class MergeUseCases(ServiceCore):
         closed = {**lifecycle.status_fields(source, Status.CLOSED, now), "merged_into": target.key}
         moved = self._repo.comments(source.key)
         contact = source.requester if source.requester_email != target.requester_email else ""
-        note = _note(source, len(moved), contact)
+        # The store moves the source's request (its description) as a message too.
+        note = _note(source, len(moved) + bool(source.description.strip()), contact)
         answered = [t.first_response_at for t in (source, target) if t.first_response_at]
         contacts = [*target.contacts, *source.contacts]
         if source.requester_email and source.requester_email != target.requester_email:

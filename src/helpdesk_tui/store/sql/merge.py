@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ...domain.links import LinkKind
-from ...domain.model import Ticket
+from ...domain.model import Comment, CommentKind, Ticket
 from ..base import Change, InvalidInput
 from ..validation import check_fields, check_ts
 from .files import FileWrite
@@ -49,6 +49,21 @@ class MergeStore(LinkStore):
                     merged_from=sa.func.coalesce(comments.c.merged_from, old.key),
                 )
             )
+            if old.description.strip():
+                # The duplicate's request is its description, not one of its messages:
+                # it moves as the requester's message, at the time it was made.
+                request = Comment(
+                    CommentKind.REPLY,
+                    old.requester_email or old.requester_name or "customer",
+                    old.description,
+                    old.created_at,
+                    from_customer=True,
+                )
+                conn.execute(
+                    sa.update(comments)
+                    .where(comments.c.id == self._add_comment(conn, new.id, request))
+                    .values(merged_from=old.key)
+                )
             at = check_ts("at", source.at)
             self._insert_link(conn, old.id, LinkKind.MERGED_INTO, new.id, source.actor, at)
             none = FileWrite([])

@@ -326,7 +326,8 @@ class TicketQueries(SearchIndex):
                     comments.c.minutes,
                 )
                 .where(comments.c.ticket_id == ticket_id)
-                .order_by(comments.c.id)
+                # Time order: a merge brings older messages in under newer ids.
+                .order_by(comments.c.created_at, comments.c.id)
             )
             return [
                 Comment(
