@@ -503,6 +503,10 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
         (["--requester-name", "x" * 5000], "longer than"),
         (["--add-tag", "t" * 5000], "longer than"),
         (["--add-contact", "Bo <bo at example>"], "is not an e-mail address"),
+        # The fields and the status are one write: a refused status keeps the fields too.
+        (["--priority", "low", "--status", "new"], "is already new"),
+        (["--priority", "low", "--status", "closed"], "cannot go from"),
+        (["--priority", "high", "--status", "on_hold"], "needs a reason"),
     ):
         code, out, err = run(capsys, "ticket", "update", key, *argv)
         assert (code, out) == (2, ""), argv

@@ -420,3 +420,14 @@ def test_a_real_tmux_status_line_shows_the_counts(
     # Acknowledged in another terminal: the next poll of the status line drops it.
     desk.ok("ticket", "update", p1, "--status", "open")
     bar.read_until("⚠1 ✉1", before="P1:1 ")
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１０", "0", "3601", "soon", ""])
+def test_the_cache_leaves_an_age_that_is_not_ascii_digits_in_range_to_the_parser(
+    value: str,
+) -> None:
+    # "²".isdigit() is true and int("²") fails: before the command line reads it.
+    assert status_cache.max_age(["status", "--max-age", value]) is None
+    assert status_cache.max_age(["status", f"--max-age={value}"]) is None
+    assert status_cache.cached_status(["status", "--max-age", value]) is None
+    assert status_cache.max_age(["status", "--max-age", "30"]) == 30

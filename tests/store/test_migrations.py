@@ -258,8 +258,7 @@ def _tables_like(url: str, pattern: str) -> list[str]:
     try:
         with engine.connect() as conn:
             rows = conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?"
-                " ORDER BY name",
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ORDER BY name",
                 (pattern,),
             )
             return [str(name) for (name,) in rows]

@@ -190,8 +190,11 @@ def _new_password(args: argparse.Namespace, service: HelpdeskService) -> str | N
 
 def team(args: argparse.Namespace, service: HelpdeskService) -> int:
     if args.action == "add":
-        service.save_team(Team(args.name, args.description))
-        print(f"team {args.name} saved")
+        # As `agent add`: saving over a team of that name would wipe its description.
+        if any(known.name == args.name for known in service.teams()):
+            raise CliError(f"team {args.name} exists; nothing changed")
+        saved = service.save_team(Team(args.name, args.description))
+        print(f"team {safe_line(saved.name)} saved")
     else:
         for team in service.teams():
             print(f"{safe_line(team.name):<20} {safe_line(team.description)}")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..launch import bootstrap
 from ..service import HelpdeskService
 from ..settings.config import ConfigError, Settings
 from .errors import CliError
-from .parser import Parser
+from .parser import Parser, path_arg
 
 if TYPE_CHECKING:
     from ..ui.web_sign_in import SignIn
@@ -25,8 +24,8 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         action="store_true",
         help="listen on a non-loopback address (needs --tls-cert and --tls-key)",
     )
-    serve.add_argument("--tls-cert", type=Path, help="the server's certificate (PEM)")
-    serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
+    serve.add_argument("--tls-cert", type=path_arg, help="the server's certificate (PEM)")
+    serve.add_argument("--tls-key", type=path_arg, help="the certificate's private key (PEM)")
 
     demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
     demo.add_argument("--tickets", type=int, default=300)

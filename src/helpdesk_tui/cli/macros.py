@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..domain.macros import LANGUAGES, Macro, MacroChanges
@@ -17,7 +16,7 @@ from ..domain.text import safe_line, safe_text
 from ..service import HelpdeskService
 from ..settings.config import Settings
 from .errors import EXIT_REFUSED, CliError, one_line
-from .parser import Parser, key_arg
+from .parser import Parser, key_arg, path_arg
 
 if TYPE_CHECKING:
     from ..settings.macros import MacroCatalogue
@@ -34,7 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "--language", choices=LANGUAGES, help="this language's body (default: the ticket's)"
     )
     push = msub.add_parser("push", help="keep a macro file in the store, for the whole team")
-    push.add_argument("file", type=Path, help="a .toml or .md macro file")
+    push.add_argument("file", type=path_arg, help="a .toml or .md macro file")
     push.add_argument("--team", default="", help="only for this team (default: everybody)")
     remove = msub.add_parser("remove", help="remove a macro kept in the store")
     remove.add_argument("name")

@@ -9,6 +9,7 @@ each adds its own subcommands (`add_parsers`).
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import os
 import sys
@@ -20,7 +21,7 @@ from ..launch import collector
 from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
 from .errors import EXIT_REFUSED, CliError, one_line
-from .parser import Parser
+from .parser import Parser, path_arg
 
 if TYPE_CHECKING:
     from ..service import HelpdeskService
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="config file (TOML)")
+    parser.add_argument("--config", type=path_arg, help="config file (TOML)")
     parser.add_argument("--as", dest="agent", help="act as this agent (default: from config)")
 
 
@@ -123,18 +124,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLOSED_PIPE
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            return _internal_error(exc)
+        # A file opened by name says which; a write without one is stdout's, as in
+        # `ticket list > /dev/full`, on a full disk or past a quota.
+        where = "the output" if exc.filename is None else str(exc.filename)
+        if exc.filename is None:
+            _stdout_to_devnull()  # what is left in its buffer would fail again at exit
+        print(f"helpdesk-tui: cannot write {one_line(where)}: {exc.strerror}", file=sys.stderr)
+        return EXIT_REFUSED
     except Exception as exc:
-        # Last resort: whatever input reached here, the user gets one line, not a
-        # traceback (HELPDESK_DEBUG=1 shows it, for the bug report).
-        if os.environ.get("HELPDESK_DEBUG"):
-            raise
-        name = type(exc).__name__
-        print(
-            f"helpdesk-tui: internal error ({name}): {one_line(str(exc))} "
-            "(a bug; HELPDESK_DEBUG=1 shows where)",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        return _internal_error(exc)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""The disk (or the quota, or the largest file) is full: the place written to is the
+trouble, not this program."""
+
+
+def _internal_error(exc: Exception) -> int:
+    # Last resort: whatever input reached here, the user gets one line, not a
+    # traceback (HELPDESK_DEBUG=1 shows it, for the bug report).
+    if os.environ.get("HELPDESK_DEBUG"):
+        raise exc
+    name = type(exc).__name__
+    print(
+        f"helpdesk-tui: internal error ({name}): {one_line(str(exc))} "
+        "(a bug; HELPDESK_DEBUG=1 shows where)",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def _stdout_to_devnull() -> None:
@@ -151,6 +171,7 @@ def _stdout_to_devnull() -> None:
 def _main(argv: Sequence[str] | None) -> int:
     args = _app_launch(argv) or build_parser().parse_args(argv)
     try:
+        _refuse_undecodable(args)
         settings = load_settings(args.config)
         # Before any ui module is imported: their bindings are translated at class creation.
         i18n.install(settings.language)
@@ -167,6 +188,43 @@ def _main(argv: Sequence[str] | None) -> int:
     except _refusals() as exc:
         print(f"helpdesk-tui: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    """Bytes in an argument that are not UTF-8 reach Python as lone surrogates
+    (surrogateescape); no store, file or terminal can take them, so the command stops
+    here, before anything is written, naming the argument they are in."""
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str | Path):
+                continue
+            text = str(item)
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                char = ord(text[exc.start])
+                byte = f" (byte 0x{char - 0xDC00:02x})" if 0xDC80 <= char <= 0xDCFF else ""
+                raise CliError(
+                    f"argument {_argument_name(args, dest)}: not UTF-8 text{byte}; "
+                    "give it as UTF-8 (check the terminal's or the script's encoding)"
+                ) from None
+
+
+def _argument_name(args: argparse.Namespace, dest: str) -> str:
+    """How the user wrote the argument stored as `dest`: its option (--subject, --as) or,
+    for a positional, its name as --help shows it. Looked up along the subcommands given
+    only: another subcommand may use the same name for another argument."""
+    parser: argparse.ArgumentParser | None = build_parser()
+    while parser is not None:
+        chosen = None
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            elif action.dest == dest:
+                shown = action.metavar if isinstance(action.metavar, str) else dest
+                return max(action.option_strings, key=len, default=shown)
+        parser = chosen
+    return dest
 
 
 def _command(args: argparse.Namespace, settings: Settings, argv: Sequence[str] | None) -> int:

@@ -6,8 +6,11 @@ argument types the command groups use. Each group module adds its own subcommand
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 from ..domain.model import canonical_key
@@ -39,13 +42,32 @@ def tier_arg(text: str) -> int:
     return int(text)
 
 
+def is_whole_number(text: str) -> bool:
+    """Digits 0-9 only: str.isdigit() alone also takes "²" and "٣", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def count_arg(text: str) -> int:
     """A count from 1 to 10,000."""
-    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+    if not is_whole_number(text) or not 1 <= int(text) <= 10_000:
         raise argparse.ArgumentTypeError(
             f"expected a whole number from 1 to 10000, got {text[:40]!r}"
         )
     return int(text)
+
+
+def path_arg(text: str) -> Path:
+    """A file's path. One the system cannot even look up (a name longer than the file
+    system allows) is refused here, naming the option; any other trouble with it (missing,
+    unreadable) is for the command that opens it to say."""
+    path = Path(text)
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            shown = repr(text[:60]) + ("…" if len(text) > 60 else "")
+            raise argparse.ArgumentTypeError(f"file name too long: {shown}") from None
+    return path
 
 
 def span_arg(text: str) -> Span:

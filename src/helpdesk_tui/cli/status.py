@@ -25,7 +25,7 @@ from ..settings.config import Settings
 from ..store.base import StoreUnavailable
 from . import status_cache
 from .errors import EXIT_REFUSED
-from .parser import Parser
+from .parser import Parser, is_whole_number
 
 FORMATS = ("plain", "tmux", "json")
 EXIT_QUIET = 0
@@ -67,7 +67,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def _seconds(text: str) -> int:
     low, high = status_cache.MAX_AGE_RANGE
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not is_whole_number(text) or not low <= int(text) <= high:
         raise argparse.ArgumentTypeError(f"expected {low}-{high} seconds, got {text!r}")
     return int(text)
 

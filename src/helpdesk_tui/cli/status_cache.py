@@ -52,7 +52,9 @@ def max_age(argv: list[str]) -> int | None:
             value = word.partition("=")[2]
         if value is not None:
             low, high = MAX_AGE_RANGE
-            return int(value) if value.isdigit() and low <= int(value) <= high else None
+            # isdigit() alone takes "²", which int() refuses: ASCII digits only.
+            whole = value.isascii() and value.isdigit()
+            return int(value) if whole and low <= int(value) <= high else None
     return None
 
 

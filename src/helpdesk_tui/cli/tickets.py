@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain import sla
 from ..domain.escalation import ReviewDecision
@@ -32,7 +32,18 @@ from ..service.views import SAVED_VIEWS, parse_filter, search_query
 from ..store.base import SortKey
 from . import links, macros
 from .errors import CliError
-from .parser import Parser, add_intermixed, enum_arg, minutes_arg, tier_arg
+from .parser import (
+    Parser,
+    add_intermixed,
+    enum_arg,
+    is_whole_number,
+    minutes_arg,
+    path_arg,
+    tier_arg,
+)
+
+if TYPE_CHECKING:
+    from ..ui.drafts import Drafts
 
 MAX_OFFSET = 2**31 - 1
 """Beyond any store's row count; larger numbers overflow SQLite's OFFSET."""
@@ -120,7 +131,7 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
         comment.add_argument(
             "--edit", action="store_true", help="write it in $VISUAL/$EDITOR (BODY to start from)"
         )
-        comment.add_argument("--attach", type=Path, action="append", default=[])
+        comment.add_argument("--attach", type=path_arg, action="append", default=[])
         comment.add_argument(
             "--time", type=minutes_arg, metavar="15m|1h30m|90", help="time spent on it"
         )
@@ -235,7 +246,7 @@ def _edited_fields(args: argparse.Namespace, ticket: Ticket) -> dict[str, object
             fields[name] = None if empty else value
     if args.affected_users is not None:
         text = args.affected_users.strip().lower()
-        if text != "none" and not text.isdigit():
+        if text != "none" and not is_whole_number(text):
             raise CliError(f"--affected-users: a whole number or none, not {text[:40]!r}")
         fields["affected_users"] = None if text == "none" else int(text)
     if args.environment is not None:
@@ -268,10 +279,7 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
         fields = _edited_fields(args, ticket)
         if not fields and args.status is None:
             raise CliError("nothing to update: give --status, --priority, --organization, ...")
-        if fields:
-            ticket = service.update(key, version, reason=args.reason, **fields)
-        if args.status is not None:
-            ticket = service.set_status(key, ticket.version, args.status, args.reason)
+        ticket = service.edit(key, version, fields, status=args.status, reason=args.reason)
         print(f"updated {shown} (v{ticket.version})")
     elif action == "merge":
         target = service.get(_key(args.into))
@@ -288,12 +296,14 @@ def _work(args: argparse.Namespace, service: HelpdeskService) -> int:
             minutes=args.time,
             changes=changes,
         )
+        _posted(args, key)
         print(f"replied on {shown}")
     elif action == "note":
         body, changes = _reply_body(args, service, ticket)
         service.note(
             key, version, body, attachments=args.attach, minutes=args.time, changes=changes
         )
+        _posted(args, key)
         print(f"noted on {shown}")
     elif action == "assign":
         who = service.me.username if args.me else None if args.none else args.assignee
@@ -576,19 +586,58 @@ def _body(args: argparse.Namespace, key: str) -> str:
     from ..ui.editor import NoEditor, edit
 
     drafts = Drafts(args.drafts)
-    kept = drafts.load(key, args.action) or ""
+    kept = _draft(drafts, key, args.action)
     start = kept if args.body is None else _read_body(args.body)
-    path = drafts.for_editor(key, args.action, start)
+    try:
+        path = drafts.for_editor(key, args.action, start)
+    except OSError as exc:
+        where = drafts.path(key, args.action)
+        raise CliError(f"cannot write the draft {where}: {exc.strerror or exc}") from None
     try:
         status = edit(path)
     except NoEditor as exc:
         raise CliError(str(exc)) from None
-    text = drafts.load(key, args.action) or ""
     if status != 0:
         raise CliError(f"the editor exited with status {status}; the draft is kept in {path}")
+    text = _draft(drafts, key, args.action)
     if not text.strip():
         drafts.discard(key, args.action)
     return text
+
+
+def _draft(drafts: Drafts, key: str, kind: str) -> str:
+    """The draft kept for `key`, "" when none. One that is not UTF-8 (written by another
+    tool, or an editor set to another encoding) is refused with where it is and how to
+    set it aside: read as it is, every later --edit would fail on it the same way."""
+    try:
+        return drafts.load(key, kind) or ""
+    except UnicodeDecodeError as exc:
+        path = drafts.path(key, kind)
+        aside = shlex.quote(str(path.with_name(path.name + ".bad")))
+        raise CliError(
+            f"the draft {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); convert it to UTF-8, or set it aside: "
+            f"mv {shlex.quote(str(path))} {aside}"
+        ) from None
+
+
+def _posted(args: argparse.Namespace, key: str) -> None:
+    """The reply or note written with --edit is sent: its draft goes, or the next --edit
+    would start from it and send it again."""
+    if not args.edit:
+        return
+    from ..ui.drafts import Drafts
+
+    drafts = Drafts(args.drafts)
+    try:
+        drafts.discard(key, args.action)
+    except OSError as exc:
+        # Sent all the same: the exit status says so; the warning keeps it from going twice.
+        print(
+            f"helpdesk-tui: warning: cannot remove the draft {drafts.path(key, args.action)} "
+            f"({exc.strerror or exc}); remove it before the next --edit, which starts from it",
+            file=sys.stderr,
+        )
 
 
 def _read_body(text: str) -> str:

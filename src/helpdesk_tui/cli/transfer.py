@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import IO
@@ -14,12 +16,12 @@ from ..service import HelpdeskService, transfer
 from ..service.views import parse_filter
 from ..store.base import Query, SortKey
 from .errors import CliError
-from .parser import Parser
+from .parser import Parser, path_arg
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     imp = sub.add_parser("import", help="import tickets from CSV, JSON or JSON Lines")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=path_arg)
     imp.add_argument("--format", choices=transfer.FORMATS)
     imp.add_argument(
         "--update",
@@ -28,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     )
 
     exp = sub.add_parser("export", help="export tickets to CSV, JSON or JSON Lines")
-    exp.add_argument("file", type=Path, help="a path, or - for stdout")
+    exp.add_argument("file", type=path_arg, help="a path, or - for stdout")
     exp.add_argument("--format", choices=transfer.FORMATS)
     exp.add_argument("--filter", default="")
 
@@ -63,15 +65,17 @@ def run_export(args: argparse.Namespace, service: HelpdeskService) -> int:
 
 
 def _export_to_file(service: HelpdeskService, path: Path, fmt: str, query: Query | None) -> int:
-    """Write beside `path`, then rename over it: an export that fails (disk full, a
-    refusal) leaves the file that was there, never half of a new one."""
-    if path.is_dir():
-        raise CliError(f"cannot write {path}: it is a folder")
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    """Write beside the file (a symlink's target), then rename over it: an export that
+    fails (disk full, a refusal) leaves the file that was there, never half of a new one."""
+    target = _export_target(path)
+    # The process id keeps two exports apart; a name near the system's limit gives way
+    # to a short one, so the temporary file can always be named.
+    stem = target.name if len(os.fsencode(target.name)) <= 200 else "export"
+    temp = target.with_name(f".{stem}.{os.getpid()}.part")
     try:
         with temp.open("x", encoding="utf-8", newline="") as out:
             count = transfer.export(service, out, fmt, query)
-        os.replace(temp, path)
+        os.replace(temp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -81,6 +85,35 @@ def _export_to_file(service: HelpdeskService, path: Path, fmt: str, query: Query
             temp.unlink()
         raise
     return count
+
+
+_NOT_A_FILE = (
+    (stat.S_ISDIR, "it is a folder"),
+    (stat.S_ISCHR, "it is a device"),
+    (stat.S_ISBLK, "it is a device"),
+    (stat.S_ISFIFO, "it is a named pipe"),
+    (stat.S_ISSOCK, "it is a socket"),
+)
+
+
+def _export_target(path: Path) -> Path:
+    """The regular file an export to `path` replaces, or is to create. A symlink is
+    followed, so the link stays and its target gets the export; anything else there (a
+    folder, a device such as /dev/null, a named pipe, a socket) is refused: renaming a
+    file over it would put a regular file in its place."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target  # a new file (a missing folder is for the write to report)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CliError(f"cannot write {path}: a loop of symbolic links") from None
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        what = next((what for test, what in _NOT_A_FILE if test(mode)), "it is something else")
+        raise CliError(f"cannot write {path}: {what}, not a regular file")
+    return target
 
 
 class _TerminalSafe:
