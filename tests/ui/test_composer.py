@@ -71,3 +71,26 @@ async def test_a_note_takes_a_file_and_has_no_status(make_app: AppFactory, tmp_p
             "trace.txt"
         ]
         assert app.service.get(ticket.key).status is ticket.status
+
+
+async def test_escape_on_the_reply_status_list_closes_the_list_only(
+    make_app: AppFactory,
+) -> None:
+    """Escape is the composer's priority key (the text area would take it): with the
+    status list open, it closed the whole composer instead of the list."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = app.service.create(TicketDraft("Checkout fails"))
+        screen = await support.open_ticket(pilot, app, ticket.key)
+        await press(pilot, "r")
+        composer = app.screen
+        assert isinstance(composer, ComposeScreen)
+        await pilot.press(*"On it")
+        await press(pilot, "tab", "enter")
+        select = composer.query_one(Select)
+        assert select.expanded
+        await press(pilot, "escape")
+        assert app.screen is composer and not select.expanded
+        assert composer.query_one(TextArea).text == "On it"
+        await press(pilot, "escape")
+        assert app.screen is screen

@@ -8,6 +8,7 @@ from textual.widgets import Input, Select, Static
 from helpdesk_tui.domain.model import Environment
 from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.ui.app import HelpdeskApp
+from helpdesk_tui.ui.screens.dialogs import ConflictScreen
 from helpdesk_tui.ui.screens.edit_ticket import EditTicketScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from tests.ui import support
@@ -120,3 +121,60 @@ async def test_bad_input_is_said_in_the_form_and_nothing_is_written(
             assert app.service.get(ticket.key).version == ticket.version
             await press(pilot, "escape")
             assert isinstance(app.screen, TicketScreen)
+
+
+async def test_a_colleagues_change_meanwhile_is_taken_in_and_mine_saved_on_retry(
+    make_app: AppFactory,
+) -> None:
+    """A user trial: ctrl+s after a colleague's change said "changed since you opened
+    it" on every ctrl+s, forever. Retry saves my edits on their version; theirs stay."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = app.service.create(TicketDraft("Printer jams", category="hardware"))
+        form = await open_form(pilot, app, ticket.key)
+        await support.without_live_updates(pilot)
+        fill(form, organization="Acme Retail", impact="cannot print invoices")
+        # Meanwhile a colleague: another category, and the impact I am also changing.
+        app.service.update(ticket.key, ticket.version, category="printers", impact="minor")
+        await press(pilot, "ctrl+s")
+        await support.wait_for_screen(pilot, ConflictScreen)
+        conflict = app.screen
+        assert isinstance(conflict, ConflictScreen)
+        assert set(conflict.error.changed_fields) >= {"category", "impact"}
+        assert "organization" in conflict.mine and "impact (replaces theirs)" in conflict.mine
+        await press(pilot, "r")
+        await support.wait_for_screen(pilot, TicketScreen)
+        saved = app.service.get(ticket.key)
+        assert (saved.organization, saved.impact, saved.category) == (
+            "Acme Retail",
+            "cannot print invoices",
+            "printers",  # theirs, not put back to what the form was opened with
+        )
+        assert saved.version == ticket.version + 2
+
+
+async def test_discard_at_a_conflict_shows_their_version_in_the_form(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = app.service.create(TicketDraft("Printer jams"))
+        form = await open_form(pilot, app, ticket.key)
+        await support.without_live_updates(pilot)
+        fill(form, team="Platform")
+        theirs = app.service.update(ticket.key, ticket.version, category="printers")
+        await press(pilot, "ctrl+s")
+        await support.wait_for_screen(pilot, ConflictScreen)
+        await press(pilot, "d")
+        assert app.screen is form
+        assert form.query_one("#edit-category", Input).value == "printers"
+        assert form.query_one("#edit-team", Input).value == ""
+        said = str(form.query_one("#form-error", Static).render())
+        assert "dropped" in said and f"v{theirs.version}" in said
+        assert app.service.get(ticket.key).version == theirs.version  # nothing written
+        # From there an edit saves on their version at once.
+        fill(form, team="Field service")
+        await press(pilot, "ctrl+s")
+        await support.wait_for_screen(pilot, TicketScreen)
+        saved = app.service.get(ticket.key)
+        assert (saved.team, saved.category) == ("Field service", "printers")

@@ -51,7 +51,7 @@ async def test_every_screen_keeps_help_and_quit_in_its_footer(
             _check_footer(pilot, width)
 
 
-async def test_a_toast_replaces_the_one_before_and_covers_two_rows_at_most(
+async def test_a_toast_replaces_the_one_before_and_covers_four_rows_at_most(
     make_app: AppFactory,
 ) -> None:
     app = make_app()
@@ -62,7 +62,7 @@ async def test_a_toast_replaces_the_one_before_and_covers_two_rows_at_most(
         await settle(pilot)
         shown = [toast for toast in app.screen.query("Toast") if toast.region.height]
         assert len(shown) == 1
-        assert "HD-3" in str(shown[0].render()) and shown[0].region.height <= 2
+        assert "HD-3" in str(shown[0].render()) and shown[0].region.height <= 4
 
 
 TITLES = [

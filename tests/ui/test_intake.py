@@ -161,3 +161,45 @@ async def test_a_suggested_tier_above_the_assignee_s_leaves_the_ticket_unassigne
         # Created as suggested: triaged, so the ticket does not offer it again.
         assert ACCEPTED_TAG in made[0].tags
         assert app.service.triage(made[0].key).why_not == "a suggestion was accepted"
+
+
+def in_sight(form: NewTicketScreen, selector: str) -> bool:
+    """Whether the widget is on screen: inside the form's visible part."""
+    widget = form.query_one(selector)
+    region = widget.region
+    return bool(widget.display) and region.height > 0 and form.region.contains_region(region)
+
+
+async def test_an_error_at_80x24_is_in_sight_on_its_field_and_goes_once_corrected(
+    make_app: AppFactory,
+) -> None:
+    """A user trial: ctrl+s on an empty form said "subject cannot be empty" at the end
+    of the scrolled form, out of sight, and the line stayed once the subject was typed."""
+    app = make_app("alex")
+    async with app.run_test(size=(80, 24)) as pilot:
+        before = app.service.count(Query())
+        form = await open_form(pilot, app)
+        assert not form.query_one("#form-error").display  # nothing said yet
+        # Empty, from the description at the bottom of the form.
+        await press(pilot, "shift+tab")
+        assert app.focused is form.query_one("#description")
+        await press(pilot, "ctrl+s")
+        assert app.screen is form and app.service.count(Query()) == before
+        assert "subject cannot be empty" in str(form.query_one("#form-error", Static).render())
+        assert in_sight(form, "#form-error")
+        assert app.focused is form.query_one("#subject") and in_sight(form, "#subject")
+        await pilot.press(*"Laptop")
+        await settle(pilot)
+        assert not in_sight(form, "#form-error")
+        # Bad: the affected users are focused; a correction clears the line.
+        form.query_one("#affected", Input).value = "a few"
+        form.query_one("#description").focus()
+        await press(pilot, "ctrl+s")
+        assert app.focused is form.query_one("#affected") and in_sight(form, "#form-error")
+        await pilot.press("ctrl+u", *"3")
+        await settle(pilot)
+        assert not in_sight(form, "#form-error")
+        # Filled: created.
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, TicketScreen)
+        assert app.service.get(app.screen.key).affected_users == 3

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Select, TextArea
 
 from helpdesk_tui.domain.model import CommentKind, Status
 from helpdesk_tui.service import TicketDraft
@@ -131,3 +131,62 @@ async def test_o_sends_one_update_to_every_open_incident(make_app: AppFactory) -
                 CommentKind.REPLY,
                 "Renewed; the portal is secure again.",
             )
+
+
+async def test_no_at_the_outage_confirmation_goes_back_to_the_typed_text(
+    make_app: AppFactory,
+) -> None:
+    """A user trial answered n at "Send this to the 1 open incident?": the dialog was
+    gone with its text. A "no" is a second thought: back in the dialog, as typed."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        service = app.service
+        problem = service.create(TicketDraft("Mail relay down"))
+        incident = service.create(TicketDraft("No mail since 9", requester_email="c@x.org"))
+        service.link(problem.key, "problem-of", incident.key)
+        said_before = service.conversation(incident.key)
+        await support.open_ticket(pilot, app, problem.key)
+        await press(pilot, "O")
+        outage = app.screen
+        assert isinstance(outage, OutageScreen)
+        await pilot.press(*"The relay is back; mail flows again.")
+        await press(pilot, "ctrl+s")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen) and "the 1 open incident" in confirm.question
+        await press(pilot, "n")
+        assert app.screen is outage
+        assert outage.query_one(TextArea).text == "The relay is back; mail flows again."
+        assert service.conversation(incident.key) == said_before  # nothing was sent
+        # Yes the second time: sent, as typed.
+        await press(pilot, "ctrl+s", "y")
+        for _ in range(100):
+            if service.conversation(incident.key) != said_before:
+                break
+            await pilot.pause(0.05)
+        assert service.conversation(incident.key)[-1].body == (
+            "The relay is back; mail flows again."
+        )
+
+
+async def test_escape_on_the_outage_status_list_closes_the_list_only(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        service = app.service
+        problem = service.create(TicketDraft("Mail relay down"))
+        incident = service.create(TicketDraft("No mail since 9"))
+        service.link(problem.key, "problem-of", incident.key)
+        screen = await support.open_ticket(pilot, app, problem.key)
+        await press(pilot, "O")
+        outage = app.screen
+        assert isinstance(outage, OutageScreen)
+        await pilot.press(*"Working on it")
+        await press(pilot, "tab", "enter")  # the status list, opened
+        select = outage.query_one(Select)
+        assert select.expanded
+        await press(pilot, "escape")
+        assert app.screen is outage and not select.expanded
+        assert outage.query_one(TextArea).text == "Working on it"
+        await press(pilot, "escape")  # nothing open: the dialog closes
+        assert app.screen is screen

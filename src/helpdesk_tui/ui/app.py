@@ -375,7 +375,7 @@ class HelpdeskApp(KeysInOrder):
         # message as markup, and Widget.notify passes markup=True explicitly: a subject
         # holding "[/]" crashed the app (MarkupError) and "[@click=app.quit]" became a
         # live action. No toast of ours uses markup, so every one is plain text.
-        # One toast at a time (app.tcss keeps it to two rows): a pile of them hid half
+        # One toast at a time (app.tcss keeps it to four rows): a pile of them hid half
         # the list at 80x24. On-call alerts wait on the status line instead (alerts.py).
         # A warning or an error is not pushed away by lesser news: that goes to the
         # status line while the toast is up.

@@ -26,7 +26,14 @@ from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..drafts import Drafts
 from ..editor import NoEditor, edit, editor_command
-from ..widgets.inputs import FORM_FOCUS, LineInput, TextEditor, after_typing, field_value
+from ..widgets.inputs import (
+    FORM_FOCUS,
+    LineInput,
+    TextEditor,
+    after_typing,
+    close_open_list,
+    field_value,
+)
 from .macro_picker import MacroPicker
 
 NEXT_STATUSES = (Status.PENDING, Status.RESOLVED, Status.ON_HOLD)
@@ -228,7 +235,8 @@ class ComposeScreen(ModalScreen[Composed | None]):
 
     @after_typing
     def action_keep(self) -> None:
-        self.dismiss(None)
+        if not close_open_list(self):  # the first escape closes an open status list
+            self.dismiss(None)
 
     def action_discard(self) -> None:
         self.drafts.discard(self.key, self.kind)

@@ -3,6 +3,10 @@
 Status, priority, type, tier, assignee and watchers have keys of their own, with their
 own rules (`s`, `p`, `y`, `e`, `a`, `w`); this form edits the rest. What is left as it
 was is not written; what changed is one version-checked write, audited field by field.
+
+A colleague's change meanwhile is a conflict, resolved as the composer's is: retry takes
+their version into the form, keeps what this agent edited, and saves that on top;
+discard shows their version with this agent's edits dropped.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from ...domain.model import Environment, Ticket, contact_line
 from ...domain.text import safe_line
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
+from ...store.base import ConflictError
 from ..jobs import call_store
 from ..widgets.inputs import FORM_FOCUS, FormScroll, LineInput, after_typing, field_value
+from .dialogs import ConflictScreen
 
 TEXT_FIELDS = {
     "subject": _("Subject"),
@@ -47,8 +53,9 @@ PLACEHOLDERS = {
 
 
 class EditTicketScreen(ModalScreen[Ticket | None]):
-    """Writes what changed with `save` (the service checks the values; a refusal is
-    said in the form, which stays open) and returns the ticket written, or None."""
+    """Writes what changed with `save(version, changes)` (the service checks the values;
+    a refusal is said in the form, which stays open) and returns the ticket written, or
+    None."""
 
     AUTO_FOCUS = ""
     """The first field is focused in on_mount without scrolling: Textual's own focus
@@ -60,7 +67,7 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
         *FORM_FOCUS,
     ]
 
-    def __init__(self, ticket: Ticket, save: Callable[[dict[str, Any]], Ticket]) -> None:
+    def __init__(self, ticket: Ticket, save: Callable[[int, dict[str, Any]], Ticket]) -> None:
         super().__init__()
         self.ticket = ticket
         self._save = save
@@ -108,14 +115,73 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
             self.notify(_("Nothing changed."), timeout=3)
             self.dismiss(None)
             return
-        save = self._save
-        call_store(
-            self,
-            lambda: save(changed),
-            self.dismiss,
-            lambda exc: self._say(str(exc)),
-            what=_("save"),
+        save, version = self._save, self.ticket.version
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ConflictError):
+                self._conflict(exc, changed)
+            else:
+                self._say(str(exc))
+
+        call_store(self, lambda: save(version, changed), self.dismiss, failed, what=_("save"))
+
+    def _conflict(self, error: ConflictError, changed: dict[str, Any]) -> None:
+        """Someone changed the ticket since the form was filled: say what, and on retry
+        save this agent's edits on their version. Saying it in the form was a dead end:
+        every ctrl+s was based on the old version again, and failed the same way."""
+        theirs = set(error.changed_fields)
+        mine = ", ".join(
+            (_("{field} (replaces theirs)") if name in theirs else "{field}").format(field=name)
+            for name in changed
         )
+
+        def resolved(choice: str | None) -> None:
+            if not self.is_mounted:
+                return
+            if choice == "retry":
+                self.rebase(error.current, keep_mine=True)
+                self.action_save()
+            else:
+                self.rebase(error.current, keep_mine=False)
+                self._say(
+                    _(
+                        "Your edits were dropped: the form shows {key} as it is now (v{version})."
+                    ).format(key=error.current.key, version=error.current.version)
+                )
+
+        self._say("")
+        self.app.push_screen(
+            ConflictScreen(error, _("edit {fields}").format(fields=mine)), resolved
+        )
+
+    def rebase(self, current: Ticket, *, keep_mine: bool) -> None:
+        """Base the form on `current`, the ticket as it is now: the fields this agent
+        edited keep their text (`keep_mine`), every other field shows the current value,
+        so that the next save writes only the edits, on the current version."""
+        edited = self.edited() if keep_mine else set()
+        for name in TEXT_FIELDS:
+            if name not in edited:
+                self.query_one(f"#edit-{name}", LineInput).value = _shown(current, name)
+        if "environment" not in edited:
+            select: Select[str] = self.query_one("#edit-environment", Select)
+            if current.environment is None:
+                select.clear()
+            else:
+                select.value = current.environment.value
+        self.ticket = current
+
+    def edited(self) -> set[str]:
+        """The fields whose text or choice differs from the ticket the form is based on."""
+        ticket = self.ticket
+        found = {
+            name
+            for name in TEXT_FIELDS
+            if field_value(self.query_one(f"#edit-{name}")).strip() != _shown(ticket, name).strip()
+        }
+        environment = field_value(self.query_one("#edit-environment"))
+        if environment != (ticket.environment.value if ticket.environment else ""):
+            found.add("environment")
+        return found
 
     def _say(self, problem: str) -> None:
         self.query_one("#form-error", Static).update(Text(safe_line(problem)))

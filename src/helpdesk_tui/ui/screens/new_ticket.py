@@ -41,6 +41,24 @@ from ..widgets.suggestion import triage_work
 SUGGEST_AFTER = 0.4
 """Seconds of no typing before triage is asked about the draft."""
 
+ERROR_FIELDS = (
+    ("subject", "#subject"),
+    ("description", "#description"),
+    ("requester email", "#email"),
+    ("requester_email", "#email"),
+    ("requester name", "#requester"),
+    ("requester_name", "#requester"),
+    ("organization", "#org"),
+    ("impact", "#impact"),
+    ("affected users", "#affected"),
+    ("affected_users", "#affected"),
+    ("integration", "#integration"),
+    ("category", "#category"),
+    ("tags", "#tags"),
+)
+"""The field a refusal is about, by the words it starts with (the service names the
+field first: "subject cannot be empty"). A refusal that names none is still shown."""
+
 
 class NewTicketScreen(ModalScreen[str | None]):
     """Returns the new ticket's key, or None when cancelled."""
@@ -63,7 +81,7 @@ class NewTicketScreen(ModalScreen[str | None]):
     triaged (tagged as accepted), so it is not offered again on the ticket."""
 
     def compose(self) -> ComposeResult:
-        with FormScroll(classes="dialog form"):
+        with FormScroll(classes="dialog form new-ticket"):
             # The keys go in the title: at 80x24 the bottom of the form is below the fold.
             yield Label(
                 Text(_("New ticket · ctrl+s create · esc cancel · tab next field")),
@@ -126,6 +144,7 @@ class NewTicketScreen(ModalScreen[str | None]):
             yield Static(Text(""), id="form-error", classes="dialog-error")
 
     def on_mount(self) -> None:
+        self.query_one("#form-error").display = False
         self.query_one("#subject", Input).focus(scroll_visible=False)
         service = app_context(self).service
         call_store(self, service.agents, self._show_agents, lambda _exc: None, what=_("agents"))
@@ -147,6 +166,7 @@ class NewTicketScreen(ModalScreen[str | None]):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "channel":
             self._follow_channel()
+        self._edited(event.select.id)
 
     def _follow_channel(self) -> None:
         """A phone call is the taker's to work: default the assignee to me (and back to
@@ -162,9 +182,11 @@ class NewTicketScreen(ModalScreen[str | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "subject":
             self._suggest_soon()
+        self._edited(event.input.id)
 
-    def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._suggest_soon()
+        self._edited(event.text_area.id)
 
     def _suggest_soon(self) -> None:
         # Asked once typing pauses, in a worker, the newest question replacing the last.
@@ -243,7 +265,7 @@ class NewTicketScreen(ModalScreen[str | None]):
         environment = self._value("#environment")
         affected = self._value("#affected")
         if affected and not affected.isdigit():
-            self._say(_("Affected users: a whole number, or empty"))
+            self._say(_("Affected users: a whole number, or empty"), "#affected")
             return
         draft = TicketDraft(
             subject=self._value("#subject"),
@@ -274,5 +296,31 @@ class NewTicketScreen(ModalScreen[str | None]):
             what=_("create"),
         )
 
-    def _say(self, problem: str) -> None:
-        self.query_one("#form-error", Static).update(Text(safe_line(problem)))
+    _error_field: str | None = None
+    """The field the error shown is about (a selector), when it names one."""
+
+    def _say(self, problem: str, field: str | None = None) -> None:
+        """Show what is wrong where it is seen: the error line is docked at the bottom of
+        the dialog (at 80x24 the end of the form is below the fold, and an error under
+        the description was never seen), and the field it is about is focused, which
+        scrolls it into view."""
+        error = self.query_one("#form-error", Static)
+        error.update(Text(safe_line(problem)))
+        error.display = True
+        if field is None:
+            wanted = problem.lower()
+            field = next((f for words, f in ERROR_FIELDS if wanted.startswith(words)), None)
+        self._error_field = field
+        if field is not None:
+            self.query_one(field).focus()
+
+    def _edited(self, widget_id: str | None) -> None:
+        """A change to the field the error is about (to any field, when it names none)
+        is its correction: the error goes, instead of staying under a fixed form."""
+        error = self.query_one("#form-error", Static)
+        if not error.display:
+            return
+        if self._error_field is None or self._error_field == f"#{widget_id}":
+            error.update(Text(""))
+            error.display = False
+            self._error_field = None

@@ -15,7 +15,8 @@ from ...domain.model import Status, Ticket
 from ...domain.text import safe_line
 from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
-from ..widgets.inputs import FORM_FOCUS, TextEditor, after_typing
+from ..widgets.inputs import FORM_FOCUS, TextEditor, after_typing, close_open_list
+from .dialogs import ConfirmScreen
 
 OUTAGE_STATUSES = (Status.PENDING, Status.RESOLVED)
 """What an outage update may move its incidents to: waiting on the customers to confirm,
@@ -25,11 +26,13 @@ Outage = tuple[str, Status | None]
 
 
 class OutageScreen(ModalScreen[Outage | None]):
-    """Returns the reply and the status to send (ctrl+s), or None (escape)."""
+    """Returns the reply and the status to send (ctrl+s, once confirmed with the number
+    of incidents), or None (escape). A "no" at the confirmation comes back here with
+    the text as typed: it was a second thought, not a reason to type it all again."""
 
     BINDINGS = [
         Binding("ctrl+s", "send", _("Send to all"), id="outage.send", priority=True),
-        Binding("escape", "dismiss(None)", _("Cancel"), id="outage.cancel", priority=True),
+        Binding("escape", "cancel", _("Cancel"), id="outage.cancel", priority=True),
         *FORM_FOCUS,
     ]
 
@@ -69,6 +72,10 @@ class OutageScreen(ModalScreen[Outage | None]):
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
+    def action_cancel(self) -> None:
+        if not close_open_list(self):
+            self.dismiss(None)
+
     @after_typing
     def action_send(self) -> None:
         text = self.query_one(TextArea).text
@@ -77,4 +84,19 @@ class OutageScreen(ModalScreen[Outage | None]):
         if not text.strip() and status is None:
             self.notify(_("Write a reply or choose a status."), severity="warning")
             return
-        self.dismiss((text, status))
+        count = len(self.incidents)
+        question = ngettext(
+            "Send this to the {count} open incident of {key}?",
+            "Send this to all {count} open incidents of {key}?",
+            count,
+        ).format(count=count, key=self.problem)
+        if status is not None:
+            question += " " + _("Each will be set to {status}.").format(status=tr(status.label))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss((text, status))
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(ConfirmScreen(question), answered)

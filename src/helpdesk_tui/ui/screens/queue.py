@@ -148,7 +148,7 @@ class QueueScreen(QueueSelection):
         try:
             query = self.current_query()
         except FilterError as exc:
-            self.status.say(str(exc), error=True)
+            self._filter_refused(exc)
             return
         if not self.helpdesk.ready:
             # The launch is still opening the store: the app's StoreChanged asks again.
@@ -253,11 +253,18 @@ class QueueScreen(QueueSelection):
         try:
             parse_filter(text, self.helpdesk.username, self.helpdesk.clock())
         except FilterError as exc:
-            self.status.say(str(exc), error=True)
+            self._filter_refused(exc)  # the box stays open with the text, to correct it
             return
         self.filter_text = text
         self._close_bar(event.input)
         self.run_query()
+
+    def _filter_refused(self, exc: FilterError) -> None:
+        # A toast too: on-call alerts and a slow store outrank the status line's message,
+        # where a refused filter went unseen (the title kept the old filter).
+        said = _("Filter not applied: {error}").format(error=str(exc))
+        self.status.say(said, error=True)
+        self.notify(safe_line(said), severity="error", timeout=8)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:

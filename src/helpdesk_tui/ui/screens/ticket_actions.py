@@ -281,11 +281,11 @@ class TicketActions(LiveScreen):
         """The fields with no key of their own, in one form; what changed, one write."""
         from .edit_ticket import EditTicketScreen
 
-        key, service, version = self.key, self.service, ticket.version
+        key, service = self.key, self.service
 
-        def save(changed: dict[str, Any]) -> Ticket:
-            # On the version on screen: a colleague's change meanwhile is a conflict,
-            # said in the form.
+        def save(version: int, changed: dict[str, Any]) -> Ticket:
+            # On the version the form was based on: a colleague's change meanwhile is a
+            # conflict, which the form offers to take in (screens/edit_ticket.py).
             return service.update(key, version, **changed)
 
         def edited(saved: Ticket | None) -> None:

@@ -4,7 +4,7 @@ update (O) from a problem to its incidents."""
 from __future__ import annotations
 
 from ...domain.links import CHOICES
-from ...domain.model import Status, Ticket
+from ...domain.model import Ticket
 from ...domain.text import N_
 from ...service.links import LinkedTicket, OutageResult
 from ...settings.i18n import _, ngettext
@@ -129,25 +129,14 @@ class TicketLinks(TicketCustomer):
                     severity="warning",
                 )
                 return
+            # The dialog asks for the confirmation itself: a "no" goes back to the text.
             self.app.push_screen(
                 OutageScreen(problem.key, incidents),
-                on_answer(lambda outage: confirm(outage, len(incidents))),
+                on_answer(lambda outage: send(outage, len(incidents))),
             )
 
-        def confirm(outage: Outage, count: int) -> None:
+        def send(outage: Outage, count: int) -> None:
             text, status = outage
-            question = ngettext(
-                "Send this to the {count} open incident of {key}?",
-                "Send this to all {count} open incidents of {key}?",
-                count,
-            ).format(count=count, key=problem.key)
-            if status is not None:
-                question += " " + _("Each will be set to {status}.").format(status=tr(status.label))
-            self.app.push_screen(
-                ConfirmScreen(question), on_answer(lambda _ok: send(text, status, count))
-            )
-
-        def send(text: str, status: Status | None, count: int) -> None:
             call_store(
                 self,
                 lambda: service.outage_update(problem.key, text, status, count),

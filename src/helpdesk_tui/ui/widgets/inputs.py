@@ -50,6 +50,19 @@ def after_typing(action: Callable[[S], None]) -> Callable[[S], None]:
     return run
 
 
+def close_open_list(screen: Screen[Any]) -> bool:
+    """Close a select's open list on `screen`, focusing its select; False when none is
+    open. A dialog whose escape is a priority binding (so that a text area does not take
+    it) gets the key before the open list does: escape meant to close the list closed
+    the whole dialog, and what was typed in it went with it."""
+    for select in screen.query(Select):
+        if select.expanded:
+            select.expanded = False
+            select.focus()
+            return True
+    return False
+
+
 def _blink(widget: Input | TextArea) -> bool:
     return bool(getattr(widget.app, "cursor_blink", True))
 
