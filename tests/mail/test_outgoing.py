@@ -132,6 +132,21 @@ def test_customer_text_is_never_read_as_a_template_or_a_header(
     assert ack["Bcc"] is None and [m.rcpt_tos for m in smtp.messages] == [[MARIA], [MARIA]]
 
 
+def test_no_escape_sequence_goes_out_in_a_header(
+    repo: SqlRepository, clock: Clock, settings: MailSettings, smtp: Sink
+) -> None:
+    key = new_ticket(
+        repo, clock, settings, subject="Red \x1b[31malert\x07", requester_name="Eve \x1b[2J"
+    )
+    send(repo, clock, settings)
+    (ack,) = smtp.to(MARIA)
+    for header in ("Subject", "To"):
+        shown = str(ack[header])
+        assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in shown), (header, shown)
+    assert f"[{key}]" in ack["Subject"] and "alert" in ack["Subject"]
+    assert "Eve" in str(ack["To"]) and MARIA in str(ack["To"])
+
+
 def test_refused_for_good_is_given_up_and_recorded(
     repo: SqlRepository, clock: Clock, settings: MailSettings, smtp: Sink
 ) -> None:

@@ -167,7 +167,7 @@ def test_organizations_scope_what_an_agent_sees(repo: SqlRepository, clock: Cloc
     other = new(lead, organization="Globex")
     acme = as_(repo, "acme", clock)
     assert acme.query(Query()).total == 1
-    with pytest.raises(AccessDenied, match="does not serve Globex"):
+    with pytest.raises(AccessDenied, match=f"{other} is outside the organizations acme serves"):
         acme.get(other)
 
 

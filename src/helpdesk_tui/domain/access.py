@@ -59,7 +59,10 @@ def can(agent: Agent, action: Action, ticket: Ticket | None = None) -> Decision:
     if ticket is None:
         return ALLOW
     if not serves(agent, ticket.organization):
-        return Decision(False, f"{agent.username} does not serve {ticket.organization}")
+        if not ticket.key:  # a new ticket: the organization is the one the agent gave
+            return Decision(False, f"{agent.username} does not serve {ticket.organization}")
+        # Not the organization's name: to this agent it is a ticket that is not there.
+        return Decision(False, f"{ticket.key} is outside the organizations {agent.username} serves")
     if agent.role is Role.LEAD:
         return ALLOW
     return _agent_rule(agent, action, ticket)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 
 from .text import N_
 
@@ -257,11 +257,20 @@ def contact_address(contact: str) -> str:
     return parseaddr(contact)[1].strip().lower()
 
 
+_NAME_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
+
+
 def contact_line(name: str, address: str) -> str:
-    """A contact as stored: "Name <address>", or the address alone."""
-    return (
-        formataddr((" ".join(name.split()), address.strip())) if name.strip() else address.strip()
-    )
+    """A contact as stored and shown: "Name <address>" (quoted where the name holds a
+    comma or the like), or the address alone. Not `formataddr`: it writes a name that is
+    not ASCII as a MIME encoded word ("=?utf-8?q?Ann_Z=C3=BCrich?="), which is for a
+    mail header, not for people; the mail composer encodes what it sends itself."""
+    name, address = " ".join(name.split()), address.strip()
+    if not name:
+        return address
+    if _NAME_SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
 
 
 def distinct_contacts(contacts: Iterable[str]) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from ..domain.followup import MailKind
 from ..domain.model import Ticket, contact_address
+from ..domain.text import safe_line
 from ..service.delivery import Outbox
 from ..settings.config import MailSettings
 from ..store.base import MailDirection, MailEntry, NotFound
@@ -115,10 +116,13 @@ class Composer:
         message = EmailMessage()
         message["From"] = self.sender
         try:
-            message["To"] = Address(_name_of(ticket, entry.address), addr_spec=entry.address)
+            name = safe_line(_name_of(ticket, entry.address))
+            message["To"] = Address(name, addr_spec=entry.address)
         except (ValueError, IndexError) as exc:
             raise SendError(f"{entry.address!r} is not an address: {exc}", permanent=True) from None
-        message["Subject"] = f"[{ticket.key}] {subject}"
+        # Shown by mail programs, some in a terminal: no escape or control character
+        # a customer typed (or a mail brought) goes out in a header.
+        message["Subject"] = f"[{ticket.key}] {safe_line(subject)}"
         message["Date"] = format_datetime(now)
         message["Message-ID"] = self.message_id(entry)
         # What the store keeps of a received message is its Message-ID and content hash.

@@ -38,9 +38,11 @@ class AdminUseCases(ServiceCore):
     """What a lead or an admin manages: people, teams, and what the store keeps."""
 
     def agents(self) -> list[Agent]:
+        self._require(Action.VIEW)  # a deactivated agent reads nothing, people included
         return self._repo.agents()
 
     def teams(self) -> list[Team]:
+        self._require(Action.VIEW)
         return self._repo.teams()
 
     def purge(self, older_than: timedelta | Span, dry_run: bool = True) -> list[str]:
