@@ -192,8 +192,23 @@ def test_update_sets_the_fields_and_appends_the_new_comments(source: Desk, tmp_p
         (lambda r: r["history"][0].update(at="yesterday"), "history, item 1, at"),
         (lambda r: r["comments"][1].update(minutes=0), "at least 1 minute"),
         (lambda r: r["comments"][1].update(minutes="15m"), "comments, item 2, minutes"),
+        # At the stores' limit every later write would overflow it: the ticket stuck.
+        (lambda r: r.update(version=2**63 - 1), "version: a whole number from 1 to"),
+        (lambda r: r.update(version=10**20), "version: a whole number from 1 to"),
+        (lambda r: r.update(version=0), "version: a whole number from 1 to"),
     ],
-    ids=["base64", "sha256", "unknown-link", "format", "history-time", "no-time", "time-text"],
+    ids=[
+        "base64",
+        "sha256",
+        "unknown-link",
+        "format",
+        "history-time",
+        "no-time",
+        "time-text",
+        "version-at-limit",
+        "version-huge",
+        "version-zero",
+    ],
 )
 def test_a_bad_full_record_is_one_line_and_nothing_is_written(
     source: Desk, target: Desk, tmp_path: Path, spoil: object, message: str

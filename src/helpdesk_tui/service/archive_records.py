@@ -73,6 +73,11 @@ class LinkRecordModel(SQLModel):
     created_at: Instant | None = None
 
 
+MAX_VERSION = 2**31 - 2
+"""A ticket's version as an import may set it: every write adds one, and the next must
+still fit the stores' columns (a version at SQLite's limit left the ticket unwritable)."""
+
+
 class HistoryRecord(SQLModel):
     model_config = _STRICT
 
@@ -117,8 +122,8 @@ def archived_parts(
         parts = ArchiveParts.model_validate({k: v for k, v in record.items() if k in PARTS})
     except ValidationError as exc:
         raise RecordError(problem(exc)) from None
-    if parts.version < 1:
-        raise RecordError("version: must be 1 or more")
+    if not 1 <= parts.version <= MAX_VERSION:
+        raise RecordError(f"version: a whole number from 1 to {MAX_VERSION}")
     values.update(
         version=parts.version,
         sla_due_at=parts.sla_due_at,
