@@ -166,7 +166,9 @@ def test_glyphs_follow_the_output_encoding() -> None:
         (lambda: Span.parse("99999y"), "longer than 1000 years"),
         (lambda: Span.parse("999999d"), "longer than 1000 years"),
         (lambda: Span(months=12 * 3000).before(NOW), "before the year 1"),
-        (lambda: Period.week(NOW, "9999-W52"), "outside the years 1970 to 8999"),
+        (lambda: Period.week(NOW, "9999-W52"), "outside the years 1970 to 4999"),
+        (lambda: Period.month(NOW, "8999-12"), "outside the years 1970 to 4999"),
+        (lambda: Period.week(NOW, "5000-W01"), "outside the years"),
         (lambda: Period.week(NOW, "0001-W01"), "outside the years"),
         (lambda: Period.month(NOW, "9999-12"), "outside the years"),
         (lambda: Period.between(utc(1, 1, 1), NOW), "0001-01-01 is outside"),
@@ -182,7 +184,7 @@ def test_periods_past_the_calendar_are_refused_in_words(make: object, said: str)
 
 
 def test_the_last_years_of_the_range_still_work() -> None:
-    assert Period.month(NOW, "8999-12").until == utc(9000, 1, 1)
+    assert Period.month(NOW, "4999-12").until == utc(5000, 1, 1)
     assert Period.week(NOW, "1970-W02").since == utc(1970, 1, 5)
     assert Span.parse("1000y").before(NOW) == utc(1026, 3, 4, 10, 30)
     # A screen stepping a period may leave the range: that period simply holds nothing.

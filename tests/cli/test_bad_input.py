@@ -67,6 +67,11 @@ def _full(*, content: str = "aGVsbG8=", sha256: str = HELLO_SHA256, **fields: ob
     return json.dumps({**record, **fields}) + "\n"
 
 
+def _policy(key: str, duration: str) -> str:
+    """A policy of one priority whose `key` target is `duration`."""
+    return f'name = "typo"\n[priorities.critical]\nclock = "24x7"\n{key} = "{duration}"\n'
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     root = tmp_path_factory.mktemp("cli-bad-input")
@@ -95,6 +100,10 @@ def _cases(files: Path, write: bool = True) -> list[tuple[str, list[str], bytes,
 
     def w(name: str, data: str | bytes) -> str:
         return _write(files, name, data) if write else str(files / name)
+
+    def sla_config(name: str, policy: str) -> str:
+        """A config whose SLA policy is the file `name`-policy.toml holding `policy`."""
+        return w(f"{name}.toml", f'[sla]\npolicy = "{w(f"{name}-policy.toml", policy)}"\n')
 
     big = "x" * 100_000
     digits = "9" * 4400
@@ -420,11 +429,24 @@ def _cases(files: Path, write: bool = True) -> list[tuple[str, list[str], bytes,
         ("csat-out-of-range", ["ticket", "csat", "HD-3", "9" * 30], b"", "1 to 5"),
         ("csat-not-number", ["ticket", "csat", "HD-3", "five"], b"", "five"),
         ("take-next-unknown-agent", ["--as", "nobody", "ticket", "take-next"], b"", "nobody"),
+        ("as-empty", ["--as", "", "ticket", "create", "--subject", "x"], b"", "argument --as"),
+        ("as-blank", ["--as=  ", "ticket", "list"], b"", "argument --as"),
+        ("as-empty-app", ["--as", ""], b"", "argument --as"),
         # -- the rest
         ("report-week-9999", ["report", "--week", "9999-W52"], b"", "9999"),
         ("report-week-1", ["report", "--week", "0001-W01"], b"", "0001"),
         ("report-month-9999", ["report", "--month", "9999-12"], b"", "9999"),
         ("report-since-year-1", ["report", "--since", "0001-01-01"], b"", "0001-01-01"),
+        # The store takes years to 8999, but a report reads on past its period's end.
+        ("report-month-8999", ["report", "--month", "8999-12"], b"", "8999-12"),
+        ("report-month-8000", ["report", "--month", "8000-01"], b"", "8000-01"),
+        ("report-week-8999", ["report", "--week", "8999-W52"], b"", "8999-W52"),
+        (
+            "report-range-8999",
+            ["report", "--since", "8999-12-31", "--until", "8999-12-31T23:59"],
+            b"",
+            "8999-12-31",
+        ),
         ("report-last-huge", ["report", "--last", "999999d"], b"", "1000 years"),
         ("report-until-alone", ["report", "--until", "2026-01-01"], b"", "--since"),
         ("status-format-xml", ["status", "--format", "xml"], b"", "invalid choice"),
@@ -493,6 +515,72 @@ def _cases(files: Path, write: bool = True) -> list[tuple[str, list[str], bytes,
             b"",
             "due",
         ),
+        (
+            "config-nested-arrays",
+            ["--config", w("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000), "ticket", "list"],
+            b"",
+            "deep.toml: not valid TOML: nested too deeply",
+        ),
+        (
+            "config-nested-tables",
+            [
+                "--config",
+                w("deep2.toml", "a = " + "{b=" * 100_000 + "}" * 100_000),
+                "ticket",
+                "list",
+            ],
+            b"",
+            "deep2.toml",
+        ),
+        (
+            "config-data-dir-proc",
+            [
+                "--config",
+                w("dd.toml", '[paths]\ndata_dir = "/proc/nonexistent"\n'),
+                "ticket",
+                "create",
+                "--subject",
+                "x",
+            ],
+            b"",
+            "cannot make the data folder /proc/nonexistent",
+        ),
+        (
+            "policy-duration-overflow",
+            [
+                "--config",
+                sla_config("p1", _policy("first_response", "99999999999999999999h")),
+                "ticket",
+                "create",
+                "--subject",
+                "x",
+            ],
+            b"",
+            "priorities.critical.first_response: '99999999999999999999h' is longer than 365 days",
+        ),
+        (
+            "policy-duration-years",
+            [
+                "--config",
+                sla_config("p2", _policy("resolution", "9999999d")),
+                "ticket",
+                "show",
+                "HD-1",
+            ],
+            b"",
+            "p2-policy.toml: line 4: priorities.critical.resolution",
+        ),
+        (
+            "policy-nested",
+            [
+                "--config",
+                sla_config("p3", "a = " + "[" * 100_000 + "]" * 100_000),
+                "sla",
+                "sweep",
+            ],
+            b"",
+            "p3-policy.toml: not valid TOML",
+        ),
         ("unknown-command", ["frobnicate"], b"", "invalid choice"),
     ]
     return cases
@@ -527,6 +615,36 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     assert word.lower() in err.lower(), err[:500]
     assert "\x1b" not in err  # an escape sequence in the input is shown, not sent
     assert len(err) < 1000  # a huge input is quoted in part
+    assert store.export() == before
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "word"),
+    [
+        ("HELPDESK_TUI_NOW", "9999-12-31T23:59:59+00:00", "outside the years 1970 to 8999"),
+        ("HELPDESK_TUI_NOW", "0001-01-01T00:00:00+00:00", "HELPDESK_TUI_NOW"),
+        ("HELPDESK_TUI_NOW", "0001-01-01T00:00:00+05:00", "HELPDESK_TUI_NOW"),
+        ("HELPDESK_TUI_NOW", "9000-01-01T00:00:00+00:00", "HELPDESK_TUI_NOW"),
+        ("HELPDESK_TUI_DATA_DIR", "/proc/x", "cannot make the data folder /proc/x"),
+        ("HELPDESK_TUI_DATA_DIR", "{file}/data", "Not a directory"),
+    ],
+)
+@pytest.mark.parametrize("argv", [["ticket", "list"], ["ticket", "create", "--subject", "x"]])
+def test_a_bad_environment_is_one_line_exit_2_and_changes_nothing(
+    store: Store, before: bytes, variable: str, value: str, word: str, argv: list[str]
+) -> None:
+    value = value.format(file=_write(store.files, "plain-file", "x"))
+    done = subprocess.run(
+        [str(SCRIPT), *argv],
+        capture_output=True,
+        env={**store.env, variable: value},
+        cwd=store.root,
+        timeout=60,
+    )
+    err = done.stderr.decode("utf-8", "replace")
+    assert (done.returncode, done.stdout) == (2, b""), err
+    assert err.count("\n") == 1 and err.startswith("helpdesk-tui: "), err
+    assert word in err, err
     assert store.export() == before
 
 

@@ -773,6 +773,14 @@ def test_parse_duration_and_action() -> None:
     assert parse_duration("2d") == timedelta(days=2)
     with pytest.raises(ValueError):
         parse_duration("soon")
+    # Past timedelta's range (or a float's): a reason, not OverflowError.
+    for huge in ("99999999999999999999h", "9" * 400 + "h"):
+        with pytest.raises(ValueError, match="too long"):
+            parse_duration(huge)
+    longest = timedelta(days=365)
+    assert parse_duration("8760h", ALWAYS_OPEN, longest) == longest
+    with pytest.raises(ValueError, match="longer than 365 days"):
+        parse_duration("8761h", ALWAYS_OPEN, longest)
     action = BreachAction.parse(" Escalate:Tier2 ")
     assert (action.verb, action.tier, str(action)) == (ActionVerb.ESCALATE, 2, "escalate:tier2")
     assert BreachAction.parse("notify:lead").tier is None

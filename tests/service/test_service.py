@@ -12,7 +12,7 @@ import pytest
 from helpdesk_tui.domain.access import AccessDenied
 from helpdesk_tui.domain.escalation import EscalationError, ReviewDecision
 from helpdesk_tui.domain.lifecycle import TransitionError
-from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status
+from helpdesk_tui.domain.model import Agent, Escalation, Priority, Role, Status, Team
 from helpdesk_tui.launch.bootstrap import load_policy
 from helpdesk_tui.service import HelpdeskService, ServiceError, TicketDraft
 from helpdesk_tui.store.base import ConflictError, Query
@@ -308,3 +308,25 @@ def test_only_a_lead_creates_a_ticket_held_by_somebody_else(
     assert repo.count(Query()) == 0
     assert repo.get(new(as_(repo, "t1", clock), assignee="t1")).assignee == "t1"
     assert repo.get(new(as_(repo, "lead", clock), assignee="t2", tier=2)).assignee == "t2"
+
+
+def test_an_agent_name_a_filter_reads_or_a_case_twin_is_refused(
+    repo: SqlRepository, clock: Clock
+) -> None:
+    repo.save_agent(Agent("root", "Ro Ot", tier=3, role=Role.ADMIN))
+    repo.save_team(Team("Platform", "tier 2"))
+    admin = as_(repo, "root", clock)
+    before = repo.agents()
+    for name, said in (
+        ("me", "a word the filters read"),
+        ("Nobody", "a word the filters read"),
+        ("T1", "is 't1' in other letters"),
+    ):
+        with pytest.raises(ServiceError, match=said):
+            admin.save_agent(Agent(name, "Some One", tier=1))
+    with pytest.raises(ServiceError, match="no team called 'Nowhere'"):
+        admin.save_agent(Agent("kim", "Kim", tier=1, team="Nowhere"))
+    with pytest.raises(ServiceError, match="'platform' is 'Platform' in other letters"):
+        admin.save_team(Team("platform", ""))
+    assert repo.agents() == before and [t.name for t in repo.teams()] == ["Platform"]
+    assert admin.save_agent(Agent("kim", "Kim", tier=1, team="Platform")).team == "Platform"

@@ -128,6 +128,11 @@ def test_markdown_with_simple_front_matter(tmp_path: Path) -> None:
         ("b.toml", 'title = "T"\nbody = 5\n', "macros/b.toml, line 2: body: expected a table"),
         ("x.toml", 'title = "T"\nbody = "Hi\n', "macros/x.toml: not valid TOML"),
         (
+            "deep.toml",
+            "a = " + "[" * 100_000 + "]" * 100_000,
+            "macros/deep.toml: not valid TOML: nested too deeply",
+        ),
+        (
             "tags.toml",
             'title = "T"\nbody = "Hi"\n[changes]\ntags = "x"\n',
             "macros/tags.toml, line 4: changes.tags: expected an array",

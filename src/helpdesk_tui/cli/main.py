@@ -21,7 +21,7 @@ from ..launch import collector
 from ..settings import i18n
 from ..settings.config import ConfigError, Settings, load_settings
 from .errors import EXIT_REFUSED, CliError, one_line
-from .parser import Parser, path_arg
+from .parser import Parser, agent_arg, path_arg
 
 if TYPE_CHECKING:
     from ..service import HelpdeskService
@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=path_arg, help="config file (TOML)")
-    parser.add_argument("--as", dest="agent", help="act as this agent (default: from config)")
+    parser.add_argument(
+        "--as", dest="agent", type=agent_arg, help="act as this agent (default: from config)"
+    )
 
 
 class _NotAPlainLaunch(Exception):

@@ -70,6 +70,15 @@ def path_arg(text: str) -> Path:
     return path
 
 
+def agent_arg(text: str) -> str:
+    """An agent's username, as `--as` names one. Empty is refused, not read as "not
+    given": the command would otherwise run as $HELPDESK_AGENT or the config's agent,
+    someone the user did not name."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give an agent's username, not an empty one")
+    return text
+
+
 def span_arg(text: str) -> Span:
     """`90d`, `12w`, `24m` (calendar months), `2y`."""
     try:

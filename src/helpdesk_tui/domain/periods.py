@@ -20,9 +20,13 @@ MAX_SPAN_DAYS = 1000 * 366
 MAX_SPAN_MONTHS = 1000 * 12
 """Longer spans mean nothing to a helpdesk, and reach past the calendar's first year."""
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+LATEST = datetime(5000, 1, 1, tzinfo=UTC)
 """A period outside these holds no ticket, and the weekly steps of a report (and the
-periods before and after it) would run off the calendar's ends (years 1 and 9999)."""
+periods before and after it) would run off the calendar's ends (years 1 and 9999).
+
+LATEST is well before the store's own end (year 9000): a report's periods before and
+after it, and its trend's weeks, stay far from the calendar's end with room to spare
+(reporting/metrics.py also stops its doubling read windows at the period's end)."""
 
 
 def months_before(at: datetime, months: int) -> datetime:

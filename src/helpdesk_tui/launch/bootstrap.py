@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain.model import Agent, Role
+from ..domain.model import EARLIEST, LATEST, Agent, Role
 from ..domain.sla import Policy, PolicyError, with_agreements
 from ..service import HelpdeskService
 from ..service.views import SAVED_VIEWS, FilterError, View, custom_view
-from ..settings.config import ConfigError, Settings
+from ..settings.config import DATA_DIR_ENV, ConfigError, Settings
 from ..settings.policies import is_policy_path, load_builtin, parse_text
 from ..settings.private import private_dir
 from ..settings.toml_lines import is_bare_key
@@ -41,7 +41,17 @@ def make_clock() -> Callable[[], datetime]:
             raise ConfigError(f"{NOW_ENV}: not an ISO 8601 time: {frozen!r}") from None
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        fixed = at.astimezone(UTC)
+        # The store's range: a clock outside it stamps times no ticket may hold, and the
+        # SLA arithmetic from it runs off the calendar (years 1 and 9999).
+        outside = ConfigError(
+            f"{NOW_ENV}: {frozen!r} is outside the years {EARLIEST.year} to {LATEST.year - 1}"
+        )
+        try:
+            fixed = at.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 with an offset that crosses the end
+            raise outside from None
+        if not EARLIEST <= fixed < LATEST:
+            raise outside
         return lambda: fixed
     return lambda: datetime.now(UTC)
 
@@ -95,7 +105,13 @@ def open_repository(settings: Settings) -> TicketRepository:
         return _open_rt(settings)
     from ..store.sql import SqlRepository
 
-    private_dir(settings.data_dir)
+    try:
+        private_dir(settings.data_dir)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot make the data folder {settings.data_dir}: {exc.strerror} "
+            f"(it is [paths] data_dir in the config, or ${DATA_DIR_ENV})"
+        ) from None
     return SqlRepository.open(
         _with_password(settings),
         attachments_dir=settings.attachments_dir,

@@ -398,7 +398,8 @@ def created_between(
         base = Query(statuses=statuses, sort=SortKey.CREATED, limit=page_size)
         cursor, seen_at_cursor, window = since, 0, FIRST_WINDOW
         while cursor < until:
-            end = min(until, cursor + window)
+            # Compared, not added first: a doubled window can run past the calendar's end.
+            end = until if until - cursor <= window else cursor + window
             page = service.query(
                 replace(base, created_after=cursor, created_before=end, offset=seen_at_cursor)
             )

@@ -32,6 +32,7 @@ from ..store.base import (
 from .checks import checked_text, one_line, valid_new, with_sla_columns
 from .core import ServiceCore
 from .errors import ImportRefused, ServiceError
+from .views import ASSIGNEE_WORDS
 
 
 class AdminUseCases(ServiceCore):
@@ -178,6 +179,10 @@ class AdminUseCases(ServiceCore):
             known: Agent | None = self._repo.get_agent(agent.username)
         except NotFound:
             known = None
+        if known is None:
+            self._check_new_name(agent.username)
+        if agent.team and (known is None or agent.team != known.team):
+            self._check_team(agent.team)
         if known is not None and _runs_the_store(known) and not _runs_the_store(agent):
             # Only an admin can make another: without one, nobody could ever add an
             # agent again (the first run's admin is the only one a local store gets).
@@ -193,6 +198,18 @@ class AdminUseCases(ServiceCore):
             self.me.username, self.clock(), f"agent:{agent.username}", before, after
         )
         return self._repo.save_agent(agent, record)
+
+    def _check_new_name(self, username: str) -> None:
+        if username.lower() in ASSIGNEE_WORDS:
+            # A filter reads "assignee:me" or "assignee:none" as a word, never a name.
+            raise ServiceError(f"{username!r} is a word the filters read; choose another name")
+        same = [a.username for a in self._repo.agents() if a.username.lower() == username.lower()]
+        if same:
+            raise ServiceError(f"{username!r} is {same[0]!r} in other letters; choose another")
+
+    def _check_team(self, team: str) -> None:
+        if team not in {t.name for t in self._repo.teams()}:
+            raise ServiceError(f"no team called {team[:80]!r}: an admin adds it with `team add`")
 
     def set_agent_password(self, username: str, password: str) -> None:
         """Set the password of the agent's own database login (PostgreSQL); audited
@@ -212,7 +229,11 @@ class AdminUseCases(ServiceCore):
         self._require(Action.MANAGE_AGENTS)
         one_line(team.name, "team name")
         checked_text("description", team.description, MAX_BODY)
-        known = {t.name: t for t in self._repo.teams()}.get(team.name)
+        teams = self._repo.teams()
+        known = next((t for t in teams if t.name == team.name), None)
+        other = next((t.name for t in teams if t.name.lower() == team.name.lower()), None)
+        if known is None and other is not None:
+            raise ServiceError(f"{team.name!r} is {other!r} in other letters; choose another")
         before = None if known is None else known.description
         record = AdminRecord(
             self.me.username, self.clock(), f"team:{team.name}", before, team.description

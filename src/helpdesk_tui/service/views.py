@@ -245,11 +245,16 @@ def _tier(q: Query, value: str, me: str, now: datetime) -> Query:
     return replace(q, tiers=frozenset(tiers))
 
 
+NOBODY = ("none", "nobody", "unassigned")
+"""What `assignee:` reads as no assignee; with "me", no agent may be called so."""
+ASSIGNEE_WORDS = ("me", *NOBODY)
+
+
 def _assignee(q: Query, value: str, me: str, now: datetime) -> Query:
     names = set()
     unassigned = False
     for v in _values(value):
-        if v.lower() in ("none", "nobody", "unassigned"):
+        if v.lower() in NOBODY:
             unassigned = True
         else:
             names.add(me if v.lower() == "me" else v)

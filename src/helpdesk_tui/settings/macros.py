@@ -148,6 +148,8 @@ def _toml(text: str, shown: str, first_line: int) -> _Parsed:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MacroFileError(f"{shown}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise MacroFileError(f"{shown}: not valid TOML: nested too deeply") from None
     lines = {path: number + first_line for path, number in toml_lines.key_lines(text).items()}
     return _Parsed(table, lines)
 

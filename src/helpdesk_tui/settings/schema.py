@@ -345,6 +345,8 @@ def validate(data: bytes, origin: Path) -> FileSettings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(f"{origin}: not valid TOML: nested too deeply") from None
     try:
         config = ConfigFile.model_validate(raw)
     except ValidationError as exc:

@@ -36,15 +36,22 @@ from .policy import (
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(bd|bh|d|h|m|s)", re.IGNORECASE)
 _DURATION_ALL = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*(?:bd|bh|d|h|m|s)\s*)+", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "bh": 3600.0, "m": 60.0, "s": 1.0}
+MAX_TARGET = timedelta(days=365)
+"""The longest a policy's target may be. A promise of more than a year is a typo, and
+a due time counted that far on (in business time, years further) leaves the store's
+range and then the calendar's."""
 
 
-def parse_duration(text: str, calendar: Calendar = ALWAYS_OPEN) -> timedelta:
+def parse_duration(
+    text: str, calendar: Calendar = ALWAYS_OPEN, longest: timedelta | None = None
+) -> timedelta:
     """Working time from "15m", "4h", "1h30m", "1bd", "3bd", "24bh", "90s" or "1d".
 
     "bd" is a business day, the length of `calendar`'s standard working day (9 h for
     09:00-18:00); "bh" is a business hour. Both need a business calendar, and "d" (24
     hours) needs a 24x7 one: on a business clock "1d" would silently mean 24 working
-    hours, almost three business days. Raises ValueError with a one-line reason.
+    hours, almost three business days. Raises ValueError with a one-line reason, also
+    for a duration over `longest`.
     """
     if not isinstance(text, str) or not _DURATION_ALL.fullmatch(text):
         raise ValueError(f"cannot read {text!r} as a duration (examples: 15m, 4h, 1h30m, 1bd)")
@@ -61,7 +68,12 @@ def parse_duration(text: str, calendar: Calendar = ALWAYS_OPEN) -> timedelta:
         total += float(number) * per
     if total <= 0:
         raise ValueError(f"duration {text!r} must be longer than zero")
-    return timedelta(seconds=total)
+    if longest is not None and total > longest.total_seconds():
+        raise ValueError(f"{text!r} is longer than {longest.days} days")
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:  # past timedelta's 999,999,999 days, or a float's range
+        raise ValueError(f"duration {text!r} is too long") from None
 
 
 _TOP_KEYS = (
@@ -219,7 +231,7 @@ def _duration(value: object, path: str, calendar: Calendar) -> timedelta:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise PolicyError(f'{path}: {value!r} needs a unit, e.g. "{value}m" or "{value}h"')
     try:
-        return parse_duration(value, calendar)  # type: ignore[arg-type]
+        return parse_duration(value, calendar, MAX_TARGET)  # type: ignore[arg-type]
     except ValueError as exc:
         raise PolicyError(f"{path}: {exc}") from None
 
@@ -283,6 +295,8 @@ def parse_policy(text: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"not valid TOML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise PolicyError("not valid TOML: nested too deeply") from None
     _check_keys(data, _TOP_KEYS, "")
     name = _string(data.get("name"), "name") if "name" in data else None
     if not name or not name.strip():
