@@ -66,6 +66,11 @@ def test_a_link_to_a_ticket_out_of_the_agents_organizations_is_refused(desk: Des
     with pytest.raises(AccessDenied):
         service.link(ours.key, "relates", theirs.key)
     assert lead.links(desk.repo.get(ours.key)) == []
+    # Made by the lead, the link is in the lead's export, not in alice's: she may not
+    # learn that Globex's ticket exists.
+    lead.link(ours.key, "relates", theirs.key)
+    assert [r.target for r in lead.link_records(desk.repo.get(ours.key))] == [theirs.key]
+    assert service.link_records(service.get(ours.key)) == []
 
 
 def test_the_outage_update_reaches_every_open_incident_of_a_problem(desk: Desk) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
-from ..domain.access import Action
+from ..domain.access import Action, can
 from ..domain.model import (
     EMAIL_RE,
     MAX_BODY,
@@ -98,12 +98,21 @@ class AdminUseCases(ServiceCore):
         self._require(Action.VIEW, ticket)
         archive = ticket_archive(self._repo)
         if archive is not None:
-            return archive.link_records(ticket.key)
-        return [
-            LinkRecord(link.kind, link.target)
-            for link in self._repo.links(ticket.key)
-            if link.source == ticket.key
-        ]
+            found = archive.link_records(ticket.key)
+        else:
+            found = [
+                LinkRecord(link.kind, link.target)
+                for link in self._repo.links(ticket.key)
+                if link.source == ticket.key
+            ]
+        # A link to a ticket this agent may not see is left out, as the ticket is (`links`).
+        return [record for record in found if self._sees(record.target)]
+
+    def _sees(self, key: str) -> bool:
+        try:
+            return bool(can(self.me, Action.VIEW, self._repo.get(key)))
+        except NotFound:
+            return False  # purged, or out of this login's sight (PostgreSQL's policy)
 
     def restore_tickets(self, tickets: Iterable[ArchivedTicket], *, update: bool = False) -> int:
         """Restore a full export, all or nothing (store.base.TicketArchive.restore).
