@@ -120,6 +120,11 @@ def test_resolve_requires_reply_and_closed_is_final(repo: SqlRepository, clock: 
     t = svc.set_status(key, t.version, Status.CLOSED)
     with pytest.raises(TransitionError, match="final"):
         svc.set_status(key, t.version, Status.OPEN)
+    # Nor does the customer hear about it again; a note for the record is still taken.
+    with pytest.raises(TransitionError, match="final: write to the customer in a new ticket"):
+        svc.reply(key, t.version, "One more thing.")
+    assert repo.get(key) == t
+    assert svc.note(key, t.version, "Customer called to say thanks.").version == t.version + 1
 
 
 def test_stale_version_is_a_conflict_naming_fields(repo: SqlRepository, clock: Clock) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..domain import lifecycle, sla
 from ..domain.access import Action, can
 from ..domain.followup import MailKind
+from ..domain.lifecycle import TransitionError
 from ..domain.macros import MacroChanges
 from ..domain.mentions import MENTION_EVENT, mentioned
 from ..domain.model import (
@@ -303,6 +304,13 @@ class TicketUseCases(MacroUseCases):
         command: str | None = None,
     ) -> Ticket:
         ticket = self._for(Action.COMMENT, key)
+        if kind is CommentKind.REPLY and ticket.status.is_final:
+            # Closed is final (product.md): the customer hears about it no more; a note
+            # for the record is still welcome.
+            raise TransitionError(
+                f"{ticket.key} is {ticket.status.label}, which is final: write to the"
+                " customer in a new ticket (a follow-up)"
+            )
         text = clean_body(body)
         if changes is not None and status is None:
             status = changes.status
