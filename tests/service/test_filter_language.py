@@ -40,6 +40,8 @@ def test_an_address_finds_its_requester_and_quoted_text_is_searched_as_it_is() -
         ('"never closed', '"never closed: a quote is not closed'),
         ("org:", "org: needs a value"),
         ('org:""', "org: needs a value"),
+        ("priority:p1 priority:p2", "priority: given twice (with priority:)"),
+        ("requester:ada from:bo@x.test", "from: given twice (with requester:)"),
     ],
 )
 def test_a_wrong_filter_is_one_line_naming_what_is_wrong(text: str, said: str) -> None:

@@ -150,6 +150,7 @@ def parse_filter(text: str, me: str, now: datetime, base: Query | None = None) -
     """
     query = base or Query()
     words: list[str] = []
+    given: dict[object, str] = {}
     for match in _TOKEN.finditer(text):
         if match["open"] or match["unclosed"]:
             raise FilterError(f"{match[0].strip()}: a quote is not closed")
@@ -170,6 +171,13 @@ def parse_filter(text: str, me: str, now: datetime, base: Query | None = None) -
             raise FilterError(_unknown_field(name))
         if not value.strip():
             raise FilterError(f"{name}: needs a value ({name}:something)")
+        if term in given:
+            # Terms are ANDed: a second one would either replace the first or match
+            # nothing, and neither is what was meant.
+            raise FilterError(
+                f"{name}: given twice (with {given[term]}:); list the values once, {name}:a,b"
+            )
+        given[term] = name
         query = term(query, value, me, now)
     if words:
         query = replace(query, text=" ".join(words))
