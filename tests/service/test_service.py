@@ -67,6 +67,8 @@ def test_create_sets_sla_columns_and_audit(repo: SqlRepository, clock: Clock) ->
     ("draft", "message"),
     [
         ({"subject": "   "}, "subject cannot be empty"),
+        ({"subject": "\x07"}, "subject cannot be empty"),
+        ({"subject": "\u200b \u200b"}, "subject cannot be empty"),
         ({"requester_email": "not-an-address"}, "not an address"),
         ({"tier": 4}, "tier must be 1, 2 or 3"),
         ({"assignee": "ghost"}, "no agent called 'ghost'"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from ..domain import sla
@@ -51,7 +52,8 @@ def checked_text(what: str, text: str, limit: int) -> None:
 
 def clean_line(text: str, what: str, limit: int) -> str:
     line = " ".join(text.split())
-    if not line:
+    # Nothing a person could read (a bell, a zero-width space) is empty too.
+    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in line):
         raise ServiceError(f"{what} cannot be empty")
     if len(line) > limit:
         raise ServiceError(f"{what} is longer than {limit} characters")
