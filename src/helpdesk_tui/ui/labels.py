@@ -4,6 +4,8 @@ are only for the screens."""
 
 from __future__ import annotations
 
+import re
+
 from ..domain.periods import Period, PeriodKind, day_or_instant
 from ..settings.i18n import N_, _, label, ngettext
 from ..store.base import SortKey
@@ -73,3 +75,11 @@ def period_title(period: Period) -> str:
     name = period_name(period)
     bounds = period.range_text()
     return name if period.describe() == bounds.replace(" → ", " to ") else f"{name} ({bounds})"
+
+
+def keyed(key: str, message: str) -> str:
+    """`message` about ticket `key`, led by the key: "HD-98: …", unless the message
+    already starts with it ("HD-98: HD-98 is held by gustavo" said the key twice)."""
+    if re.match(rf"{re.escape(key)}\b", message, re.IGNORECASE):
+        return message
+    return _("{key}: {error}").format(key=key, error=message)

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.access import Action
 from ...domain.escalation import EscalationError, ReviewDecision, decision_comment
 from ...domain.history import quoted
 from ...domain.model import ACTIVE_STATUSES, Escalation, Role, Ticket
@@ -22,6 +23,7 @@ from ...domain.text import safe_line
 from ...settings.i18n import N_, _
 from ...settings.i18n import label as tr
 from ...store.base import ConflictError, Page, Query, SortKey
+from ..access import refused
 from ..context import app_context
 from ..jobs import call_store
 from ..widgets.footer import HelpdeskFooter
@@ -144,6 +146,16 @@ def decide_flow(owner: Screen[Any], ticket: Ticket, after: Callable[[], None]) -
     app, context = owner.app, app_context(owner)
     service = context.service
     key = ticket.key
+    # The least the dialog may record (the service's rule for `decide`): a lead's review
+    # is a lead's to decide; a tier's escalation, to accept, is its tier's. Refused, it
+    # is said now rather than after the decision and its comment were written.
+    least = (
+        Action.DECIDE_REVIEW
+        if ticket.escalation is Escalation.AWAITING_LEAD
+        else Action.ACCEPT_ESCALATION
+    )
+    if refused(owner, least, ticket):
+        return
 
     def record(decision: ReviewDecision, comment: str | None, assignee: str | None) -> None:
         reason = comment if decision is ReviewDecision.DECLINE else None
@@ -211,7 +223,13 @@ class EscalationScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="escalation-title")
         service = self.helpdesk.service
-        yield TicketTable(service.policy, service.clock, columns=ESCALATION_COLUMNS, id="escalated")
+        yield TicketTable(
+            service.policy,
+            service.clock,
+            columns=ESCALATION_COLUMNS,
+            selectable=False,
+            id="escalated",
+        )
         yield StatusLine()
         yield HelpdeskFooter()
 

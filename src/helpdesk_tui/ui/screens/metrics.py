@@ -10,6 +10,7 @@ One column of sections at 80 columns, two side by side from 110.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -170,8 +171,11 @@ class MetricsScreen(Screen[None]):
         if self.period is None:
             return
         moved = self.period.shifted(steps)
-        if moved.since >= self.helpdesk.service.clock():
-            self.query_one(StatusLine).say(_("that period has not started yet"))
+        if _past_now(moved, self.helpdesk.service.clock()):
+            said = _("this is the latest period: the next has not started yet")
+            self.query_one(StatusLine).say(said)
+            # A toast too: the on-call line outranks the status line's message.
+            self.notify(said, timeout=3)
             return
         self.period = moved
         self.load()
@@ -429,6 +433,16 @@ class MetricsScreen(Screen[None]):
             bar.append(f" {n:,}", style=self.rich_style)
             table.add_row(Text("★" * score + "☆" * (5 - score)), bar)
         return table
+
+
+def _past_now(period: Period, now: datetime) -> bool:
+    """Whether `period` lies past the latest one of its kind. A week or a month may be
+    the one under way; a rolling or a chosen span ends now at the latest. Checking only
+    that it had started let `]` step from "the last 30 days" (read a moment ago, so
+    ending just before now) to the 30 days ahead: "0 created"."""
+    if period.kind in (PeriodKind.WEEK, PeriodKind.MONTH):
+        return period.since >= now
+    return period.until > now
 
 
 def _headed(renderable: RenderableType) -> RenderableType:

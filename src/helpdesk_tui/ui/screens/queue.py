@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
+from ...domain.access import Action, can
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...service import HelpdeskService
@@ -19,8 +20,9 @@ from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, se
 from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
 from ...store.base import Capability, Page, Query, SortKey, list_count_cap
+from ..access import refused
 from ..jobs import call_store
-from ..labels import sort_name
+from ..labels import keyed, sort_name
 from ..widgets.footer import HelpdeskFooter
 from ..widgets.inputs import LineInput
 from ..widgets.pinned import PinnedTickets
@@ -339,6 +341,12 @@ class QueueScreen(QueueSelection):
     def action_bulk_assign(self) -> None:
         if self.helpdesk.store_opening():
             return
+        targets = self._targets()
+        # An agent who may assign none of them (only a lead assigns) is told now, not
+        # after choosing whom; where some may be assigned, each refusal is said after.
+        if targets and all(not can(self.service.me, Action.ASSIGN, t) for t in targets):
+            refused(self, Action.ASSIGN, targets[0])
+            return
 
         # The agent list is a store read: fetch it in a worker, never on the event loop.
         def show(agents: list[Agent]) -> None:
@@ -355,8 +363,8 @@ class QueueScreen(QueueSelection):
         self._bulk("status", ChoiceScreen(_("Status"), options))
 
     def action_bulk_tags(self) -> None:
-        prompt = _("Tags on the selected tickets: +tag adds, -tag removes")
-        example = _("+outage -vpn")
+        prompt = _("Tags on the selected tickets (comma-separated): +tag adds, -tag removes")
+        example = _("+outage,vpn -old")
         self._bulk("tags", PromptScreen(prompt, placeholder=example, required=True))
 
     def _bulk(self, what: str, picker: Screen[str | None]) -> None:
@@ -407,18 +415,11 @@ class QueueScreen(QueueSelection):
             service = self.service
             keys = [t.key for t in targets]
 
-            def run() -> tuple[int, list[str]]:
-                done_count, failures = 0, []
-                for key in keys:
-                    try:
-                        _write_one(service, what, key, value, reason)
-                        done_count += 1
-                    except Exception as exc:  # report each refusal, keep going
-                        failures.append(f"{key}: {exc}")
-                return done_count, failures
+            def run() -> tuple[int, list[str], list[str]]:
+                return _write_all(service, what, keys, value, reason)
 
-            def finished(result: tuple[int, list[str]]) -> None:
-                count, failures = result
+            def finished(result: tuple[int, list[str], list[str]]) -> None:
+                count, unchanged, failures = result
                 self.table.clear_marks()
                 self.run_query(keep_cursor=True)
                 if failures:
@@ -431,10 +432,7 @@ class QueueScreen(QueueSelection):
                         timeout=10,
                     )
                 else:
-                    said = ngettext(
-                        "{what} set on {count} ticket", "{what} set on {count} tickets", count
-                    )
-                    self.notify(said.format(what=names[what], count=count))
+                    self.notify(_bulk_told(names[what], what, value, count, unchanged))
 
             call_store(self, run, finished, what=_("bulk {what}").format(what=names[what]))
 
@@ -447,13 +445,22 @@ class QueueScreen(QueueSelection):
 
 
 def tag_edit(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The tags `+a -b c` adds (a, c) and removes (b)."""
-    added, removed = [], []
+    """The tags `+a,b -c d` adds (a, b, d) and removes (c).
+
+    Commas separate tags as in the edit form (E), where "outage,vpn" is two tags: read
+    as one word here, `+outage,vpn` made a single tag "outage,vpn". A sign before a
+    comma-separated group applies to each of its tags (`-a,b` removes both); a tag in
+    the group may carry its own (`+a,-b`)."""
+    added: list[str] = []
+    removed: list[str] = []
+    sign, group_open = "+", False
     for word in text.split():
-        if word.startswith("-"):
-            removed.append(word[1:])
-        else:
-            added.append(word.removeprefix("+"))
+        if word[0] in "+-" or not (group_open or word[0] == ","):  # `-a, b`: one group
+            sign = "-" if word[0] == "-" else "+"
+        group_open = word.endswith(",")
+        for part in word.split(","):
+            own, tag = (part[0], part[1:]) if part[:1] in ("+", "-") else (sign, part)
+            (removed if own == "-" else added).append(tag)
     return tuple(t for t in added if t), tuple(t for t in removed if t)
 
 
@@ -463,19 +470,64 @@ def edited_tags(ticket: Ticket, text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in (*ticket.tags, *added) if t not in removed))
 
 
+def _write_all(
+    service: HelpdeskService, what: str, keys: list[str], value: str, reason: str | None
+) -> tuple[int, list[str], list[str]]:
+    """A bulk action, ticket by ticket: how many it changed, the keys that had the
+    value already, and each refusal (the others are still written)."""
+    done_count, unchanged, failures = 0, [], []
+    for key in keys:
+        try:
+            if _write_one(service, what, key, value, reason):
+                done_count += 1
+            else:
+                unchanged.append(key)
+        except Exception as exc:  # report each refusal, keep going
+            # A refusal often names the ticket already ("HD-98 is held by …").
+            failures.append(keyed(key, str(exc)))
+    return done_count, unchanged, failures
+
+
 def _write_one(
     service: HelpdeskService, what: str, key: str, value: str, reason: str | None
-) -> None:
-    """One ticket's part of a bulk action, on the version it has now."""
+) -> bool:
+    """One ticket's part of a bulk action, on the version it has now; whether it wrote
+    anything (the service writes nothing where the ticket has the value already, and
+    still checks that I may: a refusal stays a refusal)."""
     fresh = service.latest(key)
     if what == "assign":
-        service.assign(key, fresh.version, value or None)
+        written = service.assign(key, fresh.version, value or None)
     elif what == "priority":
-        service.update(key, fresh.version, priority=Priority(value))
+        written = service.update(key, fresh.version, priority=Priority(value))
     elif what == "tags":
-        service.update(key, fresh.version, tags=edited_tags(fresh, value))
+        written = service.update(key, fresh.version, tags=edited_tags(fresh, value))
     else:
-        service.set_status(key, fresh.version, Status(value), reason)
+        written = service.set_status(key, fresh.version, Status(value), reason)
+    return written.version != fresh.version
+
+
+def _bulk_told(name: str, what: str, value: str, count: int, unchanged: list[str]) -> str:
+    """What a bulk action did, counting only the tickets it changed: "priority set on 1
+    ticket" was said for P1 on a ticket that had P1, where nothing was written."""
+    if not count and len(unchanged) == 1:
+        shown = {
+            "assign": value or _("nobody"),
+            "priority": Priority(value).short if what == "priority" else value,
+            "status": tr(Status(value).label) if what == "status" else value,
+        }.get(what)
+        if shown is None:
+            return _("{key}: its tags needed no change").format(key=unchanged[0])
+        return _("{key} already has {what} {value}").format(
+            key=unchanged[0], what=name, value=shown
+        )
+    said = ngettext("{what} set on {count} ticket", "{what} set on {count} tickets", count)
+    told = said.format(what=name, count=count)
+    if unchanged:
+        already = ngettext(
+            "{count} already had it", "{count} already had it", len(unchanged)
+        ).format(count=len(unchanged))
+        told = f"{told} · {already}"
+    return told
 
 
 def empty_text(view: str, search: str, filter_text: str) -> str | None:

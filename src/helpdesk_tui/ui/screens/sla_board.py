@@ -47,7 +47,13 @@ class SlaBoardScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         service = self.helpdesk.service
         yield TitleBar(_("SLA board"), id="board-title")
-        yield TicketTable(service.policy, service.clock, columns=BOARD_COLUMNS, id="board")
+        yield TicketTable(
+            service.policy,
+            service.clock,
+            columns=BOARD_COLUMNS,
+            selectable=False,
+            id="board",
+        )
         yield StatusLine()
         yield HelpdeskFooter()
 

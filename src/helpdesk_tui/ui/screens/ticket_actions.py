@@ -9,12 +9,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ...domain.access import Action
 from ...domain.lifecycle import allowed_next
 from ...domain.model import Escalation, Priority, Status, Ticket, TicketType
 from ...domain.text import safe_line
 from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ...store.base import ConflictError
+from ..access import refused
 from ..drafts import Drafts
 from ..jobs import call_store
 from ..typeahead import hold_keys, release_keys
@@ -38,6 +40,26 @@ def escalation_told(ticket: Ticket, me: str) -> str:
     else:
         text = _("{key}: handed to tier {tier}, waiting there")
     return text.format(key=ticket.key, tier=ticket.tier, agent=safe_line(ticket.assignee or ""))
+
+
+LIKELY_NEXT = {
+    Status.NEW: Status.OPEN,
+    Status.OPEN: Status.PENDING,
+    Status.PENDING: Status.OPEN,
+    Status.ON_HOLD: Status.OPEN,
+    Status.RESOLVED: Status.CLOSED,
+}
+"""The status a ticket most often moves to next, highlighted in the status picker: work
+starts, waits on the customer, resumes when they answer, and closes once resolved."""
+
+
+def likely_next(status: Status, allowed: frozenset[Status]) -> str | None:
+    """The status to highlight in the picker: the likely next one, else the first
+    allowed one that is not cancelled (one enter must never cancel a ticket)."""
+    wanted = LIKELY_NEXT.get(status)
+    if wanted is not None and wanted in allowed:
+        return wanted.value
+    return next((s.value for s in Status if s in allowed and s is not Status.CANCELLED), None)
 
 
 S = TypeVar("S", bound="TicketActions")
@@ -165,7 +187,10 @@ class TicketActions(LiveScreen):
     @on_ticket
     def action_status(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
-        options = [(tr(s.label), s.value) for s in sorted(allowed_next(ticket.status))]
+        allowed = allowed_next(ticket.status)
+        # In the lifecycle's order (the enum's), not the alphabet's: sorted by value put
+        # "cancelled" first and under the cursor, one enter from cancelling the ticket.
+        options = [(tr(s.label), s.value) for s in Status if s in allowed]
         if not options:
             self.notify(
                 _("{key} is {status}: final").format(key=key, status=tr(ticket.status.label)),
@@ -192,33 +217,44 @@ class TicketActions(LiveScreen):
 
         def confirm(value: str, reason: str | None) -> None:
             if Status(value).is_final:
+                # A verb of its own per status: the label capitalized asked "Closed HD-60?".
+                question = (
+                    _("Close {key}? This is final.")
+                    if Status(value) is Status.CLOSED
+                    else _("Cancel {key}? This is final.")
+                )
                 self.app.push_screen(
-                    ConfirmScreen(
-                        _("{status} {key}? This is final.").format(
-                            status=tr(Status(value).label).capitalize(), key=key
-                        ),
-                        destructive=True,
-                    ),
+                    ConfirmScreen(question.format(key=key), destructive=True),
                     on_answer(lambda _ok: apply(value, reason)),
                 )
             else:
                 apply(value, reason)
 
-        self._choose(_("Status"), options, None, chosen)
+        self._choose(_("Status"), options, likely_next(ticket.status, allowed), chosen)
 
     @on_ticket
     def action_priority(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
         options = [(f"{p.short} {tr(p.label)}", p.value) for p in Priority]
-        self._choose(
-            _("Priority"),
-            options,
-            ticket.priority.value,
-            lambda v: self._versioned_write(
-                _("priority {priority}").format(priority=Priority(v).short),
-                lambda ver: service.update(key, ver, priority=Priority(v)),
-            ),
-        )
+
+        def chosen(value: str) -> None:
+            priority = Priority(value)
+            describe = _("priority {priority}").format(priority=priority.short)
+
+            def told(written: Ticket) -> str:
+                # The service writes nothing for the priority the ticket has: "priority P1"
+                # after P1 on a P1 told of a change. Still asked, so a refusal is said.
+                if written.version == ticket.version:
+                    return _("{key} already has priority {priority}").format(
+                        key=key, priority=priority.short
+                    )
+                return f"{written.key}: {describe}"
+
+            self._versioned_write(
+                describe, lambda ver: service.update(key, ver, priority=priority), told=told
+            )
+
+        self._choose(_("Priority"), options, ticket.priority.value, chosen)
 
     @on_ticket
     def action_type(self, ticket: Ticket) -> None:
@@ -298,6 +334,8 @@ class TicketActions(LiveScreen):
     @on_ticket
     def action_assign(self, ticket: Ticket) -> None:
         key, service = self.key, self.service
+        if refused(self, Action.ASSIGN, ticket):
+            return
 
         def show(agents: list[Any]) -> None:
             options = agent_options(agents, unassign=True)

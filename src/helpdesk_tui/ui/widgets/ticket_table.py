@@ -190,11 +190,15 @@ class TicketTable(ScrollView, can_focus=True):
         clock: Callable[[], datetime],
         *,
         columns: Sequence[str] = QUEUE_COLUMNS,
+        selectable: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.selectable = selectable
+        """Whether `space` selects rows: only where a bulk action uses the selection (the
+        queue). Elsewhere the footer offered `space Select` for a key that did nothing."""
         self.policy = policy
         self.clock = clock
         self.columns = tuple(columns)
@@ -495,6 +499,12 @@ class TicketTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self._move_to(self.total - 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False, not None: the key is left out of the footer, not shown dimmed.
+        if action == "toggle_mark":
+            return self.selectable
+        return True
 
     def action_toggle_mark(self) -> None:
         ticket = self.current
