@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.ui.themes import bundled_dir, choose_theme, load_themes
+from helpdesk_tui.settings.config import ConfigError
+from helpdesk_tui.ui.themes import bundled_dir, choose_theme, load_themes, parse_theme
 from tests.conftest import FROZEN
 from tests.ui.conftest import ME
 
@@ -73,6 +74,20 @@ def test_a_theme_that_is_not_there_is_reported_never_passed_over() -> None:
     assert (choice.name, choice.missing) == (None, "helpdesk-drak")
     choice = choose_theme("gone", "helpdesk-drak", available)
     assert (choice.name, choice.missing) == (None, "helpdesk-drak")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("name = ", "not valid TOML"),
+        ("a = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('primary = "#112233"', "needs a name"),
+    ],
+)
+def test_a_theme_file_that_cannot_be_read_is_one_line(text: str, said: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_theme(text, "night.toml")
+    assert said in str(refused.value) and "\n" not in str(refused.value)
 
 
 # -- the wheel ---------------------------------------------------------------------------

@@ -64,6 +64,8 @@ def parse_theme(text: str, origin: str) -> Theme:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"theme {origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(f"theme {origin}: not valid TOML: nested too deeply") from None
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"theme {origin}: needs a name")
