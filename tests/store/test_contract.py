@@ -684,7 +684,8 @@ def test_comment_only_change_bumps_the_version_and_empty_change_does_not(
 
 def test_replies_are_public_notes_internal_and_events_are_audited(repo: TicketRepository) -> None:
     ticket = repo.create(make_ticket(status=Status.OPEN), actor=ME)
-    noted = repo.apply(change(ticket, comment=note("internal: gateway logs show resets")))
+    # Written in this order, at one instant: a conversation reads in time order.
+    noted = repo.apply(change(ticket, comment=note("internal: gateway logs show resets", 0)))
     resolved = repo.apply(
         change(
             noted,
