@@ -70,6 +70,31 @@ def test_what_an_earlier_run_left_readable_is_tightened(tmp_path: Path, open_uma
     private_file(folder / "missing.db")  # nothing to tighten: no error
 
 
+def test_a_file_named_as_the_data_folder_is_left_as_it_is(
+    tmp_path: Path, open_umask: None
+) -> None:
+    # A data folder set to a file (it happened with /etc/passwd, which then no other
+    # user could read): the entry point refuses it in one line and changes nothing.
+    shared = tmp_path / "passwd"
+    shared.write_text("root:x:0:0::/root:/bin/sh\n")
+    os.chmod(shared, 0o644)
+    private_dir(shared)
+    (tmp_path / "folder").mkdir(mode=0o755)
+    private_file(tmp_path / "folder")
+    assert (mode(shared), mode(tmp_path / "folder")) == (0o644, 0o755)
+    env = {**os.environ, "HELPDESK_TUI_DATA_DIR": str(shared), "HELPDESK_AGENT": "root"}
+    env.pop("HELPDESK_TUI_CONFIG", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "helpdesk_tui", "ticket", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert mode(shared) == 0o644
+
+
 def test_the_entry_point_writes_nothing_others_can_read(tmp_path: Path) -> None:
     env = {**os.environ, "HELPDESK_TUI_DATA_DIR": str(tmp_path / "data"), "HELPDESK_AGENT": "root"}
     env.pop("HELPDESK_TUI_CONFIG", None)

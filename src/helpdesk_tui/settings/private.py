@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 SECRET_HINTS = ("password", "token", "secret")
@@ -39,9 +40,9 @@ def private_dir(path: Path, *, tighten_existing: bool = True) -> Path:
         folder = folder.parent
     for made in reversed(missing):
         made.mkdir(mode=DIR_MODE, exist_ok=True)
-        _tighten(made, DIR_MODE)
+        _tighten(made, DIR_MODE, stat.S_ISDIR)
     if tighten_existing or not existed:
-        _tighten(path, DIR_MODE)
+        _tighten(path, DIR_MODE, stat.S_ISDIR)
     return path
 
 
@@ -51,12 +52,17 @@ def private_file(path: Path, *, create: bool = False) -> None:
     and makes its journal with the same mode)."""
     if create:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
-    _tighten(path, FILE_MODE)
+    _tighten(path, FILE_MODE, stat.S_ISREG)
 
 
-def _tighten(path: Path, mode: int) -> None:
+def _tighten(path: Path, mode: int, kind: Callable[[int], bool]) -> None:
     try:
         status = path.stat()
+        if not kind(status.st_mode):
+            # A file named where a folder was meant (a data folder set to /etc/passwd),
+            # a device or a folder: not what we made, never ours to change. Opening it
+            # as the store then fails and says so.
+            return
         if status.st_mode & stat.S_ISVTX:
             return  # a folder shared by design (/tmp): never ours to close, even as root
         if status.st_uid == os.getuid() and stat.S_IMODE(status.st_mode) & 0o077:
