@@ -70,9 +70,7 @@ def test_what_an_earlier_run_left_readable_is_tightened(tmp_path: Path, open_uma
     private_file(folder / "missing.db")  # nothing to tighten: no error
 
 
-def test_a_file_named_as_the_data_folder_is_left_as_it_is(
-    tmp_path: Path, open_umask: None
-) -> None:
+def test_a_file_named_as_the_data_folder_is_left_as_it_is(tmp_path: Path, open_umask: None) -> None:
     # A data folder set to a file (it happened with /etc/passwd, which then no other
     # user could read): the entry point refuses it in one line and changes nothing.
     shared = tmp_path / "passwd"
