@@ -30,8 +30,10 @@ LONGEST_WAIT = 1.0
 """Seconds a key waits for the one before it at most."""
 LONGEST_HOLD = 5.0
 """Seconds keys wait at most behind a key whose action waits for the store (hold_keys)."""
-_FOCUS_WAIT = 1.0
-"""Seconds a key waits at most for the screen the key before it opened to focus its field."""
+_FOCUS_WAIT = 3.0
+"""Seconds a key waits at most for the screen the key before it opened to focus its field:
+on a busy machine a dialog took over a second to mount, and the first key typed into it
+was lost (it waits only while such a screen is still unfocused)."""
 _FOCUS_POLL = 0.01
 
 
