@@ -22,7 +22,6 @@ of a macro itself are domain/macros.py's, whatever the file looked like.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from ..domain.macros import Macro, MacroChanges, MacroError, SharedMacro
 from ..domain.model import Priority, Status
+from ..domain.toml_text import TomlError, read_toml
 from . import toml_lines
 from .config import APP_NAME, ConfigError, Settings
 
@@ -145,11 +145,9 @@ def parse_macro(name: str, suffix: str, text: str, shown: str) -> Macro:
 
 def _toml(text: str, shown: str, first_line: int) -> _Parsed:
     try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise MacroFileError(f"{shown}: not valid TOML: {exc}") from None
-    except RecursionError:  # tomllib reads nested arrays and tables by recursion
-        raise MacroFileError(f"{shown}: not valid TOML: nested too deeply") from None
+        table = read_toml(text)
+    except TomlError as exc:
+        raise MacroFileError(f"{shown}: {exc}") from None
     lines = {path: number + first_line for path, number in toml_lines.key_lines(text).items()}
     return _Parsed(table, lines)
 

@@ -18,7 +18,6 @@ first, else the problem nearest the top of the file, as
 from __future__ import annotations
 
 import difflib
-import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -37,6 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from ..domain.followup import FollowUpError, FollowUpPolicy
 from ..domain.periods import MAX_SPAN_MONTHS
+from ..domain.toml_text import TomlError, read_toml
 from . import i18n, toml_lines
 from .config import (
     ConfigError,
@@ -342,11 +342,9 @@ def validate(data: bytes, origin: Path) -> FileSettings:
         byte = data[exc.start]
         raise ConfigError(f"{origin}, line {line}: not UTF-8 text (byte 0x{byte:02x})") from None
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
-    except RecursionError:  # tomllib reads nested arrays and tables by recursion
-        raise ConfigError(f"{origin}: not valid TOML: nested too deeply") from None
+        raw = read_toml(text)
+    except TomlError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
     try:
         config = ConfigFile.model_validate(raw)
     except ValidationError as exc:

@@ -6,7 +6,6 @@ stylesheet serves them all."""
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -15,6 +14,7 @@ from pathlib import Path
 import platformdirs
 from textual.theme import Theme
 
+from ..domain.toml_text import TomlError, read_toml
 from ..settings.config import APP_NAME, ConfigError
 
 THEMES_ENV = "HELPDESK_TUI_THEMES"
@@ -61,11 +61,9 @@ def theme_dirs() -> list[Traversable]:
 
 def parse_theme(text: str, origin: str) -> Theme:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"theme {origin}: not valid TOML: {exc}") from None
-    except RecursionError:  # tomllib reads nested arrays and tables by recursion
-        raise ConfigError(f"theme {origin}: not valid TOML: nested too deeply") from None
+        data = read_toml(text)
+    except TomlError as exc:
+        raise ConfigError(f"theme {origin}: {exc}") from None
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"theme {origin}: needs a name")

@@ -6,13 +6,13 @@ Pure: the caller reads the file (settings/policies, or the user's own path).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..model import Priority, Status
+from ..toml_text import TomlError, read_toml
 from .calendar import (
     ALWAYS_CALENDAR_NAME,
     ALWAYS_OPEN,
@@ -292,11 +292,9 @@ def parse_policy(text: str) -> Policy:
     See `policies/default.toml` for the format, with comments.
     """
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"not valid TOML: {str(exc).splitlines()[0]}") from None
-    except RecursionError:  # tomllib reads nested arrays and tables by recursion
-        raise PolicyError("not valid TOML: nested too deeply") from None
+        data = read_toml(text)
+    except TomlError as exc:
+        raise PolicyError(str(exc)) from None
     _check_keys(data, _TOP_KEYS, "")
     name = _string(data.get("name"), "name") if "name" in data else None
     if not name or not name.strip():
