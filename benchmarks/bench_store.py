@@ -446,6 +446,16 @@ def old_tuning(path: Path) -> SqlRepository:
     return repo
 
 
+class RankedByJoin(SqlRepository):
+    """The SQLite store ranking a best-first search as it did before the ranking stayed
+    in the search index: every match joined to its ticket, whatever the filter."""
+
+    def _fts_ranked(self, terms: Any, tokens: Any, descending: bool, *_: Any) -> Any:
+        import sqlalchemy as sa
+
+        return super()._fts_ranked(terms or [sa.true()], tokens, descending, None, False)
+
+
 def without_row_sizes(path: Path) -> Path:
     """A copy of the SQLite store beside it whose search index keeps no row sizes
     (`columnsize=0`, as before migration 0011): bm25 then tokenizes every match again to
@@ -514,6 +524,12 @@ def main(argv: list[str] | None = None) -> int:
         "page cache per connection), side by side",
     )
     parser.add_argument(
+        "--ranked-by-join",
+        action="store_true",
+        help="also time the SQLite store joining every match of a best-first search to "
+        "its ticket, as before the ranking stayed in the search index, side by side",
+    )
+    parser.add_argument(
         "--fts-without-sizes",
         action="store_true",
         help="with --reuse: also time a copy of the SQLite store whose search index keeps "
@@ -549,6 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.old_sqlite_tuning:
             stores["SQLite, old tuning"] = partial(old_tuning, path)
             files["SQLite, old tuning"] = path
+        if args.ranked_by_join:
+            stores["SQLite, by join"] = partial(RankedByJoin.open, path)
+            files["SQLite, by join"] = path
     if args.pg:
         stores["PostgreSQL"] = partial(SqlRepository.open, args.pg, DATA / "attachments-pg")
     to_build: list[str] = []

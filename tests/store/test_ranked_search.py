@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from helpdesk_tui.domain.model import ACTIVE_STATUSES, DONE_STATUSES, Status
 from helpdesk_tui.store.base import InvalidInput, Query, SortKey
@@ -135,3 +136,82 @@ def test_postgresql_ranks_in_the_index_that_matches(
         assert _keys(gin, replace(ranked, descending=True)) == best_first[::-1]
     finally:
         gin.close()
+
+
+def _ranked_by_join(repo: SqlRepository, query: Query) -> list[int]:
+    """The best-first ids as the join of every match to its ticket ranks them: the plan
+    the other two must agree with."""
+    where = repo._filter(query)
+    assert where is not None
+    terms = replace(where, text=None).terms() or [sa.true()]
+    stmt = repo._ranked_select(terms, where.tokens, query.descending)
+    with repo._engine.connect() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_sqlite_ranks_in_the_index_where_it_can_and_agrees_with_the_join(
+    repo: SqlRepository,
+) -> None:
+    # 40 tickets, the word from 0 to 4 times in texts of three lengths (ties included),
+    # open and closed, two organizations, mine and nobody's; a rare word in two.
+    for n in range(40):
+        made = repo.create(
+            make_ticket(
+                n + 1,
+                subject=f"Case {n}",
+                description=("printer " * (n % 5))
+                + ("filler words " * (n % 3))
+                + ("zebra" if n in (7, 8) else ""),
+                organization="acme" if n % 2 else "globex",
+                assignee=ME if n % 4 == 0 else None,
+            ),
+            actor=ME,
+        )
+        if n % 3 == 0:
+            repo.apply(change(made, fields={"status": Status.CLOSED}))
+    with repo._engine.connect() as conn:
+        key_of = dict(conn.exec_driver_sql("SELECT id, key FROM tickets").all())
+    every = Query(text="printer", sort=SortKey.RELEVANCE, count_cap=None)
+    cases = {
+        "no filter": (every, "SEARCH tickets", False),
+        "open": (replace(every, statuses=ACTIVE_STATUSES), "COVERING INDEX", True),
+        "my open": (
+            replace(every, statuses=ACTIVE_STATUSES, assignees=frozenset({ME})),
+            "COVERING INDEX",
+            True,
+        ),
+        "closed": (replace(every, statuses=DONE_STATUSES), "INTEGER PRIMARY KEY", True),
+        # Two matches among 26 open tickets: joining two costs less than listing 26.
+        "a rare word among the open": (
+            replace(every, text="zebra", statuses=ACTIVE_STATUSES),
+            "INTEGER PRIMARY KEY",
+            True,
+        ),
+        "open, one organization": (
+            replace(every, statuses=ACTIVE_STATUSES, organizations=frozenset({"acme"})),
+            "INTEGER PRIMARY KEY",
+            True,
+        ),
+    }
+    for name, (query, plan_word, in_plan) in cases.items():
+        plan = repo.page_plan(query)
+        assert (plan_word in plan) is in_plan, (name, plan)
+        # The match drives every plan: never one MATCH per ticket.
+        assert plan.startswith("SCAN tickets_fts VIRTUAL TABLE INDEX 0:M"), (name, plan)
+        for descending in (False, True):
+            ranked = replace(query, descending=descending)
+            expected = _ranked_by_join(repo, ranked)
+            assert expected, name
+            page = repo.query(replace(ranked, limit=100))
+            got = [t.key for t in page.tickets]
+            assert got == [key_of[i] for i in expected], (name, descending)
+            # The count comes with the page; past the last match, and with no page at
+            # all, it is still every match.
+            assert page.total == len(expected), name
+            past = repo.query(replace(ranked, offset=len(expected) + 3, limit=5))
+            assert (past.total, past.tickets) == (len(expected), []), name
+            assert repo.query(replace(ranked, limit=0)).total == len(expected), name
+            # Paged the same way: the second page of 5 follows the first.
+            second = [t.key for t in repo.query(replace(ranked, offset=5, limit=5)).tickets]
+            assert second == got[5:10], (name, descending)

@@ -111,7 +111,9 @@ class TicketQueries(SearchIndex):
             return Page([], 0, offset, limit)
         cap = query.count_cap
         with self._read_transaction() as conn:
-            if self._lane is None:
+            if self._lane is None and query.sort is SortKey.RELEVANCE and where.tokens:
+                total, ids = self._ranked_page(conn, where, query)
+            elif self._lane is None:
                 # SQLite: one snapshot for the page and the count, and the page's plan
                 # depends on the count (_walks_sort_index): count first.
                 total = _count(conn, where=where, cap=cap, sqlite=self._sqlite)
@@ -153,14 +155,46 @@ class TicketQueries(SearchIndex):
             return []
         if hits is not None and _walks_sort_index(self._sqlite, where, query, hits):
             where = replace(where, text=self._text_condition(where.tokens, walk=True))
-        stmt = self._page_select(where, query).offset(offset).limit(limit)
+        stmt = self._page_select(where, query, conn).offset(offset).limit(limit)
         return list(conn.execute(stmt).scalars())
 
-    def _page_select(self, where: _Where, query: Query) -> sa.Select[Any]:
-        """The ids of the query's matches in its order (no page yet)."""
+    def _ranked_page(self, conn: Connection, where: _Where, query: Query) -> tuple[int, list[int]]:
+        """SQLite, best first: the page's ids and the count of every match. Where the
+        matches are tested against a filter list (`_fts_ranked`), from one statement:
+        bm25 reads every match before the best 50 are known, so counting them there
+        costs nothing more, where a count of its own reads them all again (14 ms for
+        "printer" among the open tickets, at a million)."""
+        offset, limit = max(0, query.offset), max(0, query.limit)
+        stmt = self._page_select(where, query, conn)
+        unfiltered = not replace(where, text=None).terms()
+        if unfiltered or any(isinstance(source, sa.Join) for source in stmt.get_final_froms()):
+            # No filter: the FTS table counts its matches in 2 ms, less than the window
+            # costs (it holds every match back from the sort). Each match joined to its
+            # ticket: no window around that either. Wrapped in one, SQLite's planner may
+            # drive the FTS table from each open ticket instead (a MATCH per ticket: 53 s
+            # for "vpn timeout" among the open at a million).
+            total = _count(conn, where=where, cap=query.count_cap, sqlite=True)
+            if offset >= total or not limit:
+                return total, []
+            return total, list(conn.execute(stmt.offset(offset).limit(limit)).scalars())
+        stmt = stmt.add_columns(sa.func.count().over())
+        rows = conn.execute(stmt.offset(offset).limit(max(1, limit))).all()
+        if rows:
+            return int(rows[0][1]), [row[0] for row in rows[:limit]]
+        # Past the last match (or none): the count alone says how many there are.
+        total = _count(conn, where=where, cap=query.count_cap, sqlite=True) if offset else 0
+        return total, []
+
+    def _page_select(
+        self, where: _Where, query: Query, conn: Connection | None = None
+    ) -> sa.Select[Any]:
+        """The ids of the query's matches in its order (no page yet). `conn`: SQLite may
+        ask it how it would read the filter of a best-first search (`_fts_ranked`)."""
         if query.sort is SortKey.RELEVANCE and where.tokens:
             others = replace(where, text=None).terms()
-            return self._ranked_select(others, where.tokens, query.descending)
+            return self._ranked_select(
+                others, where.tokens, query.descending, conn, open_only=where.active is True
+            )
         stmt = sa.select(tickets.c.id).where(*where.terms())
         return stmt.order_by(*self._order_by(query))
 
@@ -168,10 +202,10 @@ class TicketQueries(SearchIndex):
         """The database's plan for the ids of a page of `query`, one line (a diagnostic
         for benchmarks/bench_store.py --explain and the plan tests)."""
         where = self._filter(query) or _Where([sa.false()])
-        stmt = self._page_select(where, query).offset(query.offset).limit(query.limit)
-        compiled = stmt.compile(self._engine, compile_kwargs={"literal_binds": True})
         verb = "EXPLAIN QUERY PLAN" if self._sqlite else "EXPLAIN"
         with self._read_transaction() as conn:
+            stmt = self._page_select(where, query, conn).offset(query.offset).limit(query.limit)
+            compiled = stmt.compile(self._engine, compile_kwargs={"literal_binds": True})
             plan = conn.exec_driver_sql(f"{verb} {compiled}").all()
         return "; ".join(str(row[-1]) for row in plan)
 

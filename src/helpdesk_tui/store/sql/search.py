@@ -85,29 +85,26 @@ class SearchIndex(SqlTransactions):
         return vector.op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), words))
 
     def _ranked_select(
-        self, terms: list[ColumnElement[bool]], tokens: Sequence[str], descending: bool
+        self,
+        terms: list[ColumnElement[bool]],
+        tokens: Sequence[str],
+        descending: bool,
+        conn: Connection | None = None,
+        open_only: bool = False,
     ) -> sa.Select[Any]:
         """The ids of the tickets matching `tokens` and `terms`, best match first
         (`descending`: worst first), ranked by the search index, equal ranks by key.
 
-        SQLite: FTS5's bm25 `rank`, read where the FTS table is joined. PostgreSQL: RUM's
+        SQLite: FTS5's bm25 `rank` (see `_fts_ranked`). PostgreSQL: RUM's
         `<=>` distance, which the RUM index returns in order while it matches (migration
         0010), or, where the rum extension is not installed, ts_rank over every match
         (GIN cannot rank). Best first on RUM is the distance alone: PostgreSQL takes an
         index's order only for the whole ORDER BY, so a tie-break on the key would sort
-        every match again; equal distances come in the index's own (repeatable) order."""
+        every match again; equal distances come in the index's own (repeatable) order.
+        `conn` and `open_only` let SQLite choose its plan (`_fts_ranked`)."""
         by_key = tickets.c.id.desc() if descending else tickets.c.id.asc()
         if self._sqlite:
-            fts = sa.table(FTS_TABLE, sa.column("rowid"))
-            match = sa.literal_column(FTS_TABLE).op("MATCH")(
-                sa.bindparam("fts", fts5_match(tokens))
-            )
-            rank: ColumnElement[Any] = sa.literal_column(f"{FTS_TABLE}.rank")
-            stmt = sa.select(tickets.c.id).select_from(
-                tickets.join(fts, fts.c.rowid == tickets.c.id)
-            )
-            stmt = stmt.where(*terms, match)
-            return stmt.order_by(rank.desc() if descending else rank.asc(), by_key)
+            return self._fts_ranked(terms, tokens, descending, conn, open_only)
         stmt = sa.select(tickets.c.id).where(*terms, self._text_condition(tokens))
         vector: ColumnElement[Any] = sa.literal_column(f"tickets.{SEARCH_VECTOR}")
         query = sa.func.to_tsquery(
@@ -121,6 +118,50 @@ class SearchIndex(SqlTransactions):
         if descending:
             return stmt.order_by(distance.desc(), by_key)
         return stmt.order_by(distance.asc())
+
+    def _fts_ranked(
+        self,
+        terms: list[ColumnElement[bool]],
+        tokens: Sequence[str],
+        descending: bool,
+        conn: Connection | None,
+        open_only: bool,
+    ) -> sa.Select[Any]:
+        """SQLite's best-first ids: bm25 (`rank`) over the FTS5 matches, ties by key
+        (the FTS rowid is the ticket's id).
+
+        Looking a match up in the tickets costs about 1.3 µs (a B-tree descent into the
+        wide rows, through the OS's page cache): 40 ms for the 31,000 matches of
+        "printer" at a million tickets, as much as bm25 itself. So the ranking stays in
+        the FTS table when it can: with no other filter it needs no ticket at all; over
+        the open tickets (a set bounded by the work in hand, where the closed ones grow
+        for ever), the filter may be read once from an index that holds it whole and
+        each match tested against that list (`_filter_list_pays`). Any other filter (the
+        closed tickets, an organization no index holds, a rare word) joins each match to
+        its ticket, which costs no more than the matches."""
+        rowid: ColumnElement[Any] = sa.literal_column(f"{FTS_TABLE}.rowid")
+        rank: ColumnElement[Any] = sa.literal_column(f"{FTS_TABLE}.rank")
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("fts", fts5_match(tokens)))
+        order = (rank.desc(), rowid.desc()) if descending else (rank.asc(), rowid.asc())
+        if not terms:
+            stmt = sa.select(rowid.label("id")).select_from(sa.table(FTS_TABLE)).where(match)
+            return stmt.order_by(*order)
+        if (
+            open_only
+            and conn is not None
+            and _filter_list_pays(conn, self._engine, terms, fts5_match(tokens))
+        ):
+            # The unary + keeps the list from driving the FTS table row by row (one
+            # MATCH per open ticket): it is only tested.
+            in_filter = sa.literal_column(f"+{FTS_TABLE}.rowid").in_(
+                sa.select(tickets.c.id).where(*terms)
+            )
+            stmt = sa.select(rowid.label("id")).select_from(sa.table(FTS_TABLE))
+            return stmt.where(match, in_filter).order_by(*order)
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        stmt = sa.select(tickets.c.id).select_from(tickets.join(fts, fts.c.rowid == tickets.c.id))
+        by_key = tickets.c.id.desc() if descending else tickets.c.id.asc()
+        return stmt.where(*terms, match).order_by(order[0], by_key)
 
     _rum: tuple[str | None] | None = None
 
@@ -185,3 +226,41 @@ class SearchIndex(SqlTransactions):
             " SELECT t.id, t.subject, t.description, COALESCE((SELECT group_concat(body,"
             f" char(10)) FROM comments c WHERE c.ticket_id = t.id), '') FROM tickets t{which}"
         )
+
+
+_LIST_PER_MATCH = 2
+"""A filter list of up to this many tickets a match costs less than joining each match.
+At a million tickets, listing the 49,845 open ones and testing the 31,062 matches of
+"printer" against them took 30-41 ms, joining those matches to their tickets 42 ms:
+about 0.7 µs a listed ticket against 1.35 µs a joined match (raw SQLite, medians of 9;
+benchmarks/bench_store.py --ranked-by-join times the app's page both ways)."""
+
+
+def _filter_list_pays(
+    conn: Connection, engine: sa.Engine, terms: list[ColumnElement[bool]], match: str
+) -> bool:
+    """Whether SQLite should list the tickets matching `terms` once and test each FTS
+    match against the list, rather than join each match to its ticket: when the list
+    comes from indexes alone (a covering index's range, or ids looked up by key, never a
+    scan of the table) and holds fewer than _LIST_PER_MATCH tickets a match."""
+    probe = sa.select(tickets.c.id).where(*terms)
+    try:
+        sql = probe.compile(engine, compile_kwargs={"literal_binds": True})
+    except sa.exc.CompileError:  # a value with no literal form: ask nothing, join
+        return False
+    plan = [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    reads = [line for line in plan if line.split(" ")[1:2] == ["tickets"]]
+    from_indexes = bool(reads) and all(
+        line.startswith("SEARCH ") and ("COVERING INDEX" in line or "PRIMARY KEY" in line)
+        for line in reads
+    )
+    if not from_indexes:
+        return False
+    matches = int(
+        conn.exec_driver_sql(
+            f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (match,)
+        ).scalar_one()
+    )
+    enough = _LIST_PER_MATCH * matches
+    listed = sa.select(sa.func.count()).select_from(probe.limit(enough).subquery())
+    return int(conn.execute(listed).scalar_one()) < enough
