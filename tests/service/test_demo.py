@@ -69,3 +69,25 @@ def test_the_demo_writes_nothing_after_its_now(tmp_path: Path) -> None:
         assert max(times) <= FROZEN
     finally:
         repo.close()
+
+
+def test_the_demos_stories_name_no_login_but_what_i_do_after_does(tmp_path: Path) -> None:
+    # Signed in as "alice" on a local file, the OS user signs what alice writes
+    # ("root as alice"); the demo's stories with alice in them are fiction nobody signed.
+    repo = SqlRepository.open(str(tmp_path / "helpdesk.db"), tmp_path / "attachments")
+    try:
+        me = resolve_agent(repo, "alice")
+        repo.sign_as("osuser", "alice")
+        service = HelpdeskService(repo, load_policy("default"), lambda: FROZEN, me)
+        service.generate_demo(count=40)
+        entries = [e for t in repo.query(Query(limit=500)).tickets for e in repo.history(t.key)]
+        by_alice = [e for e in entries if e.actor == "alice"]
+        assert by_alice, "the demo gives alice stories of her own"
+        assert {e.login for e in entries} == {None}
+        # Signing is back on for what I do myself.
+        key = by_alice[0].ticket_key
+        service.note(key, repo.get(key).version, "checked the printer myself")
+        last = repo.history(key)[-1]
+        assert (last.actor, last.login, last.by) == ("alice", "osuser", "osuser as alice")
+    finally:
+        repo.close()

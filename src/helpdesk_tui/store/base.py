@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -489,6 +490,11 @@ class TicketRepository(Protocol):
         """Record `login` as who was signed in with every history entry `agent` writes
         from now on, where the store does not know it itself (a local file: the OS user
         acting as another agent with --as)."""
+        ...
+
+    def unsigned(self) -> AbstractContextManager[None]:
+        """Inside it, `sign_as` records no login: what is written there was done by
+        nobody signed in (the demo's stories are its agents' own, whoever runs it)."""
         ...
 
     def set_agent_password(

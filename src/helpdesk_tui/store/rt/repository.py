@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -129,6 +130,10 @@ class RtRepository:
 
     def sign_as(self, login: str, agent: str) -> None:
         """Nothing to record: RT writes its own history under the token's user."""
+
+    def unsigned(self) -> AbstractContextManager[None]:
+        """Nothing to suspend (`sign_as`)."""
+        return nullcontext()
 
     def set_agent_password(
         self, username: str, password: str, record: AdminRecord | None = None

@@ -15,6 +15,8 @@ import getpass
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -51,6 +53,15 @@ class LoginStore(SqlTransactions):
         PostgreSQL records `session_user` itself and refuses any other name."""
         if self._sqlite:
             self._signed_as = (login, agent)
+
+    @contextmanager
+    def unsigned(self) -> Iterator[None]:
+        """Inside it, no login is written into the history (`sign_as`)."""
+        signed, self._signed_as = self._signed_as, None
+        try:
+            yield
+        finally:
+            self._signed_as = signed
 
     def set_agent_password(
         self, username: str, password: str, record: AdminRecord | None = None
