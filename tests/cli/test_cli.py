@@ -451,6 +451,8 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
     store: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key = create(capsys, "--org", "Acme", "--tag", "vpn")
+    for team in ("Platform", "two lines"):  # a ticket's team is one the store keeps
+        assert run(capsys, "team", "add", team)[0] == 0
     # Filled: each field, audited.
     code, out, err = run(
         capsys,

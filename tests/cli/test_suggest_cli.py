@@ -57,3 +57,19 @@ def test_a_signal_is_quoted_from_the_customer_s_words(
     assert code == 0 and "accepted" in out
     shown = json.loads(run(capsys, "ticket", "show", key, "--json")[1])
     assert (shown["priority"], shown["tier"]) == ("critical", 3)
+
+
+@pytest.mark.parametrize("similar", ["-1", "0", "101", "99999999999999999999"])
+def test_a_count_of_similar_tickets_out_of_range_is_one_line(
+    store: None,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    similar: str,
+) -> None:
+    key = created(capsys, "Sistema fora do ar", "A empresa inteira está parada.")
+    before = run(capsys, "export", "-", "--format", "jsonl")[1]
+    code, out, err = run(capsys, "ticket", "suggest", key, "--similar", similar, "--accept")
+    assert (code, out) == (2, "")
+    assert err == f"helpdesk-tui: similar tickets: give a number from 1 to 100, not {similar}\n"
+    assert run(capsys, "export", "-", "--format", "jsonl")[1] == before
+    code, out, err = run(capsys, "ticket", "suggest", key, "--similar", "100")
+    assert code == 0, err

@@ -477,3 +477,76 @@ def test_export_to_a_terminal_writes_no_escape_sequences_and_a_pipe_gets_them_ex
     out = b"".join(chunks).decode()
     assert "Invoice" in out and "done" in out
     assert not any(ch in out for ch in ("\x1b", "\x07", "\x9b")), repr(out)
+
+
+# --- what a parser reads but the store cannot hold --------------------------------------------
+
+# (id, the record's JSON text, what is wrong): each on the second line of a JSON Lines file.
+REFUSED: list[tuple[str, str, str]] = [
+    ("key-twice", '{"subject": "a", "subject": "b"}', "'subject' comes twice in one object"),
+    (
+        "foreign-prefix",
+        '{"subject": "a", "key": "XX-5"}',
+        "key XX-5 is not one of this store's (HD-...)",
+    ),
+    (
+        "merged-into-nowhere",
+        '{"subject": "a", "merged_into": "HD-404"}',
+        "merged_into names HD-404, which is neither in the import nor in the store",
+    ),
+    (
+        "merged-into-itself",
+        '{"subject": "a", "key": "HD-7", "merged_into": "HD-7"}',
+        "merged_into: HD-7 is this ticket itself",
+    ),
+    (
+        "unknown-watcher",
+        '{"subject": "a", "watchers": ["elin", "nobody"]}',
+        "watchers: no agent called 'nobody'",
+    ),
+    (
+        "status-null",
+        '{"subject": "a", "status": null}',
+        "status: cannot be null; leave it out for the default (new)",
+    ),
+    ("tags-as-text", '{"subject": "a", "tags": "a,b"}', "tags: must be a list, not text"),
+    (
+        "pauses-as-text",
+        '{"subject": "a", "pauses": "[]"}',
+        "pauses: must be a list, not text",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"), [case[1:] for case in REFUSED], ids=[case[0] for case in REFUSED]
+)
+def test_a_record_the_store_cannot_hold_is_refused_and_nothing_is_written(
+    service: HelpdeskService, tmp_path: Path, text: str, wrong: str
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"subject": "good", "key": "HD-8"}) + "\n" + text + "\n")
+    before = _exported(service)
+    with pytest.raises(ImportFormatError) as refused:
+        transfer.import_file(service, path, "jsonl")
+    assert str(refused.value) == f"{path}, line 2: {wrong}"
+    assert _exported(service) == before
+
+
+def test_a_ticket_may_name_one_later_in_the_file(service: HelpdeskService, tmp_path: Path) -> None:
+    records = [
+        {"subject": "dup", "key": "HD-10", "merged_into": "HD-11", "follow_up_of": "HD-1"},
+        {"subject": "kept", "key": "HD-11"},
+    ]
+    path = _write(tmp_path / "named.json", "json", records)
+    assert transfer.import_file(service, path, "json") == 2
+    [dup] = [r for r in json.loads(_exported(service, "json")) if r["key"] == "HD-10"]
+    assert (dup["merged_into"], dup["follow_up_of"]) == ("HD-11", "HD-1")
+
+
+def test_a_csv_cell_may_still_list_names_as_text(service: HelpdeskService, tmp_path: Path) -> None:
+    path = tmp_path / "tags.csv"
+    path.write_text('subject,tags,watchers\nTyped,"a,b",elin\n')
+    assert transfer.import_file(service, path, "csv") == 1
+    [record] = [json.loads(line) for line in _exported(service).splitlines()][1:]
+    assert (record["tags"], record["watchers"]) == (["a", "b"], ["elin"])

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk_tui.domain.access import AccessDenied
+from helpdesk_tui.domain.model import Team
 from helpdesk_tui.service.errors import ServiceError
 from helpdesk_tui.settings.config import Settings
 from helpdesk_tui.settings.macros import load_macros
@@ -64,8 +65,12 @@ def test_a_lead_keeps_a_macro_in_the_store_for_every_agent(
     found = load_macros(settings, None, agent.shared_macros())
     assert list(found.macros) == ["outage-ack"]
     assert found.macros["outage-ack"].changes.summary() == "status=open"
-    # A team's own version wins for that team only.
+    # A team's own version wins for that team only; a team the store has not, nobody
+    # would ever see it under.
     (tmp_path / "payments").mkdir()
+    with pytest.raises(ServiceError, match="no team called 'Payments'"):
+        lead.share_macro(macro_file(tmp_path / "payments", "outage-ack.toml", ACK), "Payments")
+    desk.repo.save_team(Team("Payments"))
     team_text = ACK.replace("we are on the outage", "payments are on the outage")
     lead.share_macro(macro_file(tmp_path / "payments", "outage-ack.toml", team_text), "Payments")
     mine = load_macros(settings, "payments", agent.shared_macros()).macros["outage-ack"]

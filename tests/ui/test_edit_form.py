@@ -173,8 +173,8 @@ async def test_discard_at_a_conflict_shows_their_version_in_the_form(
         assert "dropped" in said and f"v{theirs.version}" in said
         assert app.service.get(ticket.key).version == theirs.version  # nothing written
         # From there an edit saves on their version at once.
-        fill(form, team="Field service")
+        fill(form, team="Engineering")
         await press(pilot, "ctrl+s")
         await support.wait_for_screen(pilot, TicketScreen)
         saved = app.service.get(ticket.key)
-        assert (saved.team, saved.category) == ("Field service", "printers")
+        assert (saved.team, saved.category) == ("Engineering", "printers")

@@ -27,7 +27,12 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     rep.add_argument(
         "--until", type=instant_arg, help="with --since: up to this day (default: now)"
     )
-    rep.add_argument("--format", choices=report.FORMATS, default="text")
+    rep.add_argument(
+        "--format",
+        choices=report.FORMATS,
+        default="text",
+        help="text to read (default), csv for a spreadsheet, json for scripts",
+    )
 
 
 def run(args: argparse.Namespace, service: HelpdeskService) -> int:

@@ -18,10 +18,12 @@ from .parser import Parser, span_arg
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
-    sla_cmd = sub.add_parser("sla", help="SLA operations")
+    sla_cmd = sub.add_parser("sla", help="SLA checks, for cron: breaches and escalations")
     ssub = sla_cmd.add_subparsers(dest="action", required=True, parser_class=Parser)
     sweep = ssub.add_parser("sweep", help="evaluate every open ticket and apply breach rules")
-    sweep.add_argument("--json", action="store_true")
+    sweep.add_argument(
+        "--json", action="store_true", help="print what the sweep did as JSON, for scripts"
+    )
 
     purge = sub.add_parser("purge", help="remove closed tickets past the retention period")
     purge.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import enum
 import json
 import shlex
 import sys
@@ -28,6 +29,9 @@ from ..domain.text import plain_output, safe_line, safe_text
 from ..domain.worktime import format_minutes, total_minutes
 from ..service import HelpdeskService, TicketDraft, transfer
 from ..service.archive import history_record
+from ..service.checks import MAX_REASON
+from ..service.tickets import without
+from ..service.triage import MAX_SIMILAR
 from ..service.views import SAVED_VIEWS, parse_filter, search_query
 from ..store.base import SortKey
 from . import links, macros
@@ -47,6 +51,15 @@ if TYPE_CHECKING:
 
 MAX_OFFSET = 2**31 - 1
 """Beyond any store's row count; larger numbers overflow SQLite's OFFSET."""
+KEY_HELP = "the ticket, e.g. HD-42"
+JSON_HELP = "print JSON, for scripts"
+REASON_HELP = f"why, kept in the history (at most {MAX_REASON} characters)"
+
+
+def _either(kind: type[enum.Enum]) -> str:
+    """An enum's values as a help text lists them: "a, b or c"."""
+    values = [str(member.value) for member in kind]
+    return f"{', '.join(values[:-1])} or {values[-1]}"
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -90,32 +103,72 @@ def _add_reading_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     show.add_argument("--json", action="store_true")
 
     triage = tsub.add_parser("suggest", help="suggested priority, type and tier; similar tickets")
-    triage.add_argument("key")
-    triage.add_argument("--similar", type=int, default=5, help="how many similar tickets")
-    triage.add_argument("--json", action="store_true")
+    triage.add_argument("key", help=KEY_HELP)
+    triage.add_argument(
+        "--similar",
+        type=int,
+        default=5,
+        metavar="N",
+        help=f"how many similar past tickets to list, 1 to {MAX_SIMILAR} (default: 5)",
+    )
+    triage.add_argument("--json", action="store_true", help=JSON_HELP)
     answer = triage.add_mutually_exclusive_group()
-    answer.add_argument("--accept", action="store_true", help="write the suggestion")
-    answer.add_argument("--dismiss", action="store_true", help="do not offer it again")
+    answer.add_argument(
+        "--accept", action="store_true", help="set the suggested priority, type and tier"
+    )
+    answer.add_argument(
+        "--dismiss", action="store_true", help="decline the suggestion: it is not offered again"
+    )
 
 
 def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     """update, reply, note, assign, take-next, escalate, decide, csat."""
     update = tsub.add_parser("update", help="change status, priority, type or other fields")
-    update.add_argument("key")
-    update.add_argument("--status", type=enum_arg(Status))
-    update.add_argument("--priority", type=enum_arg(Priority))
-    update.add_argument("--type", type=enum_arg(TicketType))
-    update.add_argument("--subject")
-    update.add_argument("--category")
+    update.add_argument("key", help=KEY_HELP)
+    update.add_argument(
+        "--status",
+        type=enum_arg(Status),
+        help=f"move it to {_either(Status)} (on_hold and cancelled need --reason)",
+    )
+    update.add_argument(
+        "--priority", type=enum_arg(Priority), help=f"{_either(Priority)}, or p1 to p4"
+    )
+    update.add_argument("--type", type=enum_arg(TicketType), help=_either(TicketType))
+    update.add_argument("--subject", help="a new subject, on one line")
+    update.add_argument("--category", help="the category it is filed under")
     for flag, helptext in EDIT_FLAGS.items():
         update.add_argument(flag, metavar="TEXT", help=helptext)
     update.add_argument("--affected-users", metavar="N|none", help="how many users it affects")
-    update.add_argument("--environment", metavar="production|uat|test|none")
-    update.add_argument("--add-tag", action="append", default=[], metavar="TAG")
-    update.add_argument("--remove-tag", action="append", default=[], metavar="TAG")
-    update.add_argument("--add-contact", action="append", default=[], metavar="'NAME <ADDRESS>'")
-    update.add_argument("--remove-contact", action="append", default=[], metavar="ADDRESS")
-    update.add_argument("--reason")
+    update.add_argument(
+        "--environment",
+        metavar="production|uat|test|none",
+        help="where the problem happens (none: not said)",
+    )
+    update.add_argument(
+        "--add-tag", action="append", default=[], metavar="TAG", help="add a tag (repeatable)"
+    )
+    update.add_argument(
+        "--remove-tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="remove a tag the ticket has (repeatable)",
+    )
+    update.add_argument(
+        "--add-contact",
+        action="append",
+        default=[],
+        metavar="'NAME <ADDRESS>'",
+        help="copy another customer on the public replies (repeatable)",
+    )
+    update.add_argument(
+        "--remove-contact",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="stop copying a contact the ticket has (repeatable)",
+    )
+    update.add_argument("--reason", help=REASON_HELP)
 
     merge = tsub.add_parser("merge", help="merge a duplicate into the ticket it repeats")
     merge.add_argument("key", help="the duplicate: it closes as merged")
@@ -151,23 +204,28 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     tsub.add_parser("take-next", help="take the most urgent unassigned ticket of my tier")
 
     escalate = tsub.add_parser("escalate", help="move to another tier, or to a lead")
-    escalate.add_argument("key")
+    escalate.add_argument("key", help=KEY_HELP)
     target = escalate.add_mutually_exclusive_group(required=True)
     target.add_argument("--tier", type=tier_arg)
     target.add_argument("--lead", action="store_true", help="ask a team lead to review")
-    escalate.add_argument("--reason", required=True)
+    escalate.add_argument("--reason", required=True, help=REASON_HELP)
 
     decide = tsub.add_parser("decide", help="accept, reassign or decline an escalation")
-    decide.add_argument("key")
+    decide.add_argument("key", help=KEY_HELP)
     decide.add_argument("decision", choices=[d.value for d in ReviewDecision])
     decide.add_argument("--to", help="agent, for reassign")
-    decide.add_argument("--reason", help="why (a decline needs one, or a --comment)")
+    decide.add_argument(
+        "--reason",
+        help=f"why (a decline needs one, or a --comment); at most {MAX_REASON} characters",
+    )
     decide.add_argument("--comment", help="kept as an internal note; text, or - for stdin")
 
     csat = tsub.add_parser("csat", help="record customer satisfaction (1-5)")
-    csat.add_argument("key")
-    csat.add_argument("score", type=int)
-    csat.add_argument("--comment")
+    csat.add_argument("key", help=KEY_HELP)
+    csat.add_argument("score", type=int, help="1 (very unhappy) to 5 (very happy)")
+    csat.add_argument(
+        "--comment", help=f"what the customer said, in short (at most {MAX_REASON} characters)"
+    )
 
 
 def run(args: argparse.Namespace, service: HelpdeskService) -> int:
@@ -221,7 +279,7 @@ EDIT_FLAGS = {
     "--requester-name": "the requester's name",
     "--requester-email": "the requester's e-mail address",
     "--organization": "the requester's organization (none: no organization)",
-    "--team": "the team that works it (none: no team)",
+    "--team": "the team that works it, as `team list` names it (none: no team)",
     "--impact": "what the problem stops (none: not said)",
     "--integration": "the integration it concerns (none: not said)",
     "--language": "the customer's language, e.g. sv or pt (none: not said)",
@@ -253,11 +311,11 @@ def _edited_fields(args: argparse.Namespace, ticket: Ticket) -> dict[str, object
         text = args.environment.strip().lower()
         fields["environment"] = None if text == "none" else _environment(text)
     if args.add_contact or args.remove_contact:
-        gone = {contact_address(c) for c in args.remove_contact}
-        kept = [c for c in ticket.contacts if contact_address(c) not in gone]
+        on_it = f"a contact of {ticket.key}"
+        kept = without(ticket.contacts, args.remove_contact, on_it, contact_address)
         fields["contacts"] = (*kept, *args.add_contact)
     if args.add_tag or args.remove_tag:
-        kept = [t for t in ticket.tags if t not in set(args.remove_tag)]
+        kept = without(ticket.tags, args.remove_tag, f"a tag of {ticket.key}")
         fields["tags"] = tuple(dict.fromkeys([*kept, *(t.strip() for t in args.add_tag)]))
     return fields
 
@@ -402,7 +460,7 @@ def _seconds(span: timedelta | None) -> float | None:
 
 
 def _suggest(args: argparse.Namespace, service: HelpdeskService) -> int:
-    found = service.triage(_key(args.key), max(0, args.similar))
+    found = service.triage(_key(args.key), args.similar)
     suggestion = found.suggestion
     if args.accept or args.dismiss:
         if not found.offered:

@@ -21,7 +21,9 @@ from .parser import Parser, path_arg
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     imp = sub.add_parser("import", help="import tickets from CSV, JSON or JSON Lines")
-    imp.add_argument("file", type=path_arg)
+    imp.add_argument(
+        "file", type=path_arg, help="a path, or - for stdin (JSON Lines unless --format)"
+    )
     imp.add_argument("--format", choices=transfer.FORMATS)
     imp.add_argument(
         "--update",
@@ -38,7 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
 def run_import(args: argparse.Namespace, service: HelpdeskService) -> int:
     fmt = transfer.guess_format(args.file, args.format)
     count = transfer.import_file(service, args.file, fmt, update=args.update)
-    print(f"imported {count} tickets from {safe_line(str(args.file))}")
+    print(f"imported {count} tickets from {safe_line(transfer.source_name(args.file))}")
     return 0
 
 

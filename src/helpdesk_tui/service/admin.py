@@ -29,7 +29,7 @@ from ..store.base import (
     Unsupported,
     ticket_archive,
 )
-from .checks import checked_text, one_line, valid_new, with_sla_columns
+from .checks import checked_text, known_team, one_line, valid_new, with_sla_columns
 from .core import ServiceCore
 from .errors import ImportRefused, ServiceError
 from .views import ASSIGNEE_WORDS
@@ -73,16 +73,18 @@ class AdminUseCases(ServiceCore):
         agents = {a.username: a for a in self._repo.agents()}
         check_store = self._repo.count(Query(limit=1)) > 0
         seen: set[str] = set()
+        targets: list[tuple[int, str, str]] = []
         for position, (ticket, comments) in enumerate(tickets, 1):
             try:
                 checked = valid_new(ticket)
-                if checked.assignee is not None:
-                    agent = agents.get(checked.assignee)
+                for what, name in _agents_named(checked):
+                    agent = agents.get(name)
                     if agent is None:
-                        raise ServiceError(f"no agent called {checked.assignee[:40]!r}")
+                        raise ServiceError(f"{what}no agent called {name[:40]!r}")
                     if not agent.active:
-                        raise ServiceError(f"{checked.assignee} is deactivated")
+                        raise ServiceError(f"{what}{name} is deactivated")
                 if checked.key:
+                    self._check_prefix(checked.key)
                     if checked.key in seen:
                         raise ServiceError(f"key {checked.key} comes twice in the import")
                     seen.add(checked.key)
@@ -90,7 +92,9 @@ class AdminUseCases(ServiceCore):
                         raise ServiceError(f"key {checked.key} is already in the store")
             except ServiceError as exc:
                 raise ImportRefused(position, str(exc)) from None
+            targets.extend(_named_tickets(position, checked))
             yield with_sla_columns(checked, self.policy), comments
+        self._check_targets(targets, seen, check_store)
 
     def link_records(self, ticket: Ticket) -> list[LinkRecord]:
         """The links whose source is `ticket` (a ticket just read through `get`), with who
@@ -136,12 +140,14 @@ class AdminUseCases(ServiceCore):
         agents = {a.username for a in self._repo.agents()}
         check_store = self._repo.count(Query(limit=1)) > 0
         seen: set[str] = set()
-        targets: list[tuple[int, str]] = []
+        targets: list[tuple[int, str, str]] = []
         for position, item in enumerate(tickets, 1):
             try:
                 ticket = valid_new(item.ticket)
-                if ticket.assignee is not None and ticket.assignee not in agents:
-                    raise ServiceError(f"no agent called {ticket.assignee[:40]!r}")
+                for what, name in _agents_named(ticket):
+                    if name not in agents:
+                        raise ServiceError(f"{what}no agent called {name[:40]!r}")
+                self._check_prefix(ticket.key)
                 if ticket.key in seen:
                     raise ServiceError(f"key {ticket.key} comes twice in the import")
                 seen.add(ticket.key)
@@ -151,14 +157,27 @@ class AdminUseCases(ServiceCore):
                     )
             except ServiceError as exc:
                 raise ImportRefused(position, str(exc)) from None
-            targets.extend((position, link.target) for link in item.links)
+            targets.extend((position, "links to", link.target) for link in item.links)
+            targets.extend(_named_tickets(position, ticket))
             yield ArchivedTicket(ticket, item.comments, item.links, item.history)
-        # Every ticket of the import is in by now (the store takes them one by one): a
-        # link may lead to one that came later.
-        for position, target in targets:
+        self._check_targets(targets, seen, check_store)
+
+    def _check_prefix(self, key: str) -> None:
+        # Another prefix is another store's ticket: its number would clash with this
+        # store's own tickets, and nothing here could find it by that key.
+        prefix = self._repo.key_prefix
+        if not key.startswith(f"{prefix}-"):
+            raise ServiceError(f"key {key[:40]} is not one of this store's ({prefix}-...)")
+
+    def _check_targets(
+        self, targets: list[tuple[int, str, str]], seen: set[str], check_store: bool
+    ) -> None:
+        """Each (position, how, key) names a ticket of the import or of the store. Run once
+        every ticket is in (the store takes them one by one): a ticket may name a later one."""
+        for position, how, target in targets:
             if target not in seen and not (check_store and self._exists(target)):
                 raise ImportRefused(
-                    position, f"links to {target}, which is neither in the import nor in the store"
+                    position, f"{how} {target}, which is neither in the import nor in the store"
                 )
 
     def _exists(self, key: str) -> bool:
@@ -217,8 +236,7 @@ class AdminUseCases(ServiceCore):
             raise ServiceError(f"{username!r} is {same[0]!r} in other letters; choose another")
 
     def _check_team(self, team: str) -> None:
-        if team not in {t.name for t in self._repo.teams()}:
-            raise ServiceError(f"no team called {team[:80]!r}: an admin adds it with `team add`")
+        known_team(team, self._repo.teams())
 
     def set_agent_password(self, username: str, password: str) -> None:
         """Set the password of the agent's own database login (PostgreSQL); audited
@@ -253,6 +271,22 @@ class AdminUseCases(ServiceCore):
         """Who added, changed or deactivated which agent or team, newest first."""
         self._require(Action.MANAGE_AGENTS)
         return self._repo.admin_history(limit)
+
+
+def _agents_named(ticket: Ticket) -> Iterator[tuple[str, str]]:
+    """(how the refusal begins, name) for each agent an imported ticket names."""
+    if ticket.assignee is not None:
+        yield "", ticket.assignee
+    for watcher in ticket.watchers:
+        yield "watchers: ", watcher
+
+
+def _named_tickets(position: int, ticket: Ticket) -> Iterator[tuple[int, str, str]]:
+    """The tickets an imported ticket names besides its links, for _check_targets."""
+    if ticket.merged_into is not None:
+        yield position, "merged_into names", ticket.merged_into
+    if ticket.follow_up_of is not None:
+        yield position, "follow_up_of names", ticket.follow_up_of
 
 
 def _runs_the_store(agent: Agent) -> bool:

@@ -116,7 +116,7 @@ def import_archive(
     """Restore every full record of `records` ((place, record) pairs); all or nothing.
     A refusal is one ImportFormatError naming the place (the file and line)."""
     where = [str(path)]
-    linking: dict[int, str] = {}  # where each ticket with links came from, by position
+    linking: dict[int, str] = {}  # where each ticket naming others came from, by position
     with tempfile.TemporaryDirectory(prefix="helpdesk-import-") as folder:
         items = _archived(records, Path(folder), where, linking)
         try:
@@ -169,6 +169,6 @@ def _archived(
                 )
             comments.append((comment, stored))
         links = [LinkRecord(x.kind, x.target, x.created_by, x.created_at) for x in parts.links]
-        if links:
+        if links or ticket.merged_into or ticket.follow_up_of:
             linking[position] = place
         yield ArchivedTicket(ticket, comments, links, history_entries(ticket.key, parts))

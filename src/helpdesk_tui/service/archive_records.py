@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, StrictBool, StringConstraints, ValidationError
@@ -33,14 +34,25 @@ Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 NonEmpty = Annotated[Text, StringConstraints(min_length=1)]
 Minutes = Annotated[WholeNumber, AfterValidator(check_minutes)]
 
+
+def _one_header_value(text: str) -> str:
+    # A file's name and type go into mail headers and HTTP responses: a line break there
+    # would start a header of the file's choosing.
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ValueError("must be one line without control characters")
+    return text
+
+
+HeaderValue = Annotated[Text, AfterValidator(_one_header_value)]
+
 _STRICT = SQLModel.model_config | {"extra": "forbid", "from_attributes": False}
 
 
 class FileRecord(SQLModel):
     model_config = _STRICT
 
-    filename: NonEmpty
-    content_type: Text = "application/octet-stream"
+    filename: Annotated[HeaderValue, StringConstraints(min_length=1)]
+    content_type: HeaderValue = "application/octet-stream"
     size: WholeNumber
     sha256: Sha256
     uploaded_by: Text | None = None
@@ -124,6 +136,9 @@ def archived_parts(
         raise RecordError(problem(exc)) from None
     if not 1 <= parts.version <= MAX_VERSION:
         raise RecordError(f"version: a whole number from 1 to {MAX_VERSION}")
+    for number, link in enumerate(parts.links, 1):
+        if link.target == values["key"]:
+            raise RecordError(f"links, item {number}, target: {link.target} is this ticket itself")
     values.update(
         version=parts.version,
         sla_due_at=parts.sla_due_at,

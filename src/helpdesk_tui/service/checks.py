@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..domain import sla
@@ -11,6 +12,7 @@ from ..domain.model import (
     MAX_BODY,
     MAX_LINE,
     InvalidTicket,
+    Team,
     Ticket,
     check_new_ticket,
     check_text,
@@ -18,6 +20,13 @@ from ..domain.model import (
 from ..domain.sla import Policy
 from ..store.base import NewAttachment
 from .errors import ServiceError
+
+MAX_REASON = 1_000
+"""A reason (for a status change, an escalation, a decision) and a satisfaction comment an
+agent types, in characters: the app takes them on one line and the history quotes them,
+as it does a name (MAX_LINE); a longer account belongs in a note (MAX_BODY)."""
+SHOWN_TEAMS = 10
+"""Team names a refusal lists: the line stays readable in a store with many teams."""
 
 
 def with_sla_columns(ticket: Ticket, policy: Policy) -> Ticket:
@@ -48,6 +57,28 @@ def checked_text(what: str, text: str, limit: int) -> None:
         check_text(what, text, limit)
     except InvalidTicket as exc:
         raise ServiceError(str(exc)) from None
+
+
+def short_text(text: str | None, what: str) -> None:
+    """A reason or a comment of at most MAX_REASON characters (None or blank: none)."""
+    if text is not None and len(text.strip()) > MAX_REASON:
+        raise ServiceError(
+            f"{what} is longer than {MAX_REASON} characters; write the details in a note"
+        )
+
+
+def known_team(team: str, teams: Iterable[Team]) -> None:
+    """Refuse a team the store does not list: a misspelt one files the ticket where no
+    team looks for it."""
+    names = sorted(t.name for t in teams)
+    if team in names:
+        return
+    if not names:
+        known = "there are no teams yet (an admin adds one with `team add`)"
+    else:
+        more = ", …" if len(names) > SHOWN_TEAMS else ""
+        known = f"the teams are {', '.join(names[:SHOWN_TEAMS])}{more}"
+    raise ServiceError(f"no team called {team[:80]!r}: {known}")
 
 
 def clean_line(text: str, what: str, limit: int) -> str:

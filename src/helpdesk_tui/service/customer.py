@@ -12,7 +12,7 @@ from ..domain.access import Action
 from ..domain.lifecycle import TransitionError
 from ..domain.model import Comment, CommentKind, Status, Ticket
 from ..store.base import MailRecord
-from .checks import attachment, clean_body
+from .checks import attachment, clean_body, short_text
 from .core import ServiceCore
 from .errors import ServiceError
 
@@ -126,7 +126,9 @@ class CustomerUseCases(ServiceCore):
     ) -> Ticket:
         """A score the customer gave an agent (on the phone): recorded by whoever may
         change the ticket; a score already recorded is the customer's word, and only a
-        lead changes it."""
+        lead changes it. The comment is what the agent noted of the customer's words: a
+        sentence or two (the customer's own, by mail, are kept whole: `customer_csat`)."""
+        short_text(comment, "the satisfaction comment")
         ticket = self._repo.get(key)
         self._require(Action.UPDATE if ticket.csat_score is None else Action.CHANGE_CSAT, ticket)
         return self._commit(

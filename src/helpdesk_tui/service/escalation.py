@@ -7,6 +7,7 @@ from ..domain.access import Action
 from ..domain.escalation import ReviewDecision
 from ..domain.model import Comment, CommentKind, Escalation, Ticket
 from ..store.base import Capability, Change, NotFound
+from .checks import short_text
 from .core import ServiceCore
 from .errors import ServiceError
 
@@ -17,6 +18,7 @@ class EscalationUseCases(ServiceCore):
     def escalate(self, key: str, base_version: int, to_tier: int, reason: str | None) -> Ticket:
         """Move `key` to `to_tier`. An assignee who works at that tier keeps it; else it
         waits there, unassigned, and whoever escalated (and its assignee) watch it."""
+        short_text(reason, "the reason")
         ticket = self._for(Action.ESCALATE, key)
         fields = escalation.change_tier(
             ticket,
@@ -30,6 +32,7 @@ class EscalationUseCases(ServiceCore):
         return self._commit(ticket, self._change(ticket, base_version, fields, reason))
 
     def request_review(self, key: str, base_version: int, reason: str | None) -> Ticket:
+        short_text(reason, "the reason")
         ticket = self._for(Action.ESCALATE, key)
         fields = escalation.request_review(ticket, reason, self.me.username, self.clock())
         return self._commit(ticket, self._change(ticket, base_version, fields, reason))
@@ -48,6 +51,7 @@ class EscalationUseCases(ServiceCore):
         `comment` (any decision, optional) is kept as an internal note and in the
         decision's history entry. A decline needs a reason: `reason`, else the comment.
         """
+        short_text(reason, "the reason")
         ticket = self._repo.get(key)
         change = self._decision_change(ticket, base_version, decision, reason, assignee, comment)
         return self._commit(ticket, change)

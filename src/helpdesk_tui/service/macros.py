@@ -11,7 +11,7 @@ from ..domain.macros import ME, Macro, MacroChanges, SharedMacro, due_text, rend
 from ..domain.model import Escalation, Role, Ticket
 from ..settings.config import ConfigError
 from ..store.base import AdminRecord, StoreError, Unsupported
-from .checks import valid_new
+from .checks import known_team, valid_new
 from .core import ServiceCore
 from .errors import ServiceError
 
@@ -80,7 +80,10 @@ class SharedMacroUseCases(ServiceCore):
             parse_macro(path.stem, path.suffix, text, path.name)
         except ConfigError as exc:
             raise ServiceError(str(exc)) from None
-        macro = SharedMacro(path.stem, " ".join(team.split()), path.suffix.lstrip("."), text)
+        team = " ".join(team.split())
+        if team:  # a misspelt team's macro would be kept where no agent is
+            known_team(team, self._repo.teams())
+        macro = SharedMacro(path.stem, team, path.suffix.lstrip("."), text)
         where = f"{macro.team}/{macro.name}" if macro.team else macro.name
         self._repo.save_shared_macro(
             macro, AdminRecord(self.me.username, self.clock(), f"macro:{where}", None, "shared")

@@ -20,8 +20,10 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from enum import Enum
+from typing import Annotated, Any, TypeGuard, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +33,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from sqlmodel import SQLModel
@@ -42,9 +45,13 @@ from ..domain.model import (
     PauseInterval,
     Priority,
     Status,
+    Ticket,
     TicketType,
     canonical_key,
 )
+
+CELLS = "cells"
+"""The validation context's flag for a CSV row, whose every value is text."""
 
 IGNORED = frozenset({"version", "sla", "conversation", "history"})
 """What `ticket show/list --json` adds to a record: read back, it is dropped unread."""
@@ -98,9 +105,19 @@ def _utc(value: datetime) -> datetime:
         raise ValueError(f"{value.isoformat()} is out of range") from None
 
 
-def _json_list(value: object) -> object:
-    # A CSV cell holds a list as JSON, the way export writes it.
+def _from_cell(value: object, info: ValidationInfo) -> TypeGuard[str]:
+    """Whether `value` is a CSV cell's text, which may hold a list written out. In JSON,
+    text where a list belongs is a mistake ("a,b" for ["a", "b"]), refused as one."""
     if not isinstance(value, str):
+        return False
+    if not (info.context or {}).get(CELLS):
+        raise ValueError(f"must be a list, not {kind_of(value)}")
+    return True
+
+
+def _json_list(value: object, info: ValidationInfo) -> object:
+    # A CSV cell holds a list as JSON, the way export writes it.
+    if not _from_cell(value, info):
         return value
     try:
         return json.loads(value)
@@ -113,11 +130,11 @@ def _json_list(value: object) -> object:
         raise ValueError(f"is not a JSON list ({str(exc).split(';')[0][:80]})") from None
 
 
-def _names_from_text(value: object) -> object:
+def _names_from_text(value: object, info: ValidationInfo) -> object:
     # A CSV cell may also list names the way people type them: "vpn; urgent" or "a,b".
-    if isinstance(value, str) and not value.lstrip().startswith("["):
+    if _from_cell(value, info) and not value.lstrip().startswith("["):
         return value.replace(";", ",").split(",")
-    return _json_list(value)
+    return _json_list(value, info)
 
 
 def _no_blanks(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -222,14 +239,35 @@ class RecordError(ValueError):
     """A record pydantic refused; the message is one line, "<field>: <what is wrong>"."""
 
 
-def ticket_values(record: object) -> dict[str, Any]:
+_CHOSEN = {
+    f.name: f.default
+    for f in fields(Ticket)
+    if f.name in ImportRecord.model_fields and isinstance(f.default, Enum | int)
+}
+"""The fields whose default is a choice (status new, tier 1...): null there is refused,
+not read as that choice, which the file did not make."""
+_NAMING = ("merged_into", "follow_up_of")
+"""The fields that name another ticket."""
+
+
+def ticket_values(record: object, *, cells: bool = False) -> dict[str, Any]:
     """The Ticket fields `record` sets, as Ticket's constructor takes them; a field left
-    out takes Ticket's default. RecordError if a field cannot be read."""
+    out takes Ticket's default. `cells`: the record is a CSV row, every value text.
+    RecordError if a field cannot be read."""
+    if isinstance(record, dict):
+        null = next((name for name in _CHOSEN if name in record and record[name] is None), None)
+        if null is not None:
+            default = _CHOSEN[null]
+            shown = default.value if isinstance(default, Enum) else default
+            raise RecordError(f"{null}: cannot be null; leave it out for the default ({shown})")
     try:
-        parsed = ImportRecord.model_validate(record)
+        parsed = ImportRecord.model_validate(record, context={CELLS: cells})
     except ValidationError as exc:
         raise RecordError(problem(exc)) from None
     values = {name: getattr(parsed, name) for name in parsed.model_fields_set}
+    for name in _NAMING:
+        if values.get(name) is not None and values[name] == values.get("key"):
+            raise RecordError(f"{name}: {values[name]} is this ticket itself")
     if "pauses" in values:
         values["pauses"] = tuple(PauseInterval(*pause) for pause in values["pauses"])
     return values

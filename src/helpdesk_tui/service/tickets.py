@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from ..domain.sla import TargetStatus
 from ..domain.worktime import check_minutes, total_minutes
 from ..store.base import (
     REFUSED,
+    Capability,
     CohortFigures,
     CohortRequest,
     MailRecord,
@@ -36,7 +37,15 @@ from ..store.base import (
     mail_queue,
     report_aggregates,
 )
-from .checks import attachment, clean_body, clean_line, valid_new, with_sla_columns
+from .checks import (
+    attachment,
+    clean_body,
+    clean_line,
+    known_team,
+    short_text,
+    valid_new,
+    with_sla_columns,
+)
 from .drafts import TicketDraft
 from .errors import ServiceError
 from .macros import MacroUseCases
@@ -46,6 +55,24 @@ GUARDED_FIELDS = frozenset({"status", "tier", "assignee", "escalation", "watcher
 
 COMMAND_EVENT = "shell:command"
 """The history entry of a command's output kept as a note (`!`), naming the command line."""
+
+
+def without(
+    items: Sequence[str],
+    removed: Iterable[str],
+    what: str,
+    key: Callable[[str], str] = lambda item: " ".join(item.split()),
+) -> tuple[str, ...]:
+    """`items` less the `removed` ones, each compared as `key` reads it (by default: its
+    words). ServiceError for one that is not among them: the agent meant something the
+    ticket has, and removing nothing would still be reported as a change."""
+    present = {key(item) for item in items}
+    gone: set[str] = set()
+    for item in removed:
+        if key(item) not in present:
+            raise ServiceError(f"{' '.join(item.split())[:80]!r} is not {what}")
+        gone.add(key(item))
+    return tuple(item for item in items if key(item) not in gone)
 
 
 class TicketUseCases(MacroUseCases):
@@ -102,6 +129,8 @@ class TicketUseCases(MacroUseCases):
         write, so it is never taken in twice."""
         self._require(Action.CREATE)
         subject = clean_line(draft.subject, "subject", MAX_SUBJECT)
+        if draft.team:
+            self._check_team(draft.team)
         if draft.assignee:
             holder = self._agent(draft.assignee)
             if not holder.may_hold(draft.tier):
@@ -180,6 +209,7 @@ class TicketUseCases(MacroUseCases):
         """Change plain fields (`update`) and with `status` the status too, in one write:
         all of it or, when any part is refused, none of it."""
         fields = dict(changes)
+        short_text(reason, "the reason")
         guarded = GUARDED_FIELDS & fields.keys()
         if guarded:
             raise ServiceError(
@@ -208,6 +238,9 @@ class TicketUseCases(MacroUseCases):
         # Only what is edited: a field a remote backend or an import stored as it was
         # must not stop a change to another one.
         valid_new(Ticket(key="", subject="-").with_changes(**fields))
+        team = fields.get("team")
+        if isinstance(team, str) and team != ticket.team:
+            self._check_team(team)
         mail: list[MailRecord] = []
         if status is not None:
             lifecycle.check_transition(ticket, status, reason)
@@ -217,6 +250,12 @@ class TicketUseCases(MacroUseCases):
         return self._commit(
             ticket, self._change(ticket, base_version, fields, reason=reason, mail=mail)
         )
+
+    def _check_team(self, team: str) -> None:
+        """Refuse a team the store does not keep. A store that keeps no teams of its own
+        (Request Tracker: a custom field whose values RT manages) checks them itself."""
+        if Capability.AGENTS_ADMIN in self._repo.capabilities:
+            known_team(team, self._repo.teams())
 
     def set_status(
         self, key: str, base_version: int, status: Status, reason: str | None = None

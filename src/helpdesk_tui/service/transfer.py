@@ -11,9 +11,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import itertools
 import json
 import math
+import os
+import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from datetime import datetime
@@ -54,7 +58,20 @@ class ImportFormatError(ValueError):
     """A record that cannot be imported; the message names its line and field."""
 
 
+STDIN = Path("-")
+"""The file name that means standard input, as for most Unix tools."""
+STDIN_FORMAT = "jsonl"
+"""What `import -` reads unless told: what `export -` writes."""
+
+
+def source_name(path: Path) -> str:
+    """The file as a message names it."""
+    return "stdin" if path == STDIN else str(path)
+
+
 def guess_format(path: Path, explicit: str | None) -> str:
+    if path == STDIN:
+        return explicit or STDIN_FORMAT
     fmt = explicit or path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ImportFormatError(f"{path}: cannot tell the format; use --format {'/'.join(FORMATS)}")
@@ -138,51 +155,61 @@ _UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, co
 
 def read_records(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, raw record) pairs, `where` naming the file and the line (and in a JSON
-    list, which record: several may share a line);
-    a file that cannot be read raises ImportFormatError saying where and why."""
+    list, which record: several may share a line); `-` reads standard input.
+    A file that cannot be read raises ImportFormatError saying where and why."""
+    name = source_name(path)
     try:
-        handle = path.open("rb")
+        handle = _stdin() if path == STDIN else path.open("rb")
     except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ImportFormatError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
         with handle:
             if fmt == "json":
-                yield from _json_records(path, handle.read())
+                yield from _json_records(name, handle.read())
                 return
-            lines = _text_lines(path, handle)
+            lines = _text_lines(name, handle)
             if fmt == "csv":
-                yield from _csv_records(path, lines)
+                yield from _csv_records(name, lines)
             else:
                 for number, line in lines:
                     if line.strip():
-                        where = f"{path}, line {number}"
+                        where = f"{name}, line {number}"
                         yield where, _json(line, where)
     except OSError as exc:
         # A folder, a device, /proc/self/mem: the name opened, the reading failed.
-        raise ImportFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ImportFormatError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
-def _text_lines(path: Path, handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _stdin() -> IO[bytes]:
+    """The process's standard input, read through its descriptor and left open for the
+    process. One closed when the process started is refused: its descriptor may be a
+    file the process opened since (the store's own)."""
+    if sys.stdin is None:
+        raise OSError(errno.EBADF, "standard input is closed")
+    return os.fdopen(sys.stdin.fileno(), "rb", closefd=False)
+
+
+def _text_lines(name: str, handle: IO[bytes]) -> Iterator[tuple[int, str]]:
     """The file's lines as UTF-8 text (an Excel BOM dropped), with their numbers: a byte
     that is not UTF-8 is refused on its own line, not somewhere in a buffer."""
     for number, raw in enumerate(handle, 1):
         if number == 1:
             if raw.startswith(_UTF16_BOMS):
                 raise ImportFormatError(
-                    f"{path}: the file is UTF-16 or UTF-32 text; save it as UTF-8 (or CSV UTF-8)"
+                    f"{name}: the file is UTF-16 or UTF-32 text; save it as UTF-8 (or CSV UTF-8)"
                 )
             raw = raw.removeprefix(codecs.BOM_UTF8)
         try:
             yield number, raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ImportFormatError(
-                f"{path}, line {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                f"{name}, line {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
                 f"column {exc.start + 1}); save the file as UTF-8"
             ) from None
 
 
 def _csv_records(
-    path: Path, lines: Iterator[tuple[int, str]]
+    name: str, lines: Iterator[tuple[int, str]]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     at = [0]  # the number of the last line the reader took
 
@@ -198,7 +225,7 @@ def _csv_records(
     header: list[str] | None = None
     try:
         for row in reader:
-            where = f"{path}, line {start}"
+            where = f"{name}, line {start}"
             start = at[0] + 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line
@@ -216,9 +243,9 @@ def _csv_records(
             message = f"a field is longer than {_CSV_FIELD_LIMIT} characters"
         elif "unexpected end of data" in message:
             message = "a quoted field is never closed"
-        raise ImportFormatError(f"{path}, line {start}: {message}") from None
+        raise ImportFormatError(f"{name}, line {start}: {message}") from None
     if header is None:
-        raise ImportFormatError(f"{path}: a CSV import needs a header with 'subject'")
+        raise ImportFormatError(f"{name}: a CSV import needs a header with 'subject'")
 
 
 def _csv_header(row: list[str], where: str) -> list[str]:
@@ -231,24 +258,24 @@ def _csv_header(row: list[str], where: str) -> list[str]:
     return header
 
 
-def _json_records(path: Path, data: bytes) -> Iterator[tuple[str, Any]]:
+def _json_records(name: str, data: bytes) -> Iterator[tuple[str, Any]]:
     if data.startswith(_UTF16_BOMS):
-        raise ImportFormatError(f"{path}: the file is UTF-16 or UTF-32 text; save it as UTF-8")
+        raise ImportFormatError(f"{name}: the file is UTF-16 or UTF-32 text; save it as UTF-8")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ImportFormatError(
-            f"{path}, line {line}: not UTF-8 text; save the file as UTF-8"
+            f"{name}, line {line}: not UTF-8 text; save the file as UTF-8"
         ) from None
-    yield from _json_list_items(path, text)
+    yield from _json_list_items(name, text)
 
 
 _BLANK = (" ", "\t", "\n", "\r")
 """What JSON counts as white space."""
 
 
-def _json_list_items(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+def _json_list_items(name: str, text: str) -> Iterator[tuple[str, Any]]:
     """The items of the JSON list `text` holds, read one at a time so that each is named
     by the line it starts on (and its place in the list: a list may be one line)."""
 
@@ -259,31 +286,32 @@ def _json_list_items(path: Path, text: str) -> Iterator[tuple[str, Any]]:
 
     at = skip(0)
     if at == len(text):
-        raise ImportFormatError(f"{path}: the file is empty; a JSON import is a list of tickets")
+        raise ImportFormatError(f"{name}: the file is empty; a JSON import is a list of tickets")
     if text[at] != "[":
-        _json(text, str(path), whole=True)  # a syntax error is named as one
-        raise ImportFormatError(f"{path}: a JSON import is a list of ticket objects")
+        _json(text, name, whole=True)  # a syntax error is named as one
+        raise ImportFormatError(f"{name}: a JSON import is a list of ticket objects")
     at, line, counted, number = skip(at + 1), 1, 0, 0
     while not text.startswith("]", at):
         number += 1
         line += text.count("\n", counted, at)
         counted = at
-        with _json_errors(str(path), whole=True):
+        place = f"{name}, line {line} (record {number})"
+        with _json_errors(name, whole=True, record=place):
             record, at = _DECODER.raw_decode(text, at)
-        yield f"{path}, line {line} (record {number})", record
+        yield place, record
         at = skip(at)
         if text.startswith(",", at):
             at = skip(at + 1)
         elif not text.startswith("]", at):
-            _json_syntax(path, text, at, "expected ',' or ']' after a record")
+            _json_syntax(name, text, at, "expected ',' or ']' after a record")
     at = skip(at + 1)
     if at < len(text):
-        _json_syntax(path, text, at, "something follows the list")
+        _json_syntax(name, text, at, "something follows the list")
 
 
-def _json_syntax(path: Path, text: str, at: int, message: str) -> None:
+def _json_syntax(name: str, text: str, at: int, message: str) -> None:
     line = text.count("\n", 0, at) + 1
-    raise ImportFormatError(f"{path}, line {line}: not valid JSON: {message}")
+    raise ImportFormatError(f"{name}, line {line}: not valid JSON: {message}")
 
 
 def _reject_constant(name: str) -> Any:
@@ -297,15 +325,35 @@ def _finite_float(text: str) -> float:
     return number
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+class DuplicateKey(ValueError):
+    """An object naming one key twice: json keeps the last silently, so what the file
+    seems to say and what would be imported differ."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key[:40]!r} comes twice in one object")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        raise DuplicateKey(next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1))
+    return record
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
+)
 
 
 @contextlib.contextmanager
-def _json_errors(where: str, *, whole: bool = False) -> Iterator[None]:
+def _json_errors(where: str, *, whole: bool = False, record: str = "") -> Iterator[None]:
     """JSON that cannot be read as ImportFormatError; `whole`: `where` is the file, and
-    the line is the parser's."""
+    the line is the parser's; `record`, if given, names the record being read (the parser
+    tells no line for a key it has read twice)."""
     try:
         yield
+    except DuplicateKey as exc:
+        raise ImportFormatError(f"{record or where}: {exc}") from None
     except json.JSONDecodeError as exc:
         at = f"{where}, line {exc.lineno}" if whole else where
         raise ImportFormatError(f"{at}: not valid JSON: {exc.msg}") from None
@@ -322,17 +370,17 @@ def _json(text: str, where: str, *, whole: bool = False) -> Any:
         return _DECODER.decode(text)
 
 
-def to_ticket(record: Any, where: str, now: datetime) -> Ticket:
+def to_ticket(record: Any, where: str, now: datetime, *, cells: bool = False) -> Ticket:
     """One record as a Ticket, each field of the type it must have (records.py, checked by
-    pydantic); ImportFormatError naming `where` and the field if not. The rules on values
-    (lengths, ranges, addresses, agents, keys) are the service's, the same for an import
-    as for `ticket create`."""
+    pydantic); ImportFormatError naming `where` and the field if not. `cells`: the record
+    is a CSV row, every value text. The rules on values (lengths, ranges, addresses,
+    agents, keys) are the service's, the same for an import as for `ticket create`."""
     # Imported here, not with the module: the command line imports this module, and the
     # app's launch must not import pydantic (records.py says what it costs).
     from .records import RecordError, ticket_values
 
     try:
-        values = ticket_values(record)
+        values = ticket_values(record, cells=cells)
     except RecordError as exc:
         raise ImportFormatError(f"{where}: {exc}") from None
     values.setdefault("created_at", now)
@@ -342,36 +390,45 @@ def to_ticket(record: Any, where: str, now: datetime) -> Ticket:
 
 
 def import_file(service: HelpdeskService, path: Path, fmt: str, *, update: bool = False) -> int:
-    """Import every record of `path`; all or nothing. Returns how many tickets.
+    """Import every record of `path` (`-`: standard input); all or nothing. Returns how
+    many tickets.
 
     A file whose first record is a full one ("format": 2, archive.py) is restored whole;
     `update` then lays a ticket the store has over it, and is refused for flat records.
     A refusal, whether of the file, a record's shape or a rule the service applies,
     is one ImportFormatError naming the file and the line or record."""
+    name = source_name(path)
     records = read_records(path, fmt)
     first = next(records, None)
     if first is not None and isinstance(first[1], dict) and "format" in first[1]:
         from .archive import import_archive
 
-        return import_archive(service, path, itertools.chain([first], records), update=update)
+        return import_archive(service, Path(name), itertools.chain([first], records), update=update)
     if update and first is not None:
         raise ImportFormatError(
-            f'{path}: --update needs a full export (JSON Lines with "format": {FULL_FORMAT})'
+            f'{name}: --update needs a full export (JSON Lines with "format": {FULL_FORMAT})'
         )
     now = service.clock()
     where: list[str] = []  # where the record the service is checking came from
+    # Where each ticket naming another came from, by position: the service checks those
+    # names once every ticket is in (a ticket may be merged into one later in the file).
+    naming: dict[int, str] = {}
 
     def tickets() -> Iterable[tuple[Ticket, list[Comment]]]:
-        for place, record in itertools.chain([] if first is None else [first], records):
+        chained = itertools.chain([] if first is None else [first], records)
+        for position, (place, record) in enumerate(chained, 1):
             where[:] = [place]
-            yield to_ticket(record, place, now), []
+            ticket = to_ticket(record, place, now, cells=fmt == "csv")
+            if ticket.merged_into or ticket.follow_up_of:
+                naming[position] = place
+            yield ticket, []
 
     try:
         return service.import_tickets(tickets())
     except ImportRefused as exc:
-        place = where[0] if where else str(path)
+        place = naming.get(exc.position, where[0] if where else name)
         raise ImportFormatError(f"{place}: {exc}") from None
     except StoreError as exc:
         # The store refused the batch (a clash the checks could not see): the file is
         # named, and the transaction was rolled back.
-        raise ImportFormatError(f"{path}: nothing imported: {exc}") from None
+        raise ImportFormatError(f"{name}: nothing imported: {exc}") from None

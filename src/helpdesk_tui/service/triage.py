@@ -40,6 +40,8 @@ learns again: an hour's resolved tickets seldom change what a team's labels teac
 learning costs seconds of CPU (importing scikit-learn alone takes 1.7 s)."""
 TRIAGE_SEARCH_WORDS = 2
 """Full-text searches for similar tickets older than the index: each costs a store query."""
+MAX_SIMILAR = 100
+"""Similar tickets one suggestion lists, at most: more than a page an agent reads."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -71,6 +73,10 @@ class TriageUseCases(ServiceCore):
         and untriaged; see `why_not_offered`) and its most similar past tickets."""
         from ..domain.triage import Triage, why_not_offered
 
+        if not 1 <= similar <= MAX_SIMILAR:
+            raise ServiceError(
+                f"similar tickets: give a number from 1 to {MAX_SIMILAR}, not {similar}"
+            )
         ticket = self.get(key)
         history = self._repo.history(key) if ticket.status is Status.NEW else []
         index = self.triage_index()
@@ -229,8 +235,6 @@ class TriageUseCases(ServiceCore):
     def _similar(self, ticket: Ticket, index: TicketIndex, k: int) -> list[SimilarTicket]:
         from ..domain.triage import MIN_NEIGHBOUR_SCORE
 
-        if k <= 0:
-            return []
         found = {s.ticket.key: s for s in index.neighbours(ticket, k)}
         if index.truncated and Capability.FULL_TEXT in self._repo.capabilities:
             # Older tickets than the index holds: the store's search finds candidates.
