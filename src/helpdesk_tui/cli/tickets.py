@@ -121,8 +121,8 @@ def _add_reading_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     )
 
 
-def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
-    """update, reply, note, assign, take-next, escalate, decide, csat."""
+def _add_update_parser(tsub: argparse._SubParsersAction[Parser]) -> None:
+    """update: any field, and the status, in one write."""
     update = tsub.add_parser("update", help="change status, priority, type or other fields")
     update.add_argument("key", help=KEY_HELP)
     update.add_argument(
@@ -170,6 +170,10 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     )
     update.add_argument("--reason", help=REASON_HELP)
 
+
+def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
+    """update, merge, reply, note, assign, take-next, escalate, decide, csat."""
+    _add_update_parser(tsub)
     merge = tsub.add_parser("merge", help="merge a duplicate into the ticket it repeats")
     merge.add_argument("key", help="the duplicate: it closes as merged")
     merge.add_argument("into", help="the ticket it repeats: the conversation moves there")

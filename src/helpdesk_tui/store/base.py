@@ -487,14 +487,12 @@ class TicketRepository(Protocol):
         ...
 
     def sign_as(self, login: str, agent: str) -> None:
-        """Record `login` as who was signed in with every history entry `agent` writes
-        from now on, where the store does not know it itself (a local file: the OS user
-        acting as another agent with --as)."""
+        """Record `login` with every history entry `agent` writes from now on, where the
+        store does not know who is signed in (a local file: its OS user)."""
         ...
 
     def unsigned(self) -> AbstractContextManager[None]:
-        """Inside it, `sign_as` records no login: what is written there was done by
-        nobody signed in (the demo's stories are its agents' own, whoever runs it)."""
+        """Inside it, `sign_as` records no login (the demo's stories are its agents')."""
         ...
 
     def set_agent_password(

@@ -112,7 +112,8 @@ class TicketQueries(SearchIndex):
         cap = query.count_cap
         with self._read_transaction() as conn:
             if self._lane is None and query.sort is SortKey.RELEVANCE and where.tokens:
-                total, ids = self._ranked_page(conn, where, query)
+                ranked = self._page_select(where, query, conn)
+                total, ids = _ranked_page(conn, where, query, ranked)
             elif self._lane is None:
                 # SQLite: one snapshot for the page and the count, and the page's plan
                 # depends on the count (_walks_sort_index): count first.
@@ -157,33 +158,6 @@ class TicketQueries(SearchIndex):
             where = replace(where, text=self._text_condition(where.tokens, walk=True))
         stmt = self._page_select(where, query, conn).offset(offset).limit(limit)
         return list(conn.execute(stmt).scalars())
-
-    def _ranked_page(self, conn: Connection, where: _Where, query: Query) -> tuple[int, list[int]]:
-        """SQLite, best first: the page's ids and the count of every match. Where the
-        matches are tested against a filter list (`_fts_ranked`), from one statement:
-        bm25 reads every match before the best 50 are known, so counting them there
-        costs nothing more, where a count of its own reads them all again (14 ms for
-        "printer" among the open tickets, at a million)."""
-        offset, limit = max(0, query.offset), max(0, query.limit)
-        stmt = self._page_select(where, query, conn)
-        unfiltered = not replace(where, text=None).terms()
-        if unfiltered or any(isinstance(source, sa.Join) for source in stmt.get_final_froms()):
-            # No filter: the FTS table counts its matches in 2 ms, less than the window
-            # costs (it holds every match back from the sort). Each match joined to its
-            # ticket: no window around that either. Wrapped in one, SQLite's planner may
-            # drive the FTS table from each open ticket instead (a MATCH per ticket: 53 s
-            # for "vpn timeout" among the open at a million).
-            total = _count(conn, where=where, cap=query.count_cap, sqlite=True)
-            if offset >= total or not limit:
-                return total, []
-            return total, list(conn.execute(stmt.offset(offset).limit(limit)).scalars())
-        stmt = stmt.add_columns(sa.func.count().over())
-        rows = conn.execute(stmt.offset(offset).limit(max(1, limit))).all()
-        if rows:
-            return int(rows[0][1]), [row[0] for row in rows[:limit]]
-        # Past the last match (or none): the count alone says how many there are.
-        total = _count(conn, where=where, cap=query.count_cap, sqlite=True) if offset else 0
-        return total, []
 
     def _page_select(
         self, where: _Where, query: Query, conn: Connection | None = None
@@ -556,6 +530,35 @@ def _urgency_condition(
     if urgency is Urgency.AT_RISK:
         return sa.and_(due > now, risk <= now)
     return sa.and_(due > now, sa.or_(risk.is_(None), risk > now))
+
+
+def _ranked_page(
+    conn: Connection, where: _Where, query: Query, stmt: sa.Select[Any]
+) -> tuple[int, list[int]]:
+    """SQLite, best first: the page's ids (of `stmt`, `_page_select`'s) and the count of
+    every match. Where the matches are tested against a filter list (`_fts_ranked`),
+    from one statement: bm25 reads every match before the best 50 are known, so counting
+    them there costs nothing more, where a count of its own reads them all again (14 ms
+    for "printer" among the open tickets, at a million)."""
+    offset, limit = max(0, query.offset), max(0, query.limit)
+    unfiltered = not replace(where, text=None).terms()
+    if unfiltered or any(isinstance(source, sa.Join) for source in stmt.get_final_froms()):
+        # No filter: the FTS table counts its matches in 2 ms, less than the window
+        # costs (it holds every match back from the sort). Each match joined to its
+        # ticket: no window around that either. Wrapped in one, SQLite's planner may
+        # drive the FTS table from each open ticket instead (a MATCH per ticket: 53 s
+        # for "vpn timeout" among the open at a million).
+        total = _count(conn, where=where, cap=query.count_cap, sqlite=True)
+        if offset >= total or not limit:
+            return total, []
+        return total, list(conn.execute(stmt.offset(offset).limit(limit)).scalars())
+    stmt = stmt.add_columns(sa.func.count().over())
+    rows = conn.execute(stmt.offset(offset).limit(max(1, limit))).all()
+    if rows:
+        return int(rows[0][1]), [row[0] for row in rows[:limit]]
+    # Past the last match (or none): the count alone says how many there are.
+    total = _count(conn, where=where, cap=query.count_cap, sqlite=True) if offset else 0
+    return total, []
 
 
 def _count(conn: Connection, *, where: _Where, cap: int | None, sqlite: bool) -> int:
