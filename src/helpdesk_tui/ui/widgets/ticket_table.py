@@ -9,7 +9,7 @@ loaded yet draws as a dim placeholder line, never as a frozen screen.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -91,9 +91,16 @@ ESCALATION_COLUMNS = ("key", "priority", "sla", "escalated_by", "escalation_reas
 """F3: who escalated and why, beside what it is about."""
 
 
-def layout(width: int, keys: Sequence[str] = QUEUE_COLUMNS) -> list[tuple[Column, int, int]]:
-    """Which columns fit in `width` cells: (column, x, width) for each, left to right."""
+def layout(
+    width: int, keys: Sequence[str] = QUEUE_COLUMNS, key_cells: int = 0
+) -> list[tuple[Column, int, int]]:
+    """Which columns fit in `width` cells: (column, x, width) for each, left to right.
+    `key_cells`: the longest key to show, which the key column widens to (never cut:
+    "HD-99935" for HD-999351 is another ticket)."""
     chosen = [COLUMNS[k] for k in keys]
+    if key_cells > COLUMNS["key"].width:
+        wide = replace(COLUMNS["key"], width=key_cells)
+        chosen = [wide if c.key == "key" else c for c in chosen]
     while sum(c.width + 1 for c in chosen) > width and any(c.keep for c in chosen):
         chosen.remove(max(chosen, key=lambda c: c.keep))
     fixed = sum(c.width + 1 for c in chosen if not c.flex)
@@ -202,6 +209,9 @@ class TicketTable(ScrollView, can_focus=True):
         self.policy = policy
         self.clock = clock
         self.columns = tuple(columns)
+        self._key_cells = 0
+        """The longest key read so far: the key column is as wide (it only grows, so
+        the columns do not shift back and forth while one scrolls)."""
         self._sla_shown: dict[int, tuple[str, str]] = {}
         """What each visible row's SLA cell shows, so a tick repaints only changed cells."""
         self._fetch: Fetch | None = None
@@ -291,6 +301,9 @@ class TicketTable(ScrollView, can_focus=True):
         old = self._stale.pop(message.offset, None)
         new = message.page.tickets
         self._blocks[message.offset] = new
+        longest = max((cell_len(t.key) for t in new), default=0)
+        widened = longest > self._key_cells
+        self._key_cells = max(self._key_cells, longest)
         while len(self._blocks) > MAX_BLOCKS:
             farthest = max(self._blocks, key=lambda o: abs(o - self.cursor))
             del self._blocks[farthest]
@@ -301,7 +314,7 @@ class TicketTable(ScrollView, can_focus=True):
             self.virtual_size = Size(self.size.width, self.total + 1)
         self.cursor = min(self.cursor, max(0, self.total - 1))
         self.post_message(self.Loaded(self.total))
-        if old is None or resized:
+        if old is None or resized or widened:
             self.refresh()
         else:
             self._refresh_changed(message.offset, old, new)
@@ -391,7 +404,9 @@ class TicketTable(ScrollView, can_focus=True):
         style = self.rich_style + self._style("header")
         # Every title fits its column in every language (tests/ui/test_headers.py); a
         # narrower flexible column still cuts between words, never inside one.
-        text = " ".join(fit_words(c.title, w) for c, _x, w in layout(width, self.columns))
+        text = " ".join(
+            fit_words(c.title, w) for c, _x, w in layout(width, self.columns, self._key_cells)
+        )
         return Strip([Segment(text.ljust(width)[:width], style)])
 
     def _row(self, ticket: Ticket, row: int, width: int) -> Strip:
@@ -405,7 +420,7 @@ class TicketTable(ScrollView, can_focus=True):
         elif row == self.cursor:
             base += self._style("cursor") + Style(dim=True)
         segments: list[Segment] = []
-        for column, _x, w in layout(width, self.columns):
+        for column, _x, w in layout(width, self.columns, self._key_cells):
             text, style = self._cell(ticket, column.key, row)
             # Cut and pad by terminal cells: a CJK character takes two, len() counts one.
             cell = fit_words(text, w) if column.words else set_cell_size(text, w)
@@ -459,7 +474,9 @@ class TicketTable(ScrollView, can_focus=True):
 
     def tick(self) -> None:
         """Once a second: repaint the SLA cells whose text changed, and nothing else."""
-        placed = [p for p in layout(self.size.width, self.columns) if p[0].key == "sla"]
+        placed = [
+            p for p in layout(self.size.width, self.columns, self._key_cells) if p[0].key == "sla"
+        ]
         if not placed:
             return
         _column, x, w = placed[0]
