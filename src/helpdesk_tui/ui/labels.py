@@ -10,10 +10,10 @@ from ..domain.periods import Period, PeriodKind, day_or_instant
 from ..settings.i18n import N_, _, label, ngettext
 from ..store.base import SortKey
 
-# The sort keys as the queue's title names them ("by sla_due"): the English stays the
-# key itself, the other languages say it in words.
+# The sort keys as the queue's title names them ("by SLA due"): in words in every
+# language; the stored key ("by sla_due") is the config file's and the CLI's spelling.
 SORT_NAMES = {
-    SortKey.SLA_DUE: N_("sla_due"),
+    SortKey.SLA_DUE: N_("SLA due"),
     SortKey.PRIORITY: N_("priority"),
     SortKey.CREATED: N_("created"),
     SortKey.UPDATED: N_("updated"),

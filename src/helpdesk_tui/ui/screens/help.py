@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -16,6 +19,7 @@ from ..context import APP_BINDINGS, app_context
 
 def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from ..widgets.conversation import Conversation
+    from ..widgets.details import DetailsScroll
     from ..widgets.ticket_table import TicketTable
     from .attachment import AttachmentScreen
     from .compose import ComposeScreen
@@ -39,6 +43,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
         (_("Ticket lists"), TicketTable.BINDINGS),
         (_("Ticket"), TicketScreen.BINDINGS),
         (_("Conversation"), Conversation.BINDINGS),
+        (_("Details"), DetailsScroll.BINDINGS),
         (_("Reply / note"), ComposeScreen.BINDINGS),
         (_("Command as note (!)"), ShellNoteScreen.BINDINGS),
         (_("Canned replies"), MacroPicker.BINDINGS),
@@ -65,7 +70,23 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
 
 def _keys(binding: Binding, keymap: dict[str, str]) -> str:
     keys = keymap.get(binding.id or "", binding.key)
-    return " / ".join(k.replace("_", " ") for k in keys.split(","))
+    return " / ".join(key_as_typed(k.strip()) for k in keys.split(","))
+
+
+def key_as_typed(key: str) -> str:
+    """A Textual key name as the agent types it: "exclamation_mark" is "!", "slash" is
+    "/", "ctrl+right_square_bracket" is "ctrl+]"; a key with no character keeps its name
+    ("f1", "escape", "pagedown")."""
+    *modifiers, name = key.split("+")
+    # Textual names a few characters its own way ("slash" for "solidus").
+    unicode_name = REPLACED_KEYS.get(name, name)
+    try:
+        char = unicodedata.lookup(KEY_TO_UNICODE_NAME.get(unicode_name, unicode_name))
+    except KeyError:
+        char = ""
+    # The lookup also knows control characters by name ("escape", "delete", "space").
+    typed = char if len(name) > 1 and char.isprintable() and not char.isspace() else None
+    return "+".join([*modifiers, typed or name.replace("_", " ")])
 
 
 class HelpScreen(ModalScreen[None]):

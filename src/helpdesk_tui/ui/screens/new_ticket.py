@@ -28,6 +28,7 @@ from ...settings.i18n import _
 from ...settings.i18n import label as tr
 from ..context import app_context
 from ..jobs import call_store
+from ..widgets.footer import HelpdeskFooter
 from ..widgets.inputs import (
     FORM_FOCUS,
     FormScroll,
@@ -142,6 +143,9 @@ class NewTicketScreen(ModalScreen[str | None]):
             )
             yield TextEditor(id="description", soft_wrap=True)
             yield Static(Text(""), id="form-error", classes="dialog-error")
+        # Its own keys at the bottom: the queue's footer showed through the backdrop,
+        # offering keys that do nothing here.
+        yield HelpdeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#form-error").display = False

@@ -29,7 +29,7 @@ from ..widgets.pinned import PinnedTickets
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
 from ..widgets.ticket_table import TicketTable
-from ..widgets.title_bar import TitleBar
+from ..widgets.title_bar import TitleBar, middle_cut
 from .copying import offer_copy
 from .dialogs import ChoiceScreen, ConfirmScreen, PromptScreen, ViewPicker, agent_options, on_answer
 from .queue_selection import QueueSelection
@@ -178,26 +178,12 @@ class QueueScreen(QueueSelection):
 
     def _show_title(self, query: Query | None = None) -> None:
         query = query or self.current_query()
-        parts = [
-            tr(self.view.title),
-            self.table.counted_tickets(),
-        ]
+        head = [tr(self.view.title), self.table.counted_tickets()]
         if self.table.marked:
             # Next to the count, where a narrow terminal still shows it: a bulk action
             # acts on these.
-            parts.append(_("{count} selected").format(count=len(self.table.marked)))
-        parts.append(_("by {sort}").format(sort=sort_name(query.sort)))
-        if query.descending:
-            parts[-1] += " ↓"
-        if self._urgency is not None:
-            breached, soon = self._urgency
-            parts.append(_("{count:,} breached").format(count=breached))
-            parts.append(_("{count:,} due ≤30m").format(count=soon))
-        if self.filter_text:
-            parts.append(_("filter: {text}").format(text=self.filter_text))
-        if self.search_text:
-            parts.append(_("search: {text}").format(text=self.search_text))
-        text = Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
+            head.append(_("{count} selected").format(count=len(self.table.marked)))
+        text = title_text(head, query, self._urgency, self.filter_text, self.search_text)
         text.append(f"  [{self.helpdesk.username}]", style="dim")
         self.query_one(TitleBar).show(text)
 
@@ -528,6 +514,32 @@ def _bulk_told(name: str, what: str, value: str, count: int, unchanged: list[str
         ).format(count=len(unchanged))
         told = f"{told} · {already}"
     return told
+
+
+def title_text(
+    head: list[str],
+    query: Query,
+    urgency: tuple[int, int] | None,
+    filter_text: str,
+    search_text: str,
+) -> Text:
+    """The queue's title: `head` (view, count, selection), then what narrows the list,
+    then the sort and the urgency counts. The title bar drops whole parts from the end
+    when it is too narrow: at 80 columns what the agent typed stays and the sort goes
+    first (the column order shows it anyway); a long term is cut in its middle."""
+    parts = list(head)
+    if search_text:
+        parts.append(_("search: {text}").format(text=middle_cut(safe_line(search_text))))
+    if filter_text:
+        parts.append(_("filter: {text}").format(text=middle_cut(safe_line(filter_text))))
+    parts.append(_("by {sort}").format(sort=sort_name(query.sort)))
+    if query.descending:
+        parts[-1] += " ↓"
+    if urgency is not None:
+        breached, soon = urgency
+        parts.append(_("{count:,} breached").format(count=breached))
+        parts.append(_("{count:,} due ≤30m").format(count=soon))
+    return Text(" · ".join(safe_line(p) for p in parts), no_wrap=True, overflow="ellipsis")
 
 
 def empty_text(view: str, search: str, filter_text: str) -> str | None:

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from ...domain.model import Attachment, AuditEntry, Comment, Ticket
@@ -22,6 +22,7 @@ from ..jobs import call_store
 from ..widgets.conversation import Conversation
 from ..widgets.countdown import Countdown, WorkingTime
 from ..widgets.customer import CustomerTable
+from ..widgets.details import DetailsScroll
 from ..widgets.footer import HelpdeskFooter
 from ..widgets.links import LinksTable
 from ..widgets.presence import PresenceStrip
@@ -119,7 +120,7 @@ class TicketScreen(TicketTriage):
                 yield Conversation(id="conversation-view")
             with TabPane(_("History"), id="history"):
                 yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-            with TabPane(_("Details"), id="details"), VerticalScroll():
+            with TabPane(_("Details"), id="details"), DetailsScroll(id="details-scroll"):
                 yield Static(id="details-view")
             with TabPane(_("Similar"), id="similar"):
                 yield SimilarTable(id="similar-table")
@@ -375,7 +376,7 @@ class TicketScreen(TicketTriage):
         if target:
             self.query_one(target).focus()
         else:
-            self.query_one("#details VerticalScroll").focus()
+            self.query_one("#details-scroll").focus()
 
     def action_back(self) -> None:
         self.app.pop_screen()

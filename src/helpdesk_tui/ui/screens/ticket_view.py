@@ -65,7 +65,9 @@ def ticket_details(ticket: Ticket) -> Table:
     """The Details tab: every field of the ticket, one row each."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column()
+    # Folded, not cut: a value with no space to wrap at (a run of wide emoji, a long
+    # address) was ended with "…" and its rest lost.
+    grid.add_column(overflow="fold")
 
     def row(label: str, value: object) -> None:
         if value in (None, "", ()):

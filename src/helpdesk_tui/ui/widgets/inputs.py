@@ -7,11 +7,14 @@ nothing, and in snapshot tests it is noise. `[ui] cursor_blink = false` stops it
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import REPLACED_KEYS
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
@@ -70,6 +73,15 @@ def _blink(widget: Input | TextArea) -> bool:
 class LineInput(Input):
     def on_mount(self) -> None:
         self.cursor_blink = _blink(self)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Textual finds no character for a few key names ("slash": the character is
+        # SOLIDUS), so the footer kept "/ Search" under the open filter box, where "/"
+        # types a slash. A key the field types is not offered as a screen's key.
+        if character is None and "+" not in key:
+            with contextlib.suppress(KeyError):
+                character = unicodedata.lookup(REPLACED_KEYS.get(key, key))
+        return super().check_consume_key(key, character)
 
 
 class TextEditor(TextArea):

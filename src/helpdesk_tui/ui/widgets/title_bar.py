@@ -18,6 +18,32 @@ SEPARATORS = (" · ", "  (", "  [", "   (")
 ELLIPSIS = " …"
 
 
+TERM_CELLS = 30
+"""The most cells a typed term (search, filter) takes in a title before its middle is cut."""
+
+
+def middle_cut(text: str, cells: int = TERM_CELLS) -> str:
+    """`text` in at most `cells` cells, its middle replaced by "…" when longer: both
+    ends of a search stay readable ("invoice totals…March migration")."""
+    if cell_len(text) <= cells:
+        return text
+    room = cells - 1
+    head = _take(text, (room + 1) // 2).rstrip()
+    tail = _take(text[::-1], room - cell_len(head))[::-1].lstrip()
+    return f"{head}…{tail}"
+
+
+def _take(text: str, cells: int) -> str:
+    """The longest start of `text` in at most `cells` cells (a wide character is not
+    split)."""
+    taken = 0
+    for index, char in enumerate(text):
+        taken += cell_len(char)
+        if taken > cells:
+            return text[:index]
+    return text
+
+
 def fit_title(text: Text, width: int) -> Text:
     """`text` shortened by the rule above to at most `width` cells."""
     if width <= 0 or text.cell_len <= width:
