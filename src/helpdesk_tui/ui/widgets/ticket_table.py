@@ -143,6 +143,29 @@ def fit_words(text: str, width: int) -> str:
     return set_cell_size(head.rstrip(" ,;:.-") + "…", width)
 
 
+def _plain_cell(ticket: Ticket, key: str) -> str:
+    """The text of a column that has no style and needs no clock."""
+    if key == "key":
+        return safe_line(ticket.key)
+    if key == "subject":
+        return safe_line(ticket.subject)
+    if key == "escalated_by":
+        return safe_line(sla.actor_short(ticket.escalated_by or "—"))
+    if key == "escalation_reason":
+        return " ".join(safe_line(ticket.escalation_reason or "").split())
+    if key == "status":
+        return tr(ticket.status.label)
+    if key == "assignee":
+        return safe_line(ticket.assignee or "—")
+    if key == "tier":
+        return str(ticket.tier)
+    if key == "type":
+        return _TYPE_SHORT[ticket.type.value]
+    if key == "requester":
+        return safe_line(ticket.organization or ticket.requester_name or ticket.requester_email)
+    return ""
+
+
 class TicketTable(ScrollView, can_focus=True):
     """Rows of tickets over a paged source; cursor, multi-select and a live SLA column."""
 
@@ -210,8 +233,7 @@ class TicketTable(ScrollView, can_focus=True):
         self.clock = clock
         self.columns = tuple(columns)
         self._key_cells = 0
-        """The longest key read so far: the key column is as wide (it only grows, so
-        the columns do not shift back and forth while one scrolls)."""
+        """The longest key read: the key column's width (it only grows: no shifting)."""
         self._sla_shown: dict[int, tuple[str, str]] = {}
         """What each visible row's SLA cell shows, so a tick repaints only changed cells."""
         self._fetch: Fetch | None = None
@@ -432,20 +454,12 @@ class TicketTable(ScrollView, can_focus=True):
     def _cell(self, ticket: Ticket, key: str, row: int) -> tuple[str, Style | None]:
         if key == "mark":
             return ("●" if ticket.key in self.marked else " "), None
-        if key == "key":
-            return safe_line(ticket.key), None
         if key == "priority":
             style = {
                 Priority.CRITICAL: self._style("critical"),
                 Priority.HIGH: self._style("high"),
             }.get(ticket.priority)
             return ticket.priority.short, style
-        if key == "subject":
-            return safe_line(ticket.subject), None
-        if key == "escalated_by":
-            return safe_line(sla.actor_short(ticket.escalated_by or "—")), None
-        if key == "escalation_reason":
-            return " ".join(safe_line(ticket.escalation_reason or "").split()), None
         if key == "sla":
             text, state = self._sla_state(ticket)
             self._sla_shown[row] = (text, state)
@@ -453,18 +467,7 @@ class TicketTable(ScrollView, can_focus=True):
         if key == "target":
             due = sla.next_due(sla.evaluate(ticket, self.policy, self.clock()))
             return (tr(due.kind.label) if due else "—"), None
-        if key == "status":
-            return tr(ticket.status.label), None
-        if key == "assignee":
-            return safe_line(ticket.assignee or "—"), None
-        if key == "tier":
-            return str(ticket.tier), None
-        if key == "type":
-            return _TYPE_SHORT[ticket.type.value], None
-        if key == "requester":
-            who = ticket.organization or ticket.requester_name or ticket.requester_email
-            return safe_line(who), None
-        return "", None
+        return _plain_cell(ticket, key), None
 
     def _sla_state(self, ticket: Ticket) -> tuple[str, str]:
         """The SLA cell's text and its style name ("" for a plain running clock)."""
