@@ -10,38 +10,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FROZEN
 
-SCRIPT = Path(sys.executable).with_name("helpdesk-tui")
+from .test_bad_input import SCRIPT, Store
+
 HELLO_SHA256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-
-
-@dataclass(frozen=True)
-class Store:
-    root: Path
-    env: dict[str, str]
-
-    def run(self, *argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            [str(SCRIPT), *argv],
-            input=stdin,
-            capture_output=True,
-            env=self.env,
-            cwd=self.root,
-            timeout=60,
-        )
-
-    def export(self) -> bytes:
-        done = self.run("export", "-", "--format", "jsonl")
-        assert done.returncode == 0, done.stderr
-        return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +36,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         "HELPDESK_TUI_NOW": FROZEN.isoformat(),
         "LANG": "C.UTF-8",
     }
-    made = Store(root, env)
+    made = Store(root, env, root / "files")
     assert made.run("agent", "add", "dmitri", "--tier", "2").returncode == 0
     for subject in ("Checkout fails", "VPN drops"):
         assert made.run("ticket", "create", "--subject", subject).returncode == 0
@@ -240,7 +218,9 @@ def test_a_bad_record_is_one_line_exit_2_and_nothing_written(
 
 def test_import_dash_reads_standard_input(store: Store, tmp_path: Path) -> None:
     # A store of its own: the one above must stay as `before` has it.
-    store = Store(store.root, {**store.env, "HELPDESK_TUI_DATA_DIR": str(tmp_path / "data")})
+    store = Store(
+        store.root, {**store.env, "HELPDESK_TUI_DATA_DIR": str(tmp_path / "data")}, store.files
+    )
     before = store.export()
     bad = store.run("import", "-", stdin=_lines(_flat(status=None)).encode())
     assert bad.stderr.decode() == (
