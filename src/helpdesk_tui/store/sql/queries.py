@@ -17,7 +17,7 @@ from ...domain.sla.urgency import Urgency
 from ..base import COUNT_CAP, MENTIONS_LOOKED_AT, InvalidInput, Page, Query, SortKey, TimeSpent
 from ..fields import search_symbols, search_tokens
 from ..validation import check_ts
-from .column_types import CHANGE_COUNTER, FTS_TABLE, to_utc
+from .column_types import CHANGE_COUNTER, to_utc
 from .rows import (
     ACTIVE_VALUES,
     DONE_VALUES,
@@ -29,7 +29,7 @@ from .rows import (
     spellings,
     ticket_from_row,
 )
-from .search import SearchIndex, fts5_match, symbol_condition
+from .search import SearchIndex, fts5_match, fts_count, symbol_condition
 from .tables import attachments, audit, comments, store_meta, tickets, watchers
 
 AUDIT_COLUMNS = (
@@ -572,12 +572,7 @@ def _count(conn: Connection, *, where: _Where, cap: int | None, sqlite: bool) ->
     if sqlite and not where.conditions:
         if where.tokens and where.active is None:
             # A plain search: the FTS table has exactly one row per ticket.
-            return int(
-                conn.exec_driver_sql(
-                    f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
-                    (fts5_match(where.tokens),),
-                ).scalar_one()
-            )
+            return fts_count(conn, fts5_match(where.tokens))
         if not where.tokens and where.active is False:
             # "All closed" is most of the store. SQLite counts a whole table from its
             # page headers (no row visits), so count everything and subtract the

@@ -36,6 +36,12 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def fts_count(conn: Connection, match: str) -> int:
+    """SQLite: how many tickets the FTS5 expression `match` finds (one row a ticket)."""
+    sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+    return int(conn.exec_driver_sql(sql, (match,)).scalar_one())
+
+
 def rum_schema(conn: Connection) -> str | None:
     """The schema the rum extension is installed in, or None where it is not."""
     return conn.exec_driver_sql(
@@ -141,7 +147,8 @@ class SearchIndex(SqlTransactions):
         its ticket, which costs no more than the matches."""
         rowid: ColumnElement[Any] = sa.literal_column(f"{FTS_TABLE}.rowid")
         rank: ColumnElement[Any] = sa.literal_column(f"{FTS_TABLE}.rank")
-        match = sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("fts", fts5_match(tokens)))
+        expression = fts5_match(tokens)
+        match = sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("fts", expression))
         order = (rank.desc(), rowid.desc()) if descending else (rank.asc(), rowid.asc())
         if not terms:
             stmt = sa.select(rowid.label("id")).select_from(sa.table(FTS_TABLE)).where(match)
@@ -149,7 +156,7 @@ class SearchIndex(SqlTransactions):
         if (
             open_only
             and conn is not None
-            and _filter_list_pays(conn, self._engine, terms, fts5_match(tokens))
+            and _filter_list_pays(conn, self._engine, terms, expression)
         ):
             # The unary + keeps the list from driving the FTS table row by row (one
             # MATCH per open ticket): it is only tested.
@@ -256,11 +263,7 @@ def _filter_list_pays(
     )
     if not from_indexes:
         return False
-    matches = int(
-        conn.exec_driver_sql(
-            f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (match,)
-        ).scalar_one()
-    )
+    matches = fts_count(conn, match)
     enough = _LIST_PER_MATCH * matches
     listed = sa.select(sa.func.count()).select_from(probe.limit(enough).subquery())
     return int(conn.execute(listed).scalar_one()) < enough

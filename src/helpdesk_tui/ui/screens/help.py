@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...settings.i18n import _
 from ..context import APP_BINDINGS, app_context
+from ..widgets.inputs import typed_character
 
 
 def binding_sections() -> list[tuple[str, list[BindingType]]]:
@@ -78,15 +76,7 @@ def key_as_typed(key: str) -> str:
     "/", "ctrl+right_square_bracket" is "ctrl+]"; a key with no character keeps its name
     ("f1", "escape", "pagedown")."""
     *modifiers, name = key.split("+")
-    # Textual names a few characters its own way ("slash" for "solidus").
-    unicode_name = REPLACED_KEYS.get(name, name)
-    try:
-        char = unicodedata.lookup(KEY_TO_UNICODE_NAME.get(unicode_name, unicode_name))
-    except KeyError:
-        char = ""
-    # The lookup also knows control characters by name ("escape", "delete", "space").
-    typed = char if len(name) > 1 and char.isprintable() and not char.isspace() else None
-    return "+".join([*modifiers, typed or name.replace("_", " ")])
+    return "+".join([*modifiers, typed_character(name) or name.replace("_", " ")])
 
 
 class HelpScreen(ModalScreen[None]):

@@ -7,14 +7,12 @@ nothing, and in snapshot tests it is noise. `[ui] cursor_blink = false` stops it
 
 from __future__ import annotations
 
-import contextlib
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.keys import REPLACED_KEYS
+from textual.keys import REPLACED_KEYS, key_to_character
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Select, TextArea
@@ -70,18 +68,22 @@ def _blink(widget: Input | TextArea) -> bool:
     return bool(getattr(widget.app, "cursor_blink", True))
 
 
+def typed_character(key: str) -> str | None:
+    """The printable character a Textual key name types ("exclamation_mark" is "!"), or
+    None (f1, escape, space, ctrl+x). Textual's own `key_to_character` finds none for the
+    few names it spells its own way ("slash": the character is SOLIDUS)."""
+    char = key_to_character(REPLACED_KEYS.get(key, key))
+    return char if char is not None and char.isprintable() and not char.isspace() else None
+
+
 class LineInput(Input):
     def on_mount(self) -> None:
         self.cursor_blink = _blink(self)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        # Textual finds no character for a few key names ("slash": the character is
-        # SOLIDUS), so the footer kept "/ Search" under the open filter box, where "/"
-        # types a slash. A key the field types is not offered as a screen's key.
-        if character is None and "+" not in key:
-            with contextlib.suppress(KeyError):
-                character = unicodedata.lookup(REPLACED_KEYS.get(key, key))
-        return super().check_consume_key(key, character)
+        # Without the character of "slash", the footer kept "/ Search" under the open
+        # filter box, where "/" types a slash: a key the field types is no screen's key.
+        return super().check_consume_key(key, character or typed_character(key))
 
 
 class TextEditor(TextArea):
