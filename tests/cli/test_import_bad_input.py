@@ -227,6 +227,12 @@ def test_import_dash_reads_standard_input(store: Store, tmp_path: Path) -> None:
         "helpdesk-tui: stdin, line 1: status: cannot be null; leave it out for the default (new)\n"
     )
     assert bad.returncode == 2 and store.export() == before
+    # Empty: nothing to import, as an empty file; an empty JSON list is refused.
+    empty = store.run("import", "-")
+    assert (empty.returncode, empty.stdout) == (0, b"imported 0 tickets from stdin\n")
+    nothing = store.run("import", "-", "--format", "json", stdin=b"\n")
+    assert nothing.returncode == 2 and b"stdin: the file is empty" in nothing.stderr
+    assert store.export() == before
     # Closed, its descriptor is the next file opened (the store's): never read as input.
     closed = subprocess.run(
         ["bash", "-c", f"{SCRIPT} import - <&-"], capture_output=True, env=store.env, timeout=60
