@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Footer
 
 # FooterKey is not exported by textual.widgets; the version is pinned (8.2.8).
@@ -37,10 +38,38 @@ class HelpdeskFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__(show_command_palette=False)
+        self._drawn: tuple[object, ...] | None = None
+        """What the keys on show were composed from (`_shown`)."""
+        self._recompose_due = False
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        # Textual's footer composes all its keys again on every change of the screen's
+        # bindings, one after another: a focus moving, a screen resuming, a store that
+        # became ready each say so, and a launch composed the queue's footer 11 times in
+        # its first 150 ms, as much work as drawing its rows. Here the changes of one
+        # refresh make one look, and keys that read the same are left as they are.
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._recompose_due:
+            return
+        if self.is_attached and screen is self.screen:
+            self._recompose_due = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._recompose_due = False
+        if self.is_attached and self._shown() != self._drawn:
+            await self.recompose()
+
+    def _shown(self) -> tuple[object, ...]:
+        return tuple(
+            (binding.key, binding.action, binding.description, binding.show, enabled, tip)
+            for _node, binding, enabled, tip in self.screen.active_bindings.values()
+        )
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
+        self._drawn = self._shown()
         pinned: dict[str, FooterKey] = {}
         bindings = self.screen.active_bindings
         for _key, binding, enabled, tooltip in bindings.values():
