@@ -125,8 +125,7 @@ def test_the_helper_reads_what_opening_here_would(data_dir: Path, handed: Handed
     assert not pending.first_run_expected
     pid = pending._pid
     assert pid is not None and pid != os.getpid()  # a process of its own
-    service = pending.wait()
-    assert _reaped(pid)
+    service = pending.wait()  # the answer: the helper may still be closing its store
 
     direct = bootstrap.build_service(settings)
     try:
@@ -145,6 +144,7 @@ def test_the_helper_reads_what_opening_here_would(data_dir: Path, handed: Handed
     finally:
         direct.close()
         pending.close()
+    assert _reaped(pid)  # collected by the close at the latest
 
 
 def test_the_helpers_refusal_is_the_one_opening_here_gives(data_dir: Path) -> None:
@@ -275,6 +275,8 @@ async def test_quitting_while_the_store_hangs_ends_the_app_and_its_helper(
         await pilot.press("ctrl+q")
     # The helper, still connecting (10 s before its timeout), was stopped at the exit,
     # so the worker waiting for it has returned and nothing holds up the process.
+    # Quitting is no failure to open the store: the app ends as asked, with status 0.
+    assert app.startup_error is None and app.return_code in (None, 0)
     with pytest.raises(StoreUnavailable, match="ended without an answer"):
         pending.wait()
     assert _reaped(pid)

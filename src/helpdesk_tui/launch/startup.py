@@ -96,6 +96,14 @@ class PendingService:
         os.close(writer)
         self._pid, self._reader = pid, reader
 
+    def answer_fd(self) -> int | None:
+        """The pipe the helper answers on, for an event loop to watch: once it is
+        readable, `wait` returns without waiting on the store (it may still raise what
+        the helper met). None where there is no helper, or once the answer was read."""
+        if self._service is not None or self._error is not None:
+            return None
+        return self._reader
+
     def wait(self) -> HelpdeskService:
         """The service, once the store is open (blocking; thread-safe). Raises what opening
         the store raised: ConfigError, StoreError and their kin, each time it is asked."""
@@ -121,6 +129,8 @@ class PendingService:
             service = self.wait()
         except BaseException:  # the app has ended: nobody to tell
             return
+        finally:
+            self._reap(block=True)
         service.close()
 
     def abandon(self) -> None:
@@ -141,12 +151,16 @@ class PendingService:
             devnull = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
+            close: Callable[[], None] | None = None
             try:
-                answer: tuple[str, object] = ("ok", self._open())
+                opened, close = self._open()
+                answer: tuple[str, object] = ("ok", opened)
             except BaseException as exc:
                 answer = ("error", exc)
             with os.fdopen(writer, "wb") as out:
                 out.write(_dumps(answer))
+            if close is not None:
+                close()  # once the app has its answer: it waits for nothing after that
         except BaseException:
             status = 1
         finally:
@@ -163,12 +177,13 @@ class PendingService:
             raise
         return service
 
-    def _open(self) -> _Opened:
+    def _open(self) -> tuple[_Opened, Callable[[], None]]:
+        """What the app is told, and how to close the store once it has been told."""
         service = self._open_here()
         try:
             query = service.scope(self._first_query(service.me.username, service.clock()))
             page = service.query(query)
-            return _Opened(
+            opened = _Opened(
                 service.me,
                 service.capabilities,
                 service.key_prefix,
@@ -176,8 +191,10 @@ class PendingService:
                 (query, page),
                 self.first_run,
             )
-        finally:
+        except BaseException:
             service.close()
+            raise
+        return opened, service.close
 
     # ---------------------------------------------------------------- the app
 
@@ -187,15 +204,16 @@ class PendingService:
         with os.fdopen(self._reader, "rb") as pipe:
             data = pipe.read()
         self._reader = None
-        _pid, status = os.waitpid(self._pid, 0)
-        self._pid = None
         try:
             kind, value = pickle.loads(data)
         except Exception:
+            _pid, status = os.waitpid(self._pid, 0)
+            self._pid = None
             raise StoreUnavailable(
                 "the store could not be opened: its launch helper ended without an answer "
                 f"(status {os.waitstatus_to_exitcode(status)})"
             ) from None
+        self._reap()
         if kind == "error":
             raise cast(BaseException, value)
         opened = cast(_Opened, value)
@@ -210,6 +228,16 @@ class PendingService:
         return bootstrap.service_for(
             self.settings, cast(TicketRepository, repo), opened.agent, self.policy, self.clock
         )
+
+    def _reap(self, block: bool = False) -> None:
+        """Collect the helper's exit. It closes its store after answering, so the app
+        reads its answer without waiting for that, and collects it later."""
+        if self._pid is None:
+            return
+        with suppress(ChildProcessError):
+            if os.waitpid(self._pid, 0 if block else os.WNOHANG)[0] == 0:
+                return  # still closing its store
+        self._pid = None
 
 
 def _dumps(answer: tuple[str, object]) -> bytes:

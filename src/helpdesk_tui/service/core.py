@@ -28,6 +28,7 @@ from ..store.base import (
     TicketRepository,
     mail_queue,
 )
+from ..store.deferred import DeferredRepository
 from .checks import with_sla_columns
 from .errors import ServiceError
 from .ordering import read_urgent_first
@@ -86,6 +87,14 @@ class ServiceCore:
         if scoped.sort is SortKey.URGENCY:
             return read_urgent_first(scoped, self._repo.query)
         return self._repo.query(scoped)
+
+    def page_at_hand(self, query: Query) -> Page | None:
+        """The page `query` reads, where the store holds it already and answers without
+        a wait (the rows a launch's helper read for the first screen: once); None
+        otherwise, and `query` asks the store."""
+        if isinstance(self._repo, DeferredRepository):
+            return self._repo.take_first(self.scope(query))
+        return None
 
     def count(self, query: Query) -> int:
         return self._repo.count(self.scope(query))

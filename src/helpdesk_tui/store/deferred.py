@@ -104,14 +104,20 @@ class DeferredRepository:
                 self._repo = self._opener()
             return self._repo
 
-    def query(self, query: Query) -> Page:
+    def take_first(self, query: Query) -> Page | None:
+        """The page the helper read, if `query` asks for it and nobody took it yet; None
+        otherwise. Never opens the store: the answer is at hand or not."""
         with self._first_lock:
             first = self._first
             if first is not None and _asks_the_same(first[0], query):
                 self._first = None
                 self.served_first = True
                 return first[1]
-        return self.open().query(query)
+        return None
+
+    def query(self, query: Query) -> Page:
+        page = self.take_first(query)
+        return page if page is not None else self.open().query(query)
 
     def close(self) -> None:
         with self._open_lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -16,7 +17,14 @@ from ...domain.access import Action, can
 from ...domain.model import Agent, Priority, Status, Ticket
 from ...domain.text import safe_line
 from ...service import HelpdeskService
-from ...service.views import BREACHING_SOON, FilterError, View, parse_filter, search_query
+from ...service.views import (
+    BREACHING_SOON,
+    PAGE_ROWS,
+    FilterError,
+    View,
+    parse_filter,
+    search_query,
+)
 from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
 from ...store.base import Capability, Page, Query, SortKey, list_count_cap
@@ -90,6 +98,8 @@ class QueueScreen(QueueSelection):
         self.view_index = 0
         self._urgency: tuple[int, int] | None = None
         """(breached, due within 30 minutes) in the view, once counted."""
+        self._after_rows: list[Callable[[], object]] = []
+        """Reads started once the rows of the query just asked are drawn (`_rows_drawn`)."""
         self.filter_text = ""
         self.search_text = ""
         self.sort: SortKey | None = None
@@ -146,16 +156,18 @@ class QueueScreen(QueueSelection):
             return [*SORTS, SortKey.RELEVANCE]
         return SORTS
 
-    def run_query(self, keep_cursor: bool = False) -> None:
+    def run_query(self, keep_cursor: bool = False) -> bool:
+        """Ask the store for the rows of the current query; False where it could not be
+        asked (a filter refused, the store not open yet)."""
         try:
             query = self.current_query()
         except FilterError as exc:
             self._filter_refused(exc)
-            return
+            return False
         if not self.helpdesk.ready:
             # The launch is still opening the store: the app's StoreChanged asks again.
             self._show_title(query)
-            return
+            return False
         service = self.service
 
         listed = replace(query, count_cap=list_count_cap(query))
@@ -164,13 +176,16 @@ class QueueScreen(QueueSelection):
             return service.query(listed.page(offset, limit))
 
         self.table.empty_text = empty_text(tr(self.view.title), self.search_text, self.filter_text)
-        self.table.load(fetch, keep_cursor=keep_cursor)
+        at_hand = service.page_at_hand(listed.page(0, PAGE_ROWS))
+        self.table.load(fetch, keep_cursor=keep_cursor, at_hand=at_hand)
         self._show_title(query)
 
         # The rows' own read says what is wrong with the store: no second message.
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
         quiet = self._read_failed_quietly
-        call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
+        count = partial(call_store, self, urgency, self._show_urgency, quiet, group="urgency")
+        self._after_rows = [partial(count, exclusive=True)]
+        return True
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
         self._urgency = counts
@@ -192,7 +207,18 @@ class QueueScreen(QueueSelection):
             self.status.say(_("store: {error}").format(error=message.error), error=True)
         else:
             self.status.say(self.table.counted_tickets())
+            if self._after_rows:
+                self.call_after_refresh(self._rows_drawn, self._after_rows)
+                self._after_rows = []
         self._show_title()
+
+    def _rows_drawn(self, reads: list[Callable[[], object]]) -> None:
+        # The counts in the title and the pinned P1s are read after the rows, which are
+        # what the agent acts on: a launch answers the first rows from its helper's read
+        # (launch/startup.py), and these reads would open this process's own connection
+        # meanwhile, contending with the first frame for the interpreter.
+        for read in reads:
+            read()
 
     def _tick(self) -> None:
         self.table.tick()
@@ -202,8 +228,10 @@ class QueueScreen(QueueSelection):
         # Any change may move a ticket into or out of this view: re-read the blocks on
         # screen, keeping the rows shown until fresh ones arrive (and the cursor). The
         # pinned P1s are the store's, not the view's: read on a change, not per view.
-        self.run_query(keep_cursor=True)
-        self.read_pinned()
+        if self.run_query(keep_cursor=True):
+            self._after_rows.append(self.read_pinned)
+        else:
+            self.read_pinned()
 
     # ------------------------------------------------------- views and filter
 

@@ -117,6 +117,6 @@ class QueueTriage(LiveScreen):
 
         call_store(self, write, done, failed, what=_("triage"))
 
-    def run_query(self, keep_cursor: bool = False) -> None:
+    def run_query(self, keep_cursor: bool = False) -> bool:
         """Read the rows of the view again (QueueScreen does)."""
         raise NotImplementedError

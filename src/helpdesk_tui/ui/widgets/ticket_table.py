@@ -263,12 +263,13 @@ class TicketTable(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------- data source
 
-    def load(self, fetch: Fetch, keep_cursor: bool = False) -> None:
+    def load(self, fetch: Fetch, keep_cursor: bool = False, at_hand: Page | None = None) -> None:
         """Show a new query (or the same one again), fetching from the row under the cursor.
 
         With `keep_cursor` the rows already on screen stay until fresh ones arrive, and
         only lines whose ticket changed are repainted: a periodic re-read of an unchanged
-        queue writes nothing to the terminal.
+        queue writes nothing to the terminal. `at_hand` is the query's first block where
+        it is known already (a launch's first rows): shown now, not fetched.
         """
         self._fetch = fetch
         self._generation += 1
@@ -282,6 +283,11 @@ class TicketTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False)
             self.refresh()
         self._blocks.clear()
+        if at_hand is not None:
+            # Through the table's own queue, not a worker: no thread to wait for, and
+            # the table is then the Loaded message's sender, which the app hears too.
+            self._pending.add(0)
+            self.post_message(self._Block(self._generation, 0, at_hand, None))
         self._request(self._block_of(self.cursor))
         top = self._block_of(int(self.scroll_y))
         if top != self._block_of(self.cursor):
