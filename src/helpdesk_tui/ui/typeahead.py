@@ -111,10 +111,12 @@ class KeysInOrder(App[None]):
 
     def _opened_a_screen_still_unfocused(self) -> bool:
         screen = self.screen
+        # A screen not mounted yet has no fields to count: it is waited for too (else the
+        # key after the one that opened a dialog went nowhere when the dialog was slow).
         return (
             screen is not self._screen_before
             and screen.focused is None
-            and any(widget.focusable for widget in screen.focus_chain)
+            and (not screen.is_mounted or any(w.focusable for w in screen.focus_chain))
         )
 
     async def _next_key(self, number: int) -> None:
