@@ -144,3 +144,57 @@ async def test_footer_keys_are_styled_once_not_restyled_as_they_mount(
         keys = app.screen.query_one(HelpdeskFooter).query(FooterKey)
         assert len(keys) >= 8 and not any(key.has_class("-compact") for key in keys)
     assert restyled == []
+
+
+async def test_the_filter_bar_says_how_to_apply_and_leave_it(make_app: AppFactory) -> None:
+    # The bar types the keys the queue's footer named ("f Filter" typed an f there): its
+    # own footer says what enter and escape do.
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "f Filter" in _footer_line(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        line = _footer_line(pilot)
+        assert "⏎ Apply" in line and "esc Cancel" in line and "f Filter" not in line, line
+        assert "f1 Help" in line and "^q Quit" in line  # ? types a question mark here
+        await pilot.press(*"p1", "escape")
+        await settle(pilot)
+        bar = app.screen.query_one("#filter")
+        assert not bar.display and app.focused is not None and app.focused.id == "tickets"
+        assert "f Filter" in _footer_line(pilot) and "Apply" not in _footer_line(pilot)
+        await pilot.press("slash", *"printer", "enter")
+        await settle(pilot)
+        assert getattr(app.screen, "search_text", None) == "printer"
+        assert "Apply" not in _footer_line(pilot)
+
+
+async def test_a_footer_composes_again_only_when_its_keys_change(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's footer composed all its keys again at every change of its screen's
+    bindings (a focus moving, a screen resuming, the store opening): the queue's footer
+    11 times in a launch's first 150 ms."""
+    composed: list[str] = []
+    compose = HelpdeskFooter.compose
+
+    def counting(self: HelpdeskFooter) -> Any:
+        if self._bindings_ready:
+            composed.append(type(self.screen).__name__)
+        return compose(self)
+
+    monkeypatch.setattr(HelpdeskFooter, "compose", counting)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        launched = len(composed)
+        assert set(composed) == {"QueueScreen"} and launched <= 2  # keys, then their state
+        for _ in range(3):  # the screen says its keys may have changed; they have not
+            app.screen.refresh_bindings()
+            await settle(pilot)
+        await pilot.press("v", "escape")  # a dialog over the queue, closed: the same keys
+        await settle(pilot)
+        assert len(composed) == launched and "f Filter" in _footer_line(pilot)
+        await pilot.press("f")  # the bar's keys are other keys
+        await settle(pilot)
+        assert len(composed) == launched + 1 and "⏎ Apply" in _footer_line(pilot)

@@ -18,6 +18,7 @@ from ..widgets.inputs import typed_character
 def binding_sections() -> list[tuple[str, list[BindingType]]]:
     from ..widgets.conversation import Conversation
     from ..widgets.details import DetailsScroll
+    from ..widgets.inputs import BarInput
     from ..widgets.ticket_table import TicketTable
     from .attachment import AttachmentScreen
     from .compose import ComposeScreen
@@ -37,7 +38,7 @@ def binding_sections() -> list[tuple[str, list[BindingType]]]:
 
     return [
         (_("Everywhere"), APP_BINDINGS),
-        (_("Queue"), [*QueueScreen.BINDINGS, *QueueSelection.BINDINGS]),
+        (_("Queue"), [*QueueScreen.BINDINGS, *QueueSelection.BINDINGS, *BarInput.BINDINGS]),
         (_("Ticket lists"), TicketTable.BINDINGS),
         (_("Ticket"), TicketScreen.BINDINGS),
         (_("Conversation"), Conversation.BINDINGS),

@@ -32,7 +32,7 @@ from ..access import refused
 from ..jobs import call_store
 from ..labels import keyed, sort_name
 from ..widgets.footer import HelpdeskFooter
-from ..widgets.inputs import LineInput
+from ..widgets.inputs import BarInput
 from ..widgets.pinned import PinnedTickets
 from ..widgets.status_line import StatusLine
 from ..widgets.suggestion import TRIAGE_ACTIONS, SuggestionBar, triage_bindings
@@ -112,12 +112,12 @@ class QueueScreen(QueueSelection):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="queue-title")
         yield PinnedTickets(id="pinned")
-        yield LineInput(
+        yield BarInput(
             placeholder=_("filter: status:open priority:p1,p2 tier:2 assignee:me due:<30m words…"),
             id="filter",
             classes="bar",
         )
-        yield LineInput(
+        yield BarInput(
             placeholder=_("search subject, description and conversation…"),
             id="search",
             classes="bar",

@@ -86,6 +86,17 @@ class LineInput(Input):
         return super().check_consume_key(key, character or typed_character(key))
 
 
+class BarInput(LineInput):
+    """A one-line bar above a list (the queue's filter and search). It types the keys
+    the list's footer named, so its own footer says how to apply what was typed and how
+    to leave it; escape is the screen's `clear`, which empties and closes the bar."""
+
+    BINDINGS = [
+        Binding("enter", "submit", _("Apply"), id="bar.apply"),
+        Binding("escape", "screen.clear", _("Cancel"), id="bar.cancel"),
+    ]
+
+
 class TextEditor(TextArea):
     def on_mount(self) -> None:
         self.cursor_blink = _blink(self)
