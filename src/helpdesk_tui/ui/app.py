@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -24,15 +23,12 @@ from ..service.views import View
 from ..settings.config import Settings
 from ..settings.i18n import _
 from ..store.base import NotFound
-from .activity import StoreActivity
 from .alerts import OnCallAlerts, show_mentions
 from .commands import TicketCommands, ticket_key
 from .context import APP_BINDINGS
 from .jobs import call_store
-from .live import ChangeListener, StoreChanged
-from .screens.base import LiveScreen
+from .store_side import StoreSide
 from .themes import choose_theme, load_themes
-from .typeahead import KeysInOrder
 from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -43,16 +39,12 @@ _SEVERITY_RANK = {"information": 0, "warning": 1, "error": 2}
 ONCALL_EVERY = 10.0
 """Seconds between on-call checks: one cheap query for new P1s, one for my clocks."""
 
-SETTLE = 1.0
-"""Seconds from the first rows drawn to the launch's one collection: past the keys an agent
-presses as the queue appears, and the listener's opening of the store."""
-
 LAUNCH_GRACE = 5.0
 """Seconds after which the launch counts as over even if no rows were drawn: a store that
 keeps the app waiting must not keep the cycle collector off (launch/collector.py)."""
 
 
-class HelpdeskApp(KeysInOrder):
+class HelpdeskApp(StoreSide):
     TITLE = "helpdesk-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -70,30 +62,17 @@ class HelpdeskApp(KeysInOrder):
     ) -> None:
         # NO_COLOR means no colour codes at all. Textual's own reading is shades of grey,
         # unless the app draws in the terminal's ANSI colours: then it drops colour.
-        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
-        # Known before the store is open: what the screens need to lay themselves out.
-        self.policy = service.policy
-        self.clock = service.clock
-        self._service: HelpdeskService | None = None
-        self._pending: PendingService | None = None
-        if isinstance(service, PendingService):
-            self._pending, self.username = service, service.username
-        else:
-            self._service, self.username = service, service.me.username
-        self.startup_error: Exception | None = None
-        """Why the store could not be opened at launch; run_app raises it after the app."""
+        super().__init__(
+            service, ansi_color=True if os.environ.get("NO_COLOR") is not None else None
+        )
         self.settings = settings
         self.views = views
-        self.store_activity = StoreActivity()
-        self.change_listener: ChangeListener | None = None
         self._oncall_enabled = oncall
         self._loudest_toast: tuple[int, float] = (0, 0.0)
         """The severity of the toast on screen and until when (time.monotonic)."""
         self._oncall = OnCallAlerts(self)
         self._theme_ready = False
         self.cursor_blink = settings.cursor_blink
-        self._awaiting: int | None = None
-        """The pipe this loop watches for the launch helper's answer, until it comes."""
 
     def copy_to_clipboard(self, text: str) -> None:
         # Every copy (`Y`, ctrl+c on a selection) comes here: with [terminal] clipboard
@@ -134,118 +113,10 @@ class HelpdeskApp(KeysInOrder):
         if self._oncall_enabled:
             self._oncall.last_check = self.clock()
             self.set_interval(ONCALL_EVERY, self._oncall.check)
-        if self._service is not None:
-            self._listen(self._service)
-        elif self._pending is not None:
-            # The queue is laid out meanwhile, and asks for its rows once it is told the
-            # store is there (`_tell_screens`).
-            self._await_store(self._pending)
-
-    def _await_store(self, pending: PendingService) -> None:
-        what = _("creating demo tickets") if pending.first_run_expected else _("opening")
-        answer = pending.answer_fd()
-        if answer is None:  # no helper: a worker opens the store
-            call_store(self, pending.wait, self._store_ready, self._store_failed, what=what)
-            return
-        # The helper's answer is read by this loop, between the messages of the queue's
-        # first layout: a worker thread waiting on the pipe waited as long again for the
-        # interpreter, which that layout holds (22 ms of a 0.37 s launch).
-        loop = asyncio.get_running_loop()
-        call = self.store_activity.begin(what)
-
-        def answered() -> None:
-            loop.remove_reader(answer)
-            self._awaiting = None
-            self.store_activity.end(call)
-            try:
-                service = pending.wait()
-            except Exception as exc:
-                self._store_failed(exc)
-                return
-            self._store_ready(service)
-
-        loop.add_reader(answer, answered)
-        self._awaiting = answer
+        self.open_the_store()
 
     def on_unmount(self) -> None:
-        if self.change_listener is not None:
-            self.change_listener.stop()
-        if self._service is not None:
-            self._service.stop_learning()  # run() returns once every worker has ended
-        if self._awaiting is not None:
-            # Quit before the helper answered: the pipe's end, when the helper is
-            # stopped just below, is no failure to report.
-            asyncio.get_running_loop().remove_reader(self._awaiting)
-            self._awaiting = None
-        if self._pending is not None and self._service is None:
-            # Quit while the launch still waits for the store: the waiting worker must
-            # end, or the exit would wait for it.
-            self._pending.abandon()
-
-    # ------------------------------------------------------------------ store
-
-    @property
-    def ready(self) -> bool:
-        """Whether the store is open: until then screens show themselves without rows."""
-        return self._service is not None
-
-    @property
-    def service(self) -> HelpdeskService:
-        """The service; asked before the launch opened the store, this waits for it."""
-        if self._service is None:
-            assert self._pending is not None
-            self._service = self._pending.wait()
-            self.username = self._service.me.username
-        return self._service
-
-    def store_opening(self) -> bool:
-        """Whether the launch is still opening the store, saying so: an action that needs
-        it returns instead of holding the screen until the store answers."""
-        if self._service is not None:
-            return False
-        self.notify(_("The store is still opening: try again in a moment."), timeout=3)
-        return True
-
-    def _store_ready(self, service: HelpdeskService) -> None:
-        # The name the launch guessed (the config's, the OS user's) gives way to the one
-        # the store signed in: a PostgreSQL login or an RT token says who this is.
-        self._service, self.username = service, service.me.username
-        if self._pending is not None and self._pending.first_run:
-            self.notify(_("First run: a local store with demo tickets was created."))
-        # Told now, not by a message: the queue, pushed a moment ago, may not be shown
-        # yet, and reads on its first showing; a message behind that showing made it read
-        # twice, the second time past the helper's rows.
-        self._tell_screens(None)
-
-    def _store_failed(self, exc: Exception) -> None:
-        self.startup_error = exc
-        self.exit(return_code=2)
-
-    def on_ticket_table_loaded(self) -> None:
-        # After a launch whose helper read the first rows: once they are drawn, open this
-        # process's own connection (in the listener's thread), and listen from then on.
-        if self.change_listener is None and self._service is not None:
-            self.call_after_refresh(self._listen, self._service, catch_up=True)
-
-    def _listen(self, service: HelpdeskService, catch_up: bool = False) -> None:
-        if self.change_listener is None:
-            self.set_timer(SETTLE, partial(collector.resume, freeze=True))
-            self.change_listener = ChangeListener(
-                self, service, self.store_activity, catch_up=catch_up
-            )
-            self.change_listener.start()
-
-    def on_store_changed(self, message: StoreChanged) -> None:
-        self._tell_screens(message.keys)
-
-    def _tell_screens(self, keys: frozenset[str] | None) -> None:
-        # Every live screen hears of it: the one on top re-reads now, the others on resume.
-        # A change heard while the app shuts down finds screens losing their widgets.
-        if not self.is_running:
-            return
-        for screen in self.screen_stack:
-            if isinstance(screen, LiveScreen):
-                screen.store_changed(keys)
+        self.let_go_of_the_store()
 
     def watch_theme(self, theme: str) -> None:
         # The choice survives restarts; the first assignment in on_mount is not a choice.

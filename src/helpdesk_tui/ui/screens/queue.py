@@ -157,8 +157,7 @@ class QueueScreen(QueueSelection):
         return SORTS
 
     def run_query(self, keep_cursor: bool = False) -> bool:
-        """Ask the store for the rows of the current query; False where it could not be
-        asked (a filter refused, the store not open yet)."""
+        """Read the current query's rows; False if not asked (bad filter, no store yet)."""
         try:
             query = self.current_query()
         except FilterError as exc:
@@ -213,10 +212,9 @@ class QueueScreen(QueueSelection):
         self._show_title()
 
     def _rows_drawn(self, reads: list[Callable[[], object]]) -> None:
-        # The counts in the title and the pinned P1s are read after the rows, which are
-        # what the agent acts on: a launch answers the first rows from its helper's read
-        # (launch/startup.py), and these reads would open this process's own connection
-        # meanwhile, contending with the first frame for the interpreter.
+        # The title's counts and the pinned P1s are read after the rows the agent acts on:
+        # a launch's first rows come from its helper (launch/startup.py), and these reads
+        # opened this process's own connection meanwhile, holding up the first frame.
         for read in reads:
             read()
 
