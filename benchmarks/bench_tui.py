@@ -166,6 +166,31 @@ def launch_times(
     return times
 
 
+def launches(dirs: dict[str, Path], runs: int) -> None:
+    """The app's launch on each store and the bare Textual app's, in turn in every round
+    (this machine's speed drifts within a run: each round's floor is the app's anchor)."""
+    times: dict[str, list[float]] = {name: [] for name in [*dirs, "floor"]}
+    for _ in range(runs):
+        for name, folder in dirs.items():
+            times[name] += launch_times(folder, 1)
+        times["floor"] += launch_times(dirs["1k"], 1, [str(FLOOR)])
+    medians = {name: statistics.median(found) for name, found in times.items()}
+    for name in dirs:
+        found = times[name]
+        print(
+            f"launch to queue, {name}: median {medians[name]:.3f}s "
+            f"(min {min(found):.3f}, max {max(found):.3f}, {len(found)} runs)"
+        )
+    print(f"launch ratio 1M/1k: {medians['1M'] / medians['1k']:.2f}")
+    above = [app - floor for app, floor in zip(times["1k"], times["floor"], strict=True)]
+    print(
+        f"a bare Textual app (benchmarks/textual_floor.py), in the same rounds: median "
+        f"{medians['floor']:.3f}s; the app's 1k launch is {medians['1k'] - medians['floor']:.3f}s "
+        f"above it (round by round: median {statistics.median(above):.3f}s, "
+        f"max {max(above):.3f}s)"
+    )
+
+
 def launch_against(data_dir: Path, runs: int, other: Path) -> None:
     """This checkout's launch and `other`'s (a src/ folder, e.g. the commit before a
     change), run by run in turn on the same store, with the ratio of each pair."""
@@ -308,20 +333,7 @@ def main() -> None:
             cpu, rate, shown = sla_board(dirs["1M"], args.board_seconds)
             print(f"SLA board, 1M store, {shown} rows: CPU {cpu * 100:.2f}%, {rate:.0f} bytes/s")
             return
-        medians = {}
-        for name, folder in dirs.items():
-            times = launch_times(folder, args.runs)
-            medians[name] = statistics.median(times)
-            print(
-                f"launch to queue, {name}: median {medians[name]:.3f}s "
-                f"(min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)"
-            )
-        print(f"launch ratio 1M/1k: {medians['1M'] / medians['1k']:.2f}")
-        floor = statistics.median(launch_times(dirs["1k"], args.runs, [str(FLOOR)]))
-        print(
-            f"a bare Textual app (benchmarks/textual_floor.py) on this machine now: "
-            f"median {floor:.3f}s; the app's 1k launch is {medians['1k'] - floor:.3f}s above"
-        )
+        launches(dirs, args.runs)
         for name, folder in dirs.items():
             lat = key_to_frame(folder, args.presses)
             print(
