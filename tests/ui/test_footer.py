@@ -15,10 +15,11 @@ from tests.ui.conftest import AppFactory
 from tests.ui.support import open_ticket, settle
 
 
-def _footer_line(pilot: Pilot[None]) -> str:
-    footer = pilot.app.screen.query_one(HelpdeskFooter)
-    strip = pilot.app.screen._compositor.render_strips()[footer.region.y]
-    return strip.text
+def _footer_line(pilot: Pilot[None], below: int = 0) -> str:
+    """The footer's line as drawn, of the screen on top or `below` screens down."""
+    screen = pilot.app.screen_stack[-1 - below]
+    footer = screen.query_one(HelpdeskFooter)
+    return screen._compositor.render_strips()[footer.region.y].text
 
 
 def _check_footer(pilot: Pilot[None], width: int) -> None:
@@ -198,3 +199,21 @@ async def test_a_footer_composes_again_only_when_its_keys_change(
         await pilot.press("f")  # the bar's keys are other keys
         await settle(pilot)
         assert len(composed) == launched + 1 and "⏎ Apply" in _footer_line(pilot)
+
+
+async def test_a_dialog_hides_the_keys_of_the_screen_below_it(make_app: AppFactory) -> None:
+    # Drawn below a dialog, the screen's keys ("r Reply", "s Status") would name keys that
+    # do nothing there; the app's pinned keys stay, and the screen's come back with it.
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, app, "HD-1")
+        assert "r Reply" in _footer_line(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        line = _footer_line(pilot, below=1)
+        assert "r Reply" not in line and "esc Back" not in line, line
+        assert "^q Quit" in line and "^p Commands" in line, line
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "r Reply" in _footer_line(pilot) and "esc Back" in _footer_line(pilot)

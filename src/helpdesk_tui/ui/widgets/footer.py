@@ -34,6 +34,9 @@ class HelpdeskFooter(Footer):
     HelpdeskFooter > .footer--pinned > FooterKey {
         width: auto;
     }
+    HelpdeskFooter.-covered > FooterKey {
+        visibility: hidden;
+    }
     """
 
     def __init__(self) -> None:
@@ -41,6 +44,15 @@ class HelpdeskFooter(Footer):
         self._drawn: tuple[object, ...] | None = None
         """What the keys on show were composed from (`_shown`)."""
         self._recompose_due = False
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, current: Screen[object]) -> None:
+        # A dialog over this footer's screen takes the keys: the screen's own keys, still
+        # drawn below the dialog, would name keys that do nothing there. The app's pinned
+        # keys stay.
+        self.set_class(current is not self.screen, "-covered")
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         # Textual's footer composes all its keys again on every change of the screen's
