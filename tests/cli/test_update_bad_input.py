@@ -113,22 +113,33 @@ def test_a_reason_or_comment_longer_than_a_reason_is_refused(
     ))  # fmt: skip
 
 
-def _subparser(parser: argparse.ArgumentParser, *path: str) -> argparse.ArgumentParser:
-    for name in path:
-        group = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        parser = group.choices[name]
-    return parser
+def _commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command `helpdesk-tui` has, as (its words, its parser), groups included."""
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _commands(sub, (*path, name))
+    return found
 
 
-@pytest.mark.parametrize(
-    "path",
-    [("ticket", "update"), ("ticket", "suggest"), ("report",), ("sla", "sweep")],
-)
-def test_every_option_says_what_it_is_for(path: tuple[str, ...]) -> None:
-    parser = _subparser(build_parser(), *path)
+def test_every_command_and_option_says_what_it_is_for() -> None:
+    # `--help` is how a newcomer at the terminal learns a command: an option without a
+    # word of help ("--tier TIER") leaves them guessing which values it takes.
+    commands = _commands(build_parser())
+    assert len(commands) > 40  # the walk reached the commands inside the groups
     silent = [
-        action.dest
+        " ".join((*path, action.dest))
+        for path, parser in commands
         for action in parser._actions
-        if not isinstance(action, argparse._HelpAction) and not (action.help or "").strip()
+        if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction)
+        and not (action.help or "").strip()
     ]
     assert silent == []
+    for path, parser in commands:
+        groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        for group in groups:
+            described = {c.dest for c in group._choices_actions if (c.help or "").strip()}
+            assert described == set(group.choices), (path, set(group.choices) - described)

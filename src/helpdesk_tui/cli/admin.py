@@ -32,13 +32,13 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     agent = sub.add_parser("agent", help="manage agents (admins)")
     asub = agent.add_subparsers(dest="action", required=True, parser_class=Parser)
     for name in ("add", "update"):
-        a = asub.add_parser(name)
-        a.add_argument("username")
-        a.add_argument("--name")
-        a.add_argument("--email")
-        a.add_argument("--tier", type=tier_arg)
-        a.add_argument("--role", type=enum_arg(Role))
-        a.add_argument("--team")
+        a = asub.add_parser(name, help="add an agent" if name == "add" else "change an agent")
+        a.add_argument("username", help="the agent's username, e.g. alice")
+        a.add_argument("--name", help="the full name shown to colleagues")
+        a.add_argument("--email", help="the agent's e-mail address")
+        a.add_argument("--tier", type=tier_arg, help="the support tier: 1, 2 or 3")
+        a.add_argument("--role", type=enum_arg(Role), help=", ".join(r.value for r in Role))
+        a.add_argument("--team", help="the team, as team list shows it")
         a.add_argument("--org", action="append", help="an organization served (repeat)")
         a.add_argument(
             "--db-role",
@@ -52,18 +52,22 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
             help="PostgreSQL: read the password of the agent's login from stdin",
         )
         if name == "update":
-            a.add_argument("--deactivate", action="store_true")
-    alist = asub.add_parser("list")
-    alist.add_argument("--json", action="store_true")
+            a.add_argument(
+                "--deactivate", action="store_true", help="the agent may no longer sign in or act"
+            )
+    alist = asub.add_parser("list", help="every agent, with tier, role and team")
+    alist.add_argument("--json", action="store_true", help="print JSON, for scripts")
     ahist = asub.add_parser("history", help="who added, changed or deactivated agents and teams")
-    ahist.add_argument("--limit", type=count_arg, default=50)
+    ahist.add_argument(
+        "--limit", type=count_arg, default=50, help="how many changes, newest first (default: 50)"
+    )
 
     team = sub.add_parser("team", help="manage teams (admins)")
     tsub2 = team.add_subparsers(dest="action", required=True, parser_class=Parser)
-    tadd = tsub2.add_parser("add")
-    tadd.add_argument("name")
-    tadd.add_argument("--description", default="")
-    tsub2.add_parser("list")
+    tadd = tsub2.add_parser("add", help="add a team")
+    tadd.add_argument("name", help="the team's name, e.g. network")
+    tadd.add_argument("--description", default="", help="what the team looks after")
+    tsub2.add_parser("list", help="every team")
 
 
 def login(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     serve = sub.add_parser("serve", help="serve the app to a web browser (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument(
         "--allow-remote",
         action="store_true",
@@ -28,8 +28,12 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     serve.add_argument("--tls-key", type=path_arg, help="the certificate's private key (PEM)")
 
     demo = sub.add_parser("demo", help="fill the store with realistic demo tickets")
-    demo.add_argument("--tickets", type=int, default=300)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument(
+        "--tickets", type=int, default=300, help="how many tickets to make (default: 300)"
+    )
+    demo.add_argument(
+        "--seed", type=int, default=7, help="the same seed makes the same tickets (default: 7)"
+    )
 
 
 def run_app(settings: Settings) -> int:

@@ -40,7 +40,12 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         metavar="4h",
         help="what breaches within this span from now (default 4h)",
     )
-    hand.add_argument("--format", choices=rendering.FORMATS, default="text")
+    hand.add_argument(
+        "--format",
+        choices=rendering.FORMATS,
+        default="text",
+        help="text, Markdown or JSON (default: text)",
+    )
 
 
 def run(args: argparse.Namespace, service: HelpdeskService) -> int:

@@ -17,23 +17,25 @@ ACTIONS = ("link", "unlink", "links", "outage")
 
 def add_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     link = tsub.add_parser("link", help="link two tickets, e.g. HD-7 parent-of HD-12")
-    link.add_argument("key", type=key_arg)
+    link.add_argument("key", type=key_arg, help="the ticket, e.g. HD-7")
     link.add_argument("relation", metavar="relation", help=" | ".join(CHOICES))
-    link.add_argument("other", type=key_arg)
+    link.add_argument("other", type=key_arg, help="the ticket it is linked to")
 
     unlink = tsub.add_parser("unlink", help="remove the link between two tickets")
-    unlink.add_argument("key", type=key_arg)
-    unlink.add_argument("other", type=key_arg)
+    unlink.add_argument("key", type=key_arg, help="the ticket, e.g. HD-7")
+    unlink.add_argument("other", type=key_arg, help="the ticket it is linked to")
 
     links = tsub.add_parser("links", help="a ticket's links, with each ticket's status")
-    links.add_argument("key", type=key_arg)
+    links.add_argument("key", type=key_arg, help="the ticket, e.g. HD-7")
 
     outage = tsub.add_parser(
         "outage", help="one reply or status to every open incident of a problem"
     )
     outage.add_argument("key", type=key_arg, help="the problem")
     outage.add_argument("body", nargs="?", default="", help="the reply: text, or - for stdin")
-    outage.add_argument("--status", type=enum_arg(Status))
+    outage.add_argument(
+        "--status", type=enum_arg(Status), help="move every open incident to this status"
+    )
     outage.add_argument(
         "--confirm",
         type=int,

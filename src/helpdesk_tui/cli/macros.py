@@ -27,7 +27,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     msub = macro.add_subparsers(dest="action", required=True, parser_class=Parser)
     msub.add_parser("list", help="every macro: name, title, languages, changes")
     show = msub.add_parser("show", help="one macro, or its body filled in for a ticket")
-    show.add_argument("name")
+    show.add_argument("name", help="the macro's name, as macro list shows it")
     show.add_argument("--ticket", type=key_arg, metavar="KEY", help="fill it in for this ticket")
     show.add_argument(
         "--language", choices=LANGUAGES, help="this language's body (default: the ticket's)"
@@ -36,7 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     push.add_argument("file", type=path_arg, help="a .toml or .md macro file")
     push.add_argument("--team", default="", help="only for this team (default: everybody)")
     remove = msub.add_parser("remove", help="remove a macro kept in the store")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the macro's name, as macro list shows it")
     remove.add_argument("--team", default="", help="the team it was kept for")
 
 

@@ -21,11 +21,11 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     mail = sub.add_parser("mail", help="send queued mail, fetch incoming mail")
     msub = mail.add_subparsers(dest="action", required=True, parser_class=Parser)
     send = msub.add_parser("send", help="send the queued mail that is due (safe from cron)")
-    send.add_argument("--json", action="store_true")
+    send.add_argument("--json", action="store_true", help="print what was sent as JSON")
     fetch = msub.add_parser("fetch", help="take in new mail from the Maildir or IMAP folder")
-    fetch.add_argument("--json", action="store_true")
+    fetch.add_argument("--json", action="store_true", help="print what was taken in as JSON")
     mlogin = msub.add_parser("login", help="keep the SMTP or IMAP password in the keyring")
-    mlogin.add_argument("server", choices=["smtp", "imap"])
+    mlogin.add_argument("server", choices=["smtp", "imap"], help="whose password")
     mlogin.add_argument("--stdin", action="store_true", help="read the password from stdin")
 
 

@@ -54,7 +54,12 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         description="Exit status: 0 nothing needs you, 1 a breach of yours or an "
         "unacknowledged P1, 3 only at-risk tickets or mentions, 2 refused or unreachable.",
     )
-    status.add_argument("--format", choices=FORMATS, default="plain")
+    status.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="plain",
+        help="plain text, tmux's colour codes, or JSON (default: plain)",
+    )
     status.add_argument(
         "--max-age",
         type=_seconds,

@@ -70,37 +70,73 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     links.add_parsers(tsub)
 
 
+def _choice(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    kind: type[enum.Enum],
+    default: enum.Enum | None,
+    before: str = "",
+    after: str = "",
+) -> None:
+    """An option that takes one of `kind`'s values, its help naming them and the default."""
+    shown = "" if default is None else f" (default: {default.value})"
+    helptext = f"{before}{_either(kind)}{after}{shown}"
+    parser.add_argument(flag, type=enum_arg(kind), default=default, help=helptext)
+
+
+def _add_create_parser(tsub: argparse._SubParsersAction[Parser]) -> None:
+    create = tsub.add_parser(
+        "create",
+        help="open a new ticket",
+        description='Open a new ticket. Prints "created KEY" (the ticket as JSON with --json).',
+    )
+    create.add_argument("--subject", required=True, help="what it is about, on one line")
+    create.add_argument("--description", default="", help="text, or - to read stdin")
+    _choice(create, "--type", TicketType, TicketType.INCIDENT)
+    _choice(create, "--priority", Priority, Priority.MEDIUM, after=", or p1 to p4")
+    create.add_argument(
+        "--tier", type=tier_arg, default=1, help="the support tier it starts at: 1, 2 or 3"
+    )
+    create.add_argument("--requester", default="", help="the requester's name")
+    create.add_argument("--email", default="", help="the requester's e-mail address")
+    create.add_argument("--org", default=None, help="the requester's organization")
+    _choice(create, "--channel", Channel, Channel.PORTAL, before="how it came in: ")
+    _choice(create, "--environment", Environment, None, before="where the problem happens: ")
+    create.add_argument("--category", default=None, help="the category it is filed under")
+    create.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    create.add_argument("--assignee", default=None, help="an agent's username (default: none)")
+    create.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
 def _add_reading_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     """create, list, show, suggest."""
-    create = tsub.add_parser("create", help="open a new ticket")
-    create.add_argument("--subject", required=True)
-    create.add_argument("--description", default="", help="text, or - to read stdin")
-    create.add_argument("--type", type=enum_arg(TicketType), default=TicketType.INCIDENT)
-    create.add_argument("--priority", type=enum_arg(Priority), default=Priority.MEDIUM)
-    create.add_argument("--tier", type=tier_arg, default=1)
-    create.add_argument("--requester", default="", help="name")
-    create.add_argument("--email", default="", help="requester e-mail")
-    create.add_argument("--org", default=None)
-    create.add_argument("--channel", type=enum_arg(Channel), default=Channel.PORTAL)
-    create.add_argument("--environment", type=enum_arg(Environment), default=None)
-    create.add_argument("--category", default=None)
-    create.add_argument("--tag", action="append", default=[])
-    create.add_argument("--assignee", default=None)
-    create.add_argument("--json", action="store_true")
+    _add_create_parser(tsub)
 
     lister = tsub.add_parser("list", help="list tickets of a view or a filter")
-    lister.add_argument("--view", choices=sorted(SAVED_VIEWS), default="all_open")
+    lister.add_argument(
+        "--view",
+        choices=sorted(SAVED_VIEWS),
+        default="all_open",
+        help="a saved view to start from (default: all_open)",
+    )
     lister.add_argument("--filter", default="", help="e.g. 'priority:p1 tier:2 outage'")
     lister.add_argument("--search", default=None, help="full-text search")
-    lister.add_argument("--sort", choices=[s.value for s in SortKey], default=None)
-    lister.add_argument("--desc", action="store_true")
-    lister.add_argument("--limit", type=int, default=50)
-    lister.add_argument("--offset", type=int, default=0)
-    lister.add_argument("--json", action="store_true")
+    lister.add_argument(
+        "--sort",
+        choices=[s.value for s in SortKey],
+        default=None,
+        help="the order (default: the view's)",
+    )
+    lister.add_argument("--desc", action="store_true", help="reverse the order")
+    lister.add_argument(
+        "--limit", type=int, default=50, help="how many tickets, 1 to 1000 (default: 50)"
+    )
+    lister.add_argument("--offset", type=int, default=0, help="skip this many first (default: 0)")
+    lister.add_argument("--json", action="store_true", help=JSON_HELP)
 
     show = tsub.add_parser("show", help="one ticket with its conversation and history")
-    show.add_argument("key")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("key", help=KEY_HELP)
+    show.add_argument("--json", action="store_true", help=JSON_HELP)
 
     triage = tsub.add_parser("suggest", help="suggested priority, type and tier; similar tickets")
     triage.add_argument("key", help=KEY_HELP)
@@ -181,14 +217,21 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
     for name, helptext in (("reply", "a public reply"), ("note", "an internal note")):
         # Intermixed: the text may follow the options (`reply HD-7 --macro NAME TEXT`).
         comment = add_intermixed(tsub, name, help=helptext)
-        comment.add_argument("key")
+        comment.add_argument("key", help=KEY_HELP)
         comment.add_argument(
             "body", nargs="?", default=None, help="text, or - to read stdin (or use --edit)"
         )
         comment.add_argument(
             "--edit", action="store_true", help="write it in $VISUAL/$EDITOR (BODY to start from)"
         )
-        comment.add_argument("--attach", type=path_arg, action="append", default=[])
+        comment.add_argument(
+            "--attach",
+            type=path_arg,
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="attach a file (repeatable)",
+        )
         comment.add_argument(
             "--time", type=minutes_arg, metavar="15m|1h30m|90", help="time spent on it"
         )
@@ -196,27 +239,33 @@ def _add_work_parsers(tsub: argparse._SubParsersAction[Parser]) -> None:
             "--macro", metavar="NAME", help="a canned reply (BODY, if given, after it)"
         )
         if name == "reply":
-            comment.add_argument("--status", type=enum_arg(Status))
+            comment.add_argument(
+                "--status", type=enum_arg(Status), help="move it to this status with the reply"
+            )
 
     assign = tsub.add_parser("assign", help="assign to an agent (--me to take, --none to drop)")
-    assign.add_argument("key")
+    assign.add_argument("key", help=KEY_HELP)
     who = assign.add_mutually_exclusive_group(required=True)
-    who.add_argument("assignee", nargs="?", metavar="agent")
-    who.add_argument("--me", action="store_true")
-    who.add_argument("--none", action="store_true")
+    who.add_argument("assignee", nargs="?", metavar="agent", help="the agent's username")
+    who.add_argument("--me", action="store_true", help="take it myself")
+    who.add_argument("--none", action="store_true", help="leave it unassigned")
 
     tsub.add_parser("take-next", help="take the most urgent unassigned ticket of my tier")
 
     escalate = tsub.add_parser("escalate", help="move to another tier, or to a lead")
     escalate.add_argument("key", help=KEY_HELP)
     target = escalate.add_mutually_exclusive_group(required=True)
-    target.add_argument("--tier", type=tier_arg)
+    target.add_argument("--tier", type=tier_arg, help="the tier to move it to: 1, 2 or 3")
     target.add_argument("--lead", action="store_true", help="ask a team lead to review")
     escalate.add_argument("--reason", required=True, help=REASON_HELP)
 
     decide = tsub.add_parser("decide", help="accept, reassign or decline an escalation")
     decide.add_argument("key", help=KEY_HELP)
-    decide.add_argument("decision", choices=[d.value for d in ReviewDecision])
+    decide.add_argument(
+        "decision",
+        choices=[d.value for d in ReviewDecision],
+        help="reassign needs --to; decline needs --reason or --comment",
+    )
     decide.add_argument("--to", help="agent, for reassign")
     decide.add_argument(
         "--reason",

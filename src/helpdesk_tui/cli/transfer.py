@@ -24,7 +24,9 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     imp.add_argument(
         "file", type=path_arg, help="a path, or - for stdin (JSON Lines unless --format)"
     )
-    imp.add_argument("--format", choices=transfer.FORMATS)
+    imp.add_argument(
+        "--format", choices=transfer.FORMATS, help="the file's format (default: from its name)"
+    )
     imp.add_argument(
         "--update",
         action="store_true",
@@ -33,8 +35,10 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
 
     exp = sub.add_parser("export", help="export tickets to CSV, JSON or JSON Lines")
     exp.add_argument("file", type=path_arg, help="a path, or - for stdout")
-    exp.add_argument("--format", choices=transfer.FORMATS)
-    exp.add_argument("--filter", default="")
+    exp.add_argument(
+        "--format", choices=transfer.FORMATS, help="the file's format (default: from its name)"
+    )
+    exp.add_argument("--filter", default="", help="only these tickets, e.g. 'status:closed tier:2'")
 
 
 def run_import(args: argparse.Namespace, service: HelpdeskService) -> int:
