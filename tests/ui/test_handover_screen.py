@@ -4,6 +4,7 @@ service's handover, enter opens a ticket, `c` copies the text version (only with
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.widgets import OptionList
@@ -45,6 +46,10 @@ async def test_f7_lists_the_handover_and_enter_opens_a_ticket(make_app: AppFacto
             for line in section.lines
         ]
         assert shown == expected and shown
+        # One key column through every section, whatever each key's length.
+        lines = [p for p in prompts if p.startswith("HD-")]
+        assert len({len(key) for key in shown}) > 1  # keys of different lengths to align
+        assert len({re.search(r" P[1-4] ", line).start() for line in lines}) == 1, lines
         first = found.touched.lines[0] if found.touched.lines else found.waiting.lines[0]
         await press(pilot, "enter")
         await wait_for_screen(pilot, TicketScreen)

@@ -8,6 +8,7 @@ line opens its ticket; `c` copies the text version to the clipboard (OSC 52, whe
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,11 +72,16 @@ class HandoverScreen(LiveScreen):
         was = highlighted.id if highlighted is not None else None
         lines.clear_options()
         options: list[Option] = []
-        for heading, section in rendering.headings(handover, _):
+        sections = list(rendering.headings(handover, _))
+        # One key column through every section: HD-27 under HD-217 moved its line along.
+        keys = [safe_line(line.ticket.key) for _h, s in sections for line in s.lines]
+        width = max(map(cell_len, keys), default=0)
+        for heading, section in sections:
             options.append(Option(Text(heading, style="bold"), disabled=True))
             for line in section.lines:
                 text = Text(no_wrap=True, overflow="ellipsis")
-                text.append(safe_line(line.ticket.key), style="bold")
+                key = safe_line(line.ticket.key)
+                text.append(key + " " * (width - cell_len(key)), style="bold")
                 text.append(f"  {line.ticket.priority.short}  ")
                 # What happened before the subject: at 80 columns the subject gives way.
                 text.append(rendering.what(line, _))
