@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select, Static
+from textual.widgets import Input, Select, Static
 
 from helpdesk_tui.domain.model import Channel, Environment, Escalation, Priority, Status, TicketType
 from helpdesk_tui.service import Delivery
@@ -542,6 +542,12 @@ async def test_csat_without_and_with_a_comment(started: Any, store: SqlRepositor
         one_message(toasts, "CSAT is asked on resolution")
         frozen.unchanged()
         await open_ticket(pilot, app, RESOLVED)
+        await press(pilot, "c")
+        await choose(pilot, "3")
+        prompt = app.screen.query_one(Input)
+        assert prompt.placeholder == "empty: record 3/5 without a comment"
+        await press(pilot, "escape")  # escape cancels the score with its comment
+        assert store.get(RESOLVED).csat_score is None
         await press(pilot, "c")
         await choose(pilot, "4")
         await press(pilot, "enter")  # the comment is optional

@@ -437,6 +437,8 @@ class TicketActions(LiveScreen):
                     lambda v: service.record_csat(key, v, int(score), comment or None),
                 ),
                 required=False,
+                # Escape cancels the score too: say how to record it alone.
+                placeholder=_("empty: record {score}/5 without a comment").format(score=score),
             )
 
         self._choose(_("Customer satisfaction"), options, None, scored)
