@@ -45,6 +45,8 @@ def test_a_lead_keeps_a_macro_in_the_store_for_every_agent(
     if backend == "rt":
         with pytest.raises(StoreError, match="RT cannot keep our macros"):
             lead.share_macro(path)
+        with pytest.raises(StoreError, match="RT cannot keep our macros"):
+            lead.share_macro(path, team="network")  # that, not "no team called"
         assert agent.shared_macros() == []
         return
     # Empty and bad: a file that is no macro, or none at all, is one line; nothing kept.

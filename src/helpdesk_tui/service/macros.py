@@ -82,6 +82,9 @@ class SharedMacroUseCases(ServiceCore):
             raise ServiceError(str(exc)) from None
         team = " ".join(team.split())
         if team:  # a misspelt team's macro would be kept where no agent is
+            # A store that keeps no macros (RT) says so first: "no team called …" sent
+            # the lead to add a team that would not have helped.
+            self._repo.shared_macros()
             known_team(team, self._repo.teams())
         macro = SharedMacro(path.stem, team, path.suffix.lstrip("."), text)
         where = f"{macro.team}/{macro.name}" if macro.team else macro.name
