@@ -505,6 +505,12 @@ def test_ticket_update_edits_every_field_and_refuses_bad_values(
         (["--requester-name", "x" * 5000], "longer than"),
         (["--add-tag", "t" * 5000], "longer than"),
         (["--add-contact", "Bo <bo at example>"], "is not an e-mail address"),
+        # Two addresses in one contact: the second was dropped without a word.
+        (["--add-contact", "bo@example.com, cy@example.com"], "holds 2 addresses"),
+        (
+            ["--add-contact", "Svensson, Bo <bo@example.com>"],
+            'a name with a comma needs quotes: "Svensson, Bo" <bo@example.com>',
+        ),
         # The fields and the status are one write: a refused status keeps the fields too.
         (["--priority", "low", "--status", "new"], "is already new"),
         (["--priority", "low", "--status", "closed"], "cannot go from"),

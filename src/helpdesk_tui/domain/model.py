@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 
 from .text import N_
 
@@ -273,6 +273,27 @@ def contact_line(name: str, address: str) -> str:
     return f"{name} <{address}>"
 
 
+def check_contact(contact: str) -> None:
+    """One contact: one address, bare or as "Name <address>"; InvalidTicket otherwise.
+
+    Read as one address, "a@x.org, b@y.org" was a@x.org alone (b was never copied), and
+    "Doe, John <j@x.org>" was the address "Doe": each is said for what it is."""
+    check_text("contact", contact, MAX_LINE)
+    parts = getaddresses([contact])
+    addresses = [address for _name, address in parts if "@" in address]
+    shown = repr(contact[:60])
+    if len(parts) > 1 and len(addresses) == 1:
+        name, address = parseaddr(contact.split(",", 1)[1])[0], addresses[0]
+        quoted = contact_line(f"{contact.split(',', 1)[0].strip()}, {name}", address)
+        raise InvalidTicket(f"contact {shown}: a name with a comma needs quotes: {quoted}")
+    if len(addresses) > 1:
+        raise InvalidTicket(
+            f"contact {shown} holds {len(addresses)} addresses: give each one on its own"
+        )
+    if not EMAIL_RE.match(contact_address(contact)):
+        raise InvalidTicket(f"contact {shown} is not an e-mail address")
+
+
 def distinct_contacts(contacts: Iterable[str]) -> tuple[str, ...]:
     """Each address once (the first spelling kept), blanks dropped."""
     seen: dict[str, str] = {}
@@ -336,9 +357,7 @@ def check_new_ticket(ticket: Ticket) -> Ticket:
     if not isinstance(ticket.contacts, tuple):
         raise InvalidTicket("contacts must be a list of addresses")
     for contact in ticket.contacts:
-        check_text("contact", contact, MAX_LINE)
-        if not EMAIL_RE.match(contact_address(contact)):
-            raise InvalidTicket(f"contact {contact[:60]!r} is not an e-mail address")
+        check_contact(contact)
     for name in _TIME_FIELDS:
         required = name in ("created_at", "updated_at")
         check_instant(name, getattr(ticket, name), optional=not required)

@@ -228,7 +228,10 @@ class TicketUseCases(MacroUseCases):
                 fields[name] = " ".join(str(fields[name]).split()) or None
         contacts = fields.get("contacts")
         if isinstance(contacts, tuple):
-            fields["contacts"] = distinct_contacts(" ".join(str(c).split()) for c in contacts)
+            written = tuple(c for c in (" ".join(str(c).split()) for c in contacts) if c)
+            # Each as written, before two spellings of one address become one.
+            valid_new(Ticket(key="", subject="-", contacts=written))
+            fields["contacts"] = distinct_contacts(written)
         tags = fields.get("tags")
         if isinstance(tags, tuple):
             words = (" ".join(str(tag).split()) for tag in tags)
