@@ -52,13 +52,14 @@ def call_store(
         if activity.end(ticket):
             # The line said "waiting for the store": say it is over now, not at the
             # status line's next poll.
-            app.call_from_thread(_show_activity, app)
+            app.call_from_thread(show_activity, app)
         if not worker.is_cancelled and done is not None:
             app.call_from_thread(done, result)
 
     return node.run_worker(run, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
-def _show_activity(app: App[Any]) -> None:
+def show_activity(app: App[Any]) -> None:
+    """Redraw the status lines now: a slow call they show as waiting has ended."""
     for line in app.screen.query(StatusLine):
         line.show_activity()

@@ -17,7 +17,7 @@ from ..launch.startup import PendingService
 from ..service import HelpdeskService
 from ..settings.i18n import _
 from .activity import StoreActivity
-from .jobs import call_store
+from .jobs import call_store, show_activity
 from .live import ChangeListener, StoreChanged
 from .screens.base import LiveScreen
 from .typeahead import KeysInOrder
@@ -72,7 +72,8 @@ class StoreSide(KeysInOrder):
         def answered() -> None:
             loop.remove_reader(answer)
             self._awaiting = None
-            self.store_activity.end(call)
+            if self.store_activity.end(call):
+                show_activity(self)  # "waiting for the store" is over: not at the next poll
             try:
                 service = pending.wait()
             except Exception as exc:
