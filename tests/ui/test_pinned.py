@@ -137,6 +137,12 @@ async def test_the_pinned_p1s_are_read_when_the_store_changes_not_per_view(
         _service(store).set_status(p1.key, p1.version, Status.OPEN)  # a colleague's
         await press(pilot, "r")
         assert len(reads) == 2 and _pinned_text(queue) == ""
+        # A change heard reads them once the rows are drawn, even when the agent sorts
+        # before those rows arrive: the sort's read does not drop the pinned one.
+        queue.live_changed(None)
+        queue.action_sort()
+        await settle(pilot)
+        assert len(reads) == 3 and not queue.pinned_due
 
 
 async def test_the_pinned_strip_repaints_only_when_its_text_changes(

@@ -98,8 +98,8 @@ class QueueScreen(QueueSelection):
         self.view_index = 0
         self._urgency: tuple[int, int] | None = None
         """(breached, due within 30 minutes) in the view, once counted."""
-        self._after_rows: list[Callable[[], object]] = []
-        """Reads started once the rows of the query just asked are drawn (`_rows_drawn`)."""
+        self._count_due: Callable[[], object] | None = None
+        """The title's counts of the query just asked, read once its rows are drawn."""
         self.filter_text = ""
         self.search_text = ""
         self.sort: SortKey | None = None
@@ -183,7 +183,7 @@ class QueueScreen(QueueSelection):
         urgency = partial(service.urgency_counts, query, BREACHING_SOON)
         quiet = self._read_failed_quietly
         count = partial(call_store, self, urgency, self._show_urgency, quiet, group="urgency")
-        self._after_rows = [partial(count, exclusive=True)]
+        self._count_due = partial(count, exclusive=True)
         return True
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
@@ -206,17 +206,17 @@ class QueueScreen(QueueSelection):
             self.status.say(_("store: {error}").format(error=message.error), error=True)
         else:
             self.status.say(self.table.counted_tickets())
-            if self._after_rows:
-                self.call_after_refresh(self._rows_drawn, self._after_rows)
-                self._after_rows = []
+            if self._count_due is not None or self.pinned_due:
+                self.call_after_refresh(self._rows_drawn)
         self._show_title()
 
-    def _rows_drawn(self, reads: list[Callable[[], object]]) -> None:
-        # The title's counts and the pinned P1s are read after the rows the agent acts on:
-        # a launch's first rows come from its helper (launch/startup.py), and these reads
-        # opened this process's own connection meanwhile, holding up the first frame.
-        for read in reads:
-            read()
+    def _rows_drawn(self) -> None:
+        # Read after the rows the agent acts on: at launch these reads opened this
+        # process's own connection while the helper's rows waited to be drawn.
+        count, self._count_due = self._count_due, None
+        if count is not None:
+            count()
+        self.read_pinned_if_due()
 
     def _tick(self) -> None:
         self.table.tick()
@@ -227,7 +227,7 @@ class QueueScreen(QueueSelection):
         # screen, keeping the rows shown until fresh ones arrive (and the cursor). The
         # pinned P1s are the store's, not the view's: read on a change, not per view.
         if self.run_query(keep_cursor=True):
-            self._after_rows.append(self.read_pinned)
+            self.pinned_due = True
         else:
             self.read_pinned()
 

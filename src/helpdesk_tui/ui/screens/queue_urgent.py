@@ -17,6 +17,14 @@ class QueueUrgent(QueueTriage):
     """Pinned P1s, acknowledge, take and take next; the queue calls `read_pinned` when
     the store changed (not when only the view did), its clock `tick_pinned`."""
 
+    pinned_due = False
+    """The pinned P1s are to be read again once the rows being read are drawn."""
+
+    def read_pinned_if_due(self) -> None:
+        if self.pinned_due:
+            self.pinned_due = False
+            self.read_pinned()
+
     def read_pinned(self) -> None:
         # Not while the launch still opens the store: its StoreChanged asks again.
         if self.helpdesk.oncall and self.helpdesk.ready:
