@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -199,6 +200,33 @@ async def test_the_app_shows_the_helpers_rows_then_opens_its_own_connection(
         assert repo.opened and app.change_listener is not None
         assert app.change_listener.running
     pending.close()
+
+
+async def test_the_service_asked_before_the_answer_is_read_finishes_the_launch(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The loop watches the helper's pipe; something that asks for the service sooner
+    # takes the answer itself, and the launch still ends as the watch would end it: the
+    # queue told, its rows read, the status line no longer waiting.
+    opened = PendingService._open
+
+    def slowly(self: PendingService) -> Any:
+        time.sleep(0.5)  # in the helper: the app is up and watching before it answers
+        return opened(self)
+
+    monkeypatch.setattr(PendingService, "_open", slowly)
+    settings = _settings(data_dir)
+    pending, app = _launching(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        watched = app._awaiting is not None
+        service = app.service
+        assert app._awaiting is None and app.ready and service.me.username == ME
+        await _until(pilot, lambda: bool(app.screen.query_one(TicketTable).total))
+        assert app.screen.query_one(TicketTable).total > 0
+        running = {what for _at, what, _behind in app.store_activity._running.values()}
+        assert "opening" not in running  # the status line no longer says it waits for it
+    pending.close()
+    assert watched  # the app was still watching when the service was asked
 
 
 async def test_the_app_ends_with_the_helpers_refusal(data_dir: Path) -> None:

@@ -45,8 +45,9 @@ class StoreSide(KeysInOrder):
         """Why the store could not be opened at launch; run_app raises it after the app."""
         self.store_activity = StoreActivity()
         self.change_listener: ChangeListener | None = None
-        self._awaiting: int | None = None
-        """The pipe this loop watches for the launch helper's answer, until it comes."""
+        self._awaiting: tuple[int, int, asyncio.AbstractEventLoop] | None = None
+        """The pipe the loop watches for the launch helper's answer (with the store
+        activity's call that says so, and the loop), until it comes."""
 
     def open_the_store(self) -> None:
         """Listen to an open store, or wait for the launch's (from on_mount)."""
@@ -67,22 +68,24 @@ class StoreSide(KeysInOrder):
         # first layout: a worker thread waiting on the pipe waited as long again for the
         # interpreter, which that layout holds (22 ms of a 0.37 s launch).
         loop = asyncio.get_running_loop()
-        call = self.store_activity.begin(what)
+        self._awaiting = (answer, self.store_activity.begin(what), loop)
+        loop.add_reader(answer, self._take_answer, pending)
 
-        def answered() -> None:
-            loop.remove_reader(answer)
-            self._awaiting = None
-            if self.store_activity.end(call):
-                show_activity(self)  # "waiting for the store" is over: not at the next poll
-            try:
-                service = pending.wait()
-            except Exception as exc:
-                self._store_failed(exc)
-                return
-            self._store_ready(service)
-
-        loop.add_reader(answer, answered)
-        self._awaiting = answer
+    def _take_answer(self, pending: PendingService) -> None:
+        """Stop watching the helper's pipe and take its answer: the service, or a failure
+        that ends the app."""
+        assert self._awaiting is not None
+        answer, call, loop = self._awaiting
+        self._awaiting = None
+        loop.remove_reader(answer)
+        if self.store_activity.end(call):
+            show_activity(self)  # "waiting for the store" is over: not at the next poll
+        try:
+            service = pending.wait()
+        except Exception as exc:
+            self._store_failed(exc)
+            return
+        self._store_ready(service)
 
     def let_go_of_the_store(self) -> None:
         """Stop listening, and stop waiting for a store still opening (from on_unmount)."""
@@ -93,7 +96,8 @@ class StoreSide(KeysInOrder):
         if self._awaiting is not None:
             # Quit before the helper answered: the pipe's end, when the helper is
             # stopped just below, is no failure to report.
-            asyncio.get_running_loop().remove_reader(self._awaiting)
+            answer, _call, loop = self._awaiting
+            loop.remove_reader(answer)
             self._awaiting = None
         if self._pending is not None and self._service is None:
             # Quit while the launch still waits for the store: the waiting worker must
@@ -110,8 +114,11 @@ class StoreSide(KeysInOrder):
         """The service; asked before the launch opened the store, this waits for it."""
         if self._service is None:
             assert self._pending is not None
-            self._service = self._pending.wait()
-            self.username = self._service.me.username
+            if self._awaiting is not None:  # asked before the loop saw the answer
+                self._take_answer(self._pending)
+            if self._service is None:  # raises what opening the store raised
+                self._service = self._pending.wait()
+                self.username = self._service.me.username
         return self._service
 
     def store_opening(self) -> bool:
