@@ -69,6 +69,9 @@ def test_removing_a_contact_or_tag_the_ticket_does_not_have_is_refused(
 ) -> None:
     key = create(capsys, "--tag", "vpn")
     assert run(capsys, "ticket", "update", key, "--add-contact", "Bo <bo@example.com>")[0] == 0
+    # An empty one to add was dropped, and "updated" said for a write of nothing.
+    for flag in ("--add-tag", "--add-contact"):
+        refused(capsys, f"argument {flag}: cannot be empty", "ticket", "update", key, flag, " ")
     refused(capsys, f"'nobody@example.com' is not a contact of {key}", *(
         "ticket", "update", key, "--remove-contact", "nobody@example.com",
     ))  # fmt: skip

@@ -94,6 +94,13 @@ def instant_arg(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def filled_arg(text: str) -> str:
+    """A tag or a contact to add: an empty one was dropped, and "updated" said for nothing."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("cannot be empty")
+    return text
+
+
 def key_arg(text: str) -> str:
     """A ticket key in any spelling a person types (hd-7, HD 7), as stored: HD-7."""
     try:

@@ -40,6 +40,7 @@ from .parser import (
     Parser,
     add_intermixed,
     enum_arg,
+    filled_arg,
     is_whole_number,
     minutes_arg,
     path_arg,
@@ -103,7 +104,9 @@ def _add_create_parser(tsub: argparse._SubParsersAction[Parser]) -> None:
     _choice(create, "--channel", Channel, Channel.PORTAL, before="how it came in: ")
     _choice(create, "--environment", Environment, None, before="where the problem happens: ")
     create.add_argument("--category", default=None, help="the category it is filed under")
-    create.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    create.add_argument(
+        "--tag", type=filled_arg, action="append", default=[], help="a tag (repeatable)"
+    )
     create.add_argument("--assignee", default=None, help="an agent's username (default: none)")
     create.add_argument("--json", action="store_true", help=JSON_HELP)
 
@@ -181,7 +184,12 @@ def _add_update_parser(tsub: argparse._SubParsersAction[Parser]) -> None:
         help="where the problem happens (none: not said)",
     )
     update.add_argument(
-        "--add-tag", action="append", default=[], metavar="TAG", help="add a tag (repeatable)"
+        "--add-tag",
+        type=filled_arg,
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="add a tag (repeatable)",
     )
     update.add_argument(
         "--remove-tag",
@@ -192,6 +200,7 @@ def _add_update_parser(tsub: argparse._SubParsersAction[Parser]) -> None:
     )
     update.add_argument(
         "--add-contact",
+        type=filled_arg,
         action="append",
         default=[],
         metavar="'NAME <ADDRESS>'",
