@@ -283,8 +283,8 @@ def check_contact(contact: str) -> None:
     addresses = [address for _name, address in parts if "@" in address]
     shown = repr(contact[:60])
     if len(parts) > 1 and len(addresses) == 1:
-        name, address = parseaddr(contact.split(",", 1)[1])[0], addresses[0]
-        quoted = contact_line(f"{contact.split(',', 1)[0].strip()}, {name}", address)
+        before, after = contact.split(",", 1)
+        quoted = contact_line(f"{before.strip()}, {parseaddr(after)[0]}", addresses[0])
         raise InvalidTicket(f"contact {shown}: a name with a comma needs quotes: {quoted}")
     if len(addresses) > 1:
         raise InvalidTicket(

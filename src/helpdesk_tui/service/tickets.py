@@ -227,11 +227,10 @@ class TicketUseCases(MacroUseCases):
             if isinstance(fields.get(name), str):
                 fields[name] = " ".join(str(fields[name]).split()) or None
         contacts = fields.get("contacts")
+        written: tuple[str, ...] | None = None
         if isinstance(contacts, tuple):
             written = tuple(c for c in (" ".join(str(c).split()) for c in contacts) if c)
-            # Each as written, before two spellings of one address become one.
-            valid_new(Ticket(key="", subject="-", contacts=written))
-            fields["contacts"] = distinct_contacts(written)
+            fields["contacts"] = written
         tags = fields.get("tags")
         if isinstance(tags, tuple):
             words = (" ".join(str(tag).split()) for tag in tags)
@@ -241,6 +240,10 @@ class TicketUseCases(MacroUseCases):
         # Only what is edited: a field a remote backend or an import stored as it was
         # must not stop a change to another one.
         valid_new(Ticket(key="", subject="-").with_changes(**fields))
+        if written is not None:
+            # Each contact was checked as written, before two spellings of one address
+            # become one ("a@x, b@y" checked after that was a@x alone).
+            fields["contacts"] = distinct_contacts(written)
         team = fields.get("team")
         if isinstance(team, str) and team != ticket.team:
             self._check_team(team)

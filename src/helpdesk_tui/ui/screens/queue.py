@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -98,8 +97,8 @@ class QueueScreen(QueueSelection):
         self.view_index = 0
         self._urgency: tuple[int, int] | None = None
         """(breached, due within 30 minutes) in the view, once counted."""
-        self._count_due: Callable[[], object] | None = None
-        """The title's counts of the query just asked, read once its rows are drawn."""
+        self._count_due: Query | None = None
+        """The query just asked, whose title counts are read once its rows are drawn."""
         self.filter_text = ""
         self.search_text = ""
         self.sort: SortKey | None = None
@@ -179,11 +178,7 @@ class QueueScreen(QueueSelection):
         self.table.load(fetch, keep_cursor=keep_cursor, at_hand=at_hand)
         self._show_title(query)
 
-        # The rows' own read says what is wrong with the store: no second message.
-        urgency = partial(service.urgency_counts, query, BREACHING_SOON)
-        quiet = self._read_failed_quietly
-        count = partial(call_store, self, urgency, self._show_urgency, quiet, group="urgency")
-        self._count_due = partial(count, exclusive=True)
+        self._count_due = query
         return True
 
     def _show_urgency(self, counts: tuple[int, int]) -> None:
@@ -213,9 +208,12 @@ class QueueScreen(QueueSelection):
     def _rows_drawn(self) -> None:
         # Read after the rows the agent acts on: at launch these reads opened this
         # process's own connection while the helper's rows waited to be drawn.
-        count, self._count_due = self._count_due, None
-        if count is not None:
-            count()
+        query, self._count_due = self._count_due, None
+        if query is not None:
+            # The rows' own read says what is wrong with the store: no second message.
+            urgency = partial(self.service.urgency_counts, query, BREACHING_SOON)
+            quiet = self._read_failed_quietly
+            call_store(self, urgency, self._show_urgency, quiet, group="urgency", exclusive=True)
         self.read_pinned_if_due()
 
     def _tick(self) -> None:
