@@ -58,6 +58,7 @@ class KeysInOrder(App[None]):
         """The number of the key whose action holds the keys after it (hold_keys)."""
         self._screen_before: Screen[Any] | None = None
         self._give_up: Timer | None = None
+        self._watching_screens = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -73,10 +74,21 @@ class KeysInOrder(App[None]):
         number = self._in_flight = self._numbered
         target = self.focused or self.screen
         self._screen_before = self.screen
+        if not self._watching_screens:
+            self._watching_screens = True
+            self.screen_change_signal.subscribe(self, self._screen_changed)
         await super().on_event(key)
         self._give_up = self.set_timer(LONGEST_WAIT, partial(self._next_key, number))
         if not target.post_message(KeyHandled(number)):
             self.call_later(self._next_key, number)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        # A key that closed its screen may lose its marker with the screen's widgets (a
+        # message is dropped by a widget being removed): a second one, sent through the
+        # screen now shown, arrives after that screen has taken the focus back.
+        popped = self._screen_before is not None and self._screen_before not in self.screen_stack
+        if self._in_flight and popped:
+            screen.post_message(KeyHandled(self._in_flight))
 
     def on_key_handled(self, message: KeyHandled) -> None:
         message.stop()
