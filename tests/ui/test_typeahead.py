@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual import events
+from textual.message import Message
 from textual.widgets import Input
 
 from helpdesk_tui.ui import typeahead
@@ -95,6 +96,35 @@ async def test_a_key_right_after_one_that_closes_a_dialog_does_not_wait(
         assert app.screen is not queue
         _arrive_at_once(app, "\x1bj")
         for _ in range(200):  # ten seconds at most, far under the minute
+            if queue.table.cursor != first:
+                break
+            await pilot.pause(0.05)
+        assert app.screen is queue
+        assert queue.table.cursor == first + 1
+
+
+async def test_a_marker_lost_with_its_dialog_does_not_hold_the_next_key(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closing dialog drops the messages that reach it (here every marker, as a dialog
+    removed before the marker got through): the key after the one that closed it still
+    acts once the queue is back, not after the give-up timer."""
+    monkeypatch.setattr(typeahead, "LONGEST_WAIT", 60.0)
+    async with running(make_app, (80, 24)) as (app, pilot):
+        queue = _queue(app)
+        first = queue.table.cursor
+        _arrive_at_once(app, "p")
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog is not queue
+        post = dialog.post_message
+
+        def dropping_markers(message: Message) -> bool:
+            return True if isinstance(message, typeahead.KeyHandled) else post(message)
+
+        monkeypatch.setattr(dialog, "post_message", dropping_markers)
+        _arrive_at_once(app, "\x1bj")
+        for _ in range(200):
             if queue.table.cursor != first:
                 break
             await pilot.pause(0.05)
