@@ -22,7 +22,7 @@ from ...domain.mentions import current_word, mentioned
 from ...domain.model import Status
 from ...domain.text import safe_line
 from ...domain.worktime import parse_minutes
-from ...settings.i18n import _
+from ...settings.i18n import _, ngettext
 from ...settings.i18n import label as tr
 from ..drafts import Drafts
 from ..editor import NoEditor, edit, editor_command
@@ -34,6 +34,7 @@ from ..widgets.inputs import (
     close_open_list,
     field_value,
 )
+from .dialogs import ConfirmScreen
 from .macro_picker import MacroPicker
 
 NEXT_STATUSES = (Status.PENDING, Status.RESOLVED, Status.ON_HOLD)
@@ -239,8 +240,23 @@ class ComposeScreen(ModalScreen[Composed | None]):
             self.dismiss(None)
 
     def action_discard(self) -> None:
-        self.drafts.discard(self.key, self.kind)
-        self.dismiss(None)
+        """Throw the draft away; one with words in it is asked about first (ctrl+d is
+        delete-forward in a readline or emacs hand, and a reply is minutes of work)."""
+        words = len(self.query_one(TextArea).text.split())
+        if not words:
+            self._discard(True)
+            return
+        question = ngettext(
+            "Discard this draft of {count} word? It cannot be had back.",
+            "Discard this draft of {count} words? It cannot be had back.",
+            words,
+        ).format(count=words)
+        self.app.push_screen(ConfirmScreen(question, destructive=True), self._discard)
+
+    def _discard(self, sure: bool | None) -> None:
+        if sure:
+            self.drafts.discard(self.key, self.kind)
+            self.dismiss(None)
 
     @after_typing
     def action_editor(self) -> None:
