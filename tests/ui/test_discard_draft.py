@@ -4,6 +4,9 @@ minutes of work. An empty draft (or one of blanks) goes at once."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from textual.pilot import Pilot
 from textual.widgets import Label, TextArea
 
@@ -16,6 +19,18 @@ from tests.ui.conftest import AppFactory
 from tests.ui.support import open_ticket, press, running, settle
 
 
+@asynccontextmanager
+async def _at_a_ticket(
+    make_app: AppFactory,
+) -> AsyncIterator[tuple[HelpdeskApp, Pilot[None], str]]:
+    """The app at 80x24 on the first ticket of the queue, open."""
+    async with running(make_app, (80, 24)) as (app, pilot):
+        ticket = app.screen.query_one("#tickets").current  # type: ignore[attr-defined]
+        assert ticket is not None
+        await open_ticket(pilot, app, ticket.key)
+        yield app, pilot, str(ticket.key)
+
+
 async def _composer(app: HelpdeskApp, pilot: Pilot[None], key: str) -> ComposeScreen:
     await press(pilot, "r")
     screen = app.screen
@@ -23,18 +38,20 @@ async def _composer(app: HelpdeskApp, pilot: Pilot[None], key: str) -> ComposeSc
     return screen
 
 
-def _key(app: HelpdeskApp) -> str:
-    ticket = app.screen.query_one("#tickets").current  # type: ignore[attr-defined]
-    assert ticket is not None
-    return str(ticket.key)
+async def _asked(app: HelpdeskApp, pilot: Pilot[None], typed: str) -> str:
+    """ctrl+d over `typed`: the question the confirmation asks."""
+    await pilot.press(*typed)
+    await settle(pilot)
+    await press(pilot, "ctrl+d")
+    confirm = app.screen
+    assert isinstance(confirm, ConfirmScreen), confirm
+    return str(confirm.query_one(".dialog-title", Label).render())
 
 
 async def test_an_empty_or_blank_draft_is_discarded_at_once(
     make_app: AppFactory, store: SqlRepository
 ) -> None:
-    async with running(make_app, (80, 24)) as (app, pilot):
-        key = _key(app)
-        await open_ticket(pilot, app, key)
+    async with _at_a_ticket(make_app) as (app, pilot, key):
         before = len(store.comments(key))
         for typed in ([], ["space", "space", "enter", "space"]):
             composer = await _composer(app, pilot, key)
@@ -49,18 +66,11 @@ async def test_an_empty_or_blank_draft_is_discarded_at_once(
 async def test_a_draft_with_words_is_asked_about_and_kept_on_no(
     make_app: AppFactory, store: SqlRepository
 ) -> None:
-    async with running(make_app, (80, 24)) as (app, pilot):
-        key = _key(app)
-        await open_ticket(pilot, app, key)
+    async with _at_a_ticket(make_app) as (app, pilot, key):
         before = len(store.comments(key))
         composer = await _composer(app, pilot, key)
-        await pilot.press(*"Restarting the gateway")
-        await settle(pilot)
-        await press(pilot, "ctrl+d")
-        confirm = app.screen
-        assert isinstance(confirm, ConfirmScreen), confirm
-        question = str(confirm.query_one(".dialog-title", Label).render())
-        assert "3 words" in question, question
+        question = await _asked(app, pilot, "Restarting the gateway")
+        assert "of 3 words?" in question, question
         # No (n), and escape, keep the draft and the composer as they were.
         for declined in ("n", "escape"):
             await press(pilot, declined)
@@ -78,13 +88,7 @@ async def test_a_draft_with_words_is_asked_about_and_kept_on_no(
 
 
 async def test_one_word_is_said_as_one(make_app: AppFactory) -> None:
-    async with running(make_app, (80, 24)) as (app, pilot):
-        key = _key(app)
-        await open_ticket(pilot, app, key)
+    async with _at_a_ticket(make_app) as (app, pilot, key):
         await _composer(app, pilot, key)
-        await pilot.press(*"Hello")
-        await settle(pilot)
-        await press(pilot, "ctrl+d")
-        confirm = app.screen
-        assert isinstance(confirm, ConfirmScreen)
-        assert "of 1 word?" in str(confirm.query_one(".dialog-title", Label).render())
+        question = await _asked(app, pilot, "Hello")
+        assert "of 1 word?" in question, question
