@@ -8,7 +8,7 @@ from textual.widgets import Input, Select, Static
 from helpdesk_tui.domain.model import Environment
 from helpdesk_tui.service import TicketDraft
 from helpdesk_tui.ui.app import HelpdeskApp
-from helpdesk_tui.ui.screens.dialogs import ConflictScreen
+from helpdesk_tui.ui.screens.dialogs import ConfirmScreen, ConflictScreen
 from helpdesk_tui.ui.screens.edit_ticket import EditTicketScreen
 from helpdesk_tui.ui.screens.ticket import TicketScreen
 from tests.ui import support
@@ -119,7 +119,9 @@ async def test_bad_input_is_said_in_the_form_and_nothing_is_written(
             error = str(form.query_one("#form-error", Static).render())
             assert said in error and "\n" not in error, (values, error)
             assert app.service.get(ticket.key).version == ticket.version
-            await press(pilot, "escape")
+            await press(pilot, "escape")  # the form holds edits: asked before they go
+            assert isinstance(app.screen, ConfirmScreen), values
+            await press(pilot, "y")
             assert isinstance(app.screen, TicketScreen)
 
 

@@ -34,7 +34,7 @@ from ..widgets.inputs import (
     close_open_list,
     field_value,
 )
-from .dialogs import ConfirmScreen
+from .dialogs import close_after_asking
 from .macro_picker import MacroPicker
 
 NEXT_STATUSES = (Status.PENDING, Status.RESOLVED, Status.ON_HOLD)
@@ -239,24 +239,21 @@ class ComposeScreen(ModalScreen[Composed | None]):
         if not close_open_list(self):  # the first escape closes an open status list
             self.dismiss(None)
 
+    @after_typing
     def action_discard(self) -> None:
         """Throw the draft away; one with words in it is asked about first (ctrl+d is
         delete-forward in a readline or emacs hand, and a reply is minutes of work)."""
         words = len(self.query_one(TextArea).text.split())
-        if not words:
-            self._discard(True)
-            return
         question = ngettext(
             "Discard this draft of {count} word? It cannot be had back.",
             "Discard this draft of {count} words? It cannot be had back.",
             words,
         ).format(count=words)
-        self.app.push_screen(ConfirmScreen(question, destructive=True), self._discard)
+        close_after_asking(self, question if words else None, self._discard)
 
-    def _discard(self, sure: bool | None) -> None:
-        if sure:
-            self.drafts.discard(self.key, self.kind)
-            self.dismiss(None)
+    def _discard(self) -> None:
+        self.drafts.discard(self.key, self.kind)
+        self.dismiss(None)
 
     @after_typing
     def action_editor(self) -> None:

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -159,6 +159,18 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+def close_after_asking(screen: Screen[Any], question: str | None, close: Callable[[], Any]) -> None:
+    """`close` a form at once when it holds nothing of the agent's (`question` is None),
+    else once they say yes to `question`: one key (escape, ctrl+d) was all it took to
+    lose a reply or a caller's details typed over minutes."""
+    if question is None:
+        close()
+    else:
+        screen.app.push_screen(
+            ConfirmScreen(question, destructive=True), on_answer(lambda _yes: close())
+        )
 
 
 class PromptScreen(ModalScreen[str | None]):

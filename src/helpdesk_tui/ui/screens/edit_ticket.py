@@ -29,7 +29,7 @@ from ...settings.i18n import label as tr
 from ...store.base import ConflictError
 from ..jobs import call_store
 from ..widgets.inputs import FORM_FOCUS, FormScroll, LineInput, after_typing, field_value
-from .dialogs import ConflictScreen
+from .dialogs import ConflictScreen, close_after_asking
 
 TEXT_FIELDS = {
     "subject": _("Subject"),
@@ -63,7 +63,7 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save"), id="edit.save", priority=True),
-        Binding("escape", "dismiss(None)", _("Cancel"), id="edit.cancel"),
+        Binding("escape", "cancel", _("Cancel"), id="edit.cancel"),
         *FORM_FOCUS,
     ]
 
@@ -103,6 +103,14 @@ class EditTicketScreen(ModalScreen[Ticket | None]):
 
     def on_mount(self) -> None:
         self.query_one("#edit-subject", LineInput).focus(scroll_visible=False)
+
+    def action_cancel(self) -> None:
+        """Close without saving; asked first when a field was changed."""
+        edited = sorted(self.edited())
+        question = _("Drop your changes to {key} ({fields})?").format(
+            key=self.ticket.key, fields=", ".join(edited)
+        )
+        close_after_asking(self, question if edited else None, lambda: self.dismiss(None))
 
     @after_typing
     def action_save(self) -> None:

@@ -38,6 +38,7 @@ from ..widgets.inputs import (
     field_value,
 )
 from ..widgets.suggestion import triage_work
+from .dialogs import close_after_asking
 
 SUGGEST_AFTER = 0.4
 """Seconds of no typing before triage is asked about the draft."""
@@ -71,7 +72,7 @@ class NewTicketScreen(ModalScreen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "create", _("Create"), id="new.create", priority=True),
         Binding("ctrl+t", "apply_suggestion", _("Apply suggestion"), id="new.suggest"),
-        Binding("escape", "dismiss(None)", _("Cancel"), id="new.cancel"),
+        Binding("escape", "cancel", _("Cancel"), id="new.cancel"),
         *FORM_FOCUS,
     ]
 
@@ -259,6 +260,13 @@ class NewTicketScreen(ModalScreen[str | None]):
                         tier=found.tier, name=held_by
                     )
                 )
+
+    def action_cancel(self) -> None:
+        """Close without a ticket; asked first once anything is typed (a caller's details
+        taken down during the call are not typed twice)."""
+        typed = any(field_value(field).strip() for field in self.query("Input, TextArea"))
+        question = _("Drop this new ticket? What you typed is lost.")
+        close_after_asking(self, question if typed else None, lambda: self.dismiss(None))
 
     def _value(self, selector: str) -> str:
         return field_value(self.query_one(selector))
